@@ -1,0 +1,584 @@
+package io.zeroclaw.resilience.autoconfigure;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.springframework.beans.factory.BeanClassLoaderAware;
+import org.springframework.beans.factory.InitializingBean;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * Configuration of the three protections, bound from {@code zeroclaw.resilience.*}. Every feature is off until its
+ * {@code enabled} flag is set. Values are checked by {@link ResiliencePropertiesValidator} when a feature is enabled,
+ * so that a degenerate setting stops start-up with a message naming the property.
+ */
+@ConfigurationProperties("zeroclaw.resilience")
+public class ResilienceProperties implements InitializingBean, BeanClassLoaderAware {
+
+	private ClassLoader classLoader = ResilienceProperties.class.getClassLoader();
+
+	/** Per-key HTTP rate limiting. */
+	private final RateLimit rateLimit = new RateLimit();
+
+	/** Circuit breakers around provider beans. */
+	private final CircuitBreaker circuitBreaker = new CircuitBreaker();
+
+	/** Priority load shedding. */
+	private final Backpressure backpressure = new Backpressure();
+
+	@Override
+	public void setBeanClassLoader(ClassLoader classLoader) {
+		this.classLoader = classLoader;
+	}
+
+	/**
+	 * Checks the values of every enabled feature once they are bound, so that any bean that reads them sees valid
+	 * values and a degenerate one stops start-up with a report naming the property.
+	 */
+	@Override
+	public void afterPropertiesSet() {
+		ResiliencePropertiesValidator.validate(this, this.classLoader);
+	}
+
+	public RateLimit getRateLimit() {
+		return this.rateLimit;
+	}
+
+	public CircuitBreaker getCircuitBreaker() {
+		return this.circuitBreaker;
+	}
+
+	public Backpressure getBackpressure() {
+		return this.backpressure;
+	}
+
+	/** How a rate-limited request is attributed to a client. */
+	public enum KeyType {
+
+		/** The client address, {@code HttpServletRequest.getRemoteAddr()}. */
+		IP,
+
+		/** The value of a request header; requests without it fall back to the client address. */
+		HEADER,
+
+		/** The authenticated principal's name; anonymous requests fall back to the client address. */
+		PRINCIPAL
+
+	}
+
+	/** Where rate-limit buckets live. */
+	public enum Store {
+
+		/** In this JVM's memory: each instance enforces its own quota. */
+		MEMORY,
+
+		/** In Redis: one quota shared by every instance. */
+		REDIS
+
+	}
+
+	/** What a Redis-backed limiter does when Redis does not answer in time. */
+	public enum OnFailure {
+
+		/** Decide with the in-memory limiter of the same policy. */
+		LOCAL,
+
+		/** Let the request through. */
+		ALLOW,
+
+		/** Refuse the request with 503 Service Unavailable. */
+		DENY
+
+	}
+
+	public static class RateLimit {
+
+		/** Whether to rate-limit HTTP requests with a servlet filter. */
+		private boolean enabled = false;
+
+		/** Requests each key may make per window, the refill rate of its bucket. */
+		private long requestsPerWindow = 60;
+
+		/** Length of the window over which requests-per-window refill. */
+		private Duration window = Duration.ofMinutes(1);
+
+		/** Extra requests a key may make at once above requests-per-window; the bucket holds both. */
+		private long burst = 10;
+
+		/** Most keys tracked per policy; newcomers beyond it share one overflow bucket. */
+		private int maxKeys = 10000;
+
+		/** How a request is attributed to a client: ip, header or principal. */
+		private KeyType key = KeyType.IP;
+
+		/** Request header that carries the client key when key is 'header'. */
+		private String keyHeader = "X-API-Key";
+
+		/** Ant-style path patterns of the requests to limit. */
+		private List<String> includePaths = new ArrayList<>(List.of("/**"));
+
+		/** Ant-style path patterns of the requests never to limit. */
+		private List<String> excludePaths = new ArrayList<>(List.of("/actuator/**"));
+
+		/** Whether to send the RateLimit and RateLimit-Policy headers on every limited response. */
+		private boolean headers = true;
+
+		/**
+		 * Order of the rate-limit filter. By default it runs before Spring Security for 'ip' and 'header' keys and
+		 * after it for 'principal'.
+		 */
+		private Integer filterOrder;
+
+		/** Named policies for their own paths, tried in declaration order before the default policy. */
+		private Map<String, Policy> policies = new LinkedHashMap<>();
+
+		/** Where buckets live: memory or redis. */
+		private Store store = Store.MEMORY;
+
+		/** Redis store settings. */
+		private final Redis redis = new Redis();
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public long getRequestsPerWindow() {
+			return this.requestsPerWindow;
+		}
+
+		public void setRequestsPerWindow(long requestsPerWindow) {
+			this.requestsPerWindow = requestsPerWindow;
+		}
+
+		public Duration getWindow() {
+			return this.window;
+		}
+
+		public void setWindow(Duration window) {
+			this.window = window;
+		}
+
+		public long getBurst() {
+			return this.burst;
+		}
+
+		public void setBurst(long burst) {
+			this.burst = burst;
+		}
+
+		public int getMaxKeys() {
+			return this.maxKeys;
+		}
+
+		public void setMaxKeys(int maxKeys) {
+			this.maxKeys = maxKeys;
+		}
+
+		public KeyType getKey() {
+			return this.key;
+		}
+
+		public void setKey(KeyType key) {
+			this.key = key;
+		}
+
+		public String getKeyHeader() {
+			return this.keyHeader;
+		}
+
+		public void setKeyHeader(String keyHeader) {
+			this.keyHeader = keyHeader;
+		}
+
+		public List<String> getIncludePaths() {
+			return this.includePaths;
+		}
+
+		public void setIncludePaths(List<String> includePaths) {
+			this.includePaths = includePaths;
+		}
+
+		public List<String> getExcludePaths() {
+			return this.excludePaths;
+		}
+
+		public void setExcludePaths(List<String> excludePaths) {
+			this.excludePaths = excludePaths;
+		}
+
+		public boolean isHeaders() {
+			return this.headers;
+		}
+
+		public void setHeaders(boolean headers) {
+			this.headers = headers;
+		}
+
+		public Integer getFilterOrder() {
+			return this.filterOrder;
+		}
+
+		public void setFilterOrder(Integer filterOrder) {
+			this.filterOrder = filterOrder;
+		}
+
+		public Map<String, Policy> getPolicies() {
+			return this.policies;
+		}
+
+		public void setPolicies(Map<String, Policy> policies) {
+			this.policies = policies;
+		}
+
+		public Store getStore() {
+			return this.store;
+		}
+
+		public void setStore(Store store) {
+			this.store = store;
+		}
+
+		public Redis getRedis() {
+			return this.redis;
+		}
+
+	}
+
+	/** A named rate-limit policy; every unset field falls back to the top-level rate-limit value. */
+	public static class Policy {
+
+		/** Ant-style path patterns this policy applies to. */
+		private List<String> paths = new ArrayList<>();
+
+		/** Requests each key may make per window under this policy. */
+		private Long requestsPerWindow;
+
+		/** Window of this policy. */
+		private Duration window;
+
+		/** Burst of this policy. */
+		private Long burst;
+
+		/** Key type of this policy: ip, header or principal. */
+		private KeyType key;
+
+		/** Header carrying the client key when this policy's key is 'header'. */
+		private String keyHeader;
+
+		public List<String> getPaths() {
+			return this.paths;
+		}
+
+		public void setPaths(List<String> paths) {
+			this.paths = paths;
+		}
+
+		public Long getRequestsPerWindow() {
+			return this.requestsPerWindow;
+		}
+
+		public void setRequestsPerWindow(Long requestsPerWindow) {
+			this.requestsPerWindow = requestsPerWindow;
+		}
+
+		public Duration getWindow() {
+			return this.window;
+		}
+
+		public void setWindow(Duration window) {
+			this.window = window;
+		}
+
+		public Long getBurst() {
+			return this.burst;
+		}
+
+		public void setBurst(Long burst) {
+			this.burst = burst;
+		}
+
+		public KeyType getKey() {
+			return this.key;
+		}
+
+		public void setKey(KeyType key) {
+			this.key = key;
+		}
+
+		public String getKeyHeader() {
+			return this.keyHeader;
+		}
+
+		public void setKeyHeader(String keyHeader) {
+			this.keyHeader = keyHeader;
+		}
+
+	}
+
+	public static class Redis {
+
+		/** Prefix of every Redis key the limiter writes. */
+		private String keyPrefix = "zeroclaw:rl:";
+
+		/** Longest a decision waits for Redis before the on-failure policy applies. */
+		private Duration timeout = Duration.ofMillis(50);
+
+		/** What to do when Redis fails or is slow: local, allow or deny. */
+		private OnFailure onFailure = OnFailure.LOCAL;
+
+		public String getKeyPrefix() {
+			return this.keyPrefix;
+		}
+
+		public void setKeyPrefix(String keyPrefix) {
+			this.keyPrefix = keyPrefix;
+		}
+
+		public Duration getTimeout() {
+			return this.timeout;
+		}
+
+		public void setTimeout(Duration timeout) {
+			this.timeout = timeout;
+		}
+
+		public OnFailure getOnFailure() {
+			return this.onFailure;
+		}
+
+		public void setOnFailure(OnFailure onFailure) {
+			this.onFailure = onFailure;
+		}
+
+	}
+
+	public static class CircuitBreaker {
+
+		/** Whether to wrap every Provider bean and Spring AI model in a circuit breaker. */
+		private boolean enabled = false;
+
+		/** Consecutive failures that open a breaker. */
+		private int failureThreshold = 5;
+
+		/** How long an open breaker rejects calls before it lets a probe through. */
+		private Duration recoveryTimeout = Duration.ofSeconds(30);
+
+		/** Probes allowed at once while half-open; all must succeed to close the breaker. */
+		private int halfOpenMaxRequests = 1;
+
+		/** Fully qualified names of exceptions that count neither as failures nor as successes. */
+		private List<String> ignoreExceptions = new ArrayList<>();
+
+		/** Whether an open breaker reports the application's health as DOWN. */
+		private boolean healthDownWhenOpen = false;
+
+		/** Per-bean overrides, keyed by bean name. */
+		private Map<String, Instance> instances = new LinkedHashMap<>();
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public int getFailureThreshold() {
+			return this.failureThreshold;
+		}
+
+		public void setFailureThreshold(int failureThreshold) {
+			this.failureThreshold = failureThreshold;
+		}
+
+		public Duration getRecoveryTimeout() {
+			return this.recoveryTimeout;
+		}
+
+		public void setRecoveryTimeout(Duration recoveryTimeout) {
+			this.recoveryTimeout = recoveryTimeout;
+		}
+
+		public int getHalfOpenMaxRequests() {
+			return this.halfOpenMaxRequests;
+		}
+
+		public void setHalfOpenMaxRequests(int halfOpenMaxRequests) {
+			this.halfOpenMaxRequests = halfOpenMaxRequests;
+		}
+
+		public List<String> getIgnoreExceptions() {
+			return this.ignoreExceptions;
+		}
+
+		public void setIgnoreExceptions(List<String> ignoreExceptions) {
+			this.ignoreExceptions = ignoreExceptions;
+		}
+
+		public boolean isHealthDownWhenOpen() {
+			return this.healthDownWhenOpen;
+		}
+
+		public void setHealthDownWhenOpen(boolean healthDownWhenOpen) {
+			this.healthDownWhenOpen = healthDownWhenOpen;
+		}
+
+		public Map<String, Instance> getInstances() {
+			return this.instances;
+		}
+
+		public void setInstances(Map<String, Instance> instances) {
+			this.instances = instances;
+		}
+
+	}
+
+	/** Overrides for one bean's breaker; every unset field falls back to the circuit-breaker defaults. */
+	public static class Instance {
+
+		/** Whether this bean gets a breaker at all. */
+		private Boolean enabled;
+
+		/** Consecutive failures that open this bean's breaker. */
+		private Integer failureThreshold;
+
+		/** Recovery timeout of this bean's breaker. */
+		private Duration recoveryTimeout;
+
+		/** Half-open probes of this bean's breaker. */
+		private Integer halfOpenMaxRequests;
+
+		public Boolean getEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(Boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public Integer getFailureThreshold() {
+			return this.failureThreshold;
+		}
+
+		public void setFailureThreshold(Integer failureThreshold) {
+			this.failureThreshold = failureThreshold;
+		}
+
+		public Duration getRecoveryTimeout() {
+			return this.recoveryTimeout;
+		}
+
+		public void setRecoveryTimeout(Duration recoveryTimeout) {
+			this.recoveryTimeout = recoveryTimeout;
+		}
+
+		public Integer getHalfOpenMaxRequests() {
+			return this.halfOpenMaxRequests;
+		}
+
+		public void setHalfOpenMaxRequests(Integer halfOpenMaxRequests) {
+			this.halfOpenMaxRequests = halfOpenMaxRequests;
+		}
+
+	}
+
+	public static class Backpressure {
+
+		/** Whether to admit @Prioritized work through the backpressure controller. */
+		private boolean enabled = false;
+
+		/** Most admitted, unfinished pieces of work; at this depth only CRITICAL work gets in. */
+		private int maxQueueDepth = 1000;
+
+		/** Fill ratios (depth / max-queue-depth) at which each priority starts being shed. */
+		private final ShedThresholds shedThresholds = new ShedThresholds();
+
+		/** How long closing the application waits for admitted work to finish. */
+		private Duration gracefulShutdownTimeout = Duration.ofSeconds(30);
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public int getMaxQueueDepth() {
+			return this.maxQueueDepth;
+		}
+
+		public void setMaxQueueDepth(int maxQueueDepth) {
+			this.maxQueueDepth = maxQueueDepth;
+		}
+
+		public ShedThresholds getShedThresholds() {
+			return this.shedThresholds;
+		}
+
+		public Duration getGracefulShutdownTimeout() {
+			return this.gracefulShutdownTimeout;
+		}
+
+		public void setGracefulShutdownTimeout(Duration gracefulShutdownTimeout) {
+			this.gracefulShutdownTimeout = gracefulShutdownTimeout;
+		}
+
+	}
+
+	public static class ShedThresholds {
+
+		/** Fill ratio at which BACKGROUND work is shed. */
+		private double background = 0.5;
+
+		/** Fill ratio at which LOW work is shed. */
+		private double low = 0.7;
+
+		/** Fill ratio at which NORMAL work is shed. */
+		private double normal = 0.85;
+
+		/** Fill ratio at which HIGH work is shed. */
+		private double high = 0.95;
+
+		public double getBackground() {
+			return this.background;
+		}
+
+		public void setBackground(double background) {
+			this.background = background;
+		}
+
+		public double getLow() {
+			return this.low;
+		}
+
+		public void setLow(double low) {
+			this.low = low;
+		}
+
+		public double getNormal() {
+			return this.normal;
+		}
+
+		public void setNormal(double normal) {
+			this.normal = normal;
+		}
+
+		public double getHigh() {
+			return this.high;
+		}
+
+		public void setHigh(double high) {
+			this.high = high;
+		}
+
+	}
+
+}

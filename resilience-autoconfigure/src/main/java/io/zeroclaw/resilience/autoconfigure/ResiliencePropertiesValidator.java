@@ -1,0 +1,195 @@
+package io.zeroclaw.resilience.autoconfigure;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import io.zeroclaw.resilience.autoconfigure.ResilienceProperties.Backpressure;
+import io.zeroclaw.resilience.autoconfigure.ResilienceProperties.CircuitBreaker;
+import io.zeroclaw.resilience.autoconfigure.ResilienceProperties.Instance;
+import io.zeroclaw.resilience.autoconfigure.ResilienceProperties.KeyType;
+import io.zeroclaw.resilience.autoconfigure.ResilienceProperties.Policy;
+import io.zeroclaw.resilience.autoconfigure.ResilienceProperties.RateLimit;
+import io.zeroclaw.resilience.autoconfigure.ResilienceProperties.ShedThresholds;
+import io.zeroclaw.resilience.autoconfigure.ResilienceProperties.Store;
+
+import org.springframework.util.ClassUtils;
+import org.springframework.util.StringUtils;
+
+/**
+ * Checks the bound properties of every enabled feature and throws {@link InvalidResiliencePropertyException} for the
+ * first degenerate value. A disabled feature is not checked: its values are never used.
+ */
+final class ResiliencePropertiesValidator {
+
+	static final String PREFIX = "zeroclaw.resilience.";
+
+	private static final String REDIS_CONNECTION_FACTORY = "org.springframework.data.redis.connection.RedisConnectionFactory";
+
+	private ResiliencePropertiesValidator() {
+	}
+
+	static void validate(ResilienceProperties properties, ClassLoader classLoader) {
+		if (properties.getRateLimit().isEnabled()) {
+			validateRateLimit(properties.getRateLimit(), classLoader);
+		}
+		if (properties.getCircuitBreaker().isEnabled()) {
+			validateCircuitBreaker(properties.getCircuitBreaker(), classLoader);
+		}
+		if (properties.getBackpressure().isEnabled()) {
+			validateBackpressure(properties.getBackpressure());
+		}
+	}
+
+	private static void validateRateLimit(RateLimit rateLimit, ClassLoader classLoader) {
+		String prefix = PREFIX + "rate-limit.";
+		validateQuota(prefix, rateLimit.getRequestsPerWindow(), rateLimit.getWindow(), rateLimit.getBurst());
+		validateKey(prefix, rateLimit.getKey(), rateLimit.getKeyHeader());
+		if (rateLimit.getMaxKeys() < 1) {
+			throw new InvalidResiliencePropertyException(prefix + "max-keys", rateLimit.getMaxKeys(),
+					"at least one key must be tracked per policy.",
+					"set it to 1 or more (the default is 10000).");
+		}
+		for (Map.Entry<String, Policy> entry : rateLimit.getPolicies().entrySet()) {
+			String policyPrefix = prefix + "policies." + entry.getKey() + ".";
+			Policy policy = entry.getValue();
+			if (policy.getPaths() == null || policy.getPaths().isEmpty()) {
+				throw new InvalidResiliencePropertyException(policyPrefix + "paths", policy.getPaths(),
+						"a policy without paths never applies.",
+						"list the Ant-style path patterns this policy limits, for example [\"/webhook/**\"].");
+			}
+			validateQuota(policyPrefix, orDefault(policy.getRequestsPerWindow(), rateLimit.getRequestsPerWindow()),
+					orDefault(policy.getWindow(), rateLimit.getWindow()),
+					orDefault(policy.getBurst(), rateLimit.getBurst()));
+			validateKey(policyPrefix, orDefault(policy.getKey(), rateLimit.getKey()),
+					orDefault(policy.getKeyHeader(), rateLimit.getKeyHeader()));
+		}
+		if (rateLimit.getStore() == Store.REDIS) {
+			if (!ClassUtils.isPresent(REDIS_CONNECTION_FACTORY, classLoader)) {
+				throw new InvalidResiliencePropertyException(prefix + "store", "redis",
+						"the Redis store needs Spring Data Redis, which is not on the classpath.",
+						"add the dependency org.springframework.boot:spring-boot-starter-data-redis, "
+								+ "or set it to 'memory'.");
+			}
+			Duration timeout = rateLimit.getRedis().getTimeout();
+			if (timeout == null || timeout.isNegative() || timeout.isZero()) {
+				throw new InvalidResiliencePropertyException(prefix + "redis.timeout", timeout,
+						"a decision must be allowed some time to reach Redis.",
+						"set a positive duration, for example 50ms.");
+			}
+		}
+	}
+
+	private static void validateQuota(String prefix, long requests, Duration window, long burst) {
+		if (window == null || window.isZero() || window.isNegative()) {
+			throw new InvalidResiliencePropertyException(prefix + "window", window,
+					"the refill window must be longer than zero.", "set a positive duration, for example 1m.");
+		}
+		if (requests < 0) {
+			throw new InvalidResiliencePropertyException(prefix + "requests-per-window", requests,
+					"a quota cannot be negative.", "set it to 0 or more, for example 60.");
+		}
+		if (burst < 0) {
+			throw new InvalidResiliencePropertyException(prefix + "burst", burst, "a burst cannot be negative.",
+					"set it to 0 or more, for example 10.");
+		}
+		if (requests == 0 && burst == 0) {
+			throw new InvalidResiliencePropertyException(prefix + "requests-per-window", requests,
+					"with requests-per-window and burst both 0 every request would be refused.",
+					"set requests-per-window (or burst) above 0, or exclude the paths that must be closed.");
+		}
+	}
+
+	private static void validateKey(String prefix, KeyType key, String keyHeader) {
+		if (key == KeyType.HEADER && !StringUtils.hasText(keyHeader)) {
+			throw new InvalidResiliencePropertyException(prefix + "key-header", keyHeader,
+					"key 'header' needs the name of the header that carries the client key.",
+					"set it to a header name, for example X-API-Key.");
+		}
+	}
+
+	private static void validateCircuitBreaker(CircuitBreaker breaker, ClassLoader classLoader) {
+		String prefix = PREFIX + "circuit-breaker.";
+		validateBreaker(prefix, breaker.getFailureThreshold(), breaker.getRecoveryTimeout(),
+				breaker.getHalfOpenMaxRequests());
+		for (Map.Entry<String, Instance> entry : breaker.getInstances().entrySet()) {
+			Instance instance = entry.getValue();
+			validateBreaker(prefix + "instances." + entry.getKey() + ".",
+					orDefault(instance.getFailureThreshold(), breaker.getFailureThreshold()),
+					orDefault(instance.getRecoveryTimeout(), breaker.getRecoveryTimeout()),
+					orDefault(instance.getHalfOpenMaxRequests(), breaker.getHalfOpenMaxRequests()));
+		}
+		List<String> ignored = breaker.getIgnoreExceptions();
+		for (int i = 0; i < ignored.size(); i++) {
+			String name = ignored.get(i);
+			String property = prefix + "ignore-exceptions[" + i + "]";
+			if (!StringUtils.hasText(name) || !ClassUtils.isPresent(name.trim(), classLoader)) {
+				throw new InvalidResiliencePropertyException(property, name, "no such class on the classpath.",
+						"give the fully qualified name of an exception class, for example "
+								+ "java.lang.IllegalArgumentException.");
+			}
+			Class<?> type = ClassUtils.resolveClassName(name.trim(), classLoader);
+			if (!Throwable.class.isAssignableFrom(type)) {
+				throw new InvalidResiliencePropertyException(property, name, "the class is not a Throwable.",
+						"give the fully qualified name of an exception class.");
+			}
+		}
+	}
+
+	private static void validateBreaker(String prefix, int failureThreshold, Duration recoveryTimeout,
+			int halfOpenMaxRequests) {
+		if (failureThreshold < 1) {
+			throw new InvalidResiliencePropertyException(prefix + "failure-threshold", failureThreshold,
+					"a breaker needs at least one failure to open.", "set it to 1 or more (the default is 5).");
+		}
+		if (recoveryTimeout == null || recoveryTimeout.isZero() || recoveryTimeout.isNegative()) {
+			throw new InvalidResiliencePropertyException(prefix + "recovery-timeout", recoveryTimeout,
+					"an open breaker must stay open for some time before probing.",
+					"set a positive duration, for example 30s.");
+		}
+		if (halfOpenMaxRequests < 1) {
+			throw new InvalidResiliencePropertyException(prefix + "half-open-max-requests", halfOpenMaxRequests,
+					"a half-open breaker that lets no probe through can never close again.",
+					"set it to 1 or more (the default is 1).");
+		}
+	}
+
+	private static void validateBackpressure(Backpressure backpressure) {
+		String prefix = PREFIX + "backpressure.";
+		if (backpressure.getMaxQueueDepth() < 1) {
+			throw new InvalidResiliencePropertyException(prefix + "max-queue-depth", backpressure.getMaxQueueDepth(),
+					"a queue that holds nothing would shed every non-critical task.",
+					"set it to 1 or more (the default is 1000).");
+		}
+		ShedThresholds thresholds = backpressure.getShedThresholds();
+		String[] names = { "background", "low", "normal", "high" };
+		double[] values = { thresholds.getBackground(), thresholds.getLow(), thresholds.getNormal(),
+				thresholds.getHigh() };
+		for (int i = 0; i < names.length; i++) {
+			if (!(values[i] > 0.0 && values[i] <= 1.0)) {
+				throw new InvalidResiliencePropertyException(prefix + "shed-thresholds." + names[i], values[i],
+						"a shed threshold is a fill ratio and must lie in (0, 1].",
+						"set a value above 0 and at most 1, for example 0.5.");
+			}
+		}
+		for (int i = 1; i < names.length; i++) {
+			if (values[i] < values[i - 1]) {
+				throw new InvalidResiliencePropertyException(prefix + "shed-thresholds." + names[i], values[i],
+						"it is below the " + names[i - 1] + " threshold (" + values[i - 1]
+								+ "): a more important priority would be shed before a less important one.",
+						"keep background <= low <= normal <= high.");
+			}
+		}
+		Duration timeout = backpressure.getGracefulShutdownTimeout();
+		if (timeout == null || timeout.isNegative()) {
+			throw new InvalidResiliencePropertyException(prefix + "graceful-shutdown-timeout", timeout,
+					"a shutdown cannot wait a negative time.", "set 0 (do not wait) or a positive duration, "
+							+ "for example 30s.");
+		}
+	}
+
+	private static <T> T orDefault(T value, T fallback) {
+		return (value != null) ? value : fallback;
+	}
+
+}

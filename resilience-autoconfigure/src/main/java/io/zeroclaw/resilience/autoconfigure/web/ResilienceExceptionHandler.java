@@ -1,0 +1,52 @@
+package io.zeroclaw.resilience.autoconfigure.web;
+
+import java.time.Duration;
+
+import io.zeroclaw.resilience.backpressure.LoadShedException;
+import io.zeroclaw.resilience.circuitbreaker.CircuitOpenException;
+
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.RestControllerAdvice;
+
+/**
+ * Turns a refusal by a protection that escapes a Spring MVC handler into {@code 503 Service Unavailable} with a
+ * {@code Retry-After} header and an RFC 9457 problem body. The server, not the client, is the reason the request was
+ * refused, hence 503 rather than 429. Ordered last, so an application's own handler for these exceptions wins.
+ */
+@RestControllerAdvice
+@Order(Ordered.LOWEST_PRECEDENCE)
+public class ResilienceExceptionHandler {
+
+	/** How long a client told its work was shed should wait: the queue drains in about that time. */
+	static final Duration LOAD_SHED_RETRY_AFTER = Duration.ofSeconds(1);
+
+	@ExceptionHandler(CircuitOpenException.class)
+	ResponseEntity<ProblemDetail> circuitOpen(CircuitOpenException ex) {
+		return problem("Upstream unavailable",
+				"The upstream '" + ex.breakerName() + "' is failing and its circuit breaker is open.",
+				ex.retryAfter());
+	}
+
+	@ExceptionHandler(LoadShedException.class)
+	ResponseEntity<ProblemDetail> loadShed(LoadShedException ex) {
+		return problem("Overloaded", "The service is shedding " + ex.priority() + " work at queue depth "
+				+ ex.depth() + ".", LOAD_SHED_RETRY_AFTER);
+	}
+
+	private static ResponseEntity<ProblemDetail> problem(String title, String detail, Duration retryAfter) {
+		ProblemDetail body = ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE, detail);
+		body.setTitle(title);
+		return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
+			.header(HttpHeaders.RETRY_AFTER, Long.toString(RetryAfter.seconds(retryAfter)))
+			.contentType(MediaType.APPLICATION_PROBLEM_JSON)
+			.body(body);
+	}
+
+}

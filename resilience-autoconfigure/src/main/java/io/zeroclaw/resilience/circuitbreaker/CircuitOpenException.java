@@ -1,0 +1,37 @@
+package io.zeroclaw.resilience.circuitbreaker;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Thrown instead of making a call when a breaker does not permit it: the breaker is open, or half-open with every
+ * probe slot taken. The call was not attempted, so it is always safe to retry after {@link #retryAfter()}.
+ */
+public class CircuitOpenException extends RuntimeException {
+
+	private final String breakerName;
+
+	private final Duration retryAfter;
+
+	/**
+	 * @param breakerName the name of the breaker that refused the call
+	 * @param retryAfter how long until the breaker will let a probe through; zero or positive, never {@code null}
+	 */
+	public CircuitOpenException(String breakerName, Duration retryAfter) {
+		super("Circuit breaker '" + breakerName + "' is open; retry after " + Objects.requireNonNull(retryAfter).toMillis()
+				+ " ms", null, false, false);
+		this.breakerName = breakerName;
+		this.retryAfter = retryAfter.isNegative() ? Duration.ZERO : retryAfter;
+	}
+
+	/** @return the name of the breaker that refused the call */
+	public String breakerName() {
+		return this.breakerName;
+	}
+
+	/** @return how long until the breaker lets a probe through; possibly zero but never negative */
+	public Duration retryAfter() {
+		return this.retryAfter;
+	}
+
+}
