@@ -10,7 +10,8 @@
 # is bounded by wrk's -d and the script stops the app it started.
 #
 # Settings (environment): ENDPOINT (default /webhook), METHOD (POST), PORT (18080), ROUNDS (2), WARMUP (10s),
-# DURATION (20s), CONNECTIONS (16), WRK_THREADS (1: the app needs the other core), JAR (the sample app's jar).
+# DURATION (20s), CONNECTIONS (16), WRK_THREADS (1: the app needs the other core), JAR (the sample app's jar),
+# POLICIES (webhook: the named policies of the app's configuration whose quota is raised as well).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,6 +24,7 @@ DURATION=${DURATION:-20s}
 CONNECTIONS=${CONNECTIONS:-16}
 WRK_THREADS=${WRK_THREADS:-1}
 JAR=${JAR:-sample-app/target/zeroclaw-resilience-sample-app.jar}
+POLICIES=${POLICIES-webhook}
 URL="http://127.0.0.1:${PORT}${ENDPOINT}"
 
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
@@ -48,10 +50,12 @@ LUA
 ON=(--zeroclaw.resilience.rate-limit.enabled=true
 	--zeroclaw.resilience.rate-limit.requests-per-window=1000000000
 	--zeroclaw.resilience.rate-limit.window=1s
-	--zeroclaw.resilience.rate-limit.burst=0
-	--zeroclaw.resilience.rate-limit.policies.webhook.requests-per-window=1000000000
-	--zeroclaw.resilience.rate-limit.policies.webhook.window=1s
-	--zeroclaw.resilience.rate-limit.policies.webhook.burst=0)
+	--zeroclaw.resilience.rate-limit.burst=0)
+for policy in $POLICIES; do
+	ON+=(--zeroclaw.resilience.rate-limit.policies."$policy".requests-per-window=1000000000
+		--zeroclaw.resilience.rate-limit.policies."$policy".window=1s
+		--zeroclaw.resilience.rate-limit.policies."$policy".burst=0)
+done
 OFF=(--zeroclaw.resilience.rate-limit.enabled=false)
 
 # calc <expression>: floating-point arithmetic without bc.
