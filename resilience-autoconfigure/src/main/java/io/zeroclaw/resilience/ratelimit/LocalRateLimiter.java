@@ -64,8 +64,10 @@ import org.slf4j.LoggerFactory;
  * <h2>Cost</h2>
  * A decision for a known key is one hash lookup, one volatile read, at most one CAS (retried only when another
  * thread changed the same bucket in between) and the allocation of the {@link RateLimitDecision} with its
- * {@code resetAfter}. Per tracked key the limiter holds a map node (32 bytes), an {@code AtomicLong} (16 bytes) and a
- * table slot (4 to 8 bytes), besides the key string itself.
+ * {@code resetAfter}. Per tracked key the limiter holds a map node (32 bytes), an {@code AtomicLong} (24 bytes) and
+ * one or two table slots (4 bytes each with compressed references): about 60 to 70 bytes besides the key string,
+ * which is the caller's own unless it was hashed. A flood of new keys on a full table costs each newcomer a failed
+ * lookup, two volatile reads and a decision from the overflow bucket: no insert, no scan.
  */
 public final class LocalRateLimiter implements RateLimiter {
 
