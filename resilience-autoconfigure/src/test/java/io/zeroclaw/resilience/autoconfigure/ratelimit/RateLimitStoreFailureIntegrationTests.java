@@ -6,9 +6,12 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.zeroclaw.resilience.ratelimit.LocalRateLimiter;
 import io.zeroclaw.resilience.ratelimit.RateLimitStoreUnavailableException;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.webmvc.test.autoconfigure.AutoConfigureMockMvc;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -34,6 +37,7 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 				"zeroclaw.resilience.rate-limit.policies.shared.paths=/shared/**",
 				"zeroclaw.resilience.rate-limit.policies.broken.paths=/broken/**" })
 @AutoConfigureMockMvc
+@ExtendWith(OutputCaptureExtension.class)
 class RateLimitStoreFailureIntegrationTests {
 
 	@Autowired
@@ -56,13 +60,17 @@ class RateLimitStoreFailureIntegrationTests {
 	}
 
 	@Test
-	void otherLimiterFailureShouldLetTheRequestThroughAndCountAnError() throws Exception {
+	void otherLimiterFailureShouldLetTheRequestThroughCountAnErrorAndWarnOnce(CapturedOutput output)
+			throws Exception {
 		this.mvc.perform(get("/broken/data").with(from("10.2.1.1")))
 			.andExpect(status().isOk())
 			.andExpect(content().string("ok"));
 		this.mvc.perform(get("/broken/data").with(from("10.2.1.1"))).andExpect(status().isOk());
 		assertThat(count("broken", "error")).isEqualTo(2);
 		assertThat(count("broken", "rejected")).isZero();
+		String warning = "Rate limiting of policy 'broken' failed";
+		assertThat(output.toString().split(warning, -1)).hasSize(2);
+		assertThat(output).contains("WARN").contains("limiter bug");
 	}
 
 	@Test
