@@ -12,6 +12,8 @@ import java.util.Locale;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.github.bucket4j.Bucket;
+import io.zeroclaw.resilience.ratelimit.LocalRateLimiter;
+import io.zeroclaw.resilience.ratelimit.RateLimitPolicy;
 
 /**
  * Retained heap per tracked key: fills a keyed limiter with a million keys and measures how much heap it keeps.
@@ -25,7 +27,7 @@ import io.github.bucket4j.Bucket;
  * how many it tracks, which must equal that number for the figure to count.
  * <p>
  * Run: {@code java -cp benchmarks/target/benchmarks.jar io.zeroclaw.resilience.benchmarks.KeyFootprint} (every
- * limiter, each in its own JVM) or with a limiter's name ({@code bucket4jCaffeine}) and optionally a key count.
+ * limiter, each in its own JVM) or with a limiter's name ({@code zeroclaw} or {@code bucket4jCaffeine}) and optionally a key count.
  */
 public final class KeyFootprint {
 
@@ -48,7 +50,7 @@ public final class KeyFootprint {
 			}
 			return;
 		}
-		Subject subject = Subject.valueOf(args[0].toUpperCase(Locale.ROOT).replace("CAFFEINE", "_CAFFEINE"));
+		Subject subject = Subject.named(args[0]);
 		measure(subject, keys);
 	}
 
@@ -102,6 +104,18 @@ public final class KeyFootprint {
 
 	enum Subject {
 
+		ZEROCLAW("zeroclaw") {
+			@Override
+			Tracked fill(String[] keys) {
+				LocalRateLimiter limiter = new LocalRateLimiter(
+						new RateLimitPolicy("footprint", REQUESTS_PER_WINDOW, WINDOW, 0), keys.length);
+				for (String key : keys) {
+					limiter.tryAcquire(key);
+				}
+				return limiter::size;
+			}
+		},
+
 		BUCKET4J_CAFFEINE("bucket4jCaffeine") {
 			@Override
 			Tracked fill(String[] keys) {
@@ -123,6 +137,15 @@ public final class KeyFootprint {
 		}
 
 		abstract Tracked fill(String[] keys);
+
+		static Subject named(String argument) {
+			for (Subject subject : values()) {
+				if (subject.argument.equals(argument)) {
+					return subject;
+				}
+			}
+			throw new IllegalArgumentException("No limiter named '" + argument + "'");
+		}
 
 	}
 

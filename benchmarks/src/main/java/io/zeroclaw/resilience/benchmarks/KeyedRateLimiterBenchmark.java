@@ -7,6 +7,9 @@ import java.util.concurrent.TimeUnit;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.github.bucket4j.Bucket;
+import io.zeroclaw.resilience.ratelimit.LocalRateLimiter;
+import io.zeroclaw.resilience.ratelimit.RateLimitDecision;
+import io.zeroclaw.resilience.ratelimit.RateLimitPolicy;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -45,15 +48,25 @@ public class KeyedRateLimiterBenchmark {
 
 	private String[] keys;
 
+	private LocalRateLimiter zeroclaw;
+
 	private Cache<String, Bucket> bucket4jCaffeine;
 
 	@Setup
 	public void setUp() {
 		this.keys = keys(KEYS);
+		this.zeroclaw = new LocalRateLimiter(new RateLimitPolicy("bench", PERMITS_PER_SECOND, Duration.ofSeconds(1), 0),
+				MAX_KEYS);
 		this.bucket4jCaffeine = Caffeine.newBuilder().maximumSize(MAX_KEYS).build();
 		for (String key : this.keys) {
+			this.zeroclaw.tryAcquire(key);
 			this.bucket4jCaffeine.get(key, KeyedRateLimiterBenchmark::newBucket).tryConsume(1);
 		}
+	}
+
+	@Benchmark
+	public RateLimitDecision zeroclaw() {
+		return this.zeroclaw.tryAcquire(nextKey());
 	}
 
 	@Benchmark

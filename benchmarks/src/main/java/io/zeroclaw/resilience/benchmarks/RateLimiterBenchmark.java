@@ -6,6 +6,9 @@ import java.util.concurrent.TimeUnit;
 import io.github.bucket4j.Bucket;
 import io.github.resilience4j.ratelimiter.RateLimiterConfig;
 import io.github.resilience4j.ratelimiter.internal.AtomicRateLimiter;
+import io.zeroclaw.resilience.ratelimit.LocalRateLimiter;
+import io.zeroclaw.resilience.ratelimit.RateLimitDecision;
+import io.zeroclaw.resilience.ratelimit.RateLimitPolicy;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -43,6 +46,8 @@ public class RateLimiterBenchmark {
 
 	static final String HOT_KEY = "203.0.113.7";
 
+	private LocalRateLimiter zeroclaw;
+
 	private Bucket bucket4j;
 
 	private io.github.resilience4j.ratelimiter.RateLimiter resilience4j;
@@ -51,6 +56,8 @@ public class RateLimiterBenchmark {
 
 	@Setup
 	public void setUp() {
+		this.zeroclaw = new LocalRateLimiter(new RateLimitPolicy("bench", PERMITS_PER_SECOND, Duration.ofSeconds(1), 0),
+				10_000);
 		this.bucket4j = Bucket.builder()
 			.addLimit((limit) -> limit.capacity(PERMITS_PER_SECOND).refillGreedy(PERMITS_PER_SECOND, Duration.ofSeconds(1)))
 			.build();
@@ -60,6 +67,11 @@ public class RateLimiterBenchmark {
 			.timeoutDuration(Duration.ZERO)
 			.build());
 		this.guava = com.google.common.util.concurrent.RateLimiter.create(PERMITS_PER_SECOND);
+	}
+
+	@Benchmark
+	public RateLimitDecision zeroclaw() {
+		return this.zeroclaw.tryAcquire(HOT_KEY);
 	}
 
 	@Benchmark
