@@ -81,11 +81,17 @@ run() {
 		sleep 0.5
 	done
 	local status
-	status=$(curl -s -o /dev/null -w '%{http_code}' -X "$METHOD" -H 'Content-Type: application/json' \
-		-d '{"event":"load-test"}' "$URL")
+	status=$(curl -s -D "$work/headers-$label.txt" -o /dev/null -w '%{http_code}' -X "$METHOD" \
+		-H 'Content-Type: application/json' -d '{"event":"load-test"}' "$URL")
 	if [ "$status" != 200 ]; then
 		echo "$METHOD $ENDPOINT answered $status ($label); the load would not measure the happy path" >&2
 		exit 1
+	fi
+	# The filter must be in the path exactly when it is meant to be: its RateLimit header tells.
+	if grep -qi '^RateLimit:' "$work/headers-$label.txt"; then
+		[ "${label%%-*}" = on ] || { echo "the filter answered with the filter off ($label)" >&2; exit 1; }
+	else
+		[ "${label%%-*}" = off ] || { echo "no RateLimit header with the filter on ($label)" >&2; exit 1; }
 	fi
 	wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$WARMUP" -s "$work/request.lua" "$URL" >/dev/null
 	wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$DURATION" -s "$work/request.lua" --latency "$URL" >"$work/wrk-$label.txt"
