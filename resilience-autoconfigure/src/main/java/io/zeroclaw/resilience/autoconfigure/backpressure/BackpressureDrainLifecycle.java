@@ -1,6 +1,7 @@
 package io.zeroclaw.resilience.autoconfigure.backpressure;
 
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 
 import io.zeroclaw.resilience.backpressure.BackpressureController;
 import org.slf4j.Logger;
@@ -51,10 +52,16 @@ public class BackpressureDrainLifecycle implements SmartLifecycle {
 		this.controller.stopAccepting();
 		try {
 			int depth = this.controller.depth();
-			if (depth > 0) {
-				logger.info("Waiting up to {} for {} admitted task(s) to finish", this.timeout, depth);
+			if (depth == 0) {
+				return;
 			}
-			if (!this.controller.awaitDrained(this.timeout)) {
+			logger.info("Waiting up to {} for {} admitted task(s) to finish", this.timeout, depth);
+			long start = System.nanoTime();
+			if (this.controller.awaitDrained(this.timeout)) {
+				logger.info("All admitted tasks finished after {} ms",
+						TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+			}
+			else {
 				logger.warn("Graceful shutdown timed out after {} with {} admitted task(s) still running",
 						this.timeout, this.controller.depth());
 			}
