@@ -27,7 +27,8 @@ import org.springframework.aop.support.AopUtils;
  * {@link AsyncCompletionInterceptor}, last in the chain, picks up in the worker thread) and is released there once the
  * method and any future it returned are done. If submitting fails (the executor rejects the task) the caller's thread
  * releases it; if a returned {@link CompletableFuture} completes first, cancelled before the task ran, its completion
- * releases it.</li>
+ * releases it. Since the worker and the cancelling thread may race, the admission is wrapped in a
+ * {@link OnceAdmission}.</li>
  * </ul>
  * One instance serves one proxy, whose advisors tell which methods are asynchronous.
  */
@@ -55,7 +56,7 @@ final class PrioritizedAdmissionInterceptor implements MethodInterceptor {
 		}
 		Admission admission = this.controller.get().admit(plan.priority(invocation.getArguments()));
 		if (plan.async() && invocation instanceof ProxyMethodInvocation proxyInvocation) {
-			return proceedAsync(proxyInvocation, admission);
+			return proceedAsync(proxyInvocation, new OnceAdmission(admission));
 		}
 		return proceed(invocation, admission);
 	}
