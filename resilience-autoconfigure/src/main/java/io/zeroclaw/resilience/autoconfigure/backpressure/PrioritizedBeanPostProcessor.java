@@ -7,8 +7,9 @@ import java.util.function.Supplier;
 import io.zeroclaw.resilience.backpressure.BackpressureController;
 import io.zeroclaw.resilience.backpressure.Prioritized;
 
-import org.springframework.aop.framework.AdvisedSupport;
+import org.springframework.aop.Advisor;
 import org.springframework.aop.framework.Advised;
+import org.springframework.aop.framework.AdvisedSupport;
 import org.springframework.aop.framework.AopInfrastructureBean;
 import org.springframework.aop.framework.ProxyFactory;
 import org.springframework.aop.support.AopUtils;
@@ -66,6 +67,9 @@ final class PrioritizedBeanPostProcessor implements BeanPostProcessor, BeanClass
 			return bean;
 		}
 		if (bean instanceof Advised advised && !advised.isFrozen()) {
+			if (isAdmitting(advised)) {
+				return bean;
+			}
 			advised.addAdvisor(0, admissionAdvisor(advised));
 			if (advised.getTargetSource() == AdvisedSupport.EMPTY_TARGET_SOURCE && advised.getAdvisorCount() > 1) {
 				// No target: the last advisor answers the call, so the completion advisor goes just before it.
@@ -80,14 +84,23 @@ final class PrioritizedBeanPostProcessor implements BeanPostProcessor, BeanClass
 		proxyFactory.setProxyTargetClass(true);
 		proxyFactory.addAdvisor(admissionAdvisor(proxyFactory));
 		proxyFactory.addAdvisor(completionAdvisor());
-		ClassLoader proxyClassLoader = this.classLoader;
-		return proxyFactory.getProxy(proxyClassLoader);
+		return proxyFactory.getProxy(this.classLoader);
 	}
 
 	private boolean isEligible(Class<?> targetClass) {
 		return this.eligibleTypes.computeIfAbsent(targetClass,
 				(type) -> AnnotationUtils.isCandidateClass(type, Prioritized.class)
 						&& AopUtils.canApply(PrioritizedMethods.POINTCUT, type));
+	}
+
+	/** Whether the proxy already admits through us, say a scoped proxy's target post-processed before. */
+	private static boolean isAdmitting(Advised advised) {
+		for (Advisor advisor : advised.getAdvisors()) {
+			if (advisor.getAdvice() instanceof PrioritizedAdmissionInterceptor) {
+				return true;
+			}
+		}
+		return false;
 	}
 
 	private DefaultPointcutAdvisor admissionAdvisor(Advised advised) {
