@@ -24,9 +24,9 @@ import java.util.concurrent.TimeUnit;
  * it, gives up if it is at or above the limit, and otherwise compare-and-sets it from the value read to one more; a
  * failed CAS means another thread changed the depth in between, so the check is redone on the fresh value. Because the
  * increment only succeeds from a value that passed the check, no interleaving can take the depth to or past a limit
- * through non-critical admissions: with a limit of 1, two racing threads cannot both go from 0 to 1. (An earlier
- * design that incremented first and checked afterwards over-admitted under contention, since the check and the
- * increment were separate steps.) Critical admissions use a plain atomic increment: they have no limit to respect.
+ * through non-critical admissions: with a limit of 1, two racing threads cannot both go from 0 to 1. (The reference
+ * implementation's first version checked and incremented in separate steps, and over-admitted under contention.)
+ * Critical admissions use a plain atomic increment: they have no limit to respect.
  * Releases are atomic decrements. The limits live in an array published through a volatile field, so
  * {@link #stopAccepting()} swaps in limits of zero without adding a read to the admission path.
  *
