@@ -9,6 +9,10 @@ import com.netflix.concurrency.limits.limit.FixedLimit;
 import com.netflix.concurrency.limits.limiter.SimpleLimiter;
 import io.github.resilience4j.bulkhead.Bulkhead;
 import io.github.resilience4j.bulkhead.BulkheadConfig;
+import io.zeroclaw.resilience.backpressure.Admission;
+import io.zeroclaw.resilience.backpressure.BackpressureConfig;
+import io.zeroclaw.resilience.backpressure.BackpressureController;
+import io.zeroclaw.resilience.backpressure.Priority;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -41,15 +45,25 @@ public class BackpressureBenchmark {
 
 	static final int LIMIT = 1000;
 
+	private BackpressureController zeroclaw;
+
 	private SimpleLimiter<Void> concurrencyLimits;
 
 	private Bulkhead resilience4jBulkhead;
 
 	@Setup
 	public void setUp() {
+		this.zeroclaw = new BackpressureController(new BackpressureConfig(LIMIT, 0.5, 0.7, 0.85, 0.95));
 		this.concurrencyLimits = SimpleLimiter.newBuilder().limit(FixedLimit.of(LIMIT)).build();
 		this.resilience4jBulkhead = Bulkhead.of("bench",
 				BulkheadConfig.custom().maxConcurrentCalls(LIMIT).maxWaitDuration(Duration.ZERO).build());
+	}
+
+	@Benchmark
+	public void zeroclaw(Blackhole blackhole) {
+		try (Admission admission = this.zeroclaw.admit(Priority.NORMAL)) {
+			blackhole.consume(admission);
+		}
 	}
 
 	@Benchmark
