@@ -39,7 +39,7 @@ public class CircuitBreakerStateChangePublisher implements CircuitBreakerListene
 	@Override
 	public void onStateTransition(CircuitBreaker breaker, CircuitState from, CircuitState to) {
 		switch (to) {
-			case OPEN -> logger.warn("Circuit breaker '{}' opened ({} -> OPEN) after {} consecutive failures; "
+			case OPEN -> logger.warn("Circuit breaker '{}' opened ({} -> OPEN, {} consecutive failures); "
 					+ "calls are refused for {}", breaker.name(), from, breaker.consecutiveFailures(),
 					breaker.config().recoveryTimeout());
 			case CLOSED -> logger.info("Circuit breaker '{}' closed ({} -> CLOSED); calls go through again",
