@@ -13,7 +13,7 @@ import org.springframework.beans.factory.SmartInitializingSingleton;
 
 /**
  * Binds every breaker of the {@link CircuitBreakerRegistry} to Micrometer: the gauge
- * {@code zeroclaw.resilience.circuitbreaker.state{name,state}} (1 for the current state, 0 for the others) and the
+ * {@code zeroclaw.resilience.circuitbreaker.state{name,state}} (1 for the current state, 0 for the others; state is CLOSED, OPEN or HALF_OPEN) and the
  * counter {@code zeroclaw.resilience.circuitbreaker.calls{name,outcome}} with outcome success, failure, rejected or
  * ignored. Breakers created after start-up are bound when they are created.
  */
@@ -48,7 +48,7 @@ public class CircuitBreakerMetrics implements SmartInitializingSingleton {
 			Gauge.builder(STATE, breaker, (b) -> (b.state() == state) ? 1 : 0)
 				.description("1 when the circuit breaker is in this state, else 0")
 				.tag("name", breaker.name())
-				.tag("state", state.name().toLowerCase(java.util.Locale.ROOT))
+				.tag("state", state.name())
 				.strongReference(true)
 				.register(this.meters);
 		}

@@ -245,8 +245,8 @@ class CircuitBreakerAutoConfigurationTests {
 				ScriptedProvider provider = context.getBean(ScriptedProvider.class);
 				provider.simpleChat("a", "m", 0);
 				provider.simpleChat("a", "m", 0);
-				assertThat(state(meters, "closed")).isEqualTo(1.0);
-				assertThat(state(meters, "open")).isEqualTo(0.0);
+				assertThat(state(meters, "CLOSED")).isEqualTo(1.0);
+				assertThat(state(meters, "OPEN")).isEqualTo(0.0);
 				assertThatExceptionOfType(UnsupportedOperationException.class).isThrownBy(provider::warmup);
 				provider.setFailing(true);
 				assertThatIllegalStateException().isThrownBy(() -> provider.simpleChat("a", "m", 0));
@@ -257,9 +257,9 @@ class CircuitBreakerAutoConfigurationTests {
 				assertThat(calls(meters, "failure")).isEqualTo(2.0);
 				assertThat(calls(meters, "ignored")).isEqualTo(1.0);
 				assertThat(calls(meters, "rejected")).isEqualTo(1.0);
-				assertThat(state(meters, "open")).isEqualTo(1.0);
-				assertThat(state(meters, "closed")).isEqualTo(0.0);
-				assertThat(state(meters, "half_open")).isEqualTo(0.0);
+				assertThat(state(meters, "OPEN")).isEqualTo(1.0);
+				assertThat(state(meters, "CLOSED")).isEqualTo(0.0);
+				assertThat(state(meters, "HALF_OPEN")).isEqualTo(0.0);
 			});
 	}
 
