@@ -18,7 +18,13 @@ import io.zeroclaw.resilience.provider.Provider;
 import io.zeroclaw.resilience.provider.ProviderCapabilities;
 import io.zeroclaw.resilience.provider.StreamChunk;
 import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Flux;
 
+import org.springframework.ai.chat.model.StreamingChatModel;
+import org.springframework.ai.document.Document;
+import org.springframework.ai.embedding.EmbeddingModel;
+import org.springframework.ai.embedding.EmbeddingRequest;
+import org.springframework.ai.embedding.EmbeddingResponse;
 import org.springframework.aop.support.AopUtils;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration;
@@ -263,6 +269,24 @@ class CircuitBreakerAutoConfigurationTests {
 			});
 	}
 
+	@Test
+	void springAiEmbeddingAndStreamingModelsShouldEachGetTheirOwnBreaker() {
+		this.contextRunner.withPropertyValues("zeroclaw.resilience.circuit-breaker.enabled=true",
+				"zeroclaw.resilience.circuit-breaker.failure-threshold=1")
+			.withUserConfiguration(SpringAiModelsConfiguration.class)
+			.run((context) -> {
+				EmbeddingModel embeddings = context.getBean(EmbeddingModel.class);
+				StreamingChatModel streaming = context.getBean(StreamingChatModel.class);
+				assertThat(context.getBean(CircuitBreakerRegistry.class).breakers()).containsKeys("embeddingModel",
+						"streamingChatModel", "scriptedProvider");
+				assertThatIllegalStateException().isThrownBy(() -> embeddings.embed("text"));
+				assertThatExceptionOfType(CircuitOpenException.class).isThrownBy(() -> embeddings.embed("text"));
+				assertThatIllegalStateException().isThrownBy(() -> streaming.stream("hi").blockLast());
+				assertThatExceptionOfType(CircuitOpenException.class)
+					.isThrownBy(() -> streaming.stream("hi").blockLast());
+			});
+	}
+
 	private static double state(MeterRegistry meters, String state) {
 		return meters.get(CircuitBreakerMetrics.STATE)
 			.tag("name", "scriptedProvider")
@@ -387,6 +411,33 @@ class CircuitBreakerAutoConfigurationTests {
 		@Scope("prototype")
 		ScriptedProvider prototypeProvider() {
 			return new ScriptedProvider();
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class SpringAiModelsConfiguration {
+
+		@Bean
+		EmbeddingModel embeddingModel() {
+			return new EmbeddingModel() {
+
+				@Override
+				public EmbeddingResponse call(EmbeddingRequest request) {
+					throw new IllegalStateException("embedding endpoint down");
+				}
+
+				@Override
+				public float[] embed(Document document) {
+					throw new IllegalStateException("embedding endpoint down");
+				}
+
+			};
+		}
+
+		@Bean
+		StreamingChatModel streamingChatModel() {
+			return (prompt) -> Flux.error(new IllegalStateException("stream refused"));
 		}
 
 	}

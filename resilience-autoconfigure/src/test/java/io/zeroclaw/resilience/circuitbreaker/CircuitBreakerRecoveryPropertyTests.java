@@ -20,7 +20,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * cancelled future, closed or exhausted stream, released permission), once every call has ended the breaker recovers:
  * after one recovery timeout, {@code halfOpenMaxRequests} successful calls close it.
  */
-class CircuitBreakerRecoveryProperties {
+class CircuitBreakerRecoveryPropertyTests {
 
 	private static final Duration RECOVERY = Duration.ofSeconds(5);
 
