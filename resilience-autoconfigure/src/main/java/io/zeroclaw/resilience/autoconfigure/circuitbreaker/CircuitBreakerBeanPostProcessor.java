@@ -14,6 +14,7 @@ import io.zeroclaw.resilience.provider.Provider;
 import org.springframework.aop.Advisor;
 import org.springframework.aop.framework.Advised;
 import org.springframework.aop.framework.ProxyFactory;
+import org.springframework.aop.support.DefaultPointcutAdvisor;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.core.Ordered;
@@ -26,7 +27,8 @@ import org.springframework.util.ClassUtils;
  * shared by every instance of the bean. A bean with {@code instances.<beanName>.enabled=false} is left alone.
  * <p>
  * The proxy subclasses the bean's class when it can, so the bean still injects by its own class; a final class is
- * proxied by its interfaces. Its collaborators are looked up on first use, so that registering this post-processor
+ * proxied by its interfaces. A bean that already is a Spring AOP proxy gets the breaker as its first advice instead of
+ * a second proxy. Its collaborators are looked up on first use, so that registering this post-processor
  * early does not create them early.
  */
 public class CircuitBreakerBeanPostProcessor implements BeanPostProcessor, Ordered {
@@ -77,6 +79,12 @@ public class CircuitBreakerBeanPostProcessor implements BeanPostProcessor, Order
 		}
 		CircuitBreakerFactory breakers = this.factory.getObject();
 		CircuitBreaker breaker = this.registry.getObject().computeIfAbsent(beanName, breakers::create);
+		CircuitBreakerInterceptor interceptor = new CircuitBreakerInterceptor(breaker, applicableTypes(bean));
+		if (bean instanceof Advised advised && !advised.isFrozen()) {
+			// already a Spring AOP proxy: guard it first, before the advice it has
+			advised.addAdvisor(0, new DefaultPointcutAdvisor(interceptor));
+			return bean;
+		}
 		ProxyFactory proxyFactory = new ProxyFactory(bean);
 		Class<?> beanClass = bean.getClass();
 		if (Modifier.isFinal(beanClass.getModifiers()) || Proxy.isProxyClass(beanClass) || beanClass.isSynthetic()
@@ -86,7 +94,7 @@ public class CircuitBreakerBeanPostProcessor implements BeanPostProcessor, Order
 		else {
 			proxyFactory.setProxyTargetClass(true);
 		}
-		proxyFactory.addAdvice(new CircuitBreakerInterceptor(breaker, applicableTypes(bean)));
+		proxyFactory.addAdvice(interceptor);
 		return proxyFactory.getProxy(beanClass.getClassLoader());
 	}
 

@@ -14,6 +14,7 @@ import io.zeroclaw.resilience.circuitbreaker.CircuitBreaker;
 import org.aopalliance.intercept.MethodInterceptor;
 import org.aopalliance.intercept.MethodInvocation;
 
+import org.springframework.aop.ProxyMethodInvocation;
 import org.springframework.aop.support.AopUtils;
 import org.springframework.util.ClassUtils;
 import org.springframework.util.ReflectionUtils;
@@ -149,9 +150,15 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 		}
 	}
 
-	/** Calls the target again, for reactive types whose every subscription is one call. */
+	/**
+	 * Calls the rest of the chain and the target again, for reactive types whose every subscription is one call. A
+	 * Spring AOP invocation is cloned for each subscription, so that the advice after this one runs every time.
+	 */
 	private static Object invokeAgain(MethodInvocation invocation) {
 		try {
+			if (invocation instanceof ProxyMethodInvocation proxyInvocation) {
+				return proxyInvocation.invocableClone().proceed();
+			}
 			return AopUtils.invokeJoinpointUsingReflection(invocation.getThis(), invocation.getMethod(),
 					invocation.getArguments());
 		}

@@ -25,6 +25,9 @@ import org.springframework.ai.document.Document;
 import org.springframework.ai.embedding.EmbeddingModel;
 import org.springframework.ai.embedding.EmbeddingRequest;
 import org.springframework.ai.embedding.EmbeddingResponse;
+import org.aopalliance.intercept.MethodInterceptor;
+import org.springframework.aop.framework.Advised;
+import org.springframework.aop.framework.ProxyFactory;
 import org.springframework.aop.support.AopUtils;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration;
@@ -287,6 +290,23 @@ class CircuitBreakerAutoConfigurationTests {
 			});
 	}
 
+	@Test
+	void providerThatIsAlreadyAnAopProxyShouldGetTheBreakerAsItsFirstAdvice() {
+		this.contextRunner.withPropertyValues("zeroclaw.resilience.circuit-breaker.enabled=true",
+				"zeroclaw.resilience.circuit-breaker.failure-threshold=1")
+			.withUserConfiguration(AdvisedProviderConfiguration.class)
+			.run((context) -> {
+				Provider provider = context.getBean("advisedProvider", Provider.class);
+				AtomicInteger adviceCalls = context.getBean(AtomicInteger.class);
+				assertThat(((Advised) provider).getAdvisors()).hasSize(2);
+				assertThatIllegalStateException().isThrownBy(() -> provider.simpleChat("a", "m", 0));
+				assertThat(adviceCalls).hasValue(1);
+				assertThatExceptionOfType(CircuitOpenException.class)
+					.isThrownBy(() -> provider.simpleChat("a", "m", 0));
+				assertThat(adviceCalls).hasValue(1);
+			});
+	}
+
 	private static double state(MeterRegistry meters, String state) {
 		return meters.get(CircuitBreakerMetrics.STATE)
 			.tag("name", "scriptedProvider")
@@ -438,6 +458,27 @@ class CircuitBreakerAutoConfigurationTests {
 		@Bean
 		StreamingChatModel streamingChatModel() {
 			return (prompt) -> Flux.error(new IllegalStateException("stream refused"));
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class AdvisedProviderConfiguration {
+
+		@Bean
+		AtomicInteger adviceCalls() {
+			return new AtomicInteger();
+		}
+
+		@Bean
+		Provider advisedProvider(AtomicInteger adviceCalls) {
+			ProxyFactory proxyFactory = new ProxyFactory(new ScriptedProvider());
+			proxyFactory.setInterfaces(Provider.class);
+			proxyFactory.addAdvice((MethodInterceptor) (invocation) -> {
+				adviceCalls.incrementAndGet();
+				throw new IllegalStateException("refused by an advice of the application's own");
+			});
+			return (Provider) proxyFactory.getProxy();
 		}
 
 	}
