@@ -97,7 +97,8 @@ public final class RedisServer implements BeforeAllCallback, AfterAllCallback {
 	/**
 	 * Sends one command with the RESP protocol on a fresh connection and returns its reply.
 	 * @param args the command and its arguments
-	 * @return a bulk string's content, or else the reply's first line, e.g. {@code +OK} or {@code :1500}
+	 * @return a bulk string's content, an array of simple values joined by commas, or else the reply's line, e.g.
+	 * {@code +OK} or {@code :1500}
 	 */
 	public String command(String... args) {
 		StringBuilder request = new StringBuilder("*").append(args.length).append("\r\n");
@@ -112,21 +113,33 @@ public final class RedisServer implements BeforeAllCallback, AfterAllCallback {
 			out.write(request.toString().getBytes(StandardCharsets.UTF_8));
 			out.flush();
 			InputStream in = socket.getInputStream();
-			StringBuilder line = new StringBuilder();
-			int c;
-			while ((c = in.read()) != -1 && c != '\r') {
-				line.append((char) c);
-			}
-			in.read();
-			if (line.charAt(0) == '$' && line.charAt(1) != '-') {
-				byte[] bulk = in.readNBytes(Integer.parseInt(line.substring(1)));
+			String first = readLine(in);
+			if (first.startsWith("$") && !first.startsWith("$-")) {
+				byte[] bulk = in.readNBytes(Integer.parseInt(first.substring(1)));
 				return new String(bulk, StandardCharsets.UTF_8);
 			}
-			return line.toString();
+			if (first.startsWith("*") && !first.startsWith("*-")) {
+				List<String> elements = new java.util.ArrayList<>();
+				for (int i = Integer.parseInt(first.substring(1)); i > 0; i--) {
+					elements.add(readLine(in));
+				}
+				return String.join(",", elements);
+			}
+			return first;
 		}
 		catch (IOException ex) {
 			throw new IllegalStateException("Redis on port " + this.port + " did not answer " + List.of(args), ex);
 		}
+	}
+
+	private static String readLine(InputStream in) throws IOException {
+		StringBuilder line = new StringBuilder();
+		int c;
+		while ((c = in.read()) != -1 && c != '\r') {
+			line.append((char) c);
+		}
+		in.read();
+		return line.toString();
 	}
 
 	private boolean answersPing() {
