@@ -1,5 +1,7 @@
 package io.zeroclaw.resilience.autoconfigure;
 
+import java.time.Duration;
+
 /**
  * Thrown at start-up when a {@code zeroclaw.resilience.*} property of an enabled feature has a value the feature
  * cannot work with. {@link InvalidResiliencePropertyFailureAnalyzer} turns it into a start-up report that names the
@@ -22,11 +24,43 @@ public class InvalidResiliencePropertyException extends RuntimeException {
 	 * @param action what to set instead
 	 */
 	public InvalidResiliencePropertyException(String property, Object value, String reason, String action) {
-		super("Invalid value '" + value + "' for property '" + property + "': " + reason);
+		super("Invalid value '" + format(value) + "' for property '" + property + "': " + reason);
 		this.property = property;
-		this.value = value;
+		this.value = format(value);
 		this.reason = reason;
 		this.action = action;
+	}
+
+	/**
+	 * Shows a value as a user would write it in {@code application.yml}: a duration as {@code 30s}, not
+	 * {@code PT30S}.
+	 */
+	private static Object format(Object value) {
+		if (value instanceof Duration duration) {
+			return formatDuration(duration);
+		}
+		return value;
+	}
+
+	private static String formatDuration(Duration duration) {
+		if (duration.isZero()) {
+			return "0s";
+		}
+		long nanos;
+		try {
+			nanos = duration.toNanos();
+		}
+		catch (ArithmeticException ex) {
+			return duration.toString();
+		}
+		long[] units = { 86_400_000_000_000L, 3_600_000_000_000L, 60_000_000_000L, 1_000_000_000L, 1_000_000L, 1_000L };
+		String[] suffixes = { "d", "h", "m", "s", "ms", "us" };
+		for (int i = 0; i < units.length; i++) {
+			if (nanos % units[i] == 0) {
+				return (nanos / units[i]) + suffixes[i];
+			}
+		}
+		return nanos + "ns";
 	}
 
 	public String getProperty() {

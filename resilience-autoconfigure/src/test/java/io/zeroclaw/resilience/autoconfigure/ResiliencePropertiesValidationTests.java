@@ -1,0 +1,189 @@
+package io.zeroclaw.resilience.autoconfigure;
+
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.diagnostics.FailureAnalysis;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.context.runner.ContextConsumer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Each degenerate value of an enabled feature refuses to start, with a failure analysis that names the property, the
+ * bad value and what to set.
+ */
+class ResiliencePropertiesValidationTests {
+
+	private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
+		.withConfiguration(AutoConfigurations.of(ResilienceAutoConfiguration.class));
+
+	@ParameterizedTest(name = "{0}={1} refuses to start")
+	@CsvSource(delimiter = '|', textBlock = """
+			rate-limit.window                                  | 0s    | rate-limit.window
+			rate-limit.window                                  | -1m   | rate-limit.window
+			rate-limit.requests-per-window                     | -1    | rate-limit.requests-per-window
+			rate-limit.burst                                   | -5    | rate-limit.burst
+			rate-limit.max-keys                                | 0     | rate-limit.max-keys
+			circuit-breaker.failure-threshold                  | 0     | circuit-breaker.failure-threshold
+			circuit-breaker.recovery-timeout                   | 0s    | circuit-breaker.recovery-timeout
+			circuit-breaker.half-open-max-requests             | 0     | circuit-breaker.half-open-max-requests
+			circuit-breaker.instances.openAi.failure-threshold | -2    | circuit-breaker.instances.openAi.failure-threshold
+			circuit-breaker.ignore-exceptions                  | com.example.NoSuchException | circuit-breaker.ignore-exceptions[0]
+			circuit-breaker.ignore-exceptions                  | java.lang.String | circuit-breaker.ignore-exceptions[0]
+			backpressure.max-queue-depth                       | 0     | backpressure.max-queue-depth
+			backpressure.shed-thresholds.low                   | 0.0   | backpressure.shed-thresholds.low
+			backpressure.shed-thresholds.high                  | 1.5   | backpressure.shed-thresholds.high
+			backpressure.shed-thresholds.background            | -0.1  | backpressure.shed-thresholds.background
+			backpressure.graceful-shutdown-timeout             | -1s   | backpressure.graceful-shutdown-timeout
+			""")
+	void degenerateValueOfAnEnabledFeatureShouldFailNamingTheProperty(String property, String value,
+			String reported) {
+		String feature = property.substring(0, property.indexOf('.'));
+		this.contextRunner
+			.withPropertyValues("zeroclaw.resilience." + feature + ".enabled=true",
+					"zeroclaw.resilience." + property + "=" + value)
+			.run(failsNaming("zeroclaw.resilience." + reported, value));
+	}
+
+	@Test
+	void zeroRequestsAndZeroBurstShouldFailNamingRequestsPerWindow() {
+		this.contextRunner
+			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
+					"zeroclaw.resilience.rate-limit.requests-per-window=0", "zeroclaw.resilience.rate-limit.burst=0")
+			.run(failsNaming("zeroclaw.resilience.rate-limit.requests-per-window", "0"));
+	}
+
+	@Test
+	void headerKeyWithoutHeaderNameShouldFailNamingKeyHeader() {
+		this.contextRunner
+			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
+					"zeroclaw.resilience.rate-limit.key=header", "zeroclaw.resilience.rate-limit.key-header= ")
+			.run(failsNaming("zeroclaw.resilience.rate-limit.key-header", ""));
+	}
+
+	@Test
+	void unknownKeyTypeShouldFailNamingKeyAndListingTheValidValues() {
+		this.contextRunner
+			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
+					"zeroclaw.resilience.rate-limit.key=cookie")
+			.run((context) -> {
+				assertThat(context).hasFailed();
+				FailureAnalysis analysis = FailureAnalysisSupport.analyze(context.getStartupFailure());
+				assertThat(analysis.getDescription()).contains("zeroclaw.resilience.rate-limit.key").contains("cookie");
+				assertThat(analysis.getAction()).contains("IP").contains("HEADER").contains("PRINCIPAL");
+			});
+	}
+
+	@Test
+	void policyWithDegenerateWindowShouldFailNamingThePolicyProperty() {
+		this.contextRunner
+			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
+					"zeroclaw.resilience.rate-limit.policies.webhook.paths=/webhook",
+					"zeroclaw.resilience.rate-limit.policies.webhook.window=0s")
+			.run(failsNaming("zeroclaw.resilience.rate-limit.policies.webhook.window", "0s"));
+	}
+
+	@Test
+	void policyWithoutPathsShouldFailNamingPaths() {
+		this.contextRunner
+			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
+					"zeroclaw.resilience.rate-limit.policies.webhook.burst=0")
+			.run(failsNaming("zeroclaw.resilience.rate-limit.policies.webhook.paths", "[]"));
+	}
+
+	@Test
+	void policyWithHeaderKeyInheritsTheTopLevelHeaderName() {
+		this.contextRunner
+			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
+					"zeroclaw.resilience.rate-limit.policies.api.paths=/api/**",
+					"zeroclaw.resilience.rate-limit.policies.api.key=header")
+			.run((context) -> assertThat(context).hasNotFailed());
+	}
+
+	@Test
+	void thresholdsOutOfOrderShouldFailNamingTheLowerOne() {
+		this.contextRunner
+			.withPropertyValues("zeroclaw.resilience.backpressure.enabled=true",
+					"zeroclaw.resilience.backpressure.shed-thresholds.low=0.9",
+					"zeroclaw.resilience.backpressure.shed-thresholds.normal=0.8")
+			.run(failsNaming("zeroclaw.resilience.backpressure.shed-thresholds.normal", "0.8"));
+	}
+
+	@Test
+	void redisStoreWithoutSpringDataRedisShouldFailNamingStore() {
+		this.contextRunner.withClassLoader(new FilteredClassLoader("org.springframework.data.redis"))
+			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
+					"zeroclaw.resilience.rate-limit.store=redis")
+			.run((context) -> {
+				assertThat(context).hasFailed();
+				FailureAnalysis analysis = FailureAnalysisSupport.analyze(context.getStartupFailure());
+				assertThat(analysis.getDescription()).contains("zeroclaw.resilience.rate-limit.store")
+					.contains("Spring Data Redis");
+				assertThat(analysis.getAction()).contains("spring-boot-starter-data-redis");
+			});
+	}
+
+	@Test
+	void degenerateValueOfADisabledFeatureShouldNotPreventStartUp() {
+		this.contextRunner
+			.withPropertyValues("zeroclaw.resilience.rate-limit.window=0s",
+					"zeroclaw.resilience.circuit-breaker.failure-threshold=0",
+					"zeroclaw.resilience.backpressure.max-queue-depth=0")
+			.run((context) -> assertThat(context).hasNotFailed());
+	}
+
+	@Test
+	void defaultsOfEveryFeatureShouldBeValidWhenEnabled() {
+		this.contextRunner
+			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
+					"zeroclaw.resilience.circuit-breaker.enabled=true", "zeroclaw.resilience.backpressure.enabled=true")
+			.run((context) -> assertThat(context).hasNotFailed().hasSingleBean(ResilienceProperties.class));
+	}
+
+	@Test
+	void propertiesShouldBindTheDesignDefaults() {
+		this.contextRunner.run((context) -> {
+			ResilienceProperties properties = context.getBean(ResilienceProperties.class);
+			assertThat(properties.getRateLimit().isEnabled()).isFalse();
+			assertThat(properties.getRateLimit().getRequestsPerWindow()).isEqualTo(60);
+			assertThat(properties.getRateLimit().getWindow()).hasMinutes(1);
+			assertThat(properties.getRateLimit().getBurst()).isEqualTo(10);
+			assertThat(properties.getRateLimit().getMaxKeys()).isEqualTo(10000);
+			assertThat(properties.getRateLimit().getKey()).isEqualTo(ResilienceProperties.KeyType.IP);
+			assertThat(properties.getRateLimit().getKeyHeader()).isEqualTo("X-API-Key");
+			assertThat(properties.getRateLimit().getIncludePaths()).containsExactly("/**");
+			assertThat(properties.getRateLimit().getExcludePaths()).containsExactly("/actuator/**");
+			assertThat(properties.getRateLimit().getStore()).isEqualTo(ResilienceProperties.Store.MEMORY);
+			assertThat(properties.getRateLimit().getRedis().getTimeout()).hasMillis(50);
+			assertThat(properties.getRateLimit().getRedis().getOnFailure())
+				.isEqualTo(ResilienceProperties.OnFailure.LOCAL);
+			assertThat(properties.getCircuitBreaker().isEnabled()).isFalse();
+			assertThat(properties.getCircuitBreaker().getFailureThreshold()).isEqualTo(5);
+			assertThat(properties.getCircuitBreaker().getRecoveryTimeout()).hasSeconds(30);
+			assertThat(properties.getCircuitBreaker().getHalfOpenMaxRequests()).isEqualTo(1);
+			assertThat(properties.getBackpressure().isEnabled()).isFalse();
+			assertThat(properties.getBackpressure().getMaxQueueDepth()).isEqualTo(1000);
+			assertThat(properties.getBackpressure().getShedThresholds().getBackground()).isEqualTo(0.5);
+			assertThat(properties.getBackpressure().getShedThresholds().getLow()).isEqualTo(0.7);
+			assertThat(properties.getBackpressure().getShedThresholds().getNormal()).isEqualTo(0.85);
+			assertThat(properties.getBackpressure().getShedThresholds().getHigh()).isEqualTo(0.95);
+			assertThat(properties.getBackpressure().getGracefulShutdownTimeout()).hasSeconds(30);
+		});
+	}
+
+	private static ContextConsumer<AssertableApplicationContext> failsNaming(String property, String value) {
+		return (context) -> {
+			assertThat(context).hasFailed();
+			FailureAnalysis analysis = FailureAnalysisSupport.analyze(context.getStartupFailure());
+			assertThat(analysis.getDescription()).contains("'" + property + "'").contains("'" + value + "'");
+			assertThat(analysis.getAction()).contains(property);
+		};
+	}
+
+}
