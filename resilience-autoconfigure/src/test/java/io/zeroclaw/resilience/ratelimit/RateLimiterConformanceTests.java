@@ -28,6 +28,9 @@ public abstract class RateLimiterConformanceTests {
 	/** One token a minute, ten a window, and a bucket of fifteen. */
 	protected static final RateLimitPolicy POLICY = new RateLimitPolicy("conformance", 10, Duration.ofMinutes(10), 5);
 
+	/** The retry-after of a request that can never be allowed: as long as a {@link Duration} goes. */
+	protected static final Duration NEVER = Duration.ofSeconds(Long.MAX_VALUE);
+
 	private static final Duration TOKEN = Duration.ofMinutes(1);
 
 	/**
@@ -153,6 +156,30 @@ public abstract class RateLimiterConformanceTests {
 		assertThat(spend(limiter, "a", 20)).doesNotContain(true);
 		advance(TOKEN);
 		assertThat(spend(limiter, "a", 2)).containsExactly(true, false);
+	}
+
+	@Test
+	void requestForMorePermitsThanTheBucketHoldsShouldNeverBeAllowed() {
+		RateLimiter limiter = limiter(POLICY);
+		RateLimitDecision decision = limiter.tryAcquire("a", 16);
+		assertThat(decision.allowed()).isFalse();
+		assertThat(decision.remaining()).isEqualTo(15);
+		assertThat(decision.retryAfter()).isEqualTo(NEVER);
+		assertThat(limiter.tryAcquire("a", 15).allowed()).isTrue();
+	}
+
+	@Test
+	void spentBucketOfAPolicyThatNeverRefillsShouldStaySpent() {
+		RateLimiter limiter = limiter(new RateLimitPolicy("no-refill", 0, Duration.ofMinutes(1), 3));
+		RateLimitDecision first = limiter.tryAcquire("a");
+		assertThat(first.remaining()).isEqualTo(2);
+		assertThat(first.resetAfter()).isEqualTo(NEVER);
+		assertThat(spend(limiter, "a", 3)).containsExactly(true, true, false);
+		advance(Duration.ofDays(30));
+		RateLimitDecision refused = limiter.tryAcquire("a");
+		assertThat(refused.allowed()).isFalse();
+		assertThat(refused.remaining()).isZero();
+		assertThat(refused.retryAfter()).isEqualTo(NEVER);
 	}
 
 	@Test

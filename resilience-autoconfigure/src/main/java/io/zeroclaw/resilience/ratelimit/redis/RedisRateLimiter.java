@@ -51,7 +51,7 @@ import org.slf4j.LoggerFactory;
  * <p>
  * <b>Keys.</b> {@code <key-prefix>{<policy>:<key>}}: the braces are a Redis Cluster hash tag, so one client's bucket
  * lives on one slot while clients spread over the cluster. Keys longer than 64 characters are replaced by
- * {@code #} and the unpadded Base64url SHA-256 of their UTF-8 bytes, which bounds key size and keeps secrets such as
+ * {@code sha256:} and the unpadded Base64url SHA-256 of their UTF-8 bytes, which bounds key size and keeps secrets such as
  * API keys out of Redis.
  * <p>
  * <b>Failures.</b> A decision waits at most the configured timeout (Lettuce's own command timeout is global and
@@ -98,6 +98,13 @@ public final class RedisRateLimiter implements RateLimiter {
 
 	private static final long WARN_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
 
+	/**
+	 * The {@code retryAfter} of a request that can never be allowed (more permits than the capacity, or a spent
+	 * bucket of a policy that never refills), and the {@code resetAfter} of a bucket that never refills; the same
+	 * value as the in-memory store's.
+	 */
+	static final Duration NEVER = Duration.ofSeconds(Long.MAX_VALUE);
+
 	private static final byte[] ONE = ascii(1);
 
 	private static final byte[] ZERO = ascii(0);
@@ -119,6 +126,8 @@ public final class RedisRateLimiter implements RateLimiter {
 	private final long timeoutNanos;
 
 	private final long capacity;
+
+	private final boolean refills;
 
 	private final byte[] keyHead;
 
@@ -172,6 +181,7 @@ public final class RedisRateLimiter implements RateLimiter {
 		this.clockOffsetMicros = clockOffsetMicros;
 		this.timeoutNanos = config.timeout().toNanos();
 		this.capacity = policy.capacity();
+		this.refills = policy.requestsPerWindow() > 0;
 		long interval = emissionIntervalMicros(policy);
 		this.keyHead = (config.keyPrefix() + "{" + policy.name() + ":").getBytes(StandardCharsets.UTF_8);
 		this.intervalArg = ascii(interval);
@@ -256,7 +266,7 @@ public final class RedisRateLimiter implements RateLimiter {
 			// Redis has lost (or never had) the script: EVAL decides and caches it again, still one round trip.
 			reply = await(commands.eval(SCRIPT_BYTES, ScriptOutputType.MULTI, keys, args), deadline);
 		}
-		return toDecision(reply);
+		return toDecision(reply, permits);
 	}
 
 	private <T> T await(Future<T> future, long deadline)
@@ -280,15 +290,19 @@ public final class RedisRateLimiter implements RateLimiter {
 				ascii(this.clockOffsetMicros.getAsLong()) };
 	}
 
-	private RateLimitDecision toDecision(List<Object> reply) {
+	private RateLimitDecision toDecision(List<Object> reply, long permits) {
 		boolean allowed = ((Long) reply.get(0)) == 1L;
 		long remaining = (Long) reply.get(1);
-		return new RateLimitDecision(allowed, this.capacity, Math.max(0, remaining),
-				micros((Long) reply.get(2)), micros((Long) reply.get(3)));
+		Duration retryAfter = (allowed || permits <= this.capacity) ? micros((Long) reply.get(2)) : NEVER;
+		return new RateLimitDecision(allowed, this.capacity, Math.max(0, remaining), retryAfter,
+				micros((Long) reply.get(3)));
 	}
 
-	private static Duration micros(long micros) {
-		return (micros <= 0) ? Duration.ZERO : Duration.ofNanos(micros * 1000);
+	private Duration micros(long micros) {
+		if (micros <= 0) {
+			return Duration.ZERO;
+		}
+		return this.refills ? Duration.ofNanos(micros * 1000) : NEVER;
 	}
 
 	/** @return the Redis key of a client key: {@code <prefix>{<policy>:<key>}}, long keys hashed */
@@ -303,7 +317,7 @@ public final class RedisRateLimiter implements RateLimiter {
 
 	private static byte[] hashed(String key) {
 		byte[] hash = digest("SHA-256", key.getBytes(StandardCharsets.UTF_8));
-		return ("#" + Base64.getUrlEncoder().withoutPadding().encodeToString(hash))
+		return ("sha256:" + Base64.getUrlEncoder().withoutPadding().encodeToString(hash))
 			.getBytes(StandardCharsets.US_ASCII);
 	}
 

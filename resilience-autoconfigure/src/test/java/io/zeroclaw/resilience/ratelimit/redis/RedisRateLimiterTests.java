@@ -79,7 +79,7 @@ class RedisRateLimiterTests {
 		String hash = Base64.getUrlEncoder()
 			.withoutPadding()
 			.encodeToString(MessageDigest.getInstance("SHA-256").digest(longKey.getBytes(StandardCharsets.UTF_8)));
-		assertThat(redis.command("EXISTS", this.prefix + "{api:#" + hash + "}")).isEqualTo(":1");
+		assertThat(redis.command("EXISTS", this.prefix + "{api:sha256:" + hash + "}")).isEqualTo(":1");
 		assertThat(redis.command("EXISTS", this.prefix + "{api:" + longKey + "}")).isEqualTo(":0");
 	}
 
