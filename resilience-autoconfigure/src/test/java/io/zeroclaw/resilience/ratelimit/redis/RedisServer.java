@@ -97,7 +97,7 @@ public final class RedisServer implements BeforeAllCallback, AfterAllCallback {
 	/**
 	 * Sends one command with the RESP protocol on a fresh connection and returns its reply.
 	 * @param args the command and its arguments
-	 * @return a bulk string's content, an array of simple values joined by commas, or else the reply's line, e.g.
+	 * @return a bulk string's content, an array's elements joined by commas, or else the reply's line, e.g.
 	 * {@code +OK} or {@code :1500}
 	 */
 	public String command(String... args) {
@@ -121,7 +121,13 @@ public final class RedisServer implements BeforeAllCallback, AfterAllCallback {
 			if (first.startsWith("*") && !first.startsWith("*-")) {
 				List<String> elements = new java.util.ArrayList<>();
 				for (int i = Integer.parseInt(first.substring(1)); i > 0; i--) {
-					elements.add(readLine(in));
+					String element = readLine(in);
+					if (element.startsWith("$") && !element.startsWith("$-")) {
+						element = new String(in.readNBytes(Integer.parseInt(element.substring(1))),
+								StandardCharsets.UTF_8);
+						readLine(in);
+					}
+					elements.add(element);
 				}
 				return String.join(",", elements);
 			}
