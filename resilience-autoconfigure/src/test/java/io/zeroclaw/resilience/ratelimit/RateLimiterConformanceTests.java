@@ -28,8 +28,8 @@ public abstract class RateLimiterConformanceTests {
 	/** One token a minute, ten a window, and a bucket of fifteen. */
 	protected static final RateLimitPolicy POLICY = new RateLimitPolicy("conformance", 10, Duration.ofMinutes(10), 5);
 
-	/** The retry-after of a request that can never be allowed: as long as a {@link Duration} goes. */
-	protected static final Duration NEVER = Duration.ofSeconds(Long.MAX_VALUE);
+	/** The retry-after of a request that can never be allowed. */
+	protected static final Duration NEVER = LocalRateLimiter.NEVER;
 
 	private static final Duration TOKEN = Duration.ofMinutes(1);
 

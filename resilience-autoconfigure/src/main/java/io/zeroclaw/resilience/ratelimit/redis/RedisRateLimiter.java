@@ -19,6 +19,7 @@ import java.util.function.LongSupplier;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.zeroclaw.resilience.ratelimit.LocalRateLimiter;
 import io.zeroclaw.resilience.ratelimit.RateLimitDecision;
 import io.zeroclaw.resilience.ratelimit.RateLimitPolicy;
 import io.zeroclaw.resilience.ratelimit.RateLimitStoreUnavailableException;
@@ -100,10 +101,9 @@ public final class RedisRateLimiter implements RateLimiter {
 
 	/**
 	 * The {@code retryAfter} of a request that can never be allowed (more permits than the capacity, or a spent
-	 * bucket of a policy that never refills), and the {@code resetAfter} of a bucket that never refills; the same
-	 * value as the in-memory store's.
+	 * bucket of a policy that never refills), and the {@code resetAfter} of a bucket that never refills.
 	 */
-	static final Duration NEVER = Duration.ofSeconds(Long.MAX_VALUE);
+	static final Duration NEVER = LocalRateLimiter.NEVER;
 
 	private static final byte[] ONE = ascii(1);
 
