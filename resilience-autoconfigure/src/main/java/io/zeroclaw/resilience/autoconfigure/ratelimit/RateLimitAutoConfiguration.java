@@ -20,6 +20,7 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication.Type;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -34,12 +35,13 @@ import org.springframework.web.util.pattern.PathPattern;
  * the application's lifetime, made by a {@link RateLimiterFactory}, listed by {@link RateLimitPolicies}, and applied
  * to requests by a {@link RateLimitFilter} in a servlet web application.
  */
-@AutoConfiguration(after = ResilienceAutoConfiguration.class)
+@AutoConfiguration(after = ResilienceAutoConfiguration.class,
+		afterName = "org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration")
 @ConditionalOnBooleanProperty("zeroclaw.resilience.rate-limit.enabled")
 @EnableConfigurationProperties(ResilienceProperties.class)
 // Store configurations are registered in this order and each backs off when a factory exists: a configuration for
 // another store (such as Redis, on store=redis) goes before MemoryStoreConfiguration, the fallback, in this list.
-@Import({ RateLimitAutoConfiguration.MemoryStoreConfiguration.class,
+@Import({ RedisRateLimiterConfiguration.class, RateLimitAutoConfiguration.MemoryStoreConfiguration.class,
 		RateLimitAutoConfiguration.ServletFilterConfiguration.class,
 		RateLimitAutoConfiguration.MetricsConfiguration.class })
 public final class RateLimitAutoConfiguration {
@@ -81,7 +83,11 @@ public final class RateLimitAutoConfiguration {
 	}
 
 	/** Buckets in this JVM's memory: the fallback when no other store configuration made a factory. */
+	// Conditional on the store as well: a nested configuration is registered before any @Import, so backing off
+	// when a factory exists would not be enough for the Redis store's to win.
 	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnProperty(prefix = "zeroclaw.resilience.rate-limit", name = "store", havingValue = "memory",
+			matchIfMissing = true)
 	static class MemoryStoreConfiguration {
 
 		@Bean
