@@ -3,7 +3,11 @@ package io.zeroclaw.resilience.benchmarks;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
+import java.time.Duration;
+
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.zeroclaw.resilience.circuitbreaker.CircuitBreaker;
+import io.zeroclaw.resilience.circuitbreaker.CircuitBreakerConfig;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -37,18 +41,26 @@ public class CircuitBreakerBenchmark {
 	/** The protected call: reads a field, as cheap as a call gets, so the breaker's own cost stands out. */
 	private Supplier<String> call;
 
+	private CircuitBreaker zeroclaw;
+
 	private io.github.resilience4j.circuitbreaker.CircuitBreaker resilience4j;
 
 	@Setup
 	public void setUp() {
 		this.reply = "ok";
 		this.call = () -> this.reply;
+		this.zeroclaw = new CircuitBreaker("bench", new CircuitBreakerConfig(5, Duration.ofSeconds(30), 1));
 		this.resilience4j = CircuitBreakerRegistry.ofDefaults().circuitBreaker("bench");
 	}
 
 	@Benchmark
 	public String direct() {
 		return this.call.get();
+	}
+
+	@Benchmark
+	public String zeroclaw() {
+		return this.zeroclaw.execute(this.call);
 	}
 
 	@Benchmark
