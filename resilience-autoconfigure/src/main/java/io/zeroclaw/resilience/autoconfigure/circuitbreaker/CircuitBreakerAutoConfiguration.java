@@ -1,15 +1,72 @@
 package io.zeroclaw.resilience.autoconfigure.circuitbreaker;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.zeroclaw.resilience.autoconfigure.ResilienceAutoConfiguration;
+import io.zeroclaw.resilience.autoconfigure.ResilienceProperties;
+import io.zeroclaw.resilience.circuitbreaker.CircuitBreakerRegistry;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 
 /**
- * Circuit breakers around provider beans, on when {@code zeroclaw.resilience.circuit-breaker.enabled=true}.
+ * Circuit breakers around provider beans, on when {@code zeroclaw.resilience.circuit-breaker.enabled=true}: every
+ * {@code Provider} bean, and every Spring AI chat, streaming chat and embedding model, gets a breaker of its own named
+ * after the bean, kept in the {@link CircuitBreakerRegistry}. State changes are logged and published as
+ * {@link CircuitBreakerStateChangedEvent}s; with a {@link MeterRegistry} bean they are also measured.
  */
-@AutoConfiguration(after = ResilienceAutoConfiguration.class)
+@AutoConfiguration(after = ResilienceAutoConfiguration.class,
+		afterName = { "org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration",
+				"org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration",
+				"org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration" })
 @ConditionalOnBooleanProperty("zeroclaw.resilience.circuit-breaker.enabled")
 public final class CircuitBreakerAutoConfiguration {
+
+	@Bean
+	static CircuitBreakerBeanPostProcessor circuitBreakerBeanPostProcessor(
+			ObjectProvider<ResilienceProperties> properties, ObjectProvider<CircuitBreakerFactory> factory,
+			ObjectProvider<CircuitBreakerRegistry> registry) {
+		return new CircuitBreakerBeanPostProcessor(properties, factory, registry,
+				CircuitBreakerAutoConfiguration.class.getClassLoader());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	CircuitBreakerRegistry circuitBreakerRegistry() {
+		return new CircuitBreakerRegistry();
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	CircuitBreakerStateChangePublisher circuitBreakerStateChangePublisher(CircuitBreakerRegistry breakers,
+			ApplicationEventPublisher publisher) {
+		return new CircuitBreakerStateChangePublisher(breakers, publisher);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	CircuitBreakerFactory circuitBreakerFactory(ResilienceProperties properties) {
+		return new PropertiesCircuitBreakerFactory(properties.getCircuitBreaker(),
+				CircuitBreakerAutoConfiguration.class.getClassLoader(), System::nanoTime);
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(MeterRegistry.class)
+	@ConditionalOnBean(MeterRegistry.class)
+	static class CircuitBreakerMetricsConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		CircuitBreakerMetrics circuitBreakerMetrics(CircuitBreakerRegistry breakers, MeterRegistry meters) {
+			return new CircuitBreakerMetrics(breakers, meters);
+		}
+
+	}
 
 }

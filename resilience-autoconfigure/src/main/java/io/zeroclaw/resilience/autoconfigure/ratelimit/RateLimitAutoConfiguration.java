@@ -1,15 +1,142 @@
 package io.zeroclaw.resilience.autoconfigure.ratelimit;
 
-import io.zeroclaw.resilience.autoconfigure.ResilienceAutoConfiguration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.zeroclaw.resilience.autoconfigure.InvalidResiliencePropertyException;
+import io.zeroclaw.resilience.autoconfigure.ResilienceAutoConfiguration;
+import io.zeroclaw.resilience.autoconfigure.ResilienceProperties;
+import io.zeroclaw.resilience.autoconfigure.ResilienceProperties.KeyType;
+import io.zeroclaw.resilience.autoconfigure.ResilienceProperties.Policy;
+import io.zeroclaw.resilience.autoconfigure.ResilienceProperties.RateLimit;
+import io.zeroclaw.resilience.ratelimit.LocalRateLimiter;
+import io.zeroclaw.resilience.ratelimit.RateLimitPolicy;
+import jakarta.servlet.Filter;
+
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication.Type;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
+import org.springframework.web.util.pattern.PathPattern;
 
 /**
- * Per-key HTTP rate limiting, on when {@code zeroclaw.resilience.rate-limit.enabled=true}.
+ * Per-key HTTP rate limiting, on when {@code zeroclaw.resilience.rate-limit.enabled=true}: one limiter per policy for
+ * the application's lifetime, made by a {@link RateLimiterFactory}, listed by {@link RateLimitPolicies}, and applied
+ * to requests by a {@link RateLimitFilter} in a servlet web application.
  */
-@AutoConfiguration(after = ResilienceAutoConfiguration.class)
+@AutoConfiguration(after = ResilienceAutoConfiguration.class,
+		afterName = "org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration")
 @ConditionalOnBooleanProperty("zeroclaw.resilience.rate-limit.enabled")
+@EnableConfigurationProperties(ResilienceProperties.class)
+// Store configurations are registered in this order and each backs off when a factory exists: a configuration for
+// another store (such as Redis, on store=redis) goes before MemoryStoreConfiguration, the fallback, in this list.
+@Import({ RedisRateLimiterConfiguration.class, RateLimitAutoConfiguration.MemoryStoreConfiguration.class,
+		RateLimitAutoConfiguration.ServletFilterConfiguration.class,
+		RateLimitAutoConfiguration.MetricsConfiguration.class })
 public final class RateLimitAutoConfiguration {
+
+	private static final String PREFIX = "zeroclaw.resilience.rate-limit.";
+
+	@Bean
+	@ConditionalOnMissingBean
+	RateLimitPolicies rateLimitPolicies(ResilienceProperties properties, RateLimiterFactory rateLimiterFactory) {
+		RateLimit rateLimit = properties.getRateLimit();
+		List<RateLimitPolicyRegistration> named = new ArrayList<>();
+		for (Map.Entry<String, Policy> entry : rateLimit.getPolicies().entrySet()) {
+			String name = entry.getKey();
+			if (RateLimitPolicies.DEFAULT_POLICY.equals(name)) {
+				throw new InvalidResiliencePropertyException(PREFIX + "policies." + name, name,
+						"the name 'default' belongs to the policy of the top-level rate-limit settings.",
+						"give the policy another name, or set the top-level values instead.");
+			}
+			Policy policy = entry.getValue();
+			RateLimitPolicy quota = new RateLimitPolicy(name,
+					orDefault(policy.getRequestsPerWindow(), rateLimit.getRequestsPerWindow()),
+					orDefault(policy.getWindow(), rateLimit.getWindow()),
+					orDefault(policy.getBurst(), rateLimit.getBurst()));
+			named.add(new RateLimitPolicyRegistration(quota, policy.getPaths(),
+					orDefault(policy.getKey(), rateLimit.getKey()),
+					orDefault(policy.getKeyHeader(), rateLimit.getKeyHeader()),
+					rateLimiterFactory.create(quota, rateLimit.getMaxKeys())));
+		}
+		RateLimitPolicy defaultQuota = new RateLimitPolicy(RateLimitPolicies.DEFAULT_POLICY,
+				rateLimit.getRequestsPerWindow(), rateLimit.getWindow(), rateLimit.getBurst());
+		RateLimitPolicyRegistration defaultPolicy = new RateLimitPolicyRegistration(defaultQuota,
+				rateLimit.getIncludePaths(), rateLimit.getKey(), rateLimit.getKeyHeader(),
+				rateLimiterFactory.create(defaultQuota, rateLimit.getMaxKeys()));
+		return new RateLimitPolicies(named, defaultPolicy, rateLimit.getExcludePaths());
+	}
+
+	private static <T> T orDefault(T value, T fallback) {
+		return (value != null) ? value : fallback;
+	}
+
+	/** Buckets in this JVM's memory: the fallback when no other store configuration made a factory. */
+	// Conditional on the store as well: a nested configuration is registered before any @Import, so backing off
+	// when a factory exists would not be enough for the Redis store's to win.
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnProperty(prefix = "zeroclaw.resilience.rate-limit", name = "store", havingValue = "memory",
+			matchIfMissing = true)
+	static class MemoryStoreConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		RateLimiterFactory rateLimiterFactory() {
+			return LocalRateLimiter::new;
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnWebApplication(type = Type.SERVLET)
+	@ConditionalOnClass({ Filter.class, PathPattern.class })
+	static class ServletFilterConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean(name = "rateLimitFilterRegistration")
+		FilterRegistrationBean<RateLimitFilter> rateLimitFilterRegistration(ResilienceProperties properties,
+				RateLimitPolicies policies, ObjectProvider<RateLimitKeyResolver> keyResolver) {
+			RateLimit rateLimit = properties.getRateLimit();
+			RateLimitFilter filter = new RateLimitFilter(policies, keyResolver.getIfUnique(), rateLimit.isHeaders());
+			FilterRegistrationBean<RateLimitFilter> registration = new FilterRegistrationBean<>(filter);
+			registration.setName("zeroclawRateLimitFilter");
+			registration.setOrder(order(rateLimit, policies));
+			return registration;
+		}
+
+		private static int order(RateLimit rateLimit, RateLimitPolicies policies) {
+			if (rateLimit.getFilterOrder() != null) {
+				return rateLimit.getFilterOrder();
+			}
+			boolean byPrincipal = policies.all()
+				.stream()
+				.anyMatch((registration) -> registration.key() == KeyType.PRINCIPAL);
+			return byPrincipal ? RateLimitFilter.AFTER_SECURITY_ORDER : RateLimitFilter.BEFORE_SECURITY_ORDER;
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(MeterRegistry.class)
+	static class MetricsConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		RateLimitMetrics rateLimitMetrics(RateLimitPolicies policies, ObjectProvider<MeterRegistry> meterRegistry) {
+			return new RateLimitMetrics(policies, meterRegistry);
+		}
+
+	}
 
 }

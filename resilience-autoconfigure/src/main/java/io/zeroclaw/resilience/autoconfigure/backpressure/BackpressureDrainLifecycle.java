@@ -1,0 +1,89 @@
+package io.zeroclaw.resilience.autoconfigure.backpressure;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+import io.zeroclaw.resilience.backpressure.BackpressureController;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.springframework.context.SmartLifecycle;
+
+/**
+ * Drains admitted work when the application context closes: stops admitting non-critical work, then waits until the
+ * depth is zero or the graceful-shutdown timeout passes, and reports what was still running.
+ * <p>
+ * Its {@link #PHASE} puts it after the web server has stopped taking requests (Spring Boot stops the server in phases
+ * {@code SmartLifecycle.DEFAULT_PHASE - 1024} and {@code - 2048}) and before task executors stop (a
+ * {@code ThreadPoolTaskExecutor} is a {@code SmartLifecycle} in phase
+ * {@code ExecutorConfigurationSupport.DEFAULT_PHASE}, {@code Integer.MAX_VALUE / 2}); higher phases stop first. So the
+ * executors' worker threads are still there to finish admitted work while this waits.
+ */
+public class BackpressureDrainLifecycle implements SmartLifecycle {
+
+	/** Stops after the web server, before task executors. */
+	public static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 4096;
+
+	private static final Logger logger = LoggerFactory.getLogger(BackpressureDrainLifecycle.class);
+
+	private final BackpressureController controller;
+
+	private final Duration timeout;
+
+	private volatile boolean running;
+
+	/**
+	 * @param controller the controller to drain
+	 * @param timeout how long to wait for admitted work to finish
+	 */
+	public BackpressureDrainLifecycle(BackpressureController controller, Duration timeout) {
+		this.controller = controller;
+		this.timeout = timeout;
+	}
+
+	@Override
+	public void start() {
+		this.controller.resumeAccepting();
+		this.running = true;
+	}
+
+	@Override
+	public void stop() {
+		this.controller.stopAccepting();
+		try {
+			int depth = this.controller.depth();
+			if (depth == 0) {
+				return;
+			}
+			logger.info("Waiting up to {} for {} admitted task(s) to finish", this.timeout, depth);
+			long start = System.nanoTime();
+			if (this.controller.awaitDrained(this.timeout)) {
+				logger.info("All admitted tasks finished after {} ms",
+						TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+			}
+			else {
+				logger.warn("Graceful shutdown timed out after {} with {} admitted task(s) still running",
+						this.timeout, this.controller.depth());
+			}
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			logger.warn("Interrupted while draining, with {} admitted task(s) still running",
+					this.controller.depth());
+		}
+		finally {
+			this.running = false;
+		}
+	}
+
+	@Override
+	public boolean isRunning() {
+		return this.running;
+	}
+
+	@Override
+	public int getPhase() {
+		return PHASE;
+	}
+
+}

@@ -1,0 +1,110 @@
+package io.zeroclaw.resilience.autoconfigure.backpressure;
+
+import java.lang.reflect.Method;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+
+import io.zeroclaw.resilience.autoconfigure.backpressure.PrioritizedMethods.Plan;
+import io.zeroclaw.resilience.backpressure.Admission;
+import io.zeroclaw.resilience.backpressure.BackpressureController;
+import org.aopalliance.intercept.MethodInterceptor;
+import org.aopalliance.intercept.MethodInvocation;
+
+import org.springframework.aop.ProxyMethodInvocation;
+import org.springframework.aop.framework.Advised;
+import org.springframework.aop.support.AopUtils;
+
+/**
+ * Admits a {@code @Prioritized} call in the caller's thread, first in its proxy's chain, and releases the slot when the
+ * work has finished.
+ * <ul>
+ * <li>A synchronous call holds its slot for the call, or until the {@link CompletionStage} it returns completes.</li>
+ * <li>A call an {@code @Async} interceptor hands to an executor is admitted before the task is queued, so a shed call
+ * throws to the caller and queues nothing. The admission travels with the invocation (a user attribute the
+ * {@link AsyncCompletionInterceptor}, last in the chain, picks up in the worker thread) and is released there once the
+ * method and any future it returned are done. If submitting fails (the executor rejects the task) the caller's thread
+ * releases it; if a returned {@link CompletableFuture} completes first, cancelled before the task ran, its completion
+ * releases it. Since the worker and the cancelling thread may race, the admission is wrapped in a
+ * {@link OnceAdmission}.</li>
+ * </ul>
+ * One instance serves one proxy, whose advisors tell which methods are asynchronous.
+ */
+final class PrioritizedAdmissionInterceptor implements MethodInterceptor {
+
+	/** The invocation attribute carrying the admission to the worker thread. */
+	static final String ADMISSION_ATTRIBUTE = PrioritizedAdmissionInterceptor.class.getName() + ".admission";
+
+	private final Supplier<BackpressureController> controller;
+
+	private final Advised advised;
+
+	private final Map<Method, Plan> plans = new ConcurrentHashMap<>();
+
+	PrioritizedAdmissionInterceptor(Supplier<BackpressureController> controller, Advised advised) {
+		this.controller = controller;
+		this.advised = advised;
+	}
+
+	@Override
+	public Object invoke(MethodInvocation invocation) throws Throwable {
+		Plan plan = plan(invocation);
+		if (plan.isNone()) {
+			return invocation.proceed();
+		}
+		Admission admission = this.controller.get().admit(plan.priority(invocation.getArguments()));
+		if (plan.async() && invocation instanceof ProxyMethodInvocation proxyInvocation) {
+			return proceedAsync(proxyInvocation, new OnceAdmission(admission));
+		}
+		return proceed(invocation, admission);
+	}
+
+	private Plan plan(MethodInvocation invocation) {
+		Method method = invocation.getMethod();
+		Plan plan = this.plans.get(method);
+		if (plan == null) {
+			Class<?> targetClass = (invocation.getThis() != null) ? AopUtils.getTargetClass(invocation.getThis())
+					: method.getDeclaringClass();
+			plan = this.plans.computeIfAbsent(method, (key) -> Plan.of(key, targetClass, this.advised));
+		}
+		return plan;
+	}
+
+	private Object proceed(MethodInvocation invocation, Admission admission) throws Throwable {
+		boolean handedOver = false;
+		try {
+			Object result = invocation.proceed();
+			if (result instanceof CompletionStage<?> stage) {
+				stage.whenComplete((value, failure) -> admission.close());
+				handedOver = true;
+			}
+			return result;
+		}
+		finally {
+			if (!handedOver) {
+				admission.close();
+			}
+		}
+	}
+
+	private Object proceedAsync(ProxyMethodInvocation invocation, Admission admission) throws Throwable {
+		invocation.setUserAttribute(ADMISSION_ATTRIBUTE, admission);
+		Object result;
+		try {
+			result = invocation.proceed();
+		}
+		catch (Throwable ex) {
+			// Nothing was queued: the executor rejected the task, or the async interceptor could not submit it.
+			admission.close();
+			throw ex;
+		}
+		if (result instanceof CompletableFuture<?> future) {
+			// Completes after the task ran, or when cancelled before: the task then never runs to release the slot.
+			future.whenComplete((value, failure) -> admission.close());
+		}
+		return result;
+	}
+
+}

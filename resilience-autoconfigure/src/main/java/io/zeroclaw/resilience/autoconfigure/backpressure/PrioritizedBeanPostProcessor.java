@@ -1,0 +1,115 @@
+package io.zeroclaw.resilience.autoconfigure.backpressure;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+
+import io.zeroclaw.resilience.backpressure.BackpressureController;
+import io.zeroclaw.resilience.backpressure.Prioritized;
+
+import org.springframework.aop.Advisor;
+import org.springframework.aop.framework.Advised;
+import org.springframework.aop.framework.AdvisedSupport;
+import org.springframework.aop.framework.AopInfrastructureBean;
+import org.springframework.aop.framework.ProxyFactory;
+import org.springframework.aop.support.AopUtils;
+import org.springframework.aop.support.DefaultPointcutAdvisor;
+import org.springframework.beans.factory.BeanClassLoaderAware;
+import org.springframework.beans.factory.config.BeanPostProcessor;
+import org.springframework.core.annotation.AnnotationUtils;
+import org.springframework.util.ClassUtils;
+
+/**
+ * Puts every bean with {@link Prioritized} methods behind the backpressure controller.
+ *
+ * <h2>Why its own post-processor, and why unordered</h2> Admission must happen in the caller's thread, before an
+ * {@code @Async} interceptor queues the task, and the slot must be released when the task ends in the worker thread.
+ * Spring's {@code AsyncAnnotationBeanPostProcessor} adds its advisor <em>before every existing advisor</em> of a proxy,
+ * so an advisor applied earlier (by the auto-proxy creator, say) would end up inside the async boundary. This
+ * post-processor implements neither {@code PriorityOrdered} nor {@code Ordered}, so the container applies it after all
+ * ordered post-processors, the async one included (it is {@code Ordered}, whatever order {@code @EnableAsync} sets).
+ * By then the proxy's chain is final, and this processor adds two advisors to it:
+ * <ol>
+ * <li>at position 0, the {@link PrioritizedAdmissionInterceptor}, which admits in the caller's thread, outside the
+ * async interceptor;</li>
+ * <li>last, the {@link AsyncCompletionInterceptor}, which runs inside the async task and releases the slot there.</li>
+ * </ol>
+ * A bean that is not proxied yet gets a class-based proxy with both advisors.
+ */
+final class PrioritizedBeanPostProcessor implements BeanPostProcessor, BeanClassLoaderAware, AopInfrastructureBean {
+
+	private final Supplier<BackpressureController> controller;
+
+	private final Map<Class<?>, Boolean> eligibleTypes = new ConcurrentHashMap<>();
+
+	private ClassLoader classLoader = ClassUtils.getDefaultClassLoader();
+
+	/**
+	 * @param controller resolves the controller on the first call, so creating this early post-processor does not
+	 * create the controller (and its meter registry) early
+	 */
+	PrioritizedBeanPostProcessor(Supplier<BackpressureController> controller) {
+		this.controller = controller;
+	}
+
+	@Override
+	public void setBeanClassLoader(ClassLoader classLoader) {
+		this.classLoader = classLoader;
+	}
+
+	@Override
+	public Object postProcessAfterInitialization(Object bean, String beanName) {
+		if (bean instanceof AopInfrastructureBean) {
+			return bean;
+		}
+		Class<?> targetClass = AopUtils.getTargetClass(bean);
+		if (!isEligible(targetClass)) {
+			return bean;
+		}
+		if (bean instanceof Advised advised && !advised.isFrozen()) {
+			if (isAdmitting(advised)) {
+				return bean;
+			}
+			advised.addAdvisor(0, admissionAdvisor(advised));
+			if (advised.getTargetSource() == AdvisedSupport.EMPTY_TARGET_SOURCE && advised.getAdvisorCount() > 1) {
+				// No target: the last advisor answers the call, so the completion advisor goes just before it.
+				advised.addAdvisor(advised.getAdvisorCount() - 1, completionAdvisor());
+			}
+			else {
+				advised.addAdvisor(completionAdvisor());
+			}
+			return bean;
+		}
+		ProxyFactory proxyFactory = new ProxyFactory(bean);
+		proxyFactory.setProxyTargetClass(true);
+		proxyFactory.addAdvisor(admissionAdvisor(proxyFactory));
+		proxyFactory.addAdvisor(completionAdvisor());
+		return proxyFactory.getProxy(this.classLoader);
+	}
+
+	private boolean isEligible(Class<?> targetClass) {
+		return this.eligibleTypes.computeIfAbsent(targetClass,
+				(type) -> AnnotationUtils.isCandidateClass(type, Prioritized.class)
+						&& AopUtils.canApply(PrioritizedMethods.POINTCUT, type));
+	}
+
+	/** Whether the proxy already admits through us, say a scoped proxy's target post-processed before. */
+	private static boolean isAdmitting(Advised advised) {
+		for (Advisor advisor : advised.getAdvisors()) {
+			if (advisor.getAdvice() instanceof PrioritizedAdmissionInterceptor) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	private DefaultPointcutAdvisor admissionAdvisor(Advised advised) {
+		return new DefaultPointcutAdvisor(PrioritizedMethods.POINTCUT,
+				new PrioritizedAdmissionInterceptor(this.controller, advised));
+	}
+
+	private DefaultPointcutAdvisor completionAdvisor() {
+		return new DefaultPointcutAdvisor(PrioritizedMethods.POINTCUT, new AsyncCompletionInterceptor());
+	}
+
+}

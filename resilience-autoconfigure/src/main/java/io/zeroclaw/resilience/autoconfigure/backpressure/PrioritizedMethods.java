@@ -1,0 +1,118 @@
+package io.zeroclaw.resilience.autoconfigure.backpressure;
+
+import java.lang.reflect.Method;
+
+import io.zeroclaw.resilience.backpressure.Prioritized;
+import io.zeroclaw.resilience.backpressure.Priority;
+
+import org.springframework.aop.Advisor;
+import org.springframework.aop.PointcutAdvisor;
+import org.springframework.aop.framework.Advised;
+import org.springframework.aop.interceptor.AsyncExecutionInterceptor;
+import org.springframework.aop.support.AopUtils;
+import org.springframework.aop.support.StaticMethodMatcherPointcut;
+import org.springframework.core.annotation.AnnotatedElementUtils;
+
+/**
+ * Finds which methods are {@link Prioritized}, at which priority, and whether a call is handed to an executor by an
+ * {@code @Async} interceptor of the same proxy.
+ */
+final class PrioritizedMethods {
+
+	/** Matches every method that carries {@link Prioritized}, or is declared by a type (or interface) that does. */
+	static final StaticMethodMatcherPointcut POINTCUT = new StaticMethodMatcherPointcut() {
+
+		@Override
+		public boolean matches(Method method, Class<?> targetClass) {
+			return find(method, targetClass) != null;
+		}
+
+	};
+
+	private PrioritizedMethods() {
+	}
+
+	/**
+	 * @return the annotation that applies to the method, looked up on the method, then on its type; {@code null} when
+	 * none applies
+	 */
+	static Prioritized find(Method method, Class<?> targetClass) {
+		if (method.getDeclaringClass() == Object.class) {
+			return null;
+		}
+		Class<?> type = (targetClass != null) ? targetClass : method.getDeclaringClass();
+		Method specific = AopUtils.getMostSpecificMethod(method, type);
+		Prioritized found = AnnotatedElementUtils.findMergedAnnotation(specific, Prioritized.class);
+		if (found == null && specific != method) {
+			found = AnnotatedElementUtils.findMergedAnnotation(method, Prioritized.class);
+		}
+		if (found == null) {
+			found = AnnotatedElementUtils.findMergedAnnotation(type, Prioritized.class);
+		}
+		if (found == null && type != method.getDeclaringClass()) {
+			found = AnnotatedElementUtils.findMergedAnnotation(method.getDeclaringClass(), Prioritized.class);
+		}
+		return found;
+	}
+
+	/**
+	 * How calls of one method are admitted: at a fixed priority unless a {@link Priority} argument says otherwise, and
+	 * held either for the call or, when an {@code @Async} interceptor hands the call to an executor, until the task
+	 * has run.
+	 *
+	 * @param priority the annotation's priority
+	 * @param priorityArgument index of the first {@link Priority} parameter, or -1
+	 * @param async whether the proxy runs the call on an executor
+	 */
+	record Plan(Priority priority, int priorityArgument, boolean async) {
+
+		/** A method the advisor should not have matched: call it without admission. */
+		static final Plan NONE = new Plan(null, -1, false);
+
+		static Plan of(Method method, Class<?> targetClass, Advised advised) {
+			Prioritized prioritized = find(method, targetClass);
+			if (prioritized == null) {
+				return NONE;
+			}
+			int priorityArgument = -1;
+			Class<?>[] parameterTypes = method.getParameterTypes();
+			for (int i = 0; i < parameterTypes.length; i++) {
+				if (parameterTypes[i] == Priority.class) {
+					priorityArgument = i;
+					break;
+				}
+			}
+			return new Plan(prioritized.value(), priorityArgument, isAsync(method, targetClass, advised));
+		}
+
+		/**
+		 * Whether one of the proxy's advisors hands this method to an executor. Spring's {@code @Async} support adds an
+		 * advisor whose advice is an {@link AsyncExecutionInterceptor}; asking its pointcut covers custom async
+		 * annotations and executor qualifiers alike.
+		 */
+		private static boolean isAsync(Method method, Class<?> targetClass, Advised advised) {
+			for (Advisor advisor : advised.getAdvisors()) {
+				if (advisor.getAdvice() instanceof AsyncExecutionInterceptor
+						&& advisor instanceof PointcutAdvisor pointcutAdvisor
+						&& pointcutAdvisor.getPointcut().getClassFilter().matches(targetClass)
+						&& pointcutAdvisor.getPointcut().getMethodMatcher().matches(method, targetClass)) {
+					return true;
+				}
+			}
+			return false;
+		}
+
+		boolean isNone() {
+			return this.priority == null;
+		}
+
+		Priority priority(Object[] arguments) {
+			if (this.priorityArgument >= 0 && arguments[this.priorityArgument] instanceof Priority argument) {
+				return argument;
+			}
+			return this.priority;
+		}
+
+	}
+
+}

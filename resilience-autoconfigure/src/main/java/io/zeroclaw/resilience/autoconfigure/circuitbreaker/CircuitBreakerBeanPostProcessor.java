@@ -1,0 +1,131 @@
+package io.zeroclaw.resilience.autoconfigure.circuitbreaker;
+
+import java.lang.reflect.Modifier;
+import java.lang.reflect.Proxy;
+import java.util.ArrayList;
+import java.util.List;
+
+import io.zeroclaw.resilience.autoconfigure.ResilienceProperties;
+import io.zeroclaw.resilience.autoconfigure.ResilienceProperties.Instance;
+import io.zeroclaw.resilience.circuitbreaker.CircuitBreaker;
+import io.zeroclaw.resilience.circuitbreaker.CircuitBreakerRegistry;
+import io.zeroclaw.resilience.provider.Provider;
+
+import org.springframework.aop.Advisor;
+import org.springframework.aop.framework.Advised;
+import org.springframework.aop.framework.ProxyFactory;
+import org.springframework.aop.support.DefaultPointcutAdvisor;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.BeanPostProcessor;
+import org.springframework.core.Ordered;
+import org.springframework.util.ClassUtils;
+
+/**
+ * Wraps every {@link Provider} bean, and every Spring AI {@code ChatModel}, {@code StreamingChatModel} and
+ * {@code EmbeddingModel} bean when Spring AI is on the classpath, in a proxy that sends its upstream calls through a
+ * breaker named after the bean. The breaker comes from the {@link CircuitBreakerRegistry}, so it is created once and
+ * shared by every instance of the bean. A bean with {@code instances.<beanName>.enabled=false} is left alone.
+ * <p>
+ * The proxy subclasses the bean's class when it can, so the bean still injects by its own class; a final class is
+ * proxied by its interfaces. A bean that already is a Spring AOP proxy gets the breaker as its first advice instead of
+ * a second proxy. Its collaborators are looked up on first use, so that registering this post-processor
+ * early does not create them early.
+ */
+public class CircuitBreakerBeanPostProcessor implements BeanPostProcessor, Ordered {
+
+	private static final String[] SPRING_AI_TYPES = { "org.springframework.ai.chat.model.ChatModel",
+			"org.springframework.ai.chat.model.StreamingChatModel", "org.springframework.ai.embedding.EmbeddingModel" };
+
+	private final ObjectProvider<ResilienceProperties> properties;
+
+	private final ObjectProvider<CircuitBreakerFactory> factory;
+
+	private final ObjectProvider<CircuitBreakerRegistry> registry;
+
+	private final List<Class<?>> upstreamTypes;
+
+	/**
+	 * @param properties the bound properties
+	 * @param factory creates a bean's breaker
+	 * @param registry keeps the breakers
+	 * @param classLoader looks for Spring AI
+	 */
+	public CircuitBreakerBeanPostProcessor(ObjectProvider<ResilienceProperties> properties,
+			ObjectProvider<CircuitBreakerFactory> factory, ObjectProvider<CircuitBreakerRegistry> registry,
+			ClassLoader classLoader) {
+		this.properties = properties;
+		this.factory = factory;
+		this.registry = registry;
+		List<Class<?>> types = new ArrayList<>();
+		types.add(Provider.class);
+		for (String name : SPRING_AI_TYPES) {
+			if (ClassUtils.isPresent(name, classLoader)) {
+				types.add(ClassUtils.resolveClassName(name, classLoader));
+			}
+		}
+		this.upstreamTypes = List.copyOf(types);
+	}
+
+	@Override
+	public int getOrder() {
+		// wrap last, outside any other proxy, so that a refused call does no work at all
+		return Ordered.LOWEST_PRECEDENCE;
+	}
+
+	@Override
+	public Object postProcessAfterInitialization(Object bean, String beanName) {
+		if (!isUpstream(bean) || isWrapped(bean) || !isEnabled(beanName)) {
+			return bean;
+		}
+		CircuitBreakerFactory breakers = this.factory.getObject();
+		CircuitBreaker breaker = this.registry.getObject().computeIfAbsent(beanName, breakers::create);
+		CircuitBreakerInterceptor interceptor = new CircuitBreakerInterceptor(breaker, applicableTypes(bean));
+		if (bean instanceof Advised advised && !advised.isFrozen()) {
+			// already a Spring AOP proxy: guard it first, before the advice it has
+			advised.addAdvisor(0, new DefaultPointcutAdvisor(interceptor));
+			return bean;
+		}
+		ProxyFactory proxyFactory = new ProxyFactory(bean);
+		Class<?> beanClass = bean.getClass();
+		if (Modifier.isFinal(beanClass.getModifiers()) || Proxy.isProxyClass(beanClass) || beanClass.isSynthetic()
+				|| beanClass.isHidden()) {
+			proxyFactory.setInterfaces(ClassUtils.getAllInterfacesForClass(beanClass, beanClass.getClassLoader()));
+		}
+		else {
+			proxyFactory.setProxyTargetClass(true);
+		}
+		proxyFactory.addAdvice(interceptor);
+		return proxyFactory.getProxy(beanClass.getClassLoader());
+	}
+
+	private boolean isUpstream(Object bean) {
+		for (Class<?> type : this.upstreamTypes) {
+			if (type.isInstance(bean)) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	private List<Class<?>> applicableTypes(Object bean) {
+		return this.upstreamTypes.stream().filter((type) -> type.isInstance(bean)).toList();
+	}
+
+	private static boolean isWrapped(Object bean) {
+		if (bean instanceof Advised advised) {
+			for (Advisor advisor : advised.getAdvisors()) {
+				if (advisor.getAdvice() instanceof CircuitBreakerInterceptor) {
+					return true;
+				}
+			}
+		}
+		return false;
+	}
+
+	private boolean isEnabled(String beanName) {
+		Instance instance = PropertiesCircuitBreakerFactory.instance(this.properties.getObject().getCircuitBreaker(),
+				beanName);
+		return instance == null || instance.getEnabled() == null || instance.getEnabled();
+	}
+
+}

@@ -1,0 +1,181 @@
+package io.zeroclaw.resilience.autoconfigure.circuitbreaker;
+
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
+
+import io.zeroclaw.resilience.circuitbreaker.CircuitBreaker;
+import org.aopalliance.intercept.MethodInterceptor;
+import org.aopalliance.intercept.MethodInvocation;
+
+import org.springframework.aop.ProxyMethodInvocation;
+import org.springframework.aop.support.AopUtils;
+import org.springframework.util.ClassUtils;
+import org.springframework.util.ReflectionUtils;
+
+/**
+ * Sends the calls of a wrapped bean that reach its upstream through the bean's breaker, each according to what it
+ * returns: a plain value (the outcome is the return or the exception), a {@link CompletionStage} (the outcome is its
+ * completion; cancelling it gives the permission back), a {@link Stream} (exhaustion is a success, an exception while
+ * iterating a failure, closing early gives the permission back) or a Reactor {@code Flux}/{@code Mono} (the breaker is
+ * asked at each subscription, the outcome is the terminal signal, cancelling gives the permission back).
+ * <p>
+ * Guarded are the methods of the upstream types (for example {@code Provider} or {@code ChatModel}) and the bean's
+ * own other public methods (such as a {@code chatAsync} an implementation adds). Passed straight through, never
+ * refused and never counted, are what cannot reach the upstream: the accessors of the upstream types
+ * ({@code capabilities}, {@code supportsStreaming}, {@code getDefaultOptions}, ...), {@link Object}'s methods, bean
+ * getters and setters, and the methods of JDK and Spring interfaces such as {@code AutoCloseable} or
+ * {@code DisposableBean}, so that the bean can still be configured and shut down while its breaker is open. The
+ * decision is made once per method.
+ */
+final class CircuitBreakerInterceptor implements MethodInterceptor {
+
+	/** Methods of the upstream types that only read local configuration. */
+	private static final Set<String> ACCESSORS = Set.of("capabilities", "supportsStreaming", "getDefaultOptions",
+			"getOptions", "getEmbeddingContent", "toString", "hashCode", "equals");
+
+	private static final String FLUX = "reactor.core.publisher.Flux";
+
+	private static final String MONO = "reactor.core.publisher.Mono";
+
+	private final CircuitBreaker breaker;
+
+	private final List<Class<?>> upstreamTypes;
+
+	private final Map<Method, Kind> kinds = new ConcurrentHashMap<>();
+
+	CircuitBreakerInterceptor(CircuitBreaker breaker, List<Class<?>> upstreamTypes) {
+		this.breaker = breaker;
+		this.upstreamTypes = upstreamTypes;
+	}
+
+	CircuitBreaker getBreaker() {
+		return this.breaker;
+	}
+
+	@Override
+	public Object invoke(MethodInvocation invocation) throws Throwable {
+		Method method = invocation.getMethod();
+		Kind kind = this.kinds.computeIfAbsent(method, this::classify);
+		return switch (kind) {
+			case PASS -> invocation.proceed();
+			case SYNC -> this.breaker.execute(() -> proceed(invocation));
+			case ASYNC -> this.breaker.executeAsync(() -> (CompletionStage<?>) proceed(invocation));
+			case STREAM -> this.breaker.executeStream(() -> (Stream<?>) proceed(invocation));
+			case FLUX -> ReactorCalls.flux(this.breaker, () -> invokeAgain(invocation));
+			case MONO -> ReactorCalls.mono(this.breaker, () -> invokeAgain(invocation));
+		};
+	}
+
+	private Kind classify(Method method) {
+		if (method.getDeclaringClass() == Object.class || !Modifier.isPublic(method.getModifiers())
+				|| ACCESSORS.contains(method.getName())) {
+			return Kind.PASS;
+		}
+		if (!isUpstreamMethod(method) && (isBeanAccessor(method) || isInfrastructureMethod(method))) {
+			return Kind.PASS;
+		}
+		Class<?> returned = method.getReturnType();
+		if (CompletionStage.class.isAssignableFrom(returned) && returned.isAssignableFrom(CompletableFuture.class)) {
+			return Kind.ASYNC;
+		}
+		if (returned == Stream.class) {
+			return Kind.STREAM;
+		}
+		if (FLUX.equals(returned.getName())) {
+			return Kind.FLUX;
+		}
+		if (MONO.equals(returned.getName())) {
+			return Kind.MONO;
+		}
+		return Kind.SYNC;
+	}
+
+	private boolean isUpstreamMethod(Method method) {
+		for (Class<?> type : this.upstreamTypes) {
+			if (ReflectionUtils.findMethod(type, method.getName(), method.getParameterTypes()) != null) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	private static boolean isBeanAccessor(Method method) {
+		String name = method.getName();
+		int parameters = method.getParameterCount();
+		boolean returnsNothing = method.getReturnType() == void.class;
+		return (parameters == 0 && !returnsNothing && isPrefixed(name, "get"))
+				|| (parameters == 0 && method.getReturnType() == boolean.class && isPrefixed(name, "is"))
+				|| (parameters == 1 && returnsNothing && isPrefixed(name, "set"));
+	}
+
+	private static boolean isPrefixed(String name, String prefix) {
+		return name.length() > prefix.length() && name.startsWith(prefix)
+				&& Character.isUpperCase(name.charAt(prefix.length()));
+	}
+
+	/** Whether the method is (or implements) a method of a JDK or Spring type, such as a lifecycle callback. */
+	private static boolean isInfrastructureMethod(Method method) {
+		if (isInfrastructureType(method.getDeclaringClass())) {
+			return true;
+		}
+		for (Class<?> type : ClassUtils.getAllInterfacesForClassAsSet(method.getDeclaringClass())) {
+			if (isInfrastructureType(type)
+					&& ReflectionUtils.findMethod(type, method.getName(), method.getParameterTypes()) != null) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	private static boolean isInfrastructureType(Class<?> type) {
+		String name = type.getName();
+		return name.startsWith("java.") || name.startsWith("javax.") || name.startsWith("jakarta.")
+				|| (name.startsWith("org.springframework.") && !name.startsWith("org.springframework.ai."));
+	}
+
+	/** Proceeds with the invocation, letting a checked exception of the target through undeclared. */
+	private static Object proceed(MethodInvocation invocation) {
+		try {
+			return invocation.proceed();
+		}
+		catch (Throwable ex) {
+			throw CircuitBreakerInterceptor.<RuntimeException>sneaky(ex);
+		}
+	}
+
+	/**
+	 * Calls the rest of the chain and the target again, for reactive types whose every subscription is one call. A
+	 * Spring AOP invocation is cloned for each subscription, so that the advice after this one runs every time.
+	 */
+	private static Object invokeAgain(MethodInvocation invocation) {
+		try {
+			if (invocation instanceof ProxyMethodInvocation proxyInvocation) {
+				return proxyInvocation.invocableClone().proceed();
+			}
+			return AopUtils.invokeJoinpointUsingReflection(invocation.getThis(), invocation.getMethod(),
+					invocation.getArguments());
+		}
+		catch (Throwable ex) {
+			throw CircuitBreakerInterceptor.<RuntimeException>sneaky(ex);
+		}
+	}
+
+	@SuppressWarnings("unchecked")
+	private static <E extends Throwable> E sneaky(Throwable ex) throws E {
+		throw (E) ex;
+	}
+
+	private enum Kind {
+
+		PASS, SYNC, ASYNC, STREAM, FLUX, MONO
+
+	}
+
+}

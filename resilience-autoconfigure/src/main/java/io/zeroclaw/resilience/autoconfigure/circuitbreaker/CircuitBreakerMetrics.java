@@ -1,0 +1,106 @@
+package io.zeroclaw.resilience.autoconfigure.circuitbreaker;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.zeroclaw.resilience.circuitbreaker.CircuitBreaker;
+import io.zeroclaw.resilience.circuitbreaker.CircuitBreakerListener;
+import io.zeroclaw.resilience.circuitbreaker.CircuitBreakerRegistry;
+import io.zeroclaw.resilience.circuitbreaker.CircuitOpenException;
+import io.zeroclaw.resilience.circuitbreaker.CircuitState;
+
+import org.springframework.beans.factory.SmartInitializingSingleton;
+
+/**
+ * Binds every breaker of the {@link CircuitBreakerRegistry} to Micrometer: the gauge
+ * {@code zeroclaw.resilience.circuitbreaker.state{name,state}} (1 for the current state, 0 for the others; state is CLOSED, OPEN or HALF_OPEN) and the
+ * counter {@code zeroclaw.resilience.circuitbreaker.calls{name,outcome}} with outcome success, failure, rejected or
+ * ignored. Breakers created after start-up are bound when they are created.
+ */
+public class CircuitBreakerMetrics implements SmartInitializingSingleton {
+
+	/** Name of the state gauge. */
+	public static final String STATE = "zeroclaw.resilience.circuitbreaker.state";
+
+	/** Name of the calls counter. */
+	public static final String CALLS = "zeroclaw.resilience.circuitbreaker.calls";
+
+	private final CircuitBreakerRegistry breakers;
+
+	private final MeterRegistry meters;
+
+	/**
+	 * @param breakers the breakers to bind
+	 * @param meters where to register their meters
+	 */
+	public CircuitBreakerMetrics(CircuitBreakerRegistry breakers, MeterRegistry meters) {
+		this.breakers = breakers;
+		this.meters = meters;
+	}
+
+	@Override
+	public void afterSingletonsInstantiated() {
+		this.breakers.onEachBreaker(this::bind);
+	}
+
+	private void bind(CircuitBreaker breaker) {
+		for (CircuitState state : CircuitState.values()) {
+			Gauge.builder(STATE, breaker, (b) -> (b.state() == state) ? 1 : 0)
+				.description("1 when the circuit breaker is in this state, else 0")
+				.tag("name", breaker.name())
+				.tag("state", state.name())
+				.strongReference(true)
+				.register(this.meters);
+		}
+		breaker.addListener(new CallCounters(breaker.name(), this.meters));
+	}
+
+	/** Counts the outcomes of one breaker's calls; the counters are looked up once, not per call. */
+	private static final class CallCounters implements CircuitBreakerListener {
+
+		private final Counter success;
+
+		private final Counter failure;
+
+		private final Counter rejected;
+
+		private final Counter ignored;
+
+		CallCounters(String name, MeterRegistry meters) {
+			this.success = counter(name, "success", meters);
+			this.failure = counter(name, "failure", meters);
+			this.rejected = counter(name, "rejected", meters);
+			this.ignored = counter(name, "ignored", meters);
+		}
+
+		private static Counter counter(String name, String outcome, MeterRegistry meters) {
+			return Counter.builder(CALLS)
+				.description("Calls through the circuit breaker, by outcome")
+				.tag("name", name)
+				.tag("outcome", outcome)
+				.register(meters);
+		}
+
+		@Override
+		public void onSuccess(CircuitBreaker breaker) {
+			this.success.increment();
+		}
+
+		@Override
+		public void onFailure(CircuitBreaker breaker, Throwable failure) {
+			this.failure.increment();
+		}
+
+		@Override
+		public void onIgnored(CircuitBreaker breaker, Throwable cause) {
+			this.ignored.increment();
+		}
+
+		@Override
+		public void onRejected(CircuitBreaker breaker, CircuitOpenException refusal) {
+			this.rejected.increment();
+		}
+
+	}
+
+}

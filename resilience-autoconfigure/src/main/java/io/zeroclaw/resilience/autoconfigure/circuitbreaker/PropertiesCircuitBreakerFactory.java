@@ -1,0 +1,110 @@
+package io.zeroclaw.resilience.autoconfigure.circuitbreaker;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.LongSupplier;
+import java.util.function.Predicate;
+
+import io.zeroclaw.resilience.autoconfigure.ResilienceProperties;
+import io.zeroclaw.resilience.autoconfigure.ResilienceProperties.Instance;
+import io.zeroclaw.resilience.circuitbreaker.CircuitBreaker;
+import io.zeroclaw.resilience.circuitbreaker.CircuitBreakerConfig;
+
+import org.springframework.util.ClassUtils;
+
+/**
+ * Creates breakers from {@code zeroclaw.resilience.circuit-breaker.*}: the defaults, overridden field by field by
+ * {@code instances.<beanName>.*}, with {@code ignore-exceptions} as the ignore predicate.
+ */
+public class PropertiesCircuitBreakerFactory implements CircuitBreakerFactory {
+
+	private final ResilienceProperties.CircuitBreaker properties;
+
+	private final LongSupplier nanoClock;
+
+	private final Predicate<Throwable> ignored;
+
+	/**
+	 * @param properties the circuit-breaker properties, already validated
+	 * @param classLoader loads the {@code ignore-exceptions} classes
+	 * @param nanoClock the breakers' clock, {@code System::nanoTime} outside tests
+	 */
+	public PropertiesCircuitBreakerFactory(ResilienceProperties.CircuitBreaker properties, ClassLoader classLoader,
+			LongSupplier nanoClock) {
+		this.properties = Objects.requireNonNull(properties, "properties must not be null");
+		this.nanoClock = Objects.requireNonNull(nanoClock, "nanoClock must not be null");
+		this.ignored = ignorePredicate(properties.getIgnoreExceptions(), classLoader);
+	}
+
+	@Override
+	public CircuitBreaker create(String name) {
+		return new CircuitBreaker(name, config(name), this.nanoClock, this.ignored);
+	}
+
+	/**
+	 * @param name a bean name
+	 * @return the configuration of that bean's breaker: its instance overrides over the defaults
+	 */
+	public CircuitBreakerConfig config(String name) {
+		Instance instance = instance(this.properties, name);
+		if (instance == null) {
+			return new CircuitBreakerConfig(this.properties.getFailureThreshold(),
+					this.properties.getRecoveryTimeout(), this.properties.getHalfOpenMaxRequests());
+		}
+		return new CircuitBreakerConfig(
+				orDefault(instance.getFailureThreshold(), this.properties.getFailureThreshold()),
+				orDefault(instance.getRecoveryTimeout(), this.properties.getRecoveryTimeout()),
+				orDefault(instance.getHalfOpenMaxRequests(), this.properties.getHalfOpenMaxRequests()));
+	}
+
+	/**
+	 * Finds the overrides of a bean: under its exact name, or else under a name that differs only in case and dashes
+	 * (the forms relaxed binding and environment variables give, such as {@code demo-provider} for
+	 * {@code demoProvider}).
+	 * @param properties the circuit-breaker properties
+	 * @param beanName a bean name
+	 * @return the bean's overrides, or {@code null} when it has none
+	 */
+	static Instance instance(ResilienceProperties.CircuitBreaker properties, String beanName) {
+		Instance exact = properties.getInstances().get(beanName);
+		if (exact != null) {
+			return exact;
+		}
+		String relaxed = relaxed(beanName);
+		for (java.util.Map.Entry<String, Instance> entry : properties.getInstances().entrySet()) {
+			if (relaxed(entry.getKey()).equals(relaxed)) {
+				return entry.getValue();
+			}
+		}
+		return null;
+	}
+
+	private static String relaxed(String name) {
+		return name.replace("-", "").replace("_", "").toLowerCase(java.util.Locale.ROOT);
+	}
+
+	private static Predicate<Throwable> ignorePredicate(List<String> classNames, ClassLoader classLoader) {
+		List<Class<?>> types = new ArrayList<>();
+		for (String className : classNames) {
+			types.add(ClassUtils.resolveClassName(className.trim(), classLoader));
+		}
+		if (types.isEmpty()) {
+			return (ex) -> false;
+		}
+		Class<?>[] ignoredTypes = types.toArray(new Class<?>[0]);
+		return (ex) -> {
+			for (Class<?> type : ignoredTypes) {
+				if (type.isInstance(ex)) {
+					return true;
+				}
+			}
+			return false;
+		};
+	}
+
+	private static <T> T orDefault(T value, T fallback) {
+		return (value != null) ? value : fallback;
+	}
+
+}

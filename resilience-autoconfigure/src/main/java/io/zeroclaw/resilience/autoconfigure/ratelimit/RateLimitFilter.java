@@ -1,0 +1,313 @@
+package io.zeroclaw.resilience.autoconfigure.ratelimit;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.Principal;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import io.zeroclaw.resilience.autoconfigure.InvalidResiliencePropertyException;
+import io.zeroclaw.resilience.autoconfigure.ResilienceProperties.KeyType;
+import io.zeroclaw.resilience.autoconfigure.web.RetryAfter;
+import io.zeroclaw.resilience.ratelimit.RateLimitDecision;
+import io.zeroclaw.resilience.ratelimit.RateLimitStoreUnavailableException;
+import io.zeroclaw.resilience.ratelimit.RateLimiter;
+import jakarta.servlet.Filter;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.server.PathContainer;
+import org.springframework.http.server.RequestPath;
+import org.springframework.web.util.pattern.PathPattern;
+import org.springframework.web.util.pattern.PathPatternParser;
+import org.springframework.web.util.pattern.PatternParseException;
+
+/**
+ * Rate-limits HTTP requests per client, one policy per request: excluded paths are never limited, then the first
+ * named policy whose paths match applies, else the default policy when an include path matches. An allowed request
+ * goes on with the {@code RateLimit} and {@code RateLimit-Policy} headers (when enabled); a refused one is answered
+ * {@code 429 Too Many Requests} with {@code Retry-After}, both rate-limit headers and an RFC 9457 problem body.
+ * <p>
+ * A limiter whose shared store is down and configured to deny ({@link RateLimitStoreUnavailableException}) gets a
+ * {@code 503}; any other failure of the limiter or of the key resolver lets the request through, is counted as an
+ * error and logged at WARN at most once a minute: the rate limiter must never be the reason a request fails.
+ * <p>
+ * Path patterns are parsed once, at start-up; per request the path is parsed once and matched against them.
+ */
+public final class RateLimitFilter implements Filter {
+
+	/** Order of Spring Security's filter chain by default (its {@code DEFAULT_FILTER_ORDER}). */
+	public static final int SECURITY_FILTER_ORDER = -100;
+
+	/** Order used for {@code ip} and {@code header} keys: before Spring Security, so floods are cut early. */
+	public static final int BEFORE_SECURITY_ORDER = SECURITY_FILTER_ORDER - 10;
+
+	/** Order used when a policy is keyed by {@code principal}: after Spring Security has authenticated the request. */
+	public static final int AFTER_SECURITY_ORDER = SECURITY_FILTER_ORDER + 10;
+
+	private static final Logger logger = LoggerFactory.getLogger(RateLimitFilter.class);
+
+	private static final long ERROR_LOG_INTERVAL = TimeUnit.MINUTES.toNanos(1);
+
+	private static final String PROPERTY_PREFIX = "zeroclaw.resilience.rate-limit.";
+
+	private final PathPattern[] excluded;
+
+	private final Route[] named;
+
+	private final Route defaultRoute;
+
+	private final RateLimitKeyResolver keyResolver;
+
+	private final boolean headers;
+
+	private final AtomicLong lastErrorLog = new AtomicLong(System.nanoTime() - ERROR_LOG_INTERVAL);
+
+	/**
+	 * @param policies the policies and their limiters
+	 * @param keyResolver the application's key resolver, or {@code null} to key by each policy's key type
+	 * @param headers whether allowed requests get the {@code RateLimit} and {@code RateLimit-Policy} headers
+	 */
+	RateLimitFilter(RateLimitPolicies policies, RateLimitKeyResolver keyResolver, boolean headers) {
+		this.excluded = parse(PROPERTY_PREFIX + "exclude-paths", policies.excludePaths());
+		this.named = policies.named()
+			.stream()
+			.map((registration) -> new Route(registration, policies.outcomes(registration.name()),
+					parse(PROPERTY_PREFIX + "policies." + registration.name() + ".paths", registration.paths())))
+			.toArray(Route[]::new);
+		RateLimitPolicyRegistration defaultPolicy = policies.defaultPolicy();
+		this.defaultRoute = new Route(defaultPolicy, policies.outcomes(defaultPolicy.name()),
+				parse(PROPERTY_PREFIX + "include-paths", defaultPolicy.paths()));
+		this.keyResolver = keyResolver;
+		this.headers = headers;
+	}
+
+	private static PathPattern[] parse(String property, List<String> patterns) {
+		PathPattern[] parsed = new PathPattern[patterns.size()];
+		for (int i = 0; i < parsed.length; i++) {
+			String pattern = patterns.get(i);
+			try {
+				parsed[i] = PathPatternParser.defaultInstance.parse(pattern);
+			}
+			catch (PatternParseException ex) {
+				throw new InvalidResiliencePropertyException(property + "[" + i + "]", pattern,
+						"it is not a valid path pattern: " + ex.getMessage(),
+						"use a pattern such as /api/** or /webhook/{id}.");
+			}
+		}
+		return parsed;
+	}
+
+	@Override
+	public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain)
+			throws IOException, ServletException {
+		if (!(request instanceof HttpServletRequest httpRequest)
+				|| !(response instanceof HttpServletResponse httpResponse)) {
+			chain.doFilter(request, response);
+			return;
+		}
+		Route route = route(httpRequest);
+		if (route == null) {
+			chain.doFilter(request, response);
+			return;
+		}
+		RateLimitDecision decision;
+		try {
+			decision = route.limiter.tryAcquire(key(route, httpRequest));
+		}
+		catch (RateLimitStoreUnavailableException ex) {
+			route.outcomes.error();
+			logger.debug("Rate-limit store unavailable for policy '{}'", route.name, ex);
+			unavailable(route, ex, httpRequest, httpResponse);
+			return;
+		}
+		catch (RuntimeException ex) {
+			route.outcomes.error();
+			logError(route, ex);
+			chain.doFilter(request, response);
+			return;
+		}
+		if (decision.allowed()) {
+			route.outcomes.allowed();
+			if (this.headers) {
+				writeHeaders(route, decision, httpResponse);
+			}
+			chain.doFilter(request, response);
+		}
+		else {
+			route.outcomes.rejected();
+			tooManyRequests(route, decision, httpRequest, httpResponse);
+		}
+	}
+
+	private Route route(HttpServletRequest request) {
+		PathContainer path = RequestPath.parse(request.getRequestURI(), request.getContextPath())
+			.pathWithinApplication();
+		if (matchesAny(this.excluded, path)) {
+			return null;
+		}
+		for (Route route : this.named) {
+			if (matchesAny(route.patterns, path)) {
+				return route;
+			}
+		}
+		return matchesAny(this.defaultRoute.patterns, path) ? this.defaultRoute : null;
+	}
+
+	private static boolean matchesAny(PathPattern[] patterns, PathContainer path) {
+		for (PathPattern pattern : patterns) {
+			if (pattern.matches(path)) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	/**
+	 * The client's key. Header and principal keys are prefixed so that no client can pick a header value or a user
+	 * name equal to someone else's address and drain that address's bucket.
+	 */
+	private String key(Route route, HttpServletRequest request) {
+		if (this.keyResolver != null) {
+			String key = this.keyResolver.resolve(request, route.name);
+			return (key != null && !key.isEmpty()) ? key : request.getRemoteAddr();
+		}
+		switch (route.keyType) {
+			case HEADER -> {
+				String value = request.getHeader(route.keyHeader);
+				if (value != null && !value.isEmpty()) {
+					return "header:" + value;
+				}
+			}
+			case PRINCIPAL -> {
+				Principal principal = request.getUserPrincipal();
+				if (principal != null && principal.getName() != null) {
+					return "principal:" + principal.getName();
+				}
+			}
+			case IP -> {
+			}
+		}
+		return request.getRemoteAddr();
+	}
+
+	private static void writeHeaders(Route route, RateLimitDecision decision, HttpServletResponse response) {
+		response.setHeader("RateLimit-Policy", route.policyHeader);
+		response.setHeader("RateLimit",
+				route.limitHeaderPrefix + decision.remaining() + ";t=" + RetryAfter.ceilSeconds(decision.resetAfter()));
+	}
+
+	private static void tooManyRequests(Route route, RateLimitDecision decision, HttpServletRequest request,
+			HttpServletResponse response) throws IOException {
+		long retryAfter = RetryAfter.seconds(decision.retryAfter());
+		response.setStatus(HttpStatus.TOO_MANY_REQUESTS.value());
+		response.setHeader(HttpHeaders.RETRY_AFTER, Long.toString(retryAfter));
+		writeHeaders(route, decision, response);
+		writeProblem(response, HttpStatus.TOO_MANY_REQUESTS, "The rate limit of policy '" + route.name
+				+ "' is exhausted for this client; retry after " + retryAfter + " seconds.", request);
+	}
+
+	private static void unavailable(Route route, RateLimitStoreUnavailableException ex, HttpServletRequest request,
+			HttpServletResponse response) throws IOException {
+		response.setStatus(HttpStatus.SERVICE_UNAVAILABLE.value());
+		response.setHeader(HttpHeaders.RETRY_AFTER, Long.toString(RetryAfter.seconds(ex.retryAfter())));
+		writeProblem(response, HttpStatus.SERVICE_UNAVAILABLE,
+				"The rate limit of policy '" + route.name + "' cannot be checked right now.", request);
+	}
+
+	private static void writeProblem(HttpServletResponse response, HttpStatus status, String detail,
+			HttpServletRequest request) throws IOException {
+		String body = "{\"type\":\"about:blank\",\"title\":" + json(status.getReasonPhrase()) + ",\"status\":"
+				+ status.value() + ",\"detail\":" + json(detail) + ",\"instance\":" + json(request.getRequestURI())
+				+ "}";
+		byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+		response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
+		response.setContentLength(bytes.length);
+		response.getOutputStream().write(bytes);
+		response.flushBuffer();
+	}
+
+	/** A JSON string literal of {@code value}, escaped per RFC 8259. */
+	static String json(String value) {
+		StringBuilder json = new StringBuilder(value.length() + 2).append('"');
+		for (int i = 0; i < value.length(); i++) {
+			char c = value.charAt(i);
+			switch (c) {
+				case '"' -> json.append("\\\"");
+				case '\\' -> json.append("\\\\");
+				case '\n' -> json.append("\\n");
+				case '\r' -> json.append("\\r");
+				case '\t' -> json.append("\\t");
+				default -> {
+					if (c < 0x20 || c == '\u2028' || c == '\u2029') {
+						json.append(String.format("\\u%04x", (int) c));
+					}
+					else {
+						json.append(c);
+					}
+				}
+			}
+		}
+		return json.append('"').toString();
+	}
+
+	/** The policy name as a structured-field string (RFC 8941): quoted, with {@code "} and {@code \} escaped. */
+	private static String sfString(String value) {
+		return "\"" + value.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+	}
+
+	private void logError(Route route, RuntimeException ex) {
+		long now = System.nanoTime();
+		long last = this.lastErrorLog.get();
+		if (now - last >= ERROR_LOG_INTERVAL && this.lastErrorLog.compareAndSet(last, now)) {
+			logger.warn("Rate limiting of policy '{}' failed; letting requests through while it does "
+					+ "(logged at most once a minute)", route.name, ex);
+		}
+	}
+
+	/** A policy as the filter uses it, with everything a request needs computed up front. */
+	private static final class Route {
+
+		final String name;
+
+		final RateLimiter limiter;
+
+		final PolicyOutcomes outcomes;
+
+		final PathPattern[] patterns;
+
+		final KeyType keyType;
+
+		final String keyHeader;
+
+		final String policyHeader;
+
+		final String limitHeaderPrefix;
+
+		Route(RateLimitPolicyRegistration registration, PolicyOutcomes outcomes, PathPattern[] patterns) {
+			this.name = registration.name();
+			this.limiter = registration.limiter();
+			this.outcomes = outcomes;
+			this.patterns = patterns;
+			this.keyType = registration.key();
+			this.keyHeader = registration.keyHeader();
+			Duration window = registration.policy().window();
+			this.policyHeader = sfString(this.name) + ";q=" + registration.policy().capacity() + ";w="
+					+ RetryAfter.ceilSeconds(window);
+			this.limitHeaderPrefix = sfString(this.name) + ";r=";
+		}
+
+	}
+
+}

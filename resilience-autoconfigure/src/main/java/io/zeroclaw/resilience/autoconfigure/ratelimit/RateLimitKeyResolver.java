@@ -1,0 +1,21 @@
+package io.zeroclaw.resilience.autoconfigure.ratelimit;
+
+import jakarta.servlet.http.HttpServletRequest;
+
+/**
+ * Attributes a rate-limited request to a client, in place of the configured {@code key} type. Define one bean of this
+ * type to key every policy your own way, for example by tenant. The resolver runs in the rate-limit filter, on every
+ * limited request, so it should be cheap and must be thread-safe.
+ */
+@FunctionalInterface
+public interface RateLimitKeyResolver {
+
+	/**
+	 * Returns the key whose bucket the request draws from.
+	 * @param request the request being limited
+	 * @param policyName the name of the policy that applies, {@code "default"} for the default policy
+	 * @return the client key; {@code null} or empty to fall back to the client address
+	 */
+	String resolve(HttpServletRequest request, String policyName);
+
+}

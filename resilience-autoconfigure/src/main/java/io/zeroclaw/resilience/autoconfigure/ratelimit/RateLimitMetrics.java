@@ -1,0 +1,89 @@
+package io.zeroclaw.resilience.autoconfigure.ratelimit;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.SmartInitializingSingleton;
+
+/**
+ * Publishes the rate limiter's meters once every singleton exists, if a {@link MeterRegistry} does:
+ * {@code zeroclaw.resilience.ratelimit.requests{policy,outcome}} counters, registered up front for every policy and
+ * outcome so that the filter never looks a meter up, and the {@code zeroclaw.resilience.ratelimit.keys{policy}}
+ * gauge of keys tracked in memory.
+ */
+public final class RateLimitMetrics implements SmartInitializingSingleton {
+
+	/** Counter of rate-limit decisions, tagged {@code policy} and {@code outcome}. */
+	public static final String REQUESTS = "zeroclaw.resilience.ratelimit.requests";
+
+	/** Gauge of the keys a policy tracks in memory, tagged {@code policy}. */
+	public static final String KEYS = "zeroclaw.resilience.ratelimit.keys";
+
+	private final RateLimitPolicies policies;
+
+	private final ObjectProvider<MeterRegistry> meterRegistry;
+
+	RateLimitMetrics(RateLimitPolicies policies, ObjectProvider<MeterRegistry> meterRegistry) {
+		this.policies = policies;
+		this.meterRegistry = meterRegistry;
+	}
+
+	@Override
+	public void afterSingletonsInstantiated() {
+		MeterRegistry registry = this.meterRegistry.getIfAvailable();
+		if (registry != null) {
+			bindTo(registry);
+		}
+	}
+
+	void bindTo(MeterRegistry registry) {
+		for (RateLimitPolicyRegistration registration : this.policies.all()) {
+			String policy = registration.name();
+			PolicyOutcomes outcomes = this.policies.outcomes(policy);
+			if (outcomes != null) {
+				outcomes.install(new MeterRecorder(counter(registry, policy, "allowed"),
+						counter(registry, policy, "rejected"), counter(registry, policy, "error")));
+			}
+			Gauge.builder(KEYS, registration, RateLimitMetrics::trackedKeys)
+				.description("Keys a rate-limit policy tracks in memory")
+				.tag("policy", policy)
+				.strongReference(true)
+				.register(registry);
+		}
+	}
+
+	private static double trackedKeys(RateLimitPolicyRegistration registration) {
+		return registration.trackedKeys().isPresent() ? registration.trackedKeys().getAsInt() : Double.NaN;
+	}
+
+	private static Counter counter(MeterRegistry registry, String policy, String outcome) {
+		return Counter.builder(REQUESTS)
+			.description("Requests decided by a rate-limit policy, by outcome")
+			.tag("policy", policy)
+			.tag("outcome", outcome)
+			.register(registry);
+	}
+
+	private record MeterRecorder(Counter allowedCounter, Counter rejectedCounter,
+			Counter errorCounter) implements PolicyOutcomes.Recorder {
+
+		@Override
+		public void allowed() {
+			this.allowedCounter.increment();
+		}
+
+		@Override
+		public void rejected() {
+			this.rejectedCounter.increment();
+		}
+
+		@Override
+		public void error() {
+			this.errorCounter.increment();
+		}
+
+	}
+
+}

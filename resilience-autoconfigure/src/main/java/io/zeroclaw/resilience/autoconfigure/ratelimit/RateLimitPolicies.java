@@ -1,0 +1,80 @@
+package io.zeroclaw.resilience.autoconfigure.ratelimit;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Every rate-limit policy of the application, each with its one limiter: the named policies in declaration order,
+ * then the default policy. The rate-limit filter routes requests through them; an actuator endpoint can list them
+ * with their quota and current key count.
+ */
+public final class RateLimitPolicies {
+
+	/** Name of the policy that applies to included paths no named policy claims. */
+	public static final String DEFAULT_POLICY = "default";
+
+	private final List<RateLimitPolicyRegistration> named;
+
+	private final RateLimitPolicyRegistration defaultPolicy;
+
+	private final List<String> excludePaths;
+
+	private final Map<String, PolicyOutcomes> outcomes = new LinkedHashMap<>();
+
+	/**
+	 * @param named the named policies, in the order they are tried
+	 * @param defaultPolicy the policy of included paths no named policy claims
+	 * @param excludePaths path patterns never limited, whatever policy claims them
+	 */
+	public RateLimitPolicies(List<RateLimitPolicyRegistration> named, RateLimitPolicyRegistration defaultPolicy,
+			List<String> excludePaths) {
+		this.named = List.copyOf(named);
+		this.defaultPolicy = defaultPolicy;
+		this.excludePaths = List.copyOf(excludePaths);
+		for (RateLimitPolicyRegistration registration : all()) {
+			if (this.outcomes.put(registration.name(), new PolicyOutcomes()) != null) {
+				throw new IllegalArgumentException("Duplicate rate-limit policy name '" + registration.name() + "'");
+			}
+		}
+	}
+
+	/** @return the named policies in the order they are tried, then the default policy */
+	public List<RateLimitPolicyRegistration> all() {
+		List<RateLimitPolicyRegistration> all = new ArrayList<>(this.named.size() + 1);
+		all.addAll(this.named);
+		all.add(this.defaultPolicy);
+		return all;
+	}
+
+	/** @return the named policies, in the order they are tried */
+	public List<RateLimitPolicyRegistration> named() {
+		return this.named;
+	}
+
+	/** @return the policy of included paths that no named policy claims */
+	public RateLimitPolicyRegistration defaultPolicy() {
+		return this.defaultPolicy;
+	}
+
+	/** @return the path patterns never limited */
+	public List<String> excludePaths() {
+		return this.excludePaths;
+	}
+
+	/**
+	 * @param name a policy name
+	 * @return the policy of that name, if any
+	 */
+	public Optional<RateLimitPolicyRegistration> find(String name) {
+		return all().stream().filter((registration) -> registration.name().equals(name)).findFirst();
+	}
+
+	/** Where the filter counts the outcomes of a policy; metrics, when present, are installed into it. */
+	PolicyOutcomes outcomes(String name) {
+		return this.outcomes.get(name);
+	}
+
+}

@@ -1,0 +1,106 @@
+package io.zeroclaw.resilience.autoconfigure.ratelimit;
+
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.zeroclaw.resilience.autoconfigure.ResilienceProperties;
+import io.zeroclaw.resilience.ratelimit.LocalRateLimiter;
+import io.zeroclaw.resilience.ratelimit.RateLimitPolicy;
+import io.zeroclaw.resilience.ratelimit.redis.LettuceConnector;
+import io.zeroclaw.resilience.ratelimit.redis.RedisRateLimiter;
+import io.zeroclaw.resilience.ratelimit.redis.RedisRateLimiterConfig;
+import io.zeroclaw.resilience.ratelimit.redis.RedisRateLimiterConfig.OnFailure;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.data.redis.connection.RedisConnectionFactory;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+
+/**
+ * The Redis store of rate limits, when {@code zeroclaw.resilience.rate-limit.store=redis}: a {@link RateLimiterFactory}
+ * of {@link RedisRateLimiter}s on the application's {@link RedisConnectionFactory} (Spring Boot's Lettuce set-up,
+ * {@code spring.data.redis.*}), each with an in-memory {@link LocalRateLimiter} of the same policy to fall back on.
+ * Imported by {@link RateLimitAutoConfiguration} ahead of the in-memory factory, which then backs off.
+ */
+@Configuration(proxyBeanMethods = false)
+@ConditionalOnClass({ RedisConnectionFactory.class, LettuceConnectionFactory.class, RedisClusterAsyncCommands.class })
+@ConditionalOnProperty(prefix = "zeroclaw.resilience.rate-limit", name = "store", havingValue = "redis")
+class RedisRateLimiterConfiguration {
+
+	static final String REQUESTS_METER = "zeroclaw.resilience.ratelimit.requests";
+
+	@Bean
+	@ConditionalOnMissingBean(RateLimiterFactory.class)
+	RateLimiterFactory redisRateLimiterFactory(RedisConnectionFactory connectionFactory,
+			ResilienceProperties properties, ObjectProvider<RedisRateLimitErrorListenerFactory> errorListeners) {
+		if (!(connectionFactory instanceof LettuceConnectionFactory)) {
+			throw new IllegalStateException("zeroclaw.resilience.rate-limit.store=redis needs Lettuce, Spring Boot's "
+					+ "default Redis client, but the RedisConnectionFactory is a "
+					+ connectionFactory.getClass().getName() + "; use Lettuce or set the store to 'memory'");
+		}
+		ResilienceProperties.Redis redis = properties.getRateLimit().getRedis();
+		RedisRateLimiterConfig config = new RedisRateLimiterConfig(redis.getKeyPrefix(), redis.getTimeout(),
+				OnFailure.valueOf(redis.getOnFailure().name()));
+		LettuceConnector connector = new LettuceConnector(() -> nativeCommands(connectionFactory));
+		RedisRateLimitErrorListenerFactory errors = errorListeners.getIfAvailable(() -> (policy) -> null);
+		// Under 'deny' the filter counts the RateLimitStoreUnavailableException as an error itself; under 'local'
+		// and 'allow' it sees an ordinary decision, so the limiter's listener is what counts Redis's failure.
+		boolean countHere = config.onFailure() != OnFailure.DENY;
+		return (policy, maxKeys) -> new RedisRateLimiter(policy, connector, config,
+				(config.onFailure() == OnFailure.LOCAL) ? new LocalRateLimiter(policy, maxKeys) : null,
+				countHere ? errors.create(policy) : null);
+	}
+
+	/**
+	 * The asynchronous commands of the factory's connection, held for the application's lifetime: with Boot's
+	 * default shared native connection this is that connection, so the limiter adds none of its own.
+	 */
+	@SuppressWarnings("unchecked")
+	private static RedisClusterAsyncCommands<byte[], byte[]> nativeCommands(RedisConnectionFactory factory) {
+		return (RedisClusterAsyncCommands<byte[], byte[]>) factory.getConnection().getNativeConnection();
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(MeterRegistry.class)
+	static class RedisRateLimiterMetricsConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		RedisRateLimitErrorListenerFactory redisRateLimitErrorListenerFactory(
+				ObjectProvider<MeterRegistry> meterRegistry) {
+			return (policy) -> {
+				MeterRegistry registry = meterRegistry.getIfAvailable();
+				if (registry == null) {
+					return null;
+				}
+				Counter errors = Counter.builder(REQUESTS_METER)
+					.description("Rate-limit decisions by policy and outcome")
+					.tag("policy", policy.name())
+					.tag("outcome", "error")
+					.register(registry);
+				return (cause) -> errors.increment();
+			};
+		}
+
+	}
+
+	/**
+	 * Gives each policy's Redis limiter the listener told of every decision Redis did not make; counted as
+	 * {@code zeroclaw.resilience.ratelimit.requests{outcome=error}} when Micrometer is there.
+	 */
+	@FunctionalInterface
+	interface RedisRateLimitErrorListenerFactory {
+
+		/**
+		 * @param policy the limiter's policy
+		 * @return its listener, or {@code null} for none
+		 */
+		java.util.function.Consumer<Throwable> create(RateLimitPolicy policy);
+
+	}
+
+}

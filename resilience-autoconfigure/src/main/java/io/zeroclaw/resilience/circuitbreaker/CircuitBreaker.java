@@ -1,0 +1,791 @@
+package io.zeroclaw.resilience.circuitbreaker;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.Objects;
+import java.util.Spliterator;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
+
+/**
+ * A circuit breaker: it stops calling an upstream that keeps failing, and after a pause lets a few probe calls find
+ * out whether it has recovered.
+ *
+ * <h2>State machine</h2>
+ * <pre>
+ *            failureThreshold consecutive failures
+ *   CLOSED ------------------------------------------&gt; OPEN
+ *     ^                                                |  ^
+ *     | halfOpenMaxRequests probes                     |  | any probe fails
+ *     | all succeeded             recoveryTimeout      v  |
+ *     +------------------------------------------- HALF_OPEN
+ * </pre>
+ * <ul>
+ * <li>CLOSED: every call goes through. A failure adds one to the count of consecutive failures, any success resets
+ * it to zero; when the count reaches {@code failureThreshold} the breaker opens.</li>
+ * <li>OPEN: every call is refused with {@link CircuitOpenException}, which carries the time left until the recovery
+ * timeout has passed. The first call (or {@link #state()} read) after that moves the breaker to HALF_OPEN.</li>
+ * <li>HALF_OPEN: at most {@code halfOpenMaxRequests} probes are let through; other calls are refused. Once that many
+ * probes have succeeded the breaker closes; a single failed probe reopens it for another recovery timeout.</li>
+ * </ul>
+ * A call that ends without telling anything about the upstream's health is <em>ignored</em>: it throws an exception
+ * the ignore predicate matches, it is cancelled or interrupted, or the caller closes its stream before the end. An
+ * ignored call neither counts as a failure nor resets the count; a probe that is ignored gives its slot back, so that
+ * another caller can probe in its place.
+ *
+ * <h2>Concurrency</h2>
+ * The whole state lives in one immutable-shaped {@code Epoch} object, swapped atomically (compare-and-set) on every
+ * transition; the few counters an epoch needs (consecutive failures while closed; probe slots taken and probes
+ * succeeded while half-open) are fields of that epoch, changed with atomic operations. No lock is taken anywhere.
+ * <ul>
+ * <li>The closed success path costs one volatile read of the epoch, one volatile read of its failure count (written
+ * only when it is not already zero, so that a healthy breaker's cache line stays shared between cores) and one read
+ * of the listener array. It allocates nothing and never reads the clock.</li>
+ * <li>Every call, and every {@link Permission}, remembers the epoch it was admitted in, and reports its outcome to
+ * that epoch only. A transition is a compare-and-set from that epoch, so an outcome that arrives after the breaker
+ * has moved on (a slow call admitted while closed that fails after the breaker already opened, or a probe of an
+ * earlier half-open period) changes nothing: it can neither reopen a breaker that a newer probe closed nor eat a
+ * newer period's probe slot. Among threads racing for the same transition exactly one compare-and-set succeeds, and
+ * only that thread notifies the listeners.</li>
+ * <li>A half-open epoch admits a probe by incrementing its slot count with compare-and-set while it is below
+ * {@code halfOpenMaxRequests}, so no more probes than that are ever admitted in one half-open period, however many
+ * threads try at once. A success keeps its slot (and is counted), an ignored outcome gives it back, a failure ends the
+ * epoch. Hence, as long as every admitted call reports exactly one outcome, a half-open breaker always either closes,
+ * reopens or has a free slot: it cannot wedge. {@link #execute}, {@link #executeAsync} and {@link #executeStream}
+ * report on every way out (return, exception, interruption, cancellation of the returned future, exhaustion or closing
+ * of the returned stream); code that uses {@link #acquirePermission()} directly must do the same, and
+ * {@link Permission#close()} makes that a try-with-resources block.</li>
+ * </ul>
+ *
+ * <p>
+ * Instances are thread-safe and meant to be created once per upstream and shared for the application's lifetime.
+ */
+public final class CircuitBreaker {
+
+	private static final CircuitBreakerListener[] NO_LISTENERS = {};
+
+	private static final VarHandle EPOCH;
+
+	static {
+		try {
+			EPOCH = MethodHandles.lookup().findVarHandle(CircuitBreaker.class, "epoch", Epoch.class);
+		}
+		catch (ReflectiveOperationException ex) {
+			throw new ExceptionInInitializerError(ex);
+		}
+	}
+
+	private final String name;
+
+	private final CircuitBreakerConfig config;
+
+	private final LongSupplier nanoClock;
+
+	private final Predicate<Throwable> ignored;
+
+	private final long recoveryNanos;
+
+	/** The current state and its counters; replaced, never mutated in place except for its counters. */
+	private volatile Epoch epoch;
+
+	private volatile CircuitBreakerListener[] listeners = NO_LISTENERS;
+
+	/**
+	 * Creates a closed breaker on the system's nano clock that counts every exception as a failure.
+	 * @param name the breaker's name, used in exceptions, logs and metrics
+	 * @param config its settings
+	 */
+	public CircuitBreaker(String name, CircuitBreakerConfig config) {
+		this(name, config, System::nanoTime);
+	}
+
+	/**
+	 * Creates a closed breaker that counts every exception as a failure.
+	 * @param name the breaker's name, used in exceptions, logs and metrics
+	 * @param config its settings
+	 * @param nanoClock a monotonic clock in nanoseconds, such as {@code System::nanoTime}
+	 */
+	public CircuitBreaker(String name, CircuitBreakerConfig config, LongSupplier nanoClock) {
+		this(name, config, nanoClock, (ex) -> false);
+	}
+
+	/**
+	 * Creates a closed breaker.
+	 * @param name the breaker's name, used in exceptions, logs and metrics
+	 * @param config its settings
+	 * @param nanoClock a monotonic clock in nanoseconds, such as {@code System::nanoTime}
+	 * @param ignored matches the exceptions that count neither as failures nor as successes
+	 */
+	public CircuitBreaker(String name, CircuitBreakerConfig config, LongSupplier nanoClock,
+			Predicate<Throwable> ignored) {
+		if (name == null || name.isBlank()) {
+			throw new IllegalArgumentException("name must not be blank");
+		}
+		this.name = name;
+		this.config = Objects.requireNonNull(config, "config must not be null");
+		this.nanoClock = Objects.requireNonNull(nanoClock, "nanoClock must not be null");
+		this.ignored = Objects.requireNonNull(ignored, "ignored must not be null");
+		this.recoveryNanos = saturatedNanos(config.recoveryTimeout());
+		this.epoch = Epoch.closed();
+	}
+
+	/** @return the breaker's name */
+	public String name() {
+		return this.name;
+	}
+
+	/** @return the breaker's settings */
+	public CircuitBreakerConfig config() {
+		return this.config;
+	}
+
+	/**
+	 * Returns the current state. An open breaker whose recovery timeout has passed moves to (and reports)
+	 * {@link CircuitState#HALF_OPEN} here, as the next call would.
+	 * @return the current state
+	 */
+	public CircuitState state() {
+		return current().state;
+	}
+
+	/**
+	 * @return the consecutive failures since the last success: the running count while closed, the count that opened
+	 * the breaker (plus failed probes) while open or half-open, zero after a forced transition; never negative
+	 */
+	public int consecutiveFailures() {
+		return current().failures;
+	}
+
+	/** @return how long until an open breaker lets a probe through; zero unless open, never negative */
+	public Duration retryAfter() {
+		Epoch current = current();
+		if (current.state != CircuitState.OPEN) {
+			return Duration.ZERO;
+		}
+		return Duration.ofNanos(remainingNanos(current, this.nanoClock.getAsLong()));
+	}
+
+	/**
+	 * Calls {@code call} if the breaker permits it and records how it went.
+	 * @param <T> the result type
+	 * @param call the call to the upstream
+	 * @return what {@code call} returned
+	 * @throws CircuitOpenException when the breaker does not permit the call; {@code call} was not invoked
+	 */
+	public <T> T execute(Supplier<T> call) {
+		Epoch admitted = this.epoch;
+		if (admitted.state == CircuitState.CLOSED) {
+			// The common path, kept free of allocation, clock reads and compare-and-set.
+			T result;
+			try {
+				result = call.get();
+			}
+			catch (Throwable ex) {
+				recordThrown(admitted, ex, Thread.currentThread().isInterrupted());
+				throw ex;
+			}
+			if (admitted.failures != 0) {
+				admitted.failures = 0;
+			}
+			CircuitBreakerListener[] listeners = this.listeners;
+			if (listeners.length != 0) {
+				notifySuccess(listeners);
+			}
+			return result;
+		}
+		Permission permission = acquirePermission();
+		T result;
+		try {
+			result = call.get();
+		}
+		catch (Throwable ex) {
+			if (permission.complete()) {
+				recordThrown(permission.epoch, ex, Thread.currentThread().isInterrupted());
+			}
+			throw ex;
+		}
+		permission.onSuccess();
+		return result;
+	}
+
+	/**
+	 * Starts {@code call} if the breaker permits it and records how the stage it returns completes. Cancelling the
+	 * returned future gives the call's permission back (as an ignored outcome) and tries to cancel the upstream stage.
+	 * @param <T> the result type
+	 * @param call starts the call to the upstream and returns its stage
+	 * @return a future completed as the upstream stage is; completed exceptionally with {@link CircuitOpenException}
+	 * when the breaker does not permit the call, in which case {@code call} was not invoked
+	 */
+	public <T> CompletableFuture<T> executeAsync(Supplier<? extends CompletionStage<T>> call) {
+		Permission permission;
+		try {
+			permission = acquirePermission();
+		}
+		catch (CircuitOpenException ex) {
+			return CompletableFuture.failedFuture(ex);
+		}
+		CompletionStage<T> stage;
+		try {
+			stage = Objects.requireNonNull(call.get(), "call returned null instead of a CompletionStage");
+		}
+		catch (Throwable ex) {
+			if (permission.complete()) {
+				recordThrown(permission.epoch, ex, Thread.currentThread().isInterrupted());
+			}
+			return CompletableFuture.failedFuture(ex);
+		}
+		CompletableFuture<T> result = new CompletableFuture<>();
+		stage.whenComplete((value, failure) -> {
+			if (failure == null) {
+				permission.onSuccess();
+				result.complete(value);
+			}
+			else {
+				permission.onFailure(failure);
+				result.completeExceptionally(failure);
+			}
+		});
+		result.whenComplete((value, failure) -> {
+			if (result.isCancelled()) {
+				permission.onIgnore();
+				cancel(stage);
+			}
+		});
+		return result;
+	}
+
+	/**
+	 * Opens a stream from {@code call} if the breaker permits it, and records the outcome when the stream ends:
+	 * reaching its end is a success, an exception thrown by the upstream while it is consumed is a failure, and
+	 * closing it before the end (or an exception thrown by the consumer's own code) gives the permission back as an
+	 * ignored outcome. The returned stream must be closed or consumed to the end, as any stream holding a resource:
+	 * until then a half-open breaker counts it as a running probe.
+	 * @param <T> the element type
+	 * @param call opens the upstream stream
+	 * @return a sequential stream with the upstream's elements; closing it closes the upstream stream
+	 * @throws CircuitOpenException when the breaker does not permit the call; {@code call} was not invoked
+	 */
+	public <T> Stream<T> executeStream(Supplier<? extends Stream<T>> call) {
+		Permission permission = acquirePermission();
+		Stream<T> source;
+		try {
+			source = Objects.requireNonNull(call.get(), "call returned null instead of a Stream");
+		}
+		catch (Throwable ex) {
+			if (permission.complete()) {
+				recordThrown(permission.epoch, ex, Thread.currentThread().isInterrupted());
+			}
+			throw ex;
+		}
+		GuardedSpliterator<T> guarded = new GuardedSpliterator<>(source.spliterator(), permission);
+		return StreamSupport.stream(guarded, false).onClose(() -> {
+			try {
+				source.close();
+			}
+			finally {
+				permission.onIgnore();
+			}
+		});
+	}
+
+	/**
+	 * Asks for permission to make one call, for glue (streams, reactive types) that cannot hand the whole call to
+	 * {@link #execute}. The caller must report exactly one outcome on the returned permission, on every way out of
+	 * the call; later reports are ignored.
+	 * @return the permission of one call
+	 * @throws CircuitOpenException when the breaker does not permit a call now
+	 */
+	public Permission acquirePermission() {
+		for (;;) {
+			Epoch current = this.epoch;
+			switch (current.state) {
+				case CLOSED:
+					return new Permission(current);
+				case OPEN:
+					long now = this.nanoClock.getAsLong();
+					long remaining = remainingNanos(current, now);
+					if (remaining > 0) {
+						throw reject(Duration.ofNanos(remaining));
+					}
+					transition(current, Epoch.halfOpen(current.failures));
+					break; // admit in whatever epoch won the race
+				default:
+					if (current.tryTakeSlot(this.config.halfOpenMaxRequests())) {
+						return new Permission(current);
+					}
+					throw reject(Duration.ZERO);
+			}
+		}
+	}
+
+	/**
+	 * Opens the breaker now, whatever its state, for one recovery timeout; for operators taking an upstream out of
+	 * service. Calls still running report to the epoch they were admitted in and change nothing.
+	 */
+	public void transitionToOpen() {
+		force(Epoch.open(this.nanoClock.getAsLong(), 0));
+	}
+
+	/**
+	 * Closes the breaker now, whatever its state, with a failure count of zero; for operators who know the upstream is
+	 * back.
+	 */
+	public void transitionToClosed() {
+		force(Epoch.closed());
+	}
+
+	/**
+	 * Adds a listener; it is told of events from now on.
+	 * @param listener the listener
+	 */
+	public synchronized void addListener(CircuitBreakerListener listener) {
+		Objects.requireNonNull(listener, "listener must not be null");
+		CircuitBreakerListener[] current = this.listeners;
+		CircuitBreakerListener[] next = Arrays.copyOf(current, current.length + 1);
+		next[current.length] = listener;
+		this.listeners = next;
+	}
+
+	/**
+	 * Removes a listener added before; does nothing if it was not added.
+	 * @param listener the listener
+	 */
+	public synchronized void removeListener(CircuitBreakerListener listener) {
+		CircuitBreakerListener[] current = this.listeners;
+		for (int i = 0; i < current.length; i++) {
+			if (current[i] == listener) {
+				CircuitBreakerListener[] next = new CircuitBreakerListener[current.length - 1];
+				System.arraycopy(current, 0, next, 0, i);
+				System.arraycopy(current, i + 1, next, i, current.length - i - 1);
+				this.listeners = next;
+				return;
+			}
+		}
+	}
+
+	@Override
+	public String toString() {
+		return "CircuitBreaker[" + this.name + ", " + this.epoch.state + "]";
+	}
+
+	/** The current epoch, having moved an open breaker whose recovery timeout has passed to half-open. */
+	private Epoch current() {
+		Epoch current = this.epoch;
+		if (current.state == CircuitState.OPEN && remainingNanos(current, this.nanoClock.getAsLong()) <= 0) {
+			transition(current, Epoch.halfOpen(current.failures));
+			current = this.epoch;
+		}
+		return current;
+	}
+
+	private long remainingNanos(Epoch open, long now) {
+		long elapsed = now - open.openedAt;
+		if (elapsed <= 0) {
+			return this.recoveryNanos;
+		}
+		return (elapsed >= this.recoveryNanos) ? 0 : this.recoveryNanos - elapsed;
+	}
+
+	private CircuitOpenException reject(Duration retryAfter) {
+		CircuitOpenException refusal = new CircuitOpenException(this.name, retryAfter);
+		for (CircuitBreakerListener listener : this.listeners) {
+			try {
+				listener.onRejected(this, refusal);
+			}
+			catch (RuntimeException ex) {
+				// a listener must never disturb the call
+			}
+		}
+		return refusal;
+	}
+
+	/** Records what a call admitted in {@code admitted} threw. */
+	private void recordThrown(Epoch admitted, Throwable thrown, boolean interrupted) {
+		if (interrupted || isAbandonment(thrown) || isIgnored(thrown)) {
+			recordIgnored(admitted, thrown);
+		}
+		else {
+			recordFailure(admitted, thrown);
+		}
+	}
+
+	private void recordSuccess(Epoch admitted) {
+		if (admitted.failures != 0) {
+			admitted.failures = 0;
+		}
+		if (admitted.state == CircuitState.HALF_OPEN
+				&& admitted.addSuccess() >= this.config.halfOpenMaxRequests()) {
+			transition(admitted, Epoch.closed());
+		}
+		CircuitBreakerListener[] listeners = this.listeners;
+		if (listeners.length != 0) {
+			notifySuccess(listeners);
+		}
+	}
+
+	private void recordFailure(Epoch admitted, Throwable failure) {
+		for (CircuitBreakerListener listener : this.listeners) {
+			try {
+				listener.onFailure(this, failure);
+			}
+			catch (RuntimeException ex) {
+				// a listener must never disturb the call
+			}
+		}
+		if (admitted.state == CircuitState.CLOSED) {
+			int failures = admitted.addFailure();
+			if (failures >= this.config.failureThreshold()) {
+				transition(admitted, Epoch.open(this.nanoClock.getAsLong(), failures));
+			}
+		}
+		else if (admitted.state == CircuitState.HALF_OPEN) {
+			transition(admitted, Epoch.open(this.nanoClock.getAsLong(), admitted.failures + 1));
+		}
+	}
+
+	private void recordIgnored(Epoch admitted, Throwable cause) {
+		if (admitted.state == CircuitState.HALF_OPEN) {
+			admitted.releaseSlot();
+		}
+		for (CircuitBreakerListener listener : this.listeners) {
+			try {
+				listener.onIgnored(this, cause);
+			}
+			catch (RuntimeException ex) {
+				// a listener must never disturb the call
+			}
+		}
+	}
+
+	private void notifySuccess(CircuitBreakerListener[] listeners) {
+		for (CircuitBreakerListener listener : listeners) {
+			try {
+				listener.onSuccess(this);
+			}
+			catch (RuntimeException ex) {
+				// a listener must never disturb the call
+			}
+		}
+	}
+
+	private void transition(Epoch from, Epoch to) {
+		if (EPOCH.compareAndSet(this, from, to)) {
+			notifyTransition(from.state, to.state);
+		}
+	}
+
+	private void force(Epoch to) {
+		Epoch from = (Epoch) EPOCH.getAndSet(this, to);
+		if (from.state != to.state) {
+			notifyTransition(from.state, to.state);
+		}
+	}
+
+	private void notifyTransition(CircuitState from, CircuitState to) {
+		for (CircuitBreakerListener listener : this.listeners) {
+			try {
+				listener.onStateTransition(this, from, to);
+			}
+			catch (RuntimeException ex) {
+				// a listener must never disturb the call
+			}
+		}
+	}
+
+	private boolean isIgnored(Throwable thrown) {
+		try {
+			if (this.ignored.test(thrown)) {
+				return true;
+			}
+			Throwable unwrapped = unwrap(thrown);
+			return unwrapped != thrown && this.ignored.test(unwrapped);
+		}
+		catch (RuntimeException ex) {
+			return false;
+		}
+	}
+
+	/** A cancellation or interruption says nothing about the upstream: the caller gave up. */
+	private static boolean isAbandonment(Throwable thrown) {
+		Throwable unwrapped = unwrap(thrown);
+		return unwrapped instanceof CancellationException || unwrapped instanceof InterruptedException
+				|| unwrapped.getCause() instanceof InterruptedException;
+	}
+
+	private static Throwable unwrap(Throwable thrown) {
+		Throwable current = thrown;
+		while ((current instanceof CompletionException || current instanceof ExecutionException)
+				&& current.getCause() != null) {
+			current = current.getCause();
+		}
+		return current;
+	}
+
+	private static void cancel(CompletionStage<?> stage) {
+		try {
+			stage.toCompletableFuture().cancel(true);
+		}
+		catch (UnsupportedOperationException ex) {
+			// a stage that cannot be cancelled runs to its end; its outcome is then ignored
+		}
+	}
+
+	private static long saturatedNanos(Duration duration) {
+		try {
+			return duration.toNanos();
+		}
+		catch (ArithmeticException ex) {
+			return Long.MAX_VALUE;
+		}
+	}
+
+	/**
+	 * The permission of one call, from {@link #acquirePermission()}. Exactly one outcome counts: the first of
+	 * {@link #onSuccess()}, {@link #onFailure(Throwable)}, {@link #onIgnore()} or {@link #close()}; any later report is
+	 * ignored, so releasing twice is harmless. Safe to report from any thread.
+	 */
+	public final class Permission implements AutoCloseable {
+
+		private static final VarHandle DONE;
+
+		static {
+			try {
+				DONE = MethodHandles.lookup().findVarHandle(Permission.class, "done", int.class);
+			}
+			catch (ReflectiveOperationException ex) {
+				throw new ExceptionInInitializerError(ex);
+			}
+		}
+
+		private final Epoch epoch;
+
+		private volatile int done;
+
+		private Permission(Epoch epoch) {
+			this.epoch = epoch;
+		}
+
+		/** Reports that the call succeeded. */
+		public void onSuccess() {
+			if (complete()) {
+				recordSuccess(this.epoch);
+			}
+		}
+
+		/**
+		 * Reports that the call failed. An exception the breaker ignores, a cancellation or an interruption is
+		 * recorded as ignored instead.
+		 * @param failure what the call threw or completed with
+		 */
+		public void onFailure(Throwable failure) {
+			if (complete()) {
+				recordThrown(this.epoch, failure, false);
+			}
+		}
+
+		/** Reports that the call ended without telling anything about the upstream; a probe's slot is given back. */
+		public void onIgnore() {
+			if (complete()) {
+				recordIgnored(this.epoch, null);
+			}
+		}
+
+		/** Same as {@link #onIgnore()} when no outcome was reported yet, so try-with-resources never leaks. */
+		@Override
+		public void close() {
+			onIgnore();
+		}
+
+		/** @return the state the call was admitted in */
+		public CircuitState admittedIn() {
+			return this.epoch.state;
+		}
+
+		/** @return whether this call switches the reported flag: true exactly once */
+		private boolean complete() {
+			return this.done == 0 && DONE.compareAndSet(this, 0, 1);
+		}
+
+	}
+
+	/** One period of one state, with the counters that period needs. */
+	private static final class Epoch {
+
+		private static final VarHandle FAILURES;
+
+		private static final VarHandle SLOTS;
+
+		private static final VarHandle SUCCESSES;
+
+		static {
+			try {
+				MethodHandles.Lookup lookup = MethodHandles.lookup();
+				FAILURES = lookup.findVarHandle(Epoch.class, "failures", int.class);
+				SLOTS = lookup.findVarHandle(Epoch.class, "slots", int.class);
+				SUCCESSES = lookup.findVarHandle(Epoch.class, "successes", int.class);
+			}
+			catch (ReflectiveOperationException ex) {
+				throw new ExceptionInInitializerError(ex);
+			}
+		}
+
+		final CircuitState state;
+
+		/** When an open epoch began, in clock nanoseconds; unused otherwise. */
+		final long openedAt;
+
+		/** Consecutive failures since the last success; possibly zero but never negative. */
+		volatile int failures;
+
+		/** Half-open: probes admitted that have not given their slot back; at most halfOpenMaxRequests. */
+		volatile int slots;
+
+		/** Half-open: probes that succeeded. */
+		volatile int successes;
+
+		private Epoch(CircuitState state, long openedAt, int failures) {
+			this.state = state;
+			this.openedAt = openedAt;
+			this.failures = failures;
+		}
+
+		static Epoch closed() {
+			return new Epoch(CircuitState.CLOSED, 0, 0);
+		}
+
+		static Epoch open(long now, int failures) {
+			return new Epoch(CircuitState.OPEN, now, failures);
+		}
+
+		static Epoch halfOpen(int failures) {
+			return new Epoch(CircuitState.HALF_OPEN, 0, failures);
+		}
+
+		int addFailure() {
+			return (int) FAILURES.getAndAdd(this, 1) + 1;
+		}
+
+		int addSuccess() {
+			return (int) SUCCESSES.getAndAdd(this, 1) + 1;
+		}
+
+		boolean tryTakeSlot(int max) {
+			for (;;) {
+				int taken = this.slots;
+				if (taken >= max) {
+					return false;
+				}
+				if (SLOTS.compareAndSet(this, taken, taken + 1)) {
+					return true;
+				}
+			}
+		}
+
+		void releaseSlot() {
+			SLOTS.getAndAdd(this, -1);
+		}
+
+	}
+
+	/**
+	 * Reports the outcome of a stream's permission as the stream is consumed: the end is a success, an exception from
+	 * the upstream a failure, an exception from the consumer's own action an ignored outcome. Not split, so that one
+	 * outcome stands for the whole stream.
+	 */
+	private static final class GuardedSpliterator<T> implements Spliterator<T>, Consumer<T> {
+
+		private final Spliterator<T> source;
+
+		private final Permission permission;
+
+		private Consumer<? super T> action;
+
+		private boolean inAction;
+
+		GuardedSpliterator(Spliterator<T> source, Permission permission) {
+			this.source = source;
+			this.permission = permission;
+		}
+
+		@Override
+		public boolean tryAdvance(Consumer<? super T> action) {
+			this.action = action;
+			boolean advanced;
+			try {
+				advanced = this.source.tryAdvance(this);
+			}
+			catch (Throwable ex) {
+				failed(ex);
+				throw ex;
+			}
+			if (!advanced) {
+				this.permission.onSuccess();
+			}
+			return advanced;
+		}
+
+		@Override
+		public void forEachRemaining(Consumer<? super T> action) {
+			this.action = action;
+			try {
+				this.source.forEachRemaining(this);
+			}
+			catch (Throwable ex) {
+				failed(ex);
+				throw ex;
+			}
+			this.permission.onSuccess();
+		}
+
+		@Override
+		public void accept(T element) {
+			this.inAction = true;
+			this.action.accept(element);
+			this.inAction = false;
+		}
+
+		private void failed(Throwable ex) {
+			if (this.inAction) {
+				this.inAction = false;
+				this.permission.onIgnore();
+			}
+			else {
+				this.permission.onFailure(ex);
+			}
+		}
+
+		@Override
+		public Spliterator<T> trySplit() {
+			return null;
+		}
+
+		@Override
+		public long estimateSize() {
+			return this.source.estimateSize();
+		}
+
+		@Override
+		public int characteristics() {
+			return this.source.characteristics() & ~(Spliterator.CONCURRENT);
+		}
+
+		@Override
+		public Comparator<? super T> getComparator() {
+			return this.source.getComparator();
+		}
+
+	}
+
+}

@@ -1,0 +1,55 @@
+package io.zeroclaw.resilience.circuitbreaker;
+
+/**
+ * Told of what a {@link CircuitBreaker} does. Every method has an empty default, so a listener implements only what it
+ * needs. Methods are called on the thread that caused the event, after the fact, and must be quick and must not
+ * throw: an exception thrown by a listener is caught and dropped so that it can never disturb the call.
+ * <p>
+ * Transitions are reported in the order their atomic swaps happened only as far as one thread is concerned; two
+ * threads racing through transitions may report them to listeners in either order, so a listener that needs the
+ * current state reads {@link CircuitBreaker#state()}.
+ */
+public interface CircuitBreakerListener {
+
+	/**
+	 * The breaker moved from one state to another.
+	 * @param breaker the breaker
+	 * @param from the state it left
+	 * @param to the state it entered
+	 */
+	default void onStateTransition(CircuitBreaker breaker, CircuitState from, CircuitState to) {
+	}
+
+	/**
+	 * A permitted call succeeded.
+	 * @param breaker the breaker
+	 */
+	default void onSuccess(CircuitBreaker breaker) {
+	}
+
+	/**
+	 * A permitted call failed and the failure was counted.
+	 * @param breaker the breaker
+	 * @param failure what the call threw or completed with
+	 */
+	default void onFailure(CircuitBreaker breaker, Throwable failure) {
+	}
+
+	/**
+	 * A permitted call ended without saying anything about the upstream's health: it threw an ignored exception, was
+	 * cancelled or interrupted, or its stream was closed before the end.
+	 * @param breaker the breaker
+	 * @param cause the ignored exception, or {@code null} when the call was abandoned without one
+	 */
+	default void onIgnored(CircuitBreaker breaker, Throwable cause) {
+	}
+
+	/**
+	 * A call was refused without being attempted.
+	 * @param breaker the breaker
+	 * @param refusal the exception the caller received
+	 */
+	default void onRejected(CircuitBreaker breaker, CircuitOpenException refusal) {
+	}
+
+}

@@ -1,0 +1,85 @@
+package io.zeroclaw.resilience.circuitbreaker;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * The breakers of an application by name, each created once and kept for the application's lifetime. Whatever needs
+ * to see every breaker (metrics, events, an operator endpoint) looks here, or registers with {@link #onEachBreaker}
+ * to hear of each breaker, those already created and those still to come.
+ */
+public final class CircuitBreakerRegistry {
+
+	private final ConcurrentMap<String, CircuitBreaker> breakers = new ConcurrentHashMap<>();
+
+	private final List<Consumer<CircuitBreaker>> observers = new ArrayList<>();
+
+	/**
+	 * Returns the breaker of that name, creating it with {@code factory} the first time. Creation and the telling of
+	 * observers happen under this registry's lock; lookups of existing breakers take no lock.
+	 * @param name the breaker's name
+	 * @param factory creates the breaker for a name; called at most once per name
+	 * @return the breaker of that name
+	 * @throws IllegalArgumentException when {@code factory} returns a breaker of another name
+	 */
+	public CircuitBreaker computeIfAbsent(String name, Function<String, CircuitBreaker> factory) {
+		CircuitBreaker existing = this.breakers.get(name);
+		if (existing != null) {
+			return existing;
+		}
+		synchronized (this.observers) {
+			existing = this.breakers.get(name);
+			if (existing != null) {
+				return existing;
+			}
+			CircuitBreaker created = Objects.requireNonNull(factory.apply(name), "factory returned null");
+			if (!created.name().equals(name)) {
+				throw new IllegalArgumentException(
+						"factory created a breaker named '" + created.name() + "' for the name '" + name + "'");
+			}
+			this.breakers.put(name, created);
+			for (Consumer<CircuitBreaker> observer : this.observers) {
+				observer.accept(created);
+			}
+			return created;
+		}
+	}
+
+	/**
+	 * @param name a breaker's name
+	 * @return the breaker of that name, if one was created
+	 */
+	public Optional<CircuitBreaker> find(String name) {
+		return Optional.ofNullable(this.breakers.get(name));
+	}
+
+	/** @return every breaker by name, sorted by name; a snapshot that later creations do not change */
+	public Map<String, CircuitBreaker> breakers() {
+		return Collections.unmodifiableMap(new TreeMap<>(this.breakers));
+	}
+
+	/**
+	 * Calls {@code observer} for every breaker created so far, now, and for every breaker created later, when it is
+	 * created.
+	 * @param observer told of each breaker exactly once
+	 */
+	public void onEachBreaker(Consumer<CircuitBreaker> observer) {
+		Objects.requireNonNull(observer, "observer must not be null");
+		synchronized (this.observers) {
+			this.observers.add(observer);
+			for (CircuitBreaker breaker : new TreeMap<>(this.breakers).values()) {
+				observer.accept(breaker);
+			}
+		}
+	}
+
+}

@@ -1,0 +1,75 @@
+package io.zeroclaw.resilience.ratelimit.redis;
+
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+
+/**
+ * Gives {@link RedisRateLimiter}s the asynchronous Lettuce commands of one connection, shared by every limiter of an
+ * application (Lettuce connections are thread-safe and multiplexed; one is all a limiter needs).
+ * <p>
+ * The connection is opened lazily, off the caller's thread: opening may block for Lettuce's connect timeout (seconds)
+ * when Redis is unreachable, far longer than a decision may wait, and an application must start whether or not Redis
+ * is up. A caller waits at most its own deadline for an attempt in flight; a failed attempt is forgotten, so the next
+ * caller starts a new one. Once open, the connection reconnects by itself (Lettuce's auto-reconnect), so it is never
+ * opened twice.
+ */
+public final class LettuceConnector {
+
+	private final Supplier<? extends RedisClusterAsyncCommands<byte[], byte[]>> connect;
+
+	private volatile RedisClusterAsyncCommands<byte[], byte[]> commands;
+
+	private volatile CompletableFuture<RedisClusterAsyncCommands<byte[], byte[]>> attempt;
+
+	/**
+	 * @param connect opens the connection and returns its asynchronous commands; may block and may throw; called
+	 * again only after an attempt failed
+	 */
+	public LettuceConnector(Supplier<? extends RedisClusterAsyncCommands<byte[], byte[]>> connect) {
+		this.connect = Objects.requireNonNull(connect, "connect must not be null");
+	}
+
+	/**
+	 * Returns the commands, waiting at most {@code timeoutNanos} for the connection to open if it is not yet.
+	 * @param timeoutNanos longest to wait
+	 * @return the commands of the open connection
+	 * @throws TimeoutException when the connection did not open in time (the attempt goes on in the background)
+	 * @throws ExecutionException when the attempt failed
+	 * @throws InterruptedException when the calling thread was interrupted while waiting
+	 */
+	public RedisClusterAsyncCommands<byte[], byte[]> commands(long timeoutNanos)
+			throws TimeoutException, ExecutionException, InterruptedException {
+		RedisClusterAsyncCommands<byte[], byte[]> open = this.commands;
+		if (open != null) {
+			return open;
+		}
+		return connecting().get(timeoutNanos, TimeUnit.NANOSECONDS);
+	}
+
+	private synchronized CompletableFuture<RedisClusterAsyncCommands<byte[], byte[]>> connecting() {
+		CompletableFuture<RedisClusterAsyncCommands<byte[], byte[]>> current = this.attempt;
+		if (current == null || current.isCompletedExceptionally()) {
+			current = CompletableFuture.supplyAsync(this::open, (task) -> {
+				Thread thread = new Thread(task, "zeroclaw-redis-connect");
+				thread.setDaemon(true);
+				thread.start();
+			});
+			this.attempt = current;
+		}
+		return current;
+	}
+
+	private RedisClusterAsyncCommands<byte[], byte[]> open() {
+		RedisClusterAsyncCommands<byte[], byte[]> opened = Objects.requireNonNull(this.connect.get(),
+				"the connection supplier returned null");
+		this.commands = opened;
+		return opened;
+	}
+
+}

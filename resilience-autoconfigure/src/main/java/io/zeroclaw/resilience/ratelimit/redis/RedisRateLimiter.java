@@ -1,0 +1,382 @@
+package io.zeroclaw.resilience.ratelimit.redis;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+
+import io.lettuce.core.RedisNoScriptException;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.zeroclaw.resilience.ratelimit.LocalRateLimiter;
+import io.zeroclaw.resilience.ratelimit.RateLimitDecision;
+import io.zeroclaw.resilience.ratelimit.RateLimitPolicy;
+import io.zeroclaw.resilience.ratelimit.RateLimitStoreUnavailableException;
+import io.zeroclaw.resilience.ratelimit.RateLimiter;
+import io.zeroclaw.resilience.ratelimit.redis.RedisRateLimiterConfig.OnFailure;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@link RateLimiter} whose buckets live in Redis, so that every instance of a service shares one quota per key.
+ * <p>
+ * <b>Algorithm.</b> The token bucket of {@link RateLimitPolicy} is kept as the Generic Cell Rate Algorithm (GCRA, ITU-T
+ * I.371; the "virtual scheduling" form): instead of a token count and a last-refill time, a bucket is one number, its
+ * <em>theoretical arrival time</em> (TAT), the instant at which the bucket will be full again. With the emission
+ * interval {@code T = window / requestsPerWindow} (the time one token takes to refill) and the capacity
+ * {@code C = requestsPerWindow + burst}, a request for {@code n} permits at time {@code now} computes
+ * {@code tat = max(stored, now)} and {@code next = tat + n*T}; it is allowed iff {@code next - now <= C*T}, in which
+ * case {@code next} is stored. The tokens left are {@code floor((C*T - (next - now)) / T)}, the time until the bucket
+ * is full is {@code next - now}, and a refused request may retry after {@code next - now - C*T}. This is the same
+ * bucket, decision for decision, as a token count refilled continuously, but it needs one value and no refill loop.
+ * <p>
+ * <b>Cost model.</b> One round trip per decision: an {@code EVALSHA} of a short Lua script that runs atomically in
+ * Redis, reads and writes one string key and replies with four integers. The script is never loaded up front: its SHA-1
+ * is computed here, and when Redis answers {@code NOSCRIPT} (first use, restart, {@code SCRIPT FLUSH}, fail-over) the
+ * same decision is sent once with {@code EVAL}, which also caches the script again. Arguments are pre-encoded per
+ * policy, so a one-permit decision allocates only its key. The time is Redis's own ({@code TIME}, microseconds), so
+ * instances with skewed clocks agree and the JVM's clock plays no part in a decision. A key expires ({@code PX}) when
+ * its bucket would be full again, so an idle key costs no memory, and a refusal writes nothing. All arithmetic is on
+ * whole microseconds below 2<sup>53</sup>, exact in Lua's doubles: {@code T} is rounded up to a whole microsecond.
+ * <p>
+ * <b>Keys.</b> {@code <key-prefix>{<policy>:<key>}}: the braces are a Redis Cluster hash tag, so one client's bucket
+ * lives on one slot while clients spread over the cluster. Keys longer than 64 characters are replaced by
+ * {@code sha256:} and the unpadded Base64url SHA-256 of their UTF-8 bytes, which bounds key size and keeps secrets such as
+ * API keys out of Redis.
+ * <p>
+ * <b>Failures.</b> A decision waits at most the configured timeout (Lettuce's own command timeout is global and
+ * usually far longer). When Redis fails, is slow, or has failed {@code failureThreshold} times in a row and is being
+ * given a rest, the decision follows {@link OnFailure}: the in-memory fallback limiter, allow, or
+ * {@link RateLimitStoreUnavailableException}. Every such decision is reported to the error listener; failures are
+ * logged at WARN at most once a minute. After the rest one decision probes Redis again, and a success returns to it.
+ */
+public final class RedisRateLimiter implements RateLimiter {
+
+	private static final Logger logger = LoggerFactory.getLogger(RedisRateLimiter.class);
+
+	/*
+	 * KEYS[1]: the bucket; ARGV: emission interval T (us), capacity C, permits n, clock offset (us; zero but in tests).
+	 * Reply: {allowed (0 or 1), remaining tokens, retry-after (us), reset-after (us)}.
+	 */
+	static final String SCRIPT = """
+			local t = redis.call('TIME')
+			local now = t[1] * 1000000 + t[2] + tonumber(ARGV[4])
+			local interval = tonumber(ARGV[1])
+			local tolerance = interval * tonumber(ARGV[2])
+			local tat = tonumber(redis.call('GET', KEYS[1]))
+			if tat == nil or tat < now then tat = now end
+			local ahead = tat + interval * tonumber(ARGV[3]) - now
+			if ahead <= tolerance then
+			  redis.call('SET', KEYS[1], string.format('%.0f', now + ahead), 'PX', math.ceil(ahead / 1000))
+			  return {1, math.floor((tolerance - ahead) / interval), 0, ahead}
+			end
+			return {0, math.floor((tolerance - tat + now) / interval), ahead - tolerance, tat - now}
+			""";
+
+	static final byte[] SCRIPT_BYTES = SCRIPT.getBytes(StandardCharsets.UTF_8);
+
+	static final String SCRIPT_SHA = HexFormat.of().formatHex(digest("SHA-1", SCRIPT_BYTES));
+
+	/** Longest client key written as it is; longer ones are hashed. */
+	static final int MAX_RAW_KEY_LENGTH = 64;
+
+	/** Largest {@code C*T} in microseconds: keeps {@code now + C*T} exact in a double (below 2^53). */
+	private static final long MAX_TOLERANCE_MICROS = 4_000_000_000_000_000L;
+
+	/** The emission interval of a policy that never refills: the bucket's burst then lasts "for ever". */
+	private static final long NO_REFILL_TOLERANCE_MICROS = 3_000_000_000_000_000L;
+
+	private static final long WARN_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
+
+	/**
+	 * The {@code retryAfter} of a request that can never be allowed (more permits than the capacity, or a spent
+	 * bucket of a policy that never refills), and the {@code resetAfter} of a bucket that never refills.
+	 */
+	static final Duration NEVER = LocalRateLimiter.NEVER;
+
+	private static final byte[] ONE = ascii(1);
+
+	private static final byte[] ZERO = ascii(0);
+
+	private final RateLimitPolicy policy;
+
+	private final LettuceConnector connector;
+
+	private final OnFailure onFailure;
+
+	private final RateLimiter fallback;
+
+	private final Consumer<Throwable> errorListener;
+
+	private final LongSupplier nanoClock;
+
+	private final LongSupplier clockOffsetMicros;
+
+	private final long timeoutNanos;
+
+	private final long capacity;
+
+	private final boolean refills;
+
+	private final byte[] keyHead;
+
+	private final byte[] intervalArg;
+
+	private final byte[] capacityArg;
+
+	private final byte[][] onePermitArgs;
+
+	private final OutageGate gate;
+
+	private final RateLimitDecision allowOne;
+
+	private final AtomicLong nextWarnNanos;
+
+	private final AtomicLong unloggedFailures = new AtomicLong();
+
+	/**
+	 * Creates the limiter of one policy.
+	 * @param policy the policy to enforce
+	 * @param connector the Redis connection shared by the application's limiters
+	 * @param config key prefix, timeout and failure handling
+	 * @param fallback the in-memory limiter of the same policy; required when {@code onFailure} is {@code LOCAL},
+	 * otherwise may be {@code null}
+	 * @param errorListener told of every decision Redis did not make, with the reason; may be {@code null}
+	 * @throws IllegalArgumentException when the policy's full bucket spans more than about 120 years
+	 */
+	public RedisRateLimiter(RateLimitPolicy policy, LettuceConnector connector, RedisRateLimiterConfig config,
+			RateLimiter fallback, Consumer<Throwable> errorListener) {
+		this(policy, connector, config, fallback, errorListener, System::nanoTime, null);
+	}
+
+	/**
+	 * @param nanoClock this JVM's clock, for the timeout, the outage back-off and log throttling; never for decisions
+	 * @param clockOffsetMicros added to Redis's clock by the script, so tests can move time; {@code null} in production
+	 */
+	RedisRateLimiter(RateLimitPolicy policy, LettuceConnector connector, RedisRateLimiterConfig config,
+			RateLimiter fallback, Consumer<Throwable> errorListener, LongSupplier nanoClock,
+			LongSupplier clockOffsetMicros) {
+		this.policy = Objects.requireNonNull(policy, "policy must not be null");
+		this.connector = Objects.requireNonNull(connector, "connector must not be null");
+		Objects.requireNonNull(config, "config must not be null");
+		if (config.onFailure() == OnFailure.LOCAL && fallback == null) {
+			throw new IllegalArgumentException("fallback must not be null when onFailure is LOCAL");
+		}
+		this.onFailure = config.onFailure();
+		this.fallback = fallback;
+		this.errorListener = (errorListener != null) ? errorListener : (cause) -> {
+		};
+		this.nanoClock = Objects.requireNonNull(nanoClock, "nanoClock must not be null");
+		this.clockOffsetMicros = clockOffsetMicros;
+		this.timeoutNanos = config.timeout().toNanos();
+		this.capacity = policy.capacity();
+		this.refills = policy.requestsPerWindow() > 0;
+		long interval = emissionIntervalMicros(policy);
+		this.keyHead = (config.keyPrefix() + "{" + policy.name() + ":").getBytes(StandardCharsets.UTF_8);
+		this.intervalArg = ascii(interval);
+		this.capacityArg = ascii(this.capacity);
+		this.onePermitArgs = new byte[][] { this.intervalArg, this.capacityArg, ONE, ZERO };
+		this.gate = new OutageGate(config.failureThreshold(), config.retryInterval().toNanos(), nanoClock);
+		this.allowOne = new RateLimitDecision(true, this.capacity, Math.max(0, this.capacity - 1), Duration.ZERO,
+				Duration.ZERO);
+		this.nextWarnNanos = new AtomicLong(nanoClock.getAsLong());
+	}
+
+	private static long emissionIntervalMicros(RateLimitPolicy policy) {
+		long capacity = Math.max(1, policy.capacity());
+		if (policy.requestsPerWindow() == 0) {
+			return Math.max(1, NO_REFILL_TOLERANCE_MICROS / capacity);
+		}
+		Duration window = policy.window();
+		long windowMicros = Math.multiplyExact(window.getSeconds(), 1_000_000L) + window.getNano() / 1000;
+		long interval = Math.max(1, -Math.floorDiv(-windowMicros, policy.requestsPerWindow()));
+		if (interval > MAX_TOLERANCE_MICROS / capacity) {
+			throw new IllegalArgumentException("Policy '" + policy.name() + "' takes more than "
+					+ Duration.ofNanos(MAX_TOLERANCE_MICROS * 1000).toDays() / 365
+					+ " years to refill, too long for the Redis store");
+		}
+		return interval;
+	}
+
+	/** @return the policy this limiter enforces */
+	public RateLimitPolicy policy() {
+		return this.policy;
+	}
+
+	/**
+	 * Decides in Redis whether {@code key} may take {@code permits}; when Redis cannot decide in time, follows the
+	 * configured {@link OnFailure}.
+	 * @throws RateLimitStoreUnavailableException when Redis did not decide and {@code onFailure} is {@code DENY}
+	 */
+	@Override
+	public RateLimitDecision tryAcquire(String key, long permits) {
+		Objects.requireNonNull(key, "key must not be null");
+		if (permits < 1) {
+			throw new IllegalArgumentException("permits must be at least 1, was " + permits);
+		}
+		if (!this.gate.tryAcquire()) {
+			return onFailure(key, permits, RedisResting.INSTANCE);
+		}
+		RateLimitDecision decision;
+		try {
+			decision = decide(key, permits);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			return failed(key, permits, ex);
+		}
+		catch (ExecutionException ex) {
+			return failed(key, permits, (ex.getCause() != null) ? ex.getCause() : ex);
+		}
+		catch (TimeoutException | RuntimeException ex) {
+			return failed(key, permits, ex);
+		}
+		if (this.gate.onSuccess()) {
+			logger.info("Redis answers again: rate-limit policy '{}' shares its quota through Redis again",
+					this.policy.name());
+		}
+		return decision;
+	}
+
+	private RateLimitDecision decide(String key, long permits)
+			throws InterruptedException, ExecutionException, TimeoutException {
+		long deadline = this.nanoClock.getAsLong() + this.timeoutNanos;
+		RedisClusterAsyncCommands<byte[], byte[]> commands = this.connector.commands(this.timeoutNanos);
+		byte[][] keys = { redisKey(key) };
+		byte[][] args = args(permits);
+		List<Object> reply;
+		try {
+			reply = await(commands.evalsha(SCRIPT_SHA, ScriptOutputType.MULTI, keys, args), deadline);
+		}
+		catch (ExecutionException ex) {
+			if (!(ex.getCause() instanceof RedisNoScriptException)) {
+				throw ex;
+			}
+			// Redis has lost (or never had) the script: EVAL decides and caches it again, still one round trip.
+			reply = await(commands.eval(SCRIPT_BYTES, ScriptOutputType.MULTI, keys, args), deadline);
+		}
+		return toDecision(reply, permits);
+	}
+
+	private <T> T await(Future<T> future, long deadline)
+			throws InterruptedException, ExecutionException, TimeoutException {
+		try {
+			return future.get(Math.max(0, deadline - this.nanoClock.getAsLong()), TimeUnit.NANOSECONDS);
+		}
+		catch (TimeoutException ex) {
+			// A command still queued (Redis unreachable, Lettuce reconnecting) is then never sent.
+			future.cancel(false);
+			throw ex;
+		}
+	}
+
+	private byte[][] args(long permits) {
+		if (this.clockOffsetMicros == null) {
+			return (permits == 1) ? this.onePermitArgs
+					: new byte[][] { this.intervalArg, this.capacityArg, ascii(permits), ZERO };
+		}
+		return new byte[][] { this.intervalArg, this.capacityArg, ascii(permits),
+				ascii(this.clockOffsetMicros.getAsLong()) };
+	}
+
+	private RateLimitDecision toDecision(List<Object> reply, long permits) {
+		boolean allowed = ((Long) reply.get(0)) == 1L;
+		long remaining = (Long) reply.get(1);
+		Duration retryAfter = (allowed || permits <= this.capacity) ? micros((Long) reply.get(2)) : NEVER;
+		return new RateLimitDecision(allowed, this.capacity, Math.max(0, remaining), retryAfter,
+				micros((Long) reply.get(3)));
+	}
+
+	private Duration micros(long micros) {
+		if (micros <= 0) {
+			return Duration.ZERO;
+		}
+		return this.refills ? Duration.ofNanos(micros * 1000) : NEVER;
+	}
+
+	/** @return the Redis key of a client key: {@code <prefix>{<policy>:<key>}}, long keys hashed */
+	byte[] redisKey(String key) {
+		byte[] client = (key.length() <= MAX_RAW_KEY_LENGTH) ? key.getBytes(StandardCharsets.UTF_8) : hashed(key);
+		byte[] redisKey = new byte[this.keyHead.length + client.length + 1];
+		System.arraycopy(this.keyHead, 0, redisKey, 0, this.keyHead.length);
+		System.arraycopy(client, 0, redisKey, this.keyHead.length, client.length);
+		redisKey[redisKey.length - 1] = '}';
+		return redisKey;
+	}
+
+	private static byte[] hashed(String key) {
+		byte[] hash = digest("SHA-256", key.getBytes(StandardCharsets.UTF_8));
+		return ("sha256:" + Base64.getUrlEncoder().withoutPadding().encodeToString(hash))
+			.getBytes(StandardCharsets.US_ASCII);
+	}
+
+	private RateLimitDecision failed(String key, long permits, Throwable cause) {
+		this.gate.onFailure();
+		warn(cause);
+		return onFailure(key, permits, cause);
+	}
+
+	private RateLimitDecision onFailure(String key, long permits, Throwable cause) {
+		this.errorListener.accept(cause);
+		switch (this.onFailure) {
+			case LOCAL:
+				return this.fallback.tryAcquire(key, permits);
+			case ALLOW:
+				return (permits == 1) ? this.allowOne : new RateLimitDecision(true, this.capacity,
+						Math.max(0, this.capacity - permits), Duration.ZERO, Duration.ZERO);
+			default:
+				throw new RateLimitStoreUnavailableException(
+						"Redis could not decide for rate-limit policy '" + this.policy.name() + "'",
+						Duration.ofNanos(this.gate.nanosUntilRetry()), cause);
+		}
+	}
+
+	private void warn(Throwable cause) {
+		long now = this.nanoClock.getAsLong();
+		long next = this.nextWarnNanos.get();
+		if (now - next < 0 || !this.nextWarnNanos.compareAndSet(next, now + WARN_INTERVAL_NANOS)) {
+			this.unloggedFailures.incrementAndGet();
+			return;
+		}
+		long unlogged = this.unloggedFailures.getAndSet(0);
+		logger.warn("Redis did not decide for rate-limit policy '{}' ({}); deciding {} instead; {} more "
+				+ "failures since the last report, which comes at most once a minute", this.policy.name(), cause,
+				this.onFailure.name().toLowerCase(java.util.Locale.ROOT), unlogged);
+	}
+
+	private static byte[] ascii(long value) {
+		return Long.toString(value).getBytes(StandardCharsets.US_ASCII);
+	}
+
+	private static byte[] digest(String algorithm, byte[] input) {
+		try {
+			return MessageDigest.getInstance(algorithm).digest(input);
+		}
+		catch (NoSuchAlgorithmException ex) {
+			throw new IllegalStateException(algorithm + " is a required JDK algorithm", ex);
+		}
+	}
+
+	/** The reason given to the error listener for a decision not sent while Redis is given a rest. */
+	static final class RedisResting extends RuntimeException {
+
+		static final RedisResting INSTANCE = new RedisResting();
+
+		private RedisResting() {
+			super("Redis failed repeatedly and is not asked until its retry interval has passed", null, false, false);
+		}
+
+	}
+
+}

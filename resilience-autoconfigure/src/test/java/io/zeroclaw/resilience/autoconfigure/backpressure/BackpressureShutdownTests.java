@@ -1,0 +1,97 @@
+package io.zeroclaw.resilience.autoconfigure.backpressure;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import io.zeroclaw.resilience.autoconfigure.ResilienceAutoConfiguration;
+import io.zeroclaw.resilience.backpressure.BackpressureController;
+import io.zeroclaw.resilience.backpressure.LoadShedException;
+import io.zeroclaw.resilience.backpressure.Priority;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.task.TaskExecutionAutoConfiguration;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.scheduling.annotation.EnableAsync;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Closing the context drains admitted work on Spring Boot's own task executor.
+ */
+@ExtendWith(OutputCaptureExtension.class)
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class BackpressureShutdownTests {
+
+	private final ApplicationContextRunner runner = new ApplicationContextRunner()
+		.withConfiguration(AutoConfigurations.of(ResilienceAutoConfiguration.class,
+				BackpressureAutoConfiguration.class, TaskExecutionAutoConfiguration.class))
+		.withUserConfiguration(AsyncConfiguration.class)
+		.withPropertyValues("zeroclaw.resilience.backpressure.enabled=true",
+				"zeroclaw.resilience.backpressure.max-queue-depth=10");
+
+	@Test
+	void closingTheContextShouldWaitForRunningWork(CapturedOutput output) {
+		this.runner.run((context) -> {
+			AgentWorker worker = context.getBean(AgentWorker.class);
+			BackpressureController controller = context.getBean(BackpressureController.class);
+			CountDownLatch gate = new CountDownLatch(1);
+			worker.runVoid(gate);
+			await().atMost(Duration.ofSeconds(10)).until(() -> worker.started() == 1);
+			CompletableFuture<Void> closing = CompletableFuture.runAsync(context::close);
+			await().atMost(Duration.ofSeconds(10))
+				.until(() -> output.toString().contains("Waiting up to PT30S for 1 admitted task(s) to finish"));
+			assertThat(controller.isAccepting()).isFalse();
+			assertThatExceptionOfType(LoadShedException.class).isThrownBy(() -> controller.admit(Priority.HIGH));
+			controller.admit(Priority.CRITICAL).close();
+			assertThat(closing).isNotDone();
+			assertThat(worker.finished()).isZero();
+			gate.countDown();
+			closing.get(10, TimeUnit.SECONDS);
+			assertThat(worker.finished()).isEqualTo(1);
+			assertThat(controller.depth()).isZero();
+			assertThat(output).contains("All admitted tasks finished after").doesNotContain("still running");
+		});
+	}
+
+	@Test
+	void closingTheContextShouldGiveUpAfterTheGracefulShutdownTimeout(CapturedOutput output) {
+		this.runner.withPropertyValues("zeroclaw.resilience.backpressure.graceful-shutdown-timeout=200ms")
+			.run((context) -> {
+				AgentWorker worker = context.getBean(AgentWorker.class);
+				CountDownLatch gate = new CountDownLatch(1);
+				worker.runVoid(gate);
+				worker.runVoid(gate);
+				await().atMost(Duration.ofSeconds(10)).until(() -> worker.started() == 2);
+				CompletableFuture<Void> closing = CompletableFuture.runAsync(context::close);
+				await().atMost(Duration.ofSeconds(10)).until(() -> output.toString()
+					.contains("Graceful shutdown timed out after PT0.2S with 2 admitted task(s) still running"));
+				assertThat(worker.finished()).isZero();
+				// The executor itself still waits for its tasks, so let them end for the close to complete.
+				gate.countDown();
+				closing.get(30, TimeUnit.SECONDS);
+			});
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@EnableAsync
+	static class AsyncConfiguration {
+
+		@Bean
+		AgentWorker agentWorker(BackpressureController controller) {
+			return new AgentWorker(controller);
+		}
+
+	}
+
+}

@@ -1,0 +1,239 @@
+package io.zeroclaw.resilience.autoconfigure.backpressure;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import io.zeroclaw.resilience.autoconfigure.ResilienceAutoConfiguration;
+import io.zeroclaw.resilience.backpressure.Admission;
+import io.zeroclaw.resilience.backpressure.BackpressureController;
+import io.zeroclaw.resilience.backpressure.LoadShedException;
+import io.zeroclaw.resilience.backpressure.Priority;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.task.TaskExecutionAutoConfiguration;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.task.TaskRejectedException;
+import org.springframework.scheduling.annotation.EnableAsync;
+import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * {@code @Async @Prioritized} methods on a real {@code ThreadPoolTaskExecutor}: admitted in the caller's thread, slot
+ * held until the task has finished.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class PrioritizedAsyncTests {
+
+	private final ApplicationContextRunner runner = new ApplicationContextRunner()
+		.withConfiguration(AutoConfigurations.of(ResilienceAutoConfiguration.class,
+				BackpressureAutoConfiguration.class, TaskExecutionAutoConfiguration.class))
+		.withUserConfiguration(AsyncConfiguration.class)
+		.withPropertyValues("zeroclaw.resilience.backpressure.enabled=true",
+				"zeroclaw.resilience.backpressure.max-queue-depth=10", "spring.task.execution.pool.core-size=8");
+
+	@Test
+	void voidMethodShouldHoldItsSlotUntilTheTaskHasFinished() {
+		this.runner.run((context) -> {
+			AgentWorker worker = context.getBean(AgentWorker.class);
+			BackpressureController controller = context.getBean(BackpressureController.class);
+			CountDownLatch gate = new CountDownLatch(1);
+			worker.runVoid(gate);
+			assertThat(controller.depth()).isEqualTo(1);
+			await().atMost(Duration.ofSeconds(10)).until(() -> worker.started() == 1);
+			assertThat(controller.depth()).isEqualTo(1);
+			gate.countDown();
+			await().atMost(Duration.ofSeconds(10)).until(() -> controller.depth() == 0);
+			assertThat(worker.finished()).isEqualTo(1);
+		});
+	}
+
+	@Test
+	void completableFutureMethodShouldHoldItsSlotUntilTheFutureCompletes() {
+		this.runner.run((context) -> {
+			AgentWorker worker = context.getBean(AgentWorker.class);
+			BackpressureController controller = context.getBean(BackpressureController.class);
+			CountDownLatch gate = new CountDownLatch(1);
+			CompletableFuture<String> result = worker.runCompletable(gate);
+			await().atMost(Duration.ofSeconds(10)).until(() -> worker.started() == 1);
+			assertThat(result).isNotDone();
+			assertThat(controller.depth()).isEqualTo(1);
+			gate.countDown();
+			assertThat(result.get(10, TimeUnit.SECONDS)).isEqualTo("done");
+			await().atMost(Duration.ofSeconds(10)).until(() -> controller.depth() == 0);
+		});
+	}
+
+	@Test
+	void completableFutureMethodThatFailsShouldReleaseItsSlot() {
+		this.runner.run((context) -> {
+			AgentWorker worker = context.getBean(AgentWorker.class);
+			BackpressureController controller = context.getBean(BackpressureController.class);
+			CountDownLatch gate = new CountDownLatch(1);
+			CompletableFuture<String> result = worker.runFailing(gate);
+			await().atMost(Duration.ofSeconds(10)).until(() -> worker.started() == 1);
+			assertThat(controller.depth()).isEqualTo(1);
+			gate.countDown();
+			assertThatExceptionOfType(ExecutionException.class).isThrownBy(() -> result.get(10, TimeUnit.SECONDS))
+				.withCauseInstanceOf(IllegalStateException.class);
+			await().atMost(Duration.ofSeconds(10)).until(() -> controller.depth() == 0);
+		});
+	}
+
+	@Test
+	void futureMethodShouldHoldItsSlotUntilTheTaskHasFinished() {
+		this.runner.run((context) -> {
+			AgentWorker worker = context.getBean(AgentWorker.class);
+			BackpressureController controller = context.getBean(BackpressureController.class);
+			CountDownLatch gate = new CountDownLatch(1);
+			Future<String> result = worker.runFuture(gate);
+			await().atMost(Duration.ofSeconds(10)).until(() -> worker.started() == 1);
+			assertThat(controller.depth()).isEqualTo(1);
+			gate.countDown();
+			assertThat(result.get(10, TimeUnit.SECONDS)).isEqualTo("done");
+			await().atMost(Duration.ofSeconds(10)).until(() -> controller.depth() == 0);
+		});
+	}
+
+	@Test
+	void cancellingAQueuedCompletableFutureShouldReleaseItsSlot() {
+		this.runner.withPropertyValues("spring.task.execution.pool.core-size=1").run((context) -> {
+			AgentWorker worker = context.getBean(AgentWorker.class);
+			BackpressureController controller = context.getBean(BackpressureController.class);
+			CountDownLatch gate = new CountDownLatch(1);
+			worker.runVoid(gate);
+			await().atMost(Duration.ofSeconds(10)).until(() -> worker.started() == 1);
+			CompletableFuture<String> queued = worker.runCompletable(gate);
+			assertThat(controller.depth()).isEqualTo(2);
+			queued.cancel(false);
+			assertThat(controller.depth()).isEqualTo(1);
+			gate.countDown();
+			await().atMost(Duration.ofSeconds(10)).until(() -> controller.depth() == 0);
+			assertThat(worker.started()).isEqualTo(1);
+		});
+	}
+
+	@Test
+	void shedCallShouldThrowToTheCallerAndNeverReachTheExecutor() {
+		this.runner.withPropertyValues("zeroclaw.resilience.backpressure.max-queue-depth=1").run((context) -> {
+			AgentWorker worker = context.getBean(AgentWorker.class);
+			BackpressureController controller = context.getBean(BackpressureController.class);
+			ThreadPoolTaskExecutor executor = context.getBean("applicationTaskExecutor", ThreadPoolTaskExecutor.class);
+			CountDownLatch gate = new CountDownLatch(1);
+			worker.runVoid(gate);
+			assertThatExceptionOfType(LoadShedException.class).isThrownBy(() -> worker.runVoid(gate))
+				.satisfies((ex) -> assertThat(ex.priority()).isEqualTo(Priority.LOW));
+			assertThatExceptionOfType(LoadShedException.class).isThrownBy(() -> worker.runCompletable(gate));
+			assertThat(executor.getThreadPoolExecutor().getTaskCount()).isEqualTo(1);
+			assertThat(controller.depth()).isEqualTo(1);
+			gate.countDown();
+			await().atMost(Duration.ofSeconds(10)).until(() -> controller.depth() == 0);
+			assertThat(executor.getThreadPoolExecutor().getTaskCount()).isEqualTo(1);
+			assertThat(worker.started()).isEqualTo(1);
+		});
+	}
+
+	@Test
+	void rejectedTaskShouldReleaseItsSlot() {
+		this.runner.withUserConfiguration(SingleThreadExecutorConfiguration.class).run((context) -> {
+			AgentWorker worker = context.getBean(AgentWorker.class);
+			BackpressureController controller = context.getBean(BackpressureController.class);
+			CountDownLatch gate = new CountDownLatch(1);
+			worker.runVoid(gate);
+			await().atMost(Duration.ofSeconds(10)).until(() -> worker.started() == 1);
+			assertThatExceptionOfType(TaskRejectedException.class).isThrownBy(() -> worker.runVoid(gate));
+			assertThatExceptionOfType(TaskRejectedException.class).isThrownBy(() -> worker.runCompletable(gate));
+			assertThat(controller.depth()).isEqualTo(1);
+			gate.countDown();
+			await().atMost(Duration.ofSeconds(10)).until(() -> controller.depth() == 0);
+		});
+	}
+
+	@Test
+	void priorityArgumentShouldOverrideTheAnnotation() {
+		this.runner.run((context) -> {
+			AgentWorker worker = context.getBean(AgentWorker.class);
+			BackpressureController controller = context.getBean(BackpressureController.class);
+			CountDownLatch gate = new CountDownLatch(1);
+			Admission[] held = new Admission[5];
+			for (int i = 0; i < held.length; i++) {
+				held[i] = controller.admit(Priority.HIGH);
+			}
+			// BACKGROUND (the annotation) is shed from depth 5 of 10; HIGH (the argument) is not.
+			assertThatExceptionOfType(LoadShedException.class).isThrownBy(() -> worker.runAt(null, gate))
+				.satisfies((ex) -> assertThat(ex.priority()).isEqualTo(Priority.BACKGROUND));
+			assertThatExceptionOfType(LoadShedException.class)
+				.isThrownBy(() -> worker.runAt(Priority.BACKGROUND, gate));
+			worker.runAt(Priority.HIGH, gate);
+			assertThat(controller.depth()).isEqualTo(6);
+			gate.countDown();
+			await().atMost(Duration.ofSeconds(10)).until(() -> controller.depth() == 5);
+			for (Admission admission : held) {
+				admission.close();
+			}
+			assertThat(controller.depth()).isZero();
+		});
+	}
+
+	@Test
+	void synchronousMethodShouldHoldItsSlotForTheCall() {
+		this.runner.run((context) -> {
+			AgentWorker worker = context.getBean(AgentWorker.class);
+			BackpressureController controller = context.getBean(BackpressureController.class);
+			assertThat(worker.depthDuringSyncCall()).isEqualTo(1);
+			assertThat(controller.depth()).isZero();
+			assertThat(worker.notPrioritized()).isZero();
+			assertThatExceptionOfType(IllegalStateException.class).isThrownBy(worker::failSync);
+			assertThat(controller.depth()).isZero();
+		});
+	}
+
+	@Test
+	void synchronousMethodShouldBeShedWhenFull() {
+		this.runner.withPropertyValues("zeroclaw.resilience.backpressure.max-queue-depth=1").run((context) -> {
+			AgentWorker worker = context.getBean(AgentWorker.class);
+			BackpressureController controller = context.getBean(BackpressureController.class);
+			try (Admission admission = controller.admit(Priority.HIGH)) {
+				assertThatExceptionOfType(LoadShedException.class).isThrownBy(worker::depthDuringSyncCall);
+				assertThat(worker.depthDuringSyncCallAt(Priority.CRITICAL)).isEqualTo(2);
+			}
+			assertThat(controller.depth()).isZero();
+		});
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@EnableAsync
+	static class AsyncConfiguration {
+
+		@Bean
+		AgentWorker agentWorker(BackpressureController controller) {
+			return new AgentWorker(controller);
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class SingleThreadExecutorConfiguration {
+
+		@Bean
+		ThreadPoolTaskExecutor taskExecutor() {
+			ThreadPoolTaskExecutor executor = new ThreadPoolTaskExecutor();
+			executor.setCorePoolSize(1);
+			executor.setMaxPoolSize(1);
+			executor.setQueueCapacity(0);
+			return executor;
+		}
+
+	}
+
+}

@@ -1,0 +1,507 @@
+package io.zeroclaw.resilience.autoconfigure.circuitbreaker;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.zeroclaw.resilience.autoconfigure.ResilienceAutoConfiguration;
+import io.zeroclaw.resilience.circuitbreaker.CircuitBreaker;
+import io.zeroclaw.resilience.circuitbreaker.CircuitBreakerConfig;
+import io.zeroclaw.resilience.circuitbreaker.CircuitBreakerRegistry;
+import io.zeroclaw.resilience.circuitbreaker.CircuitOpenException;
+import io.zeroclaw.resilience.circuitbreaker.CircuitState;
+import io.zeroclaw.resilience.provider.Provider;
+import io.zeroclaw.resilience.provider.ProviderCapabilities;
+import io.zeroclaw.resilience.provider.StreamChunk;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Flux;
+
+import org.springframework.ai.chat.model.StreamingChatModel;
+import org.springframework.ai.document.Document;
+import org.springframework.ai.embedding.EmbeddingModel;
+import org.springframework.ai.embedding.EmbeddingRequest;
+import org.springframework.ai.embedding.EmbeddingResponse;
+import org.aopalliance.intercept.MethodInterceptor;
+import org.springframework.aop.framework.Advised;
+import org.springframework.aop.framework.ProxyFactory;
+import org.springframework.aop.support.AopUtils;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration;
+import org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration;
+import org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.ApplicationListener;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Scope;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
+
+class CircuitBreakerAutoConfigurationTests {
+
+	private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
+		.withConfiguration(
+				AutoConfigurations.of(ResilienceAutoConfiguration.class, CircuitBreakerAutoConfiguration.class))
+		.withUserConfiguration(ProviderConfiguration.class);
+
+	@Test
+	void runWhenDisabledShouldNotRegisterThePostProcessorNorWrapProviders() {
+		this.contextRunner.run((context) -> {
+			assertThat(context).doesNotHaveBean(CircuitBreakerBeanPostProcessor.class);
+			assertThat(context).doesNotHaveBean(CircuitBreakerRegistry.class);
+			assertThat(AopUtils.isAopProxy(context.getBean("scriptedProvider"))).isFalse();
+		});
+	}
+
+	@Test
+	void runWhenEnabledShouldWrapAProviderThatStillInjectsAsItsOwnClass() {
+		this.contextRunner.withPropertyValues("zeroclaw.resilience.circuit-breaker.enabled=true",
+				"zeroclaw.resilience.circuit-breaker.failure-threshold=2")
+			.run((context) -> {
+				assertThat(context).hasSingleBean(CircuitBreakerBeanPostProcessor.class);
+				ScriptedProvider provider = context.getBean(ScriptedProvider.class);
+				assertThat(AopUtils.isAopProxy(provider)).isTrue();
+				assertThat(context.getBean(ProviderClient.class).provider()).isSameAs(provider);
+				assertThat(provider.chatWithSystem(null, "hi", "m", 0.2)).isEqualTo("reply to hi");
+				provider.setFailing(true);
+				assertThatIllegalStateException().isThrownBy(() -> provider.simpleChat("hi", "m", 0.2));
+				assertThatIllegalStateException().isThrownBy(() -> provider.simpleChat("hi", "m", 0.2));
+				int callsWhenOpened = provider.getCalls();
+				assertThatExceptionOfType(CircuitOpenException.class)
+					.isThrownBy(() -> provider.simpleChat("hi", "m", 0.2))
+					.satisfies((ex) -> assertThat(ex.breakerName()).isEqualTo("scriptedProvider"));
+				assertThat(provider.getCalls()).isEqualTo(callsWhenOpened);
+				assertThat(context.getBean(CircuitBreakerRegistry.class).find("scriptedProvider"))
+					.hasValueSatisfying((breaker) -> assertThat(breaker.state()).isEqualTo(CircuitState.OPEN));
+			});
+	}
+
+	@Test
+	void accessorsAndSettersShouldPassThroughAnOpenBreaker() {
+		this.contextRunner.withPropertyValues("zeroclaw.resilience.circuit-breaker.enabled=true")
+			.run((context) -> {
+				ScriptedProvider provider = context.getBean(ScriptedProvider.class);
+				context.getBean(CircuitBreakerRegistry.class).find("scriptedProvider").get().transitionToOpen();
+				assertThat(provider.capabilities()).isEqualTo(new ProviderCapabilities(true, false));
+				assertThat(provider.supportsStreaming()).isTrue();
+				provider.setFailing(false);
+				assertThat(provider.getCalls()).isZero();
+				assertThat(provider.toString()).contains("ScriptedProvider");
+				assertThatExceptionOfType(CircuitOpenException.class).isThrownBy(provider::warmup);
+			});
+	}
+
+	@Test
+	void lambdaProviderShouldBeWrappedByItsInterface() {
+		this.contextRunner.withPropertyValues("zeroclaw.resilience.circuit-breaker.enabled=true",
+				"zeroclaw.resilience.circuit-breaker.failure-threshold=1")
+			.withUserConfiguration(LambdaProviderConfiguration.class)
+			.run((context) -> {
+				Provider provider = context.getBean("lambdaProvider", Provider.class);
+				assertThat(AopUtils.isJdkDynamicProxy(provider)).isTrue();
+				assertThatIllegalStateException().isThrownBy(() -> provider.simpleChat("hi", "m", 0));
+				assertThatExceptionOfType(CircuitOpenException.class)
+					.isThrownBy(() -> provider.simpleChat("hi", "m", 0));
+			});
+	}
+
+	@Test
+	void instanceDisabledShouldLeaveTheBeanAlone() {
+		this.contextRunner
+			.withPropertyValues("zeroclaw.resilience.circuit-breaker.enabled=true",
+					"zeroclaw.resilience.circuit-breaker.instances.scriptedProvider.enabled=false")
+			.run((context) -> {
+				assertThat(AopUtils.isAopProxy(context.getBean("scriptedProvider"))).isFalse();
+				assertThat(context.getBean(CircuitBreakerRegistry.class).breakers()).isEmpty();
+			});
+	}
+
+	@Test
+	void instanceOverridesShouldApplyOverTheDefaults() {
+		this.contextRunner
+			.withPropertyValues("zeroclaw.resilience.circuit-breaker.enabled=true",
+					"zeroclaw.resilience.circuit-breaker.failure-threshold=7",
+					"zeroclaw.resilience.circuit-breaker.instances.scriptedProvider.recovery-timeout=3s",
+					"zeroclaw.resilience.circuit-breaker.instances.scriptedProvider.half-open-max-requests=2")
+			.run((context) -> {
+				CircuitBreaker breaker = context.getBean(CircuitBreakerRegistry.class)
+					.find("scriptedProvider")
+					.orElseThrow();
+				assertThat(breaker.config()).isEqualTo(new CircuitBreakerConfig(7, Duration.ofSeconds(3), 2));
+			});
+	}
+
+	@Test
+	void breakerShouldBeCreatedOnceAndSharedAcrossCallsAndInstances() {
+		this.contextRunner.withPropertyValues("zeroclaw.resilience.circuit-breaker.enabled=true",
+				"zeroclaw.resilience.circuit-breaker.failure-threshold=2")
+			.withUserConfiguration(PrototypeProviderConfiguration.class)
+			.run((context) -> {
+				CircuitBreakerRegistry registry = context.getBean(CircuitBreakerRegistry.class);
+				ScriptedProvider first = (ScriptedProvider) context.getBean("prototypeProvider");
+				first.simpleChat("a", "m", 0);
+				CircuitBreaker breaker = registry.find("prototypeProvider").orElseThrow();
+				first.setFailing(true);
+				assertThatIllegalStateException().isThrownBy(() -> first.simpleChat("a", "m", 0));
+				ScriptedProvider second = (ScriptedProvider) context.getBean("prototypeProvider");
+				assertThat(second).isNotSameAs(first);
+				second.setFailing(true);
+				assertThatIllegalStateException().isThrownBy(() -> second.simpleChat("a", "m", 0));
+				assertThat(registry.find("prototypeProvider")).containsSame(breaker);
+				assertThat(breaker.state()).isEqualTo(CircuitState.OPEN);
+			});
+	}
+
+	@Test
+	void ignoreExceptionsShouldNotCountAsFailures() {
+		this.contextRunner
+			.withPropertyValues("zeroclaw.resilience.circuit-breaker.enabled=true",
+					"zeroclaw.resilience.circuit-breaker.failure-threshold=1",
+					"zeroclaw.resilience.circuit-breaker.ignore-exceptions=java.lang.IllegalStateException")
+			.run((context) -> {
+				ScriptedProvider provider = context.getBean(ScriptedProvider.class);
+				provider.setFailing(true);
+				for (int i = 0; i < 3; i++) {
+					assertThatIllegalStateException().isThrownBy(() -> provider.simpleChat("a", "m", 0));
+				}
+				assertThat(context.getBean(CircuitBreakerRegistry.class).find("scriptedProvider").get().state())
+					.isEqualTo(CircuitState.CLOSED);
+			});
+	}
+
+	@Test
+	void completionStageResultShouldCountWhenItCompletesAndRefuseAsAFailedStage() {
+		this.contextRunner.withPropertyValues("zeroclaw.resilience.circuit-breaker.enabled=true",
+				"zeroclaw.resilience.circuit-breaker.failure-threshold=1")
+			.run((context) -> {
+				ScriptedProvider provider = context.getBean(ScriptedProvider.class);
+				CompletableFuture<String> result = provider.chatAsync("hi");
+				CircuitBreaker breaker = context.getBean(CircuitBreakerRegistry.class)
+					.find("scriptedProvider")
+					.orElseThrow();
+				assertThat(breaker.state()).isEqualTo(CircuitState.CLOSED);
+				provider.getPending().completeExceptionally(new IllegalStateException("502"));
+				assertThat(result).isCompletedExceptionally();
+				assertThat(breaker.state()).isEqualTo(CircuitState.OPEN);
+				assertThat(provider.chatAsync("hi")).failsWithin(Duration.ZERO)
+					.withThrowableThat()
+					.withCauseInstanceOf(CircuitOpenException.class);
+			});
+	}
+
+	@Test
+	void streamResultShouldCountWhenExhaustedAndGiveTheProbeBackWhenClosed() {
+		this.contextRunner.withPropertyValues("zeroclaw.resilience.circuit-breaker.enabled=true",
+				"zeroclaw.resilience.circuit-breaker.failure-threshold=1")
+			.run((context) -> {
+				ScriptedProvider provider = context.getBean(ScriptedProvider.class);
+				CircuitBreaker breaker = context.getBean(CircuitBreakerRegistry.class)
+					.find("scriptedProvider")
+					.orElseThrow();
+				try (Stream<StreamChunk> stream = provider.streamChatWithSystem(null, "hi", "m", 0)) {
+					assertThat(stream.map(StreamChunk::delta)).containsExactly("reply ", "to hi", "");
+				}
+				provider.setFailing(true);
+				try (Stream<StreamChunk> stream = provider.streamChatWithSystem(null, "hi", "m", 0)) {
+					assertThatIllegalStateException().isThrownBy(stream::toList);
+				}
+				assertThat(breaker.state()).isEqualTo(CircuitState.OPEN);
+				assertThatExceptionOfType(CircuitOpenException.class)
+					.isThrownBy(() -> provider.streamChatWithSystem(null, "hi", "m", 0));
+			});
+	}
+
+	@Test
+	void stateChangesShouldBePublishedAsApplicationEvents() {
+		this.contextRunner.withPropertyValues("zeroclaw.resilience.circuit-breaker.enabled=true",
+				"zeroclaw.resilience.circuit-breaker.failure-threshold=1")
+			.withUserConfiguration(EventCollectorConfiguration.class)
+			.run((context) -> {
+				ScriptedProvider provider = context.getBean(ScriptedProvider.class);
+				provider.setFailing(true);
+				assertThatIllegalStateException().isThrownBy(() -> provider.simpleChat("a", "m", 0));
+				context.getBean(CircuitBreakerRegistry.class).find("scriptedProvider").get().transitionToClosed();
+				List<CircuitBreakerStateChangedEvent> events = context.getBean(EventCollector.class).events;
+				assertThat(events).extracting(CircuitBreakerStateChangedEvent::getBreakerName)
+					.containsOnly("scriptedProvider");
+				assertThat(events).extracting(CircuitBreakerStateChangedEvent::getTo)
+					.containsExactly(CircuitState.OPEN, CircuitState.CLOSED);
+			});
+	}
+
+	@Test
+	void withoutAMeterRegistryShouldNotBindMetrics() {
+		this.contextRunner.withPropertyValues("zeroclaw.resilience.circuit-breaker.enabled=true")
+			.run((context) -> assertThat(context).doesNotHaveBean(CircuitBreakerMetrics.class));
+	}
+
+	@Test
+	void metricsShouldCountOutcomesAndShowTheState() {
+		this.contextRunner.withPropertyValues("zeroclaw.resilience.circuit-breaker.enabled=true",
+				"zeroclaw.resilience.circuit-breaker.failure-threshold=2",
+				"zeroclaw.resilience.circuit-breaker.ignore-exceptions=java.lang.UnsupportedOperationException")
+			.withConfiguration(AutoConfigurations.of(MetricsAutoConfiguration.class,
+					CompositeMeterRegistryAutoConfiguration.class, SimpleMetricsExportAutoConfiguration.class))
+			.run((context) -> {
+				assertThat(context).hasSingleBean(CircuitBreakerMetrics.class);
+				MeterRegistry meters = context.getBean(MeterRegistry.class);
+				ScriptedProvider provider = context.getBean(ScriptedProvider.class);
+				provider.simpleChat("a", "m", 0);
+				provider.simpleChat("a", "m", 0);
+				assertThat(state(meters, "CLOSED")).isEqualTo(1.0);
+				assertThat(state(meters, "OPEN")).isEqualTo(0.0);
+				assertThatExceptionOfType(UnsupportedOperationException.class).isThrownBy(provider::warmup);
+				provider.setFailing(true);
+				assertThatIllegalStateException().isThrownBy(() -> provider.simpleChat("a", "m", 0));
+				assertThatIllegalStateException().isThrownBy(() -> provider.simpleChat("a", "m", 0));
+				assertThatExceptionOfType(CircuitOpenException.class)
+					.isThrownBy(() -> provider.simpleChat("a", "m", 0));
+				assertThat(calls(meters, "success")).isEqualTo(2.0);
+				assertThat(calls(meters, "failure")).isEqualTo(2.0);
+				assertThat(calls(meters, "ignored")).isEqualTo(1.0);
+				assertThat(calls(meters, "rejected")).isEqualTo(1.0);
+				assertThat(state(meters, "OPEN")).isEqualTo(1.0);
+				assertThat(state(meters, "CLOSED")).isEqualTo(0.0);
+				assertThat(state(meters, "HALF_OPEN")).isEqualTo(0.0);
+			});
+	}
+
+	@Test
+	void springAiEmbeddingAndStreamingModelsShouldEachGetTheirOwnBreaker() {
+		this.contextRunner.withPropertyValues("zeroclaw.resilience.circuit-breaker.enabled=true",
+				"zeroclaw.resilience.circuit-breaker.failure-threshold=1")
+			.withUserConfiguration(SpringAiModelsConfiguration.class)
+			.run((context) -> {
+				EmbeddingModel embeddings = context.getBean(EmbeddingModel.class);
+				StreamingChatModel streaming = context.getBean(StreamingChatModel.class);
+				assertThat(context.getBean(CircuitBreakerRegistry.class).breakers()).containsKeys("embeddingModel",
+						"streamingChatModel", "scriptedProvider");
+				assertThatIllegalStateException().isThrownBy(() -> embeddings.embed("text"));
+				assertThatExceptionOfType(CircuitOpenException.class).isThrownBy(() -> embeddings.embed("text"));
+				assertThatIllegalStateException().isThrownBy(() -> streaming.stream("hi").blockLast());
+				assertThatExceptionOfType(CircuitOpenException.class)
+					.isThrownBy(() -> streaming.stream("hi").blockLast());
+			});
+	}
+
+	@Test
+	void providerThatIsAlreadyAnAopProxyShouldGetTheBreakerAsItsFirstAdvice() {
+		this.contextRunner.withPropertyValues("zeroclaw.resilience.circuit-breaker.enabled=true",
+				"zeroclaw.resilience.circuit-breaker.failure-threshold=1")
+			.withUserConfiguration(AdvisedProviderConfiguration.class)
+			.run((context) -> {
+				Provider provider = context.getBean("advisedProvider", Provider.class);
+				AtomicInteger adviceCalls = context.getBean(AtomicInteger.class);
+				assertThat(((Advised) provider).getAdvisors()).hasSize(2);
+				assertThatIllegalStateException().isThrownBy(() -> provider.simpleChat("a", "m", 0));
+				assertThat(adviceCalls).hasValue(1);
+				assertThatExceptionOfType(CircuitOpenException.class)
+					.isThrownBy(() -> provider.simpleChat("a", "m", 0));
+				assertThat(adviceCalls).hasValue(1);
+			});
+	}
+
+	private static double state(MeterRegistry meters, String state) {
+		return meters.get(CircuitBreakerMetrics.STATE)
+			.tag("name", "scriptedProvider")
+			.tag("state", state)
+			.gauge()
+			.value();
+	}
+
+	private static double calls(MeterRegistry meters, String outcome) {
+		return meters.get(CircuitBreakerMetrics.CALLS)
+			.tag("name", "scriptedProvider")
+			.tag("outcome", outcome)
+			.counter()
+			.count();
+	}
+
+	/** A provider whose failure is switched by the test, with an extra asynchronous call. */
+	static class ScriptedProvider implements Provider {
+
+		private final AtomicInteger calls = new AtomicInteger();
+
+		private volatile boolean failing;
+
+		private volatile CompletableFuture<String> pending;
+
+		@Override
+		public String chatWithSystem(String systemPrompt, String message, String model, double temperature) {
+			this.calls.incrementAndGet();
+			if (this.failing) {
+				throw new IllegalStateException("upstream answered 500");
+			}
+			return "reply to " + message;
+		}
+
+		@Override
+		public Stream<StreamChunk> streamChatWithSystem(String systemPrompt, String message, String model,
+				double temperature) {
+			this.calls.incrementAndGet();
+			return Stream.of("reply ", "to " + message, "").map((delta) -> {
+				if (this.failing) {
+					throw new IllegalStateException("connection reset mid-stream");
+				}
+				return new StreamChunk(delta, delta.isEmpty());
+			});
+		}
+
+		@Override
+		public void warmup() {
+			throw new UnsupportedOperationException("no warm-up");
+		}
+
+		@Override
+		public ProviderCapabilities capabilities() {
+			return new ProviderCapabilities(true, false);
+		}
+
+		@Override
+		public boolean supportsStreaming() {
+			return true;
+		}
+
+		public CompletableFuture<String> chatAsync(String message) {
+			this.calls.incrementAndGet();
+			this.pending = new CompletableFuture<>();
+			return this.pending;
+		}
+
+		public CompletableFuture<String> getPending() {
+			return this.pending;
+		}
+
+		public int getCalls() {
+			return this.calls.get();
+		}
+
+		public void setFailing(boolean failing) {
+			this.failing = failing;
+		}
+
+		@Override
+		public String toString() {
+			return "ScriptedProvider";
+		}
+
+	}
+
+	record ProviderClient(ScriptedProvider provider) {
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class ProviderConfiguration {
+
+		@Bean
+		ScriptedProvider scriptedProvider() {
+			return new ScriptedProvider();
+		}
+
+		@Bean
+		ProviderClient providerClient(ScriptedProvider scriptedProvider) {
+			return new ProviderClient(scriptedProvider);
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class LambdaProviderConfiguration {
+
+		@Bean
+		Provider lambdaProvider() {
+			return (system, message, model, temperature) -> {
+				throw new IllegalStateException("always down");
+			};
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class PrototypeProviderConfiguration {
+
+		@Bean
+		@Scope("prototype")
+		ScriptedProvider prototypeProvider() {
+			return new ScriptedProvider();
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class SpringAiModelsConfiguration {
+
+		@Bean
+		EmbeddingModel embeddingModel() {
+			return new EmbeddingModel() {
+
+				@Override
+				public EmbeddingResponse call(EmbeddingRequest request) {
+					throw new IllegalStateException("embedding endpoint down");
+				}
+
+				@Override
+				public float[] embed(Document document) {
+					throw new IllegalStateException("embedding endpoint down");
+				}
+
+			};
+		}
+
+		@Bean
+		StreamingChatModel streamingChatModel() {
+			return (prompt) -> Flux.error(new IllegalStateException("stream refused"));
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class AdvisedProviderConfiguration {
+
+		@Bean
+		AtomicInteger adviceCalls() {
+			return new AtomicInteger();
+		}
+
+		@Bean
+		Provider advisedProvider(AtomicInteger adviceCalls) {
+			ProxyFactory proxyFactory = new ProxyFactory(new ScriptedProvider());
+			proxyFactory.setInterfaces(Provider.class);
+			proxyFactory.addAdvice((MethodInterceptor) (invocation) -> {
+				adviceCalls.incrementAndGet();
+				throw new IllegalStateException("refused by an advice of the application's own");
+			});
+			return (Provider) proxyFactory.getProxy();
+		}
+
+	}
+
+	static class EventCollector implements ApplicationListener<CircuitBreakerStateChangedEvent> {
+
+		final List<CircuitBreakerStateChangedEvent> events = new ArrayList<>();
+
+		@Override
+		public void onApplicationEvent(CircuitBreakerStateChangedEvent event) {
+			this.events.add(event);
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class EventCollectorConfiguration {
+
+		@Bean
+		EventCollector eventCollector() {
+			return new EventCollector();
+		}
+
+	}
+
+}

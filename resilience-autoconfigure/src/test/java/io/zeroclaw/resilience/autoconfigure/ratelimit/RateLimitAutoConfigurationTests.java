@@ -1,0 +1,185 @@
+package io.zeroclaw.resilience.autoconfigure.ratelimit;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.zeroclaw.resilience.autoconfigure.InvalidResiliencePropertyException;
+import io.zeroclaw.resilience.autoconfigure.ResilienceAutoConfiguration;
+import io.zeroclaw.resilience.autoconfigure.ResilienceProperties.KeyType;
+import io.zeroclaw.resilience.ratelimit.LocalRateLimiter;
+import io.zeroclaw.resilience.ratelimit.RateLimitDecision;
+import io.zeroclaw.resilience.ratelimit.RateLimiter;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Tests for {@link RateLimitAutoConfiguration}.
+ */
+class RateLimitAutoConfigurationTests {
+
+	private final WebApplicationContextRunner runner = new WebApplicationContextRunner()
+		.withConfiguration(AutoConfigurations.of(ResilienceAutoConfiguration.class, RateLimitAutoConfiguration.class));
+
+	@Test
+	void runWhenDisabledShouldNotCreateFilter() {
+		this.runner.run((context) -> assertThat(context).doesNotHaveBean(FilterRegistrationBean.class)
+			.doesNotHaveBean(RateLimitPolicies.class)
+			.doesNotHaveBean(RateLimiterFactory.class));
+	}
+
+	@Test
+	void runWhenExplicitlyDisabledShouldNotCreateFilter() {
+		this.runner.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=false")
+			.run((context) -> assertThat(context).doesNotHaveBean(FilterRegistrationBean.class));
+	}
+
+	@Test
+	void runWhenEnabledShouldRegisterFilterBeforeSpringSecurity() {
+		this.runner.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true").run((context) -> {
+			assertThat(context).hasSingleBean(FilterRegistrationBean.class).hasSingleBean(RateLimitPolicies.class);
+			FilterRegistrationBean<?> registration = context.getBean(FilterRegistrationBean.class);
+			assertThat(registration.getFilter()).isInstanceOf(RateLimitFilter.class);
+			assertThat(registration.getOrder()).isEqualTo(RateLimitFilter.BEFORE_SECURITY_ORDER)
+				.isLessThan(RateLimitFilter.SECURITY_FILTER_ORDER);
+		});
+	}
+
+	@Test
+	void runWithAPrincipalKeyedPolicyShouldRegisterFilterAfterSpringSecurity() {
+		this.runner
+			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
+					"zeroclaw.resilience.rate-limit.policies.me.paths=/me/**",
+					"zeroclaw.resilience.rate-limit.policies.me.key=principal")
+			.run((context) -> assertThat(context.getBean(FilterRegistrationBean.class).getOrder())
+				.isEqualTo(RateLimitFilter.AFTER_SECURITY_ORDER)
+				.isGreaterThan(RateLimitFilter.SECURITY_FILTER_ORDER));
+	}
+
+	@Test
+	void runWithFilterOrderShouldUseIt() {
+		this.runner
+			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
+					"zeroclaw.resilience.rate-limit.key=principal", "zeroclaw.resilience.rate-limit.filter-order=42")
+			.run((context) -> assertThat(context.getBean(FilterRegistrationBean.class).getOrder()).isEqualTo(42));
+	}
+
+	@Test
+	void runInANonWebApplicationShouldCreatePoliciesButNoFilter() {
+		new ApplicationContextRunner()
+			.withConfiguration(
+					AutoConfigurations.of(ResilienceAutoConfiguration.class, RateLimitAutoConfiguration.class))
+			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true")
+			.run((context) -> assertThat(context).hasSingleBean(RateLimitPolicies.class)
+				.doesNotHaveBean(FilterRegistrationBean.class));
+	}
+
+	@Test
+	void policiesShouldListNamedPoliciesInDeclarationOrderThenTheDefault() {
+		this.runner
+			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
+					"zeroclaw.resilience.rate-limit.requests-per-window=100",
+					"zeroclaw.resilience.rate-limit.max-keys=7",
+					"zeroclaw.resilience.rate-limit.policies.webhook.paths=/webhook",
+					"zeroclaw.resilience.rate-limit.policies.webhook.requests-per-window=5",
+					"zeroclaw.resilience.rate-limit.policies.webhook.burst=0",
+					"zeroclaw.resilience.rate-limit.policies.api.paths=/api/**",
+					"zeroclaw.resilience.rate-limit.policies.api.key=header",
+					"zeroclaw.resilience.rate-limit.policies.api.window=1s")
+			.run((context) -> {
+				RateLimitPolicies policies = context.getBean(RateLimitPolicies.class);
+				assertThat(policies.all()).extracting(RateLimitPolicyRegistration::name)
+					.containsExactly("webhook", "api", "default");
+				RateLimitPolicyRegistration webhook = policies.find("webhook").orElseThrow();
+				assertThat(webhook.policy().capacity()).isEqualTo(5);
+				assertThat(webhook.paths()).containsExactly("/webhook");
+				assertThat(webhook.key()).isEqualTo(KeyType.IP);
+				assertThat(webhook.limiter()).isInstanceOf(LocalRateLimiter.class);
+				RateLimitPolicyRegistration api = policies.find("api").orElseThrow();
+				assertThat(api.policy().capacity()).isEqualTo(110);
+				assertThat(api.policy().window()).hasSeconds(1);
+				assertThat(api.key()).isEqualTo(KeyType.HEADER);
+				assertThat(api.keyHeader()).isEqualTo("X-API-Key");
+				assertThat(policies.defaultPolicy().paths()).containsExactly("/**");
+				assertThat(policies.excludePaths()).containsExactly("/actuator/**");
+				assertThat(api.trackedKeys()).hasValue(0);
+			});
+	}
+
+	@Test
+	void userRateLimiterFactoryShouldReplaceTheMemoryOne() {
+		this.runner.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true")
+			.withUserConfiguration(CustomFactoryConfiguration.class)
+			.run((context) -> {
+				assertThat(context).hasSingleBean(RateLimiterFactory.class);
+				RateLimitPolicyRegistration policy = context.getBean(RateLimitPolicies.class).defaultPolicy();
+				assertThat(policy.limiter()).isSameAs(CustomFactoryConfiguration.LIMITER);
+				assertThat(policy.trackedKeys()).isEmpty();
+			});
+	}
+
+	@Test
+	void policyNamedDefaultShouldFailStartUp() {
+		this.runner
+			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
+					"zeroclaw.resilience.rate-limit.policies.default.paths=/x")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.isInstanceOf(InvalidResiliencePropertyException.class)
+				.hasMessageContaining("zeroclaw.resilience.rate-limit.policies.default"));
+	}
+
+	@Test
+	void invalidPathPatternShouldFailStartUpNamingTheProperty() {
+		this.runner
+			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
+					"zeroclaw.resilience.rate-limit.policies.bad.paths=/api/{id")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.isInstanceOf(InvalidResiliencePropertyException.class)
+				.hasMessageContaining("zeroclaw.resilience.rate-limit.policies.bad.paths[0]"));
+	}
+
+	@Test
+	void metricsShouldBeRegisteredForEveryPolicyUpFront() {
+		this.runner
+			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
+					"zeroclaw.resilience.rate-limit.policies.webhook.paths=/webhook")
+			.withBean(MeterRegistry.class, SimpleMeterRegistry::new)
+			.run((context) -> {
+				MeterRegistry registry = context.getBean(MeterRegistry.class);
+				for (String policy : new String[] { "webhook", "default" }) {
+					for (String outcome : new String[] { "allowed", "rejected", "error" }) {
+						assertThat(registry.get(RateLimitMetrics.REQUESTS)
+							.tag("policy", policy)
+							.tag("outcome", outcome)
+							.counter()
+							.count()).isZero();
+					}
+					assertThat(registry.get(RateLimitMetrics.KEYS).tag("policy", policy).gauge().value()).isZero();
+				}
+			});
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class CustomFactoryConfiguration {
+
+		static final RateLimiter LIMITER = (key, permits) -> new RateLimitDecision(true, 1, 0,
+				java.time.Duration.ZERO, java.time.Duration.ZERO);
+
+		@Bean
+		RateLimiterFactory customFactory() {
+			return (policy, maxKeys) -> LIMITER;
+		}
+
+	}
+
+}

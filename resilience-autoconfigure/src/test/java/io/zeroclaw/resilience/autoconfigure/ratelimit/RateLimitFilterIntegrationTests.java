@@ -1,0 +1,216 @@
+package io.zeroclaw.resilience.autoconfigure.ratelimit;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.webmvc.test.autoconfigure.AutoConfigureMockMvc;
+import org.springframework.http.MediaType;
+import org.springframework.test.web.servlet.MockMvc;
+
+import static io.zeroclaw.resilience.autoconfigure.ratelimit.RateLimitTestApplication.from;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.get;
+import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.post;
+import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.content;
+import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.header;
+import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.jsonPath;
+import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
+
+/**
+ * The rate-limit filter end to end, through the filter chain the auto-configuration registers. Limiters run on a
+ * frozen clock, and every test uses client addresses of its own, since the limiters live as long as the context.
+ */
+@SpringBootTest(classes = RateLimitTestApplication.class,
+		properties = { "zeroclaw.resilience.rate-limit.enabled=true",
+				"zeroclaw.resilience.rate-limit.requests-per-window=3", "zeroclaw.resilience.rate-limit.window=1m",
+				"zeroclaw.resilience.rate-limit.burst=0", "zeroclaw.resilience.rate-limit.max-keys=50",
+				"zeroclaw.resilience.rate-limit.exclude-paths=/actuator/**,/public/**",
+				"zeroclaw.resilience.rate-limit.policies.webhook.paths=/webhook",
+				"zeroclaw.resilience.rate-limit.policies.webhook.requests-per-window=2",
+				"zeroclaw.resilience.rate-limit.policies.api.paths=/api/**",
+				"zeroclaw.resilience.rate-limit.policies.api.key=header",
+				"zeroclaw.resilience.rate-limit.policies.api.requests-per-window=2",
+				"zeroclaw.resilience.rate-limit.policies.me.paths=/me/**",
+				"zeroclaw.resilience.rate-limit.policies.me.key=principal",
+				"zeroclaw.resilience.rate-limit.policies.me.requests-per-window=2",
+				"zeroclaw.resilience.rate-limit.policies.flood.paths=/flood",
+				"zeroclaw.resilience.rate-limit.policies.flood.requests-per-window=1",
+				"zeroclaw.resilience.rate-limit.policies.metered.paths=/metered",
+				"zeroclaw.resilience.rate-limit.policies.metered.requests-per-window=2" })
+@AutoConfigureMockMvc
+class RateLimitFilterIntegrationTests {
+
+	@Autowired
+	private MockMvc mvc;
+
+	@Autowired
+	private RateLimitPolicies policies;
+
+	@Autowired
+	private MeterRegistry meterRegistry;
+
+	@Test
+	void allowedRequestShouldCarryTheRateLimitHeaders() throws Exception {
+		this.mvc.perform(get("/hello").with(from("10.0.1.1")))
+			.andExpect(status().isOk())
+			.andExpect(content().string("ok"))
+			.andExpect(header().string("RateLimit-Policy", "\"default\";q=3;w=60"))
+			.andExpect(header().string("RateLimit", "\"default\";r=2;t=20"));
+		this.mvc.perform(get("/hello").with(from("10.0.1.1")))
+			.andExpect(header().string("RateLimit", "\"default\";r=1;t=40"));
+	}
+
+	@Test
+	void requestOverTheQuotaShouldBeRefusedWith429HeadersAndAProblem() throws Exception {
+		for (int i = 0; i < 3; i++) {
+			this.mvc.perform(get("/hello").with(from("10.0.2.1"))).andExpect(status().isOk());
+		}
+		this.mvc.perform(get("/hello").with(from("10.0.2.1")))
+			.andExpect(status().isTooManyRequests())
+			.andExpect(header().string("Retry-After", "20"))
+			.andExpect(header().string("RateLimit-Policy", "\"default\";q=3;w=60"))
+			.andExpect(header().string("RateLimit", "\"default\";r=0;t=60"))
+			.andExpect(content().contentType(MediaType.APPLICATION_PROBLEM_JSON))
+			.andExpect(jsonPath("$.status").value(429))
+			.andExpect(jsonPath("$.title").value("Too Many Requests"))
+			.andExpect(jsonPath("$.detail").value(
+					"The rate limit of policy 'default' is exhausted for this client; retry after 20 seconds."))
+			.andExpect(jsonPath("$.instance").value("/hello"));
+	}
+
+	@Test
+	void excludedPathsShouldNeverBeLimited() throws Exception {
+		for (int i = 0; i < 10; i++) {
+			this.mvc.perform(get("/public/page").with(from("10.0.3.1")))
+				.andExpect(status().isOk())
+				.andExpect(header().doesNotExist("RateLimit"));
+			this.mvc.perform(get("/actuator/anything").with(from("10.0.3.1")))
+				.andExpect(header().doesNotExist("RateLimit"))
+				.andExpect((result) -> assertThat(result.getResponse().getStatus()).isNotEqualTo(429));
+		}
+	}
+
+	@Test
+	void namedPolicyShouldApplyItsOwnQuotaToItsPaths() throws Exception {
+		for (int i = 0; i < 2; i++) {
+			this.mvc.perform(post("/webhook").with(from("10.0.4.1")))
+				.andExpect(status().isOk())
+				.andExpect(header().string("RateLimit-Policy", "\"webhook\";q=2;w=60"));
+		}
+		this.mvc.perform(post("/webhook").with(from("10.0.4.1")))
+			.andExpect(status().isTooManyRequests())
+			.andExpect(header().string("Retry-After", "30"))
+			.andExpect(header().string("RateLimit", "\"webhook\";r=0;t=60"));
+		// The same client still has its whole default quota elsewhere.
+		this.mvc.perform(get("/hello").with(from("10.0.4.1")))
+			.andExpect(status().isOk())
+			.andExpect(header().string("RateLimit", "\"default\";r=2;t=20"));
+	}
+
+	@Test
+	void ipKeyShouldGiveEachClientAddressItsOwnBucket() throws Exception {
+		exhaust("/hello", "10.0.5.1", 3);
+		this.mvc.perform(get("/hello").with(from("10.0.5.1"))).andExpect(status().isTooManyRequests());
+		this.mvc.perform(get("/hello").with(from("10.0.5.2"))).andExpect(status().isOk());
+	}
+
+	@Test
+	void spoofedForwardedForHeaderShouldChangeNothingWithoutAForwardHeadersStrategy() throws Exception {
+		for (int i = 0; i < 3; i++) {
+			this.mvc.perform(get("/hello").with(from("10.0.6.1")).header("X-Forwarded-For", "192.0.2." + i))
+				.andExpect(status().isOk());
+		}
+		this.mvc.perform(get("/hello").with(from("10.0.6.1")).header("X-Forwarded-For", "192.0.2.99"))
+			.andExpect(status().isTooManyRequests());
+	}
+
+	@Test
+	void headerKeyShouldGiveEachHeaderValueItsOwnBucket() throws Exception {
+		for (int i = 0; i < 2; i++) {
+			this.mvc.perform(get("/api/items").with(from("10.0.7." + i)).header("X-API-Key", "key-a"))
+				.andExpect(status().isOk());
+		}
+		this.mvc.perform(get("/api/items").with(from("10.0.7.9")).header("X-API-Key", "key-a"))
+			.andExpect(status().isTooManyRequests())
+			.andExpect(header().string("RateLimit-Policy", "\"api\";q=2;w=60"));
+		this.mvc.perform(get("/api/items").with(from("10.0.7.0")).header("X-API-Key", "key-b"))
+			.andExpect(status().isOk());
+	}
+
+	@Test
+	void headerKeyShouldFallBackToTheClientAddressWithoutTheHeader() throws Exception {
+		exhaust("/api/items", "10.0.8.1", 2);
+		this.mvc.perform(get("/api/items").with(from("10.0.8.1"))).andExpect(status().isTooManyRequests());
+		this.mvc.perform(get("/api/items").with(from("10.0.8.2"))).andExpect(status().isOk());
+		// A header value equal to an exhausted address is a different key.
+		this.mvc.perform(get("/api/items").with(from("10.0.8.3")).header("X-API-Key", "10.0.8.1"))
+			.andExpect(status().isOk());
+	}
+
+	@Test
+	void principalKeyShouldGiveEachUserItsOwnBucketWhateverTheAddress() throws Exception {
+		for (int i = 0; i < 2; i++) {
+			this.mvc.perform(get("/me/profile").with(from("10.0.9." + i)).principal(() -> "alice"))
+				.andExpect(status().isOk());
+		}
+		this.mvc.perform(get("/me/profile").with(from("10.0.9.7")).principal(() -> "alice"))
+			.andExpect(status().isTooManyRequests());
+		this.mvc.perform(get("/me/profile").with(from("10.0.9.7")).principal(() -> "bob"))
+			.andExpect(status().isOk());
+	}
+
+	@Test
+	void principalKeyShouldFallBackToTheClientAddressForAnonymousRequests() throws Exception {
+		exhaust("/me/profile", "10.0.10.1", 2);
+		this.mvc.perform(get("/me/profile").with(from("10.0.10.1"))).andExpect(status().isTooManyRequests());
+		this.mvc.perform(get("/me/profile").with(from("10.0.10.1")).principal(() -> "carol"))
+			.andExpect(status().isOk());
+	}
+
+	@Test
+	void floodOfNewClientsShouldResetNoExhaustedClientAndKeepTheTableBounded() throws Exception {
+		this.mvc.perform(get("/flood").with(from("10.0.11.1"))).andExpect(status().isOk());
+		this.mvc.perform(get("/flood").with(from("10.0.11.1"))).andExpect(status().isTooManyRequests());
+		for (int i = 0; i < 500; i++) {
+			this.mvc.perform(get("/flood").with(from("10.1." + (i / 250) + "." + (i % 250))));
+		}
+		this.mvc.perform(get("/flood").with(from("10.0.11.1"))).andExpect(status().isTooManyRequests());
+		assertThat(this.policies.find("flood").orElseThrow().trackedKeys()).hasValue(50);
+		assertThat(this.meterRegistry.get(RateLimitMetrics.KEYS).tag("policy", "flood").gauge().value())
+			.isEqualTo(50);
+	}
+
+	@Test
+	void outcomesShouldBeCountedPerPolicy() throws Exception {
+		exhaust("/metered", "10.0.12.1", 2);
+		this.mvc.perform(get("/metered").with(from("10.0.12.1"))).andExpect(status().isTooManyRequests());
+		assertThat(count("metered", "allowed")).isEqualTo(2);
+		assertThat(count("metered", "rejected")).isEqualTo(1);
+		assertThat(count("metered", "error")).isZero();
+		assertThat(this.meterRegistry.get(RateLimitMetrics.KEYS).tag("policy", "metered").gauge().value())
+			.isEqualTo(1);
+	}
+
+	@Test
+	void policiesShouldBeListedWithTheirQuotaPathsAndKey() {
+		assertThat(this.policies.all()).extracting(RateLimitPolicyRegistration::name)
+			.containsExactly("webhook", "api", "me", "flood", "metered", "default");
+	}
+
+	private void exhaust(String path, String address, int quota) throws Exception {
+		for (int i = 0; i < quota; i++) {
+			this.mvc.perform(get(path).with(from(address))).andExpect(status().isOk());
+		}
+	}
+
+	private double count(String policy, String outcome) {
+		return this.meterRegistry.get(RateLimitMetrics.REQUESTS)
+			.tag("policy", policy)
+			.tag("outcome", outcome)
+			.counter()
+			.count();
+	}
+
+}

@@ -1,0 +1,216 @@
+package io.zeroclaw.resilience.autoconfigure.ratelimit;
+
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import io.zeroclaw.resilience.autoconfigure.ResilienceAutoConfiguration;
+import io.zeroclaw.resilience.ratelimit.redis.RedisServer;
+import jakarta.servlet.Filter;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
+import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.boot.webmvc.autoconfigure.WebMvcAutoConfiguration;
+import org.springframework.context.ApplicationContext;
+import org.springframework.test.web.servlet.MockMvc;
+import org.springframework.test.web.servlet.request.MockHttpServletRequestBuilder;
+import org.springframework.test.web.servlet.setup.MockMvcBuilders;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.context.WebApplicationContext;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.post;
+
+/**
+ * The Redis store through the real rate-limit filter: application instances on one Redis share one quota, and a
+ * Redis that dies under traffic neither fails nor slows a request.
+ */
+class RedisRateLimitFilterTests {
+
+	@RegisterExtension
+	static final RedisServer redis = new RedisServer();
+
+	private static final Duration TIMEOUT = Duration.ofMillis(50);
+
+	/** Time for a request to come back on a busy two-core build machine, beyond the Redis timeout itself. */
+	private static final Duration SLACK = Duration.ofMillis(300);
+
+	private final String prefix = "filter:" + UUID.randomUUID() + ":";
+
+	private final WebApplicationContextRunner runner = new WebApplicationContextRunner()
+		.withConfiguration(AutoConfigurations.of(ResilienceAutoConfiguration.class, RateLimitAutoConfiguration.class,
+				DataRedisAutoConfiguration.class, WebMvcAutoConfiguration.class))
+		.withUserConfiguration(WebhookController.class)
+		.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
+				"zeroclaw.resilience.rate-limit.store=redis",
+				"zeroclaw.resilience.rate-limit.redis.key-prefix=" + this.prefix,
+				"zeroclaw.resilience.rate-limit.redis.timeout=" + TIMEOUT.toMillis() + "ms",
+				"zeroclaw.resilience.rate-limit.policies.webhook.paths=/webhook",
+				"zeroclaw.resilience.rate-limit.policies.webhook.requests-per-window=5",
+				"zeroclaw.resilience.rate-limit.policies.webhook.burst=0",
+				"spring.data.redis.host=127.0.0.1", "spring.data.redis.port=" + redis.port());
+
+	@AfterEach
+	void restartRedis() {
+		redis.start();
+	}
+
+	@Test
+	void twoInstancesOnOneRedisShouldShareOneQuotaExactly() {
+		this.runner.run((first) -> this.runner.run((second) -> {
+			MockMvc one = mockMvc(first);
+			MockMvc other = mockMvc(second);
+			warmUp(one, other);
+			List<Integer> statuses = new ArrayList<>();
+			for (int i = 0; i < 10; i++) {
+				statuses.add(status((i % 2 == 0) ? one : other, "203.0.113.7"));
+			}
+			assertThat(statuses).containsExactly(200, 200, 200, 200, 200, 429, 429, 429, 429, 429);
+		}));
+	}
+
+	@Test
+	void unreachableRedisWithDenyShouldAnswer503WithRetryAfter() throws Exception {
+		this.runner
+			.withPropertyValues("spring.data.redis.port=" + deadPort(),
+					"zeroclaw.resilience.rate-limit.redis.on-failure=deny")
+			.run((context) -> {
+				var response = mockMvc(context).perform(request("203.0.113.8")).andReturn().getResponse();
+				assertThat(response.getStatus()).isEqualTo(503);
+				assertThat(response.getHeader("Retry-After")).isNotBlank();
+			});
+	}
+
+	@Test
+	void redisKilledUnderTrafficShouldNeitherFailNorSlowRequestsAndItsReturnShouldRestoreTheSharedQuota() {
+		this.runner.run((first) -> this.runner.run((second) -> {
+			MockMvc one = mockMvc(first);
+			MockMvc other = mockMvc(second);
+			warmUp(one, other);
+
+			redis.stop();
+			Traffic traffic = traffic(List.of(one, other), Duration.ofMillis(1500));
+			assertThat(traffic.unexpected).isEmpty();
+			assertThat(traffic.requests.get()).isGreaterThan(20);
+			assertThat(Duration.ofNanos(traffic.slowestNanos.get())).isLessThan(TIMEOUT.plus(SLACK));
+
+			redis.start();
+			await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
+				String client = "198.51.100." + UUID.randomUUID().hashCode() % 200;
+				int allowed = 0;
+				for (int i = 0; i < 10; i++) {
+					allowed += (status((i % 2 == 0) ? one : other, client) == 200) ? 1 : 0;
+				}
+				return allowed == 5;
+			});
+			List<Integer> statuses = new ArrayList<>();
+			for (int i = 0; i < 8; i++) {
+				statuses.add(status((i % 2 == 0) ? one : other, "203.0.113.9"));
+			}
+			assertThat(statuses).containsExactly(200, 200, 200, 200, 200, 429, 429, 429);
+		}));
+	}
+
+	private static Traffic traffic(List<MockMvc> instances, Duration length) throws Exception {
+		Traffic traffic = new Traffic();
+		int threads = 4;
+		ExecutorService pool = Executors.newFixedThreadPool(threads);
+		try {
+			long end = System.nanoTime() + length.toNanos();
+			List<Future<?>> runs = new ArrayList<>();
+			for (int t = 0; t < threads; t++) {
+				MockMvc mvc = instances.get(t % instances.size());
+				String client = "192.0.2." + t;
+				runs.add(pool.submit(() -> {
+					while (System.nanoTime() - end < 0) {
+						long started = System.nanoTime();
+						int status = status(mvc, client);
+						traffic.slowestNanos.accumulateAndGet(System.nanoTime() - started, Math::max);
+						traffic.requests.incrementAndGet();
+						if (status != 200 && status != 429) {
+							traffic.unexpected.add(status);
+						}
+						Thread.sleep(5);
+					}
+					return null;
+				}));
+			}
+			for (Future<?> run : runs) {
+				run.get(length.toMillis() + 20_000, TimeUnit.MILLISECONDS);
+			}
+		}
+		finally {
+			pool.shutdownNow();
+		}
+		return traffic;
+	}
+
+	/** Opens each instance's Redis connection outside the measured requests, as a running application has. */
+	private void warmUp(MockMvc... instances) {
+		for (MockMvc mvc : instances) {
+			await().atMost(Duration.ofSeconds(20)).until(() -> {
+				String client = "warm-up-" + UUID.randomUUID();
+				return status(mvc, client) == 200
+						&& redis.command("EXISTS", this.prefix + "{webhook:" + client + "}").equals(":1");
+			});
+		}
+	}
+
+	private static MockMvc mockMvc(ApplicationContext context) {
+		Filter filter = context.getBean(FilterRegistrationBean.class).getFilter();
+		return MockMvcBuilders.webAppContextSetup((WebApplicationContext) context).addFilters(filter).build();
+	}
+
+	private static int status(MockMvc mvc, String client) throws Exception {
+		return mvc.perform(request(client)).andReturn().getResponse().getStatus();
+	}
+
+	private static MockHttpServletRequestBuilder request(String client) {
+		return post("/webhook").with((request) -> {
+			request.setRemoteAddr(client);
+			return request;
+		});
+	}
+
+	private static int deadPort() throws Exception {
+		try (ServerSocket socket = new ServerSocket(0)) {
+			return socket.getLocalPort();
+		}
+	}
+
+	private static final class Traffic {
+
+		final ConcurrentLinkedQueue<Integer> unexpected = new ConcurrentLinkedQueue<>();
+
+		final AtomicLong requests = new AtomicLong();
+
+		final AtomicLong slowestNanos = new AtomicLong();
+
+	}
+
+	@RestController
+	static class WebhookController {
+
+		@PostMapping("/webhook")
+		String webhook() {
+			return "{\"accepted\":true}";
+		}
+
+	}
+
+}

@@ -1,0 +1,152 @@
+package io.zeroclaw.resilience.autoconfigure.ratelimit;
+
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.UUID;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.zeroclaw.resilience.autoconfigure.ResilienceAutoConfiguration;
+import io.zeroclaw.resilience.ratelimit.LocalRateLimiter;
+import io.zeroclaw.resilience.ratelimit.RateLimitDecision;
+import io.zeroclaw.resilience.ratelimit.RateLimitPolicy;
+import io.zeroclaw.resilience.ratelimit.RateLimitStoreUnavailableException;
+import io.zeroclaw.resilience.ratelimit.RateLimiter;
+import io.zeroclaw.resilience.ratelimit.redis.RedisRateLimiter;
+import io.zeroclaw.resilience.ratelimit.redis.RedisServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+
+class RedisRateLimiterConfigurationTests {
+
+	@RegisterExtension
+	static final RedisServer redis = new RedisServer();
+
+	private static final RateLimitPolicy POLICY = new RateLimitPolicy("webhook", 5, Duration.ofMinutes(1), 0);
+
+	private final String prefix = "config:" + UUID.randomUUID() + ":";
+
+	private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
+		.withConfiguration(AutoConfigurations.of(ResilienceAutoConfiguration.class, RateLimitAutoConfiguration.class,
+				DataRedisAutoConfiguration.class))
+		.withBean(MeterRegistry.class, SimpleMeterRegistry::new)
+		.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
+				"zeroclaw.resilience.rate-limit.store=redis",
+				"zeroclaw.resilience.rate-limit.redis.key-prefix=" + this.prefix,
+				"zeroclaw.resilience.rate-limit.redis.timeout=1s", "spring.data.redis.host=127.0.0.1",
+				"spring.data.redis.port=" + redis.port());
+
+	@Test
+	void redisStoreShouldCreateRedisLimitersOnTheApplicationsRedis() {
+		this.contextRunner.run((context) -> {
+			RateLimiter limiter = context.getBean(RateLimiterFactory.class).create(POLICY, 100);
+			assertThat(limiter).isInstanceOf(RedisRateLimiter.class);
+			RateLimitDecision decision = limiter.tryAcquire("10.0.0.1");
+			assertThat(decision.allowed()).isTrue();
+			assertThat(decision.remaining()).isEqualTo(4);
+			assertThat(redis.command("EXISTS", this.prefix + "{webhook:10.0.0.1}")).isEqualTo(":1");
+		});
+	}
+
+	@Test
+	void twoApplicationsOnOneRedisShouldShareOneQuotaExactly() {
+		this.contextRunner.run((first) -> this.contextRunner.run((second) -> {
+			RateLimiter one = first.getBean(RateLimiterFactory.class).create(POLICY, 100);
+			RateLimiter other = second.getBean(RateLimiterFactory.class).create(POLICY, 100);
+			int allowed = 0;
+			for (int i = 0; i < 10; i++) {
+				allowed += ((i % 2 == 0) ? one : other).tryAcquire("10.0.0.2").allowed() ? 1 : 0;
+			}
+			assertThat(allowed).isEqualTo(5);
+		}));
+	}
+
+	@Test
+	void memoryStoreShouldNotUseRedis() {
+		this.contextRunner.withPropertyValues("zeroclaw.resilience.rate-limit.store=memory").run((context) -> {
+			assertThat(context).hasNotFailed();
+			assertThat(context.getBeansOfType(RateLimiterFactory.class).values())
+				.noneMatch((factory) -> factory.create(POLICY, 100) instanceof RedisRateLimiter);
+		});
+	}
+
+	@Test
+	void applicationsOwnFactoryShouldWin() {
+		RateLimiterFactory own = LocalRateLimiter::new;
+		this.contextRunner.withBean(RateLimiterFactory.class, () -> own)
+			.run((context) -> assertThat(context.getBean(RateLimiterFactory.class)).isSameAs(own));
+	}
+
+	@Test
+	void unreachableRedisShouldNotStopStartUpAndLocalShouldFallBackToMemory() throws Exception {
+		this.contextRunner.withPropertyValues("spring.data.redis.port=" + deadPort(),
+				"zeroclaw.resilience.rate-limit.redis.timeout=200ms")
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				RateLimiter limiter = context.getBean(RateLimiterFactory.class).create(POLICY, 100);
+				for (int i = 0; i < 5; i++) {
+					assertThat(limiter.tryAcquire("10.0.0.3").allowed()).isTrue();
+				}
+				RateLimitDecision refused = limiter.tryAcquire("10.0.0.3");
+				assertThat(refused.allowed()).isFalse();
+				assertThat(refused.retryAfter()).isPositive();
+				assertThat(context.getBean(MeterRegistry.class)
+					.get(RedisRateLimiterConfiguration.REQUESTS_METER)
+					.tags("policy", "webhook", "outcome", "error")
+					.counter()
+					.count()).isEqualTo(6);
+			});
+	}
+
+	@Test
+	void unreachableRedisShouldAllowWhenSoConfigured() throws Exception {
+		this.contextRunner
+			.withPropertyValues("spring.data.redis.port=" + deadPort(),
+					"zeroclaw.resilience.rate-limit.redis.on-failure=allow")
+			.run((context) -> {
+				RateLimiter limiter = context.getBean(RateLimiterFactory.class).create(POLICY, 100);
+				for (int i = 0; i < 10; i++) {
+					assertThat(limiter.tryAcquire("10.0.0.4").allowed()).isTrue();
+				}
+			});
+	}
+
+	@Test
+	void unreachableRedisShouldRefuseAsUnavailableWhenSoConfigured() throws Exception {
+		this.contextRunner
+			.withPropertyValues("spring.data.redis.port=" + deadPort(),
+					"zeroclaw.resilience.rate-limit.redis.on-failure=deny")
+			.run((context) -> {
+				RateLimiter limiter = context.getBean(RateLimiterFactory.class).create(POLICY, 100);
+				assertThatExceptionOfType(RateLimitStoreUnavailableException.class)
+					.isThrownBy(() -> limiter.tryAcquire("10.0.0.5"));
+			});
+	}
+
+	@Test
+	void withoutMeterRegistryErrorsShouldStillFallBack() throws Exception {
+		new ApplicationContextRunner()
+			.withConfiguration(AutoConfigurations.of(ResilienceAutoConfiguration.class,
+					RateLimitAutoConfiguration.class, DataRedisAutoConfiguration.class))
+			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
+					"zeroclaw.resilience.rate-limit.store=redis", "spring.data.redis.port=" + deadPort(),
+					"zeroclaw.resilience.rate-limit.redis.on-failure=allow")
+			.run((context) -> assertThat(
+					context.getBean(RateLimiterFactory.class).create(POLICY, 100).tryAcquire("10.0.0.6").allowed())
+				.isTrue());
+	}
+
+	private static int deadPort() throws Exception {
+		try (ServerSocket socket = new ServerSocket(0)) {
+			return socket.getLocalPort();
+		}
+	}
+
+}

@@ -1,0 +1,394 @@
+package io.zeroclaw.resilience.circuitbreaker;
+
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
+
+class CircuitBreakerTests {
+
+	private static final Duration RECOVERY = Duration.ofSeconds(10);
+
+	private final AtomicLong clock = new AtomicLong(1_000_000_000L);
+
+	private final AtomicInteger calls = new AtomicInteger();
+
+	private CircuitBreaker breaker(int threshold, int probes) {
+		return new CircuitBreaker("upstream", new CircuitBreakerConfig(threshold, RECOVERY, probes), this.clock::get,
+				IllegalArgumentException.class::isInstance);
+	}
+
+	private String succeed() {
+		this.calls.incrementAndGet();
+		return "ok";
+	}
+
+	private String fail() {
+		this.calls.incrementAndGet();
+		throw new IllegalStateException("upstream down");
+	}
+
+	private void failTimes(CircuitBreaker breaker, int times) {
+		for (int i = 0; i < times; i++) {
+			assertThatIllegalStateException().isThrownBy(() -> breaker.execute(this::fail));
+		}
+	}
+
+	private void elapse(Duration duration) {
+		this.clock.addAndGet(duration.toNanos());
+	}
+
+	@Test
+	void executeWhenClosedShouldReturnTheResultAndStayClosed() {
+		CircuitBreaker breaker = breaker(3, 1);
+		assertThat(breaker.execute(this::succeed)).isEqualTo("ok");
+		assertThat(breaker.state()).isEqualTo(CircuitState.CLOSED);
+		assertThat(breaker.consecutiveFailures()).isZero();
+		assertThat(breaker.retryAfter()).isZero();
+	}
+
+	@Test
+	void executeShouldOpenAfterFailureThresholdConsecutiveFailures() {
+		CircuitBreaker breaker = breaker(3, 1);
+		failTimes(breaker, 2);
+		assertThat(breaker.state()).isEqualTo(CircuitState.CLOSED);
+		assertThat(breaker.consecutiveFailures()).isEqualTo(2);
+		failTimes(breaker, 1);
+		assertThat(breaker.state()).isEqualTo(CircuitState.OPEN);
+		assertThat(breaker.consecutiveFailures()).isEqualTo(3);
+	}
+
+	@Test
+	void successShouldResetTheConsecutiveFailures() {
+		CircuitBreaker breaker = breaker(3, 1);
+		failTimes(breaker, 2);
+		breaker.execute(this::succeed);
+		assertThat(breaker.consecutiveFailures()).isZero();
+		failTimes(breaker, 2);
+		assertThat(breaker.state()).isEqualTo(CircuitState.CLOSED);
+	}
+
+	@Test
+	void openBreakerShouldRejectWithoutCallingAndCarryTheRemainingTime() {
+		CircuitBreaker breaker = breaker(1, 1);
+		failTimes(breaker, 1);
+		elapse(Duration.ofSeconds(4));
+		this.calls.set(0);
+		assertThatExceptionOfType(CircuitOpenException.class).isThrownBy(() -> breaker.execute(this::succeed))
+			.satisfies((ex) -> {
+				assertThat(ex.breakerName()).isEqualTo("upstream");
+				assertThat(ex.retryAfter()).isEqualTo(Duration.ofSeconds(6));
+			});
+		assertThat(this.calls).hasValue(0);
+		assertThat(breaker.retryAfter()).isEqualTo(Duration.ofSeconds(6));
+	}
+
+	@Test
+	void afterTheRecoveryTimeoutTheNextCallShouldBeAProbeThatClosesOnSuccess() {
+		CircuitBreaker breaker = breaker(1, 1);
+		failTimes(breaker, 1);
+		elapse(RECOVERY.minusNanos(1));
+		assertThat(breaker.state()).isEqualTo(CircuitState.OPEN);
+		elapse(Duration.ofNanos(1));
+		assertThat(breaker.state()).isEqualTo(CircuitState.HALF_OPEN);
+		assertThat(breaker.execute(this::succeed)).isEqualTo("ok");
+		assertThat(breaker.state()).isEqualTo(CircuitState.CLOSED);
+		assertThat(breaker.consecutiveFailures()).isZero();
+	}
+
+	@Test
+	void failedProbeShouldReopenForAnotherRecoveryTimeout() {
+		CircuitBreaker breaker = breaker(1, 1);
+		failTimes(breaker, 1);
+		elapse(RECOVERY);
+		failTimes(breaker, 1);
+		assertThat(breaker.state()).isEqualTo(CircuitState.OPEN);
+		assertThat(breaker.retryAfter()).isEqualTo(RECOVERY);
+	}
+
+	@Test
+	void halfOpenShouldCloseOnlyWhenEveryProbeSucceeded() {
+		CircuitBreaker breaker = breaker(1, 2);
+		failTimes(breaker, 1);
+		elapse(RECOVERY);
+		breaker.execute(this::succeed);
+		assertThat(breaker.state()).isEqualTo(CircuitState.HALF_OPEN);
+		breaker.execute(this::succeed);
+		assertThat(breaker.state()).isEqualTo(CircuitState.CLOSED);
+	}
+
+	@Test
+	void halfOpenShouldRejectCallsBeyondTheProbesRunning() {
+		CircuitBreaker breaker = breaker(1, 2);
+		failTimes(breaker, 1);
+		elapse(RECOVERY);
+		CircuitBreaker.Permission first = breaker.acquirePermission();
+		CircuitBreaker.Permission second = breaker.acquirePermission();
+		assertThat(first.admittedIn()).isEqualTo(CircuitState.HALF_OPEN);
+		assertThatExceptionOfType(CircuitOpenException.class).isThrownBy(breaker::acquirePermission);
+		first.onSuccess();
+		second.onSuccess();
+		assertThat(breaker.state()).isEqualTo(CircuitState.CLOSED);
+	}
+
+	@Test
+	void ignoredExceptionShouldCountNeitherAsFailureNorAsSuccess() {
+		CircuitBreaker breaker = breaker(2, 1);
+		failTimes(breaker, 1);
+		assertThatIllegalArgumentException()
+			.isThrownBy(() -> breaker.execute(() -> { throw new IllegalArgumentException("bad input"); }));
+		assertThat(breaker.consecutiveFailures()).isEqualTo(1);
+		failTimes(breaker, 1);
+		assertThat(breaker.state()).isEqualTo(CircuitState.OPEN);
+	}
+
+	@Test
+	void ignoredExceptionOfAProbeShouldGiveItsSlotBack() {
+		CircuitBreaker breaker = breaker(1, 1);
+		failTimes(breaker, 1);
+		elapse(RECOVERY);
+		assertThatIllegalArgumentException()
+			.isThrownBy(() -> breaker.execute(() -> { throw new IllegalArgumentException("bad input"); }));
+		assertThat(breaker.state()).isEqualTo(CircuitState.HALF_OPEN);
+		breaker.execute(this::succeed);
+		assertThat(breaker.state()).isEqualTo(CircuitState.CLOSED);
+	}
+
+	@Test
+	void interruptedProbeShouldGiveItsSlotBackWithoutCountingAFailure() {
+		CircuitBreaker breaker = breaker(1, 1);
+		failTimes(breaker, 1);
+		elapse(RECOVERY);
+		try {
+			assertThatIllegalStateException().isThrownBy(() -> breaker.execute(() -> {
+				Thread.currentThread().interrupt();
+				throw new IllegalStateException("interrupted while waiting for the upstream");
+			}));
+		}
+		finally {
+			assertThat(Thread.interrupted()).isTrue();
+		}
+		assertThat(breaker.state()).isEqualTo(CircuitState.HALF_OPEN);
+		breaker.execute(this::succeed);
+		assertThat(breaker.state()).isEqualTo(CircuitState.CLOSED);
+	}
+
+	@Test
+	void cancelledFutureOfAProbeShouldGiveItsSlotBack() {
+		CircuitBreaker breaker = breaker(1, 1);
+		failTimes(breaker, 1);
+		elapse(RECOVERY);
+		CompletableFuture<String> upstream = new CompletableFuture<>();
+		CompletableFuture<String> result = breaker.executeAsync(() -> upstream);
+		assertThat(breaker.executeAsync(() -> upstream)).failsWithin(Duration.ZERO)
+			.withThrowableThat()
+			.withCauseInstanceOf(CircuitOpenException.class);
+		result.cancel(true);
+		assertThat(upstream).isCancelled();
+		assertThat(breaker.state()).isEqualTo(CircuitState.HALF_OPEN);
+		assertThat(breaker.executeAsync(() -> CompletableFuture.completedFuture("ok"))).isCompletedWithValue("ok");
+		assertThat(breaker.state()).isEqualTo(CircuitState.CLOSED);
+	}
+
+	@Test
+	void executeAsyncShouldRecordTheOutcomeWhenTheStageCompletes() {
+		CircuitBreaker breaker = breaker(1, 1);
+		CompletableFuture<String> upstream = new CompletableFuture<>();
+		CompletableFuture<String> result = breaker.executeAsync(() -> upstream);
+		assertThat(breaker.state()).isEqualTo(CircuitState.CLOSED);
+		upstream.completeExceptionally(new IllegalStateException("503 from upstream"));
+		assertThat(result).isCompletedExceptionally();
+		assertThat(breaker.state()).isEqualTo(CircuitState.OPEN);
+		this.calls.set(0);
+		assertThat(breaker.executeAsync(() -> CompletableFuture.supplyAsync(this::succeed)))
+			.failsWithin(Duration.ZERO)
+			.withThrowableThat()
+			.withCauseInstanceOf(CircuitOpenException.class);
+		assertThat(this.calls).hasValue(0);
+	}
+
+	@Test
+	void exhaustedStreamShouldCountAsSuccessAndClosedStreamShouldGiveTheProbeBack() {
+		CircuitBreaker breaker = breaker(1, 1);
+		failTimes(breaker, 1);
+		elapse(RECOVERY);
+		Stream<String> abandoned = breaker.executeStream(() -> Stream.of("a", "b", "c"));
+		assertThatExceptionOfType(CircuitOpenException.class)
+			.isThrownBy(() -> breaker.executeStream(() -> Stream.of("x")));
+		assertThat(abandoned.iterator().next()).isEqualTo("a");
+		abandoned.close();
+		assertThat(breaker.state()).isEqualTo(CircuitState.HALF_OPEN);
+		try (Stream<String> stream = breaker.executeStream(() -> Stream.of("a", "b", "c"))) {
+			assertThat(stream).containsExactly("a", "b", "c");
+		}
+		assertThat(breaker.state()).isEqualTo(CircuitState.CLOSED);
+	}
+
+	@Test
+	void exceptionWhileIteratingAStreamShouldCountAsFailure() {
+		CircuitBreaker breaker = breaker(1, 1);
+		Iterator<String> failing = new Iterator<>() {
+
+			private int next;
+
+			@Override
+			public boolean hasNext() {
+				if (this.next == 1) {
+					throw new UncheckedIOException(new java.io.IOException("connection reset"));
+				}
+				return true;
+			}
+
+			@Override
+			public String next() {
+				return "chunk" + this.next++;
+			}
+
+		};
+		Stream<String> source = Stream.iterate("chunk", (s) -> failing.hasNext(), (s) -> failing.next());
+		try (Stream<String> stream = breaker.executeStream(() -> source)) {
+			assertThatExceptionOfType(UncheckedIOException.class).isThrownBy(stream::toList);
+		}
+		assertThat(breaker.state()).isEqualTo(CircuitState.OPEN);
+	}
+
+	@Test
+	void exceptionFromTheConsumerOfAStreamShouldNotCountAsFailure() {
+		CircuitBreaker breaker = breaker(1, 1);
+		try (Stream<String> stream = breaker.executeStream(() -> Stream.of("a", "b"))) {
+			assertThatIllegalStateException().isThrownBy(() -> stream.forEach((s) -> {
+				throw new IllegalStateException("the consumer's own bug");
+			}));
+		}
+		assertThat(breaker.state()).isEqualTo(CircuitState.CLOSED);
+		assertThat(breaker.consecutiveFailures()).isZero();
+	}
+
+	@Test
+	void outcomeOfACallAdmittedBeforeTheBreakerOpenedShouldChangeNothing() {
+		CircuitBreaker breaker = breaker(1, 1);
+		CircuitBreaker.Permission slow = breaker.acquirePermission();
+		failTimes(breaker, 1);
+		elapse(RECOVERY);
+		breaker.execute(this::succeed);
+		assertThat(breaker.state()).isEqualTo(CircuitState.CLOSED);
+		slow.onFailure(new IllegalStateException("late timeout"));
+		assertThat(breaker.state()).isEqualTo(CircuitState.CLOSED);
+		assertThat(breaker.consecutiveFailures()).isZero();
+	}
+
+	@Test
+	void reportingAPermissionTwiceShouldCountOnlyTheFirstOutcome() {
+		CircuitBreaker breaker = breaker(2, 1);
+		CircuitBreaker.Permission permission = breaker.acquirePermission();
+		permission.onFailure(new IllegalStateException("down"));
+		permission.onFailure(new IllegalStateException("down"));
+		permission.close();
+		assertThat(breaker.consecutiveFailures()).isEqualTo(1);
+		assertThat(breaker.state()).isEqualTo(CircuitState.CLOSED);
+	}
+
+	@Test
+	void forcedTransitionsShouldApplyAtOnceAndNotifyListeners() {
+		CircuitBreaker breaker = breaker(5, 1);
+		List<String> transitions = new ArrayList<>();
+		breaker.addListener(new CircuitBreakerListener() {
+
+			@Override
+			public void onStateTransition(CircuitBreaker source, CircuitState from, CircuitState to) {
+				transitions.add(from + "->" + to);
+			}
+
+		});
+		breaker.transitionToOpen();
+		assertThatExceptionOfType(CircuitOpenException.class).isThrownBy(() -> breaker.execute(this::succeed));
+		breaker.transitionToClosed();
+		assertThat(breaker.execute(this::succeed)).isEqualTo("ok");
+		assertThat(transitions).containsExactly("CLOSED->OPEN", "OPEN->CLOSED");
+	}
+
+	@Test
+	void listenersShouldHearEveryOutcomeAndTransitionOnce() {
+		CircuitBreaker breaker = breaker(1, 1);
+		List<String> events = new ArrayList<>();
+		breaker.addListener(new CircuitBreakerListener() {
+
+			@Override
+			public void onStateTransition(CircuitBreaker source, CircuitState from, CircuitState to) {
+				events.add(to.name());
+			}
+
+			@Override
+			public void onSuccess(CircuitBreaker source) {
+				events.add("success");
+			}
+
+			@Override
+			public void onFailure(CircuitBreaker source, Throwable failure) {
+				events.add("failure");
+			}
+
+			@Override
+			public void onIgnored(CircuitBreaker source, Throwable cause) {
+				events.add("ignored");
+			}
+
+			@Override
+			public void onRejected(CircuitBreaker source, CircuitOpenException refusal) {
+				events.add("rejected");
+			}
+
+		});
+		breaker.execute(this::succeed);
+		assertThatIllegalArgumentException().isThrownBy(() -> breaker.execute(() -> {
+			throw new IllegalArgumentException();
+		}));
+		failTimes(breaker, 1);
+		assertThatExceptionOfType(CircuitOpenException.class).isThrownBy(() -> breaker.execute(this::succeed));
+		elapse(RECOVERY);
+		breaker.execute(this::succeed);
+		assertThat(events).containsExactly("success", "ignored", "failure", "OPEN", "rejected", "HALF_OPEN",
+				"CLOSED", "success");
+	}
+
+	@Test
+	void listenerThatThrowsShouldNotDisturbTheCall() {
+		CircuitBreaker breaker = breaker(1, 1);
+		breaker.addListener(new CircuitBreakerListener() {
+
+			@Override
+			public void onSuccess(CircuitBreaker source) {
+				throw new IllegalStateException("listener bug");
+			}
+
+		});
+		assertThat(breaker.execute(this::succeed)).isEqualTo("ok");
+	}
+
+	@Test
+	void configShouldRejectDegenerateValuesNamingTheField() {
+		assertThatIllegalArgumentException().isThrownBy(() -> new CircuitBreakerConfig(0, RECOVERY, 1))
+			.withMessageContaining("failureThreshold");
+		assertThatIllegalArgumentException().isThrownBy(() -> new CircuitBreakerConfig(1, Duration.ZERO, 1))
+			.withMessageContaining("recoveryTimeout");
+		assertThatIllegalArgumentException().isThrownBy(() -> new CircuitBreakerConfig(1, Duration.ofSeconds(-1), 1))
+			.withMessageContaining("recoveryTimeout");
+		assertThatIllegalArgumentException().isThrownBy(() -> new CircuitBreakerConfig(1, RECOVERY, 0))
+			.withMessageContaining("halfOpenMaxRequests");
+		assertThatIllegalArgumentException().isThrownBy(() -> new CircuitBreakerConfig(-3, RECOVERY, 1))
+			.withMessageContaining("failureThreshold");
+	}
+
+}

@@ -1,0 +1,150 @@
+package io.zeroclaw.resilience.ratelimit;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntConsumer;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@link LocalRateLimiter} hammered from several threads. The clock is frozen unless a test moves it, so every
+ * bound below is exact.
+ */
+@Timeout(30)
+class LocalRateLimiterConcurrencyTests {
+
+	private static final int THREADS = 8;
+
+	private final ExecutorService executor = Executors.newFixedThreadPool(THREADS);
+
+	private final FakeNanoClock clock = new FakeNanoClock();
+
+	@AfterEach
+	void shutdown() throws InterruptedException {
+		this.executor.shutdownNow();
+		assertThat(this.executor.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
+	}
+
+	@Test
+	void concurrentCallersOnOneKeyShouldGetExactlyWhatTheBucketHolds() throws Exception {
+		LocalRateLimiter limiter = new LocalRateLimiter(new RateLimitPolicy("p", 1000, Duration.ofMinutes(1), 500),
+				100, this.clock);
+		AtomicInteger allowed = new AtomicInteger();
+		hammer((thread) -> {
+			for (int i = 0; i < 20_000; i++) {
+				if (limiter.tryAcquire("hot").allowed()) {
+					allowed.incrementAndGet();
+				}
+			}
+		});
+		assertThat(allowed).hasValue(1500);
+		assertThat(limiter.tryAcquire("hot").remaining()).isZero();
+	}
+
+	@Test
+	void concurrentCallersTakingSeveralPermitsShouldNeverOverdrawTheBucket() throws Exception {
+		LocalRateLimiter limiter = new LocalRateLimiter(new RateLimitPolicy("p", 1000, Duration.ofMinutes(1), 0),
+				100, this.clock);
+		AtomicLong taken = new AtomicLong();
+		hammer((thread) -> {
+			for (int i = 0; i < 20_000; i++) {
+				int permits = 1 + (i + thread) % 7;
+				if (limiter.tryAcquire("hot", permits).allowed()) {
+					taken.addAndGet(permits);
+				}
+			}
+		});
+		// Requests for 1 permit keep coming until the end, so the bucket is drained to the last token.
+		assertThat(taken).hasValue(1000);
+	}
+
+	@Test
+	void concurrentCallersOnDifferentKeysShouldEachGetTheirOwnQuota() throws Exception {
+		LocalRateLimiter limiter = new LocalRateLimiter(new RateLimitPolicy("p", 10, Duration.ofMinutes(1), 0),
+				THREADS * 100, this.clock);
+		ConcurrentHashMap<String, AtomicInteger> allowed = new ConcurrentHashMap<>();
+		hammer((thread) -> {
+			for (int round = 0; round < 50; round++) {
+				for (int k = 0; k < 100; k++) {
+					// Every key is shared by two threads, so lookups, inserts and CASes race.
+					String key = "key-" + ((thread / 2) * 100 + k);
+					if (limiter.tryAcquire(key).allowed()) {
+						allowed.computeIfAbsent(key, (ignored) -> new AtomicInteger()).incrementAndGet();
+					}
+				}
+			}
+		});
+		assertThat(allowed).hasSize(THREADS / 2 * 100);
+		assertThat(allowed.values()).allSatisfy((count) -> assertThat(count).hasValue(10));
+		assertThat(limiter.size()).isEqualTo(THREADS / 2 * 100);
+		assertThat(limiter.overflowDecisions()).isZero();
+	}
+
+	@Test
+	void churnOfKeysOnASmallTableWithAMovingClockShouldKeepTheBoundAndLeakNoSlot() throws Exception {
+		// One token per microsecond, 3 at once; 64 keys on 8 slots, so buckets are swept and re-created all the time
+		// while other threads take from them.
+		RateLimitPolicy policy = new RateLimitPolicy("p", 3, Duration.ofNanos(3_000), 0);
+		LocalRateLimiter limiter = new LocalRateLimiter(policy, 8, this.clock);
+		AtomicInteger largestSize = new AtomicInteger();
+		AtomicInteger allowed = new AtomicInteger();
+		hammer((thread) -> {
+			ThreadLocalRandom random = ThreadLocalRandom.current();
+			for (int i = 0; i < 50_000; i++) {
+				if (limiter.tryAcquire("key-" + random.nextInt(64)).allowed()) {
+					allowed.incrementAndGet();
+				}
+				if (random.nextInt(8) == 0) {
+					this.clock.advanceNanos(random.nextInt(2_000_000));
+				}
+				largestSize.accumulateAndGet(limiter.size(), Math::max);
+			}
+		});
+		assertThat(allowed.get()).isPositive();
+		assertThat(largestSize.get()).isLessThanOrEqualTo(8);
+		// Once every bucket is full again, all 8 slots must be usable: none was lost to a race.
+		this.clock.advance(Duration.ofSeconds(1));
+		for (int key = 100; key < 108; key++) {
+			for (int i = 0; i < 3; i++) {
+				assertThat(limiter.tryAcquire("fresh-" + key).allowed()).isTrue();
+			}
+			assertThat(limiter.tryAcquire("fresh-" + key).allowed()).isFalse();
+		}
+		assertThat(limiter.size()).isEqualTo(8);
+		long overflowBefore = limiter.overflowDecisions();
+		limiter.tryAcquire("one-too-many");
+		assertThat(limiter.overflowDecisions()).isEqualTo(overflowBefore + 1);
+	}
+
+	private void hammer(IntConsumer work) throws Exception {
+		CountDownLatch start = new CountDownLatch(1);
+		List<Future<?>> futures = new ArrayList<>();
+		for (int t = 0; t < THREADS; t++) {
+			int thread = t;
+			futures.add(this.executor.submit(() -> {
+				start.await();
+				work.accept(thread);
+				return null;
+			}));
+		}
+		start.countDown();
+		for (Future<?> future : futures) {
+			future.get(20, TimeUnit.SECONDS);
+		}
+	}
+
+}

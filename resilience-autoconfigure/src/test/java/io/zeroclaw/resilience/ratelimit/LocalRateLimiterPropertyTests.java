@@ -1,0 +1,99 @@
+package io.zeroclaw.resilience.ratelimit;
+
+import java.time.Duration;
+import java.util.List;
+
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.Tuple;
+import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.constraints.LongRange;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Properties of {@link LocalRateLimiter} over random schedules of requests and time steps on a fake clock.
+ */
+class LocalRateLimiterPropertyTests {
+
+	@Property(tries = 500)
+	void permitsAllowedInAnyIntervalShouldNotExceedCapacityPlusRateTimesInterval(
+			@ForAll @IntRange(min = 1, max = 20) int requestsPerWindow,
+			@ForAll @LongRange(min = 1, max = 10_000_000_000L) long windowNanos,
+			@ForAll @IntRange(min = 0, max = 5) int burst, @ForAll("schedules") List<Step> schedule) {
+		FakeNanoClock clock = new FakeNanoClock();
+		RateLimitPolicy policy = new RateLimitPolicy("p", requestsPerWindow, Duration.ofNanos(windowNanos), burst);
+		LocalRateLimiter limiter = new LocalRateLimiter(policy, 10, clock);
+		long capacity = policy.capacity();
+		long[] times = new long[schedule.size()];
+		long[] allowed = new long[schedule.size()];
+		long elapsed = 0;
+		for (int i = 0; i < schedule.size(); i++) {
+			Step step = schedule.get(i);
+			long advance = step.advanceInTokenThousandths() * windowNanos / requestsPerWindow / 1000;
+			clock.advanceNanos(advance);
+			elapsed += advance;
+			times[i] = elapsed;
+			allowed[i] = limiter.tryAcquire("client", step.permits()).allowed() ? step.permits() : 0;
+		}
+		for (int from = 0; from < times.length; from++) {
+			long sum = 0;
+			for (int to = from; to < times.length; to++) {
+				sum += allowed[to];
+				long interval = times[to] - times[from];
+				// sum <= capacity + requestsPerWindow * interval / windowNanos, kept in integers
+				assertThat(sum * windowNanos).as("permits allowed between steps %d and %d", from, to)
+					.isLessThanOrEqualTo(capacity * windowNanos + requestsPerWindow * interval);
+			}
+		}
+	}
+
+	@Property(tries = 500)
+	void loneClientWhoWaitsRetryAfterShouldBeAllowedAndNotABitSooner(
+			@ForAll @IntRange(min = 1, max = 20) int requestsPerWindow,
+			@ForAll @LongRange(min = 1, max = 10_000_000_000L) long windowNanos,
+			@ForAll @IntRange(min = 0, max = 5) int burst, @ForAll("schedules") List<Step> schedule) {
+		FakeNanoClock clock = new FakeNanoClock();
+		RateLimitPolicy policy = new RateLimitPolicy("p", requestsPerWindow, Duration.ofNanos(windowNanos), burst);
+		LocalRateLimiter limiter = new LocalRateLimiter(policy, 10, clock);
+		for (Step step : schedule) {
+			clock.advanceNanos(step.advanceInTokenThousandths() * windowNanos / requestsPerWindow / 1000);
+			RateLimitDecision decision = limiter.tryAcquire("client", step.permits());
+			if (decision.allowed()) {
+				assertThat(decision.retryAfter()).isZero();
+				continue;
+			}
+			if (step.permits() > policy.capacity()) {
+				assertThat(decision.retryAfter()).isEqualTo(LocalRateLimiter.NEVER);
+				continue;
+			}
+			long wait = decision.retryAfter().toNanos();
+			assertThat(wait).isPositive();
+			clock.advanceNanos(wait - 1);
+			assertThat(limiter.tryAcquire("client", step.permits()).allowed()).as("one nanosecond early").isFalse();
+			clock.advanceNanos(1);
+			assertThat(limiter.tryAcquire("client", step.permits()).allowed()).as("after retryAfter").isTrue();
+		}
+	}
+
+	@Provide
+	Arbitrary<List<Step>> schedules() {
+		// Time steps in thousandths of the time one token takes to refill, often zero to make bursts.
+		Arbitrary<Integer> advance = Arbitraries.frequencyOf(
+				Tuple.of(3, Arbitraries.just(0)),
+				Tuple.of(5, Arbitraries.integers().between(1, 1500)),
+				Tuple.of(1, Arbitraries.integers().between(1500, 30_000)));
+		Arbitrary<Integer> permits = Arbitraries.integers().between(1, 4);
+		Arbitrary<Step> step = Combinators.combine(advance, permits).as(Step::new);
+		return step.list().ofMinSize(1).ofMaxSize(150);
+	}
+
+	record Step(int advanceInTokenThousandths, int permits) {
+
+	}
+
+}

@@ -1,0 +1,268 @@
+package io.zeroclaw.resilience.ratelimit.redis;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.codec.ByteArrayCodec;
+import io.zeroclaw.resilience.ratelimit.RateLimitDecision;
+import io.zeroclaw.resilience.ratelimit.RateLimitPolicy;
+import io.zeroclaw.resilience.ratelimit.RateLimitStoreUnavailableException;
+import io.zeroclaw.resilience.ratelimit.RateLimiter;
+import io.zeroclaw.resilience.ratelimit.redis.RedisRateLimiter.RedisResting;
+import io.zeroclaw.resilience.ratelimit.redis.RedisRateLimiterConfig.OnFailure;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * What only the Redis store does: key shape and expiry, script reloading, one quota across instances whatever their
+ * clocks, and bounded waits when Redis is slow.
+ */
+class RedisRateLimiterTests {
+
+	@RegisterExtension
+	static final RedisServer redis = new RedisServer();
+
+	private static final RateLimitPolicy POLICY = new RateLimitPolicy("api", 10, Duration.ofMinutes(10), 5);
+
+	private static final Duration TIMEOUT = Duration.ofMillis(50);
+
+	/** Time for a decision to come back on a busy two-core build machine, beyond the timeout itself. */
+	private static final Duration SLACK = Duration.ofMillis(250);
+
+	private static final List<RedisClient> clients = new CopyOnWriteArrayList<>();
+
+	private final String prefix = "test:" + UUID.randomUUID() + ":";
+
+	@BeforeAll
+	static void warmUp() {
+		// Opens the first connection of the JVM (Netty, codecs) outside the tests' 50 ms budgets.
+		newLimiter(POLICY, "warm-up:", OnFailure.DENY, Duration.ofSeconds(10), null).tryAcquire("x");
+	}
+
+	@AfterEach
+	void resumeClients() {
+		redis.command("CLIENT", "UNPAUSE");
+	}
+
+	@AfterAll
+	static void shutdown() {
+		clients.forEach(RedisClient::shutdown);
+	}
+
+	@Test
+	void keyShouldBePrefixedAndHashTaggedByPolicyAndClientKey() {
+		limiter(OnFailure.DENY).tryAcquire("client-1");
+		assertThat(redis.command("EXISTS", this.prefix + "{api:client-1}")).isEqualTo(":1");
+		assertThat(redis.command("CLUSTER", "KEYSLOT", this.prefix + "{api:client-1}"))
+			.isEqualTo(redis.command("CLUSTER", "KEYSLOT", "api:client-1"));
+	}
+
+	@Test
+	void longClientKeyShouldBeStoredAsItsHash() throws Exception {
+		String longKey = "k".repeat(500);
+		limiter(OnFailure.DENY).tryAcquire(longKey);
+		String hash = Base64.getUrlEncoder()
+			.withoutPadding()
+			.encodeToString(MessageDigest.getInstance("SHA-256").digest(longKey.getBytes(StandardCharsets.UTF_8)));
+		assertThat(redis.command("EXISTS", this.prefix + "{api:sha256:" + hash + "}")).isEqualTo(":1");
+		assertThat(redis.command("EXISTS", this.prefix + "{api:" + longKey + "}")).isEqualTo(":0");
+	}
+
+	@Test
+	void keyShouldExpireWhenItsBucketWouldBeFullAgain() {
+		RateLimiter limiter = limiter(OnFailure.DENY);
+		limiter.tryAcquire("client-1", 3);
+		long ttl = Long.parseLong(redis.command("PTTL", this.prefix + "{api:client-1}").substring(1));
+		assertThat(ttl).isBetween(Duration.ofMinutes(3).minusSeconds(10).toMillis(), Duration.ofMinutes(3).toMillis());
+	}
+
+	@Test
+	void keyShouldBeGoneOnceItsBucketIsFull() {
+		RateLimitPolicy fast = new RateLimitPolicy("fast", 10, Duration.ofSeconds(1), 0);
+		RateLimiter limiter = newLimiter(fast, this.prefix, OnFailure.DENY, TIMEOUT.plusSeconds(1), null);
+		RateLimitDecision decision = limiter.tryAcquire("client-1", 2);
+		assertThat(decision.resetAfter()).isEqualTo(Duration.ofMillis(200));
+		await().atMost(Duration.ofSeconds(5))
+			.untilAsserted(() -> assertThat(redis.command("EXISTS", this.prefix + "{fast:client-1}")).isEqualTo(":0"));
+	}
+
+	@Test
+	void refusalShouldWriteNothing() {
+		RateLimiter limiter = limiter(OnFailure.DENY);
+		limiter.tryAcquire("client-1", 15);
+		String stored = redis.command("GET", this.prefix + "{api:client-1}");
+		assertThat(limiter.tryAcquire("client-1").allowed()).isFalse();
+		assertThat(redis.command("GET", this.prefix + "{api:client-1}")).isEqualTo(stored);
+	}
+
+	@Test
+	void flushedScriptShouldBeSentAgainWithoutLosingTheBucket() {
+		RateLimiter limiter = limiter(OnFailure.DENY);
+		assertThat(limiter.tryAcquire("client-1").remaining()).isEqualTo(14);
+		assertThat(redis.command("SCRIPT", "FLUSH")).isEqualTo("+OK");
+		assertThat(scriptCached()).isFalse();
+		RateLimitDecision afterFlush = limiter.tryAcquire("client-1");
+		assertThat(afterFlush.allowed()).isTrue();
+		assertThat(afterFlush.remaining()).isEqualTo(13);
+		assertThat(scriptCached()).isTrue();
+	}
+
+	@Test
+	void twoInstancesShouldShareOneQuotaExactly() {
+		RateLimiter first = limiter(OnFailure.DENY);
+		RateLimiter second = limiter(OnFailure.DENY);
+		int allowed = 0;
+		for (int i = 0; i < 20; i++) {
+			allowed += ((i % 2 == 0) ? first : second).tryAcquire("client-1").allowed() ? 1 : 0;
+		}
+		assertThat(allowed).isEqualTo(15);
+		assertThat(first.tryAcquire("client-1").allowed()).isFalse();
+		assertThat(second.tryAcquire("client-1").allowed()).isFalse();
+	}
+
+	@Test
+	void instancesWithJvmClocksMinutesApartShouldAgree() {
+		long tenMinutes = Duration.ofMinutes(10).toNanos();
+		RateLimiter behind = newLimiter(POLICY, this.prefix, OnFailure.DENY, TIMEOUT.plusSeconds(1),
+				() -> System.nanoTime() - tenMinutes);
+		RateLimiter ahead = newLimiter(POLICY, this.prefix, OnFailure.DENY, TIMEOUT.plusSeconds(1),
+				() -> System.nanoTime() + tenMinutes);
+		RateLimitDecision first = behind.tryAcquire("client-1", 14);
+		RateLimitDecision second = ahead.tryAcquire("client-1");
+		assertThat(first.resetAfter()).isEqualTo(Duration.ofMinutes(14));
+		assertThat(second.remaining()).isZero();
+		assertThat(second.resetAfter()).isBetween(Duration.ofMinutes(15).minusSeconds(10), Duration.ofMinutes(15));
+		RateLimitDecision refusedBehind = behind.tryAcquire("client-1");
+		RateLimitDecision refusedAhead = ahead.tryAcquire("client-1");
+		assertThat(refusedBehind.allowed()).isFalse();
+		assertThat(refusedAhead.allowed()).isFalse();
+		assertThat(refusedAhead.retryAfter()).isBetween(refusedBehind.retryAfter().minusSeconds(1),
+				refusedBehind.retryAfter());
+	}
+
+	@Test
+	void slowRedisShouldCostNoMoreThanTheTimeoutAndAllowWhenSoConfigured() {
+		RateLimiter limiter = limiter(OnFailure.ALLOW);
+		pauseRedis(Duration.ofSeconds(2));
+		long started = System.nanoTime();
+		RateLimitDecision decision = limiter.tryAcquire("client-1");
+		assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(TIMEOUT.plus(SLACK));
+		assertThat(decision.allowed()).isTrue();
+		assertThat(decision.limit()).isEqualTo(15);
+	}
+
+	@Test
+	void slowRedisShouldDenyWith503SemanticsWhenSoConfigured() {
+		RateLimiter limiter = limiter(OnFailure.DENY);
+		pauseRedis(Duration.ofSeconds(2));
+		long started = System.nanoTime();
+		assertThatExceptionOfType(RateLimitStoreUnavailableException.class)
+			.isThrownBy(() -> limiter.tryAcquire("client-1"))
+			.withMessageContaining("'api'");
+		assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(TIMEOUT.plus(SLACK));
+	}
+
+	@Test
+	void slowRedisShouldLeaveTheDecisionToTheFallbackWhenLocal() {
+		List<String> fallbackKeys = new CopyOnWriteArrayList<>();
+		RateLimitDecision fromFallback = new RateLimitDecision(false, 15, 0, Duration.ofSeconds(7),
+				Duration.ofSeconds(9));
+		RateLimiter fallback = (key, permits) -> {
+			fallbackKeys.add(key + "x" + permits);
+			return fromFallback;
+		};
+		RateLimiter limiter = new RedisRateLimiter(POLICY, connector(), config(OnFailure.LOCAL), fallback, null);
+		pauseRedis(Duration.ofSeconds(2));
+		assertThat(limiter.tryAcquire("client-1", 2)).isSameAs(fromFallback);
+		assertThat(fallbackKeys).containsExactly("client-1x2");
+	}
+
+	@Test
+	void repeatedFailuresShouldStopTheLimiterAskingRedisUntilTheRetryIntervalHasPassed() {
+		AtomicLong clock = new AtomicLong();
+		List<Throwable> errors = new CopyOnWriteArrayList<>();
+		RedisRateLimiterConfig config = new RedisRateLimiterConfig(this.prefix, TIMEOUT, OnFailure.ALLOW, 3,
+				Duration.ofSeconds(5));
+		RedisRateLimiter limiter = new RedisRateLimiter(POLICY, connector(), config, null, errors::add, clock::get,
+				null);
+		pauseRedis(Duration.ofSeconds(3));
+		for (int i = 0; i < 3; i++) {
+			limiter.tryAcquire("client-1");
+		}
+		assertThat(errors).hasSize(3).noneMatch(RedisResting.class::isInstance);
+		long started = System.nanoTime();
+		for (int i = 0; i < 100; i++) {
+			assertThat(limiter.tryAcquire("client-1").allowed()).isTrue();
+		}
+		assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(TIMEOUT.plus(SLACK));
+		assertThat(errors).hasSize(103);
+		assertThat(errors.subList(3, 103)).allMatch(RedisResting.class::isInstance);
+		redis.command("CLIENT", "UNPAUSE");
+		clock.addAndGet(Duration.ofSeconds(5).toNanos());
+		await().atMost(Duration.ofSeconds(10)).until(() -> limiter.tryAcquire("client-1").remaining() < 14);
+		int errorsBefore = errors.size();
+		assertThat(limiter.tryAcquire("client-1").remaining()).isLessThan(14);
+		assertThat(errors).hasSize(errorsBefore);
+	}
+
+	@Test
+	void errorListenerShouldHearOfEveryDecisionRedisDidNotMake() {
+		List<Throwable> errors = new ArrayList<>();
+		RedisRateLimiter limiter = new RedisRateLimiter(POLICY, connector(), config(OnFailure.ALLOW), null,
+				errors::add);
+		limiter.tryAcquire("client-1");
+		assertThat(errors).isEmpty();
+		pauseRedis(Duration.ofSeconds(2));
+		limiter.tryAcquire("client-1");
+		limiter.tryAcquire("client-1");
+		assertThat(errors).hasSize(2);
+	}
+
+	private RateLimiter limiter(OnFailure onFailure) {
+		return new RedisRateLimiter(POLICY, connector(), config(onFailure), null, null);
+	}
+
+	private RedisRateLimiterConfig config(OnFailure onFailure) {
+		return new RedisRateLimiterConfig(this.prefix, TIMEOUT, onFailure);
+	}
+
+	private static RateLimiter newLimiter(RateLimitPolicy policy, String prefix, OnFailure onFailure,
+			Duration timeout, java.util.function.LongSupplier nanoClock) {
+		RedisRateLimiterConfig config = new RedisRateLimiterConfig(prefix, timeout, onFailure);
+		return new RedisRateLimiter(policy, connector(), config, null, null,
+				(nanoClock != null) ? nanoClock : System::nanoTime, null);
+	}
+
+	/** A connector of its own, as another application instance would have; already connected. */
+	private static LettuceConnector connector() {
+		RedisClient client = RedisClient.create(redis.uri());
+		clients.add(client);
+		var commands = client.connect(ByteArrayCodec.INSTANCE).async();
+		return new LettuceConnector(() -> commands);
+	}
+
+	/** Holds every command that may write, as the limiter's script does, for the duration. */
+	private static void pauseRedis(Duration duration) {
+		assertThat(redis.command("CLIENT", "PAUSE", Long.toString(duration.toMillis()), "WRITE")).isEqualTo("+OK");
+	}
+
+	private static boolean scriptCached() {
+		return redis.command("SCRIPT", "EXISTS", RedisRateLimiter.SCRIPT_SHA).equals(":1");
+	}
+
+}

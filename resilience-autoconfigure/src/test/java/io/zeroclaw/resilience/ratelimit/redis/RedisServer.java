@@ -1,0 +1,188 @@
+package io.zeroclaw.resilience.ratelimit.redis;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.opentest4j.TestAbortedException;
+
+import static org.awaitility.Awaitility.await;
+
+/**
+ * A real {@code redis-server} process on a free loopback port, started before a test class and killed after it.
+ * Register it with {@code @RegisterExtension static final RedisServer redis = new RedisServer();}.
+ * <p>
+ * When no {@code redis-server} is on the {@code PATH}, the tests are skipped with a message saying so, except on CI
+ * ({@code CI=true}), where they fail: a CI run must never pass by testing nothing.
+ */
+public final class RedisServer implements BeforeAllCallback, AfterAllCallback {
+
+	private final int port;
+
+	private Path executable;
+
+	private Process process;
+
+	public RedisServer() {
+		this.port = freePort();
+	}
+
+	/** @return the port the server listens on, the same across {@link #stop()} and {@link #start()} */
+	public int port() {
+		return this.port;
+	}
+
+	/** @return a Redis URI of this server, for Lettuce */
+	public String uri() {
+		return "redis://127.0.0.1:" + this.port;
+	}
+
+	@Override
+	public void beforeAll(ExtensionContext context) {
+		this.executable = findExecutable();
+		start();
+	}
+
+	@Override
+	public void afterAll(ExtensionContext context) {
+		stop();
+	}
+
+	/** Starts the server (again) on the same port and waits until it answers {@code PING}. */
+	public synchronized void start() {
+		if (this.process != null && this.process.isAlive()) {
+			return;
+		}
+		try {
+			this.process = new ProcessBuilder(this.executable.toString(), "--port", Integer.toString(this.port),
+					"--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no")
+				.redirectErrorStream(true)
+				.redirectOutput(ProcessBuilder.Redirect.DISCARD)
+				.start();
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException("Could not start " + this.executable, ex);
+		}
+		await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(20)).until(this::answersPing);
+	}
+
+	/** Kills the server at once, as a crash would, and waits until the process is gone. */
+	public synchronized void stop() {
+		if (this.process == null) {
+			return;
+		}
+		this.process.destroyForcibly();
+		try {
+			this.process.waitFor(20, TimeUnit.SECONDS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+		this.process = null;
+	}
+
+	/**
+	 * Sends one command with the RESP protocol on a fresh connection and returns its reply.
+	 * @param args the command and its arguments
+	 * @return a bulk string's content, an array's elements joined by commas, or else the reply's line, e.g.
+	 * {@code +OK} or {@code :1500}
+	 */
+	public String command(String... args) {
+		StringBuilder request = new StringBuilder("*").append(args.length).append("\r\n");
+		for (String arg : args) {
+			byte[] bytes = arg.getBytes(StandardCharsets.UTF_8);
+			request.append('$').append(bytes.length).append("\r\n").append(arg).append("\r\n");
+		}
+		try (Socket socket = new Socket()) {
+			socket.connect(new InetSocketAddress("127.0.0.1", this.port), 1000);
+			socket.setSoTimeout(2000);
+			OutputStream out = socket.getOutputStream();
+			out.write(request.toString().getBytes(StandardCharsets.UTF_8));
+			out.flush();
+			InputStream in = socket.getInputStream();
+			String first = readLine(in);
+			if (first.startsWith("$") && !first.startsWith("$-")) {
+				byte[] bulk = in.readNBytes(Integer.parseInt(first.substring(1)));
+				return new String(bulk, StandardCharsets.UTF_8);
+			}
+			if (first.startsWith("*") && !first.startsWith("*-")) {
+				List<String> elements = new java.util.ArrayList<>();
+				for (int i = Integer.parseInt(first.substring(1)); i > 0; i--) {
+					String element = readLine(in);
+					if (element.startsWith("$") && !element.startsWith("$-")) {
+						element = new String(in.readNBytes(Integer.parseInt(element.substring(1))),
+								StandardCharsets.UTF_8);
+						readLine(in);
+					}
+					elements.add(element);
+				}
+				return String.join(",", elements);
+			}
+			return first;
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException("Redis on port " + this.port + " did not answer " + List.of(args), ex);
+		}
+	}
+
+	private static String readLine(InputStream in) throws IOException {
+		StringBuilder line = new StringBuilder();
+		int c;
+		while ((c = in.read()) != -1 && c != '\r') {
+			line.append((char) c);
+		}
+		in.read();
+		return line.toString();
+	}
+
+	private boolean answersPing() {
+		try {
+			return "+PONG".equals(command("PING"));
+		}
+		catch (IllegalStateException ex) {
+			return false;
+		}
+	}
+
+	private static Path findExecutable() {
+		String path = System.getenv("PATH");
+		if (path != null) {
+			for (String dir : path.split(File.pathSeparator)) {
+				Path candidate = Path.of(dir, "redis-server");
+				if (Files.isExecutable(candidate)) {
+					return candidate;
+				}
+			}
+		}
+		String message = "No redis-server on the PATH; install it (e.g. apt-get install -y redis-server) "
+				+ "to run the tests against a real Redis";
+		if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+			throw new IllegalStateException(message + " - on CI these tests must run, not be skipped");
+		}
+		throw new TestAbortedException(message + "; skipping them here because CI is not set");
+	}
+
+	private static int freePort() {
+		try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+			socket.setReuseAddress(true);
+			return socket.getLocalPort();
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException("No free port", ex);
+		}
+	}
+
+}
