@@ -100,6 +100,8 @@ class DashboardBrowserTests {
 		assertThat(Files.size(target)).isPositive();
 
 		send("PUT", "/demo/provider?failureRate=0.0&latencyMs=0", "");
+		send("POST", "/actuator/resilience/demoProvider", "{\"state\":\"CLOSED\"}");
+		wait.until(ExpectedConditions.textToBe(demoState, "CLOSED"));
 	}
 
 	private HttpResponse<String> send(String method, String path, String body) throws Exception {
