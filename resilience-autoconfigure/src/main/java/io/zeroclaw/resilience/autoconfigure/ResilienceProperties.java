@@ -117,10 +117,10 @@ public class ResilienceProperties implements InitializingBean, BeanClassLoaderAw
 		/** Request header that carries the client key when key is 'header'. */
 		private String keyHeader = "X-API-Key";
 
-		/** Ant-style path patterns of the requests to limit. */
+		/** Path patterns of the requests the default policy limits; named policies apply to their own paths. */
 		private List<String> includePaths = new ArrayList<>(List.of("/**"));
 
-		/** Ant-style path patterns of the requests never to limit. */
+		/** Path patterns of the requests never limited, by any policy. */
 		private List<String> excludePaths = new ArrayList<>(List.of("/actuator/**"));
 
 		/** Whether to send the RateLimit and RateLimit-Policy headers on every limited response. */
@@ -254,7 +254,7 @@ public class ResilienceProperties implements InitializingBean, BeanClassLoaderAw
 	/** A named rate-limit policy; every unset field falls back to the top-level rate-limit value. */
 	public static class Policy {
 
-		/** Ant-style path patterns this policy applies to. */
+		/** Path patterns this policy applies to. */
 		private List<String> paths = new ArrayList<>();
 
 		/** Requests each key may make per window under this policy. */

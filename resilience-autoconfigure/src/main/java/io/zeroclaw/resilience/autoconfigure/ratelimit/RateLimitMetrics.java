@@ -46,16 +46,15 @@ public final class RateLimitMetrics implements SmartInitializingSingleton {
 				outcomes.install(new MeterRecorder(counter(registry, policy, "allowed"),
 						counter(registry, policy, "rejected"), counter(registry, policy, "error")));
 			}
-			Gauge.builder(KEYS, registration, RateLimitMetrics::trackedKeys)
-				.description("Keys a rate-limit policy tracks in memory")
-				.tag("policy", policy)
-				.strongReference(true)
-				.register(registry);
+			// A policy on a shared store keeps its keys there, not here: no gauge rather than a NaN one.
+			if (registration.trackedKeys().isPresent()) {
+				Gauge.builder(KEYS, registration, (tracked) -> tracked.trackedKeys().orElse(0))
+					.description("Keys a rate-limit policy tracks in memory")
+					.tag("policy", policy)
+					.strongReference(true)
+					.register(registry);
+			}
 		}
-	}
-
-	private static double trackedKeys(RateLimitPolicyRegistration registration) {
-		return registration.trackedKeys().isPresent() ? registration.trackedKeys().getAsInt() : Double.NaN;
 	}
 
 	private static Counter counter(MeterRegistry registry, String policy, String outcome) {

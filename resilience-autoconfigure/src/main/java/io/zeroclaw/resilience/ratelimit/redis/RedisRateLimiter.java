@@ -19,6 +19,11 @@ import java.util.function.LongSupplier;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.zeroclaw.resilience.circuitbreaker.CircuitBreaker;
+import io.zeroclaw.resilience.circuitbreaker.CircuitBreakerConfig;
+import io.zeroclaw.resilience.circuitbreaker.CircuitBreakerListener;
+import io.zeroclaw.resilience.circuitbreaker.CircuitOpenException;
+import io.zeroclaw.resilience.circuitbreaker.CircuitState;
 import io.zeroclaw.resilience.ratelimit.LocalRateLimiter;
 import io.zeroclaw.resilience.ratelimit.RateLimitDecision;
 import io.zeroclaw.resilience.ratelimit.RateLimitPolicy;
@@ -59,7 +64,8 @@ import org.slf4j.LoggerFactory;
  * usually far longer). When Redis fails, is slow, or has failed {@code failureThreshold} times in a row and is being
  * given a rest, the decision follows {@link OnFailure}: the in-memory fallback limiter, allow, or
  * {@link RateLimitStoreUnavailableException}. Every such decision is reported to the error listener; failures are
- * logged at WARN at most once a minute. After the rest one decision probes Redis again, and a success returns to it.
+ * logged at WARN at most once a minute. The rest is the project's own {@link CircuitBreaker}, one per limiter, with
+ * one probe: after the rest one decision probes Redis again, and a success returns to it.
  */
 public final class RedisRateLimiter implements RateLimiter {
 
@@ -137,7 +143,8 @@ public final class RedisRateLimiter implements RateLimiter {
 
 	private final byte[][] onePermitArgs;
 
-	private final OutageGate gate;
+	/** Stops asking Redis for a while after repeated failures, so that a dead Redis costs a decision no latency. */
+	private final CircuitBreaker redis;
 
 	private final RateLimitDecision allowOne;
 
@@ -187,7 +194,17 @@ public final class RedisRateLimiter implements RateLimiter {
 		this.intervalArg = ascii(interval);
 		this.capacityArg = ascii(this.capacity);
 		this.onePermitArgs = new byte[][] { this.intervalArg, this.capacityArg, ONE, ZERO };
-		this.gate = new OutageGate(config.failureThreshold(), config.retryInterval().toNanos(), nanoClock);
+		this.redis = new CircuitBreaker("redis:" + policy.name(),
+				new CircuitBreakerConfig(config.failureThreshold(), config.retryInterval(), 1), nanoClock);
+		this.redis.addListener(new CircuitBreakerListener() {
+			@Override
+			public void onStateTransition(CircuitBreaker breaker, CircuitState from, CircuitState to) {
+				if (to == CircuitState.CLOSED) {
+					logger.info("Redis answers again: rate-limit policy '{}' shares its quota through Redis again",
+							policy.name());
+				}
+			}
+		});
 		this.allowOne = new RateLimitDecision(true, this.capacity, Math.max(0, this.capacity - 1), Duration.ZERO,
 				Duration.ZERO);
 		this.nextWarnNanos = new AtomicLong(nanoClock.getAsLong());
@@ -225,7 +242,11 @@ public final class RedisRateLimiter implements RateLimiter {
 		if (permits < 1) {
 			throw new IllegalArgumentException("permits must be at least 1, was " + permits);
 		}
-		if (!this.gate.tryAcquire()) {
+		CircuitBreaker.Permission permission;
+		try {
+			permission = this.redis.acquirePermission();
+		}
+		catch (CircuitOpenException ex) {
 			return onFailure(key, permits, RedisResting.INSTANCE);
 		}
 		RateLimitDecision decision;
@@ -234,18 +255,15 @@ public final class RedisRateLimiter implements RateLimiter {
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
-			return failed(key, permits, ex);
+			return failed(permission, key, permits, ex);
 		}
 		catch (ExecutionException ex) {
-			return failed(key, permits, (ex.getCause() != null) ? ex.getCause() : ex);
+			return failed(permission, key, permits, (ex.getCause() != null) ? ex.getCause() : ex);
 		}
 		catch (TimeoutException | RuntimeException ex) {
-			return failed(key, permits, ex);
+			return failed(permission, key, permits, ex);
 		}
-		if (this.gate.onSuccess()) {
-			logger.info("Redis answers again: rate-limit policy '{}' shares its quota through Redis again",
-					this.policy.name());
-		}
+		permission.onSuccess();
 		return decision;
 	}
 
@@ -321,8 +339,9 @@ public final class RedisRateLimiter implements RateLimiter {
 			.getBytes(StandardCharsets.US_ASCII);
 	}
 
-	private RateLimitDecision failed(String key, long permits, Throwable cause) {
-		this.gate.onFailure();
+	private RateLimitDecision failed(CircuitBreaker.Permission permission, String key, long permits,
+			Throwable cause) {
+		permission.onFailure(cause);
 		warn(cause);
 		return onFailure(key, permits, cause);
 	}
@@ -338,7 +357,7 @@ public final class RedisRateLimiter implements RateLimiter {
 			default:
 				throw new RateLimitStoreUnavailableException(
 						"Redis could not decide for rate-limit policy '" + this.policy.name() + "'",
-						Duration.ofNanos(this.gate.nanosUntilRetry()), cause);
+						this.redis.retryAfter(), cause);
 		}
 	}
 

@@ -69,6 +69,15 @@ class RedisRateLimiterConfigurationTests {
 	}
 
 	@Test
+	void redisPoliciesShouldCountRequestsButPublishNoInMemoryKeyGauge() {
+		this.contextRunner.run((context) -> {
+			MeterRegistry meters = context.getBean(MeterRegistry.class);
+			assertThat(meters.find(RateLimitMetrics.REQUESTS).tag("policy", "default").counters()).hasSize(3);
+			assertThat(meters.find(RateLimitMetrics.KEYS).gauges()).isEmpty();
+		});
+	}
+
+	@Test
 	void memoryStoreShouldNotUseRedis() {
 		this.contextRunner.withPropertyValues("zeroclaw.resilience.rate-limit.store=memory").run((context) -> {
 			assertThat(context).hasNotFailed();

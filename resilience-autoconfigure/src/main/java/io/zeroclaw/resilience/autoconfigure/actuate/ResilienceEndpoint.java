@@ -1,0 +1,153 @@
+package io.zeroclaw.resilience.autoconfigure.actuate;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+import io.zeroclaw.resilience.autoconfigure.ResilienceProperties;
+import io.zeroclaw.resilience.autoconfigure.ratelimit.RateLimitPolicies;
+import io.zeroclaw.resilience.autoconfigure.ratelimit.RateLimitPolicyRegistration;
+import io.zeroclaw.resilience.autoconfigure.web.RetryAfter;
+import io.zeroclaw.resilience.backpressure.BackpressureConfig;
+import io.zeroclaw.resilience.backpressure.BackpressureController;
+import io.zeroclaw.resilience.backpressure.Priority;
+import io.zeroclaw.resilience.circuitbreaker.CircuitBreaker;
+import io.zeroclaw.resilience.circuitbreaker.CircuitBreakerRegistry;
+import io.zeroclaw.resilience.circuitbreaker.CircuitState;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.actuate.endpoint.OperationResponseBody;
+import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
+import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
+import org.springframework.boot.actuate.endpoint.annotation.Selector;
+
+/**
+ * The {@code resilience} endpoint: what each protection is doing now. {@code GET /actuator/resilience} shows the
+ * rate-limit policies with their quota and tracked keys, every circuit breaker's state, and the backpressure depth
+ * against its thresholds; a breaker is forced through {@link ResilienceEndpointWebExtension}.
+ */
+@Endpoint(id = "resilience")
+public class ResilienceEndpoint {
+
+	private final ResilienceProperties properties;
+
+	private final ObjectProvider<RateLimitPolicies> policies;
+
+	private final ObjectProvider<CircuitBreakerRegistry> breakers;
+
+	private final ObjectProvider<BackpressureController> backpressure;
+
+	public ResilienceEndpoint(ResilienceProperties properties, ObjectProvider<RateLimitPolicies> policies,
+			ObjectProvider<CircuitBreakerRegistry> breakers, ObjectProvider<BackpressureController> backpressure) {
+		this.properties = properties;
+		this.policies = policies;
+		this.breakers = breakers;
+		this.backpressure = backpressure;
+	}
+
+	@ReadOperation
+	public ResilienceDescriptor resilience() {
+		return new ResilienceDescriptor(rateLimit(), circuitBreakers(), backpressure());
+	}
+
+	@ReadOperation
+	public BreakerDescriptor breaker(@Selector String breakerName) {
+		return findBreaker(breakerName).map(BreakerDescriptor::of).orElse(null);
+	}
+
+	Optional<CircuitBreaker> findBreaker(String name) {
+		CircuitBreakerRegistry registry = this.breakers.getIfAvailable();
+		return (registry != null) ? registry.find(name) : Optional.empty();
+	}
+
+	private RateLimitDescriptor rateLimit() {
+		ResilienceProperties.RateLimit rateLimit = this.properties.getRateLimit();
+		Map<String, PolicyDescriptor> descriptors = new LinkedHashMap<>();
+		RateLimitPolicies registered = this.policies.getIfAvailable();
+		if (registered != null) {
+			for (RateLimitPolicyRegistration registration : registered.all()) {
+				descriptors.put(registration.name(), PolicyDescriptor.of(registration));
+			}
+		}
+		return new RateLimitDescriptor(rateLimit.isEnabled() && registered != null,
+				rateLimit.getStore().name().toLowerCase(Locale.ROOT), descriptors);
+	}
+
+	private Map<String, BreakerDescriptor> circuitBreakers() {
+		Map<String, BreakerDescriptor> descriptors = new LinkedHashMap<>();
+		CircuitBreakerRegistry registry = this.breakers.getIfAvailable();
+		if (registry != null) {
+			registry.breakers()
+				.values()
+				.stream()
+				.sorted((a, b) -> a.name().compareTo(b.name()))
+				.forEach((breaker) -> descriptors.put(breaker.name(), BreakerDescriptor.of(breaker)));
+		}
+		return descriptors;
+	}
+
+	private BackpressureDescriptor backpressure() {
+		BackpressureController controller = this.backpressure.getIfAvailable();
+		if (controller == null) {
+			return new BackpressureDescriptor(false, 0, 0, true, Map.of(), Map.of());
+		}
+		BackpressureConfig config = controller.config();
+		Map<String, Double> thresholds = new LinkedHashMap<>();
+		thresholds.put("background", config.backgroundShedThreshold());
+		thresholds.put("low", config.lowShedThreshold());
+		thresholds.put("normal", config.normalShedThreshold());
+		thresholds.put("high", config.highShedThreshold());
+		Map<String, Integer> limits = new LinkedHashMap<>();
+		for (Priority priority : Priority.values()) {
+			limits.put(priority.name(), controller.limit(priority));
+		}
+		return new BackpressureDescriptor(true, controller.depth(), controller.maxQueueDepth(),
+				controller.isAccepting(), thresholds, limits);
+	}
+
+	/** The whole view. */
+	public record ResilienceDescriptor(RateLimitDescriptor rateLimit, Map<String, BreakerDescriptor> circuitBreakers,
+			BackpressureDescriptor backpressure) implements OperationResponseBody {
+
+	}
+
+	/** Rate limiting: whether it is on, where buckets live, and each policy in matching order. */
+	public record RateLimitDescriptor(boolean enabled, String store, Map<String, PolicyDescriptor> policies) {
+
+	}
+
+	/** One rate-limit policy. {@code keys} is -1 when the keys are not tracked in this JVM (a shared store). */
+	public record PolicyDescriptor(long requestsPerWindow, long windowSeconds, long burst, long capacity,
+			List<String> paths, String key, long keys) {
+
+		static PolicyDescriptor of(RateLimitPolicyRegistration registration) {
+			return new PolicyDescriptor(registration.policy().requestsPerWindow(),
+					RetryAfter.ceilSeconds(registration.policy().window()), registration.policy().burst(),
+					registration.policy().capacity(), registration.paths(),
+					registration.key().name().toLowerCase(Locale.ROOT), registration.trackedKeys().orElse(-1));
+		}
+
+	}
+
+	/** One circuit breaker. */
+	public record BreakerDescriptor(CircuitState state, int consecutiveFailures, long retryAfterSeconds,
+			int failureThreshold, long recoveryTimeoutSeconds, int halfOpenMaxRequests)
+			implements OperationResponseBody {
+
+		static BreakerDescriptor of(CircuitBreaker breaker) {
+			return new BreakerDescriptor(breaker.state(), breaker.consecutiveFailures(),
+					RetryAfter.ceilSeconds(breaker.retryAfter()), breaker.config().failureThreshold(),
+					RetryAfter.ceilSeconds(breaker.config().recoveryTimeout()), breaker.config().halfOpenMaxRequests());
+		}
+
+	}
+
+	/** Backpressure: the depth against the maximum and the per-priority thresholds and admission limits. */
+	public record BackpressureDescriptor(boolean enabled, int depth, int maxQueueDepth, boolean accepting,
+			Map<String, Double> shedThresholds, Map<String, Integer> limits) {
+
+	}
+
+}

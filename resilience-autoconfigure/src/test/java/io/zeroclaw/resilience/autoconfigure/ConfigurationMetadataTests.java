@@ -1,0 +1,64 @@
+package io.zeroclaw.resilience.autoconfigure;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The generated configuration metadata is what IDEs show users: every property has a description and, where the
+ * design gives one, its default. The README's property table is kept in step with it.
+ */
+class ConfigurationMetadataTests {
+
+	private static final List<JsonNode> properties = new ArrayList<>();
+
+	@BeforeAll
+	static void readMetadata() throws IOException {
+		try (InputStream in = ConfigurationMetadataTests.class
+			.getResourceAsStream("/META-INF/spring-configuration-metadata.json")) {
+			assertThat(in).as("generated metadata").isNotNull();
+			JsonNode metadata = JsonMapper.builder().build().readTree(in);
+			metadata.get("properties").forEach(properties::add);
+		}
+	}
+
+	@Test
+	void everyPropertyShouldHaveADescription() {
+		assertThat(properties).hasSizeGreaterThanOrEqualTo(30)
+			.allSatisfy((property) -> assertThat(property.path("description").asString())
+				.as(property.get("name").asString())
+				.isNotBlank());
+	}
+
+	@Test
+	void everyScalarPropertyOfTheDesignShouldCarryItsDefault() {
+		assertThat(properties).filteredOn((property) -> !property.get("name").asString().endsWith(".filter-order"))
+			.filteredOn((property) -> !property.get("type").asString().startsWith("java.util.Map"))
+			.allSatisfy((property) -> assertThat(property.has("defaultValue"))
+				.as(property.get("name").asString() + " has a default")
+				.isTrue());
+	}
+
+	@Test
+	void readmePropertyTableShouldNameEveryProperty() throws IOException {
+		String readme = Files.readString(Path.of("..", "README.md"));
+		assertThat(properties).filteredOn((property) -> property.get("name").asString().startsWith("zeroclaw."))
+			.hasSizeGreaterThanOrEqualTo(30)
+			.allSatisfy((property) -> {
+			String name = property.get("name").asString();
+			boolean map = property.get("type").asString().startsWith("java.util.Map");
+			assertThat(readme).as("README documents " + name).contains("| `" + name + (map ? "." : "`"));
+		});
+	}
+
+}

@@ -1,0 +1,133 @@
+package io.zeroclaw.resilience.autoconfigure.actuate;
+
+import io.zeroclaw.resilience.autoconfigure.ResilienceAutoConfiguration;
+import io.zeroclaw.resilience.autoconfigure.actuate.ResilienceEndpoint.ResilienceDescriptor;
+import io.zeroclaw.resilience.autoconfigure.backpressure.BackpressureAutoConfiguration;
+import io.zeroclaw.resilience.autoconfigure.circuitbreaker.CircuitBreakerAutoConfiguration;
+import io.zeroclaw.resilience.autoconfigure.ratelimit.RateLimitAutoConfiguration;
+import io.zeroclaw.resilience.circuitbreaker.CircuitBreakerRegistry;
+import io.zeroclaw.resilience.circuitbreaker.CircuitState;
+import io.zeroclaw.resilience.provider.Provider;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.actuate.endpoint.web.WebEndpointResponse;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.Status;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class ResilienceActuatorAutoConfigurationTests {
+
+	private final WebApplicationContextRunner contextRunner = new WebApplicationContextRunner()
+		.withConfiguration(AutoConfigurations.of(ResilienceAutoConfiguration.class, RateLimitAutoConfiguration.class,
+				CircuitBreakerAutoConfiguration.class, BackpressureAutoConfiguration.class,
+				ResilienceActuatorAutoConfiguration.class))
+		.withUserConfiguration(ProviderConfiguration.class)
+		.withPropertyValues("management.endpoints.web.exposure.include=health,resilience");
+
+	@Test
+	void runWithNothingEnabledShouldNotCreateTheEndpointOrHealth() {
+		this.contextRunner.run((context) -> assertThat(context).doesNotHaveBean(ResilienceEndpoint.class)
+			.doesNotHaveBean(ResilienceHealthIndicator.class));
+	}
+
+	@Test
+	void runWithoutActuatorShouldNotCreateTheEndpoint() {
+		this.contextRunner.withClassLoader(new FilteredClassLoader("org.springframework.boot.actuate"))
+			.withPropertyValues("zeroclaw.resilience.circuit-breaker.enabled=true")
+			.run((context) -> assertThat(context).hasNotFailed().doesNotHaveBean(ResilienceEndpoint.class));
+	}
+
+	@Test
+	void runWithEndpointAccessNoneShouldNotCreateTheEndpoint() {
+		this.contextRunner
+			.withPropertyValues("zeroclaw.resilience.circuit-breaker.enabled=true",
+					"management.endpoint.resilience.access=NONE")
+			.run((context) -> assertThat(context).doesNotHaveBean(ResilienceEndpoint.class)
+				.doesNotHaveBean(ResilienceEndpointWebExtension.class));
+	}
+
+	@Test
+	void runWithEndpointNotExposedShouldNotCreateTheEndpoint() {
+		this.contextRunner
+			.withPropertyValues("zeroclaw.resilience.circuit-breaker.enabled=true",
+					"management.endpoints.web.exposure.include=health")
+			.run((context) -> assertThat(context).doesNotHaveBean(ResilienceEndpoint.class)
+				.hasSingleBean(ResilienceHealthIndicator.class));
+	}
+
+	@Test
+	void endpointShouldShowEachEnabledProtection() {
+		this.contextRunner
+			.withPropertyValues("zeroclaw.resilience.circuit-breaker.enabled=true",
+					"zeroclaw.resilience.backpressure.enabled=true", "zeroclaw.resilience.backpressure.max-queue-depth=10")
+			.run((context) -> {
+				context.getBean("llm", Provider.class).simpleChat("hi", "m", 0.0);
+				ResilienceDescriptor view = context.getBean(ResilienceEndpoint.class).resilience();
+				assertThat(view.rateLimit().enabled()).isFalse();
+				assertThat(view.rateLimit().policies()).isEmpty();
+				assertThat(view.circuitBreakers()).containsOnlyKeys("llm");
+				assertThat(view.circuitBreakers().get("llm").state()).isEqualTo(CircuitState.CLOSED);
+				assertThat(view.backpressure().enabled()).isTrue();
+				assertThat(view.backpressure().maxQueueDepth()).isEqualTo(10);
+				assertThat(view.backpressure().limits()).containsEntry("BACKGROUND", 5).containsEntry("HIGH", 10);
+			});
+	}
+
+	@Test
+	void writeOperationShouldForceABreakerAndAnswerNotFoundForAnUnknownOne() {
+		this.contextRunner.withPropertyValues("zeroclaw.resilience.circuit-breaker.enabled=true").run((context) -> {
+			ResilienceEndpointWebExtension extension = context.getBean(ResilienceEndpointWebExtension.class);
+			CircuitBreakerRegistry registry = context.getBean(CircuitBreakerRegistry.class);
+			assertThat(extension.forceState("llm", "OPEN").getStatus()).isEqualTo(WebEndpointResponse.STATUS_OK);
+			assertThat(registry.find("llm").orElseThrow().state()).isEqualTo(CircuitState.OPEN);
+			assertThat(extension.forceState("llm", "closed").getStatus()).isEqualTo(WebEndpointResponse.STATUS_OK);
+			assertThat(registry.find("llm").orElseThrow().state()).isEqualTo(CircuitState.CLOSED);
+			assertThat(extension.forceState("other", "OPEN").getStatus())
+				.isEqualTo(WebEndpointResponse.STATUS_NOT_FOUND);
+			assertThat(extension.forceState("llm", "AJAR").getStatus())
+				.isEqualTo(WebEndpointResponse.STATUS_BAD_REQUEST);
+			assertThat(registry.find("llm").orElseThrow().state()).isEqualTo(CircuitState.CLOSED);
+		});
+	}
+
+	@Test
+	void openBreakerShouldKeepHealthUpByDefault() {
+		this.contextRunner.withPropertyValues("zeroclaw.resilience.circuit-breaker.enabled=true").run((context) -> {
+			context.getBean(CircuitBreakerRegistry.class).find("llm").orElseThrow().transitionToOpen();
+			Health health = context.getBean(ResilienceHealthIndicator.class).health(true);
+			assertThat(health.getStatus()).isEqualTo(Status.UP);
+			assertThat(health.getDetails()).containsKey("circuitBreakers");
+			assertThat(health.getDetails().get("circuitBreakers").toString()).contains("llm").contains("OPEN");
+		});
+	}
+
+	@Test
+	void openBreakerShouldTakeHealthDownWhenConfigured() {
+		this.contextRunner
+			.withPropertyValues("zeroclaw.resilience.circuit-breaker.enabled=true",
+					"zeroclaw.resilience.circuit-breaker.health-down-when-open=true")
+			.run((context) -> {
+				ResilienceHealthIndicator indicator = context.getBean(ResilienceHealthIndicator.class);
+				assertThat(indicator.health(true).getStatus()).isEqualTo(Status.UP);
+				context.getBean(CircuitBreakerRegistry.class).find("llm").orElseThrow().transitionToOpen();
+				assertThat(indicator.health(true).getStatus()).isEqualTo(Status.DOWN);
+			});
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class ProviderConfiguration {
+
+		@Bean
+		Provider llm() {
+			return (system, message, model, temperature) -> "ok";
+		}
+
+	}
+
+}
