@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Reads JMH's JSON result (-rf json -rff jmh.json) and prints, as Markdown, every score and the issue's goals.
+"""Reads JMH's JSON result (-rf json -rff benchmarks/target/jmh.json) and prints, as Markdown, every score and
+the issue's goals.
 
-    python3 benchmarks/goals.py jmh.json
+    python3 benchmarks/goals.py benchmarks/target/jmh.json
 
 Throughput ratios are ours over the peer's (higher is better). The breaker's goal compares overheads over the bare
 call (time minus `direct`), so it is printed as our overhead, the peer's, and their ratio (lower is better).
@@ -58,4 +59,4 @@ def main(path):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "jmh.json")
+    main(sys.argv[1] if len(sys.argv) > 1 else "benchmarks/target/jmh.json")
