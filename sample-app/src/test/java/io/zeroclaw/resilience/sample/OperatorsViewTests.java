@@ -100,8 +100,11 @@ class OperatorsViewTests {
 
 	@Test
 	void forcingAnUnknownBreakerShouldBeNotFound() throws Exception {
-		assertThat(send("POST", "/actuator/resilience/noSuchProvider", "{\"state\":\"OPEN\"}").statusCode())
-			.isEqualTo(404);
+		HttpResponse<String> response = send("POST", "/actuator/resilience/noSuchProvider", "{\"state\":\"OPEN\"}");
+		assertThat(response.statusCode()).isEqualTo(404);
+		assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
+				(type) -> assertThat(type).startsWith("application/problem+json"));
+		assertThat(json.readTree(response.body()).get("detail").asString()).contains("noSuchProvider");
 		assertThat(send("GET", "/actuator/resilience/noSuchProvider", null).statusCode()).isEqualTo(404);
 	}
 
@@ -109,6 +112,11 @@ class OperatorsViewTests {
 	void forcingAnUnknownStateShouldBeABadRequest() throws Exception {
 		HttpResponse<String> response = send("POST", "/actuator/resilience/demoProvider", "{\"state\":\"AJAR\"}");
 		assertThat(response.statusCode()).isEqualTo(400);
+		assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
+				(type) -> assertThat(type).startsWith("application/problem+json"));
+		JsonNode problem = json.readTree(response.body());
+		assertThat(problem.get("status").asInt()).isEqualTo(400);
+		assertThat(problem.get("detail").asString()).contains("AJAR");
 		assertThat(send("GET", "/actuator/resilience/demoProvider", null).body()).contains("\"state\":\"CLOSED\"");
 	}
 

@@ -38,6 +38,29 @@ class SampleApplicationTests {
 		assertThat(response.body()).contains("jvm_memory_used_bytes");
 	}
 
+	@Test
+	void malformedChatRequestShouldBeABadRequestWithAProblemBody() throws Exception {
+		HttpResponse<String> response = post("/chat", "{not json");
+		assertThat(response.statusCode()).isEqualTo(400);
+		assertThat(response.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+		assertThat(response.body()).contains("\"status\":400");
+	}
+
+	@Test
+	void unknownTaskPriorityShouldBeABadRequestWithAProblemBody() throws Exception {
+		HttpResponse<String> response = post("/agent/tasks?priority=URGENT&durationMs=0", "");
+		assertThat(response.statusCode()).isEqualTo(400);
+		assertThat(response.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+		assertThat(response.body()).contains("\"status\":400");
+	}
+
+	private HttpResponse<String> post(String path, String body) throws Exception {
+		return this.client.send(HttpRequest.newBuilder(URI.create("http://localhost:" + this.port + path))
+			.header("Content-Type", "application/json")
+			.POST(HttpRequest.BodyPublishers.ofString(body))
+			.build(), HttpResponse.BodyHandlers.ofString());
+	}
+
 	private HttpResponse<String> get(String path) throws Exception {
 		return this.client.send(HttpRequest.newBuilder(URI.create("http://localhost:" + this.port + path)).build(),
 				HttpResponse.BodyHandlers.ofString());

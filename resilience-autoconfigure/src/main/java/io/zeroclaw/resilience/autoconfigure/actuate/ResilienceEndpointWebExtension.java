@@ -1,6 +1,8 @@
 package io.zeroclaw.resilience.autoconfigure.actuate;
 
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 
 import io.zeroclaw.resilience.autoconfigure.actuate.ResilienceEndpoint.BreakerDescriptor;
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreaker;
@@ -9,6 +11,7 @@ import org.springframework.boot.actuate.endpoint.annotation.Selector;
 import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
 import org.springframework.boot.actuate.endpoint.web.WebEndpointResponse;
 import org.springframework.boot.actuate.endpoint.web.annotation.EndpointWebExtension;
+import org.springframework.util.MimeType;
 
 /**
  * Lets an operator force a breaker: {@code POST /actuator/resilience/{breakerName}} with {@code {"state":"OPEN"}}
@@ -17,6 +20,8 @@ import org.springframework.boot.actuate.endpoint.web.annotation.EndpointWebExten
  */
 @EndpointWebExtension(endpoint = ResilienceEndpoint.class)
 public class ResilienceEndpointWebExtension {
+
+	private static final MimeType PROBLEM_JSON = MimeType.valueOf("application/problem+json");
 
 	private final ResilienceEndpoint delegate;
 
@@ -28,18 +33,28 @@ public class ResilienceEndpointWebExtension {
 	public WebEndpointResponse<Object> forceState(@Selector String breakerName, String state) {
 		CircuitBreaker breaker = this.delegate.findBreaker(breakerName).orElse(null);
 		if (breaker == null) {
-			return new WebEndpointResponse<>(WebEndpointResponse.STATUS_NOT_FOUND);
+			return problem(WebEndpointResponse.STATUS_NOT_FOUND, "Not Found",
+					"There is no circuit breaker named '" + breakerName + "'.");
 		}
 		switch ((state != null) ? state.trim().toUpperCase(Locale.ROOT) : "") {
 			case "OPEN" -> breaker.transitionToOpen();
 			case "CLOSED" -> breaker.transitionToClosed();
 			default -> {
-				return new WebEndpointResponse<>(
-						java.util.Map.of("error", "state must be OPEN or CLOSED", "state", String.valueOf(state)),
-						WebEndpointResponse.STATUS_BAD_REQUEST);
+				return problem(WebEndpointResponse.STATUS_BAD_REQUEST, "Bad Request",
+						"The state must be OPEN or CLOSED, not '" + state + "'.");
 			}
 		}
 		return new WebEndpointResponse<>(BreakerDescriptor.of(breaker), WebEndpointResponse.STATUS_OK);
+	}
+
+	/** An RFC 9457 problem body, as every refusal of this starter answers. */
+	private static WebEndpointResponse<Object> problem(int status, String title, String detail) {
+		Map<String, Object> body = new LinkedHashMap<>();
+		body.put("type", "about:blank");
+		body.put("title", title);
+		body.put("status", status);
+		body.put("detail", detail);
+		return new WebEndpointResponse<>(body, status, PROBLEM_JSON);
 	}
 
 }
