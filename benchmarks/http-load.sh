@@ -5,8 +5,8 @@
 #
 # Both runs use the same jar, the same endpoint and the same load; they differ only in
 # zeroclaw.resilience.rate-limit.enabled. "On" sets every quota to a billion requests per second, so every request
-# goes through the whole filter (path match, key, decision, RateLimit headers) and is allowed. Rounds alternate
-# off/on so that a slow patch of the machine does not land on one side only. Traffic goes to 127.0.0.1 only; each run
+# goes through the whole filter (path match, key, decision, RateLimit headers) and is allowed. Rounds alternate which
+# side runs first, so that a slow patch of the machine does not land on one side only. Traffic goes to 127.0.0.1 only; each run
 # is bounded by wrk's -d and the script stops the app it started.
 #
 # Settings (environment): ENDPOINT (default /webhook), METHOD (POST), PORT (18080), ROUNDS (2), WARMUP (10s),
@@ -111,8 +111,14 @@ printf '%-6s %14s %14s %8s\n' round "off req/s" "on req/s" "on/off"
 sum_off=0
 sum_on=0
 for round in $(seq 1 "$ROUNDS"); do
-	off=$(run "off-$round" "${OFF[@]}")
-	on=$(run "on-$round" "${ON[@]}")
+	# Odd rounds run "off" first, even rounds "on" first, so that neither side always gets the first slot.
+	if [ $((round % 2)) -eq 1 ]; then
+		off=$(run "off-$round" "${OFF[@]}")
+		on=$(run "on-$round" "${ON[@]}")
+	else
+		on=$(run "on-$round" "${ON[@]}")
+		off=$(run "off-$round" "${OFF[@]}")
+	fi
 	printf '%-6s %14.0f %14.0f %8.3f\n' "$round" "$off" "$on" "$(calc "$on / $off")"
 	sum_off=$(calc "$sum_off + $off")
 	sum_on=$(calc "$sum_on + $on")
