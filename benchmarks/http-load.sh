@@ -5,9 +5,9 @@
 #
 # Both runs use the same jar, the same endpoint and the same load; they differ only in
 # zeroclaw.resilience.rate-limit.enabled. "On" sets every quota to a billion requests per second, so every request
-# goes through the whole filter (path match, key, decision, RateLimit headers) and is allowed. Rounds alternate which
-# side runs first, so that a slow patch of the machine does not land on one side only. Traffic goes to 127.0.0.1 only; each run
-# is bounded by wrk's -d and the script stops the app it started.
+# goes through the whole filter (path match, key, decision, RateLimit headers) and is allowed. Rounds alternate
+# which side runs first, so that a slow patch of the machine does not land on one side only. Traffic goes to
+# 127.0.0.1 only; each run is bounded by wrk's -d and the script stops the app it started.
 #
 # Settings (environment): ENDPOINT (default /webhook), METHOD (POST), PORT (18080), ROUNDS (2), WARMUP (10s),
 # DURATION (20s), CONNECTIONS (16), WRK_THREADS (1: the app needs the other core), JAR (the sample app's jar),
