@@ -5,15 +5,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 import io.zeroclaw.resilience.autoconfigure.ResilienceAutoConfiguration;
 import io.zeroclaw.resilience.ratelimit.redis.RedisServer;
+import io.zeroclaw.resilience.ratelimit.redis.SteadyTraffic;
 import jakarta.servlet.Filter;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -104,10 +99,14 @@ class RedisRateLimitFilterTests {
 			warmUp(one, other);
 
 			redis.stop();
-			Traffic traffic = traffic(List.of(one, other), Duration.ofMillis(1500));
-			assertThat(traffic.unexpected).isEmpty();
-			assertThat(traffic.requests.get()).isGreaterThan(20);
-			assertThat(Duration.ofNanos(traffic.slowestNanos.get())).isLessThan(TIMEOUT.plus(SLACK));
+			List<MockMvc> instances = List.of(one, other);
+			SteadyTraffic.Result traffic = SteadyTraffic.run(4, Duration.ofMillis(1500), (client) -> {
+				int status = status(instances.get(client % 2), "192.0.2." + client);
+				assertThat(status).isIn(200, 429);
+			});
+			assertThat(traffic.unexpected()).isEmpty();
+			assertThat(traffic.requests()).isGreaterThan(20);
+			assertThat(traffic.slowest()).isLessThan(TIMEOUT.plus(SLACK));
 
 			redis.start();
 			await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
@@ -124,40 +123,6 @@ class RedisRateLimitFilterTests {
 			}
 			assertThat(statuses).containsExactly(200, 200, 200, 200, 200, 429, 429, 429);
 		}));
-	}
-
-	private static Traffic traffic(List<MockMvc> instances, Duration length) throws Exception {
-		Traffic traffic = new Traffic();
-		int threads = 4;
-		ExecutorService pool = Executors.newFixedThreadPool(threads);
-		try {
-			long end = System.nanoTime() + length.toNanos();
-			List<Future<?>> runs = new ArrayList<>();
-			for (int t = 0; t < threads; t++) {
-				MockMvc mvc = instances.get(t % instances.size());
-				String client = "192.0.2." + t;
-				runs.add(pool.submit(() -> {
-					while (System.nanoTime() - end < 0) {
-						long started = System.nanoTime();
-						int status = status(mvc, client);
-						traffic.slowestNanos.accumulateAndGet(System.nanoTime() - started, Math::max);
-						traffic.requests.incrementAndGet();
-						if (status != 200 && status != 429) {
-							traffic.unexpected.add(status);
-						}
-						Thread.sleep(5);
-					}
-					return null;
-				}));
-			}
-			for (Future<?> run : runs) {
-				run.get(length.toMillis() + 20_000, TimeUnit.MILLISECONDS);
-			}
-		}
-		finally {
-			pool.shutdownNow();
-		}
-		return traffic;
 	}
 
 	/** Opens each instance's Redis connection outside the measured requests, as a running application has. */
@@ -191,16 +156,6 @@ class RedisRateLimitFilterTests {
 		try (ServerSocket socket = new ServerSocket(0)) {
 			return socket.getLocalPort();
 		}
-	}
-
-	private static final class Traffic {
-
-		final ConcurrentLinkedQueue<Integer> unexpected = new ConcurrentLinkedQueue<>();
-
-		final AtomicLong requests = new AtomicLong();
-
-		final AtomicLong slowestNanos = new AtomicLong();
-
 	}
 
 	@RestController

@@ -4,13 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.codec.ByteArrayCodec;
@@ -62,10 +56,12 @@ class RedisOutageTests {
 		assertThat(second.tryAcquire("before").remaining()).isEqualTo(13);
 
 		redis.stop();
-		Traffic traffic = traffic(List.of(first, second), onFailure, Duration.ofMillis(1500));
-		assertThat(traffic.unexpected).isEmpty();
-		assertThat(traffic.decisions.get()).isGreaterThan(20);
-		assertThat(Duration.ofNanos(traffic.slowestNanos.get())).isLessThan(TIMEOUT.plus(SLACK));
+		List<RateLimiter> limiters = List.of(first, second);
+		SteadyTraffic.Result traffic = SteadyTraffic.run(4, Duration.ofMillis(1500),
+				(client) -> decide(limiters.get(client % 2), "during-" + client, onFailure));
+		assertThat(traffic.unexpected()).isEmpty();
+		assertThat(traffic.requests()).isGreaterThan(20);
+		assertThat(traffic.slowest()).isLessThan(TIMEOUT.plus(SLACK));
 		assertThat(errors).isNotEmpty();
 
 		redis.start();
@@ -80,42 +76,6 @@ class RedisOutageTests {
 			allowed += ((i % 2 == 0) ? first : second).tryAcquire("after").allowed() ? 1 : 0;
 		}
 		assertThat(allowed).isEqualTo(15);
-	}
-
-	private Traffic traffic(List<RateLimiter> limiters, OnFailure onFailure, Duration length) throws Exception {
-		Traffic traffic = new Traffic();
-		int threads = 4;
-		ExecutorService pool = Executors.newFixedThreadPool(threads);
-		try {
-			long end = System.nanoTime() + length.toNanos();
-			List<Future<?>> runs = new ArrayList<>();
-			for (int t = 0; t < threads; t++) {
-				RateLimiter limiter = limiters.get(t % limiters.size());
-				String key = "during-" + t;
-				runs.add(pool.submit(() -> {
-					while (System.nanoTime() - end < 0) {
-						long started = System.nanoTime();
-						try {
-							decide(limiter, key, onFailure);
-						}
-						catch (RuntimeException ex) {
-							traffic.unexpected.add(ex);
-						}
-						traffic.slowestNanos.accumulateAndGet(System.nanoTime() - started, Math::max);
-						traffic.decisions.incrementAndGet();
-						Thread.sleep(5);
-					}
-					return null;
-				}));
-			}
-			for (Future<?> run : runs) {
-				run.get(length.toMillis() + 10_000, TimeUnit.MILLISECONDS);
-			}
-		}
-		finally {
-			pool.shutdownNow();
-		}
-		return traffic;
 	}
 
 	/** One decision; a refusal for want of Redis is expected under DENY and is not a failure of the test. */
@@ -144,16 +104,6 @@ class RedisOutageTests {
 			return errors.size() == before;
 		});
 		return limiter;
-	}
-
-	private static final class Traffic {
-
-		final ConcurrentLinkedQueue<Throwable> unexpected = new ConcurrentLinkedQueue<>();
-
-		final AtomicLong decisions = new AtomicLong();
-
-		final AtomicLong slowestNanos = new AtomicLong();
-
 	}
 
 }
