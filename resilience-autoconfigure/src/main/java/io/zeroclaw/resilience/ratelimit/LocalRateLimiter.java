@@ -363,11 +363,14 @@ public final class LocalRateLimiter implements RateLimiter {
 	}
 
 	/**
-	 * Returns how many keys have a bucket of their own.
-	 * @return the number of keys tracked, at most {@code maxKeys}
+	 * Returns how many keys have a bucket of their own: the slots in use, which count a key from just before its
+	 * bucket is inserted to just after it is dropped. Read from the slot counter rather than the map, whose
+	 * {@code size()} sums striped counters without a snapshot and can, under churn, read far above the bound for a
+	 * moment.
+	 * @return the number of keys tracked, at most {@code maxKeys}, never negative
 	 */
 	public int size() {
-		return this.buckets.size();
+		return this.slots.get();
 	}
 
 	/**
