@@ -5,6 +5,10 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 
 import io.zeroclaw.resilience.autoconfigure.backpressure.PrioritizedMethods.Plan;
@@ -27,7 +31,8 @@ import org.springframework.aop.support.AopUtils;
  * {@link AsyncCompletionInterceptor}, last in the chain, picks up in the worker thread) and is released there once the
  * method and any future it returned are done. If submitting fails (the executor rejects the task) the caller's thread
  * releases it; if a returned {@link CompletableFuture} completes first, cancelled before the task ran, its completion
- * releases it. Since the worker and the cancelling thread may race, the admission is wrapped in a
+ * releases it, and so does the successful cancel of a returned plain {@link Future}. Since the worker and the
+ * cancelling thread may race, the admission is wrapped in a
  * {@link OnceAdmission}.</li>
  * </ul>
  * One instance serves one proxy, whose advisors tell which methods are asynchronous.
@@ -104,7 +109,55 @@ final class PrioritizedAdmissionInterceptor implements MethodInterceptor {
 			// Completes after the task ran, or when cancelled before: the task then never runs to release the slot.
 			future.whenComplete((value, failure) -> admission.close());
 		}
+		else if (result instanceof Future<?> future && invocation.getMethod().getReturnType() == Future.class) {
+			// A plain Future (a FutureTask) cancelled while queued never runs its task, so nothing in the worker
+			// would release the slot: its successful cancel does.
+			return new ReleasingFuture<>(future, admission);
+		}
 		return result;
+	}
+
+	/** A task's {@link Future} whose successful {@link #cancel} releases the task's admission. */
+	private static final class ReleasingFuture<T> implements Future<T> {
+
+		private final Future<T> future;
+
+		private final Admission admission;
+
+		ReleasingFuture(Future<T> future, Admission admission) {
+			this.future = future;
+			this.admission = admission;
+		}
+
+		@Override
+		public boolean cancel(boolean mayInterruptIfRunning) {
+			boolean cancelled = this.future.cancel(mayInterruptIfRunning);
+			if (cancelled) {
+				this.admission.close();
+			}
+			return cancelled;
+		}
+
+		@Override
+		public boolean isCancelled() {
+			return this.future.isCancelled();
+		}
+
+		@Override
+		public boolean isDone() {
+			return this.future.isDone();
+		}
+
+		@Override
+		public T get() throws InterruptedException, ExecutionException {
+			return this.future.get();
+		}
+
+		@Override
+		public T get(long timeout, TimeUnit unit) throws InterruptedException, ExecutionException, TimeoutException {
+			return this.future.get(timeout, unit);
+		}
+
 	}
 
 }

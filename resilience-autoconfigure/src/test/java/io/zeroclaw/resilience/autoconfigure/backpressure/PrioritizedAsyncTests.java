@@ -124,6 +124,24 @@ class PrioritizedAsyncTests {
 	}
 
 	@Test
+	void cancellingAQueuedFutureShouldReleaseItsSlot() {
+		this.runner.withPropertyValues("spring.task.execution.pool.core-size=1").run((context) -> {
+			AgentWorker worker = context.getBean(AgentWorker.class);
+			BackpressureController controller = context.getBean(BackpressureController.class);
+			CountDownLatch gate = new CountDownLatch(1);
+			worker.runVoid(gate);
+			await().atMost(Duration.ofSeconds(10)).until(() -> worker.started() == 1);
+			Future<String> queued = worker.runFuture(gate);
+			assertThat(controller.depth()).isEqualTo(2);
+			assertThat(queued.cancel(false)).isTrue();
+			assertThat(controller.depth()).isEqualTo(1);
+			gate.countDown();
+			await().atMost(Duration.ofSeconds(10)).until(() -> controller.depth() == 0);
+			assertThat(worker.started()).isEqualTo(1);
+		});
+	}
+
+	@Test
 	void shedCallShouldThrowToTheCallerAndNeverReachTheExecutor() {
 		this.runner.withPropertyValues("zeroclaw.resilience.backpressure.max-queue-depth=1").run((context) -> {
 			AgentWorker worker = context.getBean(AgentWorker.class);
