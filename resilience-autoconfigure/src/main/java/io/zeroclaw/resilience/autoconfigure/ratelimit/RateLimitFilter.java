@@ -117,7 +117,16 @@ public final class RateLimitFilter implements Filter {
 			chain.doFilter(request, response);
 			return;
 		}
-		Route route = route(httpRequest);
+		Route route;
+		try {
+			route = route(httpRequest);
+		}
+		catch (IllegalArgumentException ex) {
+			// A path that does not parse (a malformed %-escape) names no handler either: the client's mistake.
+			writeProblem(httpResponse, HttpStatus.BAD_REQUEST, "The request path is not a valid URI path.",
+					httpRequest);
+			return;
+		}
 		if (route == null) {
 			chain.doFilter(request, response);
 			return;
@@ -232,6 +241,7 @@ public final class RateLimitFilter implements Filter {
 				+ status.value() + ",\"detail\":" + json(detail) + ",\"instance\":" + json(request.getRequestURI())
 				+ "}";
 		byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+		response.setStatus(status.value());
 		response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
 		response.setContentLength(bytes.length);
 		response.getOutputStream().write(bytes);

@@ -6,7 +6,11 @@ import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.webmvc.test.autoconfigure.AutoConfigureMockMvc;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.http.MediaType;
+import org.springframework.mock.web.MockFilterChain;
+import org.springframework.mock.web.MockHttpServletRequest;
+import org.springframework.mock.web.MockHttpServletResponse;
 import org.springframework.test.web.servlet.MockMvc;
 
 import static io.zeroclaw.resilience.autoconfigure.ratelimit.RateLimitTestApplication.from;
@@ -51,6 +55,9 @@ class RateLimitFilterIntegrationTests {
 	@Autowired
 	private MeterRegistry meterRegistry;
 
+	@Autowired
+	private FilterRegistrationBean<RateLimitFilter> filterRegistration;
+
 	@Test
 	void allowedRequestShouldCarryTheRateLimitHeaders() throws Exception {
 		this.mvc.perform(get("/hello").with(from("10.0.1.1")))
@@ -60,6 +67,20 @@ class RateLimitFilterIntegrationTests {
 			.andExpect(header().string("RateLimit", "\"default\";r=2;t=20"));
 		this.mvc.perform(get("/hello").with(from("10.0.1.1")))
 			.andExpect(header().string("RateLimit", "\"default\";r=1;t=40"));
+	}
+
+	@Test
+	void requestWithAMalformedPathShouldBeABadRequestWithAProblemNotAServerError() throws Exception {
+		// MockMvc's own path decoding rejects such a URI before any filter, so the registered filter is called directly.
+		MockHttpServletRequest request = new MockHttpServletRequest("GET", "/api/%zz");
+		request.setRemoteAddr("10.0.1.9");
+		MockHttpServletResponse response = new MockHttpServletResponse();
+		MockFilterChain chain = new MockFilterChain();
+		this.filterRegistration.getFilter().doFilter(request, response, chain);
+		assertThat(response.getStatus()).isEqualTo(400);
+		assertThat(response.getContentType()).isEqualTo(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
+		assertThat(response.getContentAsString()).contains("\"status\":400").contains("\"instance\":\"/api/%zz\"");
+		assertThat(chain.getRequest()).as("the request went no further").isNull();
 	}
 
 	@Test
