@@ -28,6 +28,13 @@ final class ReactorCalls {
 				permission.onFailure(ex);
 				throw ex;
 			}
+			if (source == null) {
+				// A broken upstream client: counted, so that a half-open probe never waits for a signal that
+				// cannot come.
+				NullPointerException ex = new NullPointerException("The guarded method returned null, not a Flux");
+				permission.onFailure(ex);
+				return Flux.error(ex);
+			}
 			return source.doOnComplete(permission::onSuccess)
 				.doOnError(permission::onFailure)
 				.doFinally((signal) -> permission.onIgnore());
@@ -44,6 +51,13 @@ final class ReactorCalls {
 			catch (Throwable ex) {
 				permission.onFailure(ex);
 				throw ex;
+			}
+			if (source == null) {
+				// A broken upstream client: counted, so that a half-open probe never waits for a signal that
+				// cannot come.
+				NullPointerException ex = new NullPointerException("The guarded method returned null, not a Mono");
+				permission.onFailure(ex);
+				return Mono.error(ex);
 			}
 			return source.doOnSuccess((value) -> permission.onSuccess())
 				.doOnError(permission::onFailure)
