@@ -1,9 +1,12 @@
 package io.zeroclaw.resilience.ratelimit;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.Iterator;
 import java.util.Map;
@@ -42,8 +45,35 @@ import org.slf4j.LoggerFactory;
  * refills: its TAT degenerates into a count of tokens used, and a refused request's {@code retryAfter} is
  * {@link #NEVER}.
  *
+ * <h2>Hot keys</h2>
+ * One number per key means that every allowed decision on a key writes the same word, so when several cores decide
+ * for one busy key at once, the cache line holding it travels between them on every decision and that transfer, not
+ * the arithmetic, becomes the cost. A key whose compare-and-set fails twice within one decision is therefore split
+ * into {@code S} <em>stripes</em> ({@code S} is twice the processors, as a power of two): independent GCRA buckets on
+ * separate cache lines, each with a share of the capacity (shares differ by at most one token) and an emission
+ * interval of {@code S * T}, so that together they refill at the policy's rate. A caller takes from its own stripe,
+ * chosen by its thread, and only when that stripe is empty from the others in turn; a request is refused only when
+ * no stripe can serve it. Each stripe admits at most its share plus its rate times any interval, so all of them
+ * together admit at most {@code capacity + rate * interval}: striping can never let through more than the policy.
+ * What it can do is lag: tokens refill in fractions spread over the stripes, so a striped key may be up to a token
+ * per stripe behind the exact bucket. That is why only policies of at least 1 000 requests a second are ever striped
+ * (there the lag is a few milliseconds; slower policies are hardly ever contended, since a refused decision writes
+ * nothing), and why policies with fewer tokens than stripes are not.
+ * <p>
+ * Splitting keeps exactly the bucket's tokens: its debt ({@code tat - now}) is shared out in whole tokens, and the
+ * fraction left over goes whole to one stripe. The bucket's own number then reads {@code STRIPED}. A request for
+ * more permits than any one stripe holds, but no more than all of them, merges the stripes back into one number
+ * (their debts summed, rounded up so that no token is created) and is decided there. Splitting, merging and the
+ * sweep take a bucket with a compare-and-set to {@code FREEZING} and then freeze the stripes one by one with a
+ * compare-and-set to {@code DEAD}, so that no take can land on a stripe whose value is being read for good; a taker
+ * that meets a frozen stripe waits for the bucket to leave {@code FREEZING} and starts its decision over.
+ * <p>
+ * On a striped key {@code remaining} and {@code resetAfter} are estimates from the stripe the decision came from
+ * (reading the other stripes would bring back the cache-line traffic striping removes), and {@code retryAfter} of a
+ * refusal is the soonest any stripe has a token again, which is exact for that stripe.
+ *
  * <h2>Bounded memory</h2>
- * The buckets live in a {@link ConcurrentHashMap} from key to {@link AtomicLong}, holding at most {@code maxKeys}
+ * The buckets live in a {@link ConcurrentHashMap} from key to a small bucket object, holding at most {@code maxKeys}
  * entries; a slot counter is reserved before an insert, so the bound holds under races. A bucket may be dropped only
  * when it is full again ({@code tat <= now}), because a new key starts full and nothing is then forgotten. Dropping
  * is done by a sweep over the table, run by one thread at a time (others do not wait), only when a new key finds the
@@ -64,7 +94,8 @@ import org.slf4j.LoggerFactory;
  * <h2>Cost</h2>
  * A decision for a known key is one hash lookup, one volatile read, at most one CAS (retried only when another
  * thread changed the same bucket in between) and the allocation of the {@link RateLimitDecision} with its
- * {@code resetAfter}. Per tracked key the limiter holds a map node (32 bytes), an {@code AtomicLong} (24 bytes) and
+ * {@code resetAfter}. Per tracked key the limiter holds a map node (32 bytes), a bucket (24 bytes: its TAT and a
+ * reference to stripes that only hot keys have, {@code 128 * (S + 2)} bytes of them) and
  * one or two table slots (4 bytes each with compressed references): about 60 to 70 bytes besides the key string,
  * which is the caller's own unless it was hashed. A flood of new keys on a full table costs each newcomer a failed
  * lookup, two volatile reads and a decision from the overflow bucket: no insert, no scan.
@@ -82,8 +113,51 @@ public final class LocalRateLimiter implements RateLimiter {
 
 	static final int MAX_KEY_LENGTH = 256;
 
-	/** Marks a bucket being dropped from the table; real TATs are relative times that never get this low. */
+	/**
+	 * Marks a bucket being dropped from the table, and a stripe frozen by a sweep or a merge; real TATs are relative
+	 * times that never get this low.
+	 */
 	private static final long DEAD = Long.MIN_VALUE;
+
+	/** Marks a bucket whose state lives in its stripes. */
+	private static final long STRIPED = Long.MIN_VALUE + 1;
+
+	/** Marks a striped bucket whose stripes one thread is freezing, to sweep or merge them; others wait. */
+	private static final long FREEZING = Long.MIN_VALUE + 2;
+
+	/** Failed compare-and-sets on one bucket within one decision that make the bucket striped. */
+	private static final int STRIPE_AFTER_FAILURES = 2;
+
+	/**
+	 * Largest emission interval of a policy whose hot keys are striped: a policy of at least 1 000 requests a second.
+	 * Slower policies are never contended on an allowed decision (a refusal writes nothing), and a striped bucket may
+	 * lag the exact one by up to a token per stripe, which at this rate is a few milliseconds.
+	 */
+	private static final long MAX_STRIPED_INTERVAL = TimeUnit.MILLISECONDS.toNanos(1);
+
+	/** Longs between two stripes' cells: 128 bytes, so that no two stripes share a cache line or its prefetch pair. */
+	private static final int CELL_STRIDE = 16;
+
+	/** Returned by the striped path when the bucket changed shape under it and the decision must start over. */
+	private static final RateLimitDecision RETRY = new RateLimitDecision(false, 0, 0, Duration.ZERO, Duration.ZERO);
+
+	private static final VarHandle TAT;
+
+	private static final VarHandle CELLS;
+
+	private static final VarHandle STRIPES;
+
+	static {
+		try {
+			MethodHandles.Lookup lookup = MethodHandles.lookup();
+			TAT = lookup.findVarHandle(Bucket.class, "tat", long.class);
+			STRIPES = lookup.findVarHandle(Bucket.class, "cells", long[].class);
+			CELLS = MethodHandles.arrayElementVarHandle(long[].class);
+		}
+		catch (ReflectiveOperationException ex) {
+			throw new ExceptionInInitializerError(ex);
+		}
+	}
 
 	/** Largest tolerance, in nanoseconds, kept exact; about 73 years. */
 	private static final long MAX_SPAN = Long.MAX_VALUE >> 2;
@@ -112,7 +186,16 @@ public final class LocalRateLimiter implements RateLimiter {
 	/** Tolerance tau = capacity * T. */
 	private final long tolerance;
 
-	private final ConcurrentHashMap<String, AtomicLong> buckets;
+	/** Stripes of a hot bucket (a power of two), or 0 when the policy is too small to split. */
+	private final int stripeCount;
+
+	/** Emission interval of one stripe: {@code stripeCount * T}, so that the stripes together refill at the rate. */
+	private final long stripeInterval;
+
+	/** Tolerance of each stripe: its share of the capacity (they differ by at most one token) times its interval. */
+	private final long[] stripeTolerances;
+
+	private final ConcurrentHashMap<String, Bucket> buckets;
 
 	private final AtomicInteger slots = new AtomicInteger();
 
@@ -123,7 +206,7 @@ public final class LocalRateLimiter implements RateLimiter {
 
 	private volatile long lastSweepAt = -MIN_SWEEP_INTERVAL;
 
-	private final AtomicLong overflow = new AtomicLong();
+	private final Bucket overflow = new Bucket(0);
 
 	private final LongAdder overflowDecisions = new LongAdder();
 
@@ -147,6 +230,13 @@ public final class LocalRateLimiter implements RateLimiter {
 	 * @throws IllegalArgumentException if {@code maxKeys} is below 1
 	 */
 	public LocalRateLimiter(RateLimitPolicy policy, int maxKeys, LongSupplier nanoClock) {
+		this(policy, maxKeys, nanoClock, stripesFor(Runtime.getRuntime().availableProcessors()));
+	}
+
+	/**
+	 * Creates a limiter with a given number of stripes for hot keys; for tests, which must not depend on the machine.
+	 */
+	LocalRateLimiter(RateLimitPolicy policy, int maxKeys, LongSupplier nanoClock, int stripes) {
 		this.policy = Objects.requireNonNull(policy, "policy must not be null");
 		this.nanoClock = Objects.requireNonNull(nanoClock, "nanoClock must not be null");
 		if (maxKeys < 1) {
@@ -157,9 +247,28 @@ public final class LocalRateLimiter implements RateLimiter {
 		this.interval = this.refills ? emissionInterval(policy) : 1;
 		this.capacity = Math.min(policy.capacity(), MAX_SPAN / this.interval);
 		this.tolerance = this.capacity * this.interval;
+		if (Integer.bitCount(stripes) != 1) {
+			throw new IllegalArgumentException("stripes must be a power of two, was " + stripes);
+		}
+		if (!this.refills || this.interval > MAX_STRIPED_INTERVAL || this.capacity < stripes || this.tolerance > MAX_SPAN / stripes) {
+			stripes = 0;
+		}
+		this.stripeCount = stripes;
+		this.stripeInterval = this.interval * stripes;
+		this.stripeTolerances = new long[stripes];
+		for (int i = 0; i < stripes; i++) {
+			long share = this.capacity / stripes + ((i < this.capacity % stripes) ? 1 : 0);
+			this.stripeTolerances[i] = share * this.stripeInterval;
+		}
 		this.buckets = new ConcurrentHashMap<>(Math.min(maxKeys, 1 << 16));
 		this.origin = nanoClock.getAsLong();
 		this.lastOverflowWarning = new AtomicLong(this.origin - WARN_INTERVAL);
+	}
+
+	/** Twice the processors, rounded up to a power of two and kept between 2 and 64. */
+	static int stripesFor(int processors) {
+		int wanted = Math.max(2, Math.min(64, 2 * processors));
+		return Integer.highestOneBit(wanted - 1) << 1;
 	}
 
 	private static long emissionInterval(RateLimitPolicy policy) {
@@ -186,7 +295,7 @@ public final class LocalRateLimiter implements RateLimiter {
 		String storedKey = (key.length() > MAX_KEY_LENGTH) ? digest(key) : key;
 		long now = now();
 		for (;;) {
-			AtomicLong bucket = this.buckets.get(storedKey);
+			Bucket bucket = this.buckets.get(storedKey);
 			if (bucket == null) {
 				RateLimitDecision decision = acquireAsNewcomer(storedKey, permits, now);
 				if (decision != null) {
@@ -209,24 +318,200 @@ public final class LocalRateLimiter implements RateLimiter {
 	 * Takes from a bucket of the table or the overflow bucket.
 	 * @return the decision, or {@code null} if the bucket is dead
 	 */
-	private RateLimitDecision acquire(AtomicLong bucket, long permits, long now) {
-		if (permits > this.capacity) {
-			long tat = bucket.get();
-			return (tat == DEAD) ? null : refusedForever(tat, now);
-		}
+	private RateLimitDecision acquire(Bucket bucket, long permits, long now) {
 		long cost = permits * this.interval;
+		int failures = 0;
 		for (;;) {
-			long tat = bucket.get();
+			long tat = (long) TAT.getVolatile(bucket);
 			if (tat == DEAD) {
 				return null;
+			}
+			if (tat == STRIPED) {
+				long[] cells = (long[]) STRIPES.getVolatile(bucket);
+				RateLimitDecision decision = (cells != null) ? acquireStriped(bucket, cells, permits, now) : RETRY;
+				if (decision != RETRY) {
+					return decision;
+				}
+				continue;
+			}
+			if (tat == FREEZING) {
+				Thread.onSpinWait();
+				continue;
+			}
+			if (permits > this.capacity) {
+				return refusedForever(tat, now);
 			}
 			long start = Math.max(tat, now);
 			long next = start + cost;
 			if (next - now > this.tolerance) {
 				return refused(start, next, now);
 			}
-			if (bucket.compareAndSet(tat, next)) {
+			if (TAT.compareAndSet(bucket, tat, next)) {
 				return allowed(next, now);
+			}
+			if (++failures == STRIPE_AFTER_FAILURES && permits == 1 && this.stripeCount != 0) {
+				stripe(bucket, now);
+			}
+		}
+	}
+
+	/**
+	 * Decides from the stripes of a hot bucket: the caller's own stripe first, then the others in turn, so that a
+	 * request is refused only when no stripe can serve it.
+	 * @return the decision, {@code null} if the bucket is dead, or {@link #RETRY} if it changed shape meanwhile
+	 */
+	private RateLimitDecision acquireStriped(Bucket bucket, long[] cells, long permits, long now) {
+		int mask = this.stripeCount - 1;
+		int home = homeStripe() & mask;
+		if (permits > this.capacity) {
+			return refusedForeverStriped(bucket, cells, now);
+		}
+		long cost = permits * this.stripeInterval;
+		long soonest = Long.MAX_VALUE;
+		long untilFull = 0;
+		long available = 0;
+		for (int j = 0; j <= mask; j++) {
+			int stripe = (home + j) & mask;
+			int index = (stripe + 1) * CELL_STRIDE;
+			long stripeTolerance = this.stripeTolerances[stripe];
+			for (;;) {
+				long tat = (long) CELLS.getVolatile(cells, index);
+				if (tat == DEAD) {
+					awaitThawed(bucket);
+					return RETRY;
+				}
+				long start = Math.max(tat, now);
+				long next = start + cost;
+				if (next - now <= stripeTolerance) {
+					if (CELLS.compareAndSet(cells, index, tat, next)) {
+						return allowedStriped(stripe, next, now, stripe == home);
+					}
+					continue;
+				}
+				soonest = Math.min(soonest, next - stripeTolerance - now);
+				untilFull = Math.max(untilFull, start - now);
+				available += Math.max(0, (stripeTolerance - (start - now)) / this.stripeInterval);
+				break;
+			}
+		}
+		if (permits > 1 && available >= permits) {
+			// The stripes hold enough together but none alone: merge them back into one bucket and decide there.
+			merge(bucket, now);
+			return RETRY;
+		}
+		long retryAfter = (permits == 1) ? soonest : Math.min(soonest, (permits - available) * this.interval);
+		return new RateLimitDecision(false, this.policy.capacity(), available, duration(retryAfter),
+				duration(untilFull));
+	}
+
+	private RateLimitDecision refusedForeverStriped(Bucket bucket, long[] cells, long now) {
+		long untilFull = 0;
+		long available = 0;
+		for (int stripe = 0; stripe < this.stripeCount; stripe++) {
+			long tat = (long) CELLS.getVolatile(cells, (stripe + 1) * CELL_STRIDE);
+			if (tat == DEAD) {
+				awaitThawed(bucket);
+				return RETRY;
+			}
+			long debt = Math.max(0, tat - now);
+			untilFull = Math.max(untilFull, debt);
+			available += Math.max(0, (this.stripeTolerances[stripe] - debt) / this.stripeInterval);
+		}
+		return new RateLimitDecision(false, this.policy.capacity(), available, NEVER, duration(untilFull));
+	}
+
+	@SuppressWarnings("deprecation") // Thread.threadId() is Java 19+; getId() is the same number
+	private static int homeStripe() {
+		return (int) Thread.currentThread().getId();
+	}
+
+	/**
+	 * Splits a bucket into stripes, unless another thread is already doing so. The bucket's debt (how far its TAT is
+	 * ahead of now) is shared between the stripes in whole tokens as evenly as their capacities allow, and the
+	 * fraction of a token left over goes to one stripe with room for it, so the stripes hold together exactly what
+	 * the bucket held.
+	 * <p>
+	 * The cells start frozen and the bucket's TAT is swapped for {@code FREEZING} before they are written, so a thread
+	 * that reaches the new cells early (it read {@code STRIPED} from an earlier striping of the same bucket) either
+	 * finds them frozen and starts over, or finds them final: no take can land on a value about to be overwritten.
+	 */
+	private void stripe(Bucket bucket, long now) {
+		long[] cells = new long[(this.stripeCount + 2) * CELL_STRIDE];
+		Arrays.fill(cells, DEAD);
+		if (!STRIPES.compareAndSet(bucket, null, cells)) {
+			return;
+		}
+		long tat;
+		do {
+			tat = (long) TAT.getVolatile(bucket);
+			if (tat == DEAD) {
+				return;
+			}
+		}
+		while (!TAT.compareAndSet(bucket, tat, FREEZING));
+		long debt = Math.max(0, tat - now);
+		long tokens = debt / this.interval;
+		long fraction = debt % this.interval;
+		long[] debts = new long[this.stripeCount];
+		int fractionStripe = 0;
+		for (int i = 0; i < this.stripeCount; i++) {
+			long share = tokens / this.stripeCount + ((i < tokens % this.stripeCount) ? 1 : 0);
+			debts[i] = share * this.stripeInterval;
+			if (debts[i] + this.stripeInterval <= this.stripeTolerances[i]) {
+				fractionStripe = i;
+			}
+		}
+		// A stripe with room always exists when there is a fraction (the debt is then below the tolerance); were it
+		// not so, the fraction still goes somewhere: a stripe in debt beyond its tolerance only refuses for longer.
+		debts[fractionStripe] += fraction * this.stripeCount;
+		for (int i = 0; i < this.stripeCount; i++) {
+			CELLS.setVolatile(cells, (i + 1) * CELL_STRIDE, now + debts[i]);
+		}
+		TAT.setVolatile(bucket, STRIPED);
+	}
+
+	/**
+	 * Merges a striped bucket back into one TAT, unless another thread is already freezing it. The merged debt is the
+	 * stripes' debts summed and rounded up, so the merge never creates a token.
+	 */
+	private void merge(Bucket bucket, long now) {
+		if (!TAT.compareAndSet(bucket, STRIPED, FREEZING)) {
+			return;
+		}
+		long[] cells = (long[]) STRIPES.getVolatile(bucket);
+		long debt = 0;
+		for (int i = 0; i < this.stripeCount; i++) {
+			debt += Math.max(0, freeze(cells, i) - now);
+		}
+		long merged = now + (debt + this.stripeCount - 1) / this.stripeCount;
+		TAT.setVolatile(bucket, merged);
+		// Only now may the bucket be striped again; a thread that still reads the old cells finds them frozen.
+		STRIPES.setVolatile(bucket, null);
+		if (merged < this.nextSweepAt.get()) {
+			this.nextSweepAt.accumulateAndGet(merged, Math::min);
+		}
+	}
+
+	/** Freezes one stripe of a bucket this thread holds {@code FREEZING}, returning the TAT it had. */
+	private static long freeze(long[] cells, int stripe) {
+		int index = (stripe + 1) * CELL_STRIDE;
+		for (;;) {
+			long tat = (long) CELLS.getVolatile(cells, index);
+			if (CELLS.compareAndSet(cells, index, tat, DEAD)) {
+				return tat;
+			}
+		}
+	}
+
+	/** Waits while another thread sweeps or merges the bucket's stripes; brief, as that thread only reads and CASes. */
+	private static void awaitThawed(Bucket bucket) {
+		int spins = 0;
+		while ((long) TAT.getVolatile(bucket) == FREEZING) {
+			if (++spins % 64 == 0) {
+				Thread.yield();
+			}
+			else {
+				Thread.onSpinWait();
 			}
 		}
 	}
@@ -244,7 +529,7 @@ public final class LocalRateLimiter implements RateLimiter {
 			return acquireFromOverflow(permits, now);
 		}
 		long next = now + permits * this.interval;
-		if (this.buckets.putIfAbsent(key, new AtomicLong(next)) != null) {
+		if (this.buckets.putIfAbsent(key, new Bucket(next)) != null) {
 			this.slots.decrementAndGet();
 			return null;
 		}
@@ -288,15 +573,27 @@ public final class LocalRateLimiter implements RateLimiter {
 		// Inserts during the sweep lower this again, whether or not the iteration below sees them.
 		this.nextSweepAt.set(Long.MAX_VALUE);
 		long earliest = Long.MAX_VALUE;
-		Iterator<Map.Entry<String, AtomicLong>> entries = this.buckets.entrySet().iterator();
+		Iterator<Map.Entry<String, Bucket>> entries = this.buckets.entrySet().iterator();
 		while (entries.hasNext()) {
-			Map.Entry<String, AtomicLong> entry = entries.next();
-			AtomicLong bucket = entry.getValue();
-			long tat = bucket.get();
-			if (tat == DEAD) {
+			Map.Entry<String, Bucket> entry = entries.next();
+			Bucket bucket = entry.getValue();
+			long tat = (long) TAT.getVolatile(bucket);
+			if (tat == DEAD || tat == FREEZING) {
 				continue;
 			}
-			if (tat <= now && bucket.compareAndSet(tat, DEAD)) {
+			if (tat == STRIPED) {
+				tat = sweepStriped(bucket, now);
+				if (tat == DEAD) {
+					if (this.buckets.remove(entry.getKey(), bucket)) {
+						this.slots.decrementAndGet();
+					}
+				}
+				else if (tat != FREEZING) {
+					earliest = Math.min(earliest, Math.max(tat, now));
+				}
+				continue;
+			}
+			if (tat <= now && TAT.compareAndSet(bucket, tat, DEAD)) {
 				if (this.buckets.remove(entry.getKey(), bucket)) {
 					this.slots.decrementAndGet();
 				}
@@ -306,6 +603,41 @@ public final class LocalRateLimiter implements RateLimiter {
 			}
 		}
 		this.nextSweepAt.accumulateAndGet(earliest, Math::min);
+	}
+
+	/**
+	 * Marks a striped bucket {@code DEAD} if every stripe is full, freezing the stripes one by one so that no take
+	 * slips in between; otherwise thaws them as they were.
+	 * @return {@code DEAD} if dropped, {@code FREEZING} if another thread holds the bucket, else when it will be full
+	 */
+	private long sweepStriped(Bucket bucket, long now) {
+		if (!TAT.compareAndSet(bucket, STRIPED, FREEZING)) {
+			return FREEZING;
+		}
+		long[] cells = (long[]) STRIPES.getVolatile(bucket);
+		long fullAt = Long.MIN_VALUE;
+		int frozen = 0;
+		long[] seen = new long[this.stripeCount];
+		while (frozen < this.stripeCount) {
+			seen[frozen] = freeze(cells, frozen);
+			fullAt = Math.max(fullAt, seen[frozen]);
+			frozen++;
+			if (fullAt > now) {
+				break;
+			}
+		}
+		if (fullAt <= now) {
+			TAT.setVolatile(bucket, DEAD);
+			return DEAD;
+		}
+		for (int i = 0; i < frozen; i++) {
+			CELLS.setVolatile(cells, (i + 1) * CELL_STRIDE, seen[i]);
+		}
+		for (int i = frozen; i < this.stripeCount; i++) {
+			fullAt = Math.max(fullAt, (long) CELLS.getVolatile(cells, (i + 1) * CELL_STRIDE));
+		}
+		TAT.setVolatile(bucket, STRIPED);
+		return fullAt;
 	}
 
 	private RateLimitDecision acquireFromOverflow(long permits, long now) {
@@ -324,6 +656,19 @@ public final class LocalRateLimiter implements RateLimiter {
 		long untilFull = next - now;
 		return new RateLimitDecision(true, this.policy.capacity(), remaining(untilFull), Duration.ZERO,
 				duration(untilFull));
+	}
+
+	/**
+	 * An allowed decision from one stripe. Reading the other stripes would bring their cache lines over from the
+	 * cores that write them, which is the cost striping removes, so {@code remaining} is estimated from this stripe:
+	 * its tokens times the stripe count when it is the caller's own (a hot key's callers spread evenly), its tokens
+	 * alone when the caller had to borrow (its own stripe is empty). {@code resetAfter} is this stripe's time to full.
+	 */
+	private RateLimitDecision allowedStriped(int stripe, long next, long now, boolean home) {
+		long untilFull = next - now;
+		long stripeRemaining = Math.max(0, (this.stripeTolerances[stripe] - untilFull) / this.stripeInterval);
+		long remaining = home ? Math.min(this.capacity, stripeRemaining * this.stripeCount) : stripeRemaining;
+		return new RateLimitDecision(true, this.policy.capacity(), remaining, Duration.ZERO, duration(untilFull));
 	}
 
 	private RateLimitDecision refused(long start, long next, long now) {
@@ -389,9 +734,50 @@ public final class LocalRateLimiter implements RateLimiter {
 		return this.policy;
 	}
 
+	/**
+	 * Splits the key's bucket into stripes now, as contention on it would; for tests.
+	 * @return whether the bucket is striped afterwards
+	 */
+	boolean stripe(String key) {
+		Bucket bucket = this.buckets.get(key);
+		if (bucket == null || this.stripeCount == 0) {
+			return false;
+		}
+		stripe(bucket, now());
+		return isStriped(key);
+	}
+
+	/**
+	 * Whether the key's bucket is currently split into stripes; for tests.
+	 */
+	boolean isStriped(String key) {
+		Bucket bucket = this.buckets.get(key);
+		return bucket != null && (long) TAT.getVolatile(bucket) == STRIPED;
+	}
+
 	@Override
 	public String toString() {
 		return "LocalRateLimiter[policy=" + this.policy.name() + ", keys=" + size() + "/" + this.maxKeys + "]";
+	}
+
+	/**
+	 * One key's bucket: its TAT, or {@code STRIPED} once contention split it, with the stripes' cells.
+	 */
+	static final class Bucket {
+
+		/** The TAT, or one of the markers {@code DEAD}, {@code STRIPED}, {@code FREEZING}. */
+		volatile long tat;
+
+		/**
+		 * The stripes' TATs, one every {@value #CELL_STRIDE} longs from index {@code CELL_STRIDE}; {@code null} until
+		 * the bucket is striped. Set once before the TAT becomes {@code STRIPED}.
+		 */
+		volatile long[] cells;
+
+		Bucket(long tat) {
+			this.tat = tat;
+		}
+
 	}
 
 }

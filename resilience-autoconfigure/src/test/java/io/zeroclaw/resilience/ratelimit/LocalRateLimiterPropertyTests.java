@@ -80,6 +80,49 @@ class LocalRateLimiterPropertyTests {
 		}
 	}
 
+	@Property(tries = 500)
+	void keyStripedAndMergedAtRandomShouldNotExceedCapacityPlusRateTimesInterval(
+			@ForAll @IntRange(min = 4, max = 40) int requestsPerWindow,
+			@ForAll @LongRange(min = 1, max = 1_000_000L) long nanosPerToken,
+			@ForAll @IntRange(min = 0, max = 5) int burst, @ForAll("schedules") List<Step> schedule,
+			@ForAll("stripeAt") List<Boolean> stripeAt) {
+		// Fast enough to be striped (a token at least every millisecond), with 4 stripes.
+		long windowNanos = nanosPerToken * requestsPerWindow;
+		FakeNanoClock clock = new FakeNanoClock();
+		RateLimitPolicy policy = new RateLimitPolicy("p", requestsPerWindow, Duration.ofNanos(windowNanos), burst);
+		LocalRateLimiter limiter = new LocalRateLimiter(policy, 10, clock, 4);
+		long capacity = policy.capacity();
+		long[] times = new long[schedule.size()];
+		long[] allowed = new long[schedule.size()];
+		long elapsed = 0;
+		for (int i = 0; i < schedule.size(); i++) {
+			Step step = schedule.get(i);
+			long advance = step.advanceInTokenThousandths() * nanosPerToken / 1000;
+			clock.advanceNanos(advance);
+			elapsed += advance;
+			times[i] = elapsed;
+			if (stripeAt.get(i % stripeAt.size())) {
+				// A multi-permit request may merge the stripes again; striping again splits whatever is there.
+				limiter.stripe("client");
+			}
+			allowed[i] = limiter.tryAcquire("client", step.permits()).allowed() ? step.permits() : 0;
+		}
+		for (int from = 0; from < times.length; from++) {
+			long sum = 0;
+			for (int to = from; to < times.length; to++) {
+				sum += allowed[to];
+				long interval = times[to] - times[from];
+				assertThat(sum * windowNanos).as("permits allowed between steps %d and %d", from, to)
+					.isLessThanOrEqualTo(capacity * windowNanos + requestsPerWindow * interval);
+			}
+		}
+	}
+
+	@Provide
+	Arbitrary<List<Boolean>> stripeAt() {
+		return Arbitraries.of(true, false, false, false).list().ofMinSize(1).ofMaxSize(20);
+	}
+
 	@Provide
 	Arbitrary<List<Step>> schedules() {
 		// Time steps in thousandths of the time one token takes to refill, often zero to make bursts.

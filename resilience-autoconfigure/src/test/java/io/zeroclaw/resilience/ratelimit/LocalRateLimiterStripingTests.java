@@ -1,0 +1,283 @@
+package io.zeroclaw.resilience.ratelimit;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntConsumer;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A hot key's bucket split into stripes: it must hold exactly what the bucket held, never allow more than the policy,
+ * refuse only when every stripe is empty, and be swept and merged like any bucket.
+ */
+@Timeout(60)
+class LocalRateLimiterStripingTests {
+
+	private static final int THREADS = 8;
+
+	private final ExecutorService executor = Executors.newFixedThreadPool(THREADS);
+
+	private final FakeNanoClock clock = new FakeNanoClock();
+
+	@AfterEach
+	void shutdown() throws InterruptedException {
+		this.executor.shutdownNow();
+		assertThat(this.executor.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
+	}
+
+	@Test
+	void keyHammeredFromSeveralThreadsShouldBeStripedAndStillExact() throws Exception {
+		// A real clock, so that threads race as they would in a server, and a quota they cannot exhaust.
+		LocalRateLimiter limiter = new LocalRateLimiter(new RateLimitPolicy("p", 1_000_000_000, Duration.ofSeconds(1), 0),
+				100, System::nanoTime, 4);
+		limiter.tryAcquire("hot");
+		hammer((thread) -> {
+			for (int i = 0; i < 200_000 && !limiter.isStriped("hot"); i++) {
+				assertThat(limiter.tryAcquire("hot").allowed()).isTrue();
+			}
+		});
+		assertThat(limiter.isStriped("hot")).isTrue();
+		assertThat(limiter.isStriped("cold")).isFalse();
+	}
+
+	@Test
+	void stripingShouldKeepExactlyTheTokensTheBucketHeld() {
+		// 1 token a millisecond, 70 at once; 4 stripes of 18, 18, 17 and 17 tokens, each refilled every 4 ms.
+		LocalRateLimiter limiter = limiter(new RateLimitPolicy("p", 60, Duration.ofMillis(60), 10), 4);
+		for (int i = 0; i < 23; i++) {
+			assertThat(limiter.tryAcquire("k").allowed()).isTrue();
+		}
+		// Two and a half tokens come back: half a token is in the debt that is split.
+		this.clock.advance(Duration.ofMillis(2).plusNanos(500_000));
+		assertThat(limiter.stripe("k")).isTrue();
+		assertThat(countAllowed(limiter, "k")).isEqualTo(70 - 23 + 2);
+		// The half token went to one stripe whole, which has a token again after 2 ms of its 4 ms interval.
+		this.clock.advance(Duration.ofMillis(2).minusNanos(1));
+		assertThat(limiter.tryAcquire("k").allowed()).isFalse();
+		this.clock.advanceNanos(1);
+		assertThat(limiter.tryAcquire("k").allowed()).isTrue();
+		assertThat(limiter.tryAcquire("k").allowed()).isFalse();
+	}
+
+	@Test
+	void stripedBucketShouldRefillAtThePolicyRateAndNotBeyondCapacity() {
+		LocalRateLimiter limiter = limiter(new RateLimitPolicy("p", 60, Duration.ofMillis(60), 10), 4);
+		limiter.tryAcquire("k");
+		assertThat(limiter.stripe("k")).isTrue();
+		assertThat(countAllowed(limiter, "k")).isEqualTo(69);
+		this.clock.advance(Duration.ofMillis(8));
+		assertThat(countAllowed(limiter, "k")).isEqualTo(8);
+		this.clock.advance(Duration.ofHours(1));
+		assertThat(countAllowed(limiter, "k")).isEqualTo(70);
+	}
+
+	@Test
+	void refusedRequestOnAStripedBucketShouldBeToldWhenAStripeHasATokenAgain() {
+		LocalRateLimiter limiter = limiter(new RateLimitPolicy("p", 60, Duration.ofMillis(60), 0), 4);
+		limiter.tryAcquire("k");
+		limiter.stripe("k");
+		countAllowed(limiter, "k");
+		RateLimitDecision refused = limiter.tryAcquire("k");
+		assertThat(refused.allowed()).isFalse();
+		assertThat(refused.remaining()).isZero();
+		// Every stripe was emptied at once, so the soonest is one stripe interval: 4 tokens' time.
+		assertThat(refused.retryAfter()).isEqualTo(Duration.ofMillis(4));
+		this.clock.advance(refused.retryAfter().minusNanos(1));
+		assertThat(limiter.tryAcquire("k").allowed()).isFalse();
+		this.clock.advanceNanos(1);
+		assertThat(limiter.tryAcquire("k").allowed()).isTrue();
+	}
+
+	@Test
+	void requestForMorePermitsThanAnyStripeHoldsShouldMergeTheStripesAndBeAllowed() {
+		LocalRateLimiter limiter = limiter(new RateLimitPolicy("p", 100, Duration.ofMillis(100), 0), 4);
+		limiter.tryAcquire("k");
+		limiter.stripe("k");
+		// 99 tokens left, at most 25 in any stripe.
+		RateLimitDecision decision = limiter.tryAcquire("k", 60);
+		assertThat(decision.allowed()).isTrue();
+		assertThat(limiter.isStriped("k")).isFalse();
+		assertThat(countAllowed(limiter, "k")).isEqualTo(39);
+		assertThat(limiter.tryAcquire("k", 101).retryAfter()).isEqualTo(LocalRateLimiter.NEVER);
+	}
+
+	@Test
+	void concurrentCallersOnAStripedKeyShouldGetExactlyWhatTheBucketHolds() throws Exception {
+		LocalRateLimiter limiter = limiter(new RateLimitPolicy("p", 1000, Duration.ofSeconds(1), 500), 4);
+		limiter.tryAcquire("hot");
+		assertThat(limiter.stripe("hot")).isTrue();
+		AtomicLong allowed = new AtomicLong(1);
+		hammer((thread) -> {
+			for (int i = 0; i < 20_000; i++) {
+				if (limiter.tryAcquire("hot").allowed()) {
+					allowed.incrementAndGet();
+				}
+			}
+		});
+		assertThat(allowed).hasValue(1500);
+		assertThat(limiter.tryAcquire("hot").remaining()).isZero();
+	}
+
+	@Test
+	void concurrentCallersTakingSeveralPermitsFromAStripedKeyShouldNeverOverdrawTheBucket() throws Exception {
+		LocalRateLimiter limiter = limiter(new RateLimitPolicy("p", 1000, Duration.ofSeconds(1), 0), 4);
+		limiter.tryAcquire("hot");
+		AtomicLong taken = new AtomicLong(1);
+		hammer((thread) -> {
+			for (int i = 0; i < 20_000; i++) {
+				if (i % 1000 == 0) {
+					// Striped again and again, so takes race with striping and with merges for big requests.
+					limiter.stripe("hot");
+				}
+				int permits = 1 + (i + thread) % 40;
+				if (limiter.tryAcquire("hot", permits).allowed()) {
+					taken.addAndGet(permits);
+				}
+			}
+		});
+		assertThat(taken.get()).isLessThanOrEqualTo(1000);
+		// Single permits were asked for until the end, so the stripes were drained to the last token.
+		assertThat(taken.get() + countAllowed(limiter, "hot")).isEqualTo(1000);
+	}
+
+	@Test
+	void stripedKeyUnderAMovingClockShouldNeverAllowMoreThanCapacityPlusRateTimesElapsed() throws Exception {
+		// 1 token per microsecond, 50 at once.
+		RateLimitPolicy policy = new RateLimitPolicy("p", 1000, Duration.ofMillis(1), 50);
+		LocalRateLimiter limiter = limiter(policy, 4);
+		long start = this.clock.getAsLong();
+		limiter.tryAcquire("hot");
+		limiter.stripe("hot");
+		AtomicLong allowed = new AtomicLong(1);
+		hammer((thread) -> {
+			ThreadLocalRandom random = ThreadLocalRandom.current();
+			for (int i = 0; i < 50_000; i++) {
+				if (limiter.tryAcquire("hot").allowed()) {
+					allowed.incrementAndGet();
+				}
+				if (random.nextInt(16) == 0) {
+					this.clock.advanceNanos(random.nextInt(3_000));
+				}
+			}
+		});
+		long elapsedMicros = (this.clock.getAsLong() - start) / 1000;
+		assertThat(allowed.get()).isLessThanOrEqualTo(policy.capacity() + elapsedMicros + 1);
+		// And the stripes do not starve the key: most of what the policy allows was used.
+		assertThat(allowed.get()).isGreaterThan(elapsedMicros / 2);
+	}
+
+	@Test
+	void fullStripedBucketShouldBeSweptAndANotFullOneKept() {
+		LocalRateLimiter limiter = new LocalRateLimiter(new RateLimitPolicy("p", 10, Duration.ofMillis(10), 0), 2,
+				this.clock, 4);
+		limiter.tryAcquire("full-later");
+		limiter.stripe("full-later");
+		this.clock.advance(Duration.ofMillis(5));
+		limiter.tryAcquire("busy");
+		limiter.stripe("busy");
+		limiter.tryAcquire("busy");
+		assertThat(limiter.size()).isEqualTo(2);
+		// "full-later" is full again 4 ms (a stripe interval) after its take; "busy" is not full before 9 ms.
+		this.clock.advance(Duration.ofMillis(1).plusNanos(500_000));
+		assertThat(limiter.tryAcquire("newcomer").allowed()).isTrue();
+		assertThat(limiter.isStriped("busy")).isTrue();
+		assertThat(limiter.isStriped("full-later")).isFalse();
+		assertThat(limiter.overflowDecisions()).isZero();
+		// The kept bucket still holds what it held, 10 - 2 + 1.5 tokens, less at most the fractions its stripes hold.
+		assertThat(countAllowed(limiter, "busy")).isBetween(8L, 9L);
+	}
+
+	@Test
+	void sweepingWhileTakesRaceOnStripedKeysShouldLoseNoTakeAndLeakNoSlot() throws Exception {
+		RateLimitPolicy policy = new RateLimitPolicy("p", 8, Duration.ofNanos(8_000), 0);
+		LocalRateLimiter limiter = new LocalRateLimiter(policy, 8, this.clock, 4);
+		hammer((thread) -> {
+			ThreadLocalRandom random = ThreadLocalRandom.current();
+			for (int i = 0; i < 30_000; i++) {
+				String key = "key-" + random.nextInt(32);
+				limiter.tryAcquire(key);
+				if (random.nextInt(4) == 0) {
+					limiter.stripe(key);
+				}
+				if (random.nextInt(8) == 0) {
+					this.clock.advanceNanos(random.nextInt(20_000));
+				}
+				assertThat(limiter.size()).isLessThanOrEqualTo(8);
+			}
+		});
+		this.clock.advance(Duration.ofSeconds(1));
+		for (int key = 0; key < 8; key++) {
+			assertThat(countAllowed(limiter, "fresh-" + key)).isEqualTo(8);
+		}
+		assertThat(limiter.size()).isEqualTo(8);
+	}
+
+	@Test
+	void policiesWithFewerTokensThanStripesShouldNeverBeStriped() {
+		LocalRateLimiter limiter = limiter(new RateLimitPolicy("p", 3, Duration.ofMillis(3), 0), 4);
+		limiter.tryAcquire("k");
+		assertThat(limiter.stripe("k")).isFalse();
+		assertThat(countAllowed(limiter, "k")).isEqualTo(2);
+	}
+
+	@Test
+	void policiesSlowerThanAThousandRequestsASecondShouldNeverBeStriped() {
+		LocalRateLimiter limiter = limiter(new RateLimitPolicy("p", 999, Duration.ofSeconds(1), 0), 4);
+		limiter.tryAcquire("k");
+		assertThat(limiter.stripe("k")).isFalse();
+		LocalRateLimiter fastEnough = limiter(new RateLimitPolicy("p", 1000, Duration.ofSeconds(1), 0), 4);
+		fastEnough.tryAcquire("k");
+		assertThat(fastEnough.stripe("k")).isTrue();
+	}
+
+	@Test
+	void stripeCountShouldBeTwiceTheProcessorsAsAPowerOfTwo() {
+		assertThat(LocalRateLimiter.stripesFor(1)).isEqualTo(2);
+		assertThat(LocalRateLimiter.stripesFor(2)).isEqualTo(4);
+		assertThat(LocalRateLimiter.stripesFor(3)).isEqualTo(8);
+		assertThat(LocalRateLimiter.stripesFor(64)).isEqualTo(64);
+	}
+
+	private LocalRateLimiter limiter(RateLimitPolicy policy, int stripes) {
+		return new LocalRateLimiter(policy, 100, this.clock, stripes);
+	}
+
+	private static long countAllowed(LocalRateLimiter limiter, String key) {
+		long allowed = 0;
+		while (limiter.tryAcquire(key).allowed()) {
+			allowed++;
+			assertThat(allowed).isLessThan(1_000_000);
+		}
+		return allowed;
+	}
+
+	private void hammer(IntConsumer work) throws Exception {
+		CountDownLatch start = new CountDownLatch(1);
+		List<Future<?>> futures = new ArrayList<>();
+		for (int t = 0; t < THREADS; t++) {
+			int thread = t;
+			futures.add(this.executor.submit(() -> {
+				start.await();
+				work.accept(thread);
+				return null;
+			}));
+		}
+		start.countDown();
+		for (Future<?> future : futures) {
+			future.get(50, TimeUnit.SECONDS);
+		}
+	}
+
+}
