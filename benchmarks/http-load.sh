@@ -3,40 +3,50 @@
 #
 #   ./mvnw -B -q -DskipTests package && benchmarks/http-load.sh
 #
-# Both runs use the same jar, the same endpoint and the same load; they differ only in
-# zeroclaw.resilience.rate-limit.enabled. "On" sets every quota to a billion requests per second, so every request
-# goes through the whole filter (path match, key, decision, RateLimit headers) and is allowed. Rounds alternate
-# which side runs first, so that a slow patch of the machine does not land on one side only. Traffic goes to
-# 127.0.0.1 only; each run is bounded by wrk's -d and the script stops the app it started.
+# Two copies of the same jar run side by side for the whole measurement, one with
+# zeroclaw.resilience.rate-limit.enabled=false ("off") and one with it true and every quota at a billion requests per
+# second ("on"), so every request goes through the whole filter (path match, key, decision, RateLimit headers) and
+# is allowed. After both are warmed up, wrk drives them in short alternating slices (off, on, on, off, off, on, ...):
+# each pair of slices is taken seconds apart, so a slow patch of a shared machine lands on both sides of a pair, and
+# the headline is the median of the pairs' on/off ratios. When taskset is available the apps share one set of cores
+# and wrk gets the rest (APP_CPUS, WRK_CPUS), so that the load generator does not steal the app's CPU unevenly.
+# Traffic goes to 127.0.0.1 only; the script stops the apps it started.
 #
-# Settings (environment): ENDPOINT (default /webhook), METHOD (POST), PORT (18080), ROUNDS (2), WARMUP (10s),
-# DURATION (20s), CONNECTIONS (16), WRK_THREADS (1: the app needs the other core), JAR (the sample app's jar),
-# POLICIES (webhook: the named policies of the app's configuration whose quota is raised as well).
+# Settings (environment): ENDPOINT (default /webhook), METHOD (POST), PORT (18080; "on" uses PORT+1), PAIRS (10),
+# SLICE (5s), WARMUP (20s per app), CONNECTIONS (16), WRK_THREADS (1), APP_CPUS (1 on a 2-core machine, empty for
+# no pinning), WRK_CPUS (0), JAR (the sample app's jar), POLICIES (webhook: the named policies of the app's
+# configuration whose quota is raised as well).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ENDPOINT=${ENDPOINT:-/webhook}
 METHOD=${METHOD:-POST}
 PORT=${PORT:-18080}
-ROUNDS=${ROUNDS:-2}
-WARMUP=${WARMUP:-10s}
-DURATION=${DURATION:-20s}
+PAIRS=${PAIRS:-10}
+SLICE=${SLICE:-5s}
+WARMUP=${WARMUP:-20s}
 CONNECTIONS=${CONNECTIONS:-16}
 WRK_THREADS=${WRK_THREADS:-1}
+if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
+	APP_CPUS=${APP_CPUS-1-$(($(nproc) - 1))}
+	WRK_CPUS=${WRK_CPUS-0}
+else
+	APP_CPUS=
+	WRK_CPUS=
+fi
 JAR=${JAR:-sample-app/target/zeroclaw-resilience-sample-app.jar}
 POLICIES=${POLICIES-webhook}
-URL="http://127.0.0.1:${PORT}${ENDPOINT}"
 
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
 [ -f "$JAR" ] || { echo "$JAR is missing: ./mvnw -B -q -DskipTests package" >&2; exit 1; }
 
 work=$(mktemp -d)
-app_pid=
+pids=()
 cleanup() {
-	if [ -n "$app_pid" ]; then
-		kill "$app_pid" 2>/dev/null || true
-		wait "$app_pid" 2>/dev/null || true
-	fi
+	for pid in "${pids[@]}"; do
+		kill "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -63,17 +73,29 @@ calc() {
 	awk "BEGIN { printf \"%.6f\", $1 }"
 }
 
-# run <label> <app arguments...>: start the app, warm it up, measure, stop it; prints requests per second.
-run() {
-	local label=$1
+pin() {
+	local cpus=$1
 	shift
-	java -Xms512m -Xmx512m -jar "$JAR" --server.port="$PORT" "$@" >"$work/app-$label.log" 2>&1 &
-	app_pid=$!
-	for _ in $(seq 1 120); do
-		if curl -fs "http://127.0.0.1:${PORT}/actuator/health" >/dev/null 2>&1; then
+	if [ -n "$cpus" ]; then
+		taskset -c "$cpus" "$@"
+	else
+		"$@"
+	fi
+}
+
+# start <label> <port> <app arguments...>: start the app and check that the filter is in the path exactly when it
+# is meant to be (its RateLimit header tells).
+start() {
+	local label=$1 port=$2
+	shift 2
+	pin "$APP_CPUS" java -Xms512m -Xmx512m -jar "$JAR" --server.port="$port" "$@" >"$work/app-$label.log" 2>&1 &
+	pids+=($!)
+	local pid=$!
+	for _ in $(seq 1 240); do
+		if curl -fs "http://127.0.0.1:${port}/actuator/health" >/dev/null 2>&1; then
 			break
 		fi
-		if ! kill -0 "$app_pid" 2>/dev/null; then
+		if ! kill -0 "$pid" 2>/dev/null; then
 			echo "the app did not start ($label):" >&2
 			tail -n 40 "$work/app-$label.log" >&2
 			exit 1
@@ -82,46 +104,60 @@ run() {
 	done
 	local status
 	status=$(curl -s -D "$work/headers-$label.txt" -o /dev/null -w '%{http_code}' -X "$METHOD" \
-		-H 'Content-Type: application/json' -d '{"event":"load-test"}' "$URL")
+		-H 'Content-Type: application/json' -d '{"event":"load-test"}' "http://127.0.0.1:${port}${ENDPOINT}")
 	if [ "$status" != 200 ]; then
 		echo "$METHOD $ENDPOINT answered $status ($label); the load would not measure the happy path" >&2
 		exit 1
 	fi
-	# The filter must be in the path exactly when it is meant to be: its RateLimit header tells.
 	if grep -qi '^RateLimit:' "$work/headers-$label.txt"; then
-		[ "${label%%-*}" = on ] || { echo "the filter answered with the filter off ($label)" >&2; exit 1; }
+		[ "$label" = on ] || { echo "the filter answered with the filter off" >&2; exit 1; }
 	else
-		[ "${label%%-*}" = off ] || { echo "no RateLimit header with the filter on ($label)" >&2; exit 1; }
+		[ "$label" = off ] || { echo "no RateLimit header with the filter on" >&2; exit 1; }
 	fi
-	wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$WARMUP" -s "$work/request.lua" "$URL" >/dev/null
-	wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$DURATION" -s "$work/request.lua" --latency "$URL" >"$work/wrk-$label.txt"
-	if grep -q "Non-2xx" "$work/wrk-$label.txt"; then
-		echo "some requests were not answered 2xx ($label):" >&2
-		cat "$work/wrk-$label.txt" >&2
-		exit 1
-	fi
-	kill "$app_pid"
-	wait "$app_pid" 2>/dev/null || true
-	app_pid=
-	awk '/^Requests\/sec:/ { print $2 }' "$work/wrk-$label.txt"
 }
 
-echo "# $METHOD $ENDPOINT, wrk -t$WRK_THREADS -c$CONNECTIONS -d$DURATION after $WARMUP warm-up, $(nproc) cores"
-printf '%-6s %14s %14s %8s\n' round "off req/s" "on req/s" "on/off"
+# load <port> <duration> <output>: one wrk slice; prints requests per second and fails on any non-2xx answer.
+load() {
+	local port=$1 duration=$2 out=$3
+	pin "$WRK_CPUS" wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$duration" -s "$work/request.lua" \
+		"http://127.0.0.1:${port}${ENDPOINT}" >"$out"
+	if grep -q "Non-2xx" "$out"; then
+		echo "some requests were not answered 2xx:" >&2
+		cat "$out" >&2
+		exit 1
+	fi
+	awk '/^Requests\/sec:/ { print $2 }' "$out"
+}
+
+OFF_PORT=$PORT
+ON_PORT=$((PORT + 1))
+start off "$OFF_PORT" "${OFF[@]}"
+start on "$ON_PORT" "${ON[@]}"
+load "$OFF_PORT" "$WARMUP" "$work/warmup-off.txt" >/dev/null
+load "$ON_PORT" "$WARMUP" "$work/warmup-on.txt" >/dev/null
+
+echo "# $METHOD $ENDPOINT, wrk -t$WRK_THREADS -c$CONNECTIONS, $PAIRS pairs of $SLICE slices after $WARMUP warm-up each," \
+	"$(nproc) cores, apps on CPUs ${APP_CPUS:-any}, wrk on CPUs ${WRK_CPUS:-any}"
+printf '%-6s %14s %14s %8s\n' pair "off req/s" "on req/s" "on/off"
 sum_off=0
 sum_on=0
-for round in $(seq 1 "$ROUNDS"); do
-	# Odd rounds run "off" first, even rounds "on" first, so that neither side always gets the first slot.
-	if [ $((round % 2)) -eq 1 ]; then
-		off=$(run "off-$round" "${OFF[@]}")
-		on=$(run "on-$round" "${ON[@]}")
+ratios=()
+for pair in $(seq 1 "$PAIRS"); do
+	# Odd pairs measure "off" first, even pairs "on" first: neither side always gets the first slot.
+	if [ $((pair % 2)) -eq 1 ]; then
+		off=$(load "$OFF_PORT" "$SLICE" "$work/off-$pair.txt")
+		on=$(load "$ON_PORT" "$SLICE" "$work/on-$pair.txt")
 	else
-		on=$(run "on-$round" "${ON[@]}")
-		off=$(run "off-$round" "${OFF[@]}")
+		on=$(load "$ON_PORT" "$SLICE" "$work/on-$pair.txt")
+		off=$(load "$OFF_PORT" "$SLICE" "$work/off-$pair.txt")
 	fi
-	printf '%-6s %14.0f %14.0f %8.3f\n' "$round" "$off" "$on" "$(calc "$on / $off")"
+	ratio=$(calc "$on / $off")
+	ratios+=("$ratio")
+	printf '%-6s %14.0f %14.0f %8.3f\n' "$pair" "$off" "$on" "$ratio"
 	sum_off=$(calc "$sum_off + $off")
 	sum_on=$(calc "$sum_on + $on")
 done
-printf '%-6s %14.0f %14.0f %8.3f\n' mean "$(calc "$sum_off / $ROUNDS")" "$(calc "$sum_on / $ROUNDS")" \
+median=$(printf '%s\n' "${ratios[@]}" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+printf '%-6s %14.0f %14.0f %8.3f\n' total "$(calc "$sum_off / $PAIRS")" "$(calc "$sum_on / $PAIRS")" \
 	"$(calc "$sum_on / $sum_off")"
+printf '%-6s %14s %14s %8.3f\n' median "" "" "$median"
