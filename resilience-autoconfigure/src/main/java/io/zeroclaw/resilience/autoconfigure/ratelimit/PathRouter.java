@@ -12,20 +12,25 @@ import org.springframework.web.util.pattern.PathPattern;
  * {@link PathPattern#matches(PathContainer)} on {@code RequestPath.parse(requestUri, contextPath)
  * .pathWithinApplication()} would, but without parsing the path when it need not.
  * <p>
- * Parsing a request path into a {@link PathContainer} allocates a list and a few objects per segment, and most
- * configured patterns are literal paths ({@code /webhook}). So each pattern is classified once, at start-up: a
+ * Parsing a request path into a {@link PathContainer} allocates a list and a few objects per segment (about 200 bytes
+ * for {@code /webhook}), and most configured patterns are literal paths ({@code /webhook}) or a literal path and
+ * everything under it ({@code /actuator/**}, {@code /**}). So each pattern is classified once, at start-up. A
  * <em>literal</em> one (no pattern syntax, starting with {@code /}, no empty segment, and only characters that stand
  * for themselves in both a pattern and a request URI) matches a path if and only if it is equal to it, character for
- * character. A request URI is <em>plain</em> when it holds no {@code %} and no {@code ;}: then decoding and
- * path-parameter removal leave each of its segments as they are, so its parsed path is its own text; when its context
- * path is also one {@link RequestPath} accepts, the path within the application is the rest of the URI after it.
+ * character. A <em>prefix</em> one, a literal (or nothing) followed by {@code /**}, matches a path equal to the
+ * literal or starting with the literal and a {@code /}: {@code /**} matches "zero or more path segments", so
+ * {@code /actuator/**} matches {@code /actuator} and {@code /actuator/health} but not {@code /actuators}. A request
+ * URI is <em>plain</em> when it holds no {@code %} and no {@code ;}: then decoding and path-parameter removal leave
+ * each of its segments as they are, so its parsed path is its own text; when its context path is also one
+ * {@link RequestPath} accepts, the path within the application is the rest of the URI after it.
  * <p>
- * A plain URI is compared with the literal patterns in place, with no allocation; it is parsed only if a rule with
- * other patterns must be tried, at most once, and only when no earlier rule matched. Any other URI (an encoded or
+ * A plain URI is compared with the literal and prefix patterns in place, with no allocation; it is parsed only if a
+ * rule with other patterns must be tried, at most once, and only when no earlier rule matched. Any other URI (an encoded or
  * matrix-parameter spelling such as {@code /web%68ook} or {@code /webhook;x=1}, or a context path that does not fit)
  * is parsed up front and matched against every pattern, so it gets exactly the rule the full parser gives it, and a
  * path that does not parse is reported as the parser reports it: with an {@link IllegalArgumentException}. Within one
- * rule the order of its patterns does not matter (any match will do), so its literal patterns are tried first.
+ * rule the order of its patterns does not matter (any match will do), so its literal and prefix patterns are tried
+ * first.
  *
  * @param <T> the target of a rule; {@code null} for rules whose match means "no target", such as excluded paths
  */
@@ -94,7 +99,7 @@ final class PathRouter<T> {
 		PathContainer path = null;
 		for (int i = 0; i < this.rules.length; i++) {
 			CompiledRule rule = this.rules[i];
-			if (matchesLiterally(rule.literals, requestUri, start)) {
+			if (matchesLiterally(rule.literals, requestUri, start) || matchesPrefix(rule.prefixes, requestUri, start)) {
 				return (T) this.targets[i];
 			}
 			if (rule.others.length > 0) {
@@ -139,6 +144,18 @@ final class PathRouter<T> {
 		return false;
 	}
 
+	private static boolean matchesPrefix(String[] prefixes, String requestUri, int start) {
+		int length = requestUri.length() - start;
+		for (String prefix : prefixes) {
+			int prefixLength = prefix.length();
+			if ((length == prefixLength || (length > prefixLength && requestUri.charAt(start + prefixLength) == '/'))
+					&& requestUri.startsWith(prefix, start)) {
+				return true;
+			}
+		}
+		return false;
+	}
+
 	private static boolean matchesAny(PathPattern[] patterns, PathContainer path) {
 		for (PathPattern pattern : patterns) {
 			if (pattern.matches(path)) {
@@ -149,12 +166,28 @@ final class PathRouter<T> {
 	}
 
 	/**
-	 * Whether the pattern matches a path exactly when the path's text equals it. Conservative: a pattern refused here
-	 * is still matched correctly, only by the parser.
+	 * Whether the pattern matches a path exactly when the path's text equals it. Conservative, as is
+	 * {@link #prefixOf}: a pattern refused here is still matched correctly, only by the parser.
 	 */
 	static boolean isLiteral(PathPattern pattern) {
+		return !pattern.hasPatternSyntax() && isLiteralText(pattern.getPatternString());
+	}
+
+	/**
+	 * The literal {@code L} of a pattern {@code L/**} with {@code L} empty or literal, which matches a path exactly when
+	 * the path's text is {@code L} or starts with {@code L/}; {@code null} for any other pattern.
+	 */
+	static String prefixOf(PathPattern pattern) {
 		String text = pattern.getPatternString();
-		if (pattern.hasPatternSyntax() || text.isEmpty() || text.charAt(0) != '/' || text.contains("//")) {
+		if (!text.endsWith("/**")) {
+			return null;
+		}
+		String prefix = text.substring(0, text.length() - 3);
+		return (prefix.isEmpty() || isLiteralText(prefix)) ? prefix : null;
+	}
+
+	private static boolean isLiteralText(String text) {
+		if (text.isEmpty() || text.charAt(0) != '/' || text.contains("//")) {
 			return false;
 		}
 		for (int i = 0; i < text.length(); i++) {
@@ -175,10 +208,12 @@ final class PathRouter<T> {
 				|| "/-._~!$&'()+,=:@".indexOf(c) >= 0;
 	}
 
-	/** A rule's patterns, split once into the literal ones, compared as text, and the others. */
+	/** A rule's patterns, split once into the literal and prefix ones, compared as text, and the others. */
 	private static final class CompiledRule {
 
 		final String[] literals;
+
+		final String[] prefixes;
 
 		final PathPattern[] others;
 
@@ -186,16 +221,22 @@ final class PathRouter<T> {
 
 		CompiledRule(List<PathPattern> patterns) {
 			List<String> literals = new ArrayList<>();
+			List<String> prefixes = new ArrayList<>();
 			List<PathPattern> others = new ArrayList<>();
 			for (PathPattern pattern : patterns) {
+				String prefix = prefixOf(pattern);
 				if (isLiteral(pattern)) {
 					literals.add(pattern.getPatternString());
+				}
+				else if (prefix != null) {
+					prefixes.add(prefix);
 				}
 				else {
 					others.add(pattern);
 				}
 			}
 			this.literals = literals.toArray(String[]::new);
+			this.prefixes = prefixes.toArray(String[]::new);
 			this.others = others.toArray(PathPattern[]::new);
 			this.all = patterns.toArray(PathPattern[]::new);
 		}

@@ -23,15 +23,18 @@ class PathRouterTests {
 
 	private static final List<String> PATTERNS = List.of("/webhook", "/webhook/", "/", "/a/b", "/a/b/c", "/a.b",
 			"/Webhook", "/a:b", "/a@b", "/a-b_c~d", "/a!$&'()+,=b", "/web%68ook", "/a%20b", "/a;b", "/a//b", "//a",
-			"/ä", "/a b", "/a\\b", "/**", "/a/*", "/a/**", "/a/{id}", "/a/{*rest}", "/a?c", "/we*", "webhook", "a/b",
-			"");
+			"/ä", "/a b", "/a\\b", "/**", "/a/*", "/a/**", "/a/b/**", "/actuator/**", "/a//**", "//**", "/a/*/**",
+			"/a b/**", "/web%68ook/**", "/a;b/**", "/**/b", "/a/{id}", "/a/{*rest}", "/{*rest}", "/a?c", "/we*", "/a*/**",
+			"webhook", "a/b", "a/**", "");
 
 	private static final List<String> PATHS = List.of("", "/", "//", "/webhook", "/webhook/", "//webhook",
 			"/webhook//", "/web%68ook", "/web%68ook/", "/webhook;x=1", "/webhook;", "/webhook/;x", "/WEBHOOK",
 			"/Webhook", "/webhookx", "/webhoo", "/webhook/x", "/a/b", "/a//b", "/a/b/", "/a/b/c", "/a%2Fb", "/a%2fb",
 			"/a.b", "/a:b", "/a@b", "/a-b_c~d", "/a!$&'()+,=b", "/a%20b", "/a%2520b", "/a b", "/a\\b", "/ä",
 			"/%C3%A4", "/a;b", "/a;b=1", "//a", "/abc", "/a/x", "/we", "webhook", "a/b", "*", "/web%zzook",
-			"/webhook%");
+			"/webhook%", "/a", "/a/", "/ab", "/a//", "/a//x", "/a/b/c/d", "/a/b/", "/actuator", "/actuator/",
+			"/actuator/health", "/actuator/health/liveness", "/actuators", "/actuator;x/health", "/actuator%2Fhealth",
+			"/%61ctuator/health", "//actuator", "/a b/c", "/web%68ook/x");
 
 	private static final List<String> CONTEXT_PATHS = Arrays.asList(null, "", "/app", "/", "/app/", "app", " ",
 			"/a//b");
@@ -70,6 +73,21 @@ class PathRouterTests {
 		assertThat(router.route("/health", "")).isNull();
 		assertThat(router.route("/elsewhere", "")).isNull();
 		assertThat(router.route("/app/webhook", "/app")).isEqualTo("webhook");
+		assertThat(parser.calls).hasValue(0);
+	}
+
+	@Test
+	void plainRequestUriShouldBeRoutedByPathPrefixPatternsWithoutBeingParsed() {
+		CountingParser parser = new CountingParser();
+		PathRouter<String> router = router(parser, rule(null, "/actuator/**"), rule("webhook", "/webhook"),
+				rule("default", "/**"));
+		assertThat(router.route("/webhook", "")).isEqualTo("webhook");
+		assertThat(router.route("/actuator", "")).isNull();
+		assertThat(router.route("/actuator/health", "")).isNull();
+		assertThat(router.route("/actuators", "")).isEqualTo("default");
+		assertThat(router.route("/", "")).isEqualTo("default");
+		assertThat(router.route("/app", "/app")).isEqualTo("default");
+		assertThat(router.route("/app/actuator/health", "/app")).isNull();
 		assertThat(parser.calls).hasValue(0);
 	}
 
@@ -126,12 +144,26 @@ class PathRouterTests {
 	}
 
 	@Test
+	void onlyALiteralOrNothingFollowedByAllSegmentsShouldBeAPathPrefix() {
+		assertThat(prefixOf("/actuator/**")).isEqualTo("/actuator");
+		assertThat(prefixOf("/a/b/**")).isEqualTo("/a/b");
+		assertThat(prefixOf("/**")).isEmpty();
+		assertThat(List.of("/a/*/**", "/a*/**", "/{*rest}", "/a/{*rest}", "/web%68ook/**", "/a;b/**", "a/**",
+				"/**/b", "/webhook", "/a/*"))
+			.allMatch((pattern) -> prefixOf(pattern) == null);
+	}
+
+	@Test
 	void onlyPatternsThatStandForThemselvesShouldBeLiteral() {
 		assertThat(List.of("/webhook", "/", "/a/b/", "/a.b-c_d~e", "/a:b@c", "/a!$&'()+,=b"))
 			.allMatch((pattern) -> PathRouter.isLiteral(PathPatternParser.defaultInstance.parse(pattern)));
 		assertThat(List.of("/a/*", "/**", "/a/{id}", "/a?c", "/web%68ook", "/a;b", "/a//b", "webhook", "", "/ä",
 				"/a b"))
 			.noneMatch((pattern) -> PathRouter.isLiteral(PathPatternParser.defaultInstance.parse(pattern)));
+	}
+
+	private static String prefixOf(String pattern) {
+		return PathRouter.prefixOf(PathPatternParser.defaultInstance.parse(pattern));
 	}
 
 	private static List<String> requestUris(String contextPath, String path) {

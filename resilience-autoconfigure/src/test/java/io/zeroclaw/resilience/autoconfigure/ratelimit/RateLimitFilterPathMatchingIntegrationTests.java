@@ -36,7 +36,8 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 				"zeroclaw.resilience.rate-limit.policies.orders.paths=/orders/**",
 				"zeroclaw.resilience.rate-limit.policies.special.paths=/orders/special,/special",
 				"zeroclaw.resilience.rate-limit.policies.exact.paths=/items/exact",
-				"zeroclaw.resilience.rate-limit.policies.items.paths=/catalog,/items/*" })
+				"zeroclaw.resilience.rate-limit.policies.items.paths=/catalog,/items/*",
+				"zeroclaw.resilience.rate-limit.policies.pub.paths=/public/**,/publicity" })
 @AutoConfigureMockMvc
 class RateLimitFilterPathMatchingIntegrationTests {
 
@@ -92,6 +93,27 @@ class RateLimitFilterPathMatchingIntegrationTests {
 			assertThat(policyOf(get(URI.create("/heal%74h")))).isNull();
 			assertThat(policyOf(get(URI.create("/health;v=1")))).isNull();
 		}
+	}
+
+	@Test
+	void excludedPathPrefixShouldNeverBeLimitedInAnySpellingEvenWhenAPolicyClaimsIt() throws Exception {
+		for (int i = 0; i < 10; i++) {
+			assertThat(policyOf(get("/public"))).isNull();
+			assertThat(policyOf(get("/public/page"))).isNull();
+			assertThat(policyOf(get(URI.create("/pub%6Cic/page")))).isNull();
+			assertThat(policyOf(get(URI.create("/public;x/page")))).isNull();
+		}
+		assertThat(policyOf(get("/publicity"))).isEqualTo("pub");
+	}
+
+	@Test
+	void pathPrefixPatternShouldMatchThePrefixAndWhatIsUnderItOnly() throws Exception {
+		assertThat(policyOf(get("/docs"))).isEqualTo("default");
+		assertThat(policyOf(get("/docs/"))).isEqualTo("default");
+		assertThat(policyOf(get("/docs/a/b"))).isEqualTo("default");
+		assertThat(policyOf(get(URI.create("/do%63s/a")))).isEqualTo("default");
+		assertThat(policyOf(get("/docsx"))).isNull();
+		assertThat(policyOf(get("//docs/a"))).isNull();
 	}
 
 	@Test

@@ -16,20 +16,14 @@ import org.springframework.mock.web.MockHttpServletResponse;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The rate-limit filter parses a request path only when a plain comparison with its literal patterns cannot decide,
- * and still limits every spelling of a limited path.
+ * The rate-limit filter parses a request path only when a plain comparison with its literal and path-prefix patterns
+ * cannot decide, and still limits every spelling of a limited path.
  */
 class RateLimitFilterPathParsingTests {
 
 	private final AtomicInteger parses = new AtomicInteger();
 
-	private final RateLimitFilter filter = new RateLimitFilter(
-			new RateLimitPolicies(List.of(registration("webhook", 1, "/webhook")),
-					registration(RateLimitPolicies.DEFAULT_POLICY, 5, "/hello", "/docs/**"), List.of("/health")),
-			null, true, (requestUri, contextPath) -> {
-				this.parses.incrementAndGet();
-				return PathRouter.PathParser.REQUEST_PATH.pathWithinApplication(requestUri, contextPath);
-			});
+	private final RateLimitFilter filter = filter(List.of("/health"), "/hello", "/docs/*");
 
 	@Test
 	void plainRequestToALiteralPathShouldBeLimitedWithoutParsingItsPath() throws Exception {
@@ -56,11 +50,42 @@ class RateLimitFilterPathParsingTests {
 		assertThat(this.parses).hasValue(1);
 	}
 
+	@Test
+	void defaultExclusionAndIncludeShouldLeaveEveryPlainPathUnparsed() throws Exception {
+		RateLimitFilter filter = filter(List.of("/actuator/**"), "/**");
+		assertThat(perform(filter, "/webhook", "10.4.4.1").getHeader("RateLimit-Policy"))
+			.isEqualTo("\"webhook\";q=1;w=60");
+		assertThat(perform(filter, "/hello", "10.4.4.1").getHeader("RateLimit-Policy"))
+			.isEqualTo("\"default\";q=5;w=60");
+		assertThat(perform(filter, "/actuator/health", "10.4.4.1").getHeader("RateLimit")).isNull();
+		assertThat(perform(filter, "/actuator", "10.4.4.1").getHeader("RateLimit")).isNull();
+		assertThat(perform(filter, "/actuators", "10.4.4.1").getHeader("RateLimit-Policy"))
+			.isEqualTo("\"default\";q=5;w=60");
+		assertThat(this.parses).hasValue(0);
+		assertThat(perform(filter, "/%61ctuator/health", "10.4.4.1").getHeader("RateLimit")).isNull();
+		assertThat(this.parses).hasValue(1);
+	}
+
+	private RateLimitFilter filter(List<String> excludePaths, String... includePaths) {
+		return new RateLimitFilter(
+				new RateLimitPolicies(List.of(registration("webhook", 1, "/webhook")),
+						registration(RateLimitPolicies.DEFAULT_POLICY, 5, includePaths), excludePaths),
+				null, true, (requestUri, contextPath) -> {
+					this.parses.incrementAndGet();
+					return PathRouter.PathParser.REQUEST_PATH.pathWithinApplication(requestUri, contextPath);
+				});
+	}
+
 	private MockHttpServletResponse perform(String requestUri, String address) throws Exception {
+		return perform(this.filter, requestUri, address);
+	}
+
+	private static MockHttpServletResponse perform(RateLimitFilter filter, String requestUri, String address)
+			throws Exception {
 		MockHttpServletRequest request = new MockHttpServletRequest("POST", requestUri);
 		request.setRemoteAddr(address);
 		MockHttpServletResponse response = new MockHttpServletResponse();
-		this.filter.doFilter(request, response, new MockFilterChain());
+		filter.doFilter(request, response, new MockFilterChain());
 		return response;
 	}
 
