@@ -25,12 +25,16 @@ import org.springframework.web.util.pattern.PathPattern;
  * {@link RequestPath} accepts, the path within the application is the rest of the URI after it.
  * <p>
  * A plain URI is compared with the literal and prefix patterns in place, with no allocation; it is parsed only if a
- * rule with other patterns must be tried, at most once, and only when no earlier rule matched. Any other URI (an encoded or
- * matrix-parameter spelling such as {@code /web%68ook} or {@code /webhook;x=1}, or a context path that does not fit)
- * is parsed up front and matched against every pattern, so it gets exactly the rule the full parser gives it, and a
- * path that does not parse is reported as the parser reports it: with an {@link IllegalArgumentException}. Within one
- * rule the order of its patterns does not matter (any match will do), so its literal and prefix patterns are tried
- * first.
+ * rule with other patterns must be tried, at most once, and only when no earlier rule matched. Any other URI (an
+ * encoded or matrix-parameter spelling such as {@code /web%68ook} or {@code /webhook;x=1}, or a context path that
+ * does not fit) is parsed up front and matched against every pattern, so it gets exactly the rule the full parser
+ * gives it, and a path that does not parse is reported as the parser reports it: with an
+ * {@link IllegalArgumentException}. Within one rule the order of its patterns does not matter (any match will do),
+ * so its literal and prefix patterns are tried first.
+ * <p>
+ * {@code PathRouterTests} checks the equivalence by comparing the router with the parser over every combination of
+ * a list of patterns, request URIs and context paths chosen to probe the edges (encodings, path parameters, empty
+ * segments, trailing slashes, case, characters outside the literal set).
  *
  * @param <T> the target of a rule; {@code null} for rules whose match means "no target", such as excluded paths
  */
@@ -174,8 +178,8 @@ final class PathRouter<T> {
 	}
 
 	/**
-	 * The literal {@code L} of a pattern {@code L/**} with {@code L} empty or literal, which matches a path exactly when
-	 * the path's text is {@code L} or starts with {@code L/}; {@code null} for any other pattern.
+	 * The literal {@code L} of a pattern {@code L/**} with {@code L} empty or literal, which matches a path exactly
+	 * when the path's text is {@code L} or starts with {@code L/}; {@code null} for any other pattern.
 	 */
 	static String prefixOf(PathPattern pattern) {
 		String text = pattern.getPatternString();

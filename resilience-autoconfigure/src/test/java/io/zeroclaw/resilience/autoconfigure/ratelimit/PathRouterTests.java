@@ -24,8 +24,8 @@ class PathRouterTests {
 	private static final List<String> PATTERNS = List.of("/webhook", "/webhook/", "/", "/a/b", "/a/b/c", "/a.b",
 			"/Webhook", "/a:b", "/a@b", "/a-b_c~d", "/a!$&'()+,=b", "/web%68ook", "/a%20b", "/a;b", "/a//b", "//a",
 			"/ä", "/a b", "/a\\b", "/**", "/a/*", "/a/**", "/a/b/**", "/actuator/**", "/a//**", "//**", "/a/*/**",
-			"/a b/**", "/web%68ook/**", "/a;b/**", "/**/b", "/a/{id}", "/a/{*rest}", "/{*rest}", "/a?c", "/we*", "/a*/**",
-			"webhook", "a/b", "a/**", "");
+			"/a b/**", "/web%68ook/**", "/a;b/**", "/**/b", "/a/{id}", "/a/{*rest}", "/{*rest}", "/a?c", "/we*",
+			"/a*/**", "webhook", "a/b", "a/**", "");
 
 	private static final List<String> PATHS = List.of("", "/", "//", "/webhook", "/webhook/", "//webhook",
 			"/webhook//", "/web%68ook", "/web%68ook/", "/webhook;x=1", "/webhook;", "/webhook/;x", "/WEBHOOK",
