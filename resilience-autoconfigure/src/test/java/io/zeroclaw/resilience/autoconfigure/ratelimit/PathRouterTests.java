@@ -1,0 +1,222 @@
+package io.zeroclaw.resilience.autoconfigure.ratelimit;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.api.Test;
+
+import org.springframework.http.server.PathContainer;
+import org.springframework.http.server.RequestPath;
+import org.springframework.web.util.pattern.PathPattern;
+import org.springframework.web.util.pattern.PathPatternParser;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+
+/**
+ * {@link PathRouter} routes every request path exactly as matching each pattern against the fully parsed path would,
+ * and parses only when it must.
+ */
+class PathRouterTests {
+
+	private static final List<String> PATTERNS = List.of("/webhook", "/webhook/", "/", "/a/b", "/a/b/c", "/a.b",
+			"/Webhook", "/a:b", "/a@b", "/a-b_c~d", "/a!$&'()+,=b", "/web%68ook", "/a%20b", "/a;b", "/a//b", "//a",
+			"/ä", "/a b", "/a\\b", "/**", "/a/*", "/a/**", "/a/b/**", "/actuator/**", "/a//**", "//**", "/a/*/**",
+			"/a b/**", "/web%68ook/**", "/a;b/**", "/**/b", "/a/{id}", "/a/{*rest}", "/{*rest}", "/a?c", "/we*",
+			"/a*/**", "webhook", "a/b", "a/**", "");
+
+	private static final List<String> PATHS = List.of("", "/", "//", "/webhook", "/webhook/", "//webhook",
+			"/webhook//", "/web%68ook", "/web%68ook/", "/webhook;x=1", "/webhook;", "/webhook/;x", "/WEBHOOK",
+			"/Webhook", "/webhookx", "/webhoo", "/webhook/x", "/a/b", "/a//b", "/a/b/", "/a/b/c", "/a%2Fb", "/a%2fb",
+			"/a.b", "/a:b", "/a@b", "/a-b_c~d", "/a!$&'()+,=b", "/a%20b", "/a%2520b", "/a b", "/a\\b", "/ä",
+			"/%C3%A4", "/a;b", "/a;b=1", "//a", "/abc", "/a/x", "/we", "webhook", "a/b", "*", "/web%zzook",
+			"/webhook%", "/a", "/a/", "/ab", "/a//", "/a//x", "/a/b/c/d", "/a/b/", "/actuator", "/actuator/",
+			"/actuator/health", "/actuator/health/liveness", "/actuators", "/actuator;x/health", "/actuator%2Fhealth",
+			"/%61ctuator/health", "//actuator", "/a b/c", "/web%68ook/x");
+
+	private static final List<String> CONTEXT_PATHS = Arrays.asList(null, "", "/app", "/", "/app/", "app", " ",
+			"/a//b");
+
+	@Test
+	void eachPatternShouldMatchExactlyThePathsTheParsedPathMatches() {
+		List<String> mismatches = new ArrayList<>();
+		for (String pattern : PATTERNS) {
+			PathPattern parsed = PathPatternParser.defaultInstance.parse(pattern);
+			PathRouter<String> router = new PathRouter<>(List.of(new PathRouter.Rule<>(List.of(parsed), "hit")),
+					PathRouter.PathParser.REQUEST_PATH);
+			for (String contextPath : CONTEXT_PATHS) {
+				for (String path : PATHS) {
+					for (String requestUri : requestUris(contextPath, path)) {
+						String expected = outcome(() -> matches(parsed, requestUri, contextPath) ? "hit" : null);
+						String actual = outcome(() -> router.route(requestUri, contextPath));
+						if (!expected.equals(actual)) {
+							mismatches.add("pattern '" + pattern + "', URI '" + requestUri + "', context path '"
+									+ contextPath + "': expected " + expected + ", got " + actual);
+						}
+					}
+				}
+			}
+		}
+		assertThat(mismatches).isEmpty();
+	}
+
+	@Test
+	void plainRequestUriShouldBeRoutedByLiteralPatternsWithoutBeingParsed() {
+		CountingParser parser = new CountingParser();
+		PathRouter<String> router = router(parser, rule(null, "/health", "/ready"), rule("webhook", "/webhook"),
+				rule("default", "/hello", "/"));
+		assertThat(router.route("/webhook", "")).isEqualTo("webhook");
+		assertThat(router.route("/hello", "")).isEqualTo("default");
+		assertThat(router.route("/", "")).isEqualTo("default");
+		assertThat(router.route("/health", "")).isNull();
+		assertThat(router.route("/elsewhere", "")).isNull();
+		assertThat(router.route("/app/webhook", "/app")).isEqualTo("webhook");
+		assertThat(parser.calls).hasValue(0);
+	}
+
+	@Test
+	void plainRequestUriShouldBeRoutedByPathPrefixPatternsWithoutBeingParsed() {
+		CountingParser parser = new CountingParser();
+		PathRouter<String> router = router(parser, rule(null, "/actuator/**"), rule("webhook", "/webhook"),
+				rule("default", "/**"));
+		assertThat(router.route("/webhook", "")).isEqualTo("webhook");
+		assertThat(router.route("/actuator", "")).isNull();
+		assertThat(router.route("/actuator/health", "")).isNull();
+		assertThat(router.route("/actuators", "")).isEqualTo("default");
+		assertThat(router.route("/", "")).isEqualTo("default");
+		assertThat(router.route("/app", "/app")).isEqualTo("default");
+		assertThat(router.route("/app/actuator/health", "/app")).isNull();
+		assertThat(parser.calls).hasValue(0);
+	}
+
+	@Test
+	void encodedOrMatrixParameterUriShouldBeParsedAndMatchWhatItDecodesTo() {
+		CountingParser parser = new CountingParser();
+		PathRouter<String> router = router(parser, rule(null, "/health"), rule("webhook", "/webhook"));
+		assertThat(router.route("/web%68ook", "")).isEqualTo("webhook");
+		assertThat(router.route("/webhook;x=1", "")).isEqualTo("webhook");
+		assertThat(router.route("/heal%74h", "")).isNull();
+		assertThat(router.route("/app/web%68ook", "/app")).isEqualTo("webhook");
+		assertThat(parser.calls).hasValue(4);
+	}
+
+	@Test
+	void uriThatDoesNotParseShouldBeRefusedAsTheParserRefusesIt() {
+		PathRouter<String> router = router(new CountingParser(), rule("webhook", "/webhook"));
+		assertThatIllegalArgumentException().isThrownBy(() -> router.route("/web%zzook", ""));
+		assertThatIllegalArgumentException().isThrownBy(() -> router.route("/application/webhook", "/app"));
+	}
+
+	@Test
+	void plainRequestUriShouldBeParsedOnlyOnceAndOnlyWhenAWildcardRuleMustBeTried() {
+		CountingParser parser = new CountingParser();
+		PathRouter<String> router = router(parser, rule("exact", "/items/exact"), rule("items", "/items/*"),
+				rule("docs", "/docs/**"), rule("default", "/hello"));
+		assertThat(router.route("/items/exact", "")).isEqualTo("exact");
+		assertThat(parser.calls).hasValue(0);
+		assertThat(router.route("/hello", "")).isEqualTo("default");
+		assertThat(parser.calls).as("parsed once for the two wildcard rules before the literal one").hasValue(1);
+		assertThat(router.route("/docs/a", "")).isEqualTo("docs");
+		assertThat(parser.calls).hasValue(2);
+	}
+
+	@Test
+	void firstMatchingRuleShouldWinWhateverKindOfPatternMatches() {
+		PathRouter<String> router = router(new CountingParser(), rule("orders", "/orders/**"),
+				rule("special", "/orders/special", "/special"), rule("exact", "/items/exact"),
+				rule("items", "/catalog", "/items/*"));
+		assertThat(router.route("/orders/special", "")).isEqualTo("orders");
+		assertThat(router.route("/special", "")).isEqualTo("special");
+		assertThat(router.route("/items/exact", "")).isEqualTo("exact");
+		assertThat(router.route("/items/other", "")).isEqualTo("items");
+		assertThat(router.route("/catalog", "")).isEqualTo("items");
+	}
+
+	@Test
+	void excludingRuleShouldStopTheSearchEvenWhenALaterRuleMatches() {
+		PathRouter<String> router = router(new CountingParser(), rule(null, "/public/**", "/health"),
+				rule("default", "/**"));
+		assertThat(router.route("/health", "")).isNull();
+		assertThat(router.route("/public/x", "")).isNull();
+		assertThat(router.route("/other", "")).isEqualTo("default");
+	}
+
+	@Test
+	void onlyALiteralOrNothingFollowedByAllSegmentsShouldBeAPathPrefix() {
+		assertThat(prefixOf("/actuator/**")).isEqualTo("/actuator");
+		assertThat(prefixOf("/a/b/**")).isEqualTo("/a/b");
+		assertThat(prefixOf("/**")).isEmpty();
+		assertThat(List.of("/a/*/**", "/a*/**", "/{*rest}", "/a/{*rest}", "/web%68ook/**", "/a;b/**", "a/**",
+				"/**/b", "/webhook", "/a/*"))
+			.allMatch((pattern) -> prefixOf(pattern) == null);
+	}
+
+	@Test
+	void onlyPatternsThatStandForThemselvesShouldBeLiteral() {
+		assertThat(List.of("/webhook", "/", "/a/b/", "/a.b-c_d~e", "/a:b@c", "/a!$&'()+,=b"))
+			.allMatch((pattern) -> PathRouter.isLiteral(PathPatternParser.defaultInstance.parse(pattern)));
+		assertThat(List.of("/a/*", "/**", "/a/{id}", "/a?c", "/web%68ook", "/a;b", "/a//b", "webhook", "", "/ä",
+				"/a b"))
+			.noneMatch((pattern) -> PathRouter.isLiteral(PathPatternParser.defaultInstance.parse(pattern)));
+	}
+
+	private static String prefixOf(String pattern) {
+		return PathRouter.prefixOf(PathPatternParser.defaultInstance.parse(pattern));
+	}
+
+	private static List<String> requestUris(String contextPath, String path) {
+		List<String> uris = new ArrayList<>();
+		uris.add(path);
+		if (contextPath != null && !contextPath.isBlank()) {
+			uris.add(contextPath + path);
+		}
+		return uris;
+	}
+
+	private static boolean matches(PathPattern pattern, String requestUri, String contextPath) {
+		return pattern.matches(RequestPath.parse(requestUri, contextPath).pathWithinApplication());
+	}
+
+	/** What a routing gave: its target, "none", or the exception it threw. */
+	private static String outcome(Routing routing) {
+		try {
+			String target = routing.route();
+			return (target != null) ? target : "none";
+		}
+		catch (RuntimeException ex) {
+			return ex.getClass().getSimpleName();
+		}
+	}
+
+	@SafeVarargs
+	private static PathRouter<String> router(PathRouter.PathParser parser, PathRouter.Rule<String>... rules) {
+		return new PathRouter<>(List.of(rules), parser);
+	}
+
+	private static PathRouter.Rule<String> rule(String target, String... patterns) {
+		return new PathRouter.Rule<>(
+				Arrays.stream(patterns).map(PathPatternParser.defaultInstance::parse).toList(), target);
+	}
+
+	@FunctionalInterface
+	private interface Routing {
+
+		String route();
+
+	}
+
+	private static final class CountingParser implements PathRouter.PathParser {
+
+		final AtomicInteger calls = new AtomicInteger();
+
+		@Override
+		public PathContainer pathWithinApplication(String requestUri, String contextPath) {
+			this.calls.incrementAndGet();
+			return PathRouter.PathParser.REQUEST_PATH.pathWithinApplication(requestUri, contextPath);
+		}
+
+	}
+
+}
