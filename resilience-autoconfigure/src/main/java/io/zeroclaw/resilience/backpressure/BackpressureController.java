@@ -22,8 +22,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <h2>Concurrency</h2> Two kinds of counter hold the state. One shared {@code int}, {@code taken}, counts the slots
  * taken from the limits: admitted, unfinished work plus the slots parked in per-thread pools. Beside it sit
- * {@code N} pools ({@code N} a power of two, at least twice the processors, at most 64), each a {@code long} on a
- * cache line of its own: the low 32 bits count free slots, the high 32 bits a version bumped by every change. A
+ * {@code N} pools ({@code N} twice the processors rounded up to a power of two, at most 64), each a {@code long} on a
+ * 128-byte stretch of its own: the low 32 bits count free slots, the high 32 bits a version bumped by every change. A
  * thread uses the pool its id selects. The true depth {@code D} is the work admitted and not yet closed, and
  * {@code taken = D + free + inFlight}, where {@code free} is the sum of the pools and {@code inFlight} counts the slots
  * a thread has just taken out of a pool or a flush, for the few instructions until it has put them back or used them.
@@ -49,7 +49,9 @@ import java.util.concurrent.TimeUnit;
  * pool changed in between (short of four billion changes inside one read), and {@code taken - free} is then a snapshot
  * taken at the read of {@code taken}: it equals {@code D + inFlight}, never less than {@code D}. A depth of zero is
  * therefore true at that instant, which {@link #awaitDrained(Duration)} relies on. Over-counting by
- * {@code inFlight} is harmless and lasts a few instructions.</li>
+ * {@code inFlight} is harmless and lasts a few instructions. Should the pools keep changing through 16 attempts, as
+ * they may under heavy churn, {@code depth()} returns {@code taken} itself: too high by the parked slots, never too
+ * low, and without spinning on.</li>
  * <li>Critical admissions increment {@code taken} with a plain atomic add: they have no limit to respect.</li>
  * </ul>
  * The pool capacity is {@code k = min(64, lowestLimit / (4 * N))}, so all pools together hold at most a quarter of the
@@ -67,7 +69,7 @@ import java.util.concurrent.TimeUnit;
  * or when a pool is empty or full, so with each thread on its own pool two threads share only read-only lines and the
  * ping-pong of a single contended counter is gone. Near the limits, with pools drained, the cost is the
  * single-counter one: a CAS on {@code taken} to admit, an atomic decrement to close, plus one read of every pool per
- * shed. Pools cost {@code N} 128-byte lines per controller. Two threads whose ids select the same pool contend on it
+ * shed. Pools cost {@code (N + 2) * 128} bytes per controller. Two threads whose ids select the same pool contend on it
  * as on a single counter, no worse.
  *
  * <h2>Admissions</h2> Each admission is a small object with a plain {@code released} flag, so closing it twice
@@ -105,6 +107,9 @@ public final class BackpressureController {
 	private static final int MAX_POOLS = 64;
 
 	private static final int MAX_POOL_CAPACITY = 64;
+
+	/** Consistent reads {@link #depth()} tries before it settles for the shared count, an over-estimate. */
+	private static final int DEPTH_READ_ATTEMPTS = 16;
 
 	static {
 		try {
@@ -357,15 +362,16 @@ public final class BackpressureController {
 	}
 
 	/**
-	 * @return the admitted work that has not finished yet; never negative. Under concurrent admissions it may briefly
-	 * count a slot that is moving between a pool and the shared count, but never misses admitted work.
+	 * @return the admitted work that has not finished yet; never negative. Under concurrent admissions it may count
+	 * slots that are moving between a pool and the shared count, or, under heavy churn, parked slots; it never misses
+	 * admitted work.
 	 */
 	public int depth() {
 		long[] pools = this.pools;
 		if (pools == null) {
 			return this.taken;
 		}
-		while (true) {
+		for (int attempt = 0; attempt < DEPTH_READ_ATTEMPTS; attempt++) {
 			long before = sumPools(pools);
 			int taken = this.taken;
 			long after = sumPools(pools);
@@ -375,6 +381,8 @@ public final class BackpressureController {
 			}
 			Thread.onSpinWait();
 		}
+		// pools kept changing under the reads: the shared count alone never under-counts
+		return this.taken;
 	}
 
 	private static long sumPools(long[] pools) {

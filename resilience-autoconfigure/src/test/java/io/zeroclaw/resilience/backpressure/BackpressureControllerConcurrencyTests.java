@@ -3,6 +3,8 @@ package io.zeroclaw.resilience.backpressure;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -196,6 +198,44 @@ class BackpressureControllerConcurrencyTests {
 		}
 		assertThat(wronglyAdmitted.get()).isZero();
 		assertThat(churned.get()).isPositive();
+	}
+
+	@Test
+	void depthShouldNeverMissHeldWorkWhileOtherThreadsChurnThroughThePools() throws Exception {
+		BackpressureController controller = new BackpressureController(
+				new BackpressureConfig(1000, 0.5, 0.7, 0.85, 0.95), null, 4);
+		List<Admission> held = List.of(controller.admit(Priority.HIGH), controller.admit(Priority.HIGH),
+				controller.admit(Priority.HIGH));
+		AtomicInteger lowest = new AtomicInteger(Integer.MAX_VALUE);
+		AtomicLong churned = new AtomicLong();
+		Queue<Admission> handedOver = new ConcurrentLinkedQueue<>();
+		runOnThreads((thread) -> {
+			if (thread == 0) {
+				for (int i = 0; i < 20_000; i++) {
+					lowest.accumulateAndGet(controller.depth(), Math::min);
+				}
+			}
+			else {
+				// admissions are closed by whichever thread polls them, so slots taken from one pool park in another
+				for (int i = 0; i < ITERATIONS; i++) {
+					handedOver.add(controller.admit(Priority.values()[1 + i % 4]));
+					Admission other = handedOver.poll();
+					if (other != null) {
+						other.close();
+						churned.incrementAndGet();
+					}
+				}
+			}
+		});
+		for (Admission left = handedOver.poll(); left != null; left = handedOver.poll()) {
+			left.close();
+		}
+		assertThat(churned.get()).isPositive();
+		assertThat(controller.pooledSlots()).isPositive();
+		assertThat(lowest.get()).isGreaterThanOrEqualTo(held.size());
+		held.forEach(Admission::close);
+		assertThat(controller.depth()).isZero();
+		assertThat(controller.awaitDrained(Duration.ZERO)).isTrue();
 	}
 
 	/**
