@@ -20,20 +20,57 @@ import java.util.concurrent.TimeUnit;
  * seven. With a depth of 10 and the default thresholds the limits are 5 (BACKGROUND), 7 (LOW), 9 (NORMAL) and 10
  * (HIGH). No floating point is left on the admission path.
  *
- * <h2>Concurrency</h2> The depth is one {@code int} changed only by atomic operations. A non-critical admission reads
- * it, gives up if it is at or above the limit, and otherwise compare-and-sets it from the value read to one more; a
- * failed CAS means another thread changed the depth in between, so the check is redone on the fresh value. Because the
- * increment only succeeds from a value that passed the check, no interleaving can take the depth to or past a limit
- * through non-critical admissions: with a limit of 1, two racing threads cannot both go from 0 to 1. (The reference
- * implementation's first version checked and incremented in separate steps, and over-admitted under contention.)
- * Critical admissions use a plain atomic increment: they have no limit to respect.
- * Releases are atomic decrements. The limits live in an array published through a volatile field, so
- * {@link #stopAccepting()} swaps in limits of zero without adding a read to the admission path.
+ * <h2>Concurrency</h2> Two kinds of counter hold the state. One shared {@code int}, {@code taken}, counts the slots
+ * taken from the limits: admitted, unfinished work plus the slots parked in per-thread pools. Beside it sit
+ * {@code N} pools ({@code N} twice the processors rounded up to a power of two, at most 64), each a {@code long} on a
+ * 128-byte stretch of its own: the low 32 bits count free slots, the high 32 bits a version bumped by every change. A
+ * thread uses the pool its id selects. The true depth {@code D} is the work admitted and not yet closed, and
+ * {@code taken = D + free + inFlight}, where {@code free} is the sum of the pools and {@code inFlight} counts the slots
+ * a thread has just taken out of a pool or a flush, for the few instructions until it has put them back or used them.
+ * Every term is non-negative, so {@code D <= taken - free} at every instant.
+ * <ul>
+ * <li>A close <em>parks</em> its slot in the thread's pool (one CAS on the pool; {@code taken} unchanged) while the pool
+ * holds fewer than {@code k} slots and {@code taken} is at most half the lowest limit; otherwise it decrements
+ * {@code taken}. Pools are therefore filled only far below every limit.</li>
+ * <li>A non-critical admission first <em>takes</em> a slot from its pool (CAS {@code f -> f - 1}, {@code f > 0}) and
+ * only then reads {@code taken}. Holding the slot, it knows {@code D <= taken - 1} at the instant of that read, so
+ * {@code taken <= limit} proves {@code D < limit} there, and the admission takes effect at that read. The order matters:
+ * checking {@code taken} before the take would prove nothing, since other threads may raise {@code taken} between the
+ * check and the CAS. If the check fails the slot goes back to {@code taken} and the admission takes the slow path.</li>
+ * <li>The slow path is the single-counter algorithm: read {@code taken}, give up if it is at or above the limit,
+ * otherwise compare-and-set it from the value read to one more. No interleaving can take {@code taken}, and so
+ * {@code D}, to or past a limit through non-critical admissions: with a limit of 1, two racing threads cannot both go
+ * from 0 to 1. (The reference implementation's first version checked and incremented in separate steps, and
+ * over-admitted under contention.) Because {@code taken} counts parked slots, this check may see a depth that is too
+ * high; so before shedding, the admission <em>flushes</em> every pool ({@code free -> 0} per pool, then
+ * {@code taken -= flushed}) and checks again. Only then is the work shed.</li>
+ * <li>{@link #depth()} sums the pools, reads {@code taken}, sums the pools again and retries unless the sums, versions
+ * included, are equal. Every change to a pool adds {@code 2^32} plus a small count to its word, so equal sums mean no
+ * pool changed in between (short of four billion changes inside one read), and {@code taken - free} is then a snapshot
+ * taken at the read of {@code taken}: it equals {@code D + inFlight}, never less than {@code D}. A depth of zero is
+ * therefore true at that instant, which {@link #awaitDrained(Duration)} relies on. Over-counting by
+ * {@code inFlight} is harmless and lasts a few instructions. Should the pools keep changing through 16 attempts, as
+ * they may under heavy churn, {@code depth()} returns {@code taken} itself: too high by the parked slots, never too
+ * low, and without spinning on.</li>
+ * <li>Critical admissions increment {@code taken} with a plain atomic add: they have no limit to respect.</li>
+ * </ul>
+ * The pool capacity is {@code k = min(64, lowestLimit / (4 * N))}, so all pools together hold at most a quarter of the
+ * lowest limit. When {@code k} is zero (small queues) there are no pools, and every admission and close uses
+ * {@code taken} alone, exactly as the single-counter algorithm. Pools are never refilled in bulk from {@code taken}: a
+ * thread's pool fills with the slots its own closes park, which is enough for the usual admit-then-close pattern, and
+ * avoids a two-step reservation whose intermediate state a concurrent shed would have to allow for. What remains
+ * inexact is only the shed side, and only inside an instruction-sized window: a shed that races a flush by another
+ * thread, or a take that is about to give its slot back, counts those slots as depth. No admission is ever granted at
+ * or above its limit. The limits live in an array published through a volatile field, so {@link #stopAccepting()}
+ * swaps in limits of zero without adding a read to the admission path.
  *
- * <h2>Cost</h2> An uncontended admit is one volatile read of the limits, one of the depth, and one CAS; a release is
- * one atomic decrement of the depth. Under contention the CAS on the depth's cache line is the only shared write. The
- * depth is deliberately not padded away from the limits: every admission that reads the limits goes on to write the
- * depth, so keeping them on one cache line costs no extra miss.
+ * <h2>Cost</h2> In steady state an admit reads the limits, CASes its own pool and reads {@code taken}; a close reads
+ * {@code taken} and CASes its own pool. {@code taken}'s cache line is written only near the limits, by critical work,
+ * or when a pool is empty or full, so with each thread on its own pool two threads share only read-only lines and the
+ * ping-pong of a single contended counter is gone. Near the limits, with pools drained, the cost is the
+ * single-counter one: a CAS on {@code taken} to admit, an atomic decrement to close, plus one read of every pool per
+ * shed. Pools cost {@code (N + 2) * 128} bytes per controller. Two threads whose ids select the same pool contend on it
+ * as on a single counter, no worse.
  *
  * <h2>Admissions</h2> Each admission is a small object with a plain {@code released} flag, so closing it twice
  * releases once. The flag is deliberately not atomic. Guarding it with a CAS made an admit-and-close about 75% dearer
@@ -43,23 +80,40 @@ import java.util.concurrent.TimeUnit;
  * (an executor, a future, a lock), is safe however often it is repeated. Code that may race two closers, as
  * asynchronous work cancelled while it runs may, must put its own once-only guard in front, which the Spring glue does.
  * When admit and close are inlined, as in a try-with-resources block, the JIT's escape analysis can remove the
- * allocation altogether: measured so, admit-and-close costs the same as the bare CAS and decrement.
+ * allocation altogether: measured so, admit-and-close costs the same as the bare counter operations.
  *
  * <h2>Draining</h2> {@link #stopAccepting()} makes every non-critical admission fail, and {@link #awaitDrained(Duration)}
- * blocks until the depth is zero. A release that brings the depth to zero reads one volatile counter of waiters, and
- * only when someone is waiting takes a monitor to wake them.
+ * blocks until the depth is zero. Every step that may lower the depth (a close, a flush, a slot given back) then reads
+ * one volatile counter of waiters, and only when someone is waiting computes the depth and, at zero, takes a monitor to
+ * wake them. A waiter raises the counter before it reads the depth, so whichever step lowers the depth last either
+ * sees the waiter or is seen by it.
  */
 public final class BackpressureController {
 
-	private static final VarHandle DEPTH;
+	private static final VarHandle TAKEN;
+
+	private static final VarHandle POOLS = MethodHandles.arrayElementVarHandle(long[].class);
 
 	private static final int UNLIMITED = Integer.MAX_VALUE;
 
 	private static final Priority[] PRIORITIES = Priority.values();
 
+	/** Longs between two pools: 128 bytes, so that adjacent-line prefetch does not pair them either. */
+	private static final int POOL_STRIDE = 16;
+
+	/** Added to a pool's word by every change, so that a change can be detected by the word alone. */
+	private static final long VERSION = 1L << 32;
+
+	private static final int MAX_POOLS = 64;
+
+	private static final int MAX_POOL_CAPACITY = 64;
+
+	/** Consistent reads {@link #depth()} tries before it settles for the shared count, an over-estimate. */
+	private static final int DEPTH_READ_ATTEMPTS = 16;
+
 	static {
 		try {
-			DEPTH = MethodHandles.lookup().findVarHandle(BackpressureController.class, "depth", int.class);
+			TAKEN = MethodHandles.lookup().findVarHandle(BackpressureController.class, "taken", int.class);
 		}
 		catch (ReflectiveOperationException ex) {
 			throw new ExceptionInInitializerError(ex);
@@ -79,10 +133,28 @@ public final class BackpressureController {
 	/** One of the two arrays above; swapped, never written into. */
 	private volatile int[] limits;
 
-	/** Admitted, unfinished work; possibly above the maximum through critical work, but never negative. */
-	private volatile int depth;
+	/**
+	 * Slots taken from the limits: admitted, unfinished work plus the slots parked in pools (and, for a few
+	 * instructions, slots in flight between the two). Never negative.
+	 */
+	private volatile int taken;
 
-	/** Threads blocked in {@link #awaitDrained(Duration)}, read by a release that empties the queue. */
+	/**
+	 * The pools, pool {@code i} at index {@code (i + 1) * POOL_STRIDE} with padding on both sides; {@code null} when
+	 * the queue is too small for pools. Each word is a version (high 32 bits) and a count of free slots (low 32 bits).
+	 */
+	private final long[] pools;
+
+	/** {@code poolCount - 1}, to select a pool from a thread id. */
+	private final int poolMask;
+
+	/** The most free slots a close parks in one pool. */
+	private final int poolCapacity;
+
+	/** A close parks its slot only while {@code taken} is at most this: half the lowest limit. */
+	private final int parkCeiling;
+
+	/** Threads blocked in {@link #awaitDrained(Duration)}, read by every step that may empty the queue. */
 	private volatile int drainWaiters;
 
 	private final Object drainLock = new Object();
@@ -101,15 +173,38 @@ public final class BackpressureController {
 	 * @param listener told of every admission and shed, or {@code null} for none
 	 */
 	public BackpressureController(BackpressureConfig config, BackpressureListener listener) {
+		this(config, listener, defaultPoolCount());
+	}
+
+	/**
+	 * Creates a controller with a given number of pools, so that tests can pin it whatever the machine.
+	 * @param poolCount a power of two
+	 */
+	BackpressureController(BackpressureConfig config, BackpressureListener listener, int poolCount) {
+		if (poolCount < 1 || Integer.bitCount(poolCount) != 1) {
+			throw new IllegalArgumentException("poolCount must be a power of two, was " + poolCount);
+		}
 		this.config = Objects.requireNonNull(config, "config");
 		this.listener = listener;
 		this.acceptingLimits = new int[PRIORITIES.length];
 		this.drainingLimits = new int[PRIORITIES.length];
+		int lowestLimit = UNLIMITED;
 		for (Priority priority : PRIORITIES) {
-			this.acceptingLimits[priority.ordinal()] = computeLimit(config, priority);
+			int limit = computeLimit(config, priority);
+			this.acceptingLimits[priority.ordinal()] = limit;
 			this.drainingLimits[priority.ordinal()] = (priority == Priority.CRITICAL) ? UNLIMITED : 0;
+			lowestLimit = Math.min(lowestLimit, limit);
 		}
 		this.limits = this.acceptingLimits;
+		this.poolCapacity = Math.min(MAX_POOL_CAPACITY, lowestLimit / (4 * poolCount));
+		this.pools = (this.poolCapacity > 0) ? new long[(poolCount + 2) * POOL_STRIDE] : null;
+		this.poolMask = poolCount - 1;
+		this.parkCeiling = lowestLimit / 2;
+	}
+
+	private static int defaultPoolCount() {
+		int wanted = 2 * Runtime.getRuntime().availableProcessors();
+		return Math.min(MAX_POOLS, Integer.highestOneBit(Math.max(1, wanted - 1)) << 1);
 	}
 
 	/**
@@ -146,23 +241,83 @@ public final class BackpressureController {
 	public Admission admit(Priority priority) {
 		int limit = this.limits[priority.ordinal()];
 		if (limit == UNLIMITED) {
-			DEPTH.getAndAdd(this, 1);
+			TAKEN.getAndAdd(this, 1);
 		}
-		else {
-			int current;
-			do {
-				current = this.depth;
-				if (current >= limit) {
-					throw shed(priority, current);
-				}
-			}
-			while (!DEPTH.compareAndSet(this, current, current + 1));
+		else if (!takeFromPool(limit)) {
+			admitShared(priority, limit);
 		}
 		BackpressureListener listener = this.listener;
 		if (listener != null) {
 			listener.onAdmitted(priority);
 		}
 		return new Slot(this);
+	}
+
+	/**
+	 * Admits from the calling thread's pool: takes a slot, then proves with one read of {@code taken} that the depth
+	 * was below the limit at that read; gives the slot back to {@code taken} if it cannot.
+	 */
+	private boolean takeFromPool(int limit) {
+		long[] pools = this.pools;
+		if (pools == null) {
+			return false;
+		}
+		int index = poolIndex();
+		long word = (long) POOLS.getVolatile(pools, index);
+		if ((int) word <= 0 || !POOLS.compareAndSet(pools, index, word, word + VERSION - 1)) {
+			return false;
+		}
+		if (this.taken <= limit) {
+			return true;
+		}
+		TAKEN.getAndAdd(this, -1);
+		signalIfDrained();
+		return false;
+	}
+
+	/** The single-counter admission, with one flush of the pools before it sheds. */
+	private void admitShared(Priority priority, int limit) {
+		boolean flushed = false;
+		while (true) {
+			int current = this.taken;
+			if (current < limit) {
+				if (TAKEN.compareAndSet(this, current, current + 1)) {
+					return;
+				}
+			}
+			else if (flushed || flushPools() == 0) {
+				throw shed(priority, current);
+			}
+			else {
+				flushed = true;
+			}
+		}
+	}
+
+	/** Moves every pool's free slots back to {@code taken}; returns how many moved. */
+	private int flushPools() {
+		long[] pools = this.pools;
+		if (pools == null) {
+			return 0;
+		}
+		int flushed = 0;
+		for (int index = POOL_STRIDE; index < pools.length - POOL_STRIDE; index += POOL_STRIDE) {
+			long word;
+			do {
+				word = (long) POOLS.getVolatile(pools, index);
+			}
+			while ((int) word > 0 && !POOLS.compareAndSet(pools, index, word, word + VERSION - (int) word));
+			flushed += Math.max(0, (int) word);
+		}
+		if (flushed > 0) {
+			TAKEN.getAndAdd(this, -flushed);
+			signalIfDrained();
+		}
+		return flushed;
+	}
+
+	private int poolIndex() {
+		return (((int) Thread.currentThread().getId() & this.poolMask) + 1) * POOL_STRIDE;
 	}
 
 	private LoadShedException shed(Priority priority, int depth) {
@@ -174,19 +329,90 @@ public final class BackpressureController {
 	}
 
 	private void release() {
-		int remaining = (int) DEPTH.getAndAdd(this, -1) - 1;
-		if (remaining == 0 && this.drainWaiters != 0) {
-			synchronized (this.drainLock) {
-				this.drainLock.notifyAll();
+		long[] pools = this.pools;
+		if (pools != null) {
+			int index = poolIndex();
+			long word = (long) POOLS.getVolatile(pools, index);
+			if ((int) word < this.poolCapacity && this.taken <= this.parkCeiling
+					&& POOLS.compareAndSet(pools, index, word, word + VERSION + 1)) {
+				signalIfDrained();
+				return;
 			}
+			TAKEN.getAndAdd(this, -1);
+			signalIfDrained();
+			return;
+		}
+		int remaining = (int) TAKEN.getAndAdd(this, -1) - 1;
+		if (remaining == 0 && this.drainWaiters != 0) {
+			signalDrained();
+		}
+	}
+
+	/** Called after every step that may lower the depth; costs one volatile read unless someone is waiting. */
+	private void signalIfDrained() {
+		if (this.drainWaiters != 0 && depth() == 0) {
+			signalDrained();
+		}
+	}
+
+	private void signalDrained() {
+		synchronized (this.drainLock) {
+			this.drainLock.notifyAll();
 		}
 	}
 
 	/**
-	 * @return the admitted work that has not finished yet; never negative
+	 * @return the admitted work that has not finished yet; never negative. Under concurrent admissions it may count
+	 * slots that are moving between a pool and the shared count, or, under heavy churn, parked slots; it never misses
+	 * admitted work.
 	 */
 	public int depth() {
-		return this.depth;
+		long[] pools = this.pools;
+		if (pools == null) {
+			return this.taken;
+		}
+		for (int attempt = 0; attempt < DEPTH_READ_ATTEMPTS; attempt++) {
+			long before = sumPools(pools);
+			int taken = this.taken;
+			long after = sumPools(pools);
+			if (before == after) {
+				// the low 32 bits of the sum are the free slots: versions only add multiples of 2^32
+				return Math.max(0, taken - (int) after);
+			}
+			Thread.onSpinWait();
+		}
+		// pools kept changing under the reads: the shared count alone never under-counts
+		return this.taken;
+	}
+
+	private static long sumPools(long[] pools) {
+		long sum = 0;
+		for (int index = POOL_STRIDE; index < pools.length - POOL_STRIDE; index += POOL_STRIDE) {
+			sum += (long) POOLS.getVolatile(pools, index);
+		}
+		return sum;
+	}
+
+	/**
+	 * @return the free slots parked in pools at this moment; for tests
+	 */
+	int pooledSlots() {
+		long[] pools = this.pools;
+		return (pools != null) ? (int) sumPools(pools) : 0;
+	}
+
+	/**
+	 * @return the most free slots one pool holds; zero when pools are disabled
+	 */
+	int poolCapacity() {
+		return this.poolCapacity;
+	}
+
+	/**
+	 * @return the number of pools the calling thread's id is reduced to
+	 */
+	int poolCount() {
+		return this.poolMask + 1;
 	}
 
 	/**
@@ -245,9 +471,9 @@ public final class BackpressureController {
 		synchronized (this.drainLock) {
 			this.drainWaiters++;
 			try {
-				// The waiter count is raised before the depth is read, and a release reads it after its decrement, so
-				// a release that empties the queue after this check is sure to see a waiter and notify.
-				while (this.depth != 0) {
+				// The waiter count is raised before the depth is read, and every step that lowers the depth reads it
+				// afterwards, so the step that empties the queue after this check is sure to see a waiter and notify.
+				while (depth() != 0) {
 					long remaining = deadline - System.nanoTime();
 					if (remaining <= 0) {
 						return false;
@@ -273,7 +499,7 @@ public final class BackpressureController {
 
 	@Override
 	public String toString() {
-		return "BackpressureController[depth=" + this.depth + ", maxQueueDepth=" + this.config.maxQueueDepth()
+		return "BackpressureController[depth=" + depth() + ", maxQueueDepth=" + this.config.maxQueueDepth()
 				+ ", accepting=" + isAccepting() + "]";
 	}
 
