@@ -265,7 +265,7 @@ class BackpressureControllerConcurrencyTests {
 				held.decrementAndGet();
 				mine.remove(mine.size() - 1).close();
 			}
-			if (random.nextInt(600) == 0) {
+			if (random.nextInt(3_000) == 0) {
 				held.addAndGet(-mine.size());
 				mine.forEach(Admission::close);
 				mine.clear();
