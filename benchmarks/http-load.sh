@@ -73,22 +73,19 @@ calc() {
 	awk "BEGIN { printf \"%.6f\", $1 }"
 }
 
-pin() {
-	local cpus=$1
-	shift
-	if [ -n "$cpus" ]; then
-		taskset -c "$cpus" "$@"
-	else
-		"$@"
-	fi
-}
+# The commands that pin the apps and wrk to their CPUs; empty when not pinning. Used as a prefix rather than through a
+# function, so that "$!" of a started app is the JVM itself and the clean-up stops it.
+APP_PIN=()
+WRK_PIN=()
+[ -z "$APP_CPUS" ] || APP_PIN=(taskset -c "$APP_CPUS")
+[ -z "$WRK_CPUS" ] || WRK_PIN=(taskset -c "$WRK_CPUS")
 
 # start <label> <port> <app arguments...>: start the app and check that the filter is in the path exactly when it
 # is meant to be (its RateLimit header tells).
 start() {
 	local label=$1 port=$2
 	shift 2
-	pin "$APP_CPUS" java -Xms512m -Xmx512m -jar "$JAR" --server.port="$port" "$@" >"$work/app-$label.log" 2>&1 &
+	"${APP_PIN[@]}" java -Xms512m -Xmx512m -jar "$JAR" --server.port="$port" "$@" >"$work/app-$label.log" 2>&1 &
 	pids+=($!)
 	local pid=$!
 	for _ in $(seq 1 240); do
@@ -119,7 +116,7 @@ start() {
 # load <port> <duration> <output>: one wrk slice; prints requests per second and fails on any non-2xx answer.
 load() {
 	local port=$1 duration=$2 out=$3
-	pin "$WRK_CPUS" wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$duration" -s "$work/request.lua" \
+	"${WRK_PIN[@]}" wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$duration" -s "$work/request.lua" \
 		"http://127.0.0.1:${port}${ENDPOINT}" >"$out"
 	if grep -q "Non-2xx" "$out"; then
 		echo "some requests were not answered 2xx:" >&2

@@ -118,6 +118,18 @@ class LocalRateLimiterPropertyTests {
 		}
 	}
 
+	@Property(tries = 5000)
+	void tokensBetweenTwoTimesShouldBeTheExactQuotientWhateverTheInterval(
+			@ForAll @LongRange(min = 1, max = 4_000_000_000_000_000_000L) long interval,
+			@ForAll @LongRange(min = 0, max = LocalRateLimiter.MAX_RECIPROCAL_QUOTIENT - 1) long quotient,
+			@ForAll @LongRange(min = -1, max = Long.MAX_VALUE) long restSeed) {
+		// Any span whose quotient is below the bound, and that fits a long: quotient * interval + rest.
+		long q = Math.min(quotient, (Long.MAX_VALUE - interval) / interval);
+		long span = q * interval + ((restSeed < 0) ? -1 : restSeed % interval);
+		assertThat(LocalRateLimiter.tokens(span, interval, 1.0 / interval)).isEqualTo(Math.max(0, span / interval));
+		assertThat(LocalRateLimiter.tokens(span, interval, 0)).isEqualTo(Math.max(0, span / interval));
+	}
+
 	@Provide
 	Arbitrary<List<Boolean>> stripeAt() {
 		return Arbitraries.of(true, false, false, false).list().ofMinSize(1).ofMaxSize(20);
