@@ -6,7 +6,6 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.HexFormat;
-import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
@@ -47,7 +46,8 @@ import org.slf4j.LoggerFactory;
  * bucket, decision for decision, as a token count refilled continuously, but it needs one value and no refill loop.
  * <p>
  * <b>Cost model.</b> One round trip per decision: an {@code EVALSHA} of a short Lua script that runs atomically in
- * Redis, reads and writes one string key and replies with four integers. The script is never loaded up front: its SHA-1
+ * Redis, reads and writes one string key and replies with one integer (the time until the bucket is full, signed to
+ * tell an allowance from a refusal), from which the client derives the tokens left and the retry time. The script is never loaded up front: its SHA-1
  * is computed here, and when Redis answers {@code NOSCRIPT} (first use, restart, {@code SCRIPT FLUSH}, fail-over) the
  * same decision is sent once with {@code EVAL}, which also caches the script again. Arguments are pre-encoded per
  * policy, so a one-permit decision allocates only its key. The time is Redis's own ({@code TIME}, microseconds), so
@@ -72,22 +72,22 @@ public final class RedisRateLimiter implements RateLimiter {
 	private static final Logger logger = LoggerFactory.getLogger(RedisRateLimiter.class);
 
 	/*
-	 * KEYS[1]: the bucket; ARGV: emission interval T (us), capacity C, permits n, clock offset (us; zero but in tests).
-	 * Reply: {allowed (0 or 1), remaining tokens, retry-after (us), reset-after (us)}.
+	 * KEYS[1]: the bucket; ARGV: the permits' cost n*T (us), the tolerance C*T (us), a clock offset (us; zero but in
+	 * tests). Reply: one integer, the time until the bucket is full (us, > 0) when allowed, and -1 - (time until the
+	 * bucket was full before the request) when refused; the client derives the rest. The script does only what must
+	 * be atomic, since Redis runs it on its one thread: every conversion or reply element it avoids is Redis time.
 	 */
 	static final String SCRIPT = """
 			local t = redis.call('TIME')
-			local now = t[1] * 1000000 + t[2] + tonumber(ARGV[4])
-			local interval = tonumber(ARGV[1])
-			local tolerance = interval * tonumber(ARGV[2])
-			local tat = tonumber(redis.call('GET', KEYS[1]))
-			if tat == nil or tat < now then tat = now end
-			local ahead = tat + interval * tonumber(ARGV[3]) - now
-			if ahead <= tolerance then
-			  redis.call('SET', KEYS[1], string.format('%.0f', now + ahead), 'PX', math.ceil(ahead / 1000))
-			  return {1, math.floor((tolerance - ahead) / interval), 0, ahead}
+			local now = t[1] * 1000000 + t[2] + ARGV[3]
+			local tat = tonumber(redis.call('GET', KEYS[1])) or now
+			if tat < now then tat = now end
+			local ahead = tat - now + ARGV[1]
+			if ahead <= tonumber(ARGV[2]) then
+			  redis.call('PSETEX', KEYS[1], math.ceil(ahead / 1000), string.format('%d', now + ahead))
+			  return ahead
 			end
-			return {0, math.floor((tolerance - tat + now) / interval), ahead - tolerance, tat - now}
+			return now - tat - 1
 			""";
 
 	static final byte[] SCRIPT_BYTES = SCRIPT.getBytes(StandardCharsets.UTF_8);
@@ -110,8 +110,6 @@ public final class RedisRateLimiter implements RateLimiter {
 	 * bucket of a policy that never refills), and the {@code resetAfter} of a bucket that never refills.
 	 */
 	static final Duration NEVER = LocalRateLimiter.NEVER;
-
-	private static final byte[] ONE = ascii(1);
 
 	private static final byte[] ZERO = ascii(0);
 
@@ -137,9 +135,13 @@ public final class RedisRateLimiter implements RateLimiter {
 
 	private final byte[] keyHead;
 
-	private final byte[] intervalArg;
+	/** Emission interval T, in microseconds. */
+	private final long interval;
 
-	private final byte[] capacityArg;
+	/** Tolerance C*T, in microseconds. */
+	private final long tolerance;
+
+	private final byte[] toleranceArg;
 
 	private final byte[][] onePermitArgs;
 
@@ -191,9 +193,10 @@ public final class RedisRateLimiter implements RateLimiter {
 		this.refills = policy.requestsPerWindow() > 0;
 		long interval = emissionIntervalMicros(policy);
 		this.keyHead = (config.keyPrefix() + "{" + policy.name() + ":").getBytes(StandardCharsets.UTF_8);
-		this.intervalArg = ascii(interval);
-		this.capacityArg = ascii(this.capacity);
-		this.onePermitArgs = new byte[][] { this.intervalArg, this.capacityArg, ONE, ZERO };
+		this.interval = interval;
+		this.tolerance = interval * Math.max(0, this.capacity);
+		this.toleranceArg = ascii(this.tolerance);
+		this.onePermitArgs = new byte[][] { ascii(cost(1)), this.toleranceArg, ZERO };
 		this.redis = new CircuitBreaker("redis:" + policy.name(),
 				new CircuitBreakerConfig(config.failureThreshold(), config.retryInterval(), 1), nanoClock);
 		this.redis.addListener(new CircuitBreakerListener() {
@@ -273,16 +276,16 @@ public final class RedisRateLimiter implements RateLimiter {
 		RedisClusterAsyncCommands<byte[], byte[]> commands = this.connector.commands(this.timeoutNanos);
 		byte[][] keys = { redisKey(key) };
 		byte[][] args = args(permits);
-		List<Object> reply;
+		Long reply;
 		try {
-			reply = await(commands.evalsha(SCRIPT_SHA, ScriptOutputType.MULTI, keys, args), deadline);
+			reply = await(commands.evalsha(SCRIPT_SHA, ScriptOutputType.INTEGER, keys, args), deadline);
 		}
 		catch (ExecutionException ex) {
 			if (!(ex.getCause() instanceof RedisNoScriptException)) {
 				throw ex;
 			}
 			// Redis has lost (or never had) the script: EVAL decides and caches it again, still one round trip.
-			reply = await(commands.eval(SCRIPT_BYTES, ScriptOutputType.MULTI, keys, args), deadline);
+			reply = await(commands.eval(SCRIPT_BYTES, ScriptOutputType.INTEGER, keys, args), deadline);
 		}
 		return toDecision(reply, permits);
 	}
@@ -301,19 +304,27 @@ public final class RedisRateLimiter implements RateLimiter {
 
 	private byte[][] args(long permits) {
 		if (this.clockOffsetMicros == null) {
-			return (permits == 1) ? this.onePermitArgs
-					: new byte[][] { this.intervalArg, this.capacityArg, ascii(permits), ZERO };
+			return (permits == 1) ? this.onePermitArgs : new byte[][] { ascii(cost(permits)), this.toleranceArg, ZERO };
 		}
-		return new byte[][] { this.intervalArg, this.capacityArg, ascii(permits),
-				ascii(this.clockOffsetMicros.getAsLong()) };
+		return new byte[][] { ascii(cost(permits)), this.toleranceArg, ascii(this.clockOffsetMicros.getAsLong()) };
 	}
 
-	private RateLimitDecision toDecision(List<Object> reply, long permits) {
-		boolean allowed = ((Long) reply.get(0)) == 1L;
-		long remaining = (Long) reply.get(1);
-		Duration retryAfter = (allowed || permits <= this.capacity) ? micros((Long) reply.get(2)) : NEVER;
-		return new RateLimitDecision(allowed, this.capacity, Math.max(0, remaining), retryAfter,
-				micros((Long) reply.get(3)));
+	/** The time n permits take to refill; above the tolerance (so always refused) for more permits than the capacity. */
+	private long cost(long permits) {
+		return (permits > this.capacity) ? this.tolerance + this.interval : permits * this.interval;
+	}
+
+	private RateLimitDecision toDecision(long reply, long permits) {
+		if (reply > 0) {
+			return new RateLimitDecision(true, this.capacity, remaining(reply), Duration.ZERO, micros(reply));
+		}
+		long untilFull = -1 - reply;
+		Duration retryAfter = (permits <= this.capacity) ? micros(untilFull + cost(permits) - this.tolerance) : NEVER;
+		return new RateLimitDecision(false, this.capacity, remaining(untilFull), retryAfter, micros(untilFull));
+	}
+
+	private long remaining(long untilFull) {
+		return Math.max(0, (this.tolerance - untilFull) / this.interval);
 	}
 
 	private Duration micros(long micros) {
