@@ -13,7 +13,7 @@
 # Traffic goes to 127.0.0.1 only; the script stops the apps it started.
 #
 # Settings (environment): ENDPOINT (default /webhook), METHOD (POST), PORT (18080; "on" uses PORT+1), PAIRS (10),
-# SLICE (5s), WARMUP (20s per app), CONNECTIONS (16), WRK_THREADS (1), APP_CPUS (1 on a 2-core machine, empty for
+# SLICE (5s), WARMUP (60s per app, in whole seconds), CONNECTIONS (16), WRK_THREADS (1), APP_CPUS (1 on a 2-core machine, empty for
 # no pinning), WRK_CPUS (0), JAR (the sample app's jar), POLICIES (webhook: the named policies of the app's
 # configuration whose quota is raised as well).
 set -euo pipefail
@@ -24,7 +24,7 @@ METHOD=${METHOD:-POST}
 PORT=${PORT:-18080}
 PAIRS=${PAIRS:-10}
 SLICE=${SLICE:-5s}
-WARMUP=${WARMUP:-20s}
+WARMUP=${WARMUP:-60s}
 CONNECTIONS=${CONNECTIONS:-16}
 WRK_THREADS=${WRK_THREADS:-1}
 if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
@@ -130,8 +130,12 @@ OFF_PORT=$PORT
 ON_PORT=$((PORT + 1))
 start off "$OFF_PORT" "${OFF[@]}"
 start on "$ON_PORT" "${ON[@]}"
-load "$OFF_PORT" "$WARMUP" "$work/warmup-off.txt" >/dev/null
-load "$ON_PORT" "$WARMUP" "$work/warmup-on.txt" >/dev/null
+# Warm-up in two alternating halves, so that neither app has sat idle for long when the measured slices start.
+half=$(( ${WARMUP%s} / 2 ))s
+for _ in 1 2; do
+	load "$OFF_PORT" "$half" "$work/warmup-off.txt" >/dev/null
+	load "$ON_PORT" "$half" "$work/warmup-on.txt" >/dev/null
+done
 
 echo "# $METHOD $ENDPOINT, wrk -t$WRK_THREADS -c$CONNECTIONS, $PAIRS pairs of $SLICE slices after $WARMUP warm-up each," \
 	"$(nproc) cores, apps on CPUs ${APP_CPUS:-any}, wrk on CPUs ${WRK_CPUS:-any}"
