@@ -15,7 +15,8 @@
 # Settings (environment): ENDPOINT (default /webhook), METHOD (POST), PORT (18080; "on" uses PORT+1), PAIRS (10),
 # SLICE (5s), WARMUP (60s per app, in whole seconds), CONNECTIONS (16), WRK_THREADS (1), APP_CPUS (1 on a 2-core machine, empty for
 # no pinning), WRK_CPUS (0), JAR (the sample app's jar), POLICIES (webhook: the named policies of the app's
-# configuration whose quota is raised as well).
+# configuration whose quota is raised as well), CONTROL (1 for an A/A run: both apps without the filter, to see the
+# method's own spread).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -129,7 +130,12 @@ load() {
 OFF_PORT=$PORT
 ON_PORT=$((PORT + 1))
 start off "$OFF_PORT" "${OFF[@]}"
-start on "$ON_PORT" "${ON[@]}"
+if [ "${CONTROL:-0}" = 1 ]; then
+	# An A/A run: the "on" side is a second "off" app, so the ratios show what the method itself cannot resolve.
+	start off "$ON_PORT" "${OFF[@]}"
+else
+	start on "$ON_PORT" "${ON[@]}"
+fi
 # Warm-up in two alternating halves, so that neither app has sat idle for long when the measured slices start.
 half=$(( ${WARMUP%s} / 2 ))s
 for _ in 1 2; do
