@@ -457,7 +457,8 @@ public final class LocalRateLimiter implements RateLimiter {
 		long tat;
 		do {
 			tat = (long) TAT.getVolatile(bucket);
-			if (tat == DEAD) {
+			if (tat <= FREEZING) {
+				// Dead, or (never seen, since the cells were null) already striped or being frozen: nothing to split.
 				return;
 			}
 		}

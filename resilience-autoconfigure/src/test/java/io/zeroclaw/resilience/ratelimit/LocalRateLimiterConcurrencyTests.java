@@ -1,13 +1,9 @@
 package io.zeroclaw.resilience.ratelimit;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -131,20 +127,7 @@ class LocalRateLimiterConcurrencyTests {
 	}
 
 	private void hammer(IntConsumer work) throws Exception {
-		CountDownLatch start = new CountDownLatch(1);
-		List<Future<?>> futures = new ArrayList<>();
-		for (int t = 0; t < THREADS; t++) {
-			int thread = t;
-			futures.add(this.executor.submit(() -> {
-				start.await();
-				work.accept(thread);
-				return null;
-			}));
-		}
-		start.countDown();
-		for (Future<?> future : futures) {
-			future.get(20, TimeUnit.SECONDS);
-		}
+		Hammer.hammer(this.executor, THREADS, work);
 	}
 
 }

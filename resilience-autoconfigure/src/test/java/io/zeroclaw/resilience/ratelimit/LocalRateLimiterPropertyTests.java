@@ -40,16 +40,7 @@ class LocalRateLimiterPropertyTests {
 			times[i] = elapsed;
 			allowed[i] = limiter.tryAcquire("client", step.permits()).allowed() ? step.permits() : 0;
 		}
-		for (int from = 0; from < times.length; from++) {
-			long sum = 0;
-			for (int to = from; to < times.length; to++) {
-				sum += allowed[to];
-				long interval = times[to] - times[from];
-				// sum <= capacity + requestsPerWindow * interval / windowNanos, kept in integers
-				assertThat(sum * windowNanos).as("permits allowed between steps %d and %d", from, to)
-					.isLessThanOrEqualTo(capacity * windowNanos + requestsPerWindow * interval);
-			}
-		}
+		assertNoIntervalAllowsMoreThanCapacityPlusRate(times, allowed, capacity, requestsPerWindow, windowNanos);
 	}
 
 	@Property(tries = 500)
@@ -107,15 +98,7 @@ class LocalRateLimiterPropertyTests {
 			}
 			allowed[i] = limiter.tryAcquire("client", step.permits()).allowed() ? step.permits() : 0;
 		}
-		for (int from = 0; from < times.length; from++) {
-			long sum = 0;
-			for (int to = from; to < times.length; to++) {
-				sum += allowed[to];
-				long interval = times[to] - times[from];
-				assertThat(sum * windowNanos).as("permits allowed between steps %d and %d", from, to)
-					.isLessThanOrEqualTo(capacity * windowNanos + requestsPerWindow * interval);
-			}
-		}
+		assertNoIntervalAllowsMoreThanCapacityPlusRate(times, allowed, capacity, requestsPerWindow, windowNanos);
 	}
 
 	@Property(tries = 5000)
@@ -128,6 +111,20 @@ class LocalRateLimiterPropertyTests {
 		long span = q * interval + ((restSeed < 0) ? -1 : restSeed % interval);
 		assertThat(LocalRateLimiter.tokens(span, interval, 1.0 / interval)).isEqualTo(Math.max(0, span / interval));
 		assertThat(LocalRateLimiter.tokens(span, interval, 0)).isEqualTo(Math.max(0, span / interval));
+	}
+
+	/** Between any two steps: permits allowed <= capacity + requestsPerWindow * interval / windowNanos, in integers. */
+	private static void assertNoIntervalAllowsMoreThanCapacityPlusRate(long[] times, long[] allowed, long capacity,
+			long requestsPerWindow, long windowNanos) {
+		for (int from = 0; from < times.length; from++) {
+			long sum = 0;
+			for (int to = from; to < times.length; to++) {
+				sum += allowed[to];
+				long interval = times[to] - times[from];
+				assertThat(sum * windowNanos).as("permits allowed between steps %d and %d", from, to)
+					.isLessThanOrEqualTo(capacity * windowNanos + requestsPerWindow * interval);
+			}
+		}
 	}
 
 	@Provide
