@@ -2,15 +2,10 @@ package io.zeroclaw.resilience.ratelimit;
 
 import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.IntConsumer;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -21,19 +16,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * bound below is exact.
  */
 @Timeout(30)
-class LocalRateLimiterConcurrencyTests {
-
-	private static final int THREADS = 8;
-
-	private final ExecutorService executor = Executors.newFixedThreadPool(THREADS);
-
-	private final FakeNanoClock clock = new FakeNanoClock();
-
-	@AfterEach
-	void shutdown() throws InterruptedException {
-		this.executor.shutdownNow();
-		assertThat(this.executor.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
-	}
+class LocalRateLimiterConcurrencyTests extends HammeredLimiterTests {
 
 	@Test
 	void concurrentCallersOnOneKeyShouldGetExactlyWhatTheBucketHolds() throws Exception {
@@ -124,10 +107,6 @@ class LocalRateLimiterConcurrencyTests {
 		long overflowBefore = limiter.overflowDecisions();
 		limiter.tryAcquire("one-too-many");
 		assertThat(limiter.overflowDecisions()).isEqualTo(overflowBefore + 1);
-	}
-
-	private void hammer(IntConsumer work) throws Exception {
-		Hammer.hammer(this.executor, THREADS, work);
 	}
 
 }

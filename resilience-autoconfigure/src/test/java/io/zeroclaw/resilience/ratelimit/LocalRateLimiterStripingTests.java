@@ -1,14 +1,9 @@
 package io.zeroclaw.resilience.ratelimit;
 
 import java.time.Duration;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.IntConsumer;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -19,19 +14,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * refuse only when every stripe is empty, and be swept and merged like any bucket.
  */
 @Timeout(60)
-class LocalRateLimiterStripingTests {
-
-	private static final int THREADS = 8;
-
-	private final ExecutorService executor = Executors.newFixedThreadPool(THREADS);
-
-	private final FakeNanoClock clock = new FakeNanoClock();
-
-	@AfterEach
-	void shutdown() throws InterruptedException {
-		this.executor.shutdownNow();
-		assertThat(this.executor.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
-	}
+class LocalRateLimiterStripingTests extends HammeredLimiterTests {
 
 	@Test
 	void keyHammeredFromSeveralThreadsShouldBeStripedAndStillExact() throws Exception {
@@ -257,10 +240,6 @@ class LocalRateLimiterStripingTests {
 			assertThat(allowed).isLessThan(1_000_000);
 		}
 		return allowed;
-	}
-
-	private void hammer(IntConsumer work) throws Exception {
-		Hammer.hammer(this.executor, THREADS, work);
 	}
 
 }
