@@ -6,20 +6,32 @@
 # Two copies of the same jar run side by side for the whole measurement, one with
 # zeroclaw.resilience.rate-limit.enabled=false ("off") and one with it true and every quota at a billion requests per
 # second ("on"), so every request goes through the whole filter (path match, key, decision, RateLimit headers) and
-# is allowed. After both are warmed up, wrk drives them in short alternating slices (off, on, on, off, off, on, ...):
-# each pair of slices is taken seconds apart, so a slow patch of a shared machine lands on both sides of a pair, and
-# the headline is the median of the pairs' on/off ratios. When taskset is available the apps share one set of cores
-# and wrk gets the rest (APP_CPUS, WRK_CPUS), so that the load generator does not steal the app's CPU unevenly.
-# Traffic goes to 127.0.0.1 only; the script stops the apps it started.
+# is allowed. When taskset is available the apps share one set of cores and wrk gets the rest (APP_CPUS, WRK_CPUS).
+# After both are warmed up, wrk measures them in slices, in one of two ways (MODE):
+#   together   (default) both apps are loaded at the same time, each by its own wrk, for every slice. They compete for
+#              the same cores, so whatever slows a shared machine down (other tenants, frequency, a noisy neighbour)
+#              slows both alike, and the ratio of their throughputs is the ratio of what a request costs each.
+#   alternate  one app at a time, in alternating slices (off, on, on, off, ...), each pair seconds apart. Simpler to
+#              read, but on a shared machine single pairs swing by tens of percent.
+# The headline is the median of the slices' on/off throughput ratios. Next to it, the app's own CPU time per request
+# (/proc, user + system); it counts the JVM's background threads (JIT, GC) as well, so it is a check that the apps
+# were CPU-bound rather than a finer measure. CONTROL=1 makes both apps "off": an A/A run that shows the method's
+# own spread and bias. Traffic goes to 127.0.0.1 only; the script stops the apps it started.
 #
-# Settings (environment): ENDPOINT (default /webhook), METHOD (POST), PORT (18080; "on" uses PORT+1), PAIRS (10),
-# SLICE (5s), WARMUP (60s per app, in whole seconds), CONNECTIONS (16), WRK_THREADS (1), APP_CPUS (1 on a 2-core machine, empty for
-# no pinning), WRK_CPUS (0), JAR (the sample app's jar), POLICIES (webhook: the named policies of the app's
-# configuration whose quota is raised as well), CONTROL (1 for an A/A run: both apps without the filter, to see the
-# method's own spread).
+# Settings (environment): MODE (together), ENDPOINT (default /webhook), METHOD (POST), PORT (18080; "on" uses PORT+1),
+# PAIRS (10), SLICE (5s), WARMUP (60s per app, in whole seconds), CONNECTIONS (16 per app), WRK_THREADS (1), APP_CPUS
+# (1 on a 2-core machine, empty for no pinning), WRK_CPUS (0), JAR (the sample app's jar), POLICIES (webhook: the
+# named policies of the app's configuration whose quota is raised as well), CONTROL (1 for an A/A run), ON_ARGS (more
+# arguments for the "on" app, space-separated, e.g. --zeroclaw.resilience.rate-limit.headers=false to measure the
+# filter without its headers).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+MODE=${MODE:-together}
+case "$MODE" in
+	together | alternate) ;;
+	*) echo "MODE must be together or alternate, was '$MODE'" >&2; exit 1 ;;
+esac
 ENDPOINT=${ENDPOINT:-/webhook}
 METHOD=${METHOD:-POST}
 PORT=${PORT:-18080}
@@ -67,6 +79,9 @@ for policy in $POLICIES; do
 		--zeroclaw.resilience.rate-limit.policies."$policy".window=1s
 		--zeroclaw.resilience.rate-limit.policies."$policy".burst=0)
 done
+# ON_ARGS: more arguments for the "on" app, to take the filter's cost apart (e.g. without its headers).
+read -r -a on_extra <<<"${ON_ARGS:-}"
+ON+=("${on_extra[@]}")
 OFF=(--zeroclaw.resilience.rate-limit.enabled=false)
 
 # calc <expression>: floating-point arithmetic without bc.
@@ -110,13 +125,23 @@ start() {
 	if grep -qi '^RateLimit:' "$work/headers-$label.txt"; then
 		[ "$label" = on ] || { echo "the filter answered with the filter off" >&2; exit 1; }
 	else
-		[ "$label" = off ] || { echo "no RateLimit header with the filter on" >&2; exit 1; }
+		# Without its headers (ON_ARGS) the filter leaves no trace on an allowed response.
+		[ "$label" = off ] || [[ "${ON_ARGS:-}" == *headers=false* ]] \
+			|| { echo "no RateLimit header with the filter on" >&2; exit 1; }
 	fi
 }
 
-# load <port> <duration> <output>: one wrk slice; prints requests per second and fails on any non-2xx answer.
+# cpu_ticks <pid>: the CPU time the process has used so far (user + system), in clock ticks.
+cpu_ticks() {
+	awk '{ print $14 + $15 }' "/proc/$1/stat"
+}
+
+# load <port> <duration> <output> [pid]: one wrk slice; prints requests per second and, given the app's pid, the
+# app's CPU time per request in microseconds; fails on any non-2xx answer.
 load() {
-	local port=$1 duration=$2 out=$3
+	local port=$1 duration=$2 out=$3 pid=${4:-}
+	local before=0
+	[ -z "$pid" ] || before=$(cpu_ticks "$pid")
 	"${WRK_PIN[@]}" wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$duration" -s "$work/request.lua" \
 		"http://127.0.0.1:${port}${ENDPOINT}" >"$out"
 	if grep -q "Non-2xx" "$out"; then
@@ -124,18 +149,25 @@ load() {
 		cat "$out" >&2
 		exit 1
 	fi
-	awk '/^Requests\/sec:/ { print $2 }' "$out"
+	local ticks=0
+	[ -z "$pid" ] || ticks=$(( $(cpu_ticks "$pid") - before ))
+	awk -v ticks="$ticks" -v hz="$(getconf CLK_TCK)" '
+		/ requests in / { requests = $1 }
+		/^Requests\/sec:/ { rps = $2 }
+		END { printf "%s %.1f\n", rps, (requests > 0) ? ticks * 1000000 / hz / requests : 0 }' "$out"
 }
 
 OFF_PORT=$PORT
 ON_PORT=$((PORT + 1))
 start off "$OFF_PORT" "${OFF[@]}"
+OFF_PID=${pids[-1]}
 if [ "${CONTROL:-0}" = 1 ]; then
 	# An A/A run: the "on" side is a second "off" app, so the ratios show what the method itself cannot resolve.
 	start off "$ON_PORT" "${OFF[@]}"
 else
 	start on "$ON_PORT" "${ON[@]}"
 fi
+ON_PID=${pids[-1]}
 # Warm-up in two alternating halves, so that neither app has sat idle for long when the measured slices start.
 half=$(( ${WARMUP%s} / 2 ))s
 for _ in 1 2; do
@@ -143,28 +175,46 @@ for _ in 1 2; do
 	load "$ON_PORT" "$half" "$work/warmup-on.txt" >/dev/null
 done
 
-echo "# $METHOD $ENDPOINT, wrk -t$WRK_THREADS -c$CONNECTIONS, $PAIRS pairs of $SLICE slices after $WARMUP warm-up each," \
+echo "# $METHOD $ENDPOINT, $MODE, wrk -t$WRK_THREADS -c$CONNECTIONS, $PAIRS pairs of $SLICE slices after $WARMUP warm-up each," \
 	"$(nproc) cores, apps on CPUs ${APP_CPUS:-any}, wrk on CPUs ${WRK_CPUS:-any}"
-printf '%-6s %14s %14s %8s\n' pair "off req/s" "on req/s" "on/off"
-sum_off=0
-sum_on=0
+echo "# req/s: what wrk got; cpu: the app's own CPU time per request (user + system, from /proc), in microseconds;"
+echo "# cpu off/on: how many requests the CPU that served one with the filter on serves without it"
+printf '%-6s %11s %11s %8s %10s %10s %11s\n' pair "off req/s" "on req/s" "on/off" "off cpu" "on cpu" "cpu off/on"
 ratios=()
+cpu_ratios=()
+# median: the median of the numbers on standard input.
+median() {
+	sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
 for pair in $(seq 1 "$PAIRS"); do
-	# Odd pairs measure "off" first, even pairs "on" first: neither side always gets the first slot.
-	if [ $((pair % 2)) -eq 1 ]; then
-		off=$(load "$OFF_PORT" "$SLICE" "$work/off-$pair.txt")
-		on=$(load "$ON_PORT" "$SLICE" "$work/on-$pair.txt")
+	if [ "$MODE" = together ]; then
+		# Both apps under load at once, sharing the apps' CPUs: whatever slows the machine slows both alike, and the CPU
+		# time per request does not depend on how the scheduler split the CPUs between them.
+		load "$OFF_PORT" "$SLICE" "$work/off-$pair.txt" "$OFF_PID" >"$work/off-$pair.slice" &
+		off_load=$!
+		load "$ON_PORT" "$SLICE" "$work/on-$pair.txt" "$ON_PID" >"$work/on-$pair.slice" &
+		on_load=$!
+		wait "$off_load"
+		wait "$on_load"
+		read -r off off_cpu <"$work/off-$pair.slice"
+		read -r on on_cpu <"$work/on-$pair.slice"
+	elif [ $((pair % 2)) -eq 1 ]; then
+		# Odd pairs measure "off" first, even pairs "on" first: neither side always gets the first slot.
+		slice=$(load "$OFF_PORT" "$SLICE" "$work/off-$pair.txt" "$OFF_PID")
+		read -r off off_cpu <<<"$slice"
+		slice=$(load "$ON_PORT" "$SLICE" "$work/on-$pair.txt" "$ON_PID")
+		read -r on on_cpu <<<"$slice"
 	else
-		on=$(load "$ON_PORT" "$SLICE" "$work/on-$pair.txt")
-		off=$(load "$OFF_PORT" "$SLICE" "$work/off-$pair.txt")
+		slice=$(load "$ON_PORT" "$SLICE" "$work/on-$pair.txt" "$ON_PID")
+		read -r on on_cpu <<<"$slice"
+		slice=$(load "$OFF_PORT" "$SLICE" "$work/off-$pair.txt" "$OFF_PID")
+		read -r off off_cpu <<<"$slice"
 	fi
 	ratio=$(calc "$on / $off")
+	cpu_ratio=$(calc "$off_cpu / $on_cpu")
 	ratios+=("$ratio")
-	printf '%-6s %14.0f %14.0f %8.3f\n' "$pair" "$off" "$on" "$ratio"
-	sum_off=$(calc "$sum_off + $off")
-	sum_on=$(calc "$sum_on + $on")
+	cpu_ratios+=("$cpu_ratio")
+	printf '%-6s %11.0f %11.0f %8.3f %10.1f %10.1f %11.3f\n' "$pair" "$off" "$on" "$ratio" "$off_cpu" "$on_cpu" "$cpu_ratio"
 done
-median=$(printf '%s\n' "${ratios[@]}" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
-printf '%-6s %14.0f %14.0f %8.3f\n' total "$(calc "$sum_off / $PAIRS")" "$(calc "$sum_on / $PAIRS")" \
-	"$(calc "$sum_on / $sum_off")"
-printf '%-6s %14s %14s %8.3f\n' median "" "" "$median"
+printf '%-6s %11s %11s %8.3f %10s %10s %11.3f\n' median "" "" "$(printf '%s\n' "${ratios[@]}" | median)" "" "" \
+	"$(printf '%s\n' "${cpu_ratios[@]}" | median)"
