@@ -3,27 +3,32 @@
 #
 #   ./mvnw -B -q -DskipTests package && benchmarks/http-load.sh
 #
-# Two copies of the same jar run side by side for the whole measurement, one with
-# zeroclaw.resilience.rate-limit.enabled=false ("off") and one with it true and every quota at a billion requests per
-# second ("on"), so every request goes through the whole filter (path match, key, decision, RateLimit headers) and
-# is allowed. When taskset is available the apps share one set of cores and wrk gets the rest (APP_CPUS, WRK_CPUS).
-# After both are warmed up, wrk measures them in slices, in one of two ways (MODE):
-#   together   (default) both apps are loaded at the same time, each by its own wrk, for every slice. They compete for
-#              the same cores, so whatever slows a shared machine down (other tenants, frequency, a noisy neighbour)
-#              slows both alike, and the ratio of their throughputs is the ratio of what a request costs each.
-#   alternate  one app at a time, in alternating slices (off, on, on, off, ...), each pair seconds apart. Simpler to
-#              read, but on a shared machine single pairs swing by tens of percent.
-# The headline is the median of the slices' on/off throughput ratios. Next to it, the app's own CPU time per request
-# (/proc, user + system); it counts the JVM's background threads (JIT, GC) as well, so it is a check that the apps
-# were CPU-bound rather than a finer measure. CONTROL=1 makes both apps "off": an A/A run that shows the method's
-# own spread and bias. Traffic goes to 127.0.0.1 only; the script stops the apps it started.
+# Two copies of the same jar run side by side, one with zeroclaw.resilience.rate-limit.enabled=false ("off") and one
+# with it true and every quota at a billion requests per second ("on"), so every request goes through the whole filter
+# (path match, key, decision, RateLimit headers) and is allowed. When taskset is available the apps share one set of
+# cores and wrk gets the rest (APP_CPUS, WRK_CPUS). After both are warmed up, wrk measures them in slices, and every
+# slice gives two figures per app: its throughput, and its CPU time per request (the user + system time of its
+# threads from /proc, the JIT compilers left out, divided by the requests served). There are two ways (MODE):
+#   together   (default) both apps are loaded at the same time, each by its own wrk. Whatever slows a shared machine
+#              down slows both in the same seconds, so the ratio of their CPU time per request (off/on) is the headline:
+#              it is the ratio of the throughputs the two would reach, each with the CPUs to itself. Their throughputs
+#              in such a slice say nothing: the scheduler gives the app that needs more CPU more of it (a control run
+#              with Tomcat's access log on one side showed 7 % more CPU per request and 1.5 % *more* throughput).
+#   alternate  one app at a time, in alternating slices (off, on, on, off, ...); each app has the CPUs to itself, so
+#              its throughput is the headline, but on a shared machine single pairs swing by tens of percent.
+# A run is FORKS rounds, each starting both apps afresh (in alternating order), because two JVMs of the same jar can
+# settle a few percent apart; the headline is the median over all slices of all forks. CONTROL=1 makes both apps "off":
+# an A/A run that shows the method's own spread and bias. Traffic goes to 127.0.0.1 only; the script stops the apps it
+# started.
 #
 # Settings (environment): MODE (together), ENDPOINT (default /webhook), METHOD (POST), PORT (18080; "on" uses PORT+1),
-# PAIRS (10), SLICE (5s), WARMUP (60s per app, in whole seconds), CONNECTIONS (16 per app), WRK_THREADS (1), APP_CPUS
+# FORKS (3: each starts both apps afresh, so that one JVM's luck with its JIT does not decide), PAIRS (8 slices per
+# fork), SLICE (5s), WARMUP (60s per app, in whole seconds), CONNECTIONS (16 per app), WRK_THREADS (1), APP_CPUS
 # (1 on a 2-core machine, empty for no pinning), WRK_CPUS (0), JAR (the sample app's jar), POLICIES (webhook: the
 # named policies of the app's configuration whose quota is raised as well), CONTROL (1 for an A/A run), ON_ARGS (more
 # arguments for the "on" app, space-separated, e.g. --zeroclaw.resilience.rate-limit.headers=false to measure the
-# filter without its headers).
+# filter without its headers; in a control run, for the second "off" app, e.g. --server.tomcat.accesslog.enabled=true
+# to see that the method detects a real per-request cost).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,7 +40,8 @@ esac
 ENDPOINT=${ENDPOINT:-/webhook}
 METHOD=${METHOD:-POST}
 PORT=${PORT:-18080}
-PAIRS=${PAIRS:-10}
+FORKS=${FORKS:-3}
+PAIRS=${PAIRS:-8}
 SLICE=${SLICE:-5s}
 WARMUP=${WARMUP:-60s}
 CONNECTIONS=${CONNECTIONS:-16}
@@ -79,7 +85,8 @@ for policy in $POLICIES; do
 		--zeroclaw.resilience.rate-limit.policies."$policy".window=1s
 		--zeroclaw.resilience.rate-limit.policies."$policy".burst=0)
 done
-# ON_ARGS: more arguments for the "on" app, to take the filter's cost apart (e.g. without its headers).
+# ON_ARGS: more arguments for the "on" app (the second "off" app of a control run), to take the filter's cost apart
+# (e.g. without its headers) or to give a control run a known extra cost.
 read -r -a on_extra <<<"${ON_ARGS:-}"
 ON+=("${on_extra[@]}")
 OFF=(--zeroclaw.resilience.rate-limit.enabled=false)
@@ -101,6 +108,10 @@ WRK_PIN=()
 start() {
 	local label=$1 port=$2
 	shift 2
+	if curl -s -o /dev/null "http://127.0.0.1:${port}/" 2>/dev/null; then
+		echo "port $port is taken (an app left over from an earlier run?): the load would measure it" >&2
+		exit 1
+	fi
 	"${APP_PIN[@]}" java -Xms512m -Xmx512m -jar "$JAR" --server.port="$port" "$@" >"$work/app-$label.log" 2>&1 &
 	pids+=($!)
 	local pid=$!
@@ -131,9 +142,16 @@ start() {
 	fi
 }
 
-# cpu_ticks <pid>: the CPU time the process has used so far (user + system), in clock ticks.
+# cpu_ticks <pid>: the CPU time (user + system, clock ticks) the process's threads have used so far, leaving out the
+# JIT compilers: they warm the JVM up rather than serve requests, and a late compilation in one app would otherwise
+# count against its requests. A thread's stat line is "tid (name) state ...", and a name may hold spaces, so the
+# fields are counted from the closing parenthesis.
 cpu_ticks() {
-	awk '{ print $14 + $15 }' "/proc/$1/stat"
+	cat /proc/"$1"/task/*/stat 2>/dev/null | awk '{
+		name = $0; sub(/^[0-9]+ \(/, "", name); sub(/\) [^)]*$/, "", name)
+		rest = $0; sub(/^.*\) /, "", rest); split(rest, field, " ")
+		if (name !~ /CompilerThre/) total += field[12] + field[13]
+	} END { print total + 0 }'
 }
 
 # load <port> <duration> <output> [pid]: one wrk slice; prints requests per second and, given the app's pid, the
@@ -159,62 +177,99 @@ load() {
 
 OFF_PORT=$PORT
 ON_PORT=$((PORT + 1))
-start off "$OFF_PORT" "${OFF[@]}"
-OFF_PID=${pids[-1]}
-if [ "${CONTROL:-0}" = 1 ]; then
-	# An A/A run: the "on" side is a second "off" app, so the ratios show what the method itself cannot resolve.
-	start off "$ON_PORT" "${OFF[@]}"
-else
-	start on "$ON_PORT" "${ON[@]}"
-fi
-ON_PID=${pids[-1]}
-# Warm-up in two alternating halves, so that neither app has sat idle for long when the measured slices start.
-half=$(( ${WARMUP%s} / 2 ))s
-for _ in 1 2; do
-	load "$OFF_PORT" "$half" "$work/warmup-off.txt" >/dev/null
-	load "$ON_PORT" "$half" "$work/warmup-on.txt" >/dev/null
-done
 
-echo "# $METHOD $ENDPOINT, $MODE, wrk -t$WRK_THREADS -c$CONNECTIONS, $PAIRS pairs of $SLICE slices after $WARMUP warm-up each," \
-	"$(nproc) cores, apps on CPUs ${APP_CPUS:-any}, wrk on CPUs ${WRK_CPUS:-any}"
-echo "# req/s: what wrk got; cpu: the app's own CPU time per request (user + system, from /proc), in microseconds;"
-echo "# cpu off/on: how many requests the CPU that served one with the filter on serves without it"
-printf '%-6s %11s %11s %8s %10s %10s %11s\n' pair "off req/s" "on req/s" "on/off" "off cpu" "on cpu" "cpu off/on"
-ratios=()
-cpu_ratios=()
 # median: the median of the numbers on standard input.
 median() {
 	sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
-for pair in $(seq 1 "$PAIRS"); do
-	if [ "$MODE" = together ]; then
-		# Both apps under load at once, sharing the apps' CPUs: whatever slows the machine slows both alike, and the CPU
-		# time per request does not depend on how the scheduler split the CPUs between them.
-		load "$OFF_PORT" "$SLICE" "$work/off-$pair.txt" "$OFF_PID" >"$work/off-$pair.slice" &
-		off_load=$!
-		load "$ON_PORT" "$SLICE" "$work/on-$pair.txt" "$ON_PID" >"$work/on-$pair.slice" &
-		on_load=$!
-		wait "$off_load"
-		wait "$on_load"
-		read -r off off_cpu <"$work/off-$pair.slice"
-		read -r on on_cpu <"$work/on-$pair.slice"
-	elif [ $((pair % 2)) -eq 1 ]; then
-		# Odd pairs measure "off" first, even pairs "on" first: neither side always gets the first slot.
-		slice=$(load "$OFF_PORT" "$SLICE" "$work/off-$pair.txt" "$OFF_PID")
-		read -r off off_cpu <<<"$slice"
-		slice=$(load "$ON_PORT" "$SLICE" "$work/on-$pair.txt" "$ON_PID")
-		read -r on on_cpu <<<"$slice"
-	else
-		slice=$(load "$ON_PORT" "$SLICE" "$work/on-$pair.txt" "$ON_PID")
-		read -r on on_cpu <<<"$slice"
-		slice=$(load "$OFF_PORT" "$SLICE" "$work/off-$pair.txt" "$OFF_PID")
-		read -r off off_cpu <<<"$slice"
+
+# start_apps <fork>: start both apps, the "off" one first in odd forks and the "on" one first in even forks.
+start_apps() {
+	local second=(on "$ON_PORT" "${ON[@]}")
+	if [ "${CONTROL:-0}" = 1 ]; then
+		# An A/A run: the "on" side is a second "off" app, so the ratios show what the method itself cannot resolve.
+		# With ON_ARGS it becomes a positive control: the second app pays for something else of known kind, and the
+		# ratios show whether the method sees a cost of that size.
+		second=(off "$ON_PORT" "${OFF[@]}" "${on_extra[@]}")
 	fi
-	ratio=$(calc "$on / $off")
-	cpu_ratio=$(calc "$off_cpu / $on_cpu")
-	ratios+=("$ratio")
-	cpu_ratios+=("$cpu_ratio")
-	printf '%-6s %11.0f %11.0f %8.3f %10.1f %10.1f %11.3f\n' "$pair" "$off" "$on" "$ratio" "$off_cpu" "$on_cpu" "$cpu_ratio"
+	if [ $(($1 % 2)) -eq 1 ]; then
+		start off "$OFF_PORT" "${OFF[@]}"
+		OFF_PID=${pids[-1]}
+		start "${second[@]}"
+		ON_PID=${pids[-1]}
+	else
+		start "${second[@]}"
+		ON_PID=${pids[-1]}
+		start off "$OFF_PORT" "${OFF[@]}"
+		OFF_PID=${pids[-1]}
+	fi
+}
+
+stop_apps() {
+	for pid in "${pids[@]}"; do
+		kill "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+	pids=()
+}
+
+# slice_together <name> <duration>: both apps under load at once; sets off, off_cpu, on, on_cpu.
+slice_together() {
+	load "$OFF_PORT" "$2" "$work/off-$1.txt" "$OFF_PID" >"$work/off-$1.slice" &
+	local off_load=$!
+	load "$ON_PORT" "$2" "$work/on-$1.txt" "$ON_PID" >"$work/on-$1.slice" &
+	local on_load=$!
+	wait "$off_load"
+	wait "$on_load"
+	read -r off off_cpu <"$work/off-$1.slice"
+	read -r on on_cpu <"$work/on-$1.slice"
+}
+
+echo "# $METHOD $ENDPOINT, $MODE, wrk -t$WRK_THREADS -c$CONNECTIONS, $FORKS forks of $PAIRS slices of $SLICE after" \
+	"$WARMUP warm-up, $(nproc) cores, apps on CPUs ${APP_CPUS:-any}, wrk on CPUs ${WRK_CPUS:-any}"
+echo "# req/s: what wrk got; cpu: the app's CPU time per request in microseconds (its threads but the JIT compilers)"
+printf '%-5s %-5s %10s %10s %8s %9s %9s %10s\n' fork slice "off req/s" "on req/s" "on/off" "off cpu" "on cpu" \
+	"cpu off/on"
+ratios=()
+cpu_ratios=()
+for fork in $(seq 1 "$FORKS"); do
+	start_apps "$fork"
+	# Each app warms up alone, with the CPU to itself, in two alternating halves so that neither has sat idle for long
+	# when the slices start. (Warmed up together, the two JVMs' JIT compilers share one CPU, and a minute is not enough.)
+	half=$(( ${WARMUP%s} / 2 ))s
+	for _ in 1 2; do
+		load "$OFF_PORT" "$half" "$work/warmup-off.txt" >/dev/null
+		load "$ON_PORT" "$half" "$work/warmup-on.txt" >/dev/null
+	done
+	fork_ratios=()
+	fork_cpu_ratios=()
+	for pair in $(seq 1 "$PAIRS"); do
+		if [ "$MODE" = together ]; then
+			slice_together "$fork-$pair" "$SLICE"
+		elif [ $((pair % 2)) -eq 1 ]; then
+			# Odd slices measure "off" first, even ones "on" first: neither side always gets the first slot.
+			slice=$(load "$OFF_PORT" "$SLICE" "$work/off-$pair.txt" "$OFF_PID")
+			read -r off off_cpu <<<"$slice"
+			slice=$(load "$ON_PORT" "$SLICE" "$work/on-$pair.txt" "$ON_PID")
+			read -r on on_cpu <<<"$slice"
+		else
+			slice=$(load "$ON_PORT" "$SLICE" "$work/on-$pair.txt" "$ON_PID")
+			read -r on on_cpu <<<"$slice"
+			slice=$(load "$OFF_PORT" "$SLICE" "$work/off-$pair.txt" "$OFF_PID")
+			read -r off off_cpu <<<"$slice"
+		fi
+		ratio=$(calc "$on / $off")
+		cpu_ratio=$(calc "$off_cpu / $on_cpu")
+		fork_ratios+=("$ratio")
+		fork_cpu_ratios+=("$cpu_ratio")
+		printf '%-5s %-5s %10.0f %10.0f %8.3f %9.1f %9.1f %10.3f\n' "$fork" "$pair" "$off" "$on" "$ratio" "$off_cpu" \
+			"$on_cpu" "$cpu_ratio"
+	done
+	stop_apps
+	printf '%-11s %21s %8.3f %19s %10.3f\n' "fork $fork" median "$(printf '%s\n' "${fork_ratios[@]}" | median)" "" \
+		"$(printf '%s\n' "${fork_cpu_ratios[@]}" | median)"
+	ratios+=("${fork_ratios[@]}")
+	cpu_ratios+=("${fork_cpu_ratios[@]}")
 done
-printf '%-6s %11s %11s %8.3f %10s %10s %11.3f\n' median "" "" "$(printf '%s\n' "${ratios[@]}" | median)" "" "" \
+printf '%-11s %21s %8.3f %19s %10.3f\n' all median "$(printf '%s\n' "${ratios[@]}" | median)" "" \
 	"$(printf '%s\n' "${cpu_ratios[@]}" | median)"
