@@ -62,10 +62,7 @@ command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2
 work=$(mktemp -d)
 pids=()
 cleanup() {
-	for pid in "${pids[@]}"; do
-		kill "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-	done
+	stop_apps
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -112,7 +109,7 @@ start() {
 		echo "port $port is taken (an app left over from an earlier run?): the load would measure it" >&2
 		exit 1
 	fi
-	"${APP_PIN[@]}" java -Xms512m -Xmx512m -jar "$JAR" --server.port="$port" "$@" >"$work/app-$label.log" 2>&1 &
+	"${APP_PIN[@]}" java -Xms512m -Xmx512m -jar "$JAR" --server.port="$port" "$@" >"$work/app-$port.log" 2>&1 &
 	pids+=($!)
 	local pid=$!
 	for _ in $(seq 1 240); do
@@ -121,7 +118,7 @@ start() {
 		fi
 		if ! kill -0 "$pid" 2>/dev/null; then
 			echo "the app did not start ($label):" >&2
-			tail -n 40 "$work/app-$label.log" >&2
+			tail -n 40 "$work/app-$port.log" >&2
 			exit 1
 		fi
 		sleep 0.5
@@ -205,6 +202,7 @@ start_apps() {
 	fi
 }
 
+# stop_apps: stop the apps started so far.
 stop_apps() {
 	for pid in "${pids[@]}"; do
 		kill "$pid" 2>/dev/null || true
