@@ -5,16 +5,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntFunction;
 
+import io.zeroclaw.resilience.testsupport.ConcurrentRun;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -294,34 +293,14 @@ class BackpressureControllerConcurrencyTests {
 		assertThat(controller.depth()).isZero();
 	}
 
-	private static void runOnThreads(ThreadBody body) throws Exception {
+	private static void runOnThreads(ConcurrentRun.Body body) throws Exception {
 		ExecutorService executor = Executors.newFixedThreadPool(THREADS);
 		try {
-			CountDownLatch start = new CountDownLatch(1);
-			List<Future<?>> futures = new ArrayList<>();
-			for (int t = 0; t < THREADS; t++) {
-				int thread = t;
-				futures.add(executor.submit(() -> {
-					start.await();
-					body.run(thread);
-					return null;
-				}));
-			}
-			start.countDown();
-			for (Future<?> future : futures) {
-				future.get(50, TimeUnit.SECONDS);
-			}
+			ConcurrentRun.together(executor, THREADS, Duration.ofSeconds(50), body);
 		}
 		finally {
 			executor.shutdownNow();
 		}
-	}
-
-	@FunctionalInterface
-	private interface ThreadBody {
-
-		void run(int thread) throws Exception;
-
 	}
 
 }

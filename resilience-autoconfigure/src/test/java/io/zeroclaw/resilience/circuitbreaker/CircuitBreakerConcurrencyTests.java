@@ -1,16 +1,14 @@
 package io.zeroclaw.resilience.circuitbreaker;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
+import io.zeroclaw.resilience.testsupport.ConcurrentRun;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -41,39 +39,29 @@ class CircuitBreakerConcurrencyTests {
 				AtomicInteger mostRunning = new AtomicInteger();
 				AtomicInteger admitted = new AtomicInteger();
 				AtomicInteger rejected = new AtomicInteger();
-				CountDownLatch start = new CountDownLatch(1);
 				CountDownLatch attempted = new CountDownLatch(THREADS);
-				List<Future<?>> futures = new ArrayList<>();
-				for (int t = 0; t < THREADS; t++) {
-					futures.add(pool.submit(() -> {
-						start.await();
-						try {
-							breaker.execute(() -> {
-								admitted.incrementAndGet();
-								mostRunning.accumulateAndGet(running.incrementAndGet(), Math::max);
-								attempted.countDown();
-								try {
-									// hold the probe until every caller has tried, so that probes overlap
-									attempted.await(10, TimeUnit.SECONDS);
-								}
-								catch (InterruptedException ex) {
-									Thread.currentThread().interrupt();
-								}
-								running.decrementAndGet();
-								return "ok";
-							});
-						}
-						catch (CircuitOpenException ex) {
-							rejected.incrementAndGet();
+				ConcurrentRun.together(pool, THREADS, Duration.ofSeconds(20), (thread) -> {
+					try {
+						breaker.execute(() -> {
+							admitted.incrementAndGet();
+							mostRunning.accumulateAndGet(running.incrementAndGet(), Math::max);
 							attempted.countDown();
-						}
-						return null;
-					}));
-				}
-				start.countDown();
-				for (Future<?> future : futures) {
-					future.get(20, TimeUnit.SECONDS);
-				}
+							try {
+								// hold the probe until every caller has tried, so that probes overlap
+								attempted.await(10, TimeUnit.SECONDS);
+							}
+							catch (InterruptedException ex) {
+								Thread.currentThread().interrupt();
+							}
+							running.decrementAndGet();
+							return "ok";
+						});
+					}
+					catch (CircuitOpenException ex) {
+						rejected.incrementAndGet();
+						attempted.countDown();
+					}
+				});
 				assertThat(mostRunning.get()).isLessThanOrEqualTo(PROBES);
 				assertThat(admitted.get()).isEqualTo(PROBES);
 				assertThat(rejected.get()).isEqualTo(THREADS - PROBES);
@@ -104,28 +92,18 @@ class CircuitBreakerConcurrencyTests {
 		});
 		ExecutorService pool = Executors.newFixedThreadPool(THREADS);
 		try {
-			CountDownLatch start = new CountDownLatch(1);
-			List<Future<?>> futures = new ArrayList<>();
-			for (int t = 0; t < THREADS; t++) {
-				futures.add(pool.submit(() -> {
-					start.await();
-					for (int i = 0; i < 1000; i++) {
-						try {
-							breaker.execute(() -> {
-								throw new IllegalStateException("down");
-							});
-						}
-						catch (IllegalStateException | CircuitOpenException ex) {
-							// expected: failures until it opens, refusals after
-						}
+			ConcurrentRun.together(pool, THREADS, Duration.ofSeconds(20), (thread) -> {
+				for (int i = 0; i < 1000; i++) {
+					try {
+						breaker.execute(() -> {
+							throw new IllegalStateException("down");
+						});
 					}
-					return null;
-				}));
-			}
-			start.countDown();
-			for (Future<?> future : futures) {
-				future.get(20, TimeUnit.SECONDS);
-			}
+					catch (IllegalStateException | CircuitOpenException ex) {
+						// expected: failures until it opens, refusals after
+					}
+				}
+			});
 		}
 		finally {
 			pool.shutdownNow();

@@ -1,15 +1,13 @@
 package io.zeroclaw.resilience.ratelimit;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.CountDownLatch;
+import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntConsumer;
 
+import io.zeroclaw.resilience.testsupport.ConcurrentRun;
 import org.junit.jupiter.api.AfterEach;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -34,20 +32,7 @@ abstract class HammeredLimiterTests {
 	}
 
 	protected void hammer(IntConsumer work) throws Exception {
-		CountDownLatch start = new CountDownLatch(1);
-		List<Future<?>> futures = new ArrayList<>();
-		for (int t = 0; t < THREADS; t++) {
-			int thread = t;
-			futures.add(this.executor.submit(() -> {
-				start.await();
-				work.accept(thread);
-				return null;
-			}));
-		}
-		start.countDown();
-		for (Future<?> future : futures) {
-			future.get(50, TimeUnit.SECONDS);
-		}
+		ConcurrentRun.together(this.executor, THREADS, Duration.ofSeconds(50), work::accept);
 	}
 
 	/**

@@ -3,13 +3,11 @@ package io.zeroclaw.resilience.ratelimit;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
+import io.zeroclaw.resilience.testsupport.ConcurrentRun;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -189,25 +187,15 @@ public abstract class RateLimiterConformanceTests {
 		int attemptsPerThread = 10;
 		ExecutorService pool = Executors.newFixedThreadPool(threads);
 		try {
-			CountDownLatch start = new CountDownLatch(1);
-			List<Future<Integer>> allowed = new ArrayList<>();
-			for (int t = 0; t < threads; t++) {
-				Callable<Integer> hammer = () -> {
-					start.await();
-					int count = 0;
-					for (int i = 0; i < attemptsPerThread; i++) {
-						count += limiter.tryAcquire("shared").allowed() ? 1 : 0;
+			AtomicInteger total = new AtomicInteger();
+			ConcurrentRun.together(pool, threads, Duration.ofSeconds(30), (thread) -> {
+				for (int i = 0; i < attemptsPerThread; i++) {
+					if (limiter.tryAcquire("shared").allowed()) {
+						total.incrementAndGet();
 					}
-					return count;
-				};
-				allowed.add(pool.submit(hammer));
-			}
-			start.countDown();
-			int total = 0;
-			for (Future<Integer> count : allowed) {
-				total += count.get(30, TimeUnit.SECONDS);
-			}
-			assertThat(total).isEqualTo(15);
+				}
+			});
+			assertThat(total).hasValue(15);
 		}
 		finally {
 			pool.shutdownNow();
