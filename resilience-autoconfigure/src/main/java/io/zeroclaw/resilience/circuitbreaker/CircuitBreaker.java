@@ -776,9 +776,13 @@ public final class CircuitBreaker {
 			return this.source.estimateSize();
 		}
 
+		/**
+		 * The source's characteristics but its size: a stream that knows its size answers {@code count()} without
+		 * asking for a single element, so the call's outcome would never be reported.
+		 */
 		@Override
 		public int characteristics() {
-			return this.source.characteristics() & ~(Spliterator.CONCURRENT);
+			return this.source.characteristics() & ~(Spliterator.CONCURRENT | Spliterator.SIZED | Spliterator.SUBSIZED);
 		}
 
 		@Override

@@ -237,6 +237,19 @@ class CircuitBreakerTests {
 	}
 
 	@Test
+	void countingASizedStreamShouldCountAsSuccess() {
+		// Stream.of is SIZED: were that passed on, count() would answer from the size without ever asking the
+		// source for an element, and the probe would never learn that the upstream answered.
+		CircuitBreaker breaker = breaker(1, 1);
+		failTimes(breaker, 1);
+		elapse(RECOVERY);
+		assertThat(breaker.executeStream(() -> Stream.of("a", "b")).count()).isEqualTo(2);
+		assertThat(breaker.state()).isEqualTo(CircuitState.CLOSED);
+		assertThat(breaker.executeStream(() -> List.of("a", "b", "c").stream()).skip(1).count()).isEqualTo(2);
+		assertThat(breaker.state()).isEqualTo(CircuitState.CLOSED);
+	}
+
+	@Test
 	void exceptionWhileIteratingAStreamShouldCountAsFailure() {
 		CircuitBreaker breaker = breaker(1, 1);
 		Iterator<String> failing = new Iterator<>() {
