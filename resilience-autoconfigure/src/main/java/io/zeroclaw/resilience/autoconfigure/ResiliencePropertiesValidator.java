@@ -18,7 +18,8 @@ import org.springframework.util.StringUtils;
 
 /**
  * Checks the bound properties of every enabled feature and throws {@link InvalidResiliencePropertyException} for the
- * first degenerate value. A disabled feature is not checked: its values are never used.
+ * first degenerate value. A disabled feature, or a breaker instance with {@code enabled: false}, is not checked: its
+ * values are never used.
  */
 final class ResiliencePropertiesValidator {
 
@@ -114,6 +115,9 @@ final class ResiliencePropertiesValidator {
 				breaker.getHalfOpenMaxRequests());
 		for (Map.Entry<String, Instance> entry : breaker.getInstances().entrySet()) {
 			Instance instance = entry.getValue();
+			if (Boolean.FALSE.equals(instance.getEnabled())) {
+				continue; // no breaker is built for this bean, so its values are never used
+			}
 			validateBreaker(prefix + "instances." + entry.getKey() + ".",
 					orDefault(instance.getFailureThreshold(), breaker.getFailureThreshold()),
 					orDefault(instance.getRecoveryTimeout(), breaker.getRecoveryTimeout()),

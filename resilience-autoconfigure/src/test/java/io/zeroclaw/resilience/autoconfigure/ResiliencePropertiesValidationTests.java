@@ -130,6 +130,15 @@ class ResiliencePropertiesValidationTests {
 	}
 
 	@Test
+	void degenerateValueOfADisabledBreakerInstanceShouldNotPreventStartUp() {
+		this.contextRunner
+			.withPropertyValues("zeroclaw.resilience.circuit-breaker.enabled=true",
+					"zeroclaw.resilience.circuit-breaker.instances.legacy.enabled=false",
+					"zeroclaw.resilience.circuit-breaker.instances.legacy.failure-threshold=0")
+			.run((context) -> assertThat(context).hasNotFailed());
+	}
+
+	@Test
 	void degenerateValueOfADisabledFeatureShouldNotPreventStartUp() {
 		this.contextRunner
 			.withPropertyValues("zeroclaw.resilience.rate-limit.window=0s",
