@@ -4,6 +4,8 @@ import java.lang.reflect.Modifier;
 import java.lang.reflect.Proxy;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 import io.zeroclaw.resilience.autoconfigure.ResilienceProperties;
 import io.zeroclaw.resilience.autoconfigure.ResilienceProperties.Instance;
@@ -15,8 +17,15 @@ import org.springframework.aop.Advisor;
 import org.springframework.aop.framework.Advised;
 import org.springframework.aop.framework.ProxyFactory;
 import org.springframework.aop.support.DefaultPointcutAdvisor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.springframework.beans.factory.BeanFactory;
+import org.springframework.beans.factory.BeanFactoryAware;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.beans.factory.config.BeanPostProcessor;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.core.Ordered;
 import org.springframework.util.ClassUtils;
 
@@ -30,8 +39,15 @@ import org.springframework.util.ClassUtils;
  * proxied by its interfaces. A bean that already is a Spring AOP proxy gets the breaker as its first advice instead of
  * a second proxy. Its collaborators are looked up on first use, so that registering this post-processor
  * early does not create them early.
+ * <p>
+ * Once every singleton exists, an {@code instances.<name>} entry that matched no upstream bean is logged at WARN: a
+ * misspelt bean name would otherwise leave its settings silently unused. Lazy and prototype beans, which may not
+ * exist yet, are not reported.
  */
-public class CircuitBreakerBeanPostProcessor implements BeanPostProcessor, Ordered {
+public class CircuitBreakerBeanPostProcessor
+		implements BeanPostProcessor, Ordered, BeanFactoryAware, SmartInitializingSingleton {
+
+	private static final Logger logger = LoggerFactory.getLogger(CircuitBreakerBeanPostProcessor.class);
 
 	private static final String[] SPRING_AI_TYPES = { "org.springframework.ai.chat.model.ChatModel",
 			"org.springframework.ai.chat.model.StreamingChatModel", "org.springframework.ai.embedding.EmbeddingModel" };
@@ -43,6 +59,11 @@ public class CircuitBreakerBeanPostProcessor implements BeanPostProcessor, Order
 	private final ObjectProvider<CircuitBreakerRegistry> registry;
 
 	private final List<Class<?>> upstreamTypes;
+
+	/** Names of the upstream beans seen so far, wrapped or not. */
+	private final Set<String> upstreamBeans = ConcurrentHashMap.newKeySet();
+
+	private BeanFactory beanFactory;
 
 	/**
 	 * @param properties the bound properties
@@ -73,8 +94,17 @@ public class CircuitBreakerBeanPostProcessor implements BeanPostProcessor, Order
 	}
 
 	@Override
+	public void setBeanFactory(BeanFactory beanFactory) {
+		this.beanFactory = beanFactory;
+	}
+
+	@Override
 	public Object postProcessAfterInitialization(Object bean, String beanName) {
-		if (!isUpstream(bean) || isWrapped(bean) || !isEnabled(beanName)) {
+		if (!isUpstream(bean)) {
+			return bean;
+		}
+		this.upstreamBeans.add(beanName);
+		if (isWrapped(bean) || !isEnabled(beanName)) {
 			return bean;
 		}
 		CircuitBreakerFactory breakers = this.factory.getObject();
@@ -126,6 +156,35 @@ public class CircuitBreakerBeanPostProcessor implements BeanPostProcessor, Order
 		Instance instance = PropertiesCircuitBreakerFactory.instance(this.properties.getObject().getCircuitBreaker(),
 				beanName);
 		return instance == null || instance.getEnabled() == null || instance.getEnabled();
+	}
+
+	@Override
+	public void afterSingletonsInstantiated() {
+		ResilienceProperties.CircuitBreaker properties = this.properties.getObject().getCircuitBreaker();
+		for (String name : properties.getInstances().keySet()) {
+			if (this.upstreamBeans.stream().noneMatch((bean) -> PropertiesCircuitBreakerFactory.names(name, bean))
+					&& !mayStillBeCreated(name)) {
+				logger.warn("zeroclaw.resilience.circuit-breaker.instances.{} names no bean a breaker guards, so its "
+						+ "settings are not used. Check the bean name; the Provider and Spring AI model beans are {}",
+						name, this.upstreamBeans.stream().sorted().toList());
+			}
+		}
+	}
+
+	/**
+	 * Whether a bean of this name, in any relaxed form, is defined but not created at start-up (lazy, prototype or
+	 * scoped): it may yet be an upstream bean. When the factory cannot tell, the answer is yes.
+	 */
+	private boolean mayStillBeCreated(String name) {
+		if (!(this.beanFactory instanceof ConfigurableListableBeanFactory factory)) {
+			return true;
+		}
+		for (String bean : factory.getBeanDefinitionNames()) {
+			if (PropertiesCircuitBreakerFactory.names(name, bean) && !factory.containsSingleton(bean)) {
+				return true;
+			}
+		}
+		return false;
 	}
 
 }

@@ -71,13 +71,21 @@ public class PropertiesCircuitBreakerFactory implements CircuitBreakerFactory {
 		if (exact != null) {
 			return exact;
 		}
-		String relaxed = relaxed(beanName);
 		for (java.util.Map.Entry<String, Instance> entry : properties.getInstances().entrySet()) {
-			if (relaxed(entry.getKey()).equals(relaxed)) {
+			if (names(entry.getKey(), beanName)) {
 				return entry.getValue();
 			}
 		}
 		return null;
+	}
+
+	/**
+	 * @param instanceName a key of {@code instances}
+	 * @param beanName a bean name
+	 * @return whether the key names the bean, in any of the relaxed forms {@link #instance} accepts
+	 */
+	static boolean names(String instanceName, String beanName) {
+		return relaxed(instanceName).equals(relaxed(beanName));
 	}
 
 	private static String relaxed(String name) {

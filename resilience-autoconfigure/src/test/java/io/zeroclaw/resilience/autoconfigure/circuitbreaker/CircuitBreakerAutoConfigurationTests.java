@@ -18,6 +18,7 @@ import io.zeroclaw.resilience.provider.Provider;
 import io.zeroclaw.resilience.provider.ProviderCapabilities;
 import io.zeroclaw.resilience.provider.StreamChunk;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import reactor.core.publisher.Flux;
 
 import org.springframework.ai.chat.model.StreamingChatModel;
@@ -34,15 +35,19 @@ import org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterR
 import org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration;
 import org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.ApplicationListener;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Lazy;
 import org.springframework.context.annotation.Scope;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
+@ExtendWith(OutputCaptureExtension.class)
 class CircuitBreakerAutoConfigurationTests {
 
 	private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
@@ -120,6 +125,40 @@ class CircuitBreakerAutoConfigurationTests {
 				assertThat(AopUtils.isAopProxy(context.getBean("scriptedProvider"))).isFalse();
 				assertThat(context.getBean(CircuitBreakerRegistry.class).breakers()).isEmpty();
 			});
+	}
+
+	@Test
+	void instanceNamingNoUpstreamBeanShouldBeReportedWithTheBeansThatExist(CapturedOutput output) {
+		this.contextRunner
+			.withPropertyValues("zeroclaw.resilience.circuit-breaker.enabled=true",
+					"zeroclaw.resilience.circuit-breaker.instances.scriptedProvder.failure-threshold=2")
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				assertThat(output).contains("zeroclaw.resilience.circuit-breaker.instances.scriptedProvder names no "
+						+ "bean a breaker guards")
+					.contains("[scriptedProvider]");
+			});
+	}
+
+	@Test
+	void instanceNamingAnUpstreamBeanInRelaxedFormShouldNotBeReported(CapturedOutput output) {
+		this.contextRunner
+			.withPropertyValues("zeroclaw.resilience.circuit-breaker.enabled=true",
+					"zeroclaw.resilience.circuit-breaker.instances.scripted-provider.failure-threshold=2")
+			.run((context) -> {
+				assertThat(context.getBean(CircuitBreakerRegistry.class).find("scriptedProvider").orElseThrow()
+					.config()
+					.failureThreshold()).isEqualTo(2);
+				assertThat(output).doesNotContain("names no bean a breaker guards");
+			});
+	}
+
+	@Test
+	void instanceNamingALazyBeanShouldNotBeReportedBeforeTheBeanExists(CapturedOutput output) {
+		this.contextRunner.withUserConfiguration(LazyProviderConfiguration.class)
+			.withPropertyValues("zeroclaw.resilience.circuit-breaker.enabled=true",
+					"zeroclaw.resilience.circuit-breaker.instances.lazyProvider.failure-threshold=2")
+			.run((context) -> assertThat(output).doesNotContain("names no bean a breaker guards"));
 	}
 
 	@Test
@@ -430,6 +469,17 @@ class CircuitBreakerAutoConfigurationTests {
 		@Bean
 		@Scope("prototype")
 		ScriptedProvider prototypeProvider() {
+			return new ScriptedProvider();
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class LazyProviderConfiguration {
+
+		@Bean
+		@Lazy
+		ScriptedProvider lazyProvider() {
 			return new ScriptedProvider();
 		}
 
