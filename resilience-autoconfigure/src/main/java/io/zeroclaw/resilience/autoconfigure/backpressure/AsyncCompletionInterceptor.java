@@ -4,7 +4,6 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 
-import io.zeroclaw.resilience.backpressure.Admission;
 import org.aopalliance.intercept.MethodInterceptor;
 import org.aopalliance.intercept.MethodInvocation;
 
@@ -21,13 +20,14 @@ final class AsyncCompletionInterceptor implements MethodInterceptor {
 
 	@Override
 	public Object invoke(MethodInvocation invocation) throws Throwable {
-		Admission admission = (invocation instanceof ProxyMethodInvocation proxyInvocation
+		OnceAdmission admission = (invocation instanceof ProxyMethodInvocation proxyInvocation
 				&& proxyInvocation.getUserAttribute(
-						PrioritizedAdmissionInterceptor.ADMISSION_ATTRIBUTE) instanceof Admission attached) ? attached
+						PrioritizedAdmissionInterceptor.ADMISSION_ATTRIBUTE) instanceof OnceAdmission attached) ? attached
 								: null;
 		if (admission == null) {
 			return invocation.proceed();
 		}
+		admission.start();
 		try {
 			Object result = invocation.proceed();
 			if (result instanceof Future<?> future && !future.isDone()) {
@@ -36,7 +36,7 @@ final class AsyncCompletionInterceptor implements MethodInterceptor {
 			return result;
 		}
 		finally {
-			admission.close();
+			admission.finish();
 		}
 	}
 

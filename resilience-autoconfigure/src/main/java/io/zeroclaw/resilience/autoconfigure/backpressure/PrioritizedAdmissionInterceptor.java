@@ -30,10 +30,10 @@ import org.springframework.aop.support.AopUtils;
  * throws to the caller and queues nothing. The admission travels with the invocation (a user attribute the
  * {@link AsyncCompletionInterceptor}, last in the chain, picks up in the worker thread) and is released there once the
  * method and any future it returned are done. If submitting fails (the executor rejects the task) the caller's thread
- * releases it; if a returned {@link CompletableFuture} completes first, cancelled before the task ran, its completion
- * releases it, and so does the successful cancel of a returned plain {@link Future}. Since the worker and the
- * cancelling thread may race, the admission is wrapped in a
- * {@link OnceAdmission}.</li>
+ * releases it; if a returned {@link CompletableFuture} completes before the task started (cancelled, or completed by
+ * the caller) its completion releases it, and so does the successful cancel of a returned plain {@link Future} whose
+ * task had not started. A task that has started holds its slot until it ends, cancelled or not. The worker and the
+ * cancelling thread may race; {@link OnceAdmission} decides between them.</li>
  * </ul>
  * One instance serves one proxy, whose advisors tell which methods are asynchronous.
  */
@@ -94,7 +94,7 @@ final class PrioritizedAdmissionInterceptor implements MethodInterceptor {
 		}
 	}
 
-	private Object proceedAsync(ProxyMethodInvocation invocation, Admission admission) throws Throwable {
+	private Object proceedAsync(ProxyMethodInvocation invocation, OnceAdmission admission) throws Throwable {
 		invocation.setUserAttribute(ADMISSION_ATTRIBUTE, admission);
 		Object result;
 		try {
@@ -102,12 +102,13 @@ final class PrioritizedAdmissionInterceptor implements MethodInterceptor {
 		}
 		catch (Throwable ex) {
 			// Nothing was queued: the executor rejected the task, or the async interceptor could not submit it.
-			admission.close();
+			admission.abandon();
 			throw ex;
 		}
 		if (result instanceof CompletableFuture<?> future) {
-			// Completes after the task ran, or when cancelled before: the task then never runs to release the slot.
-			future.whenComplete((value, failure) -> admission.close());
+			// Completes after the task ran, or before it started (cancelled or completed by the caller), and then
+			// the task never runs to release the slot.
+			future.whenComplete((value, failure) -> admission.abandon());
 		}
 		else if (result instanceof Future<?> future && invocation.getMethod().getReturnType() == Future.class) {
 			// A plain Future (a FutureTask) cancelled while queued never runs its task, so nothing in the worker
@@ -117,14 +118,14 @@ final class PrioritizedAdmissionInterceptor implements MethodInterceptor {
 		return result;
 	}
 
-	/** A task's {@link Future} whose successful {@link #cancel} releases the task's admission. */
+	/** A task's {@link Future} whose successful {@link #cancel} releases the admission of a task not yet started. */
 	private static final class ReleasingFuture<T> implements Future<T> {
 
 		private final Future<T> future;
 
-		private final Admission admission;
+		private final OnceAdmission admission;
 
-		ReleasingFuture(Future<T> future, Admission admission) {
+		ReleasingFuture(Future<T> future, OnceAdmission admission) {
 			this.future = future;
 			this.admission = admission;
 		}
@@ -133,7 +134,7 @@ final class PrioritizedAdmissionInterceptor implements MethodInterceptor {
 		public boolean cancel(boolean mayInterruptIfRunning) {
 			boolean cancelled = this.future.cancel(mayInterruptIfRunning);
 			if (cancelled) {
-				this.admission.close();
+				this.admission.abandon();
 			}
 			return cancelled;
 		}

@@ -6,6 +6,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import io.zeroclaw.resilience.autoconfigure.ResilienceAutoConfiguration;
 import io.zeroclaw.resilience.backpressure.Admission;
@@ -138,6 +139,54 @@ class PrioritizedAsyncTests {
 			gate.countDown();
 			await().atMost(Duration.ofSeconds(10)).until(() -> controller.depth() == 0);
 			assertThat(worker.started()).isEqualTo(1);
+		});
+	}
+
+	@Test
+	void cancellingARunningCompletableFutureShouldKeepTheSlotUntilTheTaskEnds() {
+		this.runner.run((context) -> {
+			AgentWorker worker = context.getBean(AgentWorker.class);
+			BackpressureController controller = context.getBean(BackpressureController.class);
+			CountDownLatch gate = new CountDownLatch(1);
+			CompletableFuture<String> running = worker.runCompletable(gate);
+			await().atMost(Duration.ofSeconds(10)).until(() -> worker.started() == 1);
+			assertThat(running.cancel(true)).isTrue();
+			// the task goes on (cancelling a CompletableFuture does not stop its task), and so does its claim
+			assertThat(controller.depth()).isEqualTo(1);
+			gate.countDown();
+			await().atMost(Duration.ofSeconds(10)).until(() -> controller.depth() == 0);
+			assertThat(worker.finished()).isEqualTo(1);
+		});
+	}
+
+	@Test
+	void completingAFutureFromOutsideWhileItsTaskRunsShouldKeepTheSlotUntilTheTaskEnds() {
+		this.runner.run((context) -> {
+			AgentWorker worker = context.getBean(AgentWorker.class);
+			BackpressureController controller = context.getBean(BackpressureController.class);
+			CountDownLatch gate = new CountDownLatch(1);
+			CompletableFuture<String> running = worker.runCompletable(gate);
+			await().atMost(Duration.ofSeconds(10)).until(() -> worker.started() == 1);
+			running.completeExceptionally(new TimeoutException("caller gave up"));
+			assertThat(controller.depth()).isEqualTo(1);
+			gate.countDown();
+			await().atMost(Duration.ofSeconds(10)).until(() -> controller.depth() == 0);
+		});
+	}
+
+	@Test
+	void cancellingARunningFutureShouldKeepTheSlotUntilTheTaskEnds() {
+		this.runner.run((context) -> {
+			AgentWorker worker = context.getBean(AgentWorker.class);
+			BackpressureController controller = context.getBean(BackpressureController.class);
+			CountDownLatch gate = new CountDownLatch(1);
+			Future<String> running = worker.runFuture(gate);
+			await().atMost(Duration.ofSeconds(10)).until(() -> worker.started() == 1);
+			assertThat(running.cancel(false)).isTrue();
+			assertThat(controller.depth()).isEqualTo(1);
+			gate.countDown();
+			await().atMost(Duration.ofSeconds(10)).until(() -> controller.depth() == 0);
+			assertThat(worker.finished()).isEqualTo(1);
 		});
 	}
 
