@@ -46,6 +46,9 @@ class RedisRateLimiterConfiguration {
 		RedisRateLimiterConfig config = new RedisRateLimiterConfig(redis.getKeyPrefix(), redis.getTimeout(),
 				OnFailure.valueOf(redis.getOnFailure().name()));
 		LettuceConnector connector = new LettuceConnector(() -> nativeCommands(connectionFactory));
+		// Open the connection and load the script now, in the background: opening takes longer than a decision may
+		// wait, so left to the first requests it would fail them over to the on-failure policy on every start.
+		RedisRateLimiter.prepare(connector);
 		RedisRateLimitErrorListenerFactory errors = errorListeners.getIfAvailable(() -> (policy) -> null);
 		// Under 'deny' the filter counts the RateLimitStoreUnavailableException as an error itself; under 'local'
 		// and 'allow' it sees an ordinary decision, so the limiter's listener is what counts Redis's failure.

@@ -52,6 +52,16 @@ public final class LettuceConnector {
 		return connecting().get(timeoutNanos, TimeUnit.NANOSECONDS);
 	}
 
+	/**
+	 * Starts opening the connection in the background, if it is not open or being opened, and returns at once; for
+	 * start-up, so that the first decisions do not wait for the connection, or fail while it opens.
+	 * @return completes with the commands once the connection is open, or exceptionally if this attempt failed
+	 */
+	public CompletableFuture<RedisClusterAsyncCommands<byte[], byte[]>> connectInBackground() {
+		RedisClusterAsyncCommands<byte[], byte[]> open = this.commands;
+		return (open != null) ? CompletableFuture.completedFuture(open) : connecting();
+	}
+
 	private synchronized CompletableFuture<RedisClusterAsyncCommands<byte[], byte[]>> connecting() {
 		CompletableFuture<RedisClusterAsyncCommands<byte[], byte[]>> current = this.attempt;
 		if (current == null || current.isCompletedExceptionally()) {

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -227,6 +228,26 @@ public final class RedisRateLimiter implements RateLimiter {
 					+ " years to refill, too long for the Redis store");
 		}
 		return interval;
+	}
+
+	/**
+	 * Gets a connector ready for the first decisions, without waiting: opens its connection in the background and then
+	 * loads the decision script, so that neither the connection's opening nor a {@code NOSCRIPT} round trip falls on
+	 * a request. Called once at start-up; a failure (Redis down) is only logged at DEBUG, since decisions follow the
+	 * configured {@link OnFailure} and open the connection themselves when Redis is back.
+	 * @param connector the connector the application's limiters share
+	 * @return completes once the script is loaded, or exceptionally if the connection or the load failed
+	 */
+	public static CompletableFuture<Void> prepare(LettuceConnector connector) {
+		return connector.connectInBackground()
+			.thenCompose((commands) -> commands.scriptLoad(SCRIPT_BYTES).toCompletableFuture())
+			.<Void>thenApply((sha) -> null)
+			.whenComplete((loaded, failure) -> {
+				if (failure != null) {
+					logger.debug("Could not open the Redis connection for rate limiting at start-up; decisions will "
+							+ "try again", failure);
+				}
+			});
 	}
 
 	/** @return the policy this limiter enforces */

@@ -66,6 +66,22 @@ class RedisRateLimitFilterTests {
 	}
 
 	@Test
+	void startingShouldGetRedisReadySoThatTheFirstRequestIsDecidedThere() {
+		redis.command("SCRIPT", "FLUSH");
+		redis.command("CONFIG", "RESETSTAT");
+		this.runner.withPropertyValues("zeroclaw.resilience.rate-limit.redis.on-failure=deny").run((context) -> {
+			// no request yet: the connection is opened and the script loaded at start-up
+			await().atMost(Duration.ofSeconds(20))
+				.until(() -> redis.command("INFO", "commandstats").contains("cmdstat_script|load:"));
+			assertThat(status(mockMvc(context), "203.0.113.7")).isEqualTo(200);
+			assertThat(redis.command("EXISTS", this.prefix + "{webhook:203.0.113.7}")).isEqualTo(":1");
+			// decided by the loaded script, with no NOSCRIPT round trip to send it again
+			assertThat(redis.command("INFO", "commandstats")).contains("cmdstat_evalsha:")
+				.doesNotContain("cmdstat_eval:");
+		});
+	}
+
+	@Test
 	void twoInstancesOnOneRedisShouldShareOneQuotaExactly() {
 		this.runner.run((first) -> this.runner.run((second) -> {
 			MockMvc one = mockMvc(first);

@@ -8,6 +8,8 @@ import java.util.Base64;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.lettuce.core.RedisClient;
@@ -120,6 +122,43 @@ class RedisRateLimiterTests {
 		assertThat(afterFlush.allowed()).isTrue();
 		assertThat(afterFlush.remaining()).isEqualTo(13);
 		assertThat(scriptCached()).isTrue();
+	}
+
+	@Test
+	void preparingShouldOpenTheConnectionAndLoadTheScriptBeforeAnyDecision() throws Exception {
+		redis.command("SCRIPT", "FLUSH");
+		AtomicInteger opened = new AtomicInteger();
+		RedisClient client = RedisClient.create(redis.uri());
+		clients.add(client);
+		LettuceConnector connector = new LettuceConnector(() -> {
+			opened.incrementAndGet();
+			return client.connect(ByteArrayCodec.INSTANCE).async();
+		});
+		RedisRateLimiter.prepare(connector).get(20, TimeUnit.SECONDS);
+		assertThat(opened).hasValue(1);
+		assertThat(scriptCached()).isTrue();
+		RateLimiter limiter = new RedisRateLimiter(POLICY, connector,
+				new RedisRateLimiterConfig(this.prefix, TIMEOUT, OnFailure.DENY), null, null);
+		assertThat(limiter.tryAcquire("client-1").allowed()).isTrue();
+		assertThat(opened).hasValue(1);
+	}
+
+	@Test
+	void preparingWithRedisDownShouldFailQuietlyAndLeaveTheFirstDecisionToTryAgain() throws Exception {
+		redis.stop();
+		AtomicInteger opened = new AtomicInteger();
+		RedisClient client = RedisClient.create(redis.uri());
+		clients.add(client);
+		LettuceConnector connector = new LettuceConnector(() -> {
+			opened.incrementAndGet();
+			return client.connect(ByteArrayCodec.INSTANCE).async();
+		});
+		assertThat(RedisRateLimiter.prepare(connector)).failsWithin(Duration.ofSeconds(20));
+		redis.start();
+		RateLimiter limiter = new RedisRateLimiter(POLICY, connector,
+				new RedisRateLimiterConfig(this.prefix, Duration.ofSeconds(10), OnFailure.DENY), null, null);
+		assertThat(limiter.tryAcquire("client-1").allowed()).isTrue();
+		assertThat(opened).hasValue(2);
 	}
 
 	@Test
