@@ -28,6 +28,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
+import org.springframework.util.StringUtils;
 import org.springframework.web.util.pattern.PathPattern;
 import org.springframework.web.util.pattern.PathPatternParser;
 import org.springframework.web.util.pattern.PatternParseException;
@@ -101,8 +102,14 @@ public final class RateLimitFilter implements Filter {
 		List<PathPattern> parsed = new ArrayList<>(patterns.size());
 		for (int i = 0; i < patterns.size(); i++) {
 			String pattern = patterns.get(i);
+			if (!StringUtils.hasText(pattern)) {
+				throw new InvalidResiliencePropertyException(property + "[" + i + "]", pattern,
+						"an empty pattern matches no request.", "remove it, or use a pattern such as /api/**.");
+			}
 			try {
-				parsed.add(PathPatternParser.defaultInstance.parse(pattern));
+				// "webhook" means /webhook, as it does in @RequestMapping("webhook"); as written it would match nothing
+				parsed.add(PathPatternParser.defaultInstance
+					.parse(PathPatternParser.defaultInstance.initFullPathPattern(pattern.trim())));
 			}
 			catch (PatternParseException ex) {
 				throw new InvalidResiliencePropertyException(property + "[" + i + "]", pattern,

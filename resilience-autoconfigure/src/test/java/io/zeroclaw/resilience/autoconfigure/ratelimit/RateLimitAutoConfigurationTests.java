@@ -149,6 +149,18 @@ class RateLimitAutoConfigurationTests {
 	}
 
 	@Test
+	void emptyPathPatternShouldFailStartUpNamingTheProperty() {
+		this.runner
+			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
+					"zeroclaw.resilience.rate-limit.policies.webhook.paths=/webhook,")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.isInstanceOf(InvalidResiliencePropertyException.class)
+				.hasMessageContaining("zeroclaw.resilience.rate-limit.policies.webhook.paths[1]"));
+	}
+
+	@Test
 	void metricsShouldBeRegisteredForEveryPolicyUpFront() {
 		this.runner
 			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",

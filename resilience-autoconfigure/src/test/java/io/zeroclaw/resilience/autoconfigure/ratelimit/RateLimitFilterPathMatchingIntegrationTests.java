@@ -37,7 +37,8 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 				"zeroclaw.resilience.rate-limit.policies.special.paths=/orders/special,/special",
 				"zeroclaw.resilience.rate-limit.policies.exact.paths=/items/exact",
 				"zeroclaw.resilience.rate-limit.policies.items.paths=/catalog,/items/*",
-				"zeroclaw.resilience.rate-limit.policies.pub.paths=/public/**,/publicity" })
+				"zeroclaw.resilience.rate-limit.policies.pub.paths=/public/**,/publicity",
+				"zeroclaw.resilience.rate-limit.policies.relative.paths=relative/**,reports" })
 @AutoConfigureMockMvc
 class RateLimitFilterPathMatchingIntegrationTests {
 
@@ -134,6 +135,13 @@ class RateLimitFilterPathMatchingIntegrationTests {
 	void literalPolicyDeclaredFirstShouldWinOverAWildcardOneDeclaredLater() throws Exception {
 		assertThat(policyOf(get("/items/exact"))).isEqualTo("exact");
 		assertThat(policyOf(get("/items/other"))).isEqualTo("items");
+	}
+
+	@Test
+	void patternWithoutALeadingSlashShouldMatchAsIfItHadOne() throws Exception {
+		// as Spring MVC reads @RequestMapping("reports"): a pattern that could never match a path is not what was meant
+		assertThat(policyOf(get("/reports"))).isEqualTo("relative");
+		assertThat(policyOf(get("/relative/any/thing"))).isEqualTo("relative");
 	}
 
 	@Test
