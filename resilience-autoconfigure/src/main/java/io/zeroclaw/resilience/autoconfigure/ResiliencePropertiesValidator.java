@@ -1,8 +1,10 @@
 package io.zeroclaw.resilience.autoconfigure;
 
+import java.math.BigInteger;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 import io.zeroclaw.resilience.autoconfigure.ResilienceProperties.Backpressure;
 import io.zeroclaw.resilience.autoconfigure.ResilienceProperties.CircuitBreaker;
@@ -25,7 +27,21 @@ final class ResiliencePropertiesValidator {
 
 	static final String PREFIX = "zeroclaw.resilience.";
 
+	/** A header field name: an RFC 9110 token. */
+	private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+\\-.^_`|~0-9A-Za-z]+");
+
+	/** What a structured-field string (RFC 8941), such as a policy name in the RateLimit headers, may hold. */
+	private static final Pattern PRINTABLE_ASCII = Pattern.compile("[\\x20-\\x7E]+");
+
+	/**
+	 * Fifty years, in microseconds: the longest an empty bucket may take to refill. The in-memory store clamps spans
+	 * beyond about 73 years, the Redis store refuses far longer ones; no quota that is meant to refill needs more.
+	 */
+	private static final BigInteger MAX_REFILL_MICROS = BigInteger.valueOf(Duration.ofDays(18_262).toNanos() / 1000);
+
 	private static final String REDIS_CONNECTION_FACTORY = "org.springframework.data.redis.connection.RedisConnectionFactory";
+
+	private static final String LETTUCE_CLIENT = "io.lettuce.core.RedisClient";
 
 	private ResiliencePropertiesValidator() {
 	}
@@ -53,6 +69,12 @@ final class ResiliencePropertiesValidator {
 		}
 		for (Map.Entry<String, Policy> entry : rateLimit.getPolicies().entrySet()) {
 			String policyPrefix = prefix + "policies." + entry.getKey() + ".";
+			if (!PRINTABLE_ASCII.matcher(entry.getKey()).matches()) {
+				throw new InvalidResiliencePropertyException(prefix + "policies", entry.getKey(),
+						"a policy's name is sent in the RateLimit and RateLimit-Policy headers, which carry printable "
+								+ "ASCII only.",
+						"rename the policy with letters, digits and punctuation, for example 'webhook'.");
+			}
 			Policy policy = entry.getValue();
 			if (policy.getPaths() == null || policy.getPaths().isEmpty()) {
 				throw new InvalidResiliencePropertyException(policyPrefix + "paths", policy.getPaths(),
@@ -70,6 +92,13 @@ final class ResiliencePropertiesValidator {
 				throw new InvalidResiliencePropertyException(prefix + "store", "redis",
 						"the Redis store needs Spring Data Redis, which is not on the classpath.",
 						"add the dependency org.springframework.boot:spring-boot-starter-data-redis, "
+								+ "or set it to 'memory'.");
+			}
+			if (!ClassUtils.isPresent(LETTUCE_CLIENT, classLoader)) {
+				throw new InvalidResiliencePropertyException(prefix + "store", "redis",
+						"the Redis store talks to Redis through Lettuce, Spring Boot's default Redis client, which is "
+								+ "not on the classpath.",
+						"add io.lettuce:lettuce-core (spring-boot-starter-data-redis brings it unless excluded), "
 								+ "or set it to 'memory'.");
 			}
 			Duration timeout = rateLimit.getRedis().getTimeout();
@@ -99,12 +128,39 @@ final class ResiliencePropertiesValidator {
 					"with requests-per-window and burst both 0 every request would be refused.",
 					"set requests-per-window (or burst) above 0, or exclude the paths that must be closed.");
 		}
+		if (requests + burst < 0) {
+			throw new InvalidResiliencePropertyException(prefix + "burst", burst,
+					"requests-per-window + burst, the bucket's capacity, is beyond the largest number a bucket holds.",
+					"lower requests-per-window or burst; together they must stay below " + Long.MAX_VALUE + ".");
+		}
+		if (requests > 0) {
+			// The time an empty bucket takes to fill, with the refill interval rounded up to a whole microsecond as
+			// the Redis store keeps it.
+			BigInteger windowMicros = BigInteger.valueOf(window.getSeconds())
+				.multiply(BigInteger.valueOf(1_000_000))
+				.add(BigInteger.valueOf(window.getNano() / 1000));
+			BigInteger[] interval = windowMicros.divideAndRemainder(BigInteger.valueOf(requests));
+			BigInteger intervalMicros = interval[0].add((interval[1].signum() > 0) ? BigInteger.ONE : BigInteger.ZERO)
+				.max(BigInteger.ONE);
+			if (intervalMicros.multiply(BigInteger.valueOf(requests + burst)).compareTo(MAX_REFILL_MICROS) > 0) {
+				throw new InvalidResiliencePropertyException(prefix + "window", window,
+						"an empty bucket would take more than 50 years to refill.",
+						"shorten the window or lower the burst; for a quota that is never refilled, set "
+								+ "requests-per-window to 0 and the quota as burst.");
+			}
+		}
 	}
 
 	private static void validateKey(String prefix, KeyType key, String keyHeader) {
 		if (key == KeyType.HEADER && !StringUtils.hasText(keyHeader)) {
 			throw new InvalidResiliencePropertyException(prefix + "key-header", keyHeader,
 					"key 'header' needs the name of the header that carries the client key.",
+					"set it to a header name, for example X-API-Key.");
+		}
+		if (key == KeyType.HEADER && !HEADER_NAME.matcher(keyHeader).matches()) {
+			throw new InvalidResiliencePropertyException(prefix + "key-header", keyHeader,
+					"no request can carry a header of that name (a header name is letters, digits and !#$%&'*+-.^_`|~, "
+							+ "without spaces), so every client would fall back to its address.",
 					"set it to a header name, for example X-API-Key.");
 		}
 	}

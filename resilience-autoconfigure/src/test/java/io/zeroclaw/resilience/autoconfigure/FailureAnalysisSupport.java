@@ -16,12 +16,12 @@ import org.springframework.core.io.support.SpringFactoriesLoader.FailureHandler;
  * Runs a start-up failure through every {@link FailureAnalyzer} registered in {@code spring.factories}, as Spring Boot
  * does when an application fails to start, and returns the first analysis.
  */
-final class FailureAnalysisSupport {
+public final class FailureAnalysisSupport {
 
 	private FailureAnalysisSupport() {
 	}
 
-	static FailureAnalysis analyze(Throwable failure) {
+	public static FailureAnalysis analyze(Throwable failure) {
 		ArgumentResolver arguments = ArgumentResolver.of(BeanFactory.class, new DefaultListableBeanFactory())
 			.and(Environment.class, new StandardEnvironment());
 		List<FailureAnalyzer> analyzers = SpringFactoriesLoader.forDefaultResourceLocation()

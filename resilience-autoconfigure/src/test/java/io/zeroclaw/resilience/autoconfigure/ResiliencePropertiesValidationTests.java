@@ -30,6 +30,8 @@ class ResiliencePropertiesValidationTests {
 			rate-limit.requests-per-window                     | -1    | rate-limit.requests-per-window
 			rate-limit.burst                                   | -5    | rate-limit.burst
 			rate-limit.max-keys                                | 0     | rate-limit.max-keys
+			rate-limit.burst                                   | 9223372036854775807 | rate-limit.burst
+			rate-limit.window                                  | PT87600000H | rate-limit.window
 			circuit-breaker.failure-threshold                  | 0     | circuit-breaker.failure-threshold
 			circuit-breaker.recovery-timeout                   | 0s    | circuit-breaker.recovery-timeout
 			circuit-breaker.half-open-max-requests             | 0     | circuit-breaker.half-open-max-requests
@@ -65,6 +67,31 @@ class ResiliencePropertiesValidationTests {
 			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
 					"zeroclaw.resilience.rate-limit.key=header", "zeroclaw.resilience.rate-limit.key-header= ")
 			.run(failsNaming("zeroclaw.resilience.rate-limit.key-header", ""));
+	}
+
+	@Test
+	void headerKeyWithAHeaderNameNoRequestCanCarryShouldFailNamingKeyHeader() {
+		this.contextRunner
+			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
+					"zeroclaw.resilience.rate-limit.key=header", "zeroclaw.resilience.rate-limit.key-header=X API Key")
+			.run(failsNaming("zeroclaw.resilience.rate-limit.key-header", "X API Key"));
+	}
+
+	@Test
+	void policyWhoseNameTheHeadersCannotCarryShouldFailNamingIt() {
+		this.contextRunner
+			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
+					"zeroclaw.resilience.rate-limit.policies[größe].paths=/upload")
+			.run(failsNaming("zeroclaw.resilience.rate-limit.policies", "größe"));
+	}
+
+	@Test
+	void quotaRefilledOverALongButBoundedSpanShouldStart() {
+		this.contextRunner
+			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
+					"zeroclaw.resilience.rate-limit.requests-per-window=1",
+					"zeroclaw.resilience.rate-limit.window=3650d", "zeroclaw.resilience.rate-limit.burst=0")
+			.run((context) -> assertThat(context).hasNotFailed());
 	}
 
 	@Test
@@ -136,6 +163,20 @@ class ResiliencePropertiesValidationTests {
 					"zeroclaw.resilience.circuit-breaker.instances.legacy.enabled=false",
 					"zeroclaw.resilience.circuit-breaker.instances.legacy.failure-threshold=0")
 			.run((context) -> assertThat(context).hasNotFailed());
+	}
+
+	@Test
+	void redisStoreWithoutLettuceShouldFailNamingStore() {
+		this.contextRunner.withClassLoader(new FilteredClassLoader("io.lettuce"))
+			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
+					"zeroclaw.resilience.rate-limit.store=redis")
+			.run((context) -> {
+				assertThat(context).hasFailed();
+				FailureAnalysis analysis = FailureAnalysisSupport.analyze(context.getStartupFailure());
+				assertThat(analysis.getDescription()).contains("zeroclaw.resilience.rate-limit.store")
+					.contains("Lettuce");
+				assertThat(analysis.getAction()).contains("lettuce-core");
+			});
 	}
 
 	@Test

@@ -3,6 +3,7 @@ package io.zeroclaw.resilience.autoconfigure.ratelimit;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.zeroclaw.resilience.autoconfigure.InvalidResiliencePropertyException;
 import io.zeroclaw.resilience.autoconfigure.ResilienceProperties;
 import io.zeroclaw.resilience.ratelimit.LocalRateLimiter;
 import io.zeroclaw.resilience.ratelimit.RateLimitPolicy;
@@ -38,9 +39,11 @@ class RedisRateLimiterConfiguration {
 	RateLimiterFactory redisRateLimiterFactory(RedisConnectionFactory connectionFactory,
 			ResilienceProperties properties, ObjectProvider<RedisRateLimitErrorListenerFactory> errorListeners) {
 		if (!(connectionFactory instanceof LettuceConnectionFactory)) {
-			throw new IllegalStateException("zeroclaw.resilience.rate-limit.store=redis needs Lettuce, Spring Boot's "
-					+ "default Redis client, but the RedisConnectionFactory is a "
-					+ connectionFactory.getClass().getName() + "; use Lettuce or set the store to 'memory'");
+			throw new InvalidResiliencePropertyException("zeroclaw.resilience.rate-limit.store", "redis",
+					"the Redis store needs Lettuce, Spring Boot's default Redis client, but the application's "
+							+ "RedisConnectionFactory is a " + connectionFactory.getClass().getName() + ".",
+					"use Lettuce (spring.data.redis.client-type=lettuce, with io.lettuce:lettuce-core on the "
+							+ "classpath), or set it to 'memory'.");
 		}
 		ResilienceProperties.Redis redis = properties.getRateLimit().getRedis();
 		RedisRateLimiterConfig config = new RedisRateLimiterConfig(redis.getKeyPrefix(), redis.getTimeout(),

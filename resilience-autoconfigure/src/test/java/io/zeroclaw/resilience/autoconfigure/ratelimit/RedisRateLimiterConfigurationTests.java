@@ -1,11 +1,13 @@
 package io.zeroclaw.resilience.autoconfigure.ratelimit;
 
+import java.lang.reflect.Proxy;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.UUID;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.zeroclaw.resilience.autoconfigure.FailureAnalysisSupport;
 import io.zeroclaw.resilience.autoconfigure.ResilienceAutoConfiguration;
 import io.zeroclaw.resilience.ratelimit.LocalRateLimiter;
 import io.zeroclaw.resilience.ratelimit.RateLimitDecision;
@@ -19,7 +21,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
+import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.data.redis.connection.RedisConnectionFactory;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
@@ -42,6 +46,22 @@ class RedisRateLimiterConfigurationTests {
 				"zeroclaw.resilience.rate-limit.redis.key-prefix=" + this.prefix,
 				"zeroclaw.resilience.rate-limit.redis.timeout=1s", "spring.data.redis.host=127.0.0.1",
 				"spring.data.redis.port=" + redis.port());
+
+	@Test
+	void redisConnectionFactoryOtherThanLettuceShouldFailStartUpNamingTheStore() {
+		RedisConnectionFactory other = (RedisConnectionFactory) Proxy.newProxyInstance(getClass().getClassLoader(),
+				new Class<?>[] { RedisConnectionFactory.class }, (proxy, method, args) -> {
+					throw new UnsupportedOperationException("not a Redis client");
+				});
+		this.contextRunner.withBean("redisConnectionFactory", RedisConnectionFactory.class, () -> other)
+			.run((context) -> {
+				assertThat(context).hasFailed();
+				FailureAnalysis analysis = FailureAnalysisSupport.analyze(context.getStartupFailure());
+				assertThat(analysis.getDescription()).contains("zeroclaw.resilience.rate-limit.store")
+					.contains("needs Lettuce");
+				assertThat(analysis.getAction()).contains("'memory'");
+			});
+	}
 
 	@Test
 	void redisStoreShouldCreateRedisLimitersOnTheApplicationsRedis() {
