@@ -42,7 +42,10 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 				"zeroclaw.resilience.rate-limit.policies.flood.paths=/flood",
 				"zeroclaw.resilience.rate-limit.policies.flood.requests-per-window=1",
 				"zeroclaw.resilience.rate-limit.policies.metered.paths=/metered",
-				"zeroclaw.resilience.rate-limit.policies.metered.requests-per-window=2" })
+				"zeroclaw.resilience.rate-limit.policies.metered.requests-per-window=2",
+				"zeroclaw.resilience.rate-limit.policies.once.paths=/once",
+				"zeroclaw.resilience.rate-limit.policies.once.requests-per-window=0",
+				"zeroclaw.resilience.rate-limit.policies.once.burst=1" })
 @AutoConfigureMockMvc
 class RateLimitFilterIntegrationTests {
 
@@ -81,6 +84,16 @@ class RateLimitFilterIntegrationTests {
 		assertThat(response.getContentType()).isEqualTo(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
 		assertThat(response.getContentAsString()).contains("\"status\":400").contains("\"instance\":\"/api/%zz\"");
 		assertThat(chain.getRequest()).as("the request went no further").isNull();
+	}
+
+	@Test
+	void spentQuotaThatNeverRefillsShouldSaySoInNumbersEveryParserTakes() throws Exception {
+		this.mvc.perform(post("/once").with(from("10.0.2.9"))).andExpect(status().isOk());
+		// "never" is sent as 2^31 - 1 seconds (68 years): within an RFC 8941 integer's 15 digits and a 32-bit int
+		this.mvc.perform(post("/once").with(from("10.0.2.9")))
+			.andExpect(status().isTooManyRequests())
+			.andExpect(header().string("Retry-After", "2147483647"))
+			.andExpect(header().string("RateLimit", "\"once\";r=0;t=2147483647"));
 	}
 
 	@Test
@@ -217,7 +230,7 @@ class RateLimitFilterIntegrationTests {
 	@Test
 	void policiesShouldBeListedWithTheirQuotaPathsAndKey() {
 		assertThat(this.policies.all()).extracting(RateLimitPolicyRegistration::name)
-			.containsExactly("webhook", "api", "me", "flood", "metered", "default");
+			.containsExactly("webhook", "api", "me", "flood", "metered", "once", "default");
 	}
 
 	private void exhaust(String path, String address, int quota) throws Exception {
