@@ -108,7 +108,8 @@ public final class RateLimitAutoConfiguration {
 		FilterRegistrationBean<RateLimitFilter> rateLimitFilterRegistration(ResilienceProperties properties,
 				RateLimitPolicies policies, ObjectProvider<RateLimitKeyResolver> keyResolver) {
 			RateLimit rateLimit = properties.getRateLimit();
-			RateLimitFilter filter = new RateLimitFilter(policies, keyResolver.getIfUnique(), rateLimit.isHeaders());
+			// getIfAvailable, not getIfUnique: two resolvers and no @Primary must stop start-up, not be ignored
+			RateLimitFilter filter = new RateLimitFilter(policies, keyResolver.getIfAvailable(), rateLimit.isHeaders());
 			FilterRegistrationBean<RateLimitFilter> registration = new FilterRegistrationBean<>(filter);
 			registration.setName("zeroclawRateLimitFilter");
 			registration.setOrder(order(rateLimit, policies));

@@ -11,6 +11,7 @@ import io.zeroclaw.resilience.ratelimit.RateLimiter;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.beans.factory.NoUniqueBeanDefinitionException;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
@@ -146,6 +147,19 @@ class RateLimitAutoConfigurationTests {
 				.rootCause()
 				.isInstanceOf(InvalidResiliencePropertyException.class)
 				.hasMessageContaining("zeroclaw.resilience.rate-limit.policies.bad.paths[0]"));
+	}
+
+	@Test
+	void twoKeyResolversWithoutAPrimaryShouldFailStartUpRatherThanBeIgnored() {
+		this.runner.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true")
+			.withBean("byTenant", RateLimitKeyResolver.class, () -> (request, policy) -> request.getHeader("X-Tenant"))
+			.withBean("byUser", RateLimitKeyResolver.class, () -> (request, policy) -> request.getRemoteUser())
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.isInstanceOf(NoUniqueBeanDefinitionException.class)
+				.hasMessageContaining("byTenant")
+				.hasMessageContaining("byUser"));
 	}
 
 	@Test
