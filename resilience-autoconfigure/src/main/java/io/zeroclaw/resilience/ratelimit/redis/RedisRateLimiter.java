@@ -209,8 +209,7 @@ public final class RedisRateLimiter implements RateLimiter {
 				}
 			}
 		});
-		this.allowOne = new RateLimitDecision(true, this.capacity, Math.max(0, this.capacity - 1), Duration.ZERO,
-				Duration.ZERO);
+		this.allowOne = allowedAsIfFull(1);
 		this.nextWarnNanos = new AtomicLong(nanoClock.getAsLong());
 	}
 
@@ -384,13 +383,22 @@ public final class RedisRateLimiter implements RateLimiter {
 			case LOCAL:
 				return this.fallback.tryAcquire(key, permits);
 			case ALLOW:
-				return (permits == 1) ? this.allowOne : new RateLimitDecision(true, this.capacity,
-						Math.max(0, this.capacity - permits), Duration.ZERO, Duration.ZERO);
+				return (permits == 1) ? this.allowOne : allowedAsIfFull(permits);
 			default:
 				throw new RateLimitStoreUnavailableException(
 						"Redis could not decide for rate-limit policy '" + this.policy.name() + "'",
 						this.redis.retryAfter(), cause);
 		}
+	}
+
+	/**
+	 * An allowance Redis did not decide, told as if from a full bucket (the state a client is most likely in, and one
+	 * that needs no memory): the permits taken, and back after they refill. The headers then agree with themselves.
+	 */
+	private RateLimitDecision allowedAsIfFull(long permits) {
+		long taken = Math.min(permits, this.capacity);
+		return new RateLimitDecision(true, this.capacity, Math.max(0, this.capacity - permits), Duration.ZERO,
+				micros(cost(taken)));
 	}
 
 	private void warn(Throwable cause) {

@@ -203,6 +203,10 @@ class RedisRateLimiterTests {
 		assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(TIMEOUT.plus(SLACK));
 		assertThat(decision.allowed()).isTrue();
 		assertThat(decision.limit()).isEqualTo(15);
+		// as from a full bucket: one token taken, back after one refill interval (10 minutes / 10)
+		assertThat(decision.remaining()).isEqualTo(14);
+		assertThat(decision.resetAfter()).isEqualTo(Duration.ofMinutes(1));
+		assertThat(limiter.tryAcquire("client-1", 3).resetAfter()).isEqualTo(Duration.ofMinutes(3));
 	}
 
 	@Test
