@@ -3,10 +3,10 @@ package io.zeroclaw.resilience.sample.chat;
 import io.zeroclaw.resilience.provider.Provider;
 
 import org.springframework.http.HttpStatus;
-import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.server.ResponseStatusException;
 
 /**
  * {@code POST /chat {"message":"..."}} answers {@code 200 {"reply":"..."}} from the {@code demoProvider} bean. When
@@ -25,20 +25,18 @@ public class ChatController {
 	}
 
 	@PostMapping("/chat")
-	ResponseEntity<?> chat(@RequestBody(required = false) ChatRequestBody request) {
+	ChatReply chat(@RequestBody(required = false) ChatRequestBody request) {
 		if (request == null || request.message() == null || request.message().isBlank()) {
-			return ResponseEntity.status(HttpStatus.BAD_REQUEST).body(new ChatError("message must not be blank"));
+			// an ErrorResponse: answered as an RFC 9457 problem, like every other refusal of the app
+			throw new ResponseStatusException(HttpStatus.BAD_REQUEST, "message must not be blank");
 		}
-		return ResponseEntity.ok(new ChatReply(this.provider.simpleChat(request.message(), MODEL, 0.7)));
+		return new ChatReply(this.provider.simpleChat(request.message(), MODEL, 0.7));
 	}
 
 	record ChatRequestBody(String message) {
 	}
 
 	record ChatReply(String reply) {
-	}
-
-	record ChatError(String error) {
 	}
 
 }

@@ -1,10 +1,10 @@
 package io.zeroclaw.resilience.sample.chat;
 
 import org.springframework.http.HttpStatus;
-import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.PutMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.server.ResponseStatusException;
 
 /**
  * {@code PUT /demo/provider?failureRate=1.0&latencyMs=0} sets how the simulated provider behaves (1.0 takes it down,
@@ -20,7 +20,7 @@ public class DemoProviderController {
 	}
 
 	@PutMapping("/demo/provider")
-	ResponseEntity<?> configure(@RequestParam(required = false) Double failureRate,
+	Settings configure(@RequestParam(required = false) Double failureRate,
 			@RequestParam(required = false) Long latencyMs) {
 		try {
 			if (failureRate != null) {
@@ -31,16 +31,12 @@ public class DemoProviderController {
 			}
 		}
 		catch (IllegalArgumentException ex) {
-			return ResponseEntity.status(HttpStatus.BAD_REQUEST).body(new Settings.Error(ex.getMessage()));
+			throw new ResponseStatusException(HttpStatus.BAD_REQUEST, ex.getMessage());
 		}
-		return ResponseEntity.ok(new Settings(this.provider.getFailureRate(), this.provider.getLatencyMs()));
+		return new Settings(this.provider.getFailureRate(), this.provider.getLatencyMs());
 	}
 
 	record Settings(double failureRate, long latencyMs) {
-
-		record Error(String error) {
-		}
-
 	}
 
 }

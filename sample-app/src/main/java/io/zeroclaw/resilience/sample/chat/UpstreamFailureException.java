@@ -1,20 +1,20 @@
 package io.zeroclaw.resilience.sample.chat;
 
 import org.springframework.http.HttpStatus;
-import org.springframework.web.bind.annotation.ResponseStatus;
+import org.springframework.http.ProblemDetail;
+import org.springframework.web.ErrorResponseException;
 
 /**
- * The simulated model failed. Answered 502 Bad Gateway: the failure is upstream's, and it is what the circuit breaker
- * counts.
+ * The simulated model failed. Answered 502 Bad Gateway as an RFC 9457 problem: the failure is upstream's, and it is
+ * what the circuit breaker counts.
  */
-@ResponseStatus(HttpStatus.BAD_GATEWAY)
-public class UpstreamFailureException extends RuntimeException {
+public class UpstreamFailureException extends ErrorResponseException {
 
 	/**
 	 * @param message what went wrong
 	 */
 	public UpstreamFailureException(String message) {
-		super(message);
+		super(HttpStatus.BAD_GATEWAY, ProblemDetail.forStatusAndDetail(HttpStatus.BAD_GATEWAY, message), null);
 	}
 
 }

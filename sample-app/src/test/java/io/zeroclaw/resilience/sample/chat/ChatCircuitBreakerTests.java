@@ -37,7 +37,10 @@ class ChatCircuitBreakerTests {
 
 		assertThat(send("PUT", "/demo/provider?failureRate=1.0&latencyMs=0", null).statusCode()).isEqualTo(200);
 		for (int i = 0; i < 3; i++) {
-			assertThat(chat("hello").statusCode()).isEqualTo(502);
+			HttpResponse<String> failed = chat("hello");
+			assertThat(failed.statusCode()).isEqualTo(502);
+			assertThat(failed.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+			assertThat(failed.body()).contains("\"detail\":\"the simulated model answered 500");
 		}
 		HttpResponse<String> refused = chat("hello");
 		assertThat(refused.statusCode()).isEqualTo(503);
@@ -56,8 +59,19 @@ class ChatCircuitBreakerTests {
 	}
 
 	@Test
-	void blankMessageShouldBeABadRequestThatDoesNotReachTheProvider() throws Exception {
-		assertThat(send("POST", "/chat", "{\"message\":\" \"}").statusCode()).isEqualTo(400);
+	void blankMessageShouldBeABadRequestWithAProblemBody() throws Exception {
+		HttpResponse<String> response = send("POST", "/chat", "{\"message\":\" \"}");
+		assertThat(response.statusCode()).isEqualTo(400);
+		assertThat(response.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+		assertThat(response.body()).contains("\"detail\":\"message must not be blank\"");
+	}
+
+	@Test
+	void impossibleProviderSettingShouldBeABadRequestWithAProblemBody() throws Exception {
+		HttpResponse<String> response = send("PUT", "/demo/provider?failureRate=2", null);
+		assertThat(response.statusCode()).isEqualTo(400);
+		assertThat(response.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+		assertThat(response.body()).contains("failureRate must be between 0.0 and 1.0");
 	}
 
 	private HttpResponse<String> chat(String message) throws Exception {
