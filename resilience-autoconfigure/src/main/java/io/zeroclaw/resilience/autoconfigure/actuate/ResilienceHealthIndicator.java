@@ -34,8 +34,10 @@ public class ResilienceHealthIndicator extends AbstractHealthIndicator {
 		for (CircuitBreaker breaker : this.breakers.breakers().values()) {
 			CircuitState state = breaker.state();
 			anyOpen |= (state == CircuitState.OPEN);
-			details.put(breaker.name(), Map.of("state", state.name(), "consecutiveFailures",
-					breaker.consecutiveFailures()));
+			Map<String, Object> breakerDetails = new LinkedHashMap<>();
+			breakerDetails.put("state", state.name());
+			breakerDetails.put("consecutiveFailures", breaker.consecutiveFailures());
+			details.put(breaker.name(), breakerDetails);
 		}
 		if (anyOpen && this.downWhenOpen) {
 			builder.down();

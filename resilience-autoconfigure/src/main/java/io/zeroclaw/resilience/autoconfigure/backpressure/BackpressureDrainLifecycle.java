@@ -62,7 +62,8 @@ public class BackpressureDrainLifecycle implements SmartLifecycle {
 						TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
 			}
 			else {
-				logger.warn("Graceful shutdown timed out after {} with {} admitted task(s) still running",
+				logger.warn("Stopped waiting after {} with {} admitted task(s) still running; the task executor's own "
+						+ "shutdown settings (spring.task.execution.shutdown.*) decide whether they may finish",
 						this.timeout, this.controller.depth());
 			}
 		}

@@ -75,7 +75,7 @@ class BackpressureShutdownTests {
 				await().atMost(Duration.ofSeconds(10)).until(() -> worker.started() == 2);
 				CompletableFuture<Void> closing = CompletableFuture.runAsync(context::close);
 				await().atMost(Duration.ofSeconds(10)).until(() -> output.toString()
-					.contains("Graceful shutdown timed out after PT0.2S with 2 admitted task(s) still running"));
+					.contains("Stopped waiting after PT0.2S with 2 admitted task(s) still running"));
 				assertThat(worker.finished()).isZero();
 				// The executor itself still waits for its tasks, so let them end for the close to complete.
 				gate.countDown();
