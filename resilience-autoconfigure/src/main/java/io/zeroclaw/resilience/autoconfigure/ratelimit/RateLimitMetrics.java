@@ -57,7 +57,8 @@ public final class RateLimitMetrics implements SmartInitializingSingleton {
 		}
 	}
 
-	private static Counter counter(MeterRegistry registry, String policy, String outcome) {
+	/** The requests counter of one policy and outcome; the Redis store's error listener counts on the same one. */
+	static Counter counter(MeterRegistry registry, String policy, String outcome) {
 		return Counter.builder(REQUESTS)
 			.description("Requests decided by a rate-limit policy, by outcome")
 			.tag("policy", policy)

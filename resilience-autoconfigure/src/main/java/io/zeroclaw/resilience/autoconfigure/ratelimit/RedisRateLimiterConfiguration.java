@@ -32,8 +32,6 @@ import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactor
 @ConditionalOnProperty(prefix = "zeroclaw.resilience.rate-limit", name = "store", havingValue = "redis")
 class RedisRateLimiterConfiguration {
 
-	static final String REQUESTS_METER = "zeroclaw.resilience.ratelimit.requests";
-
 	@Bean
 	@ConditionalOnMissingBean(RateLimiterFactory.class)
 	RateLimiterFactory redisRateLimiterFactory(RedisConnectionFactory connectionFactory,
@@ -83,11 +81,7 @@ class RedisRateLimiterConfiguration {
 				if (registry == null) {
 					return null;
 				}
-				Counter errors = Counter.builder(REQUESTS_METER)
-					.description("Rate-limit decisions by policy and outcome")
-					.tag("policy", policy.name())
-					.tag("outcome", "error")
-					.register(registry);
+				Counter errors = RateLimitMetrics.counter(registry, policy.name(), "error");
 				return (cause) -> errors.increment();
 			};
 		}

@@ -127,7 +127,7 @@ class RedisRateLimiterConfigurationTests {
 				assertThat(refused.allowed()).isFalse();
 				assertThat(refused.retryAfter()).isPositive();
 				assertThat(context.getBean(MeterRegistry.class)
-					.get(RedisRateLimiterConfiguration.REQUESTS_METER)
+					.get(RateLimitMetrics.REQUESTS)
 					.tags("policy", "webhook", "outcome", "error")
 					.counter()
 					.count()).isEqualTo(6);
