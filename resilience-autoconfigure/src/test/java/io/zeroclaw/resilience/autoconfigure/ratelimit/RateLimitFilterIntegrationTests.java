@@ -16,6 +16,7 @@ import org.springframework.test.web.servlet.MockMvc;
 import static io.zeroclaw.resilience.autoconfigure.ratelimit.RateLimitTestApplication.from;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.get;
+import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.options;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.post;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.content;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.header;
@@ -84,6 +85,22 @@ class RateLimitFilterIntegrationTests {
 		assertThat(response.getContentType()).isEqualTo(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
 		assertThat(response.getContentAsString()).contains("\"status\":400").contains("\"instance\":\"/api/%zz\"");
 		assertThat(chain.getRequest()).as("the request went no further").isNull();
+	}
+
+	@Test
+	void corsPreflightShouldNeitherBeLimitedNorSpendTheQuota() throws Exception {
+		for (int i = 0; i < 5; i++) {
+			this.mvc.perform(options("/webhook").with(from("10.0.2.8"))
+				.header("Origin", "https://app.example")
+				.header("Access-Control-Request-Method", "POST"))
+				.andExpect((result) -> assertThat(result.getResponse().getStatus()).isNotEqualTo(429))
+				.andExpect(header().doesNotExist("RateLimit"));
+		}
+		this.mvc.perform(post("/webhook").with(from("10.0.2.8"))).andExpect(status().isOk());
+		this.mvc.perform(post("/webhook").with(from("10.0.2.8"))).andExpect(status().isOk());
+		this.mvc.perform(post("/webhook").with(from("10.0.2.8"))).andExpect(status().isTooManyRequests());
+		// a plain OPTIONS request is an ordinary call and is limited like any other
+		this.mvc.perform(options("/webhook").with(from("10.0.2.8"))).andExpect(status().isTooManyRequests());
 	}
 
 	@Test
