@@ -142,17 +142,20 @@ class ResiliencePropertiesValidationTests {
 			.run(failsNaming("zeroclaw.resilience.backpressure.shed-thresholds.normal", "0.8"));
 	}
 
-	@Test
-	void redisStoreWithoutSpringDataRedisShouldFailNamingStore() {
-		this.contextRunner.withClassLoader(new FilteredClassLoader("org.springframework.data.redis"))
+	@ParameterizedTest(name = "store=redis without {0} refuses to start")
+	@CsvSource(delimiter = '|', textBlock = """
+			org.springframework.data.redis | Spring Data Redis | spring-boot-starter-data-redis
+			io.lettuce                     | Lettuce           | lettuce-core
+			""")
+	void redisStoreWithoutWhatItNeedsShouldFailNamingStore(String hiddenPackage, String missing, String dependency) {
+		this.contextRunner.withClassLoader(new FilteredClassLoader(hiddenPackage))
 			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
 					"zeroclaw.resilience.rate-limit.store=redis")
 			.run((context) -> {
 				assertThat(context).hasFailed();
 				FailureAnalysis analysis = FailureAnalysisSupport.analyze(context.getStartupFailure());
-				assertThat(analysis.getDescription()).contains("zeroclaw.resilience.rate-limit.store")
-					.contains("Spring Data Redis");
-				assertThat(analysis.getAction()).contains("spring-boot-starter-data-redis");
+				assertThat(analysis.getDescription()).contains("zeroclaw.resilience.rate-limit.store").contains(missing);
+				assertThat(analysis.getAction()).contains(dependency);
 			});
 	}
 
@@ -163,20 +166,6 @@ class ResiliencePropertiesValidationTests {
 					"zeroclaw.resilience.circuit-breaker.instances.legacy.enabled=false",
 					"zeroclaw.resilience.circuit-breaker.instances.legacy.failure-threshold=0")
 			.run((context) -> assertThat(context).hasNotFailed());
-	}
-
-	@Test
-	void redisStoreWithoutLettuceShouldFailNamingStore() {
-		this.contextRunner.withClassLoader(new FilteredClassLoader("io.lettuce"))
-			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
-					"zeroclaw.resilience.rate-limit.store=redis")
-			.run((context) -> {
-				assertThat(context).hasFailed();
-				FailureAnalysis analysis = FailureAnalysisSupport.analyze(context.getStartupFailure());
-				assertThat(analysis.getDescription()).contains("zeroclaw.resilience.rate-limit.store")
-					.contains("Lettuce");
-				assertThat(analysis.getAction()).contains("lettuce-core");
-			});
 	}
 
 	@Test

@@ -128,12 +128,7 @@ class RedisRateLimiterTests {
 	void preparingShouldOpenTheConnectionAndLoadTheScriptBeforeAnyDecision() throws Exception {
 		redis.command("SCRIPT", "FLUSH");
 		AtomicInteger opened = new AtomicInteger();
-		RedisClient client = RedisClient.create(redis.uri());
-		clients.add(client);
-		LettuceConnector connector = new LettuceConnector(() -> {
-			opened.incrementAndGet();
-			return client.connect(ByteArrayCodec.INSTANCE).async();
-		});
+		LettuceConnector connector = countingConnector(opened);
 		RedisRateLimiter.prepare(connector).get(20, TimeUnit.SECONDS);
 		assertThat(opened).hasValue(1);
 		assertThat(scriptCached()).isTrue();
@@ -147,12 +142,7 @@ class RedisRateLimiterTests {
 	void preparingWithRedisDownShouldFailQuietlyAndLeaveTheFirstDecisionToTryAgain() throws Exception {
 		redis.stop();
 		AtomicInteger opened = new AtomicInteger();
-		RedisClient client = RedisClient.create(redis.uri());
-		clients.add(client);
-		LettuceConnector connector = new LettuceConnector(() -> {
-			opened.incrementAndGet();
-			return client.connect(ByteArrayCodec.INSTANCE).async();
-		});
+		LettuceConnector connector = countingConnector(opened);
 		assertThat(RedisRateLimiter.prepare(connector)).failsWithin(Duration.ofSeconds(20));
 		redis.start();
 		RateLimiter limiter = new RedisRateLimiter(POLICY, connector,
@@ -297,6 +287,16 @@ class RedisRateLimiterTests {
 		clients.add(client);
 		var commands = client.connect(ByteArrayCodec.INSTANCE).async();
 		return new LettuceConnector(() -> commands);
+	}
+
+	/** A connector on a client of its own that counts the connections it opens. */
+	private static LettuceConnector countingConnector(AtomicInteger opened) {
+		RedisClient client = RedisClient.create(redis.uri());
+		clients.add(client);
+		return new LettuceConnector(() -> {
+			opened.incrementAndGet();
+			return client.connect(ByteArrayCodec.INSTANCE).async();
+		});
 	}
 
 	/** Holds every command that may write, as the limiter's script does, for the duration. */
