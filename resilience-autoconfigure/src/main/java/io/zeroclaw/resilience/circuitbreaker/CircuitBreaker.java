@@ -2,6 +2,8 @@ package io.zeroclaw.resilience.circuitbreaker;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.UndeclaredThrowableException;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -12,6 +14,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import java.util.function.Predicate;
@@ -41,9 +44,16 @@ import java.util.stream.StreamSupport;
  * probes have succeeded the breaker closes; a single failed probe reopens it for another recovery timeout.</li>
  * </ul>
  * A call that ends without telling anything about the upstream's health is <em>ignored</em>: it throws an exception
- * the ignore predicate matches, it is cancelled or interrupted, or the caller closes its stream before the end. An
- * ignored call neither counts as a failure nor resets the count; a probe that is ignored gives its slot back, so that
- * another caller can probe in its place.
+ * the ignore predicate matches, it is cancelled or interrupted, it fails in this JVM rather than upstream (a
+ * {@link VirtualMachineError} such as {@code OutOfMemoryError}, or a {@link RejectedExecutionException} from an
+ * executor that would not run it), or the caller closes its stream before the end. An ignored call neither counts as
+ * a failure nor resets the count; a probe that is ignored gives its slot back, so that another caller can probe in
+ * its place.
+ * <p>
+ * A probe that never reports (an upstream that hangs with no timeout, a stream never consumed to its end nor closed)
+ * cannot hold a half-open breaker for ever: once every probe slot of a half-open period is taken and the period has
+ * lasted the recovery timeout, but at least five minutes, the next call counts the period as a failed probe and the
+ * breaker opens again.
  *
  * <h2>Concurrency</h2>
  * The whole state lives in one immutable-shaped {@code Epoch} object, swapped atomically (compare-and-set) on every
@@ -63,7 +73,7 @@ import java.util.stream.StreamSupport;
  * {@code halfOpenMaxRequests}, so no more probes than that are ever admitted in one half-open period, however many
  * threads try at once. A success keeps its slot (and is counted), an ignored outcome gives it back, a failure ends the
  * epoch. Hence, as long as every admitted call reports exactly one outcome, a half-open breaker always either closes,
- * reopens or has a free slot: it cannot wedge. {@link #execute}, {@link #executeAsync} and {@link #executeStream}
+ * reopens or has a free slot; and a probe that never reports only holds its slot until the period's deadline. {@link #execute}, {@link #executeAsync} and {@link #executeStream}
  * report on every way out (return, exception, interruption, cancellation of the returned future, exhaustion or closing
  * of the returned stream); code that uses {@link #acquirePermission()} directly must do the same, and
  * {@link Permission#close()} makes that a try-with-resources block.</li>
@@ -75,6 +85,16 @@ import java.util.stream.StreamSupport;
 public final class CircuitBreaker {
 
 	private static final CircuitBreakerListener[] NO_LISTENERS = {};
+
+	/**
+	 * The least time the probes of a half-open period get before a period whose probes are all still out counts as a
+	 * failed probe (the recovery timeout when longer): long enough for a slow upstream call to finish, short enough
+	 * that a lost probe does not keep the breaker half-open for good.
+	 */
+	static final long MIN_PROBE_DEADLINE_NANOS = Duration.ofMinutes(5).toNanos();
+
+	/** How deep a cause chain is followed; a chain with a cycle is not followed forever. */
+	private static final int MAX_CAUSE_DEPTH = 16;
 
 	private static final VarHandle EPOCH;
 
@@ -96,6 +116,9 @@ public final class CircuitBreaker {
 	private final Predicate<Throwable> ignored;
 
 	private final long recoveryNanos;
+
+	/** How long the probes of a half-open period may stay out before the period counts as a failed probe. */
+	private final long probeDeadlineNanos;
 
 	/** The current state and its counters; replaced, never mutated in place except for its counters. */
 	private volatile Epoch epoch;
@@ -138,6 +161,7 @@ public final class CircuitBreaker {
 		this.nanoClock = Objects.requireNonNull(nanoClock, "nanoClock must not be null");
 		this.ignored = Objects.requireNonNull(ignored, "ignored must not be null");
 		this.recoveryNanos = saturatedNanos(config.recoveryTimeout());
+		this.probeDeadlineNanos = Math.max(this.recoveryNanos, MIN_PROBE_DEADLINE_NANOS);
 		this.epoch = Epoch.closed();
 	}
 
@@ -289,7 +313,16 @@ public final class CircuitBreaker {
 			}
 			throw ex;
 		}
-		GuardedSpliterator<T> guarded = new GuardedSpliterator<>(source.spliterator(), permission);
+		Spliterator<T> elements;
+		try {
+			elements = source.spliterator();
+		}
+		catch (Throwable ex) {
+			// a stream already used or closed: the provider's own mistake, nothing about the upstream
+			permission.onIgnore();
+			throw ex;
+		}
+		GuardedSpliterator<T> guarded = new GuardedSpliterator<>(elements, permission);
 		return StreamSupport.stream(guarded, false).onClose(() -> {
 			try {
 				source.close();
@@ -319,11 +352,19 @@ public final class CircuitBreaker {
 					if (remaining > 0) {
 						throw reject(Duration.ofNanos(remaining));
 					}
-					transition(current, Epoch.halfOpen(current.failures));
+					transition(current, Epoch.halfOpen(now, current.failures));
 					break; // admit in whatever epoch won the race
 				default:
 					if (current.tryTakeSlot(this.config.halfOpenMaxRequests())) {
 						return new Permission(current);
+					}
+					long checked = this.nanoClock.getAsLong();
+					if (checked - current.since >= this.probeDeadlineNanos) {
+						// The probes have been out too long to be waited for (hung upstream, or a stream never
+						// closed): a probe that does not answer is a failed one. Their late outcomes go to this
+						// epoch and change nothing.
+						transition(current, Epoch.open(checked, current.failures + 1));
+						break;
 					}
 					throw reject(Duration.ZERO);
 			}
@@ -383,15 +424,18 @@ public final class CircuitBreaker {
 	/** The current epoch, having moved an open breaker whose recovery timeout has passed to half-open. */
 	private Epoch current() {
 		Epoch current = this.epoch;
-		if (current.state == CircuitState.OPEN && remainingNanos(current, this.nanoClock.getAsLong()) <= 0) {
-			transition(current, Epoch.halfOpen(current.failures));
-			current = this.epoch;
+		if (current.state == CircuitState.OPEN) {
+			long now = this.nanoClock.getAsLong();
+			if (remainingNanos(current, now) <= 0) {
+				transition(current, Epoch.halfOpen(now, current.failures));
+				current = this.epoch;
+			}
 		}
 		return current;
 	}
 
 	private long remainingNanos(Epoch open, long now) {
-		long elapsed = now - open.openedAt;
+		long elapsed = now - open.since;
 		if (elapsed <= 0) {
 			return this.recoveryNanos;
 		}
@@ -413,7 +457,7 @@ public final class CircuitBreaker {
 
 	/** Records what a call admitted in {@code admitted} threw. */
 	private void recordThrown(Epoch admitted, Throwable thrown, boolean interrupted) {
-		if (interrupted || isAbandonment(thrown) || isIgnored(thrown)) {
+		if (interrupted || isAbandonment(thrown) || isLocal(thrown) || isIgnored(thrown)) {
 			recordIgnored(admitted, thrown);
 		}
 		else {
@@ -517,17 +561,42 @@ public final class CircuitBreaker {
 		}
 	}
 
-	/** A cancellation or interruption says nothing about the upstream: the caller gave up. */
+	/**
+	 * A cancellation or interruption says nothing about the upstream: the caller gave up. An interruption is looked
+	 * for down the cause chain, since I/O clients wrap it (an {@code InterruptedException} in an
+	 * {@code IOException} in a client's own exception).
+	 */
 	private static boolean isAbandonment(Throwable thrown) {
 		Throwable unwrapped = unwrap(thrown);
-		return unwrapped instanceof CancellationException || unwrapped instanceof InterruptedException
-				|| unwrapped.getCause() instanceof InterruptedException;
+		if (unwrapped instanceof CancellationException) {
+			return true;
+		}
+		Throwable cause = unwrapped;
+		for (int depth = 0; cause != null && depth < MAX_CAUSE_DEPTH; depth++) {
+			if (cause instanceof InterruptedException) {
+				return true;
+			}
+			cause = cause.getCause();
+		}
+		return false;
 	}
 
+	/**
+	 * A failure of this JVM rather than of the upstream: it ran out of memory or stack, or an executor refused to run
+	 * the call. Counting it would open the breaker on a healthy upstream.
+	 */
+	private static boolean isLocal(Throwable thrown) {
+		Throwable unwrapped = unwrap(thrown);
+		return unwrapped instanceof VirtualMachineError || unwrapped instanceof RejectedExecutionException;
+	}
+
+	/** Takes off the wrappers that only carry another exception across a thread or a reflective call. */
 	private static Throwable unwrap(Throwable thrown) {
 		Throwable current = thrown;
-		while ((current instanceof CompletionException || current instanceof ExecutionException)
-				&& current.getCause() != null) {
+		for (int depth = 0; depth < MAX_CAUSE_DEPTH && current.getCause() != null
+				&& (current instanceof CompletionException || current instanceof ExecutionException
+						|| current instanceof UndeclaredThrowableException
+						|| current instanceof InvocationTargetException); depth++) {
 			current = current.getCause();
 		}
 		return current;
@@ -643,8 +712,8 @@ public final class CircuitBreaker {
 
 		final CircuitState state;
 
-		/** When an open epoch began, in clock nanoseconds; unused otherwise. */
-		final long openedAt;
+		/** When an open or half-open epoch began, in clock nanoseconds; unused while closed. */
+		final long since;
 
 		/** Consecutive failures since the last success; possibly zero but never negative. */
 		volatile int failures;
@@ -655,9 +724,9 @@ public final class CircuitBreaker {
 		/** Half-open: probes that succeeded. */
 		volatile int successes;
 
-		private Epoch(CircuitState state, long openedAt, int failures) {
+		private Epoch(CircuitState state, long since, int failures) {
 			this.state = state;
-			this.openedAt = openedAt;
+			this.since = since;
 			this.failures = failures;
 		}
 
@@ -669,8 +738,8 @@ public final class CircuitBreaker {
 			return new Epoch(CircuitState.OPEN, now, failures);
 		}
 
-		static Epoch halfOpen(int failures) {
-			return new Epoch(CircuitState.HALF_OPEN, 0, failures);
+		static Epoch halfOpen(long now, int failures) {
+			return new Epoch(CircuitState.HALF_OPEN, now, failures);
 		}
 
 		int addFailure() {

@@ -250,6 +250,101 @@ class CircuitBreakerTests {
 	}
 
 	@Test
+	void probeThatNeverReportsShouldReopenTheBreakerOnceTheProbeDeadlineHasPassed() {
+		CircuitBreaker breaker = breaker(1, 1);
+		failTimes(breaker, 1);
+		elapse(RECOVERY);
+		// takeWhile stops early and the stream is never closed: the probe never reports
+		assertThat(breaker.executeStream(() -> Stream.of("a", "END", "b")).takeWhile((s) -> !s.equals("END")).toList())
+			.containsExactly("a");
+		assertThat(breaker.state()).isEqualTo(CircuitState.HALF_OPEN);
+		elapse(Duration.ofNanos(CircuitBreaker.MIN_PROBE_DEADLINE_NANOS).minusNanos(1));
+		assertThatExceptionOfType(CircuitOpenException.class).isThrownBy(() -> breaker.execute(this::succeed));
+		assertThat(breaker.state()).isEqualTo(CircuitState.HALF_OPEN);
+		elapse(Duration.ofNanos(1));
+		assertThatExceptionOfType(CircuitOpenException.class).isThrownBy(() -> breaker.execute(this::succeed))
+			.satisfies((refused) -> assertThat(refused.retryAfter()).isEqualTo(RECOVERY));
+		assertThat(breaker.state()).isEqualTo(CircuitState.OPEN);
+		assertThat(breaker.consecutiveFailures()).isEqualTo(2);
+		elapse(RECOVERY);
+		assertThat(breaker.execute(this::succeed)).isEqualTo("ok");
+		assertThat(breaker.state()).isEqualTo(CircuitState.CLOSED);
+	}
+
+	@Test
+	void probeDeadlineShouldBeTheRecoveryTimeoutWhenThatIsLonger() {
+		Duration recovery = Duration.ofMinutes(20);
+		CircuitBreaker breaker = new CircuitBreaker("slow", new CircuitBreakerConfig(1, recovery, 1), this.clock::get);
+		breaker.executeAsync(() -> new CompletableFuture<String>()); // opens nothing: closed, never completes
+		failTimes(breaker, 1);
+		elapse(recovery);
+		breaker.executeAsync(() -> new CompletableFuture<String>()); // the probe, never completes
+		elapse(Duration.ofMinutes(19));
+		assertThatExceptionOfType(CircuitOpenException.class).isThrownBy(() -> breaker.execute(this::succeed));
+		assertThat(breaker.state()).isEqualTo(CircuitState.HALF_OPEN);
+		elapse(Duration.ofMinutes(1));
+		assertThatExceptionOfType(CircuitOpenException.class).isThrownBy(() -> breaker.execute(this::succeed));
+		assertThat(breaker.state()).isEqualTo(CircuitState.OPEN);
+	}
+
+	@Test
+	void streamThatCannotBeOpenedShouldGiveTheProbeBack() {
+		CircuitBreaker breaker = breaker(1, 1);
+		failTimes(breaker, 1);
+		elapse(RECOVERY);
+		Stream<String> used = Stream.of("a");
+		used.toList();
+		assertThatIllegalStateException().isThrownBy(() -> breaker.executeStream(() -> used));
+		assertThat(breaker.execute(this::succeed)).isEqualTo("ok");
+		assertThat(breaker.state()).isEqualTo(CircuitState.CLOSED);
+	}
+
+	@Test
+	void failureOfThisJvmRatherThanTheUpstreamShouldNotCount() {
+		CircuitBreaker breaker = breaker(1, 1);
+		assertThatExceptionOfType(OutOfMemoryError.class).isThrownBy(() -> breaker.execute(() -> {
+			throw new OutOfMemoryError("simulated");
+		}));
+		assertThatExceptionOfType(StackOverflowError.class).isThrownBy(() -> breaker.execute(() -> {
+			throw new StackOverflowError();
+		}));
+		assertThat(breaker.executeAsync(
+				() -> CompletableFuture.failedFuture(new java.util.concurrent.RejectedExecutionException("full"))))
+			.isCompletedExceptionally();
+		assertThat(breaker.state()).isEqualTo(CircuitState.CLOSED);
+		assertThat(breaker.consecutiveFailures()).isZero();
+	}
+
+	@Test
+	void interruptionWrappedByAnIoClientShouldBeAnAbandonmentNotAFailure() {
+		CircuitBreaker breaker = breaker(1, 1);
+		RuntimeException wrapped = new IllegalStateException("client failed",
+				new java.io.InterruptedIOException("interrupted") {
+					{
+						initCause(new InterruptedException());
+					}
+				});
+		assertThatIllegalStateException().isThrownBy(() -> breaker.execute(() -> {
+			throw wrapped;
+		}));
+		assertThat(breaker.state()).isEqualTo(CircuitState.CLOSED);
+		assertThat(breaker.consecutiveFailures()).isZero();
+		Thread.interrupted(); // a test thread left clean whatever happened
+	}
+
+	@Test
+	void ignoredExceptionShouldBeRecognizedInsideAReflectiveWrapper() {
+		CircuitBreaker breaker = breaker(1, 1);
+		RuntimeException wrapped = new java.lang.reflect.UndeclaredThrowableException(
+				new IllegalArgumentException("bad request"));
+		assertThatExceptionOfType(java.lang.reflect.UndeclaredThrowableException.class)
+			.isThrownBy(() -> breaker.execute(() -> {
+				throw wrapped;
+			}));
+		assertThat(breaker.state()).isEqualTo(CircuitState.CLOSED);
+	}
+
+	@Test
 	void exceptionWhileIteratingAStreamShouldCountAsFailure() {
 		CircuitBreaker breaker = breaker(1, 1);
 		Iterator<String> failing = new Iterator<>() {
