@@ -5,7 +5,9 @@ import io.zeroclaw.resilience.autoconfigure.ResilienceAutoConfiguration;
 import io.zeroclaw.resilience.autoconfigure.ResilienceProperties;
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreakerRegistry;
 
+import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.ConfigurableBeanFactory;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
@@ -51,9 +53,13 @@ public final class CircuitBreakerAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	CircuitBreakerFactory circuitBreakerFactory(ResilienceProperties properties) {
-		return new PropertiesCircuitBreakerFactory(properties.getCircuitBreaker(),
-				CircuitBreakerAutoConfiguration.class.getClassLoader(), System::nanoTime);
+	CircuitBreakerFactory circuitBreakerFactory(ResilienceProperties properties, BeanFactory beanFactory) {
+		// the application's class loader, as the validator uses: under DevTools or a child context the
+		// ignore-exceptions classes are the application's, which the starter's own loader cannot see
+		ClassLoader classLoader = (beanFactory instanceof ConfigurableBeanFactory configurable
+				&& configurable.getBeanClassLoader() != null) ? configurable.getBeanClassLoader()
+						: CircuitBreakerAutoConfiguration.class.getClassLoader();
+		return new PropertiesCircuitBreakerFactory(properties.getCircuitBreaker(), classLoader, System::nanoTime);
 	}
 
 	@Configuration(proxyBeanMethods = false)

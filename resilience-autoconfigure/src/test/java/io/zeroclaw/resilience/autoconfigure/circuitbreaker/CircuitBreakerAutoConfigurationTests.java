@@ -198,6 +198,27 @@ class CircuitBreakerAutoConfigurationTests {
 	}
 
 	@Test
+	void ignoreExceptionsShouldBeTheApplicationClassLoadersClasses() throws Exception {
+		// as under DevTools: the application's classes come from a loader of their own, below the starter's
+		String name = UpstreamQuotaException.class.getName();
+		ClassLoader application = new ChildFirstClassLoader(name);
+		Class<?> applicationType = application.loadClass(name);
+		assertThat(applicationType).isNotSameAs(UpstreamQuotaException.class);
+		this.contextRunner.withClassLoader(application)
+			.withPropertyValues("zeroclaw.resilience.circuit-breaker.enabled=true",
+					"zeroclaw.resilience.circuit-breaker.failure-threshold=1",
+					"zeroclaw.resilience.circuit-breaker.ignore-exceptions=" + name)
+			.run((context) -> {
+				CircuitBreaker breaker = context.getBean(CircuitBreakerFactory.class).create("quota");
+				RuntimeException thrown = (RuntimeException) applicationType.getConstructor().newInstance();
+				assertThatExceptionOfType(RuntimeException.class).isThrownBy(() -> breaker.execute(() -> {
+					throw thrown;
+				}));
+				assertThat(breaker.state()).isEqualTo(CircuitState.CLOSED);
+			});
+	}
+
+	@Test
 	void ignoreExceptionsShouldNotCountAsFailures() {
 		this.contextRunner
 			.withPropertyValues("zeroclaw.resilience.circuit-breaker.enabled=true",
@@ -470,6 +491,47 @@ class CircuitBreakerAutoConfigurationTests {
 		@Scope("prototype")
 		ScriptedProvider prototypeProvider() {
 			return new ScriptedProvider();
+		}
+
+	}
+
+	/** Thrown by an upstream client to say a quota ran out: the application's own exception type. */
+	public static class UpstreamQuotaException extends RuntimeException {
+
+		public UpstreamQuotaException() {
+			super("quota exceeded");
+		}
+
+	}
+
+	/** Defines one class itself, from the same bytes, rather than asking its parent: a class of its own. */
+	static final class ChildFirstClassLoader extends ClassLoader {
+
+		private final String className;
+
+		ChildFirstClassLoader(String className) {
+			super(ChildFirstClassLoader.class.getClassLoader());
+			this.className = className;
+		}
+
+		@Override
+		protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
+			if (!name.equals(this.className)) {
+				return super.loadClass(name, resolve);
+			}
+			synchronized (getClassLoadingLock(name)) {
+				Class<?> loaded = findLoadedClass(name);
+				if (loaded == null) {
+					try (java.io.InputStream in = getParent().getResourceAsStream(name.replace('.', '/') + ".class")) {
+						byte[] bytes = in.readAllBytes();
+						loaded = defineClass(name, bytes, 0, bytes.length);
+					}
+					catch (java.io.IOException ex) {
+						throw new ClassNotFoundException(name, ex);
+					}
+				}
+				return loaded;
+			}
 		}
 
 	}
