@@ -16,6 +16,7 @@ import io.zeroclaw.resilience.provider.Provider;
 import org.springframework.aop.Advisor;
 import org.springframework.aop.framework.Advised;
 import org.springframework.aop.framework.ProxyFactory;
+import org.springframework.aop.scope.ScopedProxyUtils;
 import org.springframework.aop.support.DefaultPointcutAdvisor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,7 +34,8 @@ import org.springframework.util.ClassUtils;
  * Wraps every {@link Provider} bean, and every Spring AI {@code ChatModel}, {@code StreamingChatModel} and
  * {@code EmbeddingModel} bean when Spring AI is on the classpath, in a proxy that sends its upstream calls through a
  * breaker named after the bean. The breaker comes from the {@link CircuitBreakerRegistry}, so it is created once and
- * shared by every instance of the bean. A bean with {@code instances.<beanName>.enabled=false} is left alone.
+ * shared by every instance of the bean. A bean with {@code instances.<beanName>.enabled=false} is left alone. A scoped
+ * bean with a scoped proxy gets its breaker on the proxy only, not on each scoped target.
  * <p>
  * The proxy subclasses the bean's class when it can, so the bean still injects by its own class; a final class is
  * proxied by its interfaces. A bean that already is a Spring AOP proxy gets the breaker as its first advice instead of
@@ -100,7 +102,9 @@ public class CircuitBreakerBeanPostProcessor
 
 	@Override
 	public Object postProcessAfterInitialization(Object bean, String beanName) {
-		if (!isUpstream(bean)) {
+		if (!isUpstream(bean) || ScopedProxyUtils.isScopedTarget(beanName)) {
+			// A scoped bean (request, refresh, prototype with a proxy mode) is guarded once, on the proxy that
+			// callers hold under the bean's own name; its targets come and go behind it.
 			return bean;
 		}
 		this.upstreamBeans.add(beanName);
@@ -180,7 +184,9 @@ public class CircuitBreakerBeanPostProcessor
 			return true;
 		}
 		for (String bean : factory.getBeanDefinitionNames()) {
-			if (PropertiesCircuitBreakerFactory.names(name, bean) && !factory.containsSingleton(bean)) {
+			// a factory bean (a scoped proxy is one) makes its object on first use, not at start-up
+			if (PropertiesCircuitBreakerFactory.names(name, bean)
+					&& (!factory.containsSingleton(bean) || factory.isFactoryBean(bean))) {
 				return true;
 			}
 		}

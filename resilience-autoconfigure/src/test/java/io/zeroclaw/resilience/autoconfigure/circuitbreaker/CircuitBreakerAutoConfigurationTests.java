@@ -42,6 +42,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Lazy;
 import org.springframework.context.annotation.Scope;
+import org.springframework.context.annotation.ScopedProxyMode;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
@@ -159,6 +160,21 @@ class CircuitBreakerAutoConfigurationTests {
 			.withPropertyValues("zeroclaw.resilience.circuit-breaker.enabled=true",
 					"zeroclaw.resilience.circuit-breaker.instances.lazyProvider.failure-threshold=2")
 			.run((context) -> assertThat(output).doesNotContain("names no bean a breaker guards"));
+	}
+
+	@Test
+	void scopedBeanShouldGetOneBreakerOnItsProxyNotOnePerTarget(CapturedOutput output) {
+		this.contextRunner.withUserConfiguration(ScopedProviderConfiguration.class)
+			.withPropertyValues("zeroclaw.resilience.circuit-breaker.enabled=true",
+					"zeroclaw.resilience.circuit-breaker.instances.scopedProvider.failure-threshold=2")
+			.run((context) -> {
+				ScriptedProvider provider = context.getBean("scopedProvider", ScriptedProvider.class);
+				assertThat(provider.simpleChat("hi", "m", 0)).isEqualTo("reply to hi");
+				CircuitBreakerRegistry registry = context.getBean(CircuitBreakerRegistry.class);
+				assertThat(registry.breakers()).containsOnlyKeys("scriptedProvider", "scopedProvider");
+				assertThat(registry.find("scopedProvider").orElseThrow().config().failureThreshold()).isEqualTo(2);
+				assertThat(output).doesNotContain("names no bean a breaker guards");
+			});
 	}
 
 	@Test
@@ -532,6 +548,17 @@ class CircuitBreakerAutoConfigurationTests {
 				}
 				return loaded;
 			}
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class ScopedProviderConfiguration {
+
+		@Bean
+		@Scope(value = "prototype", proxyMode = ScopedProxyMode.TARGET_CLASS)
+		ScriptedProvider scopedProvider() {
+			return new ScriptedProvider();
 		}
 
 	}
