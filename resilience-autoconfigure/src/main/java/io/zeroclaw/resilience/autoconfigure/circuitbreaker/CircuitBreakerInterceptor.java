@@ -11,6 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreaker;
+import io.zeroclaw.resilience.provider.Provider;
 import org.aopalliance.intercept.MethodInterceptor;
 import org.aopalliance.intercept.MethodInvocation;
 
@@ -29,7 +30,8 @@ import org.springframework.util.ReflectionUtils;
  * Guarded are the methods of the upstream types (for example {@code Provider} or {@code ChatModel}) and the bean's
  * own other public methods (such as a {@code chatAsync} an implementation adds). Passed straight through, never
  * refused and never counted, are what cannot reach the upstream: the accessors of the upstream types
- * ({@code capabilities}, {@code supportsStreaming}, {@code getDefaultOptions}, ...), {@link Object}'s methods, bean
+ * ({@code capabilities}, {@code supportsStreaming}, {@code getDefaultOptions}, ...), {@code Provider.warmup()} when
+ * the bean leaves it as the interface's no-op, {@link Object}'s methods, bean
  * getters and setters, and the methods of JDK and Spring interfaces such as {@code AutoCloseable} or
  * {@code DisposableBean}, so that the bean can still be configured and shut down while its breaker is open. The
  * decision is made once per method.
@@ -62,7 +64,12 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 	@Override
 	public Object invoke(MethodInvocation invocation) throws Throwable {
 		Method method = invocation.getMethod();
-		Kind kind = this.kinds.computeIfAbsent(method, this::classify);
+		Kind kind = this.kinds.get(method);
+		if (kind == null) {
+			Class<?> targetClass = (invocation.getThis() != null) ? AopUtils.getTargetClass(invocation.getThis())
+					: method.getDeclaringClass();
+			kind = this.kinds.computeIfAbsent(method, (key) -> classify(key, targetClass));
+		}
 		return switch (kind) {
 			case PASS -> invocation.proceed();
 			case SYNC -> this.breaker.execute(() -> proceed(invocation));
@@ -73,9 +80,9 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 		};
 	}
 
-	private Kind classify(Method method) {
+	private Kind classify(Method method, Class<?> targetClass) {
 		if (method.getDeclaringClass() == Object.class || !Modifier.isPublic(method.getModifiers())
-				|| ACCESSORS.contains(method.getName())) {
+				|| ACCESSORS.contains(method.getName()) || isDefaultWarmup(method, targetClass)) {
 			return Kind.PASS;
 		}
 		if (!isUpstreamMethod(method) && (isBeanAccessor(method) || isInfrastructureMethod(method))) {
@@ -95,6 +102,18 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 			return Kind.MONO;
 		}
 		return Kind.SYNC;
+	}
+
+	/**
+	 * {@code Provider.warmup()} as the interface leaves it, doing nothing: counting it would close a half-open breaker
+	 * on a call that never reached the upstream.
+	 */
+	private static boolean isDefaultWarmup(Method method, Class<?> targetClass) {
+		if (!method.getName().equals("warmup") || method.getParameterCount() != 0) {
+			return false;
+		}
+		Method implementation = AopUtils.getMostSpecificMethod(method, targetClass);
+		return implementation.getDeclaringClass() == Provider.class;
 	}
 
 	private boolean isUpstreamMethod(Method method) {

@@ -47,6 +47,7 @@ import org.springframework.context.annotation.ScopedProxyMode;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
+import static org.awaitility.Awaitility.await;
 
 @ExtendWith(OutputCaptureExtension.class)
 class CircuitBreakerAutoConfigurationTests {
@@ -100,6 +101,24 @@ class CircuitBreakerAutoConfigurationTests {
 				assertThat(provider.getCalls()).isZero();
 				assertThat(provider.toString()).contains("ScriptedProvider");
 				assertThatExceptionOfType(CircuitOpenException.class).isThrownBy(provider::warmup);
+			});
+	}
+
+	@Test
+	void warmupLeftAsTheInterfacesNoOpShouldNeitherBeRefusedNorCountAsAProbe() {
+		this.contextRunner.withPropertyValues("zeroclaw.resilience.circuit-breaker.enabled=true",
+				"zeroclaw.resilience.circuit-breaker.instances.lambdaProvider.failure-threshold=1",
+				"zeroclaw.resilience.circuit-breaker.instances.lambdaProvider.recovery-timeout=50ms")
+			.withUserConfiguration(LambdaProviderConfiguration.class)
+			.run((context) -> {
+				Provider provider = context.getBean("lambdaProvider", Provider.class);
+				CircuitBreaker breaker = context.getBean(CircuitBreakerRegistry.class).find("lambdaProvider").get();
+				assertThatIllegalStateException().isThrownBy(() -> provider.simpleChat("hi", "m", 0));
+				assertThat(breaker.state()).isEqualTo(CircuitState.OPEN);
+				provider.warmup();
+				await().atMost(Duration.ofSeconds(10)).until(() -> breaker.state() == CircuitState.HALF_OPEN);
+				provider.warmup();
+				assertThat(breaker.state()).isEqualTo(CircuitState.HALF_OPEN);
 			});
 	}
 
