@@ -245,8 +245,9 @@ public final class CircuitBreaker {
 	}
 
 	/**
-	 * Starts {@code call} if the breaker permits it and records how the stage it returns completes. Cancelling the
-	 * returned future gives the call's permission back (as an ignored outcome) and tries to cancel the upstream stage.
+	 * Starts {@code call} if the breaker permits it and records how the stage it returns completes. Completing the
+	 * returned future before the upstream does (cancelling it, {@code orTimeout}, {@code completeExceptionally}) gives
+	 * the call's permission back (as an ignored outcome) and tries to cancel the upstream stage.
 	 * @param <T> the result type
 	 * @param call starts the call to the upstream and returns its stage
 	 * @return a future completed as the upstream stage is; completed exceptionally with {@link CircuitOpenException}
@@ -282,10 +283,10 @@ public final class CircuitBreaker {
 			}
 		});
 		result.whenComplete((value, failure) -> {
-			if (result.isCancelled()) {
-				permission.onIgnore();
-				cancel(stage);
-			}
+			// Completed by the caller rather than by the upstream (cancel, orTimeout, completeExceptionally): the
+			// caller gave up. When the upstream completed it, the outcome is already reported and this does nothing.
+			permission.onIgnore();
+			cancel(stage);
 		});
 		return result;
 	}

@@ -272,6 +272,20 @@ class CircuitBreakerTests {
 	}
 
 	@Test
+	void callerGivingUpOnAFutureShouldGiveTheProbeBackAndCancelTheUpstream() {
+		CircuitBreaker breaker = breaker(1, 1);
+		failTimes(breaker, 1);
+		elapse(RECOVERY);
+		CompletableFuture<String> upstream = new CompletableFuture<>();
+		CompletableFuture<String> result = breaker.executeAsync(() -> upstream);
+		result.completeExceptionally(new java.util.concurrent.TimeoutException("caller's own timeout"));
+		assertThat(upstream).isCancelled();
+		assertThat(breaker.state()).isEqualTo(CircuitState.HALF_OPEN);
+		assertThat(breaker.execute(this::succeed)).isEqualTo("ok");
+		assertThat(breaker.state()).isEqualTo(CircuitState.CLOSED);
+	}
+
+	@Test
 	void probeDeadlineShouldBeTheRecoveryTimeoutWhenThatIsLonger() {
 		Duration recovery = Duration.ofMinutes(20);
 		CircuitBreaker breaker = new CircuitBreaker("slow", new CircuitBreakerConfig(1, recovery, 1), this.clock::get);
