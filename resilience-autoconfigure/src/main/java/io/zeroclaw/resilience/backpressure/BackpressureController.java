@@ -248,7 +248,12 @@ public final class BackpressureController {
 		}
 		BackpressureListener listener = this.listener;
 		if (listener != null) {
-			listener.onAdmitted(priority);
+			try {
+				listener.onAdmitted(priority);
+			}
+			catch (RuntimeException ex) {
+				// the slot is taken and goes to the caller: a failing listener must not leak it
+			}
 		}
 		return new Slot(this);
 	}
@@ -323,7 +328,12 @@ public final class BackpressureController {
 	private LoadShedException shed(Priority priority, int depth) {
 		BackpressureListener listener = this.listener;
 		if (listener != null) {
-			listener.onShed(priority, depth);
+			try {
+				listener.onShed(priority, depth);
+			}
+			catch (RuntimeException ex) {
+				// the caller is told of the shed by the exception, whatever the listener does
+			}
 		}
 		return new LoadShedException(priority, depth);
 	}

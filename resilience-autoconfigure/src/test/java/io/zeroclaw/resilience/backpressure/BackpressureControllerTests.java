@@ -188,6 +188,34 @@ class BackpressureControllerTests {
 	}
 
 	@Test
+	void failingListenerShouldNeitherLeakSlotsNorChangeTheAnswers() {
+		BackpressureController controller = new BackpressureController(new BackpressureConfig(10, 0.5, 0.7, 0.85, 0.95),
+				new BackpressureListener() {
+
+					@Override
+					public void onAdmitted(Priority priority) {
+						throw new IllegalStateException("metrics backend down");
+					}
+
+					@Override
+					public void onShed(Priority priority, int depth) {
+						throw new IllegalStateException("metrics backend down");
+					}
+
+				});
+		for (int i = 0; i < 20; i++) {
+			try (Admission admission = controller.admit(Priority.LOW)) {
+				assertThat(controller.depth()).isEqualTo(1);
+			}
+		}
+		assertThat(controller.depth()).isZero();
+		for (int i = 0; i < 7; i++) {
+			controller.admit(Priority.LOW);
+		}
+		assertThatExceptionOfType(LoadShedException.class).isThrownBy(() -> controller.admit(Priority.LOW));
+	}
+
+	@Test
 	void stopAcceptingShouldShedAllButCriticalWorkUntilResumed() {
 		BackpressureController controller = controller(10);
 		controller.stopAccepting();
