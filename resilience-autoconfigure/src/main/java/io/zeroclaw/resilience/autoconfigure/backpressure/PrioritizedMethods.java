@@ -12,6 +12,7 @@ import org.springframework.aop.interceptor.AsyncExecutionInterceptor;
 import org.springframework.aop.support.AopUtils;
 import org.springframework.aop.support.StaticMethodMatcherPointcut;
 import org.springframework.core.annotation.AnnotatedElementUtils;
+import org.springframework.util.ReflectionUtils;
 
 /**
  * Finds which methods are {@link Prioritized}, at which priority, and whether a call is handed to an executor by an
@@ -37,7 +38,9 @@ final class PrioritizedMethods {
 	 * none applies
 	 */
 	static Prioritized find(Method method, Class<?> targetClass) {
-		if (method.getDeclaringClass() == Object.class) {
+		if (ReflectionUtils.isObjectMethod(method)) {
+			// Object's methods and their overrides (toString, equals, hashCode) are not work: a type-level
+			// @Prioritized must not make logging the bean take a slot, or throw when the queue is full
 			return null;
 		}
 		Class<?> type = (targetClass != null) ? targetClass : method.getDeclaringClass();

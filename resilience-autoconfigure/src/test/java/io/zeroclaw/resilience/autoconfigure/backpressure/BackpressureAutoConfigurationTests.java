@@ -156,6 +156,9 @@ class BackpressureAutoConfigurationTests {
 				assertThatExceptionOfType(LoadShedException.class)
 					.isThrownBy(() -> bean.depthDuringCall(controller))
 					.satisfies((ex) -> assertThat(ex.priority()).isEqualTo(Priority.BACKGROUND));
+				// Object's methods are not work, even overridden: logging the bean is never shed
+				assertThat(bean.toString()).isEqualTo("PrioritizedType");
+				assertThat(bean).isEqualTo(bean);
 				held.forEach(Admission::close);
 			});
 	}
