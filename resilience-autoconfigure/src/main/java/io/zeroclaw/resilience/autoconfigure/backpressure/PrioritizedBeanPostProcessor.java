@@ -12,6 +12,7 @@ import org.springframework.aop.framework.Advised;
 import org.springframework.aop.framework.AdvisedSupport;
 import org.springframework.aop.framework.AopInfrastructureBean;
 import org.springframework.aop.framework.ProxyFactory;
+import org.springframework.aop.interceptor.AsyncExecutionInterceptor;
 import org.springframework.aop.support.AopUtils;
 import org.springframework.aop.support.DefaultPointcutAdvisor;
 import org.springframework.beans.factory.BeanClassLoaderAware;
@@ -32,7 +33,8 @@ import org.springframework.util.ClassUtils;
  * <ol>
  * <li>at position 0, the {@link PrioritizedAdmissionInterceptor}, which admits in the caller's thread, outside the
  * async interceptor;</li>
- * <li>last, the {@link AsyncCompletionInterceptor}, which runs inside the async task and releases the slot there.</li>
+ * <li>right after the async interceptor (last when there is none), the {@link AsyncCompletionInterceptor}, which runs
+ * inside the async task, before any other advice of the worker thread, and releases the slot there.</li>
  * </ol>
  * A bean that is not proxied yet gets a class-based proxy with both advisors.
  */
@@ -71,7 +73,14 @@ final class PrioritizedBeanPostProcessor implements BeanPostProcessor, BeanClass
 				return bean;
 			}
 			advised.addAdvisor(0, admissionAdvisor(advised));
-			if (advised.getTargetSource() == AdvisedSupport.EMPTY_TARGET_SOURCE && advised.getAdvisorCount() > 1) {
+			int async = lastAsyncAdvisor(advised);
+			if (async >= 0) {
+				// Right inside the async boundary, ahead of any advice that runs in the worker thread (a transaction,
+				// method validation or security, an aspect): if one of those throws or does not proceed, the
+				// completion advice has still started and releases the slot.
+				advised.addAdvisor(async + 1, completionAdvisor());
+			}
+			else if (advised.getTargetSource() == AdvisedSupport.EMPTY_TARGET_SOURCE && advised.getAdvisorCount() > 1) {
 				// No target: the last advisor answers the call, so the completion advisor goes just before it.
 				advised.addAdvisor(advised.getAdvisorCount() - 1, completionAdvisor());
 			}
@@ -101,6 +110,17 @@ final class PrioritizedBeanPostProcessor implements BeanPostProcessor, BeanClass
 			}
 		}
 		return false;
+	}
+
+	/** @return the position of the last advisor that hands calls to an executor, or -1 if there is none */
+	private static int lastAsyncAdvisor(Advised advised) {
+		Advisor[] advisors = advised.getAdvisors();
+		for (int i = advisors.length - 1; i >= 0; i--) {
+			if (advisors[i].getAdvice() instanceof AsyncExecutionInterceptor) {
+				return i;
+			}
+		}
+		return -1;
 	}
 
 	private DefaultPointcutAdvisor admissionAdvisor(Advised advised) {

@@ -119,7 +119,7 @@ class BackpressureAutoConfigurationTests {
 	}
 
 	@Test
-	void admissionShouldBeFirstAndCompletionLastInAnAutoProxiedAsyncBean() {
+	void admissionShouldBeFirstAndCompletionRightInsideTheAsyncBoundaryInAnAutoProxiedAsyncBean() {
 		this.runner.withPropertyValues("zeroclaw.resilience.backpressure.enabled=true")
 			.withUserConfiguration(InfrastructureAdvisorConfiguration.class)
 			.run((context) -> {
@@ -127,8 +127,8 @@ class BackpressureAutoConfigurationTests {
 				assertThat(interceptors).hasSize(4);
 				assertThat(interceptors.get(0)).isInstanceOf(PrioritizedAdmissionInterceptor.class);
 				assertThat(interceptors.get(1)).isInstanceOf(AsyncExecutionInterceptor.class);
-				assertThat(interceptors.get(2)).isSameAs(InfrastructureAdvisorConfiguration.INTERCEPTOR);
-				assertThat(interceptors.get(3)).isInstanceOf(AsyncCompletionInterceptor.class);
+				assertThat(interceptors.get(2)).isInstanceOf(AsyncCompletionInterceptor.class);
+				assertThat(interceptors.get(3)).isSameAs(InfrastructureAdvisorConfiguration.INTERCEPTOR);
 				AsyncWorker worker = context.getBean(AsyncWorker.class);
 				CountDownLatch gate = new CountDownLatch(1);
 				worker.submit(Priority.HIGH, gate);
