@@ -16,8 +16,9 @@ import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
  * The connection is opened lazily, off the caller's thread: opening may block for Lettuce's connect timeout (seconds)
  * when Redis is unreachable, far longer than a decision may wait, and an application must start whether or not Redis
  * is up. A caller waits at most its own deadline for an attempt in flight; a failed attempt is forgotten, so the next
- * caller starts a new one. Once open, the connection reconnects by itself (Lettuce's auto-reconnect), so it is never
- * opened twice.
+ * caller starts a new one. Once open, the connection reconnects by itself (Lettuce's auto-reconnect); it is opened
+ * again only if it was closed for good, as Spring's connection factory does to its shared connection when it is
+ * reset or restarted.
  */
 public final class LettuceConnector {
 
@@ -46,7 +47,7 @@ public final class LettuceConnector {
 	public RedisClusterAsyncCommands<byte[], byte[]> commands(long timeoutNanos)
 			throws TimeoutException, ExecutionException, InterruptedException {
 		RedisClusterAsyncCommands<byte[], byte[]> open = this.commands;
-		if (open != null) {
+		if (open != null && open.isOpen()) {
 			return open;
 		}
 		return connecting().get(timeoutNanos, TimeUnit.NANOSECONDS);
@@ -59,12 +60,14 @@ public final class LettuceConnector {
 	 */
 	public CompletableFuture<RedisClusterAsyncCommands<byte[], byte[]>> connectInBackground() {
 		RedisClusterAsyncCommands<byte[], byte[]> open = this.commands;
-		return (open != null) ? CompletableFuture.completedFuture(open) : connecting();
+		return (open != null && open.isOpen()) ? CompletableFuture.completedFuture(open) : connecting();
 	}
 
 	private synchronized CompletableFuture<RedisClusterAsyncCommands<byte[], byte[]>> connecting() {
 		CompletableFuture<RedisClusterAsyncCommands<byte[], byte[]>> current = this.attempt;
-		if (current == null || current.isCompletedExceptionally()) {
+		// A connection closed for good (its owner closed it: Spring's connection factory resetting or restarting its
+		// shared connection, say) is replaced; one that is only reconnecting is still open and is kept.
+		if (current == null || current.isCompletedExceptionally() || (current.isDone() && !current.join().isOpen())) {
 			current = CompletableFuture.supplyAsync(this::open, (task) -> {
 				Thread thread = new Thread(task, "zeroclaw-redis-connect");
 				thread.setDaemon(true);
@@ -78,6 +81,9 @@ public final class LettuceConnector {
 	private RedisClusterAsyncCommands<byte[], byte[]> open() {
 		RedisClusterAsyncCommands<byte[], byte[]> opened = Objects.requireNonNull(this.connect.get(),
 				"the connection supplier returned null");
+		if (!opened.isOpen()) {
+			throw new IllegalStateException("the connection supplier returned a closed connection");
+		}
 		this.commands = opened;
 		return opened;
 	}

@@ -24,6 +24,7 @@ import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfigurat
 import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
@@ -72,6 +73,16 @@ class RedisRateLimiterConfigurationTests {
 			assertThat(decision.allowed()).isTrue();
 			assertThat(decision.remaining()).isEqualTo(4);
 			assertThat(redis.command("EXISTS", this.prefix + "{webhook:10.0.0.1}")).isEqualTo(":1");
+		});
+	}
+
+	@Test
+	void limiterShouldFollowTheConnectionFactoryWhenItResetsItsSharedConnection() {
+		this.contextRunner.run((context) -> {
+			RateLimiter limiter = context.getBean(RateLimiterFactory.class).create(POLICY, 100);
+			assertThat(limiter.tryAcquire("10.0.0.9").remaining()).isEqualTo(4);
+			context.getBean(LettuceConnectionFactory.class).resetConnection();
+			assertThat(limiter.tryAcquire("10.0.0.9").remaining()).isEqualTo(3);
 		});
 	}
 

@@ -152,6 +152,28 @@ class RedisRateLimiterTests {
 	}
 
 	@Test
+	void connectionClosedByItsOwnerShouldBeOpenedAgainByTheNextDecision() {
+		AtomicInteger opened = new AtomicInteger();
+		List<io.lettuce.core.api.StatefulRedisConnection<byte[], byte[]>> connections = new CopyOnWriteArrayList<>();
+		RedisClient client = RedisClient.create(redis.uri());
+		clients.add(client);
+		LettuceConnector connector = new LettuceConnector(() -> {
+			opened.incrementAndGet();
+			io.lettuce.core.api.StatefulRedisConnection<byte[], byte[]> connection = client
+				.connect(ByteArrayCodec.INSTANCE);
+			connections.add(connection);
+			return connection.async();
+		});
+		RateLimiter limiter = new RedisRateLimiter(POLICY, connector,
+				new RedisRateLimiterConfig(this.prefix, Duration.ofSeconds(10), OnFailure.DENY), null, null);
+		assertThat(limiter.tryAcquire("client-1").remaining()).isEqualTo(14);
+		// as Spring's connection factory does to its shared connection on resetConnection() or stop()
+		connections.get(0).close();
+		assertThat(limiter.tryAcquire("client-1").remaining()).isEqualTo(13);
+		assertThat(opened).hasValue(2);
+	}
+
+	@Test
 	void twoInstancesShouldShareOneQuotaExactly() {
 		RateLimiter first = limiter(OnFailure.DENY);
 		RateLimiter second = limiter(OnFailure.DENY);
