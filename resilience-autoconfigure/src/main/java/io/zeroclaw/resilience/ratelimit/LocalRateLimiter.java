@@ -401,7 +401,10 @@ public final class LocalRateLimiter implements RateLimiter {
 					}
 					continue;
 				}
-				soonest = Math.min(soonest, next - stripeTolerance - now);
+				if (cost <= stripeTolerance) {
+					// this stripe alone can serve the request once its debt has come down that far
+					soonest = Math.min(soonest, next - stripeTolerance - now);
+				}
 				untilFull = Math.max(untilFull, start - now);
 				available += Math.max(0, (stripeTolerance - (start - now)) / this.stripeInterval);
 				break;
@@ -412,7 +415,9 @@ public final class LocalRateLimiter implements RateLimiter {
 			merge(bucket, now);
 			return RETRY;
 		}
-		long retryAfter = (permits == 1) ? soonest : Math.min(soonest, (permits - available) * this.interval);
+		// Once every stripe is full they hold the whole capacity, and a request no stripe can serve alone merges them
+		// and is allowed: a bound for several permits, which the stripes' fractional refills make hard to beat.
+		long retryAfter = (permits == 1) ? soonest : Math.min(soonest, untilFull);
 		return new RateLimitDecision(false, this.policy.capacity(), available, duration(retryAfter),
 				duration(untilFull));
 	}
@@ -463,6 +468,11 @@ public final class LocalRateLimiter implements RateLimiter {
 			}
 		}
 		while (!TAT.compareAndSet(bucket, tat, FREEZING));
+		// The caller read its clock before the compare-and-sets that failed, and the threads that won them may have
+		// read later clocks: the TAT can then be more than a tolerance ahead of this now, a debt the stripes cannot
+		// hold. No allowed TAT is more than a tolerance ahead of the clock, so tat - tolerance is a time already
+		// reached: the split is done as of then, when the bucket held exactly that debt.
+		now = Math.max(now, tat - this.tolerance);
 		long debt = Math.max(0, tat - now);
 		long tokens = debt / this.interval;
 		long fraction = debt % this.interval;
@@ -475,8 +485,7 @@ public final class LocalRateLimiter implements RateLimiter {
 				fractionStripe = i;
 			}
 		}
-		// A stripe with room always exists when there is a fraction (the debt is then below the tolerance); were it
-		// not so, the fraction still goes somewhere: a stripe in debt beyond its tolerance only refuses for longer.
+		// A stripe with room always exists when there is a fraction, since the debt is at most the tolerance.
 		debts[fractionStripe] += fraction * this.stripeCount;
 		for (int i = 0; i < this.stripeCount; i++) {
 			CELLS.setVolatile(cells, (i + 1) * CELL_STRIDE, now + debts[i]);

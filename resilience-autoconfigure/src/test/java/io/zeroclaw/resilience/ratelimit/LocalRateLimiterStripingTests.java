@@ -93,6 +93,60 @@ class LocalRateLimiterStripingTests extends HammeredLimiterTests {
 	}
 
 	@Test
+	void splitWithAClockReadBeforeOtherThreadsTookShouldNotCreateTokens() {
+		// A thread reads its clock, loses two compare-and-sets to threads that read later clocks, then splits: its
+		// now lags the TAT by more than the tolerance. Replayed on one thread: 1 token a ms, 1000 at most, 2 stripes.
+		LocalRateLimiter striped = limiter(new RateLimitPolicy("p", 1000, Duration.ofSeconds(1), 0), 2);
+		LocalRateLimiter exact = limiter(new RateLimitPolicy("p", 1000, Duration.ofSeconds(1), 0), 2);
+		this.clock.advance(Duration.ofNanos(300_000));
+		long drainedAt = this.clock.getAsLong();
+		int allowed = 0;
+		while (striped.tryAcquire("k").allowed()) {
+			exact.tryAcquire("k");
+			allowed++;
+		}
+		this.clock.advance(Duration.ofNanos(2_200_000)); // 2.5 ms: the splitter reads its clock here
+		allowed += takeBoth(striped, exact) + takeBoth(striped, exact);
+		this.clock.advance(Duration.ofNanos(800_000)); // 3.3 ms and 4.3 ms: later threads take as well
+		allowed += takeBoth(striped, exact);
+		this.clock.advance(Duration.ofNanos(1_000_000));
+		allowed += takeBoth(striped, exact);
+		this.clock.advanceNanos(-1_800_000); // back to the splitter's 2.5 ms
+		assertThat(striped.stripe("k")).isTrue();
+		this.clock.advance(Duration.ofNanos(2_000_000)); // 4.5 ms
+		for (int step = 0; step <= 8; step++) {
+			allowed += striped.tryAcquire("k").allowed() ? 1 : 0;
+			// at most capacity + rate x elapsed since the bucket was drained at 0.3 ms
+			long elapsedNanos = this.clock.getAsLong() - drainedAt;
+			assertThat((double) allowed).isLessThanOrEqualTo(1000 + elapsedNanos / 1_000_000.0);
+			this.clock.advance(Duration.ofNanos(100_000));
+		}
+	}
+
+	private static int takeBoth(LocalRateLimiter striped, LocalRateLimiter exact) {
+		exact.tryAcquire("k");
+		return striped.tryAcquire("k").allowed() ? 1 : 0;
+	}
+
+	@Test
+	void waitingTheRetryAfterOfAMultiPermitRefusalOnAStripedKeyShouldBeEnough() {
+		// 8 tokens, one a ms; 4 stripes of 2, each refilled every 4 ms
+		LocalRateLimiter limiter = limiter(new RateLimitPolicy("p", 8, Duration.ofMillis(8), 0), 4);
+		limiter.tryAcquire("k");
+		assertThat(limiter.stripe("k")).isTrue();
+		countAllowed(limiter, "k");
+		for (int permits = 2; permits <= 8; permits++) {
+			RateLimitDecision refused = limiter.tryAcquire("k", permits);
+			assertThat(refused.allowed()).isFalse();
+			this.clock.advance(refused.retryAfter());
+			assertThat(limiter.tryAcquire("k", permits).allowed()).as("%d permits after %s", permits,
+					refused.retryAfter()).isTrue();
+			limiter.stripe("k");
+			countAllowed(limiter, "k");
+		}
+	}
+
+	@Test
 	void concurrentCallersOnAStripedKeyShouldGetExactlyWhatTheBucketHolds() throws Exception {
 		LocalRateLimiter limiter = limiter(new RateLimitPolicy("p", 1000, Duration.ofSeconds(1), 500), 4);
 		limiter.tryAcquire("hot");
