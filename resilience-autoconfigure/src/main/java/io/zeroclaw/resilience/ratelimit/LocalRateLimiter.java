@@ -89,7 +89,9 @@ import org.slf4j.LoggerFactory;
  * most once a minute, so that an operator raises {@code max-keys} or looks for a key flood.
  * <p>
  * Keys longer than {@value #MAX_KEY_LENGTH} characters are stored as their SHA-256 digest, so that a client cannot
- * make one entry cost more than a few dozen bytes, and cannot pick a long key that collides with another client's.
+ * make one entry cost more than a few dozen bytes, and cannot pick a long key that collides with another client's. A
+ * short key that itself starts with the digest's prefix {@code sha256:} is hashed as well, so that no key can be
+ * spelled to name another key's digest.
  *
  * <h2>Cost</h2>
  * A decision for a known key is one hash lookup, one volatile read, at most one CAS (retried only when another
@@ -112,6 +114,9 @@ public final class LocalRateLimiter implements RateLimiter {
 	private static final Logger logger = LoggerFactory.getLogger(LocalRateLimiter.class);
 
 	static final int MAX_KEY_LENGTH = 256;
+
+	/** How a stored digest of a key begins; a key that begins so is always stored as its digest. */
+	static final String HASHED = "sha256:";
 
 	/**
 	 * Marks a bucket being dropped from the table, and a stripe frozen by a sweep or a merge; real TATs are relative
@@ -305,7 +310,7 @@ public final class LocalRateLimiter implements RateLimiter {
 		if (permits < 1) {
 			throw new IllegalArgumentException("permits must be at least 1, was " + permits);
 		}
-		String storedKey = (key.length() > MAX_KEY_LENGTH) ? digest(key) : key;
+		String storedKey = (key.length() > MAX_KEY_LENGTH || key.startsWith(HASHED)) ? digest(key) : key;
 		long now = now();
 		for (;;) {
 			Bucket bucket = this.buckets.get(storedKey);
@@ -601,7 +606,13 @@ public final class LocalRateLimiter implements RateLimiter {
 			Map.Entry<String, Bucket> entry = entries.next();
 			Bucket bucket = entry.getValue();
 			long tat = (long) TAT.getVolatile(bucket);
-			if (tat == DEAD || tat == FREEZING) {
+			if (tat == DEAD) {
+				continue;
+			}
+			if (tat == FREEZING) {
+				// Held by a thread that splits or merges it: its time to full is unknown, so look again next time
+				// rather than never (were every bucket skipped, no sweep would run again).
+				earliest = Math.min(earliest, now);
 				continue;
 			}
 			if (tat == STRIPED) {
@@ -611,8 +622,8 @@ public final class LocalRateLimiter implements RateLimiter {
 						this.slots.decrementAndGet();
 					}
 				}
-				else if (tat != FREEZING) {
-					earliest = Math.min(earliest, Math.max(tat, now));
+				else {
+					earliest = Math.min(earliest, (tat == FREEZING) ? now : Math.max(tat, now));
 				}
 				continue;
 			}
@@ -745,7 +756,7 @@ public final class LocalRateLimiter implements RateLimiter {
 	private static String digest(String key) {
 		try {
 			byte[] hash = MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
-			return "sha256:" + Base64.getUrlEncoder().withoutPadding().encodeToString(hash);
+			return HASHED + Base64.getUrlEncoder().withoutPadding().encodeToString(hash);
 		}
 		catch (NoSuchAlgorithmException ex) {
 			throw new IllegalStateException("SHA-256 is required of every Java platform", ex);
@@ -790,6 +801,11 @@ public final class LocalRateLimiter implements RateLimiter {
 		}
 		stripe(bucket, now());
 		return isStriped(key);
+	}
+
+	/** The key's bucket, or {@code null}; for tests that need a bucket in a state no single thread can hold still. */
+	Bucket bucketOf(String key) {
+		return this.buckets.get(key);
 	}
 
 	/**

@@ -251,6 +251,23 @@ class LocalRateLimiterStripingTests extends HammeredLimiterTests {
 	}
 
 	@Test
+	void sweepThatMeetsABucketBeingSplitShouldLookAgainLater() {
+		LocalRateLimiter limiter = new LocalRateLimiter(new RateLimitPolicy("p", 1000, Duration.ofSeconds(1), 0), 1,
+				this.clock, 4);
+		limiter.tryAcquire("hot");
+		LocalRateLimiter.Bucket bucket = limiter.bucketOf("hot");
+		long tat = bucket.tat;
+		bucket.tat = Long.MIN_VALUE + 2; // FREEZING: a splitting thread holds it
+		this.clock.advance(Duration.ofSeconds(10));
+		limiter.tryAcquire("newcomer-1"); // the table is full: a sweep runs and skips the held bucket
+		bucket.tat = tat; // the splitter lets go; the bucket has long been full
+		this.clock.advance(Duration.ofMillis(2));
+		limiter.tryAcquire("newcomer-2");
+		assertThat(limiter.bucketOf("hot")).isNull();
+		assertThat(limiter.bucketOf("newcomer-2")).isNotNull();
+	}
+
+	@Test
 	void policiesWithFewerTokensThanStripesShouldNeverBeStriped() {
 		LocalRateLimiter limiter = limiter(new RateLimitPolicy("p", 3, Duration.ofMillis(3), 0), 4);
 		limiter.tryAcquire("k");

@@ -72,6 +72,19 @@ public abstract class RateLimiterConformanceTests {
 	}
 
 	@Test
+	void keySpelledAsTheDigestOfALongKeyShouldHaveABucketOfItsOwn() throws Exception {
+		RateLimiter limiter = limiter(POLICY);
+		String longKey = "k".repeat(300);
+		limiter.tryAcquire(longKey, POLICY.capacity());
+		assertThat(limiter.tryAcquire(longKey).allowed()).isFalse();
+		byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+			.digest(longKey.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+		String spelled = "sha256:" + java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(digest);
+		assertThat(limiter.tryAcquire(spelled).allowed()).isTrue();
+		assertThat(limiter.tryAcquire(spelled).remaining()).isEqualTo(POLICY.capacity() - 2);
+	}
+
+	@Test
 	void refusedRequestShouldBeAllowedOnceRetryAfterHasPassed() {
 		RateLimiter limiter = limiter(POLICY);
 		spend(limiter, "a", 15);

@@ -59,7 +59,8 @@ import org.slf4j.LoggerFactory;
  * <b>Keys.</b> {@code <key-prefix>{<policy>:<key>}}: the braces are a Redis Cluster hash tag, so one client's bucket
  * lives on one slot while clients spread over the cluster. Keys longer than 64 characters are replaced by
  * {@code sha256:} and the unpadded Base64url SHA-256 of their UTF-8 bytes, which bounds key size and keeps secrets such as
- * API keys out of Redis.
+ * API keys out of Redis. A short key that begins with {@code sha256:} is hashed too, so that no key can name another's
+ * digest.
  * <p>
  * <b>Failures.</b> A decision waits at most the configured timeout (Lettuce's own command timeout is global and
  * usually far longer). When Redis fails, is slow, or has failed {@code failureThreshold} times in a row and is being
@@ -97,6 +98,9 @@ public final class RedisRateLimiter implements RateLimiter {
 
 	/** Longest client key written as it is; longer ones are hashed. */
 	static final int MAX_RAW_KEY_LENGTH = 64;
+
+	/** How a hashed client key begins; a client key that begins so is always hashed. */
+	private static final String HASHED = "sha256:";
 
 	/** Largest {@code C*T} in microseconds: keeps {@code now + C*T} exact in a double (below 2^53). */
 	private static final long MAX_TOLERANCE_MICROS = 4_000_000_000_000_000L;
@@ -356,7 +360,8 @@ public final class RedisRateLimiter implements RateLimiter {
 
 	/** @return the Redis key of a client key: {@code <prefix>{<policy>:<key>}}, long keys hashed */
 	byte[] redisKey(String key) {
-		byte[] client = (key.length() <= MAX_RAW_KEY_LENGTH) ? key.getBytes(StandardCharsets.UTF_8) : hashed(key);
+		byte[] client = (key.length() <= MAX_RAW_KEY_LENGTH && !key.startsWith(HASHED))
+				? key.getBytes(StandardCharsets.UTF_8) : hashed(key);
 		byte[] redisKey = new byte[this.keyHead.length + client.length + 1];
 		System.arraycopy(this.keyHead, 0, redisKey, 0, this.keyHead.length);
 		System.arraycopy(client, 0, redisKey, this.keyHead.length, client.length);
@@ -366,7 +371,7 @@ public final class RedisRateLimiter implements RateLimiter {
 
 	private static byte[] hashed(String key) {
 		byte[] hash = digest("SHA-256", key.getBytes(StandardCharsets.UTF_8));
-		return ("sha256:" + Base64.getUrlEncoder().withoutPadding().encodeToString(hash))
+		return (HASHED + Base64.getUrlEncoder().withoutPadding().encodeToString(hash))
 			.getBytes(StandardCharsets.US_ASCII);
 	}
 
