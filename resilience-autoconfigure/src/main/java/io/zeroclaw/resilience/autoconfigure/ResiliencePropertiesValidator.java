@@ -39,6 +39,9 @@ final class ResiliencePropertiesValidator {
 	 */
 	private static final BigInteger MAX_REFILL_MICROS = BigInteger.valueOf(Duration.ofDays(18_262).toNanos() / 1000);
 
+	/** The most tokens a quota that never refills may hold: 10^15, kept exact by every store. */
+	private static final long MAX_NEVER_REFILLED = 1_000_000_000_000_000L;
+
 	private static final String REDIS_CONNECTION_FACTORY = "org.springframework.data.redis.connection.RedisConnectionFactory";
 
 	private static final String LETTUCE_CLIENT = "io.lettuce.core.RedisClient";
@@ -132,6 +135,11 @@ final class ResiliencePropertiesValidator {
 			throw new InvalidResiliencePropertyException(prefix + "burst", burst,
 					"requests-per-window + burst, the bucket's capacity, is beyond the largest number a bucket holds.",
 					"lower requests-per-window or burst; together they must stay below " + Long.MAX_VALUE + ".");
+		}
+		if (requests == 0 && burst > MAX_NEVER_REFILLED) {
+			throw new InvalidResiliencePropertyException(prefix + "burst", burst,
+					"a quota that is never refilled holds at most " + MAX_NEVER_REFILLED + " tokens.",
+					"lower it, or set requests-per-window above 0 so that the quota refills.");
 		}
 		if (requests > 0) {
 			// The time an empty bucket takes to fill, with the refill interval rounded up to a whole microsecond as

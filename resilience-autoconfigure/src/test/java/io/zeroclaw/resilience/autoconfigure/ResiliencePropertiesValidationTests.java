@@ -86,6 +86,15 @@ class ResiliencePropertiesValidationTests {
 	}
 
 	@Test
+	void quotaThatNeverRefillsWithMoreTokensThanAnyStoreKeepsExactShouldFailNamingBurst() {
+		this.contextRunner
+			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
+					"zeroclaw.resilience.rate-limit.requests-per-window=0",
+					"zeroclaw.resilience.rate-limit.burst=9000000000000000")
+			.run(failsNaming("zeroclaw.resilience.rate-limit.burst", "9000000000000000"));
+	}
+
+	@Test
 	void quotaRefilledOverALongButBoundedSpanShouldStart() {
 		this.contextRunner
 			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",

@@ -194,6 +194,18 @@ public abstract class RateLimiterConformanceTests {
 	}
 
 	@Test
+	void largeQuotaThatNeverRefillsShouldStaySpentToo() {
+		RateLimiter limiter = limiter(new RateLimitPolicy("no-refill", 0, Duration.ofMinutes(1), 1_000_000_000));
+		assertThat(limiter.tryAcquire("a", 1_000_000_000).allowed()).isTrue();
+		assertThat(limiter.tryAcquire("a").allowed()).isFalse();
+		advance(Duration.ofHours(1));
+		RateLimitDecision refused = limiter.tryAcquire("a");
+		assertThat(refused.allowed()).isFalse();
+		assertThat(refused.retryAfter()).isEqualTo(NEVER);
+		assertThat(limiter.tryAcquire("b", 999_999_999).remaining()).isEqualTo(1);
+	}
+
+	@Test
 	void concurrentRequestsShouldNeverTakeMoreThanTheBucketHolds() throws Exception {
 		RateLimiter limiter = limiter(POLICY);
 		int threads = 6;

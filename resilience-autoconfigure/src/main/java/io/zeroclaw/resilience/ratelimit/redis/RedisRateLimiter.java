@@ -48,13 +48,17 @@ import org.slf4j.LoggerFactory;
  * <p>
  * <b>Cost model.</b> One round trip per decision: an {@code EVALSHA} of a short Lua script that runs atomically in
  * Redis, reads and writes one string key and replies with one integer (the time until the bucket is full, signed to
- * tell an allowance from a refusal), from which the client derives the tokens left and the retry time. The script is never loaded up front: its SHA-1
- * is computed here, and when Redis answers {@code NOSCRIPT} (first use, restart, {@code SCRIPT FLUSH}, fail-over) the
- * same decision is sent once with {@code EVAL}, which also caches the script again. Arguments are pre-encoded per
- * policy, so a one-permit decision allocates only its key. The time is Redis's own ({@code TIME}, microseconds), so
- * instances with skewed clocks agree and the JVM's clock plays no part in a decision. A key expires ({@code PX}) when
- * its bucket would be full again, so an idle key costs no memory, and a refusal writes nothing. All arithmetic is on
- * whole microseconds below 2<sup>53</sup>, exact in Lua's doubles: {@code T} is rounded up to a whole microsecond.
+ * tell an allowance from a refusal), from which the client derives the tokens left and the retry time. Its SHA-1 is
+ * computed here; {@link #prepare} loads it at start-up, and when Redis answers {@code NOSCRIPT} all the same (restart,
+ * {@code SCRIPT FLUSH}, fail-over) the same decision is sent once with {@code EVAL}, which also caches the script
+ * again. Arguments are pre-encoded per policy, so a one-permit decision allocates only its key. The time is Redis's
+ * own ({@code TIME}, microseconds), so instances with skewed clocks agree and the JVM's clock plays no part in a
+ * decision. A key expires ({@code PX}) when its bucket would be full again, so an idle key costs no memory, and a
+ * refusal writes nothing. All arithmetic is on whole microseconds below 2<sup>53</sup>, exact in Lua's doubles:
+ * {@code T} is rounded up to a whole microsecond, so a policy faster than a million requests a second, or whose
+ * interval is a few microseconds and not a whole number of them, runs a little slower than asked (300 000 a second
+ * becomes 250 000). A policy that never refills ({@code requestsPerWindow = 0}) stops the script's clock instead:
+ * its bucket counts tokens taken, which nothing pays back, and its key lives about 95 years.
  * <p>
  * <b>Keys.</b> {@code <key-prefix>{<policy>:<key>}}: the braces are a Redis Cluster hash tag, so one client's bucket
  * lives on one slot while clients spread over the cluster. Keys longer than 64 characters are replaced by
@@ -78,15 +82,20 @@ public final class RedisRateLimiter implements RateLimiter {
 	 * tests). Reply: one integer, the time until the bucket is full (us, > 0) when allowed, and -1 - (time until the
 	 * bucket was full before the request) when refused; the client derives the rest. The script does only what must
 	 * be atomic, since Redis runs it on its one thread: every conversion or reply element it avoids is Redis time.
+	 * A policy that never refills passes 'n' for the offset, and the key's lifetime (ms) as ARGV[4]: its clock then
+	 * stands still at zero, so the "time" is a count of tokens taken (T = 1) that nothing ever pays back.
 	 */
 	static final String SCRIPT = """
-			local t = redis.call('TIME')
-			local now = t[1] * 1000000 + t[2] + ARGV[3]
+			local now = 0
+			if ARGV[3] ~= 'n' then
+			  local t = redis.call('TIME')
+			  now = t[1] * 1000000 + t[2] + ARGV[3]
+			end
 			local tat = tonumber(redis.call('GET', KEYS[1])) or now
 			if tat < now then tat = now end
 			local ahead = tat - now + ARGV[1]
 			if ahead <= tonumber(ARGV[2]) then
-			  redis.call('PSETEX', KEYS[1], math.ceil(ahead / 1000), string.format('%d', now + ahead))
+			  redis.call('PSETEX', KEYS[1], ARGV[4] or math.ceil(ahead / 1000), string.format('%d', now + ahead))
 			  return ahead
 			end
 			return now - tat - 1
@@ -105,8 +114,11 @@ public final class RedisRateLimiter implements RateLimiter {
 	/** Largest {@code C*T} in microseconds: keeps {@code now + C*T} exact in a double (below 2^53). */
 	private static final long MAX_TOLERANCE_MICROS = 4_000_000_000_000_000L;
 
-	/** The emission interval of a policy that never refills: the bucket's burst then lasts "for ever". */
-	private static final long NO_REFILL_TOLERANCE_MICROS = 3_000_000_000_000_000L;
+	/** How long the key of a policy that never refills lives, in milliseconds: about 95 years, "for ever". */
+	private static final byte[] NO_REFILL_TTL_MILLIS = ascii(3_000_000_000_000L);
+
+	/** The script's clock offset argument that stops its clock, for a policy that never refills. */
+	private static final byte[] STOPPED_CLOCK = { 'n' };
 
 	private static final long WARN_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
 
@@ -197,11 +209,13 @@ public final class RedisRateLimiter implements RateLimiter {
 		this.capacity = policy.capacity();
 		this.refills = policy.requestsPerWindow() > 0;
 		long interval = emissionIntervalMicros(policy);
+		warnIfRounded(policy, interval);
 		this.keyHead = (config.keyPrefix() + "{" + policy.name() + ":").getBytes(StandardCharsets.UTF_8);
 		this.interval = interval;
 		this.tolerance = interval * Math.max(0, this.capacity);
 		this.toleranceArg = ascii(this.tolerance);
-		this.onePermitArgs = new byte[][] { ascii(cost(1)), this.toleranceArg, ZERO };
+		this.onePermitArgs = this.refills ? new byte[][] { ascii(cost(1)), this.toleranceArg, ZERO }
+				: new byte[][] { ascii(cost(1)), this.toleranceArg, STOPPED_CLOCK, NO_REFILL_TTL_MILLIS };
 		this.redis = new CircuitBreaker("redis:" + policy.name(),
 				new CircuitBreakerConfig(config.failureThreshold(), config.retryInterval(), 1), nanoClock);
 		this.redis.addListener(new CircuitBreakerListener() {
@@ -220,7 +234,12 @@ public final class RedisRateLimiter implements RateLimiter {
 	private static long emissionIntervalMicros(RateLimitPolicy policy) {
 		long capacity = Math.max(1, policy.capacity());
 		if (policy.requestsPerWindow() == 0) {
-			return Math.max(1, NO_REFILL_TOLERANCE_MICROS / capacity);
+			// The script's clock stands still: one "microsecond" is one token, and the tokens must stay exact.
+			if (capacity > MAX_TOLERANCE_MICROS) {
+				throw new IllegalArgumentException("Policy '" + policy.name() + "' holds more than "
+						+ MAX_TOLERANCE_MICROS + " tokens, too many for the Redis store");
+			}
+			return 1;
 		}
 		Duration window = policy.window();
 		long windowMicros = Math.multiplyExact(window.getSeconds(), 1_000_000L) + window.getNano() / 1000;
@@ -251,6 +270,24 @@ public final class RedisRateLimiter implements RateLimiter {
 							+ "try again", failure);
 				}
 			});
+	}
+
+	/**
+	 * Warns when rounding the refill interval up to a whole microsecond slows the policy by more than 1 %: a policy
+	 * that fast is rare, and one that silently admits less than configured is worse than one that says so.
+	 */
+	private static void warnIfRounded(RateLimitPolicy policy, long interval) {
+		if (policy.requestsPerWindow() == 0) {
+			return;
+		}
+		double exact = (policy.window().getSeconds() * 1e6 + policy.window().getNano() / 1e3)
+				/ policy.requestsPerWindow();
+		if (interval > exact * 1.01) {
+			logger.warn("Rate-limit policy '{}' refills a token every {} µs, but the Redis store counts whole "
+					+ "microseconds, so it refills one every {} µs: about {} a second instead of {}", policy.name(),
+					String.format(java.util.Locale.ROOT, "%.3f", exact), interval, 1_000_000 / interval,
+					String.format(java.util.Locale.ROOT, "%.0f", 1e6 / exact));
+		}
 	}
 
 	/** @return the policy this limiter enforces */
@@ -327,10 +364,14 @@ public final class RedisRateLimiter implements RateLimiter {
 	}
 
 	private byte[][] args(long permits) {
-		if (this.clockOffsetMicros == null) {
-			return (permits == 1) ? this.onePermitArgs : new byte[][] { ascii(cost(permits)), this.toleranceArg, ZERO };
+		if (permits == 1 && (this.clockOffsetMicros == null || !this.refills)) {
+			return this.onePermitArgs;
 		}
-		return new byte[][] { ascii(cost(permits)), this.toleranceArg, ascii(this.clockOffsetMicros.getAsLong()) };
+		if (!this.refills) {
+			return new byte[][] { ascii(cost(permits)), this.toleranceArg, STOPPED_CLOCK, NO_REFILL_TTL_MILLIS };
+		}
+		byte[] offset = (this.clockOffsetMicros != null) ? ascii(this.clockOffsetMicros.getAsLong()) : ZERO;
+		return new byte[][] { ascii(cost(permits)), this.toleranceArg, offset };
 	}
 
 	/** The time n permits take to refill; above the tolerance (so always refused) for more permits than the capacity. */

@@ -24,7 +24,11 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
+
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
@@ -34,6 +38,7 @@ import static org.awaitility.Awaitility.await;
  * What only the Redis store does: key shape and expiry, script reloading, one quota across instances whatever their
  * clocks, and bounded waits when Redis is slow.
  */
+@ExtendWith(OutputCaptureExtension.class)
 class RedisRateLimiterTests {
 
 	@RegisterExtension
@@ -91,6 +96,27 @@ class RedisRateLimiterTests {
 		limiter.tryAcquire("client-1", 3);
 		long ttl = Long.parseLong(redis.command("PTTL", this.prefix + "{api:client-1}").substring(1));
 		assertThat(ttl).isBetween(Duration.ofMinutes(3).minusSeconds(10).toMillis(), Duration.ofMinutes(3).toMillis());
+	}
+
+	@Test
+	void policyTooFastForWholeMicrosecondsShouldBeReportedWithTheRateItGets(CapturedOutput output) {
+		new RedisRateLimiter(new RateLimitPolicy("fast", 300_000, Duration.ofSeconds(1), 0), connector(),
+				config(OnFailure.DENY), null, null);
+		new RedisRateLimiter(new RateLimitPolicy("exact", 250_000, Duration.ofSeconds(1), 0), connector(),
+				config(OnFailure.DENY), null, null);
+		assertThat(output).contains("Rate-limit policy 'fast' refills a token every 3.333 µs")
+			.contains("about 250000 a second instead of 300000")
+			.doesNotContain("policy 'exact'");
+	}
+
+	@Test
+	void keyOfAPolicyThatNeverRefillsShouldLiveForDecades() {
+		RateLimiter limiter = new RedisRateLimiter(new RateLimitPolicy("once", 0, Duration.ofMinutes(1), 3), connector(),
+				config(OnFailure.DENY), null, null);
+		limiter.tryAcquire("client-1");
+		long ttl = Long.parseLong(redis.command("PTTL", this.prefix + "{once:client-1}").substring(1));
+		assertThat(Duration.ofMillis(ttl)).isGreaterThan(Duration.ofDays(365L * 90));
+		assertThat(redis.command("GET", this.prefix + "{once:client-1}")).isEqualTo("1");
 	}
 
 	@Test
