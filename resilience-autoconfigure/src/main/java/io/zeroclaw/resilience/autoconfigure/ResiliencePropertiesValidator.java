@@ -104,6 +104,21 @@ final class ResiliencePropertiesValidator {
 						"add io.lettuce:lettuce-core (spring-boot-starter-data-redis brings it unless excluded), "
 								+ "or set it to 'memory'.");
 			}
+			String keyPrefix = rateLimit.getRedis().getKeyPrefix();
+			if (keyPrefix == null || keyPrefix.indexOf('{') >= 0 || keyPrefix.indexOf('}') >= 0) {
+				throw new InvalidResiliencePropertyException(prefix + "redis.key-prefix", keyPrefix,
+						"braces in the prefix would change the Redis Cluster hash tag that keeps each client's bucket "
+								+ "on one slot and spreads clients over the cluster.",
+						"use a prefix without { or }, for example zeroclaw:rl:.");
+			}
+			for (String policy : rateLimit.getPolicies().keySet()) {
+				if (policy.indexOf(':') >= 0 || policy.indexOf('{') >= 0 || policy.indexOf('}') >= 0) {
+					throw new InvalidResiliencePropertyException(prefix + "policies", policy,
+							"the Redis store keys buckets as {<policy>:<client>}: a ':' in the name would let two "
+									+ "policies share a bucket, and braces would change the Cluster hash tag.",
+							"rename the policy without ':', '{' or '}', for example 'api-v1'.");
+				}
+			}
 			Duration timeout = rateLimit.getRedis().getTimeout();
 			if (timeout == null || timeout.isNegative() || timeout.isZero()) {
 				throw new InvalidResiliencePropertyException(prefix + "redis.timeout", timeout,

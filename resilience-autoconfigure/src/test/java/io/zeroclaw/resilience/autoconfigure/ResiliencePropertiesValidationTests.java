@@ -1,5 +1,6 @@
 package io.zeroclaw.resilience.autoconfigure;
 
+import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -11,6 +12,7 @@ import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.context.runner.ContextConsumer;
+import org.springframework.core.env.MapPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -92,6 +94,24 @@ class ResiliencePropertiesValidationTests {
 					"zeroclaw.resilience.rate-limit.requests-per-window=0",
 					"zeroclaw.resilience.rate-limit.burst=9000000000000000")
 			.run(failsNaming("zeroclaw.resilience.rate-limit.burst", "9000000000000000"));
+	}
+
+	@ParameterizedTest(name = "{0}={1} refuses to start with the Redis store")
+	@CsvSource(delimiter = '|', textBlock = """
+			rate-limit.policies[api:header].paths | /api/**    | rate-limit.policies         | api:header
+			rate-limit.policies[a{b}].paths       | /api/**    | rate-limit.policies         | a{b}
+			rate-limit.redis.key-prefix           | rl:{all}:  | rate-limit.redis.key-prefix | rl:{all}:
+			""")
+	void namesThatWouldBreakTheRedisKeyShapeShouldFailNamingTheProperty(String property, String value,
+			String reported, String reportedValue) {
+		// a property source of its own: withPropertyValues would read the ':' in a key as its separator
+		Map<String, Object> properties = Map.of("zeroclaw.resilience.rate-limit.enabled", "true",
+				"zeroclaw.resilience.rate-limit.store", "redis", "zeroclaw.resilience." + property, value);
+		this.contextRunner
+			.withInitializer((context) -> context.getEnvironment()
+				.getPropertySources()
+				.addFirst(new MapPropertySource("test", properties)))
+			.run(failsNaming("zeroclaw.resilience." + reported, reportedValue));
 	}
 
 	@Test
