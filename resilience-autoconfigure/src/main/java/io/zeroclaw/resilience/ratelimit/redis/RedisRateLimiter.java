@@ -456,8 +456,20 @@ public final class RedisRateLimiter implements RateLimiter {
 		}
 		long unlogged = this.unloggedFailures.getAndSet(0);
 		logger.warn("Redis did not decide for rate-limit policy '{}' ({}); deciding {} instead; {} more "
-				+ "failures since the last report, which comes at most once a minute", this.policy.name(), cause,
-				this.onFailure.name().toLowerCase(java.util.Locale.ROOT), unlogged);
+				+ "failures since the last report, which comes at most once a minute", this.policy.name(),
+				describe(cause), this.onFailure.name().toLowerCase(java.util.Locale.ROOT), unlogged);
+	}
+
+	/** What went wrong, down to the root cause: a wrapper's message alone often hides it (a refused password). */
+	private String describe(Throwable cause) {
+		if (cause instanceof TimeoutException) {
+			return "no answer within the timeout of " + this.timeoutNanos / 1_000_000 + " ms";
+		}
+		Throwable root = cause;
+		for (int depth = 0; root.getCause() != null && root.getCause() != root && depth < 16; depth++) {
+			root = root.getCause();
+		}
+		return (root == cause) ? cause.toString() : cause + ", caused by " + root;
 	}
 
 	private static byte[] ascii(long value) {

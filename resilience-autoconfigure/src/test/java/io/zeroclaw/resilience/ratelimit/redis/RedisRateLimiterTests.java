@@ -248,6 +248,15 @@ class RedisRateLimiterTests {
 	}
 
 	@Test
+	void slowRedisShouldBeReportedWithTheTimeoutItMissed(CapturedOutput output) {
+		RateLimiter limiter = limiter(OnFailure.ALLOW);
+		pauseRedis(Duration.ofSeconds(2));
+		limiter.tryAcquire("client-1");
+		assertThat(output).contains("Redis did not decide for rate-limit policy 'api' (no answer within the timeout "
+				+ "of 50 ms); deciding allow instead");
+	}
+
+	@Test
 	void slowRedisShouldDenyWith503SemanticsWhenSoConfigured() {
 		RateLimiter limiter = limiter(OnFailure.DENY);
 		pauseRedis(Duration.ofSeconds(2));
