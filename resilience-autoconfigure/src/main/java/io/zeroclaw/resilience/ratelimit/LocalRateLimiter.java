@@ -40,8 +40,8 @@ import org.slf4j.LoggerFactory;
  * Every quantity is an integer number of nanoseconds: {@code T} is rounded <em>up</em> to a whole nanosecond (at
  * least 1), so the limiter never lets through more than the policy's rate, and {@code retryAfter} is exact in the
  * limiter's own arithmetic: a client who waits it is allowed. Times are kept relative to the clock's reading at
- * construction so that sums stay far from overflow; a tolerance beyond about 73 years is clamped (the quota is then
- * effectively never refilled in the application's lifetime). A policy with {@code requestsPerWindow = 0} never
+ * construction so that sums stay far from overflow; a policy whose empty bucket takes more than about 73 years to
+ * refill is refused with {@link IllegalArgumentException}. A policy with {@code requestsPerWindow = 0} never
  * refills: its TAT degenerates into a count of tokens used, and a refused request's {@code retryAfter} is
  * {@link #NEVER}.
  *
@@ -89,7 +89,7 @@ import org.slf4j.LoggerFactory;
  * most once a minute, so that an operator raises {@code max-keys} or looks for a key flood.
  * <p>
  * Keys longer than {@value #MAX_KEY_LENGTH} characters are stored as their SHA-256 digest, so that a client cannot
- * make one entry cost more than a few dozen bytes, and cannot pick a long key that collides with another client's. A
+ * make one entry's key cost more than its 256 characters, and cannot pick a long key that collides with another client's. A
  * short key that itself starts with the digest's prefix {@code sha256:} is hashed as well, so that no key can be
  * spelled to name another key's digest.
  *
@@ -230,7 +230,8 @@ public final class LocalRateLimiter implements RateLimiter {
 	 * Creates a limiter on the system's monotonic clock.
 	 * @param policy the quota of every key
 	 * @param maxKeys the most keys to track at once; at least 1
-	 * @throws IllegalArgumentException if {@code maxKeys} is below 1
+	 * @throws IllegalArgumentException if {@code maxKeys} is below 1, or if the policy's empty bucket takes more than
+	 * about 73 years to refill
 	 */
 	public LocalRateLimiter(RateLimitPolicy policy, int maxKeys) {
 		this(policy, maxKeys, System::nanoTime);
@@ -241,7 +242,8 @@ public final class LocalRateLimiter implements RateLimiter {
 	 * @param policy the quota of every key
 	 * @param maxKeys the most keys to track at once; at least 1
 	 * @param nanoClock a monotonic clock in nanoseconds, such as {@code System::nanoTime}
-	 * @throws IllegalArgumentException if {@code maxKeys} is below 1
+	 * @throws IllegalArgumentException if {@code maxKeys} is below 1, or if the policy's empty bucket takes more than
+	 * about 73 years to refill
 	 */
 	public LocalRateLimiter(RateLimitPolicy policy, int maxKeys, LongSupplier nanoClock) {
 		this(policy, maxKeys, nanoClock, stripesFor(Runtime.getRuntime().availableProcessors()));
@@ -259,6 +261,11 @@ public final class LocalRateLimiter implements RateLimiter {
 		this.maxKeys = maxKeys;
 		this.refills = policy.requestsPerWindow() > 0;
 		this.interval = this.refills ? emissionInterval(policy) : 1;
+		if (this.refills && policy.capacity() > MAX_SPAN / this.interval) {
+			throw new IllegalArgumentException("Policy '" + policy.name() + "' takes more than "
+					+ TimeUnit.NANOSECONDS.toDays(MAX_SPAN) / 365 + " years to refill, too long for the in-memory "
+					+ "store; a quota that is not meant to refill takes requestsPerWindow = 0");
+		}
 		this.capacity = Math.min(policy.capacity(), MAX_SPAN / this.interval);
 		this.tolerance = this.capacity * this.interval;
 		if (Integer.bitCount(stripes) != 1) {
@@ -301,7 +308,7 @@ public final class LocalRateLimiter implements RateLimiter {
 		if (perToken * policy.requestsPerWindow() != windowNanos) {
 			perToken++;
 		}
-		return Math.max(1, Math.min(perToken, MAX_SPAN));
+		return Math.max(1, perToken);
 	}
 
 	@Override

@@ -300,4 +300,15 @@ class LocalRateLimiterTests {
 		return allowed;
 	}
 
+
+	@Test
+	void policyThatTakesMoreThanSeventyYearsToRefillShouldBeRefusedRatherThanCutDown() {
+		assertThatIllegalArgumentException().isThrownBy(() -> limiter(1, Duration.ofDays(365L * 100), 1, 100))
+			.withMessageContaining("Policy 'test' takes more than 73 years to refill")
+			.withMessageContaining("requestsPerWindow = 0");
+		assertThatIllegalArgumentException().isThrownBy(() -> limiter(1, Duration.ofSeconds(Long.MAX_VALUE), 0, 100));
+		LocalRateLimiter fifty = limiter(1, Duration.ofDays(365L * 25), 1, 100);
+		assertThat(fifty.tryAcquire("k", 2).allowed()).isTrue();
+	}
+
 }
