@@ -7,6 +7,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 
+import io.lettuce.core.RedisChannelHandler;
+import io.lettuce.core.api.StatefulConnection;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisAdvancedClusterAsyncCommands;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 
 /**
@@ -47,7 +51,7 @@ public final class LettuceConnector {
 	public RedisClusterAsyncCommands<byte[], byte[]> commands(long timeoutNanos)
 			throws TimeoutException, ExecutionException, InterruptedException {
 		RedisClusterAsyncCommands<byte[], byte[]> open = this.commands;
-		if (open != null && open.isOpen()) {
+		if (open != null && !isClosed(open)) {
 			return open;
 		}
 		return connecting().get(timeoutNanos, TimeUnit.NANOSECONDS);
@@ -60,14 +64,14 @@ public final class LettuceConnector {
 	 */
 	public CompletableFuture<RedisClusterAsyncCommands<byte[], byte[]>> connectInBackground() {
 		RedisClusterAsyncCommands<byte[], byte[]> open = this.commands;
-		return (open != null && open.isOpen()) ? CompletableFuture.completedFuture(open) : connecting();
+		return (open != null && !isClosed(open)) ? CompletableFuture.completedFuture(open) : connecting();
 	}
 
 	private synchronized CompletableFuture<RedisClusterAsyncCommands<byte[], byte[]>> connecting() {
 		CompletableFuture<RedisClusterAsyncCommands<byte[], byte[]>> current = this.attempt;
 		// A connection closed for good (its owner closed it: Spring's connection factory resetting or restarting its
 		// shared connection, say) is replaced; one that is only reconnecting is still open and is kept.
-		if (current == null || current.isCompletedExceptionally() || (current.isDone() && !current.join().isOpen())) {
+		if (current == null || current.isCompletedExceptionally() || (current.isDone() && isClosed(current.join()))) {
 			current = CompletableFuture.supplyAsync(this::open, (task) -> {
 				Thread thread = new Thread(task, "zeroclaw-redis-connect");
 				thread.setDaemon(true);
@@ -78,10 +82,22 @@ public final class LettuceConnector {
 		return current;
 	}
 
+	/**
+	 * Whether the connection behind the commands was closed for good. Not {@code !isOpen()}: that is also true while
+	 * Lettuce reconnects a connection that dropped, which must be waited for, not replaced.
+	 */
+	static boolean isClosed(RedisClusterAsyncCommands<?, ?> commands) {
+		StatefulConnection<?, ?> connection = (commands instanceof RedisAsyncCommands<?, ?> standalone)
+				? standalone.getStatefulConnection()
+				: (commands instanceof RedisAdvancedClusterAsyncCommands<?, ?> cluster) ? cluster.getStatefulConnection()
+						: null;
+		return connection instanceof RedisChannelHandler handler && handler.isClosed();
+	}
+
 	private RedisClusterAsyncCommands<byte[], byte[]> open() {
 		RedisClusterAsyncCommands<byte[], byte[]> opened = Objects.requireNonNull(this.connect.get(),
 				"the connection supplier returned null");
-		if (!opened.isOpen()) {
+		if (isClosed(opened)) {
 			throw new IllegalStateException("the connection supplier returned a closed connection");
 		}
 		this.commands = opened;

@@ -200,6 +200,26 @@ class RedisRateLimiterTests {
 	}
 
 	@Test
+	void connectionThatDroppedShouldBeReconnectedByLettuceNotReplaced() {
+		AtomicInteger opened = new AtomicInteger();
+		LettuceConnector connector = countingConnector(opened);
+		RateLimiter limiter = new RedisRateLimiter(POLICY, connector,
+				new RedisRateLimiterConfig(this.prefix, Duration.ofSeconds(2), OnFailure.ALLOW), null, null);
+		assertThat(limiter.tryAcquire("client-1").remaining()).isEqualTo(14);
+		redis.stop();
+		limiter.tryAcquire("client-1"); // allowed without Redis, while the connection is down
+		redis.start();
+		await().atMost(Duration.ofSeconds(30))
+			.pollInterval(Duration.ofMillis(200))
+			.until(() -> {
+				limiter.tryAcquire("client-2");
+				// Redis came back empty: the key is there only if Redis made the decision
+				return redis.command("EXISTS", this.prefix + "{api:client-2}").equals(":1");
+			});
+		assertThat(opened).hasValue(1);
+	}
+
+	@Test
 	void twoInstancesShouldShareOneQuotaExactly() {
 		RateLimiter first = limiter(OnFailure.DENY);
 		RateLimiter second = limiter(OnFailure.DENY);
