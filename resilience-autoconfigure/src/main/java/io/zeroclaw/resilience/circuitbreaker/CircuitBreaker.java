@@ -51,8 +51,8 @@ import java.util.stream.StreamSupport;
  * its place.
  * <p>
  * A probe that never reports (an upstream that hangs with no timeout, a stream never consumed to its end nor closed)
- * cannot hold a half-open breaker for ever: once every probe slot of a half-open period is taken and the period has
- * lasted the recovery timeout, but at least five minutes, the next call counts the period as a failed probe and the
+ * cannot hold a half-open breaker for ever: once every probe slot of a half-open period is taken and the last one was
+ * taken the recovery timeout ago, but at least five minutes, the next call counts the period as a failed probe and the
  * breaker opens again.
  *
  * <h2>Concurrency</h2>
@@ -117,7 +117,7 @@ public final class CircuitBreaker {
 
 	private final long recoveryNanos;
 
-	/** How long the probes of a half-open period may stay out before the period counts as a failed probe. */
+	/** How long the last probe of a full half-open period may stay out before the period counts as a failed probe. */
 	private final long probeDeadlineNanos;
 
 	/** The current state and its counters; replaced, never mutated in place except for its counters. */
@@ -284,9 +284,11 @@ public final class CircuitBreaker {
 		});
 		result.whenComplete((value, failure) -> {
 			// Completed by the caller rather than by the upstream (cancel, orTimeout, completeExceptionally): the
-			// caller gave up. When the upstream completed it, the outcome is already reported and this does nothing.
-			permission.onIgnore();
-			cancel(stage);
+			// caller gave up. When the upstream completed it, its outcome is already reported and nothing is done.
+			if (permission.complete()) {
+				recordIgnored(permission.epoch, null);
+				cancel(stage);
+			}
 		});
 		return result;
 	}
@@ -356,11 +358,11 @@ public final class CircuitBreaker {
 					transition(current, Epoch.halfOpen(now, current.failures));
 					break; // admit in whatever epoch won the race
 				default:
-					if (current.tryTakeSlot(this.config.halfOpenMaxRequests())) {
+					long checked = this.nanoClock.getAsLong();
+					if (current.tryTakeSlot(this.config.halfOpenMaxRequests(), checked)) {
 						return new Permission(current);
 					}
-					long checked = this.nanoClock.getAsLong();
-					if (checked - current.since >= this.probeDeadlineNanos) {
+					if (checked - current.lastSlotAt >= this.probeDeadlineNanos) {
 						// The probes have been out too long to be waited for (hung upstream, or a stream never
 						// closed): a probe that does not answer is a failed one. Their late outcomes go to this
 						// epoch and change nothing.
@@ -725,10 +727,17 @@ public final class CircuitBreaker {
 		/** Half-open: probes that succeeded. */
 		volatile int successes;
 
+		/**
+		 * Half-open: when the latest probe slot was taken (or the period began), written before the slot's
+		 * compare-and-set so that whoever sees every slot taken also sees when the last one was.
+		 */
+		volatile long lastSlotAt;
+
 		private Epoch(CircuitState state, long since, int failures) {
 			this.state = state;
 			this.since = since;
 			this.failures = failures;
+			this.lastSlotAt = since;
 		}
 
 		static Epoch closed() {
@@ -751,12 +760,13 @@ public final class CircuitBreaker {
 			return (int) SUCCESSES.getAndAdd(this, 1) + 1;
 		}
 
-		boolean tryTakeSlot(int max) {
+		boolean tryTakeSlot(int max, long now) {
 			for (;;) {
 				int taken = this.slots;
 				if (taken >= max) {
 					return false;
 				}
+				this.lastSlotAt = now;
 				if (SLOTS.compareAndSet(this, taken, taken + 1)) {
 					return true;
 				}

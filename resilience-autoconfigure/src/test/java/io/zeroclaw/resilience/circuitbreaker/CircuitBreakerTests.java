@@ -286,6 +286,22 @@ class CircuitBreakerTests {
 	}
 
 	@Test
+	void probeDeadlineShouldCountFromTheProbeNotFromWhenTheBreakerHalfOpened() {
+		CircuitBreaker breaker = breaker(1, 1);
+		failTimes(breaker, 1);
+		elapse(RECOVERY);
+		assertThat(breaker.state()).isEqualTo(CircuitState.HALF_OPEN); // a gauge read half-opens it
+		elapse(Duration.ofHours(1)); // no traffic for an hour
+		CompletableFuture<String> upstream = new CompletableFuture<>();
+		breaker.executeAsync(() -> upstream); // the probe, a slow call
+		elapse(Duration.ofSeconds(5));
+		assertThatExceptionOfType(CircuitOpenException.class).isThrownBy(() -> breaker.execute(this::succeed));
+		assertThat(breaker.state()).isEqualTo(CircuitState.HALF_OPEN);
+		upstream.complete("answer");
+		assertThat(breaker.state()).isEqualTo(CircuitState.CLOSED);
+	}
+
+	@Test
 	void probeDeadlineShouldBeTheRecoveryTimeoutWhenThatIsLonger() {
 		Duration recovery = Duration.ofMinutes(20);
 		CircuitBreaker breaker = new CircuitBreaker("slow", new CircuitBreakerConfig(1, recovery, 1), this.clock::get);
