@@ -29,7 +29,6 @@ import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.util.StringUtils;
-import org.springframework.web.cors.CorsUtils;
 import org.springframework.web.util.pattern.PathPattern;
 import org.springframework.web.util.pattern.PathPatternParser;
 import org.springframework.web.util.pattern.PatternParseException;
@@ -126,12 +125,6 @@ public final class RateLimitFilter implements Filter {
 			throws IOException, ServletException {
 		if (!(request instanceof HttpServletRequest httpRequest)
 				|| !(response instanceof HttpServletResponse httpResponse)) {
-			chain.doFilter(request, response);
-			return;
-		}
-		if (CorsUtils.isPreFlightRequest(httpRequest)) {
-			// A browser's CORS preflight is not the client's call but the browser asking before it: charging it would
-			// halve the quota of every cross-origin client, and a 429 without CORS headers is unreadable to it.
 			chain.doFilter(request, response);
 			return;
 		}
