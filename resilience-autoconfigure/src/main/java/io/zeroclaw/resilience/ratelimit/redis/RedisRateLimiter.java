@@ -58,7 +58,8 @@ import org.slf4j.LoggerFactory;
  * {@code T} is rounded up to a whole microsecond, so a policy faster than a million requests a second, or whose
  * interval is a few microseconds and not a whole number of them, runs a little slower than asked (300 000 a second
  * becomes 250 000). A policy that never refills ({@code requestsPerWindow = 0}) stops the script's clock instead:
- * its bucket counts tokens taken, which nothing pays back, and its key lives about 95 years.
+ * its bucket counts tokens taken, which nothing pays back, under a key of its own ending in {@code :n}, which lives
+ * about 95 years.
  * <p>
  * <b>Keys.</b> {@code <key-prefix>{<policy>:<key>}}: the braces are a Redis Cluster hash tag, so one client's bucket
  * lives on one slot while clients spread over the cluster. Keys longer than 64 characters are replaced by
@@ -152,6 +153,13 @@ public final class RedisRateLimiter implements RateLimiter {
 
 	private final byte[] keyHead;
 
+	/**
+	 * What follows the client key: the closing brace of the hash tag, then {@code :n} for a policy that never refills,
+	 * whose value is a count of tokens, not a time, and must never be read as one (by an older version during a
+	 * rolling deploy, say).
+	 */
+	private final byte[] keyTail;
+
 	/** Emission interval T, in microseconds. */
 	private final long interval;
 
@@ -211,6 +219,7 @@ public final class RedisRateLimiter implements RateLimiter {
 		long interval = emissionIntervalMicros(policy);
 		warnIfRounded(policy, interval);
 		this.keyHead = (config.keyPrefix() + "{" + policy.name() + ":").getBytes(StandardCharsets.UTF_8);
+		this.keyTail = (this.refills ? "}" : "}:n").getBytes(StandardCharsets.US_ASCII);
 		this.interval = interval;
 		this.tolerance = interval * Math.max(0, this.capacity);
 		this.toleranceArg = ascii(this.tolerance);
@@ -399,14 +408,17 @@ public final class RedisRateLimiter implements RateLimiter {
 		return this.refills ? Duration.ofNanos(micros * 1000) : NEVER;
 	}
 
-	/** @return the Redis key of a client key: {@code <prefix>{<policy>:<key>}}, long keys hashed */
+	/**
+	 * @return the Redis key of a client key: {@code <prefix>{<policy>:<key>}}, long keys hashed, with {@code :n} after
+	 * it for a policy that never refills
+	 */
 	byte[] redisKey(String key) {
 		byte[] client = (key.length() <= MAX_RAW_KEY_LENGTH && !key.startsWith(HASHED))
 				? key.getBytes(StandardCharsets.UTF_8) : hashed(key);
-		byte[] redisKey = new byte[this.keyHead.length + client.length + 1];
+		byte[] redisKey = new byte[this.keyHead.length + client.length + this.keyTail.length];
 		System.arraycopy(this.keyHead, 0, redisKey, 0, this.keyHead.length);
 		System.arraycopy(client, 0, redisKey, this.keyHead.length, client.length);
-		redisKey[redisKey.length - 1] = '}';
+		System.arraycopy(this.keyTail, 0, redisKey, this.keyHead.length + client.length, this.keyTail.length);
 		return redisKey;
 	}
 
