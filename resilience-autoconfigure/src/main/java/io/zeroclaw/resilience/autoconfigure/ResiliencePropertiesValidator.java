@@ -34,13 +34,16 @@ final class ResiliencePropertiesValidator {
 	private static final Pattern PRINTABLE_ASCII = Pattern.compile("[\\x20-\\x7E]+");
 
 	/**
-	 * Fifty years, in microseconds: the longest an empty bucket may take to refill. The in-memory store clamps spans
-	 * beyond about 73 years, the Redis store refuses far longer ones; no quota that is meant to refill needs more.
+	 * Fifty years, in microseconds: the longest an empty bucket may take to refill. The in-memory store refuses spans
+	 * beyond about 73 years and the Redis store beyond about 126; no quota that is meant to refill needs more.
 	 */
 	private static final BigInteger MAX_REFILL_MICROS = BigInteger.valueOf(Duration.ofDays(18_262).toNanos() / 1000);
 
-	/** The most tokens a quota that never refills may hold: 10^15, kept exact by every store. */
-	private static final long MAX_NEVER_REFILLED = 1_000_000_000_000_000L;
+	/**
+	 * The largest capacity: the largest integer of an RFC 8941 structured field, as the RateLimit headers carry it, and
+	 * exact in every store (the Redis one keeps numbers below 2^53).
+	 */
+	private static final long MAX_CAPACITY = 999_999_999_999_999L;
 
 	private static final String REDIS_CONNECTION_FACTORY = "org.springframework.data.redis.connection.RedisConnectionFactory";
 
@@ -146,15 +149,13 @@ final class ResiliencePropertiesValidator {
 					"with requests-per-window and burst both 0 every request would be refused.",
 					"set requests-per-window (or burst) above 0, or exclude the paths that must be closed.");
 		}
-		if (requests + burst < 0) {
-			throw new InvalidResiliencePropertyException(prefix + "burst", burst,
-					"requests-per-window + burst, the bucket's capacity, is beyond the largest number a bucket holds.",
-					"lower requests-per-window or burst; together they must stay below " + Long.MAX_VALUE + ".");
-		}
-		if (requests == 0 && burst > MAX_NEVER_REFILLED) {
-			throw new InvalidResiliencePropertyException(prefix + "burst", burst,
-					"a quota that is never refilled holds at most " + MAX_NEVER_REFILLED + " tokens.",
-					"lower it, or set requests-per-window above 0 so that the quota refills.");
+		if (requests + burst < 0 || requests + burst > MAX_CAPACITY) {
+			boolean burstTooBig = burst > requests;
+			throw new InvalidResiliencePropertyException(prefix + (burstTooBig ? "burst" : "requests-per-window"),
+					burstTooBig ? burst : requests,
+					"requests-per-window + burst, the bucket's capacity, is sent in the RateLimit-Policy header, "
+							+ "whose numbers have at most 15 digits.",
+					"lower requests-per-window or burst; together they must stay at or below " + MAX_CAPACITY + ".");
 		}
 		if (requests > 0) {
 			// The time an empty bucket takes to fill, with the refill interval rounded up to a whole microsecond as

@@ -88,12 +88,22 @@ class ResiliencePropertiesValidationTests {
 	}
 
 	@Test
-	void quotaThatNeverRefillsWithMoreTokensThanAnyStoreKeepsExactShouldFailNamingBurst() {
+	void capacityBeyondWhatTheRateLimitHeadersCarryShouldFailNamingTheBiggerPart() {
 		this.contextRunner
 			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
 					"zeroclaw.resilience.rate-limit.requests-per-window=0",
-					"zeroclaw.resilience.rate-limit.burst=9000000000000000")
-			.run(failsNaming("zeroclaw.resilience.rate-limit.burst", "9000000000000000"));
+					"zeroclaw.resilience.rate-limit.burst=1000000000000000")
+			.run(failsNaming("zeroclaw.resilience.rate-limit.burst", "1000000000000000"));
+		this.contextRunner
+			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
+					"zeroclaw.resilience.rate-limit.requests-per-window=999999999999999",
+					"zeroclaw.resilience.rate-limit.window=1000000000s", "zeroclaw.resilience.rate-limit.burst=1")
+			.run(failsNaming("zeroclaw.resilience.rate-limit.requests-per-window", "999999999999999"));
+		this.contextRunner
+			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
+					"zeroclaw.resilience.rate-limit.requests-per-window=0",
+					"zeroclaw.resilience.rate-limit.burst=999999999999999")
+			.run((context) -> assertThat(context).hasNotFailed());
 	}
 
 	@ParameterizedTest(name = "{0}={1} refuses to start with the Redis store")
