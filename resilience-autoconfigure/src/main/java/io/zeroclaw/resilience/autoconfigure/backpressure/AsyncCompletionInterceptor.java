@@ -10,7 +10,7 @@ import org.aopalliance.intercept.MethodInvocation;
 import org.springframework.aop.ProxyMethodInvocation;
 
 /**
- * Last in a {@code @Prioritized} proxy's chain, after the {@code @Async} interceptor: runs in the worker thread and
+ * Right after the {@code @Async} interceptor in a {@code @Prioritized} proxy's chain: runs in the worker thread and
  * releases the admission {@link PrioritizedAdmissionInterceptor} attached to the invocation once the method has
  * returned or thrown and any {@link Future} it returned is done. Waiting on that future costs nothing extra: the
  * {@code @Async} task waits on it right after to complete the caller's future. Calls without an attached admission (all
