@@ -12,15 +12,14 @@ import io.zeroclaw.resilience.autoconfigure.ResilienceProperties.Instance;
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreaker;
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreakerRegistry;
 import io.zeroclaw.resilience.provider.Provider;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import org.springframework.aop.Advisor;
 import org.springframework.aop.framework.Advised;
 import org.springframework.aop.framework.ProxyFactory;
 import org.springframework.aop.scope.ScopedProxyUtils;
 import org.springframework.aop.support.DefaultPointcutAdvisor;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.BeanFactoryAware;
 import org.springframework.beans.factory.ObjectProvider;
@@ -168,11 +167,33 @@ public class CircuitBreakerBeanPostProcessor
 		for (String name : properties.getInstances().keySet()) {
 			if (this.upstreamBeans.stream().noneMatch((bean) -> PropertiesCircuitBreakerFactory.names(name, bean))
 					&& !mayStillBeCreated(name)) {
-				logger.warn("zeroclaw.resilience.circuit-breaker.instances.{} names no bean a breaker guards, so its "
-						+ "settings are not used. Check the bean name; the Provider and Spring AI model beans are {}",
-						name, this.upstreamBeans.stream().sorted().toList());
+				String missed = upstreamBeanCreatedEarly(name);
+				if (missed != null) {
+					logger.warn("Bean '{}' has no circuit breaker: it was created before the breakers were set up "
+							+ "(as a dependency of a BeanPostProcessor, say), so zeroclaw.resilience.circuit-breaker"
+							+ ".instances.{} is not used either", missed, name);
+				}
+				else {
+					logger.warn("zeroclaw.resilience.circuit-breaker.instances.{} names no bean a breaker guards, so "
+							+ "its settings are not used. Check the bean name; the Provider and Spring AI model beans "
+							+ "are {}", name, this.upstreamBeans.stream().sorted().toList());
+				}
 			}
 		}
+	}
+
+	/** @return the name of an upstream bean the instance name matches that was never post-processed, or null */
+	private String upstreamBeanCreatedEarly(String name) {
+		if (!(this.beanFactory instanceof ConfigurableListableBeanFactory factory)) {
+			return null;
+		}
+		for (String bean : factory.getBeanDefinitionNames()) {
+			Class<?> type = PropertiesCircuitBreakerFactory.names(name, bean) ? factory.getType(bean, false) : null;
+			if (type != null && this.upstreamTypes.stream().anyMatch((upstream) -> upstream.isAssignableFrom(type))) {
+				return bean;
+			}
+		}
+		return null;
 	}
 
 	/**

@@ -30,6 +30,8 @@ import org.aopalliance.intercept.MethodInterceptor;
 import org.springframework.aop.framework.Advised;
 import org.springframework.aop.framework.ProxyFactory;
 import org.springframework.aop.support.AopUtils;
+import org.springframework.beans.factory.config.BeanPostProcessor;
+import org.springframework.core.PriorityOrdered;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration;
 import org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration;
@@ -157,6 +159,19 @@ class CircuitBreakerAutoConfigurationTests {
 				assertThat(output).contains("zeroclaw.resilience.circuit-breaker.instances.scriptedProvder names no "
 						+ "bean a breaker guards")
 					.contains("[scriptedProvider]");
+			});
+	}
+
+	@Test
+	void upstreamBeanCreatedBeforeTheBreakersShouldBeReportedAsUnguarded(CapturedOutput output) {
+		this.contextRunner.withUserConfiguration(EarlyProviderConfiguration.class)
+			.withPropertyValues("zeroclaw.resilience.circuit-breaker.enabled=true",
+					"zeroclaw.resilience.circuit-breaker.instances.earlyProvider.failure-threshold=2")
+			.run((context) -> {
+				assertThat(AopUtils.isAopProxy(context.getBean("earlyProvider"))).isFalse();
+				assertThat(output).contains("Bean 'earlyProvider' has no circuit breaker: it was created before the "
+						+ "breakers were set up")
+					.doesNotContain("instances.earlyProvider names no bean");
 			});
 	}
 
@@ -567,6 +582,34 @@ class CircuitBreakerAutoConfigurationTests {
 				}
 				return loaded;
 			}
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class EarlyProviderConfiguration {
+
+		@Bean
+		static ScriptedProvider earlyProvider() {
+			return new ScriptedProvider();
+		}
+
+		/**
+		 * A prioritized post-processor that needs the provider: the provider is made with it, before the ordered
+		 * post-processors (the breakers' among them) are even registered.
+		 */
+		@Bean
+		static EarlyPostProcessor providerAwarePostProcessor(ScriptedProvider earlyProvider) {
+			return new EarlyPostProcessor();
+		}
+
+	}
+
+	static class EarlyPostProcessor implements BeanPostProcessor, PriorityOrdered {
+
+		@Override
+		public int getOrder() {
+			return 0;
 		}
 
 	}
