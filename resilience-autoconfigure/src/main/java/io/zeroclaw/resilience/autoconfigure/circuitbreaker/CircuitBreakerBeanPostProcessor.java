@@ -163,37 +163,38 @@ public class CircuitBreakerBeanPostProcessor
 
 	@Override
 	public void afterSingletonsInstantiated() {
+		List<String> unguarded = upstreamBeansCreatedEarly();
+		for (String bean : unguarded) {
+			logger.warn("Bean '{}' has no circuit breaker: it was created before the breakers were set up (as a "
+					+ "dependency of a BeanPostProcessor, say)", bean);
+		}
 		ResilienceProperties.CircuitBreaker properties = this.properties.getObject().getCircuitBreaker();
 		for (String name : properties.getInstances().keySet()) {
 			if (this.upstreamBeans.stream().noneMatch((bean) -> PropertiesCircuitBreakerFactory.names(name, bean))
+					&& unguarded.stream().noneMatch((bean) -> PropertiesCircuitBreakerFactory.names(name, bean))
 					&& !mayStillBeCreated(name)) {
-				String missed = upstreamBeanCreatedEarly(name);
-				if (missed != null) {
-					logger.warn("Bean '{}' has no circuit breaker: it was created before the breakers were set up "
-							+ "(as a dependency of a BeanPostProcessor, say), so zeroclaw.resilience.circuit-breaker"
-							+ ".instances.{} is not used either", missed, name);
-				}
-				else {
-					logger.warn("zeroclaw.resilience.circuit-breaker.instances.{} names no bean a breaker guards, so "
-							+ "its settings are not used. Check the bean name; the Provider and Spring AI model beans "
-							+ "are {}", name, this.upstreamBeans.stream().sorted().toList());
-				}
+				logger.warn("zeroclaw.resilience.circuit-breaker.instances.{} names no bean a breaker guards, so its "
+						+ "settings are not used. Check the bean name; the Provider and Spring AI model beans are {}",
+						name, this.upstreamBeans.stream().sorted().toList());
 			}
 		}
 	}
 
-	/** @return the name of an upstream bean the instance name matches that was never post-processed, or null */
-	private String upstreamBeanCreatedEarly(String name) {
+	/** @return the upstream singletons that exist but never passed through this post-processor */
+	private List<String> upstreamBeansCreatedEarly() {
 		if (!(this.beanFactory instanceof ConfigurableListableBeanFactory factory)) {
-			return null;
+			return List.of();
 		}
-		for (String bean : factory.getBeanDefinitionNames()) {
-			Class<?> type = PropertiesCircuitBreakerFactory.names(name, bean) ? factory.getType(bean, false) : null;
-			if (type != null && this.upstreamTypes.stream().anyMatch((upstream) -> upstream.isAssignableFrom(type))) {
-				return bean;
+		List<String> early = new ArrayList<>();
+		for (Class<?> type : this.upstreamTypes) {
+			for (String bean : factory.getBeanNamesForType(type, false, false)) {
+				if (!this.upstreamBeans.contains(bean) && !early.contains(bean) && factory.containsSingleton(bean)
+						&& !factory.isFactoryBean(bean) && !ScopedProxyUtils.isScopedTarget(bean)) {
+					early.add(bean);
+				}
 			}
 		}
-		return null;
+		return early;
 	}
 
 	/**
