@@ -1,11 +1,15 @@
 package io.zeroclaw.resilience.circuitbreaker;
 
+import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
+import java.lang.reflect.UndeclaredThrowableException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
@@ -278,7 +282,7 @@ class CircuitBreakerTests {
 		elapse(RECOVERY);
 		CompletableFuture<String> upstream = new CompletableFuture<>();
 		CompletableFuture<String> result = breaker.executeAsync(() -> upstream);
-		result.completeExceptionally(new java.util.concurrent.TimeoutException("caller's own timeout"));
+		result.completeExceptionally(new TimeoutException("caller's own timeout"));
 		assertThat(upstream).isCancelled();
 		assertThat(breaker.state()).isEqualTo(CircuitState.HALF_OPEN);
 		assertThat(breaker.execute(this::succeed)).isEqualTo("ok");
@@ -339,7 +343,7 @@ class CircuitBreakerTests {
 			throw new StackOverflowError();
 		}));
 		assertThat(breaker.executeAsync(
-				() -> CompletableFuture.failedFuture(new java.util.concurrent.RejectedExecutionException("full"))))
+				() -> CompletableFuture.failedFuture(new RejectedExecutionException("full"))))
 			.isCompletedExceptionally();
 		assertThat(breaker.state()).isEqualTo(CircuitState.CLOSED);
 		assertThat(breaker.consecutiveFailures()).isZero();
@@ -349,7 +353,7 @@ class CircuitBreakerTests {
 	void interruptionWrappedByAnIoClientShouldBeAnAbandonmentNotAFailure() {
 		CircuitBreaker breaker = breaker(1, 1);
 		RuntimeException wrapped = new IllegalStateException("client failed",
-				new java.io.InterruptedIOException("interrupted") {
+				new InterruptedIOException("interrupted") {
 					{
 						initCause(new InterruptedException());
 					}
@@ -365,9 +369,9 @@ class CircuitBreakerTests {
 	@Test
 	void ignoredExceptionShouldBeRecognizedInsideAReflectiveWrapper() {
 		CircuitBreaker breaker = breaker(1, 1);
-		RuntimeException wrapped = new java.lang.reflect.UndeclaredThrowableException(
+		RuntimeException wrapped = new UndeclaredThrowableException(
 				new IllegalArgumentException("bad request"));
-		assertThatExceptionOfType(java.lang.reflect.UndeclaredThrowableException.class)
+		assertThatExceptionOfType(UndeclaredThrowableException.class)
 			.isThrownBy(() -> breaker.execute(() -> {
 				throw wrapped;
 			}));

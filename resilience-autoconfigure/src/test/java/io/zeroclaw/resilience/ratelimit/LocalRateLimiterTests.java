@@ -284,6 +284,16 @@ class LocalRateLimiterTests {
 		assertThat(nearOverflow).isEqualTo(atZero).contains(false);
 	}
 
+	@Test
+	void policyThatTakesMoreThanSeventyYearsToRefillShouldBeRefusedRatherThanCutDown() {
+		assertThatIllegalArgumentException().isThrownBy(() -> limiter(1, Duration.ofDays(365L * 100), 1, 100))
+			.withMessageContaining("Policy 'test' takes more than 73 years to refill")
+			.withMessageContaining("requestsPerWindow = 0");
+		assertThatIllegalArgumentException().isThrownBy(() -> limiter(1, Duration.ofSeconds(Long.MAX_VALUE), 0, 100));
+		LocalRateLimiter fifty = limiter(1, Duration.ofDays(365L * 25), 1, 100);
+		assertThat(fifty.tryAcquire("k", 2).allowed()).isTrue();
+	}
+
 	private static void exhaust(RateLimiter limiter, String key) {
 		while (limiter.tryAcquire(key).allowed()) {
 			// keep taking
@@ -298,17 +308,6 @@ class LocalRateLimiterTests {
 			}
 		}
 		return allowed;
-	}
-
-
-	@Test
-	void policyThatTakesMoreThanSeventyYearsToRefillShouldBeRefusedRatherThanCutDown() {
-		assertThatIllegalArgumentException().isThrownBy(() -> limiter(1, Duration.ofDays(365L * 100), 1, 100))
-			.withMessageContaining("Policy 'test' takes more than 73 years to refill")
-			.withMessageContaining("requestsPerWindow = 0");
-		assertThatIllegalArgumentException().isThrownBy(() -> limiter(1, Duration.ofSeconds(Long.MAX_VALUE), 0, 100));
-		LocalRateLimiter fifty = limiter(1, Duration.ofDays(365L * 25), 1, 100);
-		assertThat(fifty.tryAcquire("k", 2).allowed()).isTrue();
 	}
 
 }

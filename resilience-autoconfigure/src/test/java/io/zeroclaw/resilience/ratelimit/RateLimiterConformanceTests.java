@@ -1,7 +1,10 @@
 package io.zeroclaw.resilience.ratelimit;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -77,9 +80,9 @@ public abstract class RateLimiterConformanceTests {
 		String longKey = "k".repeat(300);
 		limiter.tryAcquire(longKey, POLICY.capacity());
 		assertThat(limiter.tryAcquire(longKey).allowed()).isFalse();
-		byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
-			.digest(longKey.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-		String spelled = "sha256:" + java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(digest);
+		byte[] digest = MessageDigest.getInstance("SHA-256")
+			.digest(longKey.getBytes(StandardCharsets.UTF_8));
+		String spelled = "sha256:" + Base64.getUrlEncoder().withoutPadding().encodeToString(digest);
 		assertThat(limiter.tryAcquire(spelled).allowed()).isTrue();
 		assertThat(limiter.tryAcquire(spelled).remaining()).isEqualTo(POLICY.capacity() - 2);
 	}

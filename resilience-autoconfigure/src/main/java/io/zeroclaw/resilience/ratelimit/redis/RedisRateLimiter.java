@@ -6,6 +6,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -294,8 +295,8 @@ public final class RedisRateLimiter implements RateLimiter {
 		if (interval > exact * 1.01) {
 			logger.warn("Rate-limit policy '{}' refills a token every {} µs, but the Redis store counts whole "
 					+ "microseconds, so it refills one every {} µs: about {} a second instead of {}", policy.name(),
-					String.format(java.util.Locale.ROOT, "%.3f", exact), interval, 1_000_000 / interval,
-					String.format(java.util.Locale.ROOT, "%.0f", 1e6 / exact));
+					String.format(Locale.ROOT, "%.3f", exact), interval, 1_000_000 / interval,
+					String.format(Locale.ROOT, "%.0f", 1e6 / exact));
 		}
 	}
 
@@ -469,7 +470,7 @@ public final class RedisRateLimiter implements RateLimiter {
 		long unlogged = this.unloggedFailures.getAndSet(0);
 		logger.warn("Redis did not decide for rate-limit policy '{}' ({}); deciding {} instead; {} more "
 				+ "failures since the last report, which comes at most once a minute", this.policy.name(),
-				describe(cause), this.onFailure.name().toLowerCase(java.util.Locale.ROOT), unlogged);
+				describe(cause), this.onFailure.name().toLowerCase(Locale.ROOT), unlogged);
 	}
 
 	/** What went wrong, down to the root cause: a wrapper's message alone often hides it (a refused password). */

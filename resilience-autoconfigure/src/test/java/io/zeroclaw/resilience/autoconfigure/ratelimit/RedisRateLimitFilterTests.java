@@ -72,7 +72,8 @@ class RedisRateLimitFilterTests {
 		this.runner.withPropertyValues("zeroclaw.resilience.rate-limit.redis.on-failure=deny").run((context) -> {
 			// no request yet: the connection is opened and the script loaded at start-up
 			await().atMost(Duration.ofSeconds(20))
-				.until(() -> redis.command("INFO", "commandstats").contains("cmdstat_script|load:"));
+				.until(() -> redis.command("INFO", "commandstats").contains("cmdstat_script|load:") // Redis 7
+						|| redis.command("INFO", "commandstats").contains("cmdstat_script:")); // Redis 5 and 6
 			assertThat(status(mockMvc(context), "203.0.113.7")).isEqualTo(200);
 			assertThat(redis.command("EXISTS", this.prefix + "{webhook:203.0.113.7}")).isEqualTo(":1");
 			// decided by the loaded script, with no NOSCRIPT round trip to send it again

@@ -13,6 +13,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.zeroclaw.resilience.ratelimit.RateLimitDecision;
 import io.zeroclaw.resilience.ratelimit.RateLimitPolicy;
@@ -182,12 +183,12 @@ class RedisRateLimiterTests {
 	@Test
 	void connectionClosedByItsOwnerShouldBeOpenedAgainByTheNextDecision() {
 		AtomicInteger opened = new AtomicInteger();
-		List<io.lettuce.core.api.StatefulRedisConnection<byte[], byte[]>> connections = new CopyOnWriteArrayList<>();
+		List<StatefulRedisConnection<byte[], byte[]>> connections = new CopyOnWriteArrayList<>();
 		RedisClient client = RedisClient.create(redis.uri());
 		clients.add(client);
 		LettuceConnector connector = new LettuceConnector(() -> {
 			opened.incrementAndGet();
-			io.lettuce.core.api.StatefulRedisConnection<byte[], byte[]> connection = client
+			StatefulRedisConnection<byte[], byte[]> connection = client
 				.connect(ByteArrayCodec.INSTANCE);
 			connections.add(connection);
 			return connection.async();
