@@ -7,6 +7,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BiFunction;
+import java.util.function.Consumer;
 
 import io.zeroclaw.resilience.autoconfigure.ResilienceAutoConfiguration;
 import io.zeroclaw.resilience.backpressure.Admission;
@@ -144,45 +146,33 @@ class PrioritizedAsyncTests {
 
 	@Test
 	void cancellingARunningCompletableFutureShouldKeepTheSlotUntilTheTaskEnds() {
-		this.runner.run((context) -> {
-			AgentWorker worker = context.getBean(AgentWorker.class);
-			BackpressureController controller = context.getBean(BackpressureController.class);
-			CountDownLatch gate = new CountDownLatch(1);
-			CompletableFuture<String> running = worker.runCompletable(gate);
-			await().atMost(Duration.ofSeconds(10)).until(() -> worker.started() == 1);
-			assertThat(running.cancel(true)).isTrue();
-			// the task goes on (cancelling a CompletableFuture does not stop its task), and so does its claim
-			assertThat(controller.depth()).isEqualTo(1);
-			gate.countDown();
-			await().atMost(Duration.ofSeconds(10)).until(() -> controller.depth() == 0);
-			assertThat(worker.finished()).isEqualTo(1);
-		});
+		// the task goes on (cancelling a CompletableFuture does not stop its task), and so does its claim
+		assertSlotHeldUntilTheTaskEnds(AgentWorker::runCompletable,
+				(running) -> assertThat(running.cancel(true)).isTrue());
 	}
 
 	@Test
 	void completingAFutureFromOutsideWhileItsTaskRunsShouldKeepTheSlotUntilTheTaskEnds() {
-		this.runner.run((context) -> {
-			AgentWorker worker = context.getBean(AgentWorker.class);
-			BackpressureController controller = context.getBean(BackpressureController.class);
-			CountDownLatch gate = new CountDownLatch(1);
-			CompletableFuture<String> running = worker.runCompletable(gate);
-			await().atMost(Duration.ofSeconds(10)).until(() -> worker.started() == 1);
-			running.completeExceptionally(new TimeoutException("caller gave up"));
-			assertThat(controller.depth()).isEqualTo(1);
-			gate.countDown();
-			await().atMost(Duration.ofSeconds(10)).until(() -> controller.depth() == 0);
-		});
+		assertSlotHeldUntilTheTaskEnds(AgentWorker::runCompletable,
+				(running) -> ((CompletableFuture<String>) running).completeExceptionally(
+						new TimeoutException("caller gave up")));
 	}
 
 	@Test
 	void cancellingARunningFutureShouldKeepTheSlotUntilTheTaskEnds() {
+		assertSlotHeldUntilTheTaskEnds(AgentWorker::runFuture, (running) -> assertThat(running.cancel(false)).isTrue());
+	}
+
+	/** Starts a task, gives up on its future while it runs, and checks that its slot is held until it ends. */
+	private void assertSlotHeldUntilTheTaskEnds(BiFunction<AgentWorker, CountDownLatch, Future<String>> start,
+			Consumer<Future<String>> giveUp) {
 		this.runner.run((context) -> {
 			AgentWorker worker = context.getBean(AgentWorker.class);
 			BackpressureController controller = context.getBean(BackpressureController.class);
 			CountDownLatch gate = new CountDownLatch(1);
-			Future<String> running = worker.runFuture(gate);
+			Future<String> running = start.apply(worker, gate);
 			await().atMost(Duration.ofSeconds(10)).until(() -> worker.started() == 1);
-			assertThat(running.cancel(false)).isTrue();
+			giveUp.accept(running);
 			assertThat(controller.depth()).isEqualTo(1);
 			gate.countDown();
 			await().atMost(Duration.ofSeconds(10)).until(() -> controller.depth() == 0);
