@@ -22,6 +22,8 @@ import java.util.function.Supplier;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 
+import io.zeroclaw.resilience.backpressure.LoadShedException;
+
 /**
  * A circuit breaker: it stops calling an upstream that keeps failing, and after a pause lets a few probe calls find
  * out whether it has recovered.
@@ -45,8 +47,9 @@ import java.util.stream.StreamSupport;
  * </ul>
  * A call that ends without telling anything about the upstream's health is <em>ignored</em>: it throws an exception
  * the ignore predicate matches, it is cancelled or interrupted, it fails in this JVM rather than upstream (a
- * {@link VirtualMachineError} such as {@code OutOfMemoryError}, or a {@link RejectedExecutionException} from an
- * executor that would not run it), or the caller closes its stream before the end. An ignored call neither counts as
+ * {@link VirtualMachineError} such as {@code OutOfMemoryError}, a {@link RejectedExecutionException} from an executor
+ * that would not run it, an {@link UnsupportedOperationException}, or a refusal by another breaker or by load
+ * shedding), or the caller closes its stream before the end. An ignored call neither counts as
  * a failure nor resets the count; a probe that is ignored gives its slot back, so that another caller can probe in
  * its place.
  * <p>
@@ -585,12 +588,16 @@ public final class CircuitBreaker {
 	}
 
 	/**
-	 * A failure of this JVM rather than of the upstream: it ran out of memory or stack, or an executor refused to run
-	 * the call. Counting it would open the breaker on a healthy upstream.
+	 * A failure of this JVM rather than of the upstream: it ran out of memory or stack, an executor refused to run the
+	 * call, the bean does not support the operation, or another of this project's protections refused it (a breaker
+	 * further down that is open, load shedding). Counting it would open the breaker on a healthy upstream, or keep
+	 * two breakers open out of step.
 	 */
 	private static boolean isLocal(Throwable thrown) {
 		Throwable unwrapped = unwrap(thrown);
-		return unwrapped instanceof VirtualMachineError || unwrapped instanceof RejectedExecutionException;
+		return unwrapped instanceof VirtualMachineError || unwrapped instanceof RejectedExecutionException
+				|| unwrapped instanceof UnsupportedOperationException || unwrapped instanceof CircuitOpenException
+				|| unwrapped instanceof LoadShedException;
 	}
 
 	/** Takes off the wrappers that only carry another exception across a thread or a reflective call. */

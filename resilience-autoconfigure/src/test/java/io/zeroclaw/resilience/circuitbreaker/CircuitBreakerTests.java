@@ -14,6 +14,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
+import io.zeroclaw.resilience.backpressure.LoadShedException;
+import io.zeroclaw.resilience.backpressure.Priority;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -345,6 +347,19 @@ class CircuitBreakerTests {
 		assertThat(breaker.executeAsync(
 				() -> CompletableFuture.failedFuture(new RejectedExecutionException("full"))))
 			.isCompletedExceptionally();
+		assertThat(breaker.state()).isEqualTo(CircuitState.CLOSED);
+		assertThat(breaker.consecutiveFailures()).isZero();
+	}
+
+	@Test
+	void refusalsOfOtherProtectionsAndUnsupportedOperationsShouldNotCount() {
+		CircuitBreaker breaker = breaker(1, 1);
+		for (RuntimeException local : List.of(new CircuitOpenException("inner", Duration.ofSeconds(3)),
+				new LoadShedException(Priority.LOW, 7), new UnsupportedOperationException("streaming is not supported"))) {
+			assertThatExceptionOfType(RuntimeException.class).isThrownBy(() -> breaker.execute(() -> {
+				throw local;
+			}));
+		}
 		assertThat(breaker.state()).isEqualTo(CircuitState.CLOSED);
 		assertThat(breaker.consecutiveFailures()).isZero();
 	}

@@ -30,8 +30,9 @@ import org.springframework.util.ReflectionUtils;
  * Guarded are the methods of the upstream types (for example {@code Provider} or {@code ChatModel}) and the bean's
  * own other public methods (such as a {@code chatAsync} an implementation adds). Passed straight through, never
  * refused and never counted, are what cannot reach the upstream: the accessors of the upstream types
- * ({@code capabilities}, {@code supportsStreaming}, {@code getDefaultOptions}, ...), {@code Provider.warmup()} when
- * the bean leaves it as the interface's no-op, {@link Object}'s methods, bean
+ * ({@code capabilities}, {@code supportsStreaming}, {@code getDefaultOptions}, ...), implementations that answer
+ * locally ({@code Provider.warmup()} and {@code ChatModel.stream(Prompt)} left as their interfaces' defaults, the
+ * cached {@code AbstractEmbeddingModel.dimensions()}), {@link Object}'s methods, bean
  * getters and setters, and the methods of JDK and Spring interfaces such as {@code AutoCloseable} or
  * {@code DisposableBean}, so that the bean can still be configured and shut down while its breaker is open. The
  * decision is made once per method.
@@ -45,6 +46,10 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 	private static final String FLUX = "reactor.core.publisher.Flux";
 
 	private static final String MONO = "reactor.core.publisher.Mono";
+
+	private static final String CHAT_MODEL = "org.springframework.ai.chat.model.ChatModel";
+
+	private static final String ABSTRACT_EMBEDDING_MODEL = "org.springframework.ai.embedding.AbstractEmbeddingModel";
 
 	private final CircuitBreaker breaker;
 
@@ -82,7 +87,7 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 
 	private Kind classify(Method method, Class<?> targetClass) {
 		if (method.getDeclaringClass() == Object.class || !Modifier.isPublic(method.getModifiers())
-				|| ACCESSORS.contains(method.getName()) || isDefaultWarmup(method, targetClass)) {
+				|| ACCESSORS.contains(method.getName()) || isLocalImplementation(method, targetClass)) {
 			return Kind.PASS;
 		}
 		if (!isUpstreamMethod(method) && (isBeanAccessor(method) || isInfrastructureMethod(method))) {
@@ -105,15 +110,21 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 	}
 
 	/**
-	 * {@code Provider.warmup()} as the interface leaves it, doing nothing: counting it would close a half-open breaker
-	 * on a call that never reached the upstream.
+	 * A method whose implementation cannot reach the upstream, so that counting it would close a half-open breaker on
+	 * a call that never went out, or refusing it would refuse a local answer: {@code Provider.warmup()} and Spring
+	 * AI's {@code ChatModel.stream(Prompt)} as their interfaces leave them (doing nothing; throwing
+	 * {@code UnsupportedOperationException}), and {@code AbstractEmbeddingModel.dimensions()}, which asks the upstream
+	 * once and then answers from its cache.
 	 */
-	private static boolean isDefaultWarmup(Method method, Class<?> targetClass) {
-		if (!method.getName().equals("warmup") || method.getParameterCount() != 0) {
-			return false;
-		}
-		Method implementation = AopUtils.getMostSpecificMethod(method, targetClass);
-		return implementation.getDeclaringClass() == Provider.class;
+	private static boolean isLocalImplementation(Method method, Class<?> targetClass) {
+		String owner = switch (method.getName()) {
+			case "warmup" -> (method.getParameterCount() == 0) ? Provider.class.getName() : null;
+			case "stream" -> (method.getParameterCount() == 1) ? CHAT_MODEL : null;
+			case "dimensions" -> (method.getParameterCount() == 0) ? ABSTRACT_EMBEDDING_MODEL : null;
+			default -> null;
+		};
+		return owner != null
+				&& AopUtils.getMostSpecificMethod(method, targetClass).getDeclaringClass().getName().equals(owner);
 	}
 
 	private boolean isUpstreamMethod(Method method) {

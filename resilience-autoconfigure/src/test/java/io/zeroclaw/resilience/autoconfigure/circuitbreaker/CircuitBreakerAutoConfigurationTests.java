@@ -21,8 +21,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import reactor.core.publisher.Flux;
 
+import org.springframework.ai.chat.messages.AssistantMessage;
+import org.springframework.ai.chat.model.ChatModel;
+import org.springframework.ai.chat.model.ChatResponse;
+import org.springframework.ai.chat.model.Generation;
+import org.springframework.ai.chat.prompt.Prompt;
 import org.springframework.ai.chat.model.StreamingChatModel;
 import org.springframework.ai.document.Document;
+import org.springframework.ai.embedding.AbstractEmbeddingModel;
+import org.springframework.ai.embedding.Embedding;
 import org.springframework.ai.embedding.EmbeddingModel;
 import org.springframework.ai.embedding.EmbeddingRequest;
 import org.springframework.ai.embedding.EmbeddingResponse;
@@ -402,6 +409,29 @@ class CircuitBreakerAutoConfigurationTests {
 	}
 
 	@Test
+	void springAiMethodsThatAnswerLocallyShouldNeitherBeRefusedNorCount() {
+		this.contextRunner.withPropertyValues("zeroclaw.resilience.circuit-breaker.enabled=true",
+				"zeroclaw.resilience.circuit-breaker.failure-threshold=1")
+			.withUserConfiguration(LocalAnswersConfiguration.class)
+			.run((context) -> {
+				ChatModel chat = context.getBean(ChatModel.class);
+				CircuitBreaker chatBreaker = context.getBean(CircuitBreakerRegistry.class).find("callOnlyChatModel").get();
+				// a model that cannot stream says so at once, as it would unproxied, and its breaker stays closed
+				assertThatExceptionOfType(UnsupportedOperationException.class)
+					.isThrownBy(() -> chat.stream(new Prompt("hi")));
+				assertThatExceptionOfType(UnsupportedOperationException.class)
+					.isThrownBy(() -> chat.stream("hi").blockLast());
+				assertThat(chatBreaker.state()).isEqualTo(CircuitState.CLOSED);
+				assertThat(chat.call("hi")).isEqualTo("hello");
+				// a cached dimension count is a local answer, even with the breaker open
+				EmbeddingModel embeddings = context.getBean(EmbeddingModel.class);
+				assertThat(embeddings.dimensions()).isEqualTo(3);
+				context.getBean(CircuitBreakerRegistry.class).find("cachingEmbeddingModel").get().transitionToOpen();
+				assertThat(embeddings.dimensions()).isEqualTo(3);
+			});
+	}
+
+	@Test
 	void providerThatIsAlreadyAnAopProxyShouldGetTheBreakerAsItsFirstAdvice() {
 		this.contextRunner.withPropertyValues("zeroclaw.resilience.circuit-breaker.enabled=true",
 				"zeroclaw.resilience.circuit-breaker.failure-threshold=1")
@@ -611,6 +641,33 @@ class CircuitBreakerAutoConfigurationTests {
 		@Override
 		public int getOrder() {
 			return 0;
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class LocalAnswersConfiguration {
+
+		@Bean
+		ChatModel callOnlyChatModel() {
+			return (prompt) -> new ChatResponse(List.of(new Generation(new AssistantMessage("hello"))));
+		}
+
+		@Bean
+		EmbeddingModel cachingEmbeddingModel() {
+			return new AbstractEmbeddingModel() {
+
+				@Override
+				public EmbeddingResponse call(EmbeddingRequest request) {
+					return new EmbeddingResponse(List.of(new Embedding(new float[] { 1, 2, 3 }, 0)));
+				}
+
+				@Override
+				public float[] embed(Document document) {
+					return new float[] { 1, 2, 3 };
+				}
+
+			};
 		}
 
 	}
