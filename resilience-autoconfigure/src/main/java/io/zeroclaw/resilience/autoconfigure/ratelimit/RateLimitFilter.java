@@ -152,7 +152,8 @@ public final class RateLimitFilter implements Filter {
 			unavailable(route, ex, httpRequest, httpResponse);
 			return;
 		}
-		catch (RuntimeException ex) {
+		catch (Exception ex) {
+			// a checked one too: a resolver written in Kotlin or Groovy, or sneakily thrown, must not fail the request
 			route.outcomes.error();
 			logError(route, ex);
 			chain.doFilter(request, response);
@@ -271,7 +272,7 @@ public final class RateLimitFilter implements Filter {
 		return "\"" + value.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
 	}
 
-	private void logError(Route route, RuntimeException ex) {
+	private void logError(Route route, Exception ex) {
 		long now = System.nanoTime();
 		long last = this.lastErrorLog.get();
 		if (now - last >= ERROR_LOG_INTERVAL && this.lastErrorLog.compareAndSet(last, now)) {

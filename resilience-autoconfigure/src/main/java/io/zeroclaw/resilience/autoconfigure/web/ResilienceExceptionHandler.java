@@ -18,10 +18,15 @@ import org.springframework.web.bind.annotation.RestControllerAdvice;
 /**
  * Turns a refusal by a protection that escapes a Spring MVC handler into {@code 503 Service Unavailable} with a
  * {@code Retry-After} header and an RFC 9457 problem body. The server, not the client, is the reason the request was
- * refused, hence 503 rather than 429. Ordered last, so an application's own handler for these exceptions wins.
+ * refused, hence 503 rather than 429.
+ * <p>
+ * Ordered ahead of the application's advice: Spring MVC asks advice beans in order and takes the first with any
+ * matching handler, so behind them a common catch-all {@code @ExceptionHandler(Exception.class)} would turn these
+ * refusals into 500s. This advice handles nothing else, so it takes nothing from the application's handlers; an
+ * application that wants to answer these two exceptions its own way defines a bean of this type instead.
  */
 @RestControllerAdvice
-@Order(Ordered.LOWEST_PRECEDENCE)
+@Order(Ordered.HIGHEST_PRECEDENCE + 1000)
 public class ResilienceExceptionHandler {
 
 	/** How long a client told its work was shed should wait: the queue drains in about that time. */

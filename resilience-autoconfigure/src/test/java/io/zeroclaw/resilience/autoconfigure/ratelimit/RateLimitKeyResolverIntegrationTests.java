@@ -1,5 +1,6 @@
 package io.zeroclaw.resilience.autoconfigure.ratelimit;
 
+import java.io.IOException;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -66,6 +67,14 @@ class RateLimitKeyResolverIntegrationTests {
 	}
 
 	@Test
+	void resolverThrowingACheckedExceptionShouldLetTheRequestThrough() throws Exception {
+		for (int i = 0; i < 3; i++) {
+			this.mvc.perform(get("/hello").header("X-Tenant", "unreadable").with(from("10.1.4.1")))
+				.andExpect(status().isOk());
+		}
+	}
+
+	@Test
 	void allowedResponsesShouldCarryNoRateLimitHeadersWhenTurnedOffButRefusalsStill() throws Exception {
 		this.mvc.perform(get("/hello").with(from("10.1.3.1")))
 			.andExpect(status().isOk())
@@ -79,6 +88,11 @@ class RateLimitKeyResolverIntegrationTests {
 			.andExpect(header().string("RateLimit", "\"default\";r=0;t=60"));
 	}
 
+	@SuppressWarnings("unchecked")
+	private static <E extends Throwable> RuntimeException sneaky(Throwable checked) throws E {
+		throw (E) checked;
+	}
+
 	@Configuration(proxyBeanMethods = false)
 	static class TenantKeyConfiguration {
 
@@ -90,6 +104,10 @@ class RateLimitKeyResolverIntegrationTests {
 				String tenant = request.getHeader("X-Tenant");
 				if (tenant == null) {
 					return null;
+				}
+				if (tenant.equals("unreadable")) {
+					// as a resolver written in Kotlin may: a checked exception, undeclared
+					throw sneaky(new IOException("the tenant registry is unreachable"));
 				}
 				this.seen.add(policyName + ":" + tenant);
 				return "tenant:" + tenant;
