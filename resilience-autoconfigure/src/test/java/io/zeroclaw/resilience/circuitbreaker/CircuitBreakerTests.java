@@ -36,6 +36,14 @@ class CircuitBreakerTests {
 				IllegalArgumentException.class::isInstance);
 	}
 
+	/** A breaker with one probe, opened by one failure and just half-open: the next call is its probe. */
+	private CircuitBreaker halfOpenBreaker() {
+		CircuitBreaker breaker = breaker(1, 1);
+		failTimes(breaker, 1);
+		elapse(RECOVERY);
+		return breaker;
+	}
+
 	private String succeed() {
 		this.calls.incrementAndGet();
 		return "ok";
@@ -116,9 +124,7 @@ class CircuitBreakerTests {
 
 	@Test
 	void failedProbeShouldReopenForAnotherRecoveryTimeout() {
-		CircuitBreaker breaker = breaker(1, 1);
-		failTimes(breaker, 1);
-		elapse(RECOVERY);
+		CircuitBreaker breaker = halfOpenBreaker();
 		failTimes(breaker, 1);
 		assertThat(breaker.state()).isEqualTo(CircuitState.OPEN);
 		assertThat(breaker.retryAfter()).isEqualTo(RECOVERY);
@@ -162,9 +168,7 @@ class CircuitBreakerTests {
 
 	@Test
 	void ignoredExceptionOfAProbeShouldGiveItsSlotBack() {
-		CircuitBreaker breaker = breaker(1, 1);
-		failTimes(breaker, 1);
-		elapse(RECOVERY);
+		CircuitBreaker breaker = halfOpenBreaker();
 		assertThatIllegalArgumentException()
 			.isThrownBy(() -> breaker.execute(() -> { throw new IllegalArgumentException("bad input"); }));
 		assertThat(breaker.state()).isEqualTo(CircuitState.HALF_OPEN);
@@ -174,9 +178,7 @@ class CircuitBreakerTests {
 
 	@Test
 	void interruptedProbeShouldGiveItsSlotBackWithoutCountingAFailure() {
-		CircuitBreaker breaker = breaker(1, 1);
-		failTimes(breaker, 1);
-		elapse(RECOVERY);
+		CircuitBreaker breaker = halfOpenBreaker();
 		try {
 			assertThatIllegalStateException().isThrownBy(() -> breaker.execute(() -> {
 				Thread.currentThread().interrupt();
@@ -193,9 +195,7 @@ class CircuitBreakerTests {
 
 	@Test
 	void cancelledFutureOfAProbeShouldGiveItsSlotBack() {
-		CircuitBreaker breaker = breaker(1, 1);
-		failTimes(breaker, 1);
-		elapse(RECOVERY);
+		CircuitBreaker breaker = halfOpenBreaker();
 		CompletableFuture<String> upstream = new CompletableFuture<>();
 		CompletableFuture<String> result = breaker.executeAsync(() -> upstream);
 		assertThat(breaker.executeAsync(() -> upstream)).failsWithin(Duration.ZERO)
@@ -227,9 +227,7 @@ class CircuitBreakerTests {
 
 	@Test
 	void exhaustedStreamShouldCountAsSuccessAndClosedStreamShouldGiveTheProbeBack() {
-		CircuitBreaker breaker = breaker(1, 1);
-		failTimes(breaker, 1);
-		elapse(RECOVERY);
+		CircuitBreaker breaker = halfOpenBreaker();
 		Stream<String> abandoned = breaker.executeStream(() -> Stream.of("a", "b", "c"));
 		assertThatExceptionOfType(CircuitOpenException.class)
 			.isThrownBy(() -> breaker.executeStream(() -> Stream.of("x")));
@@ -246,9 +244,7 @@ class CircuitBreakerTests {
 	void countingASizedStreamShouldCountAsSuccess() {
 		// Stream.of is SIZED: were that passed on, count() would answer from the size without ever asking the
 		// source for an element, and the probe would never learn that the upstream answered.
-		CircuitBreaker breaker = breaker(1, 1);
-		failTimes(breaker, 1);
-		elapse(RECOVERY);
+		CircuitBreaker breaker = halfOpenBreaker();
 		assertThat(breaker.executeStream(() -> Stream.of("a", "b")).count()).isEqualTo(2);
 		assertThat(breaker.state()).isEqualTo(CircuitState.CLOSED);
 		assertThat(breaker.executeStream(() -> List.of("a", "b", "c").stream()).skip(1).count()).isEqualTo(2);
@@ -257,9 +253,7 @@ class CircuitBreakerTests {
 
 	@Test
 	void probeThatNeverReportsShouldReopenTheBreakerOnceTheProbeDeadlineHasPassed() {
-		CircuitBreaker breaker = breaker(1, 1);
-		failTimes(breaker, 1);
-		elapse(RECOVERY);
+		CircuitBreaker breaker = halfOpenBreaker();
 		// takeWhile stops early and the stream is never closed: the probe never reports
 		assertThat(breaker.executeStream(() -> Stream.of("a", "END", "b")).takeWhile((s) -> !s.equals("END")).toList())
 			.containsExactly("a");
@@ -279,9 +273,7 @@ class CircuitBreakerTests {
 
 	@Test
 	void callerGivingUpOnAFutureShouldGiveTheProbeBackAndCancelTheUpstream() {
-		CircuitBreaker breaker = breaker(1, 1);
-		failTimes(breaker, 1);
-		elapse(RECOVERY);
+		CircuitBreaker breaker = halfOpenBreaker();
 		CompletableFuture<String> upstream = new CompletableFuture<>();
 		CompletableFuture<String> result = breaker.executeAsync(() -> upstream);
 		result.completeExceptionally(new TimeoutException("caller's own timeout"));
@@ -293,9 +285,7 @@ class CircuitBreakerTests {
 
 	@Test
 	void probeDeadlineShouldCountFromTheProbeNotFromWhenTheBreakerHalfOpened() {
-		CircuitBreaker breaker = breaker(1, 1);
-		failTimes(breaker, 1);
-		elapse(RECOVERY);
+		CircuitBreaker breaker = halfOpenBreaker();
 		assertThat(breaker.state()).isEqualTo(CircuitState.HALF_OPEN); // a gauge read half-opens it
 		elapse(Duration.ofHours(1)); // no traffic for an hour
 		CompletableFuture<String> upstream = new CompletableFuture<>();
@@ -325,9 +315,7 @@ class CircuitBreakerTests {
 
 	@Test
 	void streamThatCannotBeOpenedShouldGiveTheProbeBack() {
-		CircuitBreaker breaker = breaker(1, 1);
-		failTimes(breaker, 1);
-		elapse(RECOVERY);
+		CircuitBreaker breaker = halfOpenBreaker();
 		Stream<String> used = Stream.of("a");
 		used.toList();
 		assertThatIllegalStateException().isThrownBy(() -> breaker.executeStream(() -> used));
