@@ -62,7 +62,9 @@ import java.util.concurrent.TimeUnit;
  * inexact is only the shed side, and only inside an instruction-sized window: a shed that races a flush by another
  * thread, or a take that is about to give its slot back, counts those slots as depth. No admission is ever granted at
  * or above its limit. The limits live in an array published through a volatile field, so {@link #stopAccepting()}
- * swaps in limits of zero without adding a read to the admission path.
+ * swaps in limits of zero. An admission reads that field again once it holds its slot, and gives the slot back if
+ * {@code stopAccepting()} came in between: otherwise a drain that had already seen the queue empty could return while
+ * work it never saw was admitted.
  *
  * <h2>Cost</h2> In steady state an admit reads the limits, CASes its own pool and reads {@code taken}; a close reads
  * {@code taken} and CASes its own pool. {@code taken}'s cache line is written only near the limits, by critical work,
@@ -239,12 +241,21 @@ public final class BackpressureController {
 	 * @throws LoadShedException when the work is shed; nothing was admitted
 	 */
 	public Admission admit(Priority priority) {
-		int limit = this.limits[priority.ordinal()];
+		int[] limits = this.limits;
+		int limit = limits[priority.ordinal()];
 		if (limit == UNLIMITED) {
 			TAKEN.getAndAdd(this, 1);
 		}
-		else if (!takeFromPool(limit)) {
-			admitShared(priority, limit);
+		else {
+			if (!takeFromPool(limit)) {
+				admitShared(priority, limit);
+			}
+			if (this.limits != limits && this.limits == this.drainingLimits) {
+				// stopAccepting() came between reading the limit and taking the slot, and a drain may already have
+				// seen the queue empty: give the slot back and shed, as if the admission had come after it
+				release();
+				throw shed(priority, depth());
+			}
 		}
 		BackpressureListener listener = this.listener;
 		if (listener != null) {
@@ -253,6 +264,11 @@ public final class BackpressureController {
 			}
 			catch (RuntimeException ex) {
 				// the slot is taken and goes to the caller: a failing listener must not leak it
+			}
+			catch (Error ex) {
+				// an error is not swallowed, but the caller gets no admission to close: give the slot back
+				release();
+				throw ex;
 			}
 		}
 		return new Slot(this);

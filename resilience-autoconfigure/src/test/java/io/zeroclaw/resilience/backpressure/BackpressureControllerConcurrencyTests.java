@@ -9,6 +9,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntFunction;
@@ -235,6 +236,63 @@ class BackpressureControllerConcurrencyTests {
 		held.forEach(Admission::close);
 		assertThat(controller.depth()).isZero();
 		assertThat(controller.awaitDrained(Duration.ZERO)).isTrue();
+	}
+
+	@Test
+	void noAdmissionShouldBeGrantedAfterADrainHasSeenTheQueueEmpty() throws Exception {
+		assertNoAdmissionOutlivesADrain(new BackpressureController(new BackpressureConfig(10, 0.5, 0.7, 0.85, 0.95)));
+	}
+
+	@Test
+	void noAdmissionThroughPoolsShouldBeGrantedAfterADrainHasSeenTheQueueEmpty() throws Exception {
+		BackpressureController controller = new BackpressureController(
+				new BackpressureConfig(10_000, 0.5, 0.7, 0.85, 0.95));
+		assertThat(controller.poolCapacity()).isPositive();
+		assertNoAdmissionOutlivesADrain(controller);
+	}
+
+	/**
+	 * One thread stops accepting, drains and resumes, over and over, while the others admit and close as fast as they
+	 * can. Once a drain has seen the queue empty, no admission that raced {@code stopAccepting()} may still be
+	 * granted: an admission held while the drain's flag is up is one the drain missed.
+	 */
+	private static void assertNoAdmissionOutlivesADrain(BackpressureController controller) throws Exception {
+		int rounds = 300_000;
+		AtomicInteger drainedRounds = new AtomicInteger();
+		AtomicLong admitted = new AtomicLong();
+		AtomicLong missed = new AtomicLong();
+		AtomicInteger roundsLeft = new AtomicInteger(rounds);
+		AtomicBoolean drained = new java.util.concurrent.atomic.AtomicBoolean();
+		runOnThreads((thread) -> {
+			if (thread == 0) {
+				while (roundsLeft.getAndDecrement() > 0) {
+					drained.set(false);
+					controller.resumeAccepting();
+					Thread.onSpinWait();
+					controller.stopAccepting();
+					if (controller.awaitDrained(Duration.ofSeconds(10))) {
+						drained.set(true);
+						drainedRounds.incrementAndGet();
+					}
+				}
+				return;
+			}
+			while (roundsLeft.get() > 0) {
+				try (Admission admission = controller.admit(Priority.NORMAL)) {
+					admitted.incrementAndGet();
+					if (drained.get()) {
+						missed.incrementAndGet();
+					}
+				}
+				catch (LoadShedException ex) {
+					// draining, or the queue is full
+				}
+			}
+		});
+		assertThat(drainedRounds.get()).isEqualTo(rounds);
+		assertThat(admitted.get()).isPositive();
+		assertThat(missed.get()).as("admissions granted after a drain saw the queue empty").isZero();
+		assertThat(controller.depth()).isZero();
 	}
 
 	/**

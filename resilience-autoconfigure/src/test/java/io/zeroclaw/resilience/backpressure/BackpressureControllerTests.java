@@ -216,6 +216,30 @@ class BackpressureControllerTests {
 	}
 
 	@Test
+	void listenerErrorShouldReachTheCallerWithoutLeakingTheSlot() {
+		BackpressureController controller = new BackpressureController(new BackpressureConfig(10, 0.5, 0.7, 0.85, 0.95),
+				new BackpressureListener() {
+
+					@Override
+					public void onAdmitted(Priority priority) {
+						throw new AssertionError("listener bug");
+					}
+
+					@Override
+					public void onShed(Priority priority, int depth) {
+					}
+
+				});
+		for (Priority priority : Priority.values()) {
+			for (int i = 0; i < 20; i++) {
+				assertThatExceptionOfType(AssertionError.class).isThrownBy(() -> controller.admit(priority))
+					.withMessage("listener bug");
+			}
+		}
+		assertThat(controller.depth()).isZero();
+	}
+
+	@Test
 	void stopAcceptingShouldShedAllButCriticalWorkUntilResumed() {
 		BackpressureController controller = controller(10);
 		controller.stopAccepting();
