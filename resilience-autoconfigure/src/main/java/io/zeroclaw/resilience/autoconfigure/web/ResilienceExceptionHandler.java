@@ -22,8 +22,11 @@ import org.springframework.web.bind.annotation.RestControllerAdvice;
  * <p>
  * Ordered ahead of the application's advice: Spring MVC asks advice beans in order and takes the first with any
  * matching handler, so behind them a common catch-all {@code @ExceptionHandler(Exception.class)} would turn these
- * refusals into 500s. This advice handles nothing else, so it takes nothing from the application's handlers; an
- * application that wants to answer these two exceptions its own way defines a bean of this type instead.
+ * refusals into 500s. This advice handles nothing else, so it takes nothing from the application's handlers.
+ * <p>
+ * To answer either refusal its own way, an application defines a bean of a subclass that overrides
+ * {@link #circuitOpen} or {@link #loadShed}; it replaces this one, and the method it does not override keeps this
+ * answer. (A second {@code @ExceptionHandler} method for the same exception would be ambiguous: override instead.)
  */
 @RestControllerAdvice
 @Order(Ordered.HIGHEST_PRECEDENCE + 1000)
@@ -32,15 +35,25 @@ public class ResilienceExceptionHandler {
 	/** How long a client told its work was shed should wait: the queue drains in about that time. */
 	static final Duration LOAD_SHED_RETRY_AFTER = Duration.ofSeconds(1);
 
+	/**
+	 * Answers a call refused by an open (or fully probing) circuit breaker.
+	 * @param ex the refusal
+	 * @return {@code 503} with {@code Retry-After} for the breaker's time left and a problem body
+	 */
 	@ExceptionHandler(CircuitOpenException.class)
-	ResponseEntity<ProblemDetail> circuitOpen(CircuitOpenException ex) {
+	protected ResponseEntity<ProblemDetail> circuitOpen(CircuitOpenException ex) {
 		return problem("Upstream unavailable",
 				"The upstream '" + ex.breakerName() + "' is failing and its circuit breaker is open.",
 				ex.retryAfter());
 	}
 
+	/**
+	 * Answers work shed by the backpressure controller.
+	 * @param ex the refusal
+	 * @return {@code 503} with {@code Retry-After: 1} and a problem body
+	 */
 	@ExceptionHandler(LoadShedException.class)
-	ResponseEntity<ProblemDetail> loadShed(LoadShedException ex) {
+	protected ResponseEntity<ProblemDetail> loadShed(LoadShedException ex) {
 		return problem("Overloaded", "The service is shedding " + ex.priority() + " work at queue depth "
 				+ ex.depth() + ".", LOAD_SHED_RETRY_AFTER);
 	}
