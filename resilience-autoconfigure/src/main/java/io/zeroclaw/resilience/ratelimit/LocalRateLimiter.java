@@ -2,12 +2,8 @@ package io.zeroclaw.resilience.ratelimit;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Objects;
@@ -114,9 +110,6 @@ public final class LocalRateLimiter implements RateLimiter {
 	private static final Logger logger = LoggerFactory.getLogger(LocalRateLimiter.class);
 
 	static final int MAX_KEY_LENGTH = 256;
-
-	/** How a stored digest of a key begins; a key that begins so is always stored as its digest. */
-	static final String HASHED = "sha256:";
 
 	/**
 	 * Marks a bucket being dropped from the table, and a stripe frozen by a sweep or a merge; real TATs are relative
@@ -317,7 +310,7 @@ public final class LocalRateLimiter implements RateLimiter {
 		if (permits < 1) {
 			throw new IllegalArgumentException("permits must be at least 1, was " + permits);
 		}
-		String storedKey = (key.length() > MAX_KEY_LENGTH || key.startsWith(HASHED)) ? digest(key) : key;
+		String storedKey = KeyDigest.mustDigest(key, MAX_KEY_LENGTH) ? KeyDigest.of(key) : key;
 		long now = now();
 		for (;;) {
 			Bucket bucket = this.buckets.get(storedKey);
@@ -758,16 +751,6 @@ public final class LocalRateLimiter implements RateLimiter {
 
 	private long now() {
 		return this.refills ? this.nanoClock.getAsLong() - this.origin : 0;
-	}
-
-	private static String digest(String key) {
-		try {
-			byte[] hash = MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
-			return HASHED + Base64.getUrlEncoder().withoutPadding().encodeToString(hash);
-		}
-		catch (NoSuchAlgorithmException ex) {
-			throw new IllegalStateException("SHA-256 is required of every Java platform", ex);
-		}
 	}
 
 	/**

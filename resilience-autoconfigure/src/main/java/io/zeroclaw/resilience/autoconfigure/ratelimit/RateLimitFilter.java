@@ -12,6 +12,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import io.zeroclaw.resilience.autoconfigure.InvalidResiliencePropertyException;
 import io.zeroclaw.resilience.autoconfigure.ResilienceProperties.KeyType;
 import io.zeroclaw.resilience.autoconfigure.web.RetryAfter;
+import io.zeroclaw.resilience.ratelimit.KeyDigest;
 import io.zeroclaw.resilience.ratelimit.RateLimitDecision;
 import io.zeroclaw.resilience.ratelimit.RateLimitStoreUnavailableException;
 import io.zeroclaw.resilience.ratelimit.RateLimiter;
@@ -174,7 +175,8 @@ public final class RateLimitFilter implements Filter {
 
 	/**
 	 * The client's key. Header and principal keys are prefixed so that no client can pick a header value or a user
-	 * name equal to someone else's address and drain that address's bucket.
+	 * name equal to someone else's address and drain that address's bucket. A header value is often a credential (an
+	 * API key), so only its digest is kept: neither store, nor Redis in particular, ever holds it.
 	 */
 	private String key(Route route, HttpServletRequest request) {
 		if (this.keyResolver != null) {
@@ -185,7 +187,7 @@ public final class RateLimitFilter implements Filter {
 			case HEADER -> {
 				String value = request.getHeader(route.keyHeader);
 				if (value != null && !value.isEmpty()) {
-					return "header:" + value;
+					return "header:" + KeyDigest.of(value);
 				}
 			}
 			case PRINCIPAL -> {

@@ -4,7 +4,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Objects;
@@ -25,6 +24,7 @@ import io.zeroclaw.resilience.circuitbreaker.CircuitBreakerConfig;
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreakerListener;
 import io.zeroclaw.resilience.circuitbreaker.CircuitOpenException;
 import io.zeroclaw.resilience.circuitbreaker.CircuitState;
+import io.zeroclaw.resilience.ratelimit.KeyDigest;
 import io.zeroclaw.resilience.ratelimit.LocalRateLimiter;
 import io.zeroclaw.resilience.ratelimit.RateLimitDecision;
 import io.zeroclaw.resilience.ratelimit.RateLimitPolicy;
@@ -63,10 +63,9 @@ import org.slf4j.LoggerFactory;
  * about 95 years.
  * <p>
  * <b>Keys.</b> {@code <key-prefix>{<policy>:<key>}}: the braces are a Redis Cluster hash tag, so one client's bucket
- * lives on one slot while clients spread over the cluster. Keys longer than 64 characters are replaced by
- * {@code sha256:} and the unpadded Base64url SHA-256 of their UTF-8 bytes, which bounds key size and keeps secrets such as
- * API keys out of Redis. A short key that begins with {@code sha256:} is hashed too, so that no key can name another's
- * digest.
+ * lives on one slot while clients spread over the cluster. Keys longer than 64 characters are replaced by their
+ * {@link KeyDigest}, which bounds key size; a short key that begins with {@code sha256:} is too, so that no key can
+ * name another's digest. (The rate-limit filter digests header values itself, as they are often credentials.)
  * <p>
  * <b>Failures.</b> A decision waits at most the configured timeout (Lettuce's own command timeout is global and
  * usually far longer). When Redis fails, is slow, or has failed {@code failureThreshold} times in a row and is being
@@ -109,9 +108,6 @@ public final class RedisRateLimiter implements RateLimiter {
 
 	/** Longest client key written as it is; longer ones are hashed. */
 	static final int MAX_RAW_KEY_LENGTH = 64;
-
-	/** How a hashed client key begins; a client key that begins so is always hashed. */
-	private static final String HASHED = "sha256:";
 
 	/** Largest {@code C*T} in microseconds: keeps {@code now + C*T} exact in a double (below 2^53). */
 	private static final long MAX_TOLERANCE_MICROS = 4_000_000_000_000_000L;
@@ -414,19 +410,13 @@ public final class RedisRateLimiter implements RateLimiter {
 	 * it for a policy that never refills
 	 */
 	byte[] redisKey(String key) {
-		byte[] client = (key.length() <= MAX_RAW_KEY_LENGTH && !key.startsWith(HASHED))
-				? key.getBytes(StandardCharsets.UTF_8) : hashed(key);
+		byte[] client = KeyDigest.mustDigest(key, MAX_RAW_KEY_LENGTH)
+				? KeyDigest.of(key).getBytes(StandardCharsets.US_ASCII) : key.getBytes(StandardCharsets.UTF_8);
 		byte[] redisKey = new byte[this.keyHead.length + client.length + this.keyTail.length];
 		System.arraycopy(this.keyHead, 0, redisKey, 0, this.keyHead.length);
 		System.arraycopy(client, 0, redisKey, this.keyHead.length, client.length);
 		System.arraycopy(this.keyTail, 0, redisKey, this.keyHead.length + client.length, this.keyTail.length);
 		return redisKey;
-	}
-
-	private static byte[] hashed(String key) {
-		byte[] hash = digest("SHA-256", key.getBytes(StandardCharsets.UTF_8));
-		return (HASHED + Base64.getUrlEncoder().withoutPadding().encodeToString(hash))
-			.getBytes(StandardCharsets.US_ASCII);
 	}
 
 	private RateLimitDecision failed(CircuitBreaker.Permission permission, String key, long permits,

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.UUID;
 
 import io.zeroclaw.resilience.autoconfigure.ResilienceAutoConfiguration;
+import io.zeroclaw.resilience.ratelimit.KeyDigest;
 import io.zeroclaw.resilience.ratelimit.redis.RedisServer;
 import io.zeroclaw.resilience.ratelimit.redis.SteadyTraffic;
 import jakarta.servlet.Filter;
@@ -94,6 +95,28 @@ class RedisRateLimitFilterTests {
 			}
 			assertThat(statuses).containsExactly(200, 200, 200, 200, 200, 429, 429, 429, 429, 429);
 		}));
+	}
+
+	@Test
+	void headerKeyShouldReachRedisOnlyAsADigestAndStillGetItsOwnQuota() {
+		String apiKey = "sk-live-4f9a1c0b7e2d";
+		this.runner.withPropertyValues("zeroclaw.resilience.rate-limit.key=header").run((context) -> {
+			MockMvc mvc = mockMvc(context);
+			await().atMost(Duration.ofSeconds(20)).until(() -> withApiKey(mvc, "warm-up-" + UUID.randomUUID()) == 200);
+			List<Integer> statuses = new ArrayList<>();
+			for (int i = 0; i < 6; i++) {
+				statuses.add(withApiKey(mvc, apiKey));
+			}
+			assertThat(statuses).containsExactly(200, 200, 200, 200, 200, 429);
+			assertThat(withApiKey(mvc, apiKey + "-other")).isEqualTo(200);
+			String key = this.prefix + "{webhook:header:" + KeyDigest.of(apiKey) + "}";
+			assertThat(redis.command("EXISTS", key)).isEqualTo(":1");
+			assertThat(redis.command("KEYS", this.prefix + "*")).doesNotContain(apiKey);
+		});
+	}
+
+	private static int withApiKey(MockMvc mvc, String apiKey) throws Exception {
+		return mvc.perform(request("203.0.113.10").header("X-API-Key", apiKey)).andReturn().getResponse().getStatus();
 	}
 
 	@Test
