@@ -9,6 +9,8 @@ import java.util.Map;
 import org.springframework.beans.factory.BeanClassLoaderAware;
 import org.springframework.beans.factory.InitializingBean;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.context.EnvironmentAware;
+import org.springframework.core.env.Environment;
 
 /**
  * Configuration of the three protections, bound from {@code zeroclaw.resilience.*}. Every feature is off until its
@@ -16,9 +18,11 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * so that a degenerate setting stops start-up with a message naming the property.
  */
 @ConfigurationProperties("zeroclaw.resilience")
-public class ResilienceProperties implements InitializingBean, BeanClassLoaderAware {
+public class ResilienceProperties implements InitializingBean, BeanClassLoaderAware, EnvironmentAware {
 
 	private ClassLoader classLoader = ResilienceProperties.class.getClassLoader();
+
+	private Environment environment;
 
 	/** Per-key HTTP rate limiting. */
 	private final RateLimit rateLimit = new RateLimit();
@@ -34,13 +38,18 @@ public class ResilienceProperties implements InitializingBean, BeanClassLoaderAw
 		this.classLoader = classLoader;
 	}
 
+	@Override
+	public void setEnvironment(Environment environment) {
+		this.environment = environment;
+	}
+
 	/**
 	 * Checks the values of every enabled feature once they are bound, so that any bean that reads them sees valid
 	 * values and a degenerate one stops start-up with a report naming the property.
 	 */
 	@Override
 	public void afterPropertiesSet() {
-		ResiliencePropertiesValidator.validate(this, this.classLoader);
+		ResiliencePropertiesValidator.validate(this, this.classLoader, this.environment);
 	}
 
 	public RateLimit getRateLimit() {

@@ -15,6 +15,7 @@ import io.zeroclaw.resilience.autoconfigure.ResilienceProperties.RateLimit;
 import io.zeroclaw.resilience.autoconfigure.ResilienceProperties.ShedThresholds;
 import io.zeroclaw.resilience.autoconfigure.ResilienceProperties.Store;
 
+import org.springframework.core.env.Environment;
 import org.springframework.util.ClassUtils;
 import org.springframework.util.StringUtils;
 
@@ -45,11 +46,21 @@ final class ResiliencePropertiesValidator {
 	 */
 	private static final long MAX_CAPACITY = 999_999_999_999_999L;
 
+	/** The longest a request may wait for Redis's decision. */
+	private static final Duration MAX_REDIS_TIMEOUT = Duration.ofMinutes(1);
+
 	private static final String REDIS_CONNECTION_FACTORY = "org.springframework.data.redis.connection.RedisConnectionFactory";
 
 	private static final String LETTUCE_CLIENT = "io.lettuce.core.RedisClient";
 
 	private ResiliencePropertiesValidator() {
+	}
+
+	static void validate(ResilienceProperties properties, ClassLoader classLoader, Environment environment) {
+		if (environment != null) {
+			validateSwitches(properties, environment);
+		}
+		validate(properties, classLoader);
 	}
 
 	static void validate(ResilienceProperties properties, ClassLoader classLoader) {
@@ -61,6 +72,37 @@ final class ResiliencePropertiesValidator {
 		}
 		if (properties.getBackpressure().isEnabled()) {
 			validateBackpressure(properties.getBackpressure());
+		}
+	}
+
+	/**
+	 * The auto-configurations switch on what the text of a property says, as Spring Boot's property conditions do:
+	 * a feature only for {@code enabled=true}, a store only for its exact name. The binder is more lenient
+	 * ({@code 1}, {@code on}, {@code yes} or {@code " true"} bind as true, an empty store as the default), so such a
+	 * value would bind one way and switch the other: a feature validated but off, or no store at all.
+	 */
+	private static void validateSwitches(ResilienceProperties properties, Environment environment) {
+		checkSwitch(environment, "rate-limit.enabled", properties.getRateLimit().isEnabled());
+		checkSwitch(environment, "circuit-breaker.enabled", properties.getCircuitBreaker().isEnabled());
+		checkSwitch(environment, "backpressure.enabled", properties.getBackpressure().isEnabled());
+		if (properties.getRateLimit().isEnabled()) {
+			String name = PREFIX + "rate-limit.store";
+			String text = environment.getProperty(name);
+			if (text != null && !text.equalsIgnoreCase(properties.getRateLimit().getStore().name())) {
+				throw new InvalidResiliencePropertyException(name, text, "the store is chosen by its name.",
+						"set it to memory (the default) or redis, or remove it.");
+			}
+		}
+	}
+
+	private static void checkSwitch(Environment environment, String property, boolean bound) {
+		String name = PREFIX + property;
+		String text = environment.getProperty(name);
+		if (bound && !"true".equalsIgnoreCase(text)) {
+			throw new InvalidResiliencePropertyException(name, text,
+					"a protection is switched on by the value true alone; '" + text + "' reads as true but would "
+							+ "leave it off.",
+					"set it to true (or false).");
 		}
 	}
 
@@ -127,6 +169,11 @@ final class ResiliencePropertiesValidator {
 				throw new InvalidResiliencePropertyException(prefix + "redis.timeout", timeout,
 						"a decision must be allowed some time to reach Redis.",
 						"set a positive duration, for example 50ms.");
+			}
+			if (timeout.compareTo(MAX_REDIS_TIMEOUT) > 0) {
+				throw new InvalidResiliencePropertyException(prefix + "redis.timeout", timeout,
+						"a request waits this long for its decision while Redis is slow or unreachable.",
+						"set at most " + MAX_REDIS_TIMEOUT.toMinutes() + "m; the default, 50ms, suits a Redis nearby.");
 			}
 		}
 	}

@@ -198,6 +198,41 @@ class ResiliencePropertiesValidationTests {
 			});
 	}
 
+	@ParameterizedTest(name = "{0}={1} refuses to start")
+	@CsvSource(delimiter = '|', textBlock = """
+			rate-limit.enabled      | 1
+			circuit-breaker.enabled | on
+			backpressure.enabled    | yes
+			""")
+	void switchThatBindsAsTrueButWouldLeaveTheFeatureOffShouldFailNamingIt(String property, String value) {
+		this.contextRunner.withPropertyValues("zeroclaw.resilience." + property + "=" + value)
+			.run(failsNaming("zeroclaw.resilience." + property, value));
+	}
+
+	@Test
+	void switchesSpelledAsTheConditionsReadThemShouldStart() {
+		this.contextRunner
+			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=TRUE",
+					"zeroclaw.resilience.circuit-breaker.enabled=off", "zeroclaw.resilience.backpressure.enabled=False",
+					"zeroclaw.resilience.rate-limit.store=Memory")
+			.run((context) -> assertThat(context).hasNotFailed());
+	}
+
+	@Test
+	void emptyStoreShouldFailNamingStoreRatherThanLeaveNoStore() {
+		this.contextRunner
+			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true", "zeroclaw.resilience.rate-limit.store=")
+			.run(failsNaming("zeroclaw.resilience.rate-limit.store", ""));
+	}
+
+	@Test
+	void redisTimeoutBeyondAMinuteShouldFailNamingIt() {
+		this.contextRunner
+			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
+					"zeroclaw.resilience.rate-limit.store=redis", "zeroclaw.resilience.rate-limit.redis.timeout=1000000d")
+			.run(failsNaming("zeroclaw.resilience.rate-limit.redis.timeout", "PT24000000H"));
+	}
+
 	@Test
 	void degenerateValueOfADisabledBreakerInstanceShouldNotPreventStartUp() {
 		this.contextRunner
