@@ -50,6 +50,16 @@ class ConfigurationMetadataTests {
 	}
 
 	@Test
+	void healthContributorSwitchShouldBeDescribedAsSpringBootDescribesItsOwn() {
+		assertThat(properties).filteredOn((property) -> property.get("name")
+			.asString()
+			.equals("management.health.resilience.enabled")).singleElement().satisfies((property) -> {
+				assertThat(property.get("type").asString()).isEqualTo("java.lang.Boolean");
+				assertThat(property.get("defaultValue").asBoolean()).isTrue();
+			});
+	}
+
+	@Test
 	void readmePropertyTableShouldNameEveryProperty() throws IOException {
 		String readme = Files.readString(Path.of("..", "README.md"));
 		assertThat(properties).filteredOn((property) -> property.get("name").asString().startsWith("zeroclaw."))

@@ -17,6 +17,7 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.context.annotation.Bean;
@@ -32,6 +33,7 @@ import org.springframework.context.annotation.Configuration;
 		CircuitBreakerAutoConfiguration.class, BackpressureAutoConfiguration.class })
 @ConditionalOnClass(Endpoint.class)
 @Conditional(OnAnyResilienceFeatureEnabled.class)
+@EnableConfigurationProperties(ResilienceProperties.class)
 public final class ResilienceActuatorAutoConfiguration {
 
 	@Bean

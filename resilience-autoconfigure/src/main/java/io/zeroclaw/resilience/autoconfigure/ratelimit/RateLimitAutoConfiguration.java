@@ -14,7 +14,9 @@ import io.zeroclaw.resilience.autoconfigure.ResilienceProperties.RateLimit;
 import io.zeroclaw.resilience.ratelimit.LocalRateLimiter;
 import io.zeroclaw.resilience.ratelimit.RateLimitPolicy;
 import jakarta.servlet.Filter;
+import org.slf4j.LoggerFactory;
 
+import org.springframework.beans.factory.InitializingBean;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
@@ -23,9 +25,11 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication.Type;
+import org.springframework.boot.autoconfigure.condition.NoneNestedConditions;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 import org.springframework.web.util.pattern.PathPattern;
@@ -124,6 +128,38 @@ public final class RateLimitAutoConfiguration {
 				.stream()
 				.anyMatch((registration) -> registration.key() == KeyType.PRINCIPAL);
 			return byPrincipal ? RateLimitFilter.AFTER_SECURITY_ORDER : RateLimitFilter.BEFORE_SECURITY_ORDER;
+		}
+
+	}
+
+	/**
+	 * Says so when rate limiting is on in an application that has no servlet filter chain (a reactive or a non-web
+	 * one): the switch would otherwise limit nothing without a word. The policies' limiters stay available, from the
+	 * {@link RateLimitPolicies} bean, for an application that applies them itself.
+	 */
+	@Configuration(proxyBeanMethods = false)
+	@Conditional(NotServletWebApplication.class)
+	static class NoServletFilterConfiguration {
+
+		@Bean
+		InitializingBean rateLimitFilterNotRegisteredWarning() {
+			return () -> LoggerFactory.getLogger(RateLimitAutoConfiguration.class)
+				.warn("zeroclaw.resilience.rate-limit.enabled is true, but this is not a servlet web application: "
+						+ "the rate-limit filter is a servlet filter, so no request is limited. Limit requests "
+						+ "through the RateLimitPolicies bean yourself, or set the property to false.");
+		}
+
+	}
+
+	static final class NotServletWebApplication extends NoneNestedConditions {
+
+		NotServletWebApplication() {
+			super(ConfigurationPhase.REGISTER_BEAN);
+		}
+
+		@ConditionalOnWebApplication(type = Type.SERVLET)
+		static final class ServletWebApplication {
+
 		}
 
 	}

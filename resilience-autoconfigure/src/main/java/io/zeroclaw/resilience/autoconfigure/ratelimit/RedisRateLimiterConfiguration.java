@@ -34,8 +34,16 @@ class RedisRateLimiterConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean(RateLimiterFactory.class)
-	RateLimiterFactory redisRateLimiterFactory(RedisConnectionFactory connectionFactory,
+	RateLimiterFactory redisRateLimiterFactory(ObjectProvider<RedisConnectionFactory> connectionFactories,
 			ResilienceProperties properties, ObjectProvider<RedisRateLimitErrorListenerFactory> errorListeners) {
+		RedisConnectionFactory connectionFactory = connectionFactories.getIfAvailable();
+		if (connectionFactory == null) {
+			throw new InvalidResiliencePropertyException("zeroclaw.resilience.rate-limit.store", "redis",
+					"the Redis store uses the application's RedisConnectionFactory, and there is none: Spring Boot's "
+							+ "Redis auto-configuration is excluded, or backed off.",
+					"let Spring Boot configure Redis (spring.data.redis.*), define a LettuceConnectionFactory "
+							+ "bean, or set it to 'memory'.");
+		}
 		if (!(connectionFactory instanceof LettuceConnectionFactory)) {
 			throw new InvalidResiliencePropertyException("zeroclaw.resilience.rate-limit.store", "redis",
 					"the Redis store needs Lettuce, Spring Boot's default Redis client, but the application's "

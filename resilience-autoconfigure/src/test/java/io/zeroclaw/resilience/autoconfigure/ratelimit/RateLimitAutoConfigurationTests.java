@@ -9,11 +9,15 @@ import io.zeroclaw.resilience.ratelimit.LocalRateLimiter;
 import io.zeroclaw.resilience.ratelimit.RateLimitDecision;
 import io.zeroclaw.resilience.ratelimit.RateLimiter;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import org.springframework.beans.factory.NoUniqueBeanDefinitionException;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.context.runner.ReactiveWebApplicationContextRunner;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -23,7 +27,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Tests for {@link RateLimitAutoConfiguration}.
  */
+@ExtendWith(OutputCaptureExtension.class)
 class RateLimitAutoConfigurationTests {
+
+	private static final String NOT_SERVLET_WARNING = "this is not a servlet web application";
 
 	private final WebApplicationContextRunner runner = new WebApplicationContextRunner()
 		.withConfiguration(AutoConfigurations.of(ResilienceAutoConfiguration.class, RateLimitAutoConfiguration.class));
@@ -72,13 +79,31 @@ class RateLimitAutoConfigurationTests {
 	}
 
 	@Test
-	void runInANonWebApplicationShouldCreatePoliciesButNoFilter() {
+	void runInANonWebApplicationShouldCreatePoliciesButNoFilterAndSaySo(CapturedOutput output) {
 		new ApplicationContextRunner()
 			.withConfiguration(
 					AutoConfigurations.of(ResilienceAutoConfiguration.class, RateLimitAutoConfiguration.class))
 			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true")
 			.run((context) -> assertThat(context).hasSingleBean(RateLimitPolicies.class)
 				.doesNotHaveBean(FilterRegistrationBean.class));
+		assertThat(output).contains("WARN").contains(NOT_SERVLET_WARNING);
+	}
+
+	@Test
+	void runInAReactiveApplicationShouldRegisterNoFilterAndSaySo(CapturedOutput output) {
+		new ReactiveWebApplicationContextRunner()
+			.withConfiguration(
+					AutoConfigurations.of(ResilienceAutoConfiguration.class, RateLimitAutoConfiguration.class))
+			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true")
+			.run((context) -> assertThat(context).hasNotFailed().doesNotHaveBean(FilterRegistrationBean.class));
+		assertThat(output).contains(NOT_SERVLET_WARNING);
+	}
+
+	@Test
+	void servletApplicationShouldNotWarnAboutAMissingFilter(CapturedOutput output) {
+		this.runner.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true")
+			.run((context) -> assertThat(context).hasSingleBean(FilterRegistrationBean.class));
+		assertThat(output).doesNotContain(NOT_SERVLET_WARNING);
 	}
 
 	@Test

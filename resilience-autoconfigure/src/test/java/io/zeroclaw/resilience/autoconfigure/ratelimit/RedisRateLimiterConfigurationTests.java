@@ -65,6 +65,20 @@ class RedisRateLimiterConfigurationTests {
 	}
 
 	@Test
+	void redisStoreWithoutAnyConnectionFactoryShouldFailStartUpNamingTheStore() {
+		new ApplicationContextRunner()
+			.withConfiguration(AutoConfigurations.of(ResilienceAutoConfiguration.class, RateLimitAutoConfiguration.class))
+			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true", "zeroclaw.resilience.rate-limit.store=redis")
+			.run((context) -> {
+				assertThat(context).hasFailed();
+				FailureAnalysis analysis = FailureAnalysisSupport.analyze(context.getStartupFailure());
+				assertThat(analysis.getDescription()).contains("zeroclaw.resilience.rate-limit.store")
+					.contains("there is none");
+				assertThat(analysis.getAction()).contains("spring.data.redis").contains("'memory'");
+			});
+	}
+
+	@Test
 	void redisStoreShouldCreateRedisLimitersOnTheApplicationsRedis() {
 		this.contextRunner.run((context) -> {
 			RateLimiter limiter = context.getBean(RateLimiterFactory.class).create(POLICY, 100);
