@@ -32,6 +32,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
+import org.springframework.core.env.Environment;
 import org.springframework.web.util.pattern.PathPattern;
 
 /**
@@ -52,9 +53,14 @@ public final class RateLimitAutoConfiguration {
 
 	private static final String PREFIX = "zeroclaw.resilience.rate-limit.";
 
+	private static final String DEFAULT_ACTUATOR_BASE_PATH = "/actuator";
+
+	private static final List<String> DEFAULT_EXCLUDE_PATHS = List.of(DEFAULT_ACTUATOR_BASE_PATH + "/**");
+
 	@Bean
 	@ConditionalOnMissingBean
-	RateLimitPolicies rateLimitPolicies(ResilienceProperties properties, RateLimiterFactory rateLimiterFactory) {
+	RateLimitPolicies rateLimitPolicies(ResilienceProperties properties, RateLimiterFactory rateLimiterFactory,
+			Environment environment) {
 		RateLimit rateLimit = properties.getRateLimit();
 		List<RateLimitPolicyRegistration> named = new ArrayList<>();
 		for (Map.Entry<String, Policy> entry : rateLimit.getPolicies().entrySet()) {
@@ -79,7 +85,35 @@ public final class RateLimitAutoConfiguration {
 		RateLimitPolicyRegistration defaultPolicy = new RateLimitPolicyRegistration(defaultQuota,
 				rateLimit.getIncludePaths(), rateLimit.getKey(), rateLimit.getKeyHeader(),
 				rateLimiterFactory.create(defaultQuota, rateLimit.getMaxKeys()));
-		return new RateLimitPolicies(named, defaultPolicy, rateLimit.getExcludePaths());
+		return new RateLimitPolicies(named, defaultPolicy, excludePaths(rateLimit.getExcludePaths(), environment));
+	}
+
+	/**
+	 * The default {@code exclude-paths} is where Actuator's endpoints are by default. When they live elsewhere (another
+	 * {@code management.endpoints.web.base-path}, or under a {@code spring.mvc.servlet.path}, which patterns include)
+	 * the default follows them, as Spring Boot's own matchers of endpoint requests do, so that health checks and
+	 * scrapes are not limited once the base path moves. With endpoints at the root there is no prefix to exclude:
+	 * the default is kept, and {@code exclude-paths} must list them.
+	 */
+	static List<String> excludePaths(List<String> configured, Environment environment) {
+		if (!DEFAULT_EXCLUDE_PATHS.equals(configured)) {
+			return configured;
+		}
+		String basePath = trimTrailingSlashes(environment.getProperty("management.endpoints.web.base-path",
+				DEFAULT_ACTUATOR_BASE_PATH));
+		String servletPath = trimTrailingSlashes(environment.getProperty("spring.mvc.servlet.path", ""));
+		if (basePath.isEmpty()) {
+			return configured;
+		}
+		return List.of(servletPath + (basePath.startsWith("/") ? "" : "/") + basePath + "/**");
+	}
+
+	private static String trimTrailingSlashes(String path) {
+		String trimmed = path.strip();
+		while (trimmed.endsWith("/")) {
+			trimmed = trimmed.substring(0, trimmed.length() - 1);
+		}
+		return trimmed;
 	}
 
 	private static <T> T orDefault(T value, T fallback) {

@@ -8,8 +8,11 @@ import io.zeroclaw.resilience.autoconfigure.ResilienceProperties.KeyType;
 import io.zeroclaw.resilience.ratelimit.LocalRateLimiter;
 import io.zeroclaw.resilience.ratelimit.RateLimitDecision;
 import io.zeroclaw.resilience.ratelimit.RateLimiter;
+import jakarta.servlet.Filter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import org.springframework.beans.factory.NoUniqueBeanDefinitionException;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -21,8 +24,12 @@ import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.test.web.servlet.MockMvc;
+import org.springframework.test.web.servlet.setup.MockMvcBuilders;
+import org.springframework.web.context.WebApplicationContext;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.get;
 
 /**
  * Tests for {@link RateLimitAutoConfiguration}.
@@ -76,6 +83,48 @@ class RateLimitAutoConfigurationTests {
 			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
 					"zeroclaw.resilience.rate-limit.key=principal", "zeroclaw.resilience.rate-limit.filter-order=42")
 			.run((context) -> assertThat(context.getBean(FilterRegistrationBean.class).getOrder()).isEqualTo(42));
+	}
+
+	@ParameterizedTest(name = "{0} {1} excludes {2}")
+	@CsvSource(delimiter = '|', textBlock = """
+			management.endpoints.web.base-path=/manage    | spring.mvc.servlet.path=/       | /manage/**
+			management.endpoints.web.base-path=/ops/      | spring.mvc.servlet.path=/api    | /api/ops/**
+			management.endpoints.web.base-path=/actuator  | spring.mvc.servlet.path=/api/   | /api/actuator/**
+			management.endpoints.web.base-path=           | spring.mvc.servlet.path=/       | /actuator/**
+			""")
+	void defaultExclusionShouldFollowWhereActuatorLives(String basePath, String servletPath, String excluded) {
+		this.runner.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true", basePath, servletPath)
+			.run((context) -> assertThat(context.getBean(RateLimitPolicies.class).excludePaths())
+				.containsExactly(excluded));
+	}
+
+	@Test
+	void configuredExclusionShouldBeKeptWhereverActuatorLives() {
+		this.runner
+			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
+					"management.endpoints.web.base-path=/manage", "zeroclaw.resilience.rate-limit.exclude-paths=/status")
+			.run((context) -> assertThat(context.getBean(RateLimitPolicies.class).excludePaths())
+				.containsExactly("/status"));
+	}
+
+	@Test
+	void requestsToAMovedActuatorShouldNotBeLimited() {
+		this.runner
+			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
+					"zeroclaw.resilience.rate-limit.requests-per-window=1", "zeroclaw.resilience.rate-limit.burst=0",
+					"management.endpoints.web.base-path=/manage")
+			.run((context) -> {
+				Filter filter = context.getBean(FilterRegistrationBean.class).getFilter();
+				MockMvc mvc = MockMvcBuilders.webAppContextSetup((WebApplicationContext) context)
+					.addFilters(filter)
+					.build();
+				for (int i = 0; i < 3; i++) {
+					assertThat(mvc.perform(get("/manage/health")).andReturn().getResponse().getHeader("RateLimit"))
+						.isNull();
+				}
+				mvc.perform(get("/anything"));
+				assertThat(mvc.perform(get("/anything")).andReturn().getResponse().getStatus()).isEqualTo(429);
+			});
 	}
 
 	@Test
