@@ -205,6 +205,25 @@ public final class CircuitBreaker {
 	}
 
 	/**
+	 * Reads the state, the failure count and the time left together, from one state period and one reading of the
+	 * clock, as {@link #state()} would move an open breaker whose recovery timeout has passed to half-open. Reading the
+	 * three separately may mix two periods (say {@code OPEN} with no time left, the recovery timeout having passed
+	 * between the reads); a report of the breaker should use this.
+	 * @return the breaker as it is now
+	 */
+	public Snapshot snapshot() {
+		long now = this.nanoClock.getAsLong();
+		Epoch current = this.epoch;
+		if (current.state == CircuitState.OPEN && remainingNanos(current, now) <= 0) {
+			transition(current, Epoch.halfOpen(now, current.failures));
+			current = this.epoch;
+		}
+		Duration retryAfter = (current.state == CircuitState.OPEN)
+				? Duration.ofNanos(Math.max(1, remainingNanos(current, now))) : Duration.ZERO;
+		return new Snapshot(current.state, current.failures, retryAfter);
+	}
+
+	/**
 	 * Calls {@code call} if the breaker permits it and records how it went.
 	 * @param <T> the result type
 	 * @param call the call to the upstream
@@ -696,6 +715,16 @@ public final class CircuitBreaker {
 		private boolean complete() {
 			return this.done == 0 && DONE.compareAndSet(this, 0, 1);
 		}
+
+	}
+
+	/**
+	 * A breaker's state, failure count and time left, read together.
+	 * @param state the state
+	 * @param consecutiveFailures as {@link CircuitBreaker#consecutiveFailures()}
+	 * @param retryAfter how long until a probe may go through: positive while open, zero otherwise
+	 */
+	public record Snapshot(CircuitState state, int consecutiveFailures, Duration retryAfter) {
 
 	}
 

@@ -65,6 +65,43 @@ class CircuitBreakerTests {
 	}
 
 	@Test
+	void snapshotShouldNeverMixAnOpenStateWithNoTimeLeft() {
+		// a clock that moves on one microsecond at every reading: separate reads of the state and the time left
+		// straddle the end of the recovery timeout, one snapshot does not
+		AtomicLong ticking = new AtomicLong();
+		long micro = 1_000;
+		for (long before = 0; before <= 5; before++) {
+			ticking.set(1_000_000_000L);
+			CircuitBreaker breaker = new CircuitBreaker("upstream", new CircuitBreakerConfig(1, RECOVERY, 1),
+					() -> ticking.getAndAdd(micro), (ex) -> false);
+			breaker.transitionToOpen();
+			ticking.addAndGet(RECOVERY.toNanos() - before * micro);
+			CircuitBreaker.Snapshot snapshot = breaker.snapshot();
+			if (snapshot.state() == CircuitState.OPEN) {
+				assertThat(snapshot.retryAfter()).as("%d us before recovery", before).isPositive();
+			}
+			else {
+				assertThat(snapshot.state()).isEqualTo(CircuitState.HALF_OPEN);
+				assertThat(snapshot.retryAfter()).isZero();
+			}
+		}
+	}
+
+	@Test
+	void snapshotShouldReadTheFailuresOfTheSameState() {
+		CircuitBreaker breaker = breaker(3, 1);
+		failTimes(breaker, 3);
+		CircuitBreaker.Snapshot open = breaker.snapshot();
+		assertThat(open.state()).isEqualTo(CircuitState.OPEN);
+		assertThat(open.consecutiveFailures()).isEqualTo(3);
+		assertThat(open.retryAfter()).isEqualTo(RECOVERY);
+		elapse(RECOVERY);
+		assertThat(breaker.snapshot()).isEqualTo(new CircuitBreaker.Snapshot(CircuitState.HALF_OPEN, 3, Duration.ZERO));
+		breaker.execute(this::succeed);
+		assertThat(breaker.snapshot()).isEqualTo(new CircuitBreaker.Snapshot(CircuitState.CLOSED, 0, Duration.ZERO));
+	}
+
+	@Test
 	void executeWhenClosedShouldReturnTheResultAndStayClosed() {
 		CircuitBreaker breaker = breaker(3, 1);
 		assertThat(breaker.execute(this::succeed)).isEqualTo("ok");

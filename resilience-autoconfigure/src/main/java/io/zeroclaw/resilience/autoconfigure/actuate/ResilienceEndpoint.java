@@ -137,8 +137,9 @@ public class ResilienceEndpoint {
 			implements OperationResponseBody {
 
 		static BreakerDescriptor of(CircuitBreaker breaker) {
-			return new BreakerDescriptor(breaker.state(), breaker.consecutiveFailures(),
-					RetryAfter.ceilSeconds(breaker.retryAfter()), breaker.config().failureThreshold(),
+			CircuitBreaker.Snapshot now = breaker.snapshot();
+			return new BreakerDescriptor(now.state(), now.consecutiveFailures(),
+					RetryAfter.ceilSeconds(now.retryAfter()), breaker.config().failureThreshold(),
 					RetryAfter.ceilSeconds(breaker.config().recoveryTimeout()), breaker.config().halfOpenMaxRequests());
 		}
 

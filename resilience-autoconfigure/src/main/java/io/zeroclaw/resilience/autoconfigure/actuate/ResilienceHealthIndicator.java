@@ -32,11 +32,11 @@ public class ResilienceHealthIndicator extends AbstractHealthIndicator {
 		Map<String, Object> details = new LinkedHashMap<>();
 		boolean anyOpen = false;
 		for (CircuitBreaker breaker : this.breakers.breakers().values()) {
-			CircuitState state = breaker.state();
-			anyOpen |= (state == CircuitState.OPEN);
+			CircuitBreaker.Snapshot now = breaker.snapshot();
+			anyOpen |= (now.state() == CircuitState.OPEN);
 			Map<String, Object> breakerDetails = new LinkedHashMap<>();
-			breakerDetails.put("state", state.name());
-			breakerDetails.put("consecutiveFailures", breaker.consecutiveFailures());
+			breakerDetails.put("state", now.state().name());
+			breakerDetails.put("consecutiveFailures", now.consecutiveFailures());
 			details.put(breaker.name(), breakerDetails);
 		}
 		if (anyOpen && this.downWhenOpen) {
