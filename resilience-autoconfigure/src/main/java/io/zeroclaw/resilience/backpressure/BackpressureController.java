@@ -66,7 +66,8 @@ import java.util.concurrent.TimeUnit;
  * {@code stopAccepting()} came in between: otherwise a drain that had already seen the queue empty could return while
  * work it never saw was admitted.
  *
- * <h2>Cost</h2> In steady state an admit reads the limits, CASes its own pool and reads {@code taken}; a close reads
+ * <h2>Cost</h2> In steady state an admit reads the limits, CASes its own pool, reads {@code taken} and reads the
+ * limits' field again (a line no one writes but {@code stopAccepting()}); a close reads
  * {@code taken} and CASes its own pool. {@code taken}'s cache line is written only near the limits, by critical work,
  * or when a pool is empty or full, so with each thread on its own pool two threads share only read-only lines and the
  * ping-pong of a single contended counter is gone. Near the limits, with pools drained, the cost is the
