@@ -98,6 +98,14 @@ final class ResiliencePropertiesValidator {
 	private static void checkSwitch(Environment environment, String property, boolean bound) {
 		String name = PREFIX + property;
 		String text = environment.getProperty(name);
+		if (bound && text == null) {
+			throw new InvalidResiliencePropertyException(name, true,
+					"it was bound as true from a source the auto-configuration's conditions cannot see (such as a "
+							+ "placeholder configurer's local properties, or properties set in code), so the "
+							+ "protection would stay off.",
+					"set it in the Environment: application.properties or .yml, a profile, an environment variable "
+							+ "or a command-line argument.");
+		}
 		if (bound && !"true".equalsIgnoreCase(text)) {
 			throw new InvalidResiliencePropertyException(name, text,
 					"a protection is switched on by the value true alone; '" + text + "' reads as true but would "

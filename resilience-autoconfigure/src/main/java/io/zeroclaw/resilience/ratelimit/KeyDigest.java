@@ -16,6 +16,9 @@ public final class KeyDigest {
 	/** How every digest begins. */
 	public static final String PREFIX = "sha256:";
 
+	/** Never used itself, only cloned: a clone skips the provider lookup of {@code getInstance}. */
+	private static final MessageDigest PROTOTYPE = newDigest();
+
 	private KeyDigest() {
 	}
 
@@ -24,9 +27,22 @@ public final class KeyDigest {
 	 * @return its digest, {@value #PREFIX} and 43 Base64url characters
 	 */
 	public static String of(String key) {
+		byte[] hash = digest().digest(key.getBytes(StandardCharsets.UTF_8));
+		return PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(hash);
+	}
+
+	private static MessageDigest digest() {
 		try {
-			byte[] hash = MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
-			return PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(hash);
+			return (MessageDigest) PROTOTYPE.clone();
+		}
+		catch (CloneNotSupportedException ex) {
+			return newDigest();
+		}
+	}
+
+	private static MessageDigest newDigest() {
+		try {
+			return MessageDigest.getInstance("SHA-256");
 		}
 		catch (NoSuchAlgorithmException ex) {
 			throw new IllegalStateException("SHA-256 is required of every Java platform", ex);

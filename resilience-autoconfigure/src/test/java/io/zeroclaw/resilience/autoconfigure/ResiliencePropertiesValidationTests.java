@@ -13,8 +13,10 @@ import org.springframework.boot.test.context.assertj.AssertableApplicationContex
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.context.runner.ContextConsumer;
 import org.springframework.core.env.MapPropertySource;
+import org.springframework.mock.env.MockEnvironment;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
  * Each degenerate value of an enabled feature refuses to start, with a failure analysis that names the property, the
@@ -207,6 +209,18 @@ class ResiliencePropertiesValidationTests {
 	void switchThatBindsAsTrueButWouldLeaveTheFeatureOffShouldFailNamingIt(String property, String value) {
 		this.contextRunner.withPropertyValues("zeroclaw.resilience." + property + "=" + value)
 			.run(failsNaming("zeroclaw.resilience." + property, value));
+	}
+
+	@Test
+	void switchBoundAsTrueFromASourceTheConditionsCannotSeeShouldFailNamingIt() {
+		ResilienceProperties properties = new ResilienceProperties();
+		properties.getBackpressure().setEnabled(true);
+		assertThatExceptionOfType(InvalidResiliencePropertyException.class)
+			.isThrownBy(() -> ResiliencePropertiesValidator.validate(properties, getClass().getClassLoader(),
+					new MockEnvironment()))
+			.satisfies((ex) -> assertThat(ex.getMessage()).contains("zeroclaw.resilience.backpressure.enabled")
+				.contains("cannot see")
+				.doesNotContain("'null'"));
 	}
 
 	@Test

@@ -27,6 +27,8 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplicat
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication.Type;
 import org.springframework.boot.autoconfigure.condition.NoneNestedConditions;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.context.properties.bind.Bindable;
+import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Conditional;
@@ -92,11 +94,13 @@ public final class RateLimitAutoConfiguration {
 	 * The default {@code exclude-paths} is where Actuator's endpoints are by default. When they live elsewhere (another
 	 * {@code management.endpoints.web.base-path}, or under a {@code spring.mvc.servlet.path}, which patterns include)
 	 * the default follows them, as Spring Boot's own matchers of endpoint requests do, so that health checks and
-	 * scrapes are not limited once the base path moves. With endpoints at the root there is no prefix to exclude:
-	 * the default is kept, and {@code exclude-paths} must list them.
+	 * scrapes are not limited once the base path moves. A list set explicitly is kept as it is, even if it equals the
+	 * default. With endpoints at the root there is no prefix to exclude: the default is kept, and
+	 * {@code exclude-paths} must list them.
 	 */
 	static List<String> excludePaths(List<String> configured, Environment environment) {
-		if (!DEFAULT_EXCLUDE_PATHS.equals(configured)) {
+		if (!DEFAULT_EXCLUDE_PATHS.equals(configured)
+				|| Binder.get(environment).bind(PREFIX + "exclude-paths", Bindable.listOf(String.class)).isBound()) {
 			return configured;
 		}
 		String basePath = trimTrailingSlashes(environment.getProperty("management.endpoints.web.base-path",

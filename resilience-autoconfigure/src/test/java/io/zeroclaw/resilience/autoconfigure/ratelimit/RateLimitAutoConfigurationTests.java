@@ -108,6 +108,16 @@ class RateLimitAutoConfigurationTests {
 	}
 
 	@Test
+	void exclusionSetToTheDefaultExplicitlyShouldBeKeptWhereverActuatorLives() {
+		this.runner
+			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
+					"management.endpoints.web.base-path=/manage",
+					"zeroclaw.resilience.rate-limit.exclude-paths=/actuator/**")
+			.run((context) -> assertThat(context.getBean(RateLimitPolicies.class).excludePaths())
+				.containsExactly("/actuator/**"));
+	}
+
+	@Test
 	void requestsToAMovedActuatorShouldNotBeLimited() {
 		this.runner
 			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",

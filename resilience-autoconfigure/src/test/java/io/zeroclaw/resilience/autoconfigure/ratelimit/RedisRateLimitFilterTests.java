@@ -102,7 +102,13 @@ class RedisRateLimitFilterTests {
 		String apiKey = "sk-live-4f9a1c0b7e2d";
 		this.runner.withPropertyValues("zeroclaw.resilience.rate-limit.key=header").run((context) -> {
 			MockMvc mvc = mockMvc(context);
-			await().atMost(Duration.ofSeconds(20)).until(() -> withApiKey(mvc, "warm-up-" + UUID.randomUUID()) == 200);
+			// until Redis decides, not the in-memory fallback
+			await().atMost(Duration.ofSeconds(20)).until(() -> {
+				String warmUp = "warm-up-" + UUID.randomUUID();
+				return withApiKey(mvc, warmUp) == 200 && redis
+					.command("EXISTS", this.prefix + "{webhook:header:" + KeyDigest.of(warmUp) + "}")
+					.equals(":1");
+			});
 			List<Integer> statuses = new ArrayList<>();
 			for (int i = 0; i < 6; i++) {
 				statuses.add(withApiKey(mvc, apiKey));
