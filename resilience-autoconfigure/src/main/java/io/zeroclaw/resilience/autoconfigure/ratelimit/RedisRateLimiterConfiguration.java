@@ -1,5 +1,7 @@
 package io.zeroclaw.resilience.autoconfigure.ratelimit;
 
+import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -11,6 +13,8 @@ import io.zeroclaw.resilience.ratelimit.redis.LettuceConnector;
 import io.zeroclaw.resilience.ratelimit.redis.RedisRateLimiter;
 import io.zeroclaw.resilience.ratelimit.redis.RedisRateLimiterConfig;
 import io.zeroclaw.resilience.ratelimit.redis.RedisRateLimiterConfig.OnFailure;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -32,6 +36,8 @@ import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactor
 @ConditionalOnProperty(prefix = "zeroclaw.resilience.rate-limit", name = "store", havingValue = "redis")
 class RedisRateLimiterConfiguration {
 
+	private static final Logger logger = LoggerFactory.getLogger(RedisRateLimiterConfiguration.class);
+
 	@Bean
 	@ConditionalOnMissingBean(RateLimiterFactory.class)
 	RateLimiterFactory redisRateLimiterFactory(ObjectProvider<RedisConnectionFactory> connectionFactories,
@@ -51,6 +57,7 @@ class RedisRateLimiterConfiguration {
 					"use Lettuce (spring.data.redis.client-type=lettuce, with io.lettuce:lettuce-core on the "
 							+ "classpath), or set it to 'memory'.");
 		}
+		warnIfClusterTopologyNeverRefreshes((LettuceConnectionFactory) connectionFactory);
 		ResilienceProperties.Redis redis = properties.getRateLimit().getRedis();
 		RedisRateLimiterConfig config = new RedisRateLimiterConfig(redis.getKeyPrefix(), redis.getTimeout(),
 				OnFailure.valueOf(redis.getOnFailure().name()));
@@ -65,6 +72,30 @@ class RedisRateLimiterConfiguration {
 		return (policy, maxKeys) -> new RedisRateLimiter(policy, connector, config,
 				(config.onFailure() == OnFailure.LOCAL) ? new LocalRateLimiter(policy, maxKeys) : null,
 				countHere ? errors.create(policy) : null);
+	}
+
+	/**
+	 * On Redis Cluster, Lettuce learns of a fail-over only by refreshing its view of the cluster, which Spring Boot
+	 * leaves off by default. Until then the decisions for every client whose slots the failed master held go to a
+	 * node that no longer answers: each waits out the timeout and falls back to {@code on-failure}, while decisions
+	 * on the healthy masters keep the limiter from resting. Say so at start-up rather than during the fail-over.
+	 */
+	private static void warnIfClusterTopologyNeverRefreshes(LettuceConnectionFactory connectionFactory) {
+		if (connectionFactory.getClusterConfiguration() == null) {
+			return;
+		}
+		ClusterTopologyRefreshOptions refresh = connectionFactory.getClientConfiguration()
+			.getClientOptions()
+			.filter(ClusterClientOptions.class::isInstance)
+			.map((options) -> ((ClusterClientOptions) options).getTopologyRefreshOptions())
+			.orElse(null);
+		if (refresh == null || (!refresh.isPeriodicRefreshEnabled() && refresh.getAdaptiveRefreshTriggers().isEmpty())) {
+			logger.warn("The Redis rate-limit store is on a Redis Cluster whose topology Lettuce never refreshes: after "
+					+ "a fail-over, the clients whose slots the failed master held are decided by on-failure until "
+					+ "it returns, each after waiting out zeroclaw.resilience.rate-limit.redis.timeout. Set "
+					+ "spring.data.redis.lettuce.cluster.refresh.adaptive=true (and, if you like, "
+					+ "spring.data.redis.lettuce.cluster.refresh.period).");
+		}
 	}
 
 	/**

@@ -17,19 +17,25 @@ import io.zeroclaw.resilience.ratelimit.RateLimiter;
 import io.zeroclaw.resilience.ratelimit.redis.RedisRateLimiter;
 import io.zeroclaw.resilience.ratelimit.redis.RedisServer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
 import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
+@ExtendWith(OutputCaptureExtension.class)
 class RedisRateLimiterConfigurationTests {
+
+	private static final String CLUSTER_WARNING = "Redis Cluster whose topology Lettuce never refreshes";
 
 	@RegisterExtension
 	static final RedisServer redis = new RedisServer();
@@ -76,6 +82,25 @@ class RedisRateLimiterConfigurationTests {
 					.contains("there is none");
 				assertThat(analysis.getAction()).contains("spring.data.redis").contains("'memory'");
 			});
+	}
+
+	@Test
+	void clusterWhoseTopologyNeverRefreshesShouldBeWarnedOfAtStartUp(CapturedOutput output) {
+		String nodes = "spring.data.redis.cluster.nodes=127.0.0.1:" + redis.port();
+		this.contextRunner.withPropertyValues(nodes, "zeroclaw.resilience.rate-limit.redis.on-failure=allow")
+			.run((context) -> assertThat(context).hasNotFailed());
+		assertThat(output).contains(CLUSTER_WARNING).contains("spring.data.redis.lettuce.cluster.refresh.adaptive=true");
+	}
+
+	@Test
+	void clusterWithAdaptiveRefreshOrNoClusterShouldNotBeWarnedOf(CapturedOutput output) {
+		this.contextRunner
+			.withPropertyValues("spring.data.redis.cluster.nodes=127.0.0.1:" + redis.port(),
+					"spring.data.redis.lettuce.cluster.refresh.adaptive=true",
+					"zeroclaw.resilience.rate-limit.redis.on-failure=allow")
+			.run((context) -> assertThat(context).hasNotFailed());
+		this.contextRunner.run((context) -> assertThat(context).hasNotFailed());
+		assertThat(output).doesNotContain(CLUSTER_WARNING);
 	}
 
 	@Test
