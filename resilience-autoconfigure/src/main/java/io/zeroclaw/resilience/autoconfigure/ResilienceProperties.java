@@ -17,7 +17,7 @@ import org.springframework.core.env.Environment;
  * {@code enabled} flag is set. Values are checked by {@link ResiliencePropertiesValidator} when a feature is enabled,
  * so that a degenerate setting stops start-up with a message naming the property.
  */
-@ConfigurationProperties("zeroclaw.resilience")
+@ConfigurationProperties(prefix = "zeroclaw.resilience", ignoreUnknownFields = false)
 public class ResilienceProperties implements InitializingBean, BeanClassLoaderAware, EnvironmentAware {
 
 	private ClassLoader classLoader = ResilienceProperties.class.getClassLoader();
