@@ -6,6 +6,8 @@ import java.util.Map;
 
 import io.zeroclaw.resilience.autoconfigure.actuate.ResilienceEndpoint.BreakerDescriptor;
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreaker;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import org.springframework.boot.actuate.endpoint.annotation.Selector;
 import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
@@ -20,6 +22,8 @@ import org.springframework.util.MimeType;
  */
 @EndpointWebExtension(endpoint = ResilienceEndpoint.class)
 public class ResilienceEndpointWebExtension {
+
+	private static final Logger logger = LoggerFactory.getLogger(ResilienceEndpointWebExtension.class);
 
 	private static final MimeType PROBLEM_JSON = MimeType.valueOf("application/problem+json");
 
@@ -36,9 +40,19 @@ public class ResilienceEndpointWebExtension {
 			return problem(WebEndpointResponse.STATUS_NOT_FOUND, "Not Found",
 					"There is no circuit breaker named '" + breakerName + "'.");
 		}
-		switch ((state != null) ? state.trim().toUpperCase(Locale.ROOT) : "") {
-			case "OPEN" -> breaker.transitionToOpen();
-			case "CLOSED" -> breaker.transitionToClosed();
+		String target = (state != null) ? state.trim().toUpperCase(Locale.ROOT) : "";
+		switch (target) {
+			case "OPEN", "CLOSED" -> {
+				// said before the transition, so that the breaker's own log line that follows reads as its effect
+				logger.info("Circuit breaker '{}' is being forced {} through the resilience endpoint", breakerName,
+						target);
+				if (target.equals("OPEN")) {
+					breaker.transitionToOpen();
+				}
+				else {
+					breaker.transitionToClosed();
+				}
+			}
 			default -> {
 				return problem(WebEndpointResponse.STATUS_BAD_REQUEST, "Bad Request",
 						"The state must be OPEN or CLOSED, not '" + state + "'.");

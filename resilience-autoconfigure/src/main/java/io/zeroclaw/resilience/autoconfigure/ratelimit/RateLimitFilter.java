@@ -220,8 +220,11 @@ public final class RateLimitFilter implements Filter {
 		response.setStatus(HttpStatus.TOO_MANY_REQUESTS.value());
 		response.setHeader(HttpHeaders.RETRY_AFTER, Long.toString(retryAfter));
 		writeHeaders(route, decision, response);
-		writeProblem(response, HttpStatus.TOO_MANY_REQUESTS, "The rate limit of policy '" + route.name
-				+ "' is exhausted for this client; retry after " + retryAfter + " seconds.", request);
+		String detail = (retryAfter >= RetryAfter.MAX_SECONDS)
+				? "The rate limit of policy '" + route.name + "' is exhausted for this client and does not refill."
+				: "The rate limit of policy '" + route.name + "' is exhausted for this client; retry after "
+						+ retryAfter + " seconds.";
+		writeProblem(response, HttpStatus.TOO_MANY_REQUESTS, detail, request);
 	}
 
 	private static void unavailable(Route route, RateLimitStoreUnavailableException ex, HttpServletRequest request,

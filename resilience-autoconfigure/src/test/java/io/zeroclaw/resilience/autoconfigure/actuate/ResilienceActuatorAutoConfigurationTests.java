@@ -9,6 +9,7 @@ import io.zeroclaw.resilience.circuitbreaker.CircuitBreakerRegistry;
 import io.zeroclaw.resilience.circuitbreaker.CircuitState;
 import io.zeroclaw.resilience.provider.Provider;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import org.springframework.boot.actuate.endpoint.web.WebEndpointResponse;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -16,11 +17,14 @@ import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.Status;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+@ExtendWith(OutputCaptureExtension.class)
 class ResilienceActuatorAutoConfigurationTests {
 
 	private final WebApplicationContextRunner contextRunner = new WebApplicationContextRunner()
@@ -93,6 +97,17 @@ class ResilienceActuatorAutoConfigurationTests {
 			assertThat(extension.forceState("llm", "AJAR").getStatus())
 				.isEqualTo(WebEndpointResponse.STATUS_BAD_REQUEST);
 			assertThat(registry.find("llm").orElseThrow().state()).isEqualTo(CircuitState.CLOSED);
+		});
+	}
+
+	@Test
+	void forcingABreakerShouldSayWhoForcedIt(CapturedOutput output) {
+		this.contextRunner.withPropertyValues("zeroclaw.resilience.circuit-breaker.enabled=true").run((context) -> {
+			ResilienceEndpointWebExtension extension = context.getBean(ResilienceEndpointWebExtension.class);
+			extension.forceState("llm", " open ");
+			assertThat(output).contains("Circuit breaker 'llm' is being forced OPEN through the resilience endpoint");
+			extension.forceState("llm", "AJAR");
+			assertThat(output).doesNotContain("forced AJAR");
 		});
 	}
 

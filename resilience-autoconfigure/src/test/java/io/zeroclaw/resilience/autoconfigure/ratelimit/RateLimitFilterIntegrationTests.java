@@ -103,7 +103,9 @@ class RateLimitFilterIntegrationTests {
 		this.mvc.perform(post("/once").with(from("10.0.2.9")))
 			.andExpect(status().isTooManyRequests())
 			.andExpect(header().string("Retry-After", "2147483647"))
-			.andExpect(header().string("RateLimit", "\"once\";r=0;t=2147483647"));
+			.andExpect(header().string("RateLimit", "\"once\";r=0;t=2147483647"))
+			.andExpect(jsonPath("$.detail")
+				.value("The rate limit of policy 'once' is exhausted for this client and does not refill."));
 	}
 
 	@Test
