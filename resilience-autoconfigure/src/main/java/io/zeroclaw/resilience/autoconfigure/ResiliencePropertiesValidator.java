@@ -135,7 +135,7 @@ final class ResiliencePropertiesValidator {
 			if (policy.getPaths() == null || policy.getPaths().isEmpty()) {
 				throw new InvalidResiliencePropertyException(policyPrefix + "paths", policy.getPaths(),
 						"a policy without paths never applies.",
-						"list the Ant-style path patterns this policy limits, for example [\"/webhook/**\"].");
+						"list the path patterns this policy limits, for example [\"/webhook/**\"].");
 			}
 			validateQuota(policyPrefix, orDefault(policy.getRequestsPerWindow(), rateLimit.getRequestsPerWindow()),
 					orDefault(policy.getWindow(), rateLimit.getWindow()),
