@@ -4,6 +4,8 @@ import java.lang.reflect.Method;
 
 import io.zeroclaw.resilience.backpressure.Prioritized;
 import io.zeroclaw.resilience.backpressure.Priority;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import org.springframework.aop.Advisor;
 import org.springframework.aop.PointcutAdvisor;
@@ -12,6 +14,7 @@ import org.springframework.aop.interceptor.AsyncExecutionInterceptor;
 import org.springframework.aop.support.AopUtils;
 import org.springframework.aop.support.StaticMethodMatcherPointcut;
 import org.springframework.core.annotation.AnnotatedElementUtils;
+import org.springframework.scheduling.annotation.Async;
 import org.springframework.util.ReflectionUtils;
 
 /**
@@ -19,6 +22,8 @@ import org.springframework.util.ReflectionUtils;
  * {@code @Async} interceptor of the same proxy.
  */
 final class PrioritizedMethods {
+
+	private static final Logger logger = LoggerFactory.getLogger(PrioritizedMethods.class);
 
 	/** Matches every method that carries {@link Prioritized}, or is declared by a type (or interface) that does. */
 	static final StaticMethodMatcherPointcut POINTCUT = new StaticMethodMatcherPointcut() {
@@ -85,7 +90,19 @@ final class PrioritizedMethods {
 					break;
 				}
 			}
-			return new Plan(prioritized.value(), priorityArgument, isAsync(method, targetClass, advised));
+			boolean async = isAsync(method, targetClass, advised);
+			if (!async && isAnnotatedAsync(method, targetClass)) {
+				logger.warn("{}.{} is @Async and @Prioritized, but no @Async advice applies to it (is @EnableAsync "
+						+ "missing, or is it in AspectJ mode?): it runs in the caller's thread and holds its slot for "
+						+ "the whole call", targetClass.getName(), method.getName());
+			}
+			return new Plan(prioritized.value(), priorityArgument, async);
+		}
+
+		private static boolean isAnnotatedAsync(Method method, Class<?> targetClass) {
+			Method specific = AopUtils.getMostSpecificMethod(method, targetClass);
+			return AnnotatedElementUtils.hasAnnotation(specific, Async.class)
+					|| AnnotatedElementUtils.hasAnnotation(targetClass, Async.class);
 		}
 
 		/**
