@@ -50,7 +50,8 @@ public class CircuitBreakerBeanPostProcessor
 
 	private static final Logger logger = LoggerFactory.getLogger(CircuitBreakerBeanPostProcessor.class);
 
-	private static final String[] SPRING_AI_TYPES = { "org.springframework.ai.chat.model.ChatModel",
+	/** The Spring AI model types guarded when Spring AI is on the classpath, beside {@link Provider}. */
+	static final String[] SPRING_AI_TYPES = { "org.springframework.ai.chat.model.ChatModel",
 			"org.springframework.ai.chat.model.StreamingChatModel", "org.springframework.ai.embedding.EmbeddingModel" };
 
 	private final ObjectProvider<ResilienceProperties> properties;

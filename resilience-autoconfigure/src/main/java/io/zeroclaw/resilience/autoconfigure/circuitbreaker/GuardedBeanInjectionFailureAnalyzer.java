@@ -3,6 +3,7 @@ package io.zeroclaw.resilience.autoconfigure.circuitbreaker;
 import java.lang.reflect.Modifier;
 import java.lang.reflect.Proxy;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
@@ -23,9 +24,13 @@ import org.springframework.core.Ordered;
 class GuardedBeanInjectionFailureAnalyzer extends AbstractFailureAnalyzer<BeanNotOfRequiredTypeException>
 		implements Ordered {
 
-	private static final Set<String> GUARDED_TYPES = Set.of(Provider.class.getName(),
-			"org.springframework.ai.chat.model.ChatModel", "org.springframework.ai.chat.model.StreamingChatModel",
-			"org.springframework.ai.embedding.EmbeddingModel");
+	private static final Set<String> GUARDED_TYPES = guardedTypes();
+
+	private static Set<String> guardedTypes() {
+		Set<String> types = new HashSet<>(Arrays.asList(CircuitBreakerBeanPostProcessor.SPRING_AI_TYPES));
+		types.add(Provider.class.getName());
+		return Set.copyOf(types);
+	}
 
 	@Override
 	public int getOrder() {
