@@ -34,18 +34,27 @@ public final class RateLimitPolicies {
 		this.named = List.copyOf(named);
 		this.defaultPolicy = defaultPolicy;
 		this.excludePaths = List.copyOf(excludePaths);
-		for (RateLimitPolicyRegistration registration : all()) {
+		List<RateLimitPolicyRegistration> every = new ArrayList<>(this.named);
+		every.add(defaultPolicy);
+		for (RateLimitPolicyRegistration registration : every) {
 			if (this.outcomes.put(registration.name(), new PolicyOutcomes()) != null) {
 				throw new IllegalArgumentException("Duplicate rate-limit policy name '" + registration.name() + "'");
 			}
 		}
 	}
 
-	/** @return the named policies in the order they are tried, then the default policy */
+	/**
+	 * Returns the policies that can limit a request: what the endpoint lists and the metrics count. The default
+	 * policy is left out when its {@code include-paths} are empty, the documented way to limit named paths only,
+	 * since it then applies to no request.
+	 * @return the named policies in the order they are tried, then the default policy unless it has no paths
+	 */
 	public List<RateLimitPolicyRegistration> all() {
 		List<RateLimitPolicyRegistration> all = new ArrayList<>(this.named.size() + 1);
 		all.addAll(this.named);
-		all.add(this.defaultPolicy);
+		if (!this.defaultPolicy.paths().isEmpty()) {
+			all.add(this.defaultPolicy);
+		}
 		return all;
 	}
 
@@ -54,7 +63,7 @@ public final class RateLimitPolicies {
 		return this.named;
 	}
 
-	/** @return the policy of included paths that no named policy claims */
+	/** @return the policy of included paths that no named policy claims; it applies to none when it has no paths */
 	public RateLimitPolicyRegistration defaultPolicy() {
 		return this.defaultPolicy;
 	}

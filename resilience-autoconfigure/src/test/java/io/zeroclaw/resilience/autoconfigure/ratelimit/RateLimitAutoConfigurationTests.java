@@ -279,6 +279,36 @@ class RateLimitAutoConfigurationTests {
 			});
 	}
 
+	@Test
+	void defaultPolicyWithoutPathsShouldBeLeftOutOfTheListedPoliciesAndTheMetrics() {
+		this.runner
+			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
+					"zeroclaw.resilience.rate-limit.include-paths=",
+					"zeroclaw.resilience.rate-limit.policies.webhook.paths=/webhook")
+			.withBean(MeterRegistry.class, SimpleMeterRegistry::new)
+			.run((context) -> {
+				RateLimitPolicies policies = context.getBean(RateLimitPolicies.class);
+				assertThat(policies.defaultPolicy().paths()).isEmpty();
+				assertThat(policies.all()).extracting(RateLimitPolicyRegistration::name).containsExactly("webhook");
+				assertThat(policies.find(RateLimitPolicies.DEFAULT_POLICY)).isEmpty();
+				MeterRegistry registry = context.getBean(MeterRegistry.class);
+				assertThat(registry.find(RateLimitMetrics.KEYS).tag("policy", "webhook").gauge()).isNotNull();
+				assertThat(registry.find(RateLimitMetrics.KEYS).tag("policy", "default").gauge()).isNull();
+				assertThat(registry.find(RateLimitMetrics.REQUESTS).tag("policy", "default").counters()).isEmpty();
+			});
+	}
+
+	@Test
+	void principalKeyOfADefaultPolicyWithoutPathsShouldNotMoveTheFilterBehindSecurity() {
+		this.runner
+			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
+					"zeroclaw.resilience.rate-limit.include-paths=", "zeroclaw.resilience.rate-limit.key=principal",
+					"zeroclaw.resilience.rate-limit.policies.webhook.paths=/webhook",
+					"zeroclaw.resilience.rate-limit.policies.webhook.key=ip")
+			.run((context) -> assertThat(context.getBean(FilterRegistrationBean.class).getOrder())
+				.isEqualTo(RateLimitFilter.BEFORE_SECURITY_ORDER));
+	}
+
 	@Configuration(proxyBeanMethods = false)
 	static class CustomFactoryConfiguration {
 
