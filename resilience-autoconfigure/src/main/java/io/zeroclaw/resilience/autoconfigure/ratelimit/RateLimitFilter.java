@@ -237,7 +237,7 @@ public final class RateLimitFilter implements Filter {
 
 	private static void writeProblem(HttpServletResponse response, HttpStatus status, String detail,
 			HttpServletRequest request) throws IOException {
-		String body = "{\"type\":\"about:blank\",\"title\":" + json(status.getReasonPhrase()) + ",\"status\":"
+		String body = "{\"title\":" + json(status.getReasonPhrase()) + ",\"status\":"
 				+ status.value() + ",\"detail\":" + json(detail) + ",\"instance\":" + json(request.getRequestURI())
 				+ "}";
 		byte[] bytes = body.getBytes(StandardCharsets.UTF_8);

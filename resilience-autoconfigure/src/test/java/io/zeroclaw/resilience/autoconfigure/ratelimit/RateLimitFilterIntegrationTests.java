@@ -119,6 +119,7 @@ class RateLimitFilterIntegrationTests {
 			.andExpect(header().string("RateLimit-Policy", "\"default\";q=3;w=60"))
 			.andExpect(header().string("RateLimit", "\"default\";r=0;t=60"))
 			.andExpect(content().contentType(MediaType.APPLICATION_PROBLEM_JSON))
+			.andExpect(jsonPath("$.type").doesNotExist())
 			.andExpect(jsonPath("$.status").value(429))
 			.andExpect(jsonPath("$.title").value("Too Many Requests"))
 			.andExpect(jsonPath("$.detail").value(
