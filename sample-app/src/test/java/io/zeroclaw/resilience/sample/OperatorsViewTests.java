@@ -49,6 +49,7 @@ class OperatorsViewTests {
 		assertThat(response.statusCode()).isEqualTo(200);
 		JsonNode view = json.readTree(response.body());
 
+		assertThat(view.at("/rateLimit/policies").propertyNames()).containsExactly("webhook");
 		JsonNode webhook = view.at("/rateLimit/policies/webhook");
 		assertThat(view.at("/rateLimit/enabled").asBoolean()).isTrue();
 		assertThat(view.at("/rateLimit/store").asString()).isEqualTo("memory");
@@ -105,7 +106,32 @@ class OperatorsViewTests {
 		assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
 				(type) -> assertThat(type).startsWith("application/problem+json"));
 		assertThat(json.readTree(response.body()).get("detail").asString()).contains("noSuchProvider");
-		assertThat(send("GET", "/actuator/resilience/noSuchProvider", null).statusCode()).isEqualTo(404);
+	}
+
+	@Test
+	void readingAnUnknownBreakerShouldBeNotFoundWithAProblem() throws Exception {
+		HttpResponse<String> response = send("GET", "/actuator/resilience/noSuchProvider", null);
+		assertThat(response.statusCode()).isEqualTo(404);
+		assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
+				(type) -> assertThat(type).startsWith("application/problem+json"));
+		JsonNode problem = json.readTree(response.body());
+		assertThat(problem.get("status").asInt()).isEqualTo(404);
+		assertThat(problem.get("detail").asString()).isEqualTo("There is no circuit breaker named 'noSuchProvider'.");
+		HttpResponse<String> known = send("GET", "/actuator/resilience/demoProvider", null);
+		assertThat(known.statusCode()).isEqualTo(200);
+		assertThat(json.readTree(known.body()).get("state").asString()).isEqualTo("CLOSED");
+	}
+
+	@Test
+	void forcingWithoutAStateShouldBeABadRequestSayingWhatIsMissing() throws Exception {
+		HttpResponse<String> response = send("POST", "/actuator/resilience/demoProvider", "{}");
+		assertThat(response.statusCode()).isEqualTo(400);
+		assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
+				(type) -> assertThat(type).startsWith("application/problem+json"));
+		JsonNode problem = json.readTree(response.body());
+		assertThat(problem.get("status").asInt()).isEqualTo(400);
+		assertThat(problem.get("detail").asString()).contains("\"state\"");
+		assertThat(problem.has("type")).isFalse();
 	}
 
 	@Test

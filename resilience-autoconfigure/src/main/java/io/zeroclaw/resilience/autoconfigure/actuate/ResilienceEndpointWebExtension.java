@@ -6,9 +6,11 @@ import java.util.Map;
 
 import io.zeroclaw.resilience.autoconfigure.actuate.ResilienceEndpoint.BreakerDescriptor;
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreaker;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 import org.springframework.boot.actuate.endpoint.annotation.Selector;
 import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
 import org.springframework.boot.actuate.endpoint.web.WebEndpointResponse;
@@ -16,9 +18,10 @@ import org.springframework.boot.actuate.endpoint.web.annotation.EndpointWebExten
 import org.springframework.util.MimeType;
 
 /**
- * Lets an operator force a breaker: {@code POST /actuator/resilience/{breakerName}} with {@code {"state":"OPEN"}}
- * or {@code {"state":"CLOSED"}}. An unknown breaker is 404, an unknown state 400; the answer is the breaker as it is
- * now.
+ * The endpoint over HTTP: lets an operator force a breaker, {@code POST /actuator/resilience/{breakerName}} with
+ * {@code {"state":"OPEN"}} or {@code {"state":"CLOSED"}}, and answers a mistake with an RFC 9457 problem body that
+ * says what was wrong, like every other refusal of this starter: an unknown breaker (on {@code GET} as on
+ * {@code POST}) is 404, a missing or unknown state 400. The answer to a forced state is the breaker as it is now.
  */
 @EndpointWebExtension(endpoint = ResilienceEndpoint.class)
 public class ResilienceEndpointWebExtension {
@@ -33,14 +36,33 @@ public class ResilienceEndpointWebExtension {
 		this.delegate = delegate;
 	}
 
-	@WriteOperation
-	public WebEndpointResponse<Object> forceState(@Selector String breakerName, String state) {
+	@ReadOperation
+	public WebEndpointResponse<Object> breaker(@Selector String breakerName) {
 		CircuitBreaker breaker = this.delegate.findBreaker(breakerName).orElse(null);
 		if (breaker == null) {
-			return problem(WebEndpointResponse.STATUS_NOT_FOUND, "Not Found",
-					"There is no circuit breaker named '" + breakerName + "'.");
+			return unknownBreaker(breakerName);
 		}
-		String target = (state != null) ? state.trim().toUpperCase(Locale.ROOT) : "";
+		return new WebEndpointResponse<>(BreakerDescriptor.of(breaker), WebEndpointResponse.STATUS_OK);
+	}
+
+	/**
+	 * Forces a breaker into a state.
+	 * @param breakerName the breaker
+	 * @param state {@code OPEN} or {@code CLOSED}, in any case; nullable so that a body without it is answered with
+	 * a problem saying so, rather than Actuator's bare 400 for a missing parameter
+	 * @return the breaker as it is now, or a problem
+	 */
+	@WriteOperation
+	public WebEndpointResponse<Object> forceState(@Selector String breakerName, @Nullable String state) {
+		CircuitBreaker breaker = this.delegate.findBreaker(breakerName).orElse(null);
+		if (breaker == null) {
+			return unknownBreaker(breakerName);
+		}
+		if (state == null) {
+			return problem(WebEndpointResponse.STATUS_BAD_REQUEST, "Bad Request",
+					"The body must name the state, as in {\"state\":\"OPEN\"} or {\"state\":\"CLOSED\"}.");
+		}
+		String target = state.trim().toUpperCase(Locale.ROOT);
 		switch (target) {
 			case "OPEN", "CLOSED" -> {
 				// said before the transition, so that the breaker's own log line that follows reads as its effect
@@ -61,10 +83,17 @@ public class ResilienceEndpointWebExtension {
 		return new WebEndpointResponse<>(BreakerDescriptor.of(breaker), WebEndpointResponse.STATUS_OK);
 	}
 
-	/** An RFC 9457 problem body, as every refusal of this starter answers. */
+	private static WebEndpointResponse<Object> unknownBreaker(String breakerName) {
+		return problem(WebEndpointResponse.STATUS_NOT_FOUND, "Not Found",
+				"There is no circuit breaker named '" + breakerName + "'.");
+	}
+
+	/**
+	 * An RFC 9457 problem body, as every refusal of this starter answers. Like Spring's own {@code ProblemDetail} it
+	 * leaves out {@code type}, which then means {@code about:blank}: the status says what kind of problem it is.
+	 */
 	private static WebEndpointResponse<Object> problem(int status, String title, String detail) {
 		Map<String, Object> body = new LinkedHashMap<>();
-		body.put("type", "about:blank");
 		body.put("title", title);
 		body.put("status", status);
 		body.put("detail", detail);

@@ -8,6 +8,7 @@ import io.zeroclaw.resilience.autoconfigure.ratelimit.RateLimitAutoConfiguration
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreakerRegistry;
 import io.zeroclaw.resilience.circuitbreaker.CircuitState;
 import io.zeroclaw.resilience.provider.Provider;
+import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -96,7 +97,24 @@ class ResilienceActuatorAutoConfigurationTests {
 				.isEqualTo(WebEndpointResponse.STATUS_NOT_FOUND);
 			assertThat(extension.forceState("llm", "AJAR").getStatus())
 				.isEqualTo(WebEndpointResponse.STATUS_BAD_REQUEST);
+			assertThat(extension.forceState("llm", null).getStatus()).isEqualTo(WebEndpointResponse.STATUS_BAD_REQUEST);
 			assertThat(registry.find("llm").orElseThrow().state()).isEqualTo(CircuitState.CLOSED);
+		});
+	}
+
+	@Test
+	void readingOneBreakerOverHttpShouldAnswerAnUnknownOneWithAProblem() {
+		this.contextRunner.withPropertyValues("zeroclaw.resilience.circuit-breaker.enabled=true").run((context) -> {
+			ResilienceEndpointWebExtension extension = context.getBean(ResilienceEndpointWebExtension.class);
+			WebEndpointResponse<Object> known = extension.breaker("llm");
+			assertThat(known.getStatus()).isEqualTo(WebEndpointResponse.STATUS_OK);
+			assertThat(known.getBody()).isInstanceOf(ResilienceEndpoint.BreakerDescriptor.class);
+			WebEndpointResponse<Object> unknown = extension.breaker("other");
+			assertThat(unknown.getStatus()).isEqualTo(WebEndpointResponse.STATUS_NOT_FOUND);
+			assertThat(unknown.getContentType()).hasToString("application/problem+json");
+			assertThat(unknown.getBody()).asInstanceOf(InstanceOfAssertFactories.MAP)
+				.containsEntry("detail", "There is no circuit breaker named 'other'.")
+				.doesNotContainKey("type");
 		});
 	}
 
