@@ -6,6 +6,7 @@ import io.zeroclaw.resilience.autoconfigure.ResilienceProperties;
 import io.zeroclaw.resilience.autoconfigure.backpressure.BackpressureAutoConfiguration;
 import io.zeroclaw.resilience.autoconfigure.circuitbreaker.CircuitBreakerAutoConfiguration;
 import io.zeroclaw.resilience.autoconfigure.ratelimit.RateLimitAutoConfiguration;
+import io.zeroclaw.resilience.autoconfigure.ratelimit.RateLimitKeyResolver;
 import io.zeroclaw.resilience.autoconfigure.ratelimit.RateLimitPolicies;
 import io.zeroclaw.resilience.backpressure.BackpressureController;
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreakerRegistry;
@@ -40,8 +41,9 @@ public final class ResilienceActuatorAutoConfiguration {
 	@ConditionalOnMissingBean
 	@ConditionalOnAvailableEndpoint
 	ResilienceEndpoint resilienceEndpoint(ResilienceProperties properties, ObjectProvider<RateLimitPolicies> policies,
-			ObjectProvider<CircuitBreakerRegistry> breakers, ObjectProvider<BackpressureController> backpressure) {
-		return new ResilienceEndpoint(properties, policies, breakers, backpressure);
+			ObjectProvider<RateLimitKeyResolver> keyResolver, ObjectProvider<CircuitBreakerRegistry> breakers,
+			ObjectProvider<BackpressureController> backpressure) {
+		return new ResilienceEndpoint(properties, policies, keyResolver, breakers, backpressure);
 	}
 
 	@Bean

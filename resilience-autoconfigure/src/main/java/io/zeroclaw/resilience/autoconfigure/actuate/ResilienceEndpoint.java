@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Optional;
 
 import io.zeroclaw.resilience.autoconfigure.ResilienceProperties;
+import io.zeroclaw.resilience.autoconfigure.ratelimit.RateLimitKeyResolver;
 import io.zeroclaw.resilience.autoconfigure.ratelimit.RateLimitPolicies;
 import io.zeroclaw.resilience.autoconfigure.ratelimit.RateLimitPolicyRegistration;
 import io.zeroclaw.resilience.autoconfigure.web.RetryAfter;
@@ -39,10 +40,21 @@ public class ResilienceEndpoint {
 
 	private final ObjectProvider<BackpressureController> backpressure;
 
+	private final ObjectProvider<RateLimitKeyResolver> keyResolver;
+
+	/**
+	 * @param properties the bound properties
+	 * @param policies the rate-limit policies, when rate limiting is on
+	 * @param keyResolver the application's key resolver, if any: it keys every policy in place of its key type
+	 * @param breakers the circuit breakers, when they are on
+	 * @param backpressure the backpressure controller, when it is on
+	 */
 	public ResilienceEndpoint(ResilienceProperties properties, ObjectProvider<RateLimitPolicies> policies,
-			ObjectProvider<CircuitBreakerRegistry> breakers, ObjectProvider<BackpressureController> backpressure) {
+			ObjectProvider<RateLimitKeyResolver> keyResolver, ObjectProvider<CircuitBreakerRegistry> breakers,
+			ObjectProvider<BackpressureController> backpressure) {
 		this.properties = properties;
 		this.policies = policies;
+		this.keyResolver = keyResolver;
 		this.breakers = breakers;
 		this.backpressure = backpressure;
 	}
@@ -67,8 +79,10 @@ public class ResilienceEndpoint {
 		Map<String, PolicyDescriptor> descriptors = new LinkedHashMap<>();
 		RateLimitPolicies registered = this.policies.getIfAvailable();
 		if (registered != null) {
+			// the filter's resolver: the one bean, or the primary of several (without one, start-up has failed)
+			boolean resolved = this.keyResolver.getIfUnique() != null;
 			for (RateLimitPolicyRegistration registration : registered.all()) {
-				descriptors.put(registration.name(), PolicyDescriptor.of(registration));
+				descriptors.put(registration.name(), PolicyDescriptor.of(registration, resolved));
 			}
 		}
 		return new RateLimitDescriptor(rateLimit.isEnabled() && registered != null,
@@ -122,12 +136,17 @@ public class ResilienceEndpoint {
 	public record PolicyDescriptor(long requestsPerWindow, long windowSeconds, long burst, long capacity,
 			List<String> paths, String key, long keys) {
 
-		static PolicyDescriptor of(RateLimitPolicyRegistration registration) {
+		/** The {@code key} shown for every policy when a {@code RateLimitKeyResolver} bean keys the requests. */
+		public static final String RESOLVER_KEY = "resolver";
+
+		/** The key type the filter applies: {@value #RESOLVER_KEY} when the application's resolver keys requests. */
+		static PolicyDescriptor of(RateLimitPolicyRegistration registration, boolean resolved) {
+			String key = resolved ? RESOLVER_KEY : registration.key().name().toLowerCase(Locale.ROOT);
 			return new PolicyDescriptor(registration.policy().requestsPerWindow(),
 					RetryAfter.ceilSeconds(registration.policy().window()), registration.policy().burst(),
-					registration.policy().capacity(), registration.paths(),
-					registration.key().name().toLowerCase(Locale.ROOT), registration.trackedKeys().orElse(-1));
+					registration.policy().capacity(), registration.paths(), key, registration.trackedKeys().orElse(-1));
 		}
+
 
 	}
 

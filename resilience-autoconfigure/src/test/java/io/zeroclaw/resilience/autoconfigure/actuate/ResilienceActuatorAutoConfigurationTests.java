@@ -1,10 +1,12 @@
 package io.zeroclaw.resilience.autoconfigure.actuate;
 
 import io.zeroclaw.resilience.autoconfigure.ResilienceAutoConfiguration;
+import io.zeroclaw.resilience.autoconfigure.actuate.ResilienceEndpoint.PolicyDescriptor;
 import io.zeroclaw.resilience.autoconfigure.actuate.ResilienceEndpoint.ResilienceDescriptor;
 import io.zeroclaw.resilience.autoconfigure.backpressure.BackpressureAutoConfiguration;
 import io.zeroclaw.resilience.autoconfigure.circuitbreaker.CircuitBreakerAutoConfiguration;
 import io.zeroclaw.resilience.autoconfigure.ratelimit.RateLimitAutoConfiguration;
+import io.zeroclaw.resilience.autoconfigure.ratelimit.RateLimitKeyResolver;
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreakerRegistry;
 import io.zeroclaw.resilience.circuitbreaker.CircuitState;
 import io.zeroclaw.resilience.provider.Provider;
@@ -81,6 +83,34 @@ class ResilienceActuatorAutoConfigurationTests {
 				assertThat(view.backpressure().enabled()).isTrue();
 				assertThat(view.backpressure().maxQueueDepth()).isEqualTo(10);
 				assertThat(view.backpressure().limits()).containsEntry("BACKGROUND", 5).containsEntry("HIGH", 10);
+			});
+	}
+
+	@Test
+	void endpointShouldShowEachPolicysConfiguredKeyType() {
+		this.contextRunner
+			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
+					"zeroclaw.resilience.rate-limit.policies.api.paths=/api/**",
+					"zeroclaw.resilience.rate-limit.policies.api.key=header")
+			.run((context) -> {
+				ResilienceDescriptor view = context.getBean(ResilienceEndpoint.class).resilience();
+				assertThat(view.rateLimit().policies().get("api").key()).isEqualTo("header");
+				assertThat(view.rateLimit().policies().get("default").key()).isEqualTo("ip");
+			});
+	}
+
+	@Test
+	void endpointShouldShowTheResolverAsTheKeyOfEveryPolicyWhenOneKeysRequests() {
+		this.contextRunner
+			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
+					"zeroclaw.resilience.rate-limit.policies.api.paths=/api/**",
+					"zeroclaw.resilience.rate-limit.policies.api.key=header")
+			.withBean(RateLimitKeyResolver.class, () -> (request, policy) -> request.getHeader("X-Tenant"))
+			.run((context) -> {
+				ResilienceDescriptor view = context.getBean(ResilienceEndpoint.class).resilience();
+				assertThat(view.rateLimit().policies()).containsOnlyKeys("api", "default");
+				assertThat(view.rateLimit().policies().values()).extracting(PolicyDescriptor::key)
+					.containsOnly(PolicyDescriptor.RESOLVER_KEY);
 			});
 	}
 
