@@ -53,6 +53,9 @@ final class ResiliencePropertiesValidator {
 
 	private static final String LETTUCE_CLIENT = "io.lettuce.core.RedisClient";
 
+	/** The classes looked up by name here, for {@link ResilienceRuntimeHints}. */
+	static final List<String> CLASSES_LOOKED_UP_BY_NAME = List.of(REDIS_CONNECTION_FACTORY, LETTUCE_CLIENT);
+
 	private ResiliencePropertiesValidator() {
 	}
 

@@ -8,6 +8,7 @@ import io.zeroclaw.resilience.backpressure.BackpressureController;
 import io.zeroclaw.resilience.backpressure.Prioritized;
 
 import org.springframework.aop.Advisor;
+import org.springframework.aop.SpringProxy;
 import org.springframework.aop.framework.Advised;
 import org.springframework.aop.framework.AdvisedSupport;
 import org.springframework.aop.framework.AopInfrastructureBean;
@@ -16,7 +17,10 @@ import org.springframework.aop.interceptor.AsyncExecutionInterceptor;
 import org.springframework.aop.support.AopUtils;
 import org.springframework.aop.support.DefaultPointcutAdvisor;
 import org.springframework.beans.factory.BeanClassLoaderAware;
-import org.springframework.beans.factory.config.BeanPostProcessor;
+import org.springframework.beans.factory.BeanFactory;
+import org.springframework.beans.factory.BeanFactoryAware;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+import org.springframework.beans.factory.config.SmartInstantiationAwareBeanPostProcessor;
 import org.springframework.core.annotation.AnnotationUtils;
 import org.springframework.util.ClassUtils;
 
@@ -36,15 +40,20 @@ import org.springframework.util.ClassUtils;
  * <li>right after the async interceptor (last when there is none), the {@link AsyncCompletionInterceptor}, which runs
  * inside the async task, before any other advice of the worker thread, and releases the slot there.</li>
  * </ol>
- * A bean that is not proxied yet gets a class-based proxy with both advisors.
+ * A bean that is not proxied yet gets a class-based proxy with both advisors. Under ahead-of-time processing,
+ * {@link #determineBeanType} makes that proxy's class at build time, so that it is written out with the generated
+ * code: a native image cannot define a class at run time.
  */
-final class PrioritizedBeanPostProcessor implements BeanPostProcessor, BeanClassLoaderAware, AopInfrastructureBean {
+final class PrioritizedBeanPostProcessor implements SmartInstantiationAwareBeanPostProcessor, BeanClassLoaderAware,
+		BeanFactoryAware, AopInfrastructureBean {
 
 	private final Supplier<BackpressureController> controller;
 
 	private final Map<Class<?>, Boolean> eligibleTypes = new ConcurrentHashMap<>();
 
 	private ClassLoader classLoader = ClassUtils.getDefaultClassLoader();
+
+	private BeanFactory beanFactory;
 
 	/**
 	 * @param controller resolves the controller on the first call, so creating this early post-processor does not
@@ -57,6 +66,11 @@ final class PrioritizedBeanPostProcessor implements BeanPostProcessor, BeanClass
 	@Override
 	public void setBeanClassLoader(ClassLoader classLoader) {
 		this.classLoader = classLoader;
+	}
+
+	@Override
+	public void setBeanFactory(BeanFactory beanFactory) {
+		this.beanFactory = beanFactory;
 	}
 
 	@Override
@@ -90,10 +104,44 @@ final class PrioritizedBeanPostProcessor implements BeanPostProcessor, BeanClass
 			return bean;
 		}
 		ProxyFactory proxyFactory = new ProxyFactory(bean);
+		configure(proxyFactory);
+		return proxyFactory.getProxy(this.classLoader);
+	}
+
+	/**
+	 * Makes, at build time, the class of the proxy that {@link #postProcessAfterInitialization} will make of a
+	 * {@code @Prioritized} bean that no other post-processor proxies, configured as that one is (the same interfaces,
+	 * target class and advisors), so that it is the same class. Spring's ahead-of-time processing writes it out with
+	 * the generated code and registers the hints it needs.
+	 * @param beanClass the bean's class, as its definition says or as the post-processors before this one made it
+	 * @param beanName the bean's name
+	 * @return the class of the proxy, or {@code beanClass} when this post-processor will not make one
+	 */
+	@Override
+	public Class<?> determineBeanType(Class<?> beanClass, String beanName) {
+		if (beanClass.isInterface() || SpringProxy.class.isAssignableFrom(beanClass)
+				|| AopInfrastructureBean.class.isAssignableFrom(beanClass) || isMadeByFactoryBean(beanName)
+				|| !isEligible(beanClass)) {
+			// a proxy made by another post-processor gets the advisors added; a factory bean's object is not known
+			return beanClass;
+		}
+		ProxyFactory proxyFactory = new ProxyFactory();
+		proxyFactory.setTargetClass(beanClass);
+		proxyFactory.setInterfaces(ClassUtils.getAllInterfacesForClass(beanClass));
+		configure(proxyFactory);
+		return proxyFactory.getProxyClass(this.classLoader);
+	}
+
+	/** How the proxy of a bean not proxied yet is made, at run time and at build time alike. */
+	private void configure(ProxyFactory proxyFactory) {
 		proxyFactory.setProxyTargetClass(true);
 		proxyFactory.addAdvisor(admissionAdvisor(proxyFactory));
 		proxyFactory.addAdvisor(completionAdvisor());
-		return proxyFactory.getProxy(this.classLoader);
+	}
+
+	private boolean isMadeByFactoryBean(String beanName) {
+		return this.beanFactory instanceof ConfigurableListableBeanFactory factory
+				&& factory.containsBeanDefinition(beanName) && factory.isFactoryBean(beanName);
 	}
 
 	private boolean isEligible(Class<?> targetClass) {

@@ -16,6 +16,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import org.springframework.aop.Advisor;
+import org.springframework.aop.SpringProxy;
 import org.springframework.aop.framework.Advised;
 import org.springframework.aop.framework.ProxyFactory;
 import org.springframework.aop.scope.ScopedProxyUtils;
@@ -24,8 +25,8 @@ import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.BeanFactoryAware;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.SmartInitializingSingleton;
-import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+import org.springframework.beans.factory.config.SmartInstantiationAwareBeanPostProcessor;
 import org.springframework.core.Ordered;
 import org.springframework.util.ClassUtils;
 
@@ -44,9 +45,13 @@ import org.springframework.util.ClassUtils;
  * Once every singleton exists, an {@code instances.<name>} entry that matched no upstream bean is logged at WARN: a
  * misspelt bean name would otherwise leave its settings silently unused. Lazy and prototype beans, which may not
  * exist yet, are not reported.
+ * <p>
+ * Under ahead-of-time processing, {@link #determineBeanType} makes the proxy class of every upstream bean class at
+ * build time, so that Spring writes it out with the generated code (a native image cannot define a class at run
+ * time) and registers the hints it needs; a bean declared only by an interface type cannot be prepared this way.
  */
 public class CircuitBreakerBeanPostProcessor
-		implements BeanPostProcessor, Ordered, BeanFactoryAware, SmartInitializingSingleton {
+		implements SmartInstantiationAwareBeanPostProcessor, Ordered, BeanFactoryAware, SmartInitializingSingleton {
 
 	private static final Logger logger = LoggerFactory.getLogger(CircuitBreakerBeanPostProcessor.class);
 
@@ -113,14 +118,47 @@ public class CircuitBreakerBeanPostProcessor
 		}
 		CircuitBreakerFactory breakers = this.factory.getObject();
 		CircuitBreaker breaker = this.registry.getObject().computeIfAbsent(beanName, breakers::create);
-		CircuitBreakerInterceptor interceptor = new CircuitBreakerInterceptor(breaker, applicableTypes(bean));
+		Class<?> beanClass = bean.getClass();
+		CircuitBreakerInterceptor interceptor = new CircuitBreakerInterceptor(breaker, applicableTypes(beanClass));
 		if (bean instanceof Advised advised && !advised.isFrozen()) {
 			// already a Spring AOP proxy: guard it first, before the advice it has
 			advised.addAdvisor(0, new DefaultPointcutAdvisor(interceptor));
 			return bean;
 		}
 		ProxyFactory proxyFactory = new ProxyFactory(bean);
-		Class<?> beanClass = bean.getClass();
+		configure(proxyFactory, beanClass, interceptor);
+		return proxyFactory.getProxy(beanClass.getClassLoader());
+	}
+
+	/**
+	 * Makes, at build time, the class of the proxy that {@link #postProcessAfterInitialization} will make of a bean of
+	 * this class at run time. Spring's ahead-of-time processing asks every such post-processor, and writes out the
+	 * proxy classes made while it does, so that a native image, which cannot define classes at run time, finds them.
+	 * The proxy is configured as the real one is (the same interfaces, target class and advice type), which makes it
+	 * the same class. Whether the bean's breaker is enabled is not asked here: the properties are not bound while
+	 * ahead-of-time processing runs, and a class made for nothing costs nothing.
+	 * @param beanClass the bean's class, as its definition says
+	 * @param beanName the bean's name
+	 * @return the class of the proxy, or {@code beanClass} when the bean will not get one of its own
+	 */
+	@Override
+	public Class<?> determineBeanType(Class<?> beanClass, String beanName) {
+		if (beanClass.isInterface() || SpringProxy.class.isAssignableFrom(beanClass) || !isUpstreamType(beanClass)
+				|| ScopedProxyUtils.isScopedTarget(beanName) || isMadeByFactoryBean(beanName)) {
+			// An interface type says nothing of the class the bean will have; a proxy gets the breaker as advice;
+			// a factory bean's object (a scoped proxy, say) is a proxy already, or of a class not known here.
+			return beanClass;
+		}
+		ProxyFactory proxyFactory = new ProxyFactory();
+		proxyFactory.setTargetClass(beanClass);
+		proxyFactory.setInterfaces(ClassUtils.getAllInterfacesForClass(beanClass));
+		configure(proxyFactory, beanClass, new CircuitBreakerInterceptor(null, applicableTypes(beanClass)));
+		return proxyFactory.getProxyClass(beanClass.getClassLoader());
+	}
+
+	/** How the breaker's proxy of a bean of this class is made, at run time and at build time alike. */
+	private static void configure(ProxyFactory proxyFactory, Class<?> beanClass,
+			CircuitBreakerInterceptor interceptor) {
 		if (Modifier.isFinal(beanClass.getModifiers()) || Proxy.isProxyClass(beanClass) || beanClass.isSynthetic()
 				|| beanClass.isHidden()) {
 			proxyFactory.setInterfaces(ClassUtils.getAllInterfacesForClass(beanClass, beanClass.getClassLoader()));
@@ -129,20 +167,28 @@ public class CircuitBreakerBeanPostProcessor
 			proxyFactory.setProxyTargetClass(true);
 		}
 		proxyFactory.addAdvice(interceptor);
-		return proxyFactory.getProxy(beanClass.getClassLoader());
+	}
+
+	private boolean isMadeByFactoryBean(String beanName) {
+		return this.beanFactory instanceof ConfigurableListableBeanFactory factory
+				&& factory.containsBeanDefinition(beanName) && factory.isFactoryBean(beanName);
 	}
 
 	private boolean isUpstream(Object bean) {
+		return isUpstreamType(bean.getClass());
+	}
+
+	private boolean isUpstreamType(Class<?> beanClass) {
 		for (Class<?> type : this.upstreamTypes) {
-			if (type.isInstance(bean)) {
+			if (type.isAssignableFrom(beanClass)) {
 				return true;
 			}
 		}
 		return false;
 	}
 
-	private List<Class<?>> applicableTypes(Object bean) {
-		return this.upstreamTypes.stream().filter((type) -> type.isInstance(bean)).toList();
+	private List<Class<?>> applicableTypes(Class<?> beanClass) {
+		return this.upstreamTypes.stream().filter((type) -> type.isAssignableFrom(beanClass)).toList();
 	}
 
 	private static boolean isWrapped(Object bean) {

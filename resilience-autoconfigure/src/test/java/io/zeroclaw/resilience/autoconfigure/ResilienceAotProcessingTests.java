@@ -1,0 +1,211 @@
+package io.zeroclaw.resilience.autoconfigure;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BiConsumer;
+
+import io.zeroclaw.resilience.autoconfigure.backpressure.BackpressureAutoConfiguration;
+import io.zeroclaw.resilience.autoconfigure.circuitbreaker.CircuitBreakerAutoConfiguration;
+import io.zeroclaw.resilience.backpressure.BackpressureController;
+import io.zeroclaw.resilience.backpressure.Prioritized;
+import io.zeroclaw.resilience.circuitbreaker.CircuitOpenException;
+import io.zeroclaw.resilience.provider.Provider;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.aop.framework.AopProxyUtils;
+import org.springframework.aop.support.AopUtils;
+import org.springframework.aot.generate.GeneratedFiles.Kind;
+import org.springframework.aot.hint.RuntimeHints;
+import org.springframework.aot.hint.predicate.RuntimeHintsPredicates;
+import org.springframework.aot.test.generate.TestGenerationContext;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.util.TestPropertyValues;
+import org.springframework.cglib.core.ReflectUtils;
+import org.springframework.context.ApplicationContextInitializer;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.aot.ApplicationContextAotGenerator;
+import org.springframework.context.support.GenericApplicationContext;
+import org.springframework.core.test.tools.CompileWithForkedClassLoader;
+import org.springframework.core.test.tools.TestCompiler;
+import org.springframework.javapoet.ClassName;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
+
+/**
+ * The auto-configurations under Spring's ahead-of-time processing, as {@code spring-boot-maven-plugin}'s
+ * {@code process-aot} runs it for an application, and as a native image then runs the result: every proxy class made
+ * at build time (a native image cannot define one at run time), and the hints it needs registered.
+ */
+class ResilienceAotProcessingTests {
+
+	private static final String[] PROPERTIES = { "zeroclaw.resilience.circuit-breaker.enabled=true",
+			"zeroclaw.resilience.circuit-breaker.failure-threshold=2",
+			"zeroclaw.resilience.circuit-breaker.ignore-exceptions=" + IgnoredFailure.class.getName(),
+			"zeroclaw.resilience.backpressure.enabled=true" };
+
+	private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
+		.withConfiguration(AutoConfigurations.of(ResilienceAutoConfiguration.class,
+				CircuitBreakerAutoConfiguration.class, BackpressureAutoConfiguration.class))
+		.withUserConfiguration(UpstreamConfiguration.class)
+		.withPropertyValues(PROPERTIES);
+
+	@Test
+	@CompileWithForkedClassLoader // a class loader of its own, in which no test has made these proxy classes yet
+	void processingShouldWriteOutTheProxyClassesOfTheGuardedAndPrioritizedBeans() {
+		this.contextRunner.prepare((context) -> {
+			TestGenerationContext generationContext = process(context.getSourceApplicationContext());
+			assertThat(generationContext.getGeneratedFiles().getGeneratedFiles(Kind.CLASS))
+				.containsKeys(proxyClassFile(ClassProvider.class), proxyClassFile(PrioritizedWorker.class));
+			RuntimeHints hints = generationContext.getRuntimeHints();
+			assertThat(RuntimeHintsPredicates.reflection().onMethodInvocation(ClassProvider.class, "chatWithSystem"))
+				.accepts(hints);
+		});
+	}
+
+	@Test
+	void processingShouldRegisterTheJdkProxyOfAGuardedFinalClass() {
+		this.contextRunner.prepare((context) -> {
+			RuntimeHints hints = process(context.getSourceApplicationContext()).getRuntimeHints();
+			assertThat(RuntimeHintsPredicates.proxies()
+				.forInterfaces(AopProxyUtils.completeJdkProxyInterfaces(Provider.class, AutoCloseable.class)))
+				.accepts(hints);
+		});
+	}
+
+	@Test
+	void processingShouldRegisterTheIgnoredExceptionsForLoadingByName() {
+		this.contextRunner.prepare((context) -> {
+			RuntimeHints hints = process(context.getSourceApplicationContext()).getRuntimeHints();
+			assertThat(RuntimeHintsPredicates.reflection().onType(IgnoredFailure.class)).accepts(hints);
+		});
+	}
+
+	@Test
+	@CompileWithForkedClassLoader
+	@SuppressWarnings("unchecked")
+	void processedContextShouldStartAndProtectWithoutDefiningAClassAtRunTime() {
+		this.contextRunner.prepare((context) -> {
+			GenericApplicationContext source = (GenericApplicationContext) context.getSourceApplicationContext();
+			TestGenerationContext generationContext = new TestGenerationContext();
+			ClassName initializerName = new ApplicationContextAotGenerator().processAheadOfTime(source,
+					generationContext);
+			generationContext.writeGeneratedContent();
+			TestCompiler.forSystem().with(generationContext).compile((compiled) -> {
+				List<String> definedAtRunTime = new ArrayList<>();
+				try (GenericApplicationContext processed = new GenericApplicationContext()) {
+					// one class loader at build and at run time, as in an application (the compiler's is a child)
+					processed.setClassLoader(ResilienceAotProcessingTests.class.getClassLoader());
+					TestPropertyValues.of(PROPERTIES).applyTo(processed);
+					compiled.getInstance(ApplicationContextInitializer.class, initializerName.toString())
+						.initialize(processed);
+					// What a native image refuses: CGLIB defining a proxy class that the build did not write out.
+					whileRecordingDefinedClasses((name, bytes) -> definedAtRunTime.add(name), processed::refresh);
+					assertThat(definedAtRunTime).isEmpty();
+					Provider classProvider = processed.getBean("classProvider", Provider.class);
+					assertThat(AopUtils.isCglibProxy(classProvider)).isTrue();
+					assertThatIllegalStateException().isThrownBy(() -> classProvider.simpleChat("hi", "m", 0));
+					assertThatIllegalStateException().isThrownBy(() -> classProvider.simpleChat("hi", "m", 0));
+					assertThatExceptionOfType(CircuitOpenException.class)
+						.isThrownBy(() -> classProvider.simpleChat("hi", "m", 0));
+					assertThat(AopUtils.isJdkDynamicProxy(processed.getBean("finalProvider"))).isTrue();
+					PrioritizedWorker worker = processed.getBean(PrioritizedWorker.class);
+					assertThat(AopUtils.isCglibProxy(worker)).isTrue();
+					assertThat(worker.depthDuringCall()).isEqualTo(1);
+				}
+			});
+		});
+	}
+
+	private static TestGenerationContext process(Object applicationContext) {
+		TestGenerationContext generationContext = new TestGenerationContext();
+		new ApplicationContextAotGenerator().processAheadOfTime((GenericApplicationContext) applicationContext,
+				generationContext);
+		generationContext.writeGeneratedContent();
+		return generationContext;
+	}
+
+	private static String proxyClassFile(Class<?> beanClass) {
+		return beanClass.getName().replace('.', '/') + "$$SpringCGLIB$$0.class";
+	}
+
+	private static void whileRecordingDefinedClasses(BiConsumer<String, byte[]> recorder, Runnable action) {
+		ReflectUtils.setGeneratedClassHandler(recorder);
+		try {
+			action.run();
+		}
+		finally {
+			ReflectUtils.setGeneratedClassHandler(null);
+		}
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class UpstreamConfiguration {
+
+		@Bean
+		ClassProvider classProvider() {
+			return new ClassProvider();
+		}
+
+		@Bean
+		FinalProvider finalProvider() {
+			return new FinalProvider();
+		}
+
+		@Bean
+		PrioritizedWorker prioritizedWorker(ObjectProvider<BackpressureController> controller) {
+			return new PrioritizedWorker(controller);
+		}
+
+	}
+
+	/** A provider that a subclass proxy guards; always failing. */
+	static class ClassProvider implements Provider {
+
+		@Override
+		public String chatWithSystem(String systemPrompt, String message, String model, double temperature) {
+			throw new IllegalStateException("upstream down");
+		}
+
+	}
+
+	/** A provider that only an interface-based proxy can guard. */
+	static final class FinalProvider implements Provider, AutoCloseable {
+
+		@Override
+		public String chatWithSystem(String systemPrompt, String message, String model, double temperature) {
+			return "reply";
+		}
+
+		@Override
+		public void close() {
+		}
+
+	}
+
+	/** A {@code @Prioritized} bean that nothing else proxies. */
+	static class PrioritizedWorker {
+
+		private final ObjectProvider<BackpressureController> controller;
+
+		PrioritizedWorker(ObjectProvider<BackpressureController> controller) {
+			this.controller = controller;
+		}
+
+		@Prioritized
+		public int depthDuringCall() {
+			return this.controller.getObject().depth();
+		}
+
+	}
+
+	/** An exception that {@code ignore-exceptions} names. */
+	static class IgnoredFailure extends RuntimeException {
+
+	}
+
+}
