@@ -44,7 +44,9 @@ import org.springframework.util.ClassUtils;
  * <p>
  * Once every singleton exists, an {@code instances.<name>} entry that matched no upstream bean is logged at WARN: a
  * misspelt bean name would otherwise leave its settings silently unused. Lazy and prototype beans, which may not
- * exist yet, are not reported.
+ * exist yet, are not reported; their breakers are created then, so that the endpoint, the health contributor and the
+ * meters show every breaker from start-up (under {@code spring.main.lazy-initialization} too), and an operator can
+ * force one before its bean is first used. The bean gets that breaker when it is created.
  * <p>
  * Under ahead-of-time processing, {@link #determineBeanType} makes the proxy class of every upstream bean class at
  * build time, so that Spring writes it out with the generated code (a native image cannot define a class at run
@@ -210,6 +212,7 @@ public class CircuitBreakerBeanPostProcessor
 
 	@Override
 	public void afterSingletonsInstantiated() {
+		createBreakersOfBeansNotCreatedYet();
 		List<String> unguarded = upstreamBeansCreatedEarly();
 		for (String bean : unguarded) {
 			logger.warn("Bean '{}' has no circuit breaker: it was created before the breakers were set up (as a "
@@ -223,6 +226,24 @@ public class CircuitBreakerBeanPostProcessor
 				logger.warn("zeroclaw.resilience.circuit-breaker.instances.{} names no bean a breaker guards, so its "
 						+ "settings are not used. Check the bean name; the Provider and Spring AI model beans are {}",
 						name, this.upstreamBeans.stream().sorted().toList());
+			}
+		}
+	}
+
+	/**
+	 * Creates the breaker of every upstream bean that is defined but does not exist yet (a lazy or prototype bean), as
+	 * wrapping it will: a bean's breaker is named after it and created once, whenever the bean is.
+	 */
+	private void createBreakersOfBeansNotCreatedYet() {
+		if (!(this.beanFactory instanceof ConfigurableListableBeanFactory factory)) {
+			return;
+		}
+		for (Class<?> type : this.upstreamTypes) {
+			// allowEagerInit false: find the beans by their definitions, without creating any of them
+			for (String bean : factory.getBeanNamesForType(type, true, false)) {
+				if (!factory.containsSingleton(bean) && !ScopedProxyUtils.isScopedTarget(bean) && isEnabled(bean)) {
+					this.registry.getObject().computeIfAbsent(bean, this.factory.getObject()::create);
+				}
 			}
 		}
 	}

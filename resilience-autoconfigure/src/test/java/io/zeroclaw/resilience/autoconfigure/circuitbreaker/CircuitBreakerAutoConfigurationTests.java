@@ -39,6 +39,7 @@ import org.springframework.aop.framework.ProxyFactory;
 import org.springframework.aop.support.AopUtils;
 import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.core.PriorityOrdered;
+import org.springframework.boot.LazyInitializationBeanFactoryPostProcessor;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration;
 import org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration;
@@ -202,6 +203,34 @@ class CircuitBreakerAutoConfigurationTests {
 			.withPropertyValues("zeroclaw.resilience.circuit-breaker.enabled=true",
 					"zeroclaw.resilience.circuit-breaker.instances.lazyProvider.failure-threshold=2")
 			.run((context) -> assertThat(output).doesNotContain("names no bean a breaker guards"));
+	}
+
+	@Test
+	void lazyInitializedBeansShouldHaveTheirBreakersAndMetersFromStartUp() {
+		// spring.main.lazy-initialization=true: no upstream bean exists until something first uses it
+		this.contextRunner
+			.withInitializer((context) -> context.addBeanFactoryPostProcessor(
+					new LazyInitializationBeanFactoryPostProcessor()))
+			.withUserConfiguration(LazyProviderConfiguration.class)
+			.withConfiguration(AutoConfigurations.of(MetricsAutoConfiguration.class,
+					CompositeMeterRegistryAutoConfiguration.class, SimpleMetricsExportAutoConfiguration.class))
+			.withPropertyValues("zeroclaw.resilience.circuit-breaker.enabled=true",
+					"zeroclaw.resilience.circuit-breaker.instances.lazyProvider.failure-threshold=2")
+			.run((context) -> {
+				assertThat(context.getBeanFactory().containsSingleton("scriptedProvider")).isFalse();
+				assertThat(context.getBeanFactory().containsSingleton("lazyProvider")).isFalse();
+				CircuitBreakerRegistry registry = context.getBean(CircuitBreakerRegistry.class);
+				assertThat(registry.breakers()).containsOnlyKeys("scriptedProvider", "lazyProvider");
+				assertThat(registry.find("lazyProvider").orElseThrow().config().failureThreshold()).isEqualTo(2);
+				assertThat(state(context.getBean(MeterRegistry.class), "CLOSED")).isEqualTo(1.0);
+				// forced open before the bean exists, as an operator would through the endpoint
+				registry.find("scriptedProvider").orElseThrow().transitionToOpen();
+				ScriptedProvider provider = context.getBean("scriptedProvider", ScriptedProvider.class);
+				assertThatExceptionOfType(CircuitOpenException.class)
+					.isThrownBy(() -> provider.simpleChat("hi", "m", 0.2));
+				assertThat(provider.getCalls()).isZero();
+				assertThat(registry.breakers()).containsOnlyKeys("scriptedProvider", "lazyProvider");
+			});
 	}
 
 	@Test
