@@ -7,6 +7,7 @@ import io.zeroclaw.resilience.backpressure.BackpressureController;
 import io.zeroclaw.resilience.backpressure.BackpressureListener;
 import io.zeroclaw.resilience.backpressure.Priority;
 
+import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 
@@ -17,7 +18,7 @@ import org.springframework.beans.factory.SmartInitializingSingleton;
  * whichever controller bean the application ended up with, without making the controller depend on this listener's
  * registration.
  */
-public class BackpressureMetrics implements BackpressureListener, SmartInitializingSingleton {
+public class BackpressureMetrics implements BackpressureListener, SmartInitializingSingleton, DisposableBean {
 
 	static final String DEPTH = "zeroclaw.resilience.backpressure.depth";
 
@@ -32,6 +33,9 @@ public class BackpressureMetrics implements BackpressureListener, SmartInitializ
 	private final Counter[] admitted;
 
 	private final Counter[] shed;
+
+	/** The depth gauge, once registered: it reads this context's controller. */
+	private volatile Gauge depth;
 
 	/**
 	 * @param registry where the meters go
@@ -57,9 +61,22 @@ public class BackpressureMetrics implements BackpressureListener, SmartInitializ
 
 	@Override
 	public void afterSingletonsInstantiated() {
-		this.controller.ifAvailable((controller) -> Gauge.builder(DEPTH, controller, BackpressureController::depth)
+		this.controller.ifAvailable((controller) -> this.depth = Gauge.builder(DEPTH, controller,
+				BackpressureController::depth)
 			.description("Admitted work that has not finished")
 			.register(this.registry));
+	}
+
+	/**
+	 * Removes the depth gauge: a registry that outlives the context (one shared by several contexts) would otherwise
+	 * report this context's controller, and keep it alive, after the context closed.
+	 */
+	@Override
+	public void destroy() {
+		Gauge gauge = this.depth;
+		if (gauge != null) {
+			this.registry.remove(gauge);
+		}
 	}
 
 	@Override

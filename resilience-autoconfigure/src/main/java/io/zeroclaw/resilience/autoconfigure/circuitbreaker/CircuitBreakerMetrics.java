@@ -1,7 +1,11 @@
 package io.zeroclaw.resilience.autoconfigure.circuitbreaker;
 
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreaker;
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreakerListener;
@@ -9,6 +13,7 @@ import io.zeroclaw.resilience.circuitbreaker.CircuitBreakerRegistry;
 import io.zeroclaw.resilience.circuitbreaker.CircuitOpenException;
 import io.zeroclaw.resilience.circuitbreaker.CircuitState;
 
+import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 
 /**
@@ -17,7 +22,7 @@ import org.springframework.beans.factory.SmartInitializingSingleton;
  * counter {@code zeroclaw.resilience.circuitbreaker.calls{name,outcome}} with outcome success, failure, rejected or
  * ignored. Breakers created after start-up are bound when they are created.
  */
-public class CircuitBreakerMetrics implements SmartInitializingSingleton {
+public class CircuitBreakerMetrics implements SmartInitializingSingleton, DisposableBean {
 
 	/** Name of the state gauge. */
 	public static final String STATE = "zeroclaw.resilience.circuitbreaker.state";
@@ -28,6 +33,9 @@ public class CircuitBreakerMetrics implements SmartInitializingSingleton {
 	private final CircuitBreakerRegistry breakers;
 
 	private final MeterRegistry meters;
+
+	/** The state gauges this context registered: they read its breakers. */
+	private final List<Meter> gauges = new CopyOnWriteArrayList<>();
 
 	/**
 	 * @param breakers the breakers to bind
@@ -43,14 +51,23 @@ public class CircuitBreakerMetrics implements SmartInitializingSingleton {
 		this.breakers.onEachBreaker(this::bind);
 	}
 
+	/**
+	 * Removes this context's state gauges: a registry that outlives the context (one shared by several contexts)
+	 * would otherwise report its breakers, and keep them and the context alive, after it closed.
+	 */
+	@Override
+	public void destroy() {
+		this.gauges.forEach(this.meters::remove);
+	}
+
 	private void bind(CircuitBreaker breaker) {
 		for (CircuitState state : CircuitState.values()) {
-			Gauge.builder(STATE, breaker, (b) -> (b.state() == state) ? 1 : 0)
+			this.gauges.add(Gauge.builder(STATE, breaker, (b) -> (b.state() == state) ? 1 : 0)
 				.description("1 when the circuit breaker is in this state, else 0")
 				.tag("name", breaker.name())
 				.tag("state", state.name())
 				.strongReference(true)
-				.register(this.meters);
+				.register(this.meters));
 		}
 		breaker.addListener(new CallCounters(breaker.name(), this.meters));
 	}

@@ -1,9 +1,14 @@
 package io.zeroclaw.resilience.autoconfigure.ratelimit;
 
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 
+import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 
@@ -13,7 +18,7 @@ import org.springframework.beans.factory.SmartInitializingSingleton;
  * outcome so that the filter never looks a meter up, and the {@code zeroclaw.resilience.ratelimit.keys{policy}}
  * gauge of keys tracked in memory.
  */
-public final class RateLimitMetrics implements SmartInitializingSingleton {
+public final class RateLimitMetrics implements SmartInitializingSingleton, DisposableBean {
 
 	/** Counter of rate-limit decisions, tagged {@code policy} and {@code outcome}. */
 	public static final String REQUESTS = "zeroclaw.resilience.ratelimit.requests";
@@ -24,6 +29,11 @@ public final class RateLimitMetrics implements SmartInitializingSingleton {
 	private final RateLimitPolicies policies;
 
 	private final ObjectProvider<MeterRegistry> meterRegistry;
+
+	/** The gauges this context registered, and where: they read its limiters. */
+	private final List<Meter> gauges = new CopyOnWriteArrayList<>();
+
+	private volatile MeterRegistry boundRegistry;
 
 	RateLimitMetrics(RateLimitPolicies policies, ObjectProvider<MeterRegistry> meterRegistry) {
 		this.policies = policies;
@@ -39,6 +49,7 @@ public final class RateLimitMetrics implements SmartInitializingSingleton {
 	}
 
 	void bindTo(MeterRegistry registry) {
+		this.boundRegistry = registry;
 		for (RateLimitPolicyRegistration registration : this.policies.all()) {
 			String policy = registration.name();
 			PolicyOutcomes outcomes = this.policies.outcomes(policy);
@@ -48,12 +59,24 @@ public final class RateLimitMetrics implements SmartInitializingSingleton {
 			}
 			// A policy on a shared store keeps its keys there, not here: no gauge rather than a NaN one.
 			if (registration.trackedKeys().isPresent()) {
-				Gauge.builder(KEYS, registration, (tracked) -> tracked.trackedKeys().orElse(0))
+				this.gauges.add(Gauge.builder(KEYS, registration, (tracked) -> tracked.trackedKeys().orElse(0))
 					.description("Keys a rate-limit policy tracks in memory")
 					.tag("policy", policy)
 					.strongReference(true)
-					.register(registry);
+					.register(registry));
 			}
+		}
+	}
+
+	/**
+	 * Removes this context's gauges, which read its limiters: a registry that outlives the context (one shared by
+	 * several contexts) would otherwise report them, and keep them alive, after the context closed.
+	 */
+	@Override
+	public void destroy() {
+		MeterRegistry registry = this.boundRegistry;
+		if (registry != null) {
+			this.gauges.forEach(registry::remove);
 		}
 	}
 

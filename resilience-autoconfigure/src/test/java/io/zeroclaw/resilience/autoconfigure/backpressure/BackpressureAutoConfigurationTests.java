@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.zeroclaw.resilience.autoconfigure.ResilienceAutoConfiguration;
 import io.zeroclaw.resilience.backpressure.Admission;
 import io.zeroclaw.resilience.backpressure.BackpressureConfig;
@@ -196,6 +197,15 @@ class BackpressureAutoConfigurationTests {
 				admission.close();
 				assertThat(registry.get(BackpressureMetrics.DEPTH).gauge().value()).isZero();
 			});
+	}
+
+	@Test
+	void closingTheContextShouldRemoveTheDepthGaugeFromARegistryThatOutlivesIt() {
+		SimpleMeterRegistry shared = new SimpleMeterRegistry();
+		this.runner.withPropertyValues("zeroclaw.resilience.backpressure.enabled=true")
+			.withBean(MeterRegistry.class, () -> shared)
+			.run((context) -> assertThat(shared.find(BackpressureMetrics.DEPTH).gauge()).isNotNull());
+		assertThat(shared.find(BackpressureMetrics.DEPTH).gauge()).isNull();
 	}
 
 	@Test

@@ -8,6 +8,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.zeroclaw.resilience.autoconfigure.ResilienceAutoConfiguration;
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreaker;
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreakerConfig;
@@ -386,6 +387,15 @@ class CircuitBreakerAutoConfigurationTests {
 	void withoutAMeterRegistryShouldNotBindMetrics() {
 		this.contextRunner.withPropertyValues("zeroclaw.resilience.circuit-breaker.enabled=true")
 			.run((context) -> assertThat(context).doesNotHaveBean(CircuitBreakerMetrics.class));
+	}
+
+	@Test
+	void closingTheContextShouldRemoveItsStateGaugesFromARegistryThatOutlivesIt() {
+		SimpleMeterRegistry shared = new SimpleMeterRegistry();
+		this.contextRunner.withPropertyValues("zeroclaw.resilience.circuit-breaker.enabled=true")
+			.withBean(MeterRegistry.class, () -> shared)
+			.run((context) -> assertThat(shared.find(CircuitBreakerMetrics.STATE).gauges()).isNotEmpty());
+		assertThat(shared.find(CircuitBreakerMetrics.STATE).gauges()).isEmpty();
 	}
 
 	@Test

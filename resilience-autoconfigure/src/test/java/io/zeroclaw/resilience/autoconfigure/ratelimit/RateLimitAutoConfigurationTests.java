@@ -280,6 +280,15 @@ class RateLimitAutoConfigurationTests {
 	}
 
 	@Test
+	void closingTheContextShouldRemoveItsGaugesFromARegistryThatOutlivesIt() {
+		SimpleMeterRegistry shared = new SimpleMeterRegistry();
+		this.runner.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true")
+			.withBean(MeterRegistry.class, () -> shared)
+			.run((context) -> assertThat(shared.find(RateLimitMetrics.KEYS).gauges()).hasSize(1));
+		assertThat(shared.find(RateLimitMetrics.KEYS).gauges()).isEmpty();
+	}
+
+	@Test
 	void defaultPolicyWithoutPathsShouldBeLeftOutOfTheListedPoliciesAndTheMetrics() {
 		this.runner
 			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
