@@ -85,8 +85,10 @@ public class ResilienceEndpoint {
 				descriptors.put(registration.name(), PolicyDescriptor.of(registration, resolved));
 			}
 		}
-		return new RateLimitDescriptor(rateLimit.isEnabled() && registered != null,
-				rateLimit.getStore().name().toLowerCase(Locale.ROOT), descriptors);
+		// On when its policies exist, whatever the property says now: an application processed ahead of time keeps
+		// the features it was built with.
+		return new RateLimitDescriptor(registered != null, rateLimit.getStore().name().toLowerCase(Locale.ROOT),
+				descriptors);
 	}
 
 	private Map<String, BreakerDescriptor> circuitBreakers() {

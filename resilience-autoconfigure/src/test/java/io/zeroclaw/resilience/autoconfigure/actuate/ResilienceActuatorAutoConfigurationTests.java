@@ -1,12 +1,15 @@
 package io.zeroclaw.resilience.autoconfigure.actuate;
 
 import io.zeroclaw.resilience.autoconfigure.ResilienceAutoConfiguration;
+import io.zeroclaw.resilience.autoconfigure.ResilienceProperties;
 import io.zeroclaw.resilience.autoconfigure.actuate.ResilienceEndpoint.PolicyDescriptor;
 import io.zeroclaw.resilience.autoconfigure.actuate.ResilienceEndpoint.ResilienceDescriptor;
 import io.zeroclaw.resilience.autoconfigure.backpressure.BackpressureAutoConfiguration;
 import io.zeroclaw.resilience.autoconfigure.circuitbreaker.CircuitBreakerAutoConfiguration;
 import io.zeroclaw.resilience.autoconfigure.ratelimit.RateLimitAutoConfiguration;
 import io.zeroclaw.resilience.autoconfigure.ratelimit.RateLimitKeyResolver;
+import io.zeroclaw.resilience.autoconfigure.ratelimit.RateLimitPolicies;
+import io.zeroclaw.resilience.backpressure.BackpressureController;
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreakerRegistry;
 import io.zeroclaw.resilience.circuitbreaker.CircuitState;
 import io.zeroclaw.resilience.provider.Provider;
@@ -112,6 +115,21 @@ class ResilienceActuatorAutoConfigurationTests {
 				assertThat(view.rateLimit().policies().values()).extracting(PolicyDescriptor::key)
 					.containsOnly(PolicyDescriptor.RESOLVER_KEY);
 			});
+	}
+
+	@Test
+	void rateLimitingShouldShowAsOnWhenItsPoliciesRunWhateverThePropertySaysNow() {
+		// as in an application processed ahead of time with rate limiting on, then started with it off
+		this.contextRunner.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true").run((context) -> {
+			ResilienceProperties switchedOff = new ResilienceProperties();
+			switchedOff.getRateLimit().setEnabled(false);
+			ResilienceEndpoint endpoint = new ResilienceEndpoint(switchedOff,
+					context.getBeanProvider(RateLimitPolicies.class), context.getBeanProvider(RateLimitKeyResolver.class),
+					context.getBeanProvider(CircuitBreakerRegistry.class),
+					context.getBeanProvider(BackpressureController.class));
+			assertThat(endpoint.resilience().rateLimit().enabled()).isTrue();
+			assertThat(endpoint.resilience().rateLimit().policies()).containsOnlyKeys("default");
+		});
 	}
 
 	@Test
