@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
  * construction: work is admitted iff {@code depth < limit(priority)}, where the limit is the smallest depth {@code d}
  * in {@code [1, maxQueueDepth]} with {@code (double) d / maxQueueDepth >= threshold}. The limit is found by evaluating
  * exactly that double comparison around {@code ceil(threshold * maxQueueDepth)}, rather than by trusting the product:
- * {@code 0.7 * 10} is {@code 7.000000000000001}, whose ceiling would admit eight LOW tasks where the ratio rule admits
+ * {@code 0.07 * 100} is {@code 7.000000000000001}, whose ceiling would admit eight tasks where the ratio rule admits
  * seven. With a depth of 10 and the default thresholds the limits are 5 (BACKGROUND), 7 (LOW), 9 (NORMAL) and 10
  * (HIGH). No floating point is left on the admission path.
  *

@@ -1,6 +1,8 @@
 package io.zeroclaw.resilience.backpressure;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
@@ -46,6 +48,24 @@ class BackpressureConfigTests {
 	void thresholdsOutOfOrderShouldBeRejectedNamingTheField() {
 		assertThatIllegalArgumentException().isThrownBy(() -> new BackpressureConfig(10, 0.5, 0.9, 0.85, 0.95))
 			.withMessageContaining("normalShedThreshold");
+	}
+
+	@ParameterizedTest
+	@CsvSource({ "backgroundShedThreshold, NaN, 0.7, 0.85, 0.95", "lowShedThreshold, 0.5, NaN, 0.85, 0.95",
+			"normalShedThreshold, 0.5, 0.7, NaN, 0.95", "highShedThreshold, 0.5, 0.7, 0.85, NaN" })
+	void notANumberShouldBeRejectedWhicheverThresholdItIs(String field, double background, double low, double normal,
+			double high) {
+		assertThatIllegalArgumentException().isThrownBy(() -> new BackpressureConfig(10, background, low, normal, high))
+			.withMessageContaining(field + " must lie in (0, 1]");
+	}
+
+	@ParameterizedTest
+	@CsvSource({ "lowShedThreshold, 0.5, 0.4, 0.85, 0.95", "normalShedThreshold, 0.5, 0.7, 0.6, 0.95",
+			"highShedThreshold, 0.5, 0.7, 0.85, 0.8" })
+	void thresholdBelowTheOneOfALessImportantPriorityShouldBeRejectedWhicheverPairItIs(String field,
+			double background, double low, double normal, double high) {
+		assertThatIllegalArgumentException().isThrownBy(() -> new BackpressureConfig(10, background, low, normal, high))
+			.withMessageStartingWith(field + " (");
 	}
 
 	@Test

@@ -4,10 +4,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
@@ -191,15 +191,14 @@ class BackpressureControllerPoolTests {
 		assertThat(this.controller.pooledSlots()).isZero();
 		assertThat(this.controller.depth()).isOne();
 		assertThat(this.controller.awaitDrained(Duration.ofMillis(50))).isFalse();
-		CompletableFuture<Boolean> drained = CompletableFuture.supplyAsync(() -> {
-			try {
-				return this.controller.awaitDrained(Duration.ofSeconds(20));
-			}
-			catch (InterruptedException ex) {
-				throw new IllegalStateException(ex);
-			}
-		});
-		assertThat(drained).isNotDone();
+		FutureTask<Boolean> drained = new FutureTask<>(() -> this.controller.awaitDrained(Duration.ofSeconds(20)));
+		Thread waiter = new Thread(drained, "drain-waiter");
+		waiter.start();
+		// the close must find the waiter already waiting, or it would prove nothing about waking it
+		while (waiter.getState() != Thread.State.TIMED_WAITING) {
+			Thread.onSpinWait();
+		}
+		assertThat(drained.isDone()).isFalse();
 		onOtherThread(() -> {
 			pooled.close();
 			return null;

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -64,6 +65,18 @@ class BackpressureControllerTests {
 			assertThat((double) (limit - 1) / max).isLessThan(threshold);
 			assertThat(limit == max || (double) limit / max >= threshold).isTrue();
 		}
+	}
+
+	@Test
+	void limitsShouldFollowTheRatioRuleWhereThresholdTimesDepthRoundsAboveAWholeNumber() {
+		// 0.07 x 100 is 7.000000000000001 in doubles, and likewise for the others: their ceilings are one too many
+		BackpressureController controller = new BackpressureController(
+				new BackpressureConfig(100, 0.07, 0.14, 0.28, 0.56));
+		assertThat(controller.limit(Priority.BACKGROUND)).isEqualTo(7);
+		assertThat(controller.limit(Priority.LOW)).isEqualTo(14);
+		assertThat(controller.limit(Priority.NORMAL)).isEqualTo(28);
+		assertThat(controller.limit(Priority.HIGH)).isEqualTo(56);
+		assertThat(admitUntilShed(controller, Priority.BACKGROUND, new ArrayList<>())).isEqualTo(7);
 	}
 
 	@Test
@@ -279,6 +292,23 @@ class BackpressureControllerTests {
 		assertThat(controller.awaitDrained(Duration.ofMillis(50))).isFalse();
 		assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(50));
 		assertThat(controller.depth()).isEqualTo(1);
+	}
+
+	@Test
+	void awaitDrainedWithATimeoutTooLongForNanosecondsShouldWaitRatherThanGiveUp() throws Exception {
+		BackpressureController controller = controller(10);
+		Admission admission = controller.admit(Priority.NORMAL);
+		CompletableFuture<Boolean> drained = CompletableFuture.supplyAsync(() -> {
+			try {
+				return controller.awaitDrained(Duration.ofSeconds(Long.MAX_VALUE));
+			}
+			catch (InterruptedException ex) {
+				throw new IllegalStateException(ex);
+			}
+		});
+		assertThatExceptionOfType(TimeoutException.class).isThrownBy(() -> drained.get(200, TimeUnit.MILLISECONDS));
+		admission.close();
+		assertThat(drained.get(10, TimeUnit.SECONDS)).isTrue();
 	}
 
 	@Test

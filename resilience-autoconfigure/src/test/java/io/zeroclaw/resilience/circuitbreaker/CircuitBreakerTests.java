@@ -1,15 +1,23 @@
 package io.zeroclaw.resilience.circuitbreaker;
 
+import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
+import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.UndeclaredThrowableException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
+import java.util.TreeSet;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
@@ -17,6 +25,7 @@ import java.util.stream.Stream;
 import io.zeroclaw.resilience.backpressure.LoadShedException;
 import io.zeroclaw.resilience.backpressure.Priority;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
@@ -557,6 +566,180 @@ class CircuitBreakerTests {
 
 		});
 		assertThat(breaker.execute(this::succeed)).isEqualTo("ok");
+	}
+
+	@Test
+	void cancelledCallShouldNotCountAsAFailure() {
+		CircuitBreaker breaker = breaker(1, 1);
+		assertThatExceptionOfType(CancellationException.class).isThrownBy(() -> breaker.execute(() -> {
+			throw new CancellationException("the caller gave up");
+		}));
+		CompletableFuture<String> cancelled = new CompletableFuture<>();
+		cancelled.cancel(true);
+		assertThatExceptionOfType(CancellationException.class).isThrownBy(() -> breaker.execute(cancelled::join));
+		assertThat(breaker.state()).isEqualTo(CircuitState.CLOSED);
+		assertThat(breaker.consecutiveFailures()).isZero();
+	}
+
+	@Test
+	void localFailureCarriedAcrossAThreadOrAReflectiveCallShouldNotCount() {
+		CircuitBreaker breaker = breaker(1, 1);
+		for (Throwable wrapped : List.of(new CompletionException(new CircuitOpenException("inner", Duration.ofSeconds(3))),
+				new ExecutionException(new LoadShedException(Priority.LOW, 7)),
+				new InvocationTargetException(new RejectedExecutionException("full")))) {
+			breaker.acquirePermission().onFailure(wrapped);
+		}
+		assertThat(breaker.state()).isEqualTo(CircuitState.CLOSED);
+		assertThat(breaker.consecutiveFailures()).isZero();
+	}
+
+	@Test
+	@Timeout(value = 10, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+	void failureWhoseCausesFormACycleShouldStillCount() {
+		CircuitBreaker breaker = breaker(1, 1);
+		IllegalStateException failure = new IllegalStateException("upstream down");
+		failure.initCause(new IllegalStateException("while handling", failure));
+		assertThatIllegalStateException().isThrownBy(() -> breaker.execute(() -> {
+			throw failure;
+		}));
+		assertThat(breaker.state()).isEqualTo(CircuitState.OPEN);
+	}
+
+	@Test
+	void failedProbeShouldAddOneToTheConsecutiveFailures() {
+		CircuitBreaker breaker = breaker(2, 1);
+		failTimes(breaker, 2);
+		elapse(RECOVERY);
+		failTimes(breaker, 1);
+		assertThat(breaker.state()).isEqualTo(CircuitState.OPEN);
+		assertThat(breaker.consecutiveFailures()).isEqualTo(3);
+	}
+
+	@Test
+	void successOfAnAsynchronousCallShouldResetTheConsecutiveFailures() {
+		CircuitBreaker breaker = breaker(2, 1);
+		failTimes(breaker, 1);
+		assertThat(breaker.executeAsync(() -> CompletableFuture.completedFuture("ok"))).isCompletedWithValue("ok");
+		assertThat(breaker.consecutiveFailures()).isZero();
+		failTimes(breaker, 1);
+		assertThat(breaker.state()).isEqualTo(CircuitState.CLOSED);
+	}
+
+	@Test
+	void callThatThrowsInsteadOfReturningAStageShouldCountAsAFailedFuture() {
+		CircuitBreaker breaker = breaker(1, 1);
+		CompletableFuture<String> result = breaker.executeAsync(() -> {
+			throw new IllegalStateException("connection refused");
+		});
+		assertThat(result).failsWithin(Duration.ZERO)
+			.withThrowableThat()
+			.withCauseInstanceOf(IllegalStateException.class);
+		assertThat(breaker.state()).isEqualTo(CircuitState.OPEN);
+	}
+
+	@Test
+	void callThatThrowsInsteadOfOpeningAStreamShouldCountAsFailure() {
+		CircuitBreaker breaker = breaker(1, 1);
+		assertThatIllegalStateException().isThrownBy(() -> breaker.executeStream(() -> {
+			throw new IllegalStateException("connection refused");
+		}));
+		assertThat(breaker.state()).isEqualTo(CircuitState.OPEN);
+	}
+
+	@Test
+	void closingTheStreamShouldCloseTheUpstreamStream() {
+		CircuitBreaker breaker = breaker(1, 1);
+		AtomicBoolean upstreamClosed = new AtomicBoolean();
+		Stream<String> stream = breaker.executeStream(() -> Stream.of("a", "b").onClose(() -> upstreamClosed.set(true)));
+		assertThat(stream.findFirst()).contains("a");
+		assertThat(upstreamClosed).isFalse();
+		stream.close();
+		assertThat(upstreamClosed).isTrue();
+	}
+
+	@Test
+	void exceptionFromTheConsumerOfAStreamShouldGiveTheProbeBackBeforeTheStreamIsClosed() {
+		CircuitBreaker breaker = halfOpenBreaker();
+		Stream<String> stream = breaker.executeStream(() -> Stream.of("a", "b"));
+		assertThatIllegalStateException().isThrownBy(() -> stream.forEach((s) -> {
+			throw new IllegalStateException("the consumer's own bug");
+		}));
+		// the stream is left unclosed, yet its slot is free for another probe
+		assertThat(breaker.execute(this::succeed)).isEqualTo("ok");
+		assertThat(breaker.state()).isEqualTo(CircuitState.CLOSED);
+	}
+
+	@Test
+	@Timeout(value = 10, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+	void streamReadElementByElementShouldDeliverEveryElementAndReportItsEnd() {
+		CircuitBreaker breaker = halfOpenBreaker();
+		// limit() reads with tryAdvance, one element at a time, until the source says it has no more
+		assertThat(breaker.executeStream(() -> Stream.of("a", "b", "c")).limit(10).toList()).containsExactly("a", "b",
+				"c");
+		assertThat(breaker.state()).isEqualTo(CircuitState.CLOSED);
+	}
+
+	@Test
+	void exceptionWhileReadingAStreamElementByElementShouldCountAsFailure() {
+		CircuitBreaker breaker = breaker(1, 1);
+		Stream<String> source = Stream.of("chunk0", "chunk1").map((s) -> {
+			if (s.equals("chunk1")) {
+				throw new UncheckedIOException(new IOException("connection reset"));
+			}
+			return s;
+		});
+		assertThatExceptionOfType(UncheckedIOException.class)
+			.isThrownBy(() -> breaker.executeStream(() -> source).limit(10).toList());
+		assertThat(breaker.state()).isEqualTo(CircuitState.OPEN);
+	}
+
+	@Test
+	void streamFromASourceSortedByItsOwnComparatorShouldStillSortByNaturalOrder() {
+		CircuitBreaker breaker = breaker(1, 1);
+		TreeSet<String> reversed = new TreeSet<>(Comparator.reverseOrder());
+		reversed.addAll(List.of("a", "b", "c"));
+		assertThat(breaker.executeStream(reversed::stream).sorted().toList()).containsExactly("a", "b", "c");
+	}
+
+	@Test
+	void recoveryTimeoutTooLongForNanosecondsShouldKeepTheBreakerOpen() {
+		CircuitBreaker breaker = new CircuitBreaker("upstream",
+				new CircuitBreakerConfig(1, Duration.ofSeconds(Long.MAX_VALUE), 1), this.clock::get);
+		failTimes(breaker, 1);
+		elapse(Duration.ofDays(365L * 100));
+		assertThat(breaker.state()).isEqualTo(CircuitState.OPEN);
+		assertThat(breaker.retryAfter()).isGreaterThan(Duration.ofDays(365L * 100));
+	}
+
+	@Test
+	void removedListenerShouldHearNothingMoreAndTheOthersShouldHearOn() {
+		CircuitBreaker breaker = breaker(1, 1);
+		List<String> heard = new ArrayList<>();
+		CircuitBreakerListener first = successListener(heard, "first");
+		CircuitBreakerListener second = successListener(heard, "second");
+		CircuitBreakerListener third = successListener(heard, "third");
+		breaker.addListener(first);
+		breaker.addListener(second);
+		breaker.addListener(third);
+		breaker.execute(this::succeed);
+		breaker.removeListener(second);
+		breaker.removeListener(successListener(heard, "never added"));
+		breaker.execute(this::succeed);
+		breaker.removeListener(first);
+		breaker.removeListener(third);
+		breaker.execute(this::succeed);
+		assertThat(heard).containsExactly("first", "second", "third", "first", "third");
+	}
+
+	private static CircuitBreakerListener successListener(List<String> heard, String name) {
+		return new CircuitBreakerListener() {
+
+			@Override
+			public void onSuccess(CircuitBreaker source) {
+				heard.add(name);
+			}
+
+		};
 	}
 
 	@Test

@@ -273,6 +273,116 @@ class LocalRateLimiterStripingTests extends HammeredLimiterTests {
 	}
 
 	@Test
+	void allowedDecisionOnAStripedKeyShouldEstimateFromItsStripe() {
+		// 1 token a millisecond, 1000 at once; 4 stripes of 250, each refilled every 4 ms
+		LocalRateLimiter limiter = limiter(new RateLimitPolicy("p", 1000, Duration.ofSeconds(1), 0), 4);
+		limiter.tryAcquire("k");
+		this.clock.advance(Duration.ofSeconds(1));
+		assertThat(limiter.stripe("k")).isTrue();
+		// from the caller's own stripe: its 249 tokens left stand for 4 x 249 of the key's
+		RateLimitDecision home = limiter.tryAcquire("k");
+		assertThat(home.allowed()).isTrue();
+		assertThat(home.remaining()).isEqualTo(996);
+		assertThat(home.resetAfter()).isEqualTo(Duration.ofMillis(4));
+		for (int i = 0; i < 249; i++) {
+			assertThat(limiter.tryAcquire("k").allowed()).isTrue();
+		}
+		// its own stripe empty, the caller borrows from another, whose tokens are counted alone
+		RateLimitDecision borrowed = limiter.tryAcquire("k");
+		assertThat(borrowed.allowed()).isTrue();
+		assertThat(borrowed.remaining()).isEqualTo(249);
+		assertThat(borrowed.resetAfter()).isEqualTo(Duration.ofMillis(4));
+	}
+
+	@Test
+	void keyWithOneTokenPerStripeShouldBeStripedAndToldWhenAStripeHasATokenAgain() {
+		// as many tokens as stripes: 4 tokens, one a millisecond, so each stripe holds one, refilled every 4 ms
+		LocalRateLimiter limiter = limiter(new RateLimitPolicy("p", 4, Duration.ofMillis(4), 0), 4);
+		this.clock.advance(Duration.ofMillis(10));
+		limiter.tryAcquire("k");
+		assertThat(limiter.stripe("k")).isTrue();
+		assertThat(countAllowed(limiter, "k")).isEqualTo(3);
+		RateLimitDecision refused = limiter.tryAcquire("k");
+		assertThat(refused.allowed()).isFalse();
+		assertThat(refused.retryAfter()).isEqualTo(Duration.ofMillis(4));
+		assertThat(refused.resetAfter()).isEqualTo(Duration.ofMillis(4));
+		// half a stripe interval later every stripe holds half a token: still none to take
+		this.clock.advance(Duration.ofMillis(2));
+		refused = limiter.tryAcquire("k");
+		assertThat(refused.allowed()).isFalse();
+		assertThat(refused.remaining()).isZero();
+		assertThat(refused.retryAfter()).isEqualTo(Duration.ofMillis(2));
+		assertThat(refused.resetAfter()).isEqualTo(Duration.ofMillis(2));
+		this.clock.advance(refused.retryAfter().minusNanos(1));
+		assertThat(limiter.tryAcquire("k").allowed()).isFalse();
+		this.clock.advanceNanos(1);
+		assertThat(limiter.tryAcquire("k").allowed()).isTrue();
+	}
+
+	@Test
+	void requestForMoreThanTheCapacityOnAStripedKeyShouldBeRefusedForeverAndLeaveTheKeyAsItWas() {
+		// 60 tokens, one a millisecond; 4 stripes of 15, each refilled every 4 ms
+		LocalRateLimiter limiter = limiter(new RateLimitPolicy("p", 60, Duration.ofMillis(60), 0), 4);
+		limiter.tryAcquire("k");
+		this.clock.advance(Duration.ofSeconds(1));
+		assertThat(limiter.stripe("k")).isTrue();
+		for (int i = 0; i < 10; i++) {
+			assertThat(limiter.tryAcquire("k").allowed()).isTrue();
+		}
+		RateLimitDecision refused = limiter.tryAcquire("k", 61);
+		assertThat(refused.allowed()).isFalse();
+		assertThat(refused.retryAfter()).isEqualTo(LocalRateLimiter.NEVER);
+		assertThat(refused.remaining()).isEqualTo(50);
+		assertThat(refused.resetAfter()).isEqualTo(Duration.ofMillis(40));
+		assertThat(limiter.isStriped("k")).isTrue();
+		assertThat(countAllowed(limiter, "k")).isEqualTo(50);
+	}
+
+	@Test
+	void sweepShouldKeepAStripedBucketWhoseFirstStripeIsFullButAnotherIsNot() {
+		// 1 token a millisecond, 1000 at once, 4 stripes; room for a single key
+		LocalRateLimiter limiter = new LocalRateLimiter(new RateLimitPolicy("p", 1000, Duration.ofSeconds(1), 0), 1,
+				this.clock, 4);
+		limiter.tryAcquire("hot");
+		this.clock.advance(Duration.ofNanos(500_000));
+		// half a token of debt: it goes whole to the last stripe, the first three are full
+		assertThat(limiter.stripe("hot")).isTrue();
+		assertThat(limiter.tryAcquire("newcomer").allowed()).isTrue();
+		assertThat(limiter.overflowDecisions()).isEqualTo(1);
+		assertThat(limiter.isStriped("hot")).isTrue();
+		assertThat(limiter.bucketOf("newcomer")).isNull();
+		// once the last stripe is full too, the key makes room
+		this.clock.advance(Duration.ofMillis(2));
+		assertThat(limiter.tryAcquire("late-newcomer").allowed()).isTrue();
+		assertThat(limiter.overflowDecisions()).isEqualTo(1);
+		assertThat(limiter.bucketOf("hot")).isNull();
+	}
+
+	@Test
+	void mergedBucketShouldBeSweptOnceFullEvenBeforeItsStripesWouldHaveBeen() {
+		// 1 token a millisecond, 1000 at once; 4 stripes of 250; room for a single key
+		LocalRateLimiter limiter = new LocalRateLimiter(new RateLimitPolicy("p", 1000, Duration.ofSeconds(1), 0), 1,
+				this.clock, 4);
+		limiter.tryAcquire("hot");
+		this.clock.advance(Duration.ofMillis(1));
+		assertThat(limiter.stripe("hot")).isTrue();
+		for (int i = 0; i < 250; i++) {
+			assertThat(limiter.tryAcquire("hot").allowed()).isTrue();
+		}
+		// one stripe is empty, so the key is full a second from now: a newcomer finds no room
+		limiter.tryAcquire("first-newcomer");
+		assertThat(limiter.overflowDecisions()).isEqualTo(1);
+		// 300 permits: more than any stripe holds, fewer than all hold; merged, the key is full 550 ms from now
+		assertThat(limiter.tryAcquire("hot", 300).allowed()).isTrue();
+		assertThat(limiter.isStriped("hot")).isFalse();
+		this.clock.advance(Duration.ofMillis(550));
+		assertThat(limiter.tryAcquire("second-newcomer").allowed()).isTrue();
+		assertThat(limiter.overflowDecisions()).isEqualTo(1);
+		assertThat(limiter.bucketOf("hot")).isNull();
+		assertThat(limiter.bucketOf("second-newcomer")).isNotNull();
+	}
+
+	@Test
 	void policiesWithFewerTokensThanStripesShouldNeverBeStriped() {
 		LocalRateLimiter limiter = limiter(new RateLimitPolicy("p", 3, Duration.ofMillis(3), 0), 4);
 		limiter.tryAcquire("k");

@@ -294,6 +294,56 @@ class LocalRateLimiterTests {
 		assertThat(fifty.tryAcquire("k", 2).allowed()).isTrue();
 	}
 
+	@Test
+	void refusalShouldTellTheTimeLeftUntilTheBucketIsFullAsTimePasses() {
+		LocalRateLimiter limiter = limiter(5, Duration.ofMinutes(1), 0, 100);
+		exhaust(limiter, "client");
+		this.clock.advance(Duration.ofSeconds(6));
+		RateLimitDecision refused = limiter.tryAcquire("client");
+		assertThat(refused.allowed()).isFalse();
+		assertThat(refused.remaining()).isZero();
+		assertThat(refused.retryAfter()).isEqualTo(Duration.ofSeconds(6));
+		assertThat(refused.resetAfter()).isEqualTo(Duration.ofSeconds(54));
+	}
+
+	@Test
+	void requestAboveTheCapacityShouldReportTheBucketAsItIsNow() {
+		LocalRateLimiter limiter = limiter(5, Duration.ofMinutes(1), 0, 100);
+		limiter.tryAcquire("client", 2);
+		this.clock.advance(Duration.ofSeconds(6));
+		// 24 s of debt less the 6 s gone: 18 s to full, three and a half tokens held
+		RateLimitDecision refused = limiter.tryAcquire("client", 6);
+		assertThat(refused.allowed()).isFalse();
+		assertThat(refused.retryAfter()).isEqualTo(LocalRateLimiter.NEVER);
+		assertThat(refused.remaining()).isEqualTo(3);
+		assertThat(refused.resetAfter()).isEqualTo(Duration.ofSeconds(18));
+	}
+
+	@Test
+	void bucketShouldHoldItsCapacityWhereverTheClockStarts() {
+		// System.nanoTime() has an arbitrary origin: any reading, even one whose double would overflow, may come first
+		for (long start : new long[] { 0, -1, Long.MIN_VALUE / 2, Long.MAX_VALUE / 2, Long.MAX_VALUE - 1 }) {
+			FakeNanoClock clock = new FakeNanoClock(start);
+			LocalRateLimiter limiter = new LocalRateLimiter(new RateLimitPolicy("test", 5, Duration.ofMinutes(1), 0),
+					100, clock);
+			assertThat(countAllowed(limiter, "client", 100)).as("clock starting at %d", start).isEqualTo(5);
+			clock.advance(Duration.ofSeconds(12));
+			assertThat(countAllowed(limiter, "client", 100)).as("clock starting at %d", start).isEqualTo(1);
+		}
+	}
+
+	@Test
+	void remainingOfAQuotaOfMoreThanTwoToThe48TokensShouldStillBeExact() {
+		// one token every 3 ns, and as many as fit in the 73 years a bucket may take to fill: too many for the
+		// reciprocal shortcut, whose estimate of so large a quotient is off by dozens of tokens
+		long capacity = (Long.MAX_VALUE >> 2) / 3;
+		LocalRateLimiter limiter = limiter(1_000_000_000, Duration.ofSeconds(3), capacity - 1_000_000_000, 100);
+		assertThat(limiter.tryAcquire("client").remaining()).isEqualTo(capacity - 1);
+		assertThat(limiter.tryAcquire("client", 1000).remaining()).isEqualTo(capacity - 1001);
+		this.clock.advanceNanos(3 * 500);
+		assertThat(limiter.tryAcquire("client").remaining()).isEqualTo(capacity - 502);
+	}
+
 	private static void exhaust(RateLimiter limiter, String key) {
 		while (limiter.tryAcquire(key).allowed()) {
 			// keep taking

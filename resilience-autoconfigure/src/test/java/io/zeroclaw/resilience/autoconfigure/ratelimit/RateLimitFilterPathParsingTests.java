@@ -7,6 +7,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import io.zeroclaw.resilience.autoconfigure.ResilienceProperties.KeyType;
 import io.zeroclaw.resilience.ratelimit.LocalRateLimiter;
 import io.zeroclaw.resilience.ratelimit.RateLimitPolicy;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletRequestWrapper;
+import jakarta.servlet.ServletResponseWrapper;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.mock.web.MockFilterChain;
@@ -64,6 +67,14 @@ class RateLimitFilterPathParsingTests {
 		assertThat(this.parses).hasValue(0);
 		assertThat(perform(filter, "/%61ctuator/health", "10.4.4.1").getHeader("RateLimit")).isNull();
 		assertThat(this.parses).hasValue(1);
+	}
+
+	@Test
+	void requestThatIsNotAnHttpRequestShouldGoOnUnlimited() throws Exception {
+		ServletRequest request = new ServletRequestWrapper(new MockHttpServletRequest("POST", "/webhook"));
+		MockFilterChain chain = new MockFilterChain();
+		this.filter.doFilter(request, new ServletResponseWrapper(new MockHttpServletResponse()), chain);
+		assertThat(chain.getRequest()).isSameAs(request);
 	}
 
 	private RateLimitFilter filter(List<String> excludePaths, String... includePaths) {
