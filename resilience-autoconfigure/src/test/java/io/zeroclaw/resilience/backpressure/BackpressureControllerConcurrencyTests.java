@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import java.util.function.IntFunction;
 
 import io.zeroclaw.resilience.testsupport.ConcurrentRun;
@@ -257,17 +258,23 @@ class BackpressureControllerConcurrencyTests {
 	 * granted: an admission held while the drain's flag is up is one the drain missed.
 	 */
 	private static void assertNoAdmissionOutlivesADrain(BackpressureController controller) throws Exception {
-		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+		long started = System.nanoTime();
 		AtomicBoolean done = new AtomicBoolean();
 		AtomicInteger rounds = new AtomicInteger();
 		AtomicInteger drainedRounds = new AtomicInteger();
 		AtomicLong admitted = new AtomicLong();
+		// 3 s, and on a busy machine longer (up to 30 s) until there were rounds and admissions enough to race
+		BooleanSupplier hammering = () -> {
+			long elapsed = System.nanoTime() - started;
+			return elapsed < TimeUnit.SECONDS.toNanos(3) || (elapsed < TimeUnit.SECONDS.toNanos(30)
+					&& (rounds.get() <= 1_000 || admitted.get() <= 1_000));
+		};
 		AtomicLong missed = new AtomicLong();
 		AtomicBoolean drained = new AtomicBoolean();
 		runOnThreads((thread) -> {
 			if (thread == 0) {
 				try {
-					while (System.nanoTime() - deadline < 0) {
+					while (hammering.getAsBoolean()) {
 						drained.set(false);
 						long before = admitted.get();
 						controller.resumeAccepting();
