@@ -3,6 +3,7 @@ package io.zeroclaw.resilience.autoconfigure;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 
 import io.zeroclaw.resilience.autoconfigure.backpressure.BackpressureAutoConfiguration;
 import io.zeroclaw.resilience.autoconfigure.circuitbreaker.CircuitBreakerAutoConfiguration;
@@ -87,9 +88,47 @@ class ResilienceAotProcessingTests {
 
 	@Test
 	@CompileWithForkedClassLoader
-	@SuppressWarnings("unchecked")
 	void processedContextShouldStartAndProtectWithoutDefiningAClassAtRunTime() {
-		this.contextRunner.prepare((context) -> {
+		startProcessed(this.contextRunner, (processed) -> {
+			Provider classProvider = processed.getBean("classProvider", Provider.class);
+			assertThat(AopUtils.isCglibProxy(classProvider)).isTrue();
+			assertThatIllegalStateException().isThrownBy(() -> classProvider.simpleChat("hi", "m", 0));
+			assertThatIllegalStateException().isThrownBy(() -> classProvider.simpleChat("hi", "m", 0));
+			assertThatExceptionOfType(CircuitOpenException.class)
+				.isThrownBy(() -> classProvider.simpleChat("hi", "m", 0));
+			assertThat(AopUtils.isJdkDynamicProxy(processed.getBean("finalProvider"))).isTrue();
+			PrioritizedWorker worker = processed.getBean(PrioritizedWorker.class);
+			assertThat(AopUtils.isCglibProxy(worker)).isTrue();
+			assertThat(worker.depthDuringCall()).isEqualTo(1);
+		});
+	}
+
+	@Test
+	@CompileWithForkedClassLoader
+	void prioritizedProvidersShouldBeProcessedAsTheBreakersProxyThemAtRunTime() {
+		// The breakers' post-processor, which is ordered, proxies these first at run time; the unordered @Prioritized
+		// one only adds its advisors. A build that made its own class first failed on the final class ("cannot
+		// subclass"), and for the other made a class the run never used.
+		startProcessed(this.contextRunner.withUserConfiguration(PrioritizedProviderConfiguration.class),
+				(processed) -> {
+					Provider finalProvider = processed.getBean("prioritizedFinalProvider", Provider.class);
+					assertThat(AopUtils.isJdkDynamicProxy(finalProvider)).isTrue();
+					assertThat(finalProvider.chatWithSystem(null, "hi", "m", 0)).isEqualTo("depth 1");
+					PrioritizedClassProvider classProvider = processed.getBean(PrioritizedClassProvider.class);
+					assertThat(AopUtils.isCglibProxy(classProvider)).isTrue();
+					assertThat(classProvider.chatWithSystem(null, "hi", "m", 0)).isEqualTo("depth 1");
+				});
+	}
+
+	/**
+	 * Processes the runner's context ahead of time, compiles what was generated, and starts the processed context from
+	 * it, failing if CGLIB defines any class while it starts: what a native image refuses. Then hands it to
+	 * {@code assertions}.
+	 */
+	@SuppressWarnings("unchecked")
+	private static void startProcessed(ApplicationContextRunner runner,
+			Consumer<GenericApplicationContext> assertions) {
+		runner.prepare((context) -> {
 			GenericApplicationContext source = (GenericApplicationContext) context.getSourceApplicationContext();
 			TestGenerationContext generationContext = new TestGenerationContext();
 			ClassName initializerName = new ApplicationContextAotGenerator().processAheadOfTime(source,
@@ -103,19 +142,9 @@ class ResilienceAotProcessingTests {
 					TestPropertyValues.of(PROPERTIES).applyTo(processed);
 					compiled.getInstance(ApplicationContextInitializer.class, initializerName.toString())
 						.initialize(processed);
-					// What a native image refuses: CGLIB defining a proxy class that the build did not write out.
 					whileRecordingDefinedClasses((name, bytes) -> definedAtRunTime.add(name), processed::refresh);
 					assertThat(definedAtRunTime).isEmpty();
-					Provider classProvider = processed.getBean("classProvider", Provider.class);
-					assertThat(AopUtils.isCglibProxy(classProvider)).isTrue();
-					assertThatIllegalStateException().isThrownBy(() -> classProvider.simpleChat("hi", "m", 0));
-					assertThatIllegalStateException().isThrownBy(() -> classProvider.simpleChat("hi", "m", 0));
-					assertThatExceptionOfType(CircuitOpenException.class)
-						.isThrownBy(() -> classProvider.simpleChat("hi", "m", 0));
-					assertThat(AopUtils.isJdkDynamicProxy(processed.getBean("finalProvider"))).isTrue();
-					PrioritizedWorker worker = processed.getBean(PrioritizedWorker.class);
-					assertThat(AopUtils.isCglibProxy(worker)).isTrue();
-					assertThat(worker.depthDuringCall()).isEqualTo(1);
+					assertions.accept(processed);
 				}
 			});
 		});
@@ -199,6 +228,55 @@ class ResilienceAotProcessingTests {
 		@Prioritized
 		public int depthDuringCall() {
 			return this.controller.getObject().depth();
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class PrioritizedProviderConfiguration {
+
+		@Bean
+		PrioritizedFinalProvider prioritizedFinalProvider(ObjectProvider<BackpressureController> controller) {
+			return new PrioritizedFinalProvider(controller);
+		}
+
+		@Bean
+		PrioritizedClassProvider prioritizedClassProvider(ObjectProvider<BackpressureController> controller) {
+			return new PrioritizedClassProvider(controller);
+		}
+
+	}
+
+	/** A provider whose calls are prioritized; final, so that only an interface-based proxy can guard it. */
+	static final class PrioritizedFinalProvider implements Provider {
+
+		private final ObjectProvider<BackpressureController> controller;
+
+		PrioritizedFinalProvider(ObjectProvider<BackpressureController> controller) {
+			this.controller = controller;
+		}
+
+		@Override
+		@Prioritized
+		public String chatWithSystem(String systemPrompt, String message, String model, double temperature) {
+			return "depth " + this.controller.getObject().depth();
+		}
+
+	}
+
+	/** A provider whose calls are prioritized, guarded by a subclass proxy. */
+	static class PrioritizedClassProvider implements Provider {
+
+		private final ObjectProvider<BackpressureController> controller;
+
+		PrioritizedClassProvider(ObjectProvider<BackpressureController> controller) {
+			this.controller = controller;
+		}
+
+		@Override
+		@Prioritized
+		public String chatWithSystem(String systemPrompt, String message, String model, double temperature) {
+			return "depth " + this.controller.getObject().depth();
 		}
 
 	}

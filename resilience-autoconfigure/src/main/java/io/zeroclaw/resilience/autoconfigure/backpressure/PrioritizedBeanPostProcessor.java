@@ -1,5 +1,6 @@
 package io.zeroclaw.resilience.autoconfigure.backpressure;
 
+import java.lang.reflect.Modifier;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
@@ -19,8 +20,10 @@ import org.springframework.aop.support.DefaultPointcutAdvisor;
 import org.springframework.beans.factory.BeanClassLoaderAware;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.BeanFactoryAware;
+import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.beans.factory.config.SmartInstantiationAwareBeanPostProcessor;
+import org.springframework.core.Ordered;
 import org.springframework.core.annotation.AnnotationUtils;
 import org.springframework.util.ClassUtils;
 
@@ -119,10 +122,12 @@ final class PrioritizedBeanPostProcessor implements SmartInstantiationAwareBeanP
 	 */
 	@Override
 	public Class<?> determineBeanType(Class<?> beanClass, String beanName) {
-		if (beanClass.isInterface() || SpringProxy.class.isAssignableFrom(beanClass)
+		if (beanClass.isInterface() || Modifier.isFinal(beanClass.getModifiers())
+				|| SpringProxy.class.isAssignableFrom(beanClass)
 				|| AopInfrastructureBean.class.isAssignableFrom(beanClass) || isMadeByFactoryBean(beanName)
-				|| !isEligible(beanClass)) {
-			// a proxy made by another post-processor gets the advisors added; a factory bean's object is not known
+				|| !isEligible(beanClass) || isProxiedByAnOrderedPostProcessor(beanClass, beanName)) {
+			// A proxy made by another post-processor gets the advisors added; a final class can only be proxied by
+			// another one (by its interfaces); a factory bean's object is not known.
 			return beanClass;
 		}
 		ProxyFactory proxyFactory = new ProxyFactory();
@@ -137,6 +142,22 @@ final class PrioritizedBeanPostProcessor implements SmartInstantiationAwareBeanP
 		proxyFactory.setProxyTargetClass(true);
 		proxyFactory.addAdvisor(admissionAdvisor(proxyFactory));
 		proxyFactory.addAdvisor(completionAdvisor());
+	}
+
+	/**
+	 * Whether an ordered post-processor, such as the breakers' or {@code @EnableAsync}'s, will proxy the bean. At run
+	 * time this one, being unordered, comes after all of those and only adds its advisors to their proxy; ahead-of-time
+	 * processing instead sorts every post-processor together, where an unordered one ties with the lowest-precedence
+	 * ordered ones and may come first. Asking them keeps the build from making a proxy class the run never uses.
+	 */
+	private boolean isProxiedByAnOrderedPostProcessor(Class<?> beanClass, String beanName) {
+		if (!(this.beanFactory instanceof ListableBeanFactory factory)) {
+			return false;
+		}
+		return factory.getBeanProvider(SmartInstantiationAwareBeanPostProcessor.class)
+			.stream()
+			.filter((processor) -> processor != this && processor instanceof Ordered)
+			.anyMatch((processor) -> processor.determineBeanType(beanClass, beanName) != beanClass);
 	}
 
 	private boolean isMadeByFactoryBean(String beanName) {
