@@ -75,10 +75,13 @@ public final class RateLimitPolicies {
 
 	/**
 	 * @param name a policy name
-	 * @return the policy of that name, if any
+	 * @return the policy of that name, if any; {@code default} is always found, even when it has no paths
 	 */
 	public Optional<RateLimitPolicyRegistration> find(String name) {
-		return all().stream().filter((registration) -> registration.name().equals(name)).findFirst();
+		if (this.defaultPolicy.name().equals(name)) {
+			return Optional.of(this.defaultPolicy);
+		}
+		return this.named.stream().filter((registration) -> registration.name().equals(name)).findFirst();
 	}
 
 	/** Where the filter counts the outcomes of a policy; metrics, when present, are installed into it. */

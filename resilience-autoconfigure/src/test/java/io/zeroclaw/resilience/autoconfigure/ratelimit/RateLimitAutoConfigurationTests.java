@@ -299,7 +299,7 @@ class RateLimitAutoConfigurationTests {
 				RateLimitPolicies policies = context.getBean(RateLimitPolicies.class);
 				assertThat(policies.defaultPolicy().paths()).isEmpty();
 				assertThat(policies.all()).extracting(RateLimitPolicyRegistration::name).containsExactly("webhook");
-				assertThat(policies.find(RateLimitPolicies.DEFAULT_POLICY)).isEmpty();
+				assertThat(policies.find(RateLimitPolicies.DEFAULT_POLICY)).contains(policies.defaultPolicy());
 				MeterRegistry registry = context.getBean(MeterRegistry.class);
 				assertThat(registry.find(RateLimitMetrics.KEYS).tag("policy", "webhook").gauge()).isNotNull();
 				assertThat(registry.find(RateLimitMetrics.KEYS).tag("policy", "default").gauge()).isNull();
