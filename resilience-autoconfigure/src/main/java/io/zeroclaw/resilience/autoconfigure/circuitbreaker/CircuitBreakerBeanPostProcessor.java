@@ -44,9 +44,12 @@ import org.springframework.util.ClassUtils;
  * <p>
  * Once every singleton exists, an {@code instances.<name>} entry that matched no upstream bean is logged at WARN: a
  * misspelt bean name would otherwise leave its settings silently unused. Lazy and prototype beans, which may not
- * exist yet, are not reported; their breakers are created then, so that the endpoint, the health contributor and the
- * meters show every breaker from start-up (under {@code spring.main.lazy-initialization} too), and an operator can
- * force one before its bean is first used. The bean gets that breaker when it is created.
+ * exist yet, are not reported; their breakers are created then, found by bean definition, so that the endpoint,
+ * the health contributor and the meters show them from start-up (under {@code spring.main.lazy-initialization} too),
+ * and an operator can force one before its bean is first used. The bean gets that breaker when it is created. A
+ * definition cannot tell everything a bean will be: the product of a {@code FactoryBean} still gets its breaker when
+ * it is first made, and a lazy bean that turns out to be another, already guarded bean (an alias returned by a
+ * {@code @Bean} method) keeps a breaker that guards nothing.
  * <p>
  * Under ahead-of-time processing, {@link #determineBeanType} makes the proxy class of every upstream bean class at
  * build time, so that Spring writes it out with the generated code (a native image cannot define a class at run
@@ -137,8 +140,8 @@ public class CircuitBreakerBeanPostProcessor
 	 * this class at run time. Spring's ahead-of-time processing asks every such post-processor, and writes out the
 	 * proxy classes made while it does, so that a native image, which cannot define classes at run time, finds them.
 	 * The proxy is configured as the real one is (the same interfaces, target class and advice type), which makes it
-	 * the same class. Whether the bean's breaker is enabled is not asked here: the properties are not bound while
-	 * ahead-of-time processing runs, and a class made for nothing costs nothing.
+	 * the same class. Whether the bean's breaker is enabled is not asked here: a class made for nothing costs nothing,
+	 * and one missing would fail a native image.
 	 * @param beanClass the bean's class, as its definition says
 	 * @param beanName the bean's name
 	 * @return the class of the proxy, or {@code beanClass} when the bean will not get one of its own
