@@ -114,7 +114,8 @@ class ResilienceAotProcessingTests {
 					Provider finalProvider = processed.getBean("prioritizedFinalProvider", Provider.class);
 					assertThat(AopUtils.isJdkDynamicProxy(finalProvider)).isTrue();
 					assertThat(finalProvider.chatWithSystem(null, "hi", "m", 0)).isEqualTo("depth 1");
-					PrioritizedClassProvider classProvider = processed.getBean(PrioritizedClassProvider.class);
+					PrioritizedClassProvider classProvider = processed.getBean("prioritizedClassProvider",
+							PrioritizedClassProvider.class);
 					assertThat(AopUtils.isCglibProxy(classProvider)).isTrue();
 					assertThat(classProvider.chatWithSystem(null, "hi", "m", 0)).isEqualTo("depth 1");
 				});
@@ -247,23 +248,6 @@ class ResilienceAotProcessingTests {
 
 	}
 
-	/** A provider whose calls are prioritized; final, so that only an interface-based proxy can guard it. */
-	static final class PrioritizedFinalProvider implements Provider {
-
-		private final ObjectProvider<BackpressureController> controller;
-
-		PrioritizedFinalProvider(ObjectProvider<BackpressureController> controller) {
-			this.controller = controller;
-		}
-
-		@Override
-		@Prioritized
-		public String chatWithSystem(String systemPrompt, String message, String model, double temperature) {
-			return "depth " + this.controller.getObject().depth();
-		}
-
-	}
-
 	/** A provider whose calls are prioritized, guarded by a subclass proxy. */
 	static class PrioritizedClassProvider implements Provider {
 
@@ -277,6 +261,15 @@ class ResilienceAotProcessingTests {
 		@Prioritized
 		public String chatWithSystem(String systemPrompt, String message, String model, double temperature) {
 			return "depth " + this.controller.getObject().depth();
+		}
+
+	}
+
+	/** The same provider, final, so that only an interface-based proxy can guard it. */
+	static final class PrioritizedFinalProvider extends PrioritizedClassProvider {
+
+		PrioritizedFinalProvider(ObjectProvider<BackpressureController> controller) {
+			super(controller);
 		}
 
 	}
