@@ -1,5 +1,6 @@
 package io.zeroclaw.resilience.autoconfigure.actuate;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -17,6 +18,8 @@ import io.zeroclaw.resilience.backpressure.Priority;
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreaker;
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreakerRegistry;
 import io.zeroclaw.resilience.circuitbreaker.CircuitState;
+import io.zeroclaw.resilience.ratelimit.LocalRateLimiter;
+import io.zeroclaw.resilience.ratelimit.RateLimiter;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.endpoint.OperationResponseBody;
@@ -31,6 +34,9 @@ import org.springframework.boot.actuate.endpoint.annotation.Selector;
  */
 @Endpoint(id = "resilience")
 public class ResilienceEndpoint {
+
+	/** By name: the class needs Lettuce, which an application on the memory store may not have. It is final. */
+	private static final String REDIS_LIMITER = "io.zeroclaw.resilience.ratelimit.redis.RedisRateLimiter";
 
 	private final ResilienceProperties properties;
 
@@ -86,9 +92,40 @@ public class ResilienceEndpoint {
 			}
 		}
 		// On when its policies exist, whatever the property says now: an application processed ahead of time keeps
-		// the features it was built with.
-		return new RateLimitDescriptor(registered != null, rateLimit.getStore().name().toLowerCase(Locale.ROOT),
-				descriptors);
+		// the features it was built with, and the store it was built with.
+		String store = (registered != null) ? store(registered)
+				: rateLimit.getStore().name().toLowerCase(Locale.ROOT);
+		return new RateLimitDescriptor(registered != null, store, descriptors);
+	}
+
+	/**
+	 * Where the running limiters keep their buckets, read from the limiters rather than the property, which under
+	 * ahead-of-time processing may have changed since the build.
+	 * @return {@code memory}, {@code redis}, or {@value RateLimitDescriptor#CUSTOM_STORE} when the application's own
+	 * {@code RateLimiterFactory} made them
+	 */
+	private static String store(RateLimitPolicies policies) {
+		List<RateLimitPolicyRegistration> every = new ArrayList<>(policies.named());
+		every.add(policies.defaultPolicy());
+		String store = null;
+		for (RateLimitPolicyRegistration registration : every) {
+			String own = storeOf(registration.limiter());
+			if (store != null && !store.equals(own)) {
+				return RateLimitDescriptor.CUSTOM_STORE;
+			}
+			store = own;
+		}
+		return store;
+	}
+
+	private static String storeOf(RateLimiter limiter) {
+		if (limiter instanceof LocalRateLimiter) {
+			return "memory";
+		}
+		if (limiter.getClass().getName().equals(REDIS_LIMITER)) {
+			return "redis";
+		}
+		return RateLimitDescriptor.CUSTOM_STORE;
 	}
 
 	private Map<String, BreakerDescriptor> circuitBreakers() {
@@ -131,6 +168,9 @@ public class ResilienceEndpoint {
 
 	/** Rate limiting: whether it is on, where buckets live, and each policy in matching order. */
 	public record RateLimitDescriptor(boolean enabled, String store, Map<String, PolicyDescriptor> policies) {
+
+		/** The {@code store} shown when the application's own {@code RateLimiterFactory} made the limiters. */
+		public static final String CUSTOM_STORE = "custom";
 
 	}
 
