@@ -266,6 +266,12 @@ public class ResilienceProperties implements InitializingBean, BeanClassLoaderAw
 		/** Path patterns this policy applies to. */
 		private List<String> paths = new ArrayList<>();
 
+		/**
+		 * HTTP methods this policy applies to, such as [POST]; empty for every method. GET includes HEAD. A request
+		 * with another method goes on to the next policy whose paths match, then to the default policy.
+		 */
+		private List<String> methods = new ArrayList<>();
+
 		/** Requests each key may make per window under this policy. */
 		private Long requestsPerWindow;
 
@@ -287,6 +293,14 @@ public class ResilienceProperties implements InitializingBean, BeanClassLoaderAw
 
 		public void setPaths(List<String> paths) {
 			this.paths = paths;
+		}
+
+		public List<String> getMethods() {
+			return this.methods;
+		}
+
+		public void setMethods(List<String> methods) {
+			this.methods = methods;
 		}
 
 		public Long getRequestsPerWindow() {

@@ -140,6 +140,16 @@ final class ResiliencePropertiesValidator {
 						"a policy without paths never applies.",
 						"list the path patterns this policy limits, for example [\"/webhook/**\"].");
 			}
+			if (policy.getMethods() != null) {
+				for (String method : policy.getMethods()) {
+					if (method == null || !HEADER_NAME.matcher(method.strip()).matches()) {
+						throw new InvalidResiliencePropertyException(policyPrefix + "methods", method,
+								"each entry is one HTTP method, a name without spaces or separators such as GET.",
+								"list methods one by one, for example [POST, PUT], or leave it empty for every "
+										+ "method.");
+					}
+				}
+			}
 			validateQuota(policyPrefix, orDefault(policy.getRequestsPerWindow(), rateLimit.getRequestsPerWindow()),
 					orDefault(policy.getWindow(), rateLimit.getWindow()),
 					orDefault(policy.getBurst(), rateLimit.getBurst()));

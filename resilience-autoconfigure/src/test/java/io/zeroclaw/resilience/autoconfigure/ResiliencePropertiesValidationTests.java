@@ -82,6 +82,25 @@ class ResiliencePropertiesValidationTests {
 	}
 
 	@Test
+	void policyMethodThatIsNotOneMethodNameShouldFailNamingMethods() {
+		this.contextRunner
+			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
+					"zeroclaw.resilience.rate-limit.policies.writes.paths=/items/**",
+					"zeroclaw.resilience.rate-limit.policies.writes.methods[0]=POST",
+					"zeroclaw.resilience.rate-limit.policies.writes.methods[1]=PUT PATCH")
+			.run(failsNaming("zeroclaw.resilience.rate-limit.policies.writes.methods", "PUT PATCH"));
+	}
+
+	@Test
+	void policyMethodsInAnyCaseShouldStart() {
+		this.contextRunner
+			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
+					"zeroclaw.resilience.rate-limit.policies.writes.paths=/items/**",
+					"zeroclaw.resilience.rate-limit.policies.writes.methods=post, Put,DELETE")
+			.run((context) -> assertThat(context).hasNotFailed());
+	}
+
+	@Test
 	void policyWhoseNameTheHeadersCannotCarryShouldFailNamingIt() {
 		this.contextRunner
 			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",

@@ -174,9 +174,12 @@ public class ResilienceEndpoint {
 
 	}
 
-	/** One rate-limit policy. {@code keys} is -1 when the keys are not tracked in this JVM (a shared store). */
+	/**
+	 * One rate-limit policy. {@code methods} is empty when the policy applies to every method; {@code keys} is -1 when
+	 * the keys are not tracked in this JVM (a shared store).
+	 */
 	public record PolicyDescriptor(long requestsPerWindow, long windowSeconds, long burst, long capacity,
-			List<String> paths, String key, long keys) {
+			List<String> paths, List<String> methods, String key, long keys) {
 
 		/** The {@code key} shown for every policy when a {@code RateLimitKeyResolver} bean keys the requests. */
 		public static final String RESOLVER_KEY = "resolver";
@@ -186,7 +189,8 @@ public class ResilienceEndpoint {
 			String key = resolved ? RESOLVER_KEY : registration.key().name().toLowerCase(Locale.ROOT);
 			return new PolicyDescriptor(registration.policy().requestsPerWindow(),
 					RetryAfter.ceilSeconds(registration.policy().window()), registration.policy().burst(),
-					registration.policy().capacity(), registration.paths(), key, registration.trackedKeys().orElse(-1));
+					registration.policy().capacity(), registration.paths(), registration.methods(), key,
+					registration.trackedKeys().orElse(-1));
 		}
 
 

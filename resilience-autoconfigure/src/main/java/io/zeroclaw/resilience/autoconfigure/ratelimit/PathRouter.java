@@ -2,6 +2,7 @@ package io.zeroclaw.resilience.autoconfigure.ratelimit;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Predicate;
 
 import org.springframework.http.server.PathContainer;
 import org.springframework.http.server.RequestPath;
@@ -52,16 +53,22 @@ final class PathRouter<T> {
 	}
 
 	/**
-	 * One rule: its patterns, tried together, and what it routes to.
+	 * One rule: its patterns, tried together, the request methods it applies to, and what it routes to.
 	 *
 	 * @param <T> the target type
 	 * @param patterns the rule's path patterns
 	 * @param target where a request matching one of them goes; may be {@code null}
+	 * @param methods which request methods the rule applies to; {@code null} for every method
 	 */
-	record Rule<T>(List<PathPattern> patterns, T target) {
+	record Rule<T>(List<PathPattern> patterns, T target, Predicate<String> methods) {
 
 		Rule {
 			patterns = List.copyOf(patterns);
+		}
+
+		/** A rule for every request method. */
+		Rule(List<PathPattern> patterns, T target) {
+			this(patterns, target, null);
 		}
 
 	}
@@ -76,7 +83,7 @@ final class PathRouter<T> {
 		this.rules = new CompiledRule[rules.size()];
 		this.targets = new Object[rules.size()];
 		for (int i = 0; i < this.rules.length; i++) {
-			this.rules[i] = new CompiledRule(rules.get(i).patterns());
+			this.rules[i] = new CompiledRule(rules.get(i).patterns(), rules.get(i).methods());
 			this.targets[i] = rules.get(i).target();
 		}
 		this.parser = parser;
@@ -85,16 +92,18 @@ final class PathRouter<T> {
 	/**
 	 * @param requestUri the request URI, as {@link jakarta.servlet.http.HttpServletRequest#getRequestURI()} gives it
 	 * @param contextPath the context path, as {@link jakarta.servlet.http.HttpServletRequest#getContextPath()} gives it
-	 * @return the target of the first rule that matches, or {@code null} when none does (or that rule's target is)
+	 * @param method the request method, as {@link jakarta.servlet.http.HttpServletRequest#getMethod()} gives it
+	 * @return the target of the first rule that applies to the method and matches the path, or {@code null} when none
+	 * does (or that rule's target is)
 	 * @throws IllegalArgumentException when the path does not parse
 	 */
 	@SuppressWarnings("unchecked")
-	T route(String requestUri, String contextPath) {
+	T route(String requestUri, String contextPath, String method) {
 		int start = plainPathStart(requestUri, contextPath);
 		if (start < 0) {
 			PathContainer path = this.parser.pathWithinApplication(requestUri, contextPath);
 			for (int i = 0; i < this.rules.length; i++) {
-				if (matchesAny(this.rules[i].all, path)) {
+				if (this.rules[i].appliesTo(method) && matchesAny(this.rules[i].all, path)) {
 					return (T) this.targets[i];
 				}
 			}
@@ -103,6 +112,9 @@ final class PathRouter<T> {
 		PathContainer path = null;
 		for (int i = 0; i < this.rules.length; i++) {
 			CompiledRule rule = this.rules[i];
+			if (!rule.appliesTo(method)) {
+				continue;
+			}
 			if (matchesLiterally(rule.literals, requestUri, start) || matchesPrefix(rule.prefixes, requestUri, start)) {
 				return (T) this.targets[i];
 			}
@@ -212,8 +224,13 @@ final class PathRouter<T> {
 				|| "/-._~!$&'()+,=:@".indexOf(c) >= 0;
 	}
 
-	/** A rule's patterns, split once into the literal and prefix ones, compared as text, and the others. */
+	/**
+	 * A rule's patterns, split once into the literal and prefix ones, compared as text, and the others; and its
+	 * methods.
+	 */
 	private static final class CompiledRule {
+
+		final Predicate<String> methods;
 
 		final String[] literals;
 
@@ -223,7 +240,8 @@ final class PathRouter<T> {
 
 		final PathPattern[] all;
 
-		CompiledRule(List<PathPattern> patterns) {
+		CompiledRule(List<PathPattern> patterns, Predicate<String> methods) {
+			this.methods = methods;
 			List<String> literals = new ArrayList<>();
 			List<String> prefixes = new ArrayList<>();
 			List<PathPattern> others = new ArrayList<>();
@@ -243,6 +261,10 @@ final class PathRouter<T> {
 			this.prefixes = prefixes.toArray(String[]::new);
 			this.others = others.toArray(PathPattern[]::new);
 			this.all = patterns.toArray(PathPattern[]::new);
+		}
+
+		boolean appliesTo(String method) {
+			return this.methods == null || this.methods.test(method);
 		}
 
 	}

@@ -80,7 +80,7 @@ public final class RateLimitAutoConfiguration {
 			named.add(new RateLimitPolicyRegistration(quota, policy.getPaths(),
 					orDefault(policy.getKey(), rateLimit.getKey()),
 					orDefault(policy.getKeyHeader(), rateLimit.getKeyHeader()),
-					rateLimiterFactory.create(quota, rateLimit.getMaxKeys())));
+					rateLimiterFactory.create(quota, rateLimit.getMaxKeys()), policy.getMethods()));
 		}
 		RateLimitPolicy defaultQuota = new RateLimitPolicy(RateLimitPolicies.DEFAULT_POLICY,
 				rateLimit.getRequestsPerWindow(), rateLimit.getWindow(), rateLimit.getBurst());

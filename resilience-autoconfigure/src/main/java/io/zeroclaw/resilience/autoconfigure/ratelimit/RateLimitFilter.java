@@ -36,7 +36,8 @@ import org.springframework.web.util.pattern.PatternParseException;
 
 /**
  * Rate-limits HTTP requests per client, one policy per request: excluded paths are never limited, then the first
- * named policy whose paths match applies, else the default policy when an include path matches. An allowed request
+ * named policy whose paths match, and whose methods include the request's when it lists any, applies, else the
+ * default policy when an include path matches. An allowed request
  * goes on with the {@code RateLimit} and {@code RateLimit-Policy} headers (when enabled); a refused one is answered
  * {@code 429 Too Many Requests} with {@code Retry-After}, both rate-limit headers and an RFC 9457 problem body.
  * <p>
@@ -89,7 +90,8 @@ public final class RateLimitFilter implements Filter {
 		for (RateLimitPolicyRegistration registration : policies.named()) {
 			rules.add(new PathRouter.Rule<>(
 					parse(PROPERTY_PREFIX + "policies." + registration.name() + ".paths", registration.paths()),
-					new Route(registration, policies.outcomes(registration.name()))));
+					new Route(registration, policies.outcomes(registration.name())),
+					registration.methods().isEmpty() ? null : registration::appliesTo));
 		}
 		RateLimitPolicyRegistration defaultPolicy = policies.defaultPolicy();
 		rules.add(new PathRouter.Rule<>(parse(PROPERTY_PREFIX + "include-paths", defaultPolicy.paths()),
@@ -131,7 +133,8 @@ public final class RateLimitFilter implements Filter {
 		}
 		Route route;
 		try {
-			route = this.router.route(httpRequest.getRequestURI(), httpRequest.getContextPath());
+			route = this.router.route(httpRequest.getRequestURI(), httpRequest.getContextPath(),
+					httpRequest.getMethod());
 		}
 		catch (IllegalArgumentException ex) {
 			// A path that does not parse (a malformed %-escape) names no handler either: the client's mistake.

@@ -1,6 +1,7 @@
 package io.zeroclaw.resilience.autoconfigure.ratelimit;
 
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.OptionalInt;
 
@@ -18,9 +19,10 @@ import io.zeroclaw.resilience.ratelimit.RateLimiter;
  * @param key how requests are attributed to clients, unless a {@link RateLimitKeyResolver} bean overrides it
  * @param keyHeader the header carrying the client key when {@code key} is {@link KeyType#HEADER}
  * @param limiter the policy's one limiter
+ * @param methods the HTTP methods the policy applies to, upper case; empty for every method
  */
 public record RateLimitPolicyRegistration(RateLimitPolicy policy, List<String> paths, KeyType key, String keyHeader,
-		RateLimiter limiter) {
+		RateLimiter limiter, List<String> methods) {
 
 	public RateLimitPolicyRegistration {
 		Objects.requireNonNull(policy, "policy must not be null");
@@ -30,6 +32,34 @@ public record RateLimitPolicyRegistration(RateLimitPolicy policy, List<String> p
 		if (key == KeyType.HEADER && (keyHeader == null || keyHeader.isBlank())) {
 			throw new IllegalArgumentException("keyHeader must not be blank when key is HEADER");
 		}
+		// as Spring MVC names them: upper case, as in HttpMethod's constants; names are configured in any case
+		methods = (methods != null)
+				? methods.stream().map((method) -> method.strip().toUpperCase(Locale.ROOT)).distinct().toList()
+				: List.of();
+	}
+
+	/**
+	 * A registration for every HTTP method.
+	 * @param policy the quota, whose name is the policy's name
+	 * @param paths the path patterns the policy applies to
+	 * @param key how requests are attributed to clients
+	 * @param keyHeader the header carrying the client key when {@code key} is {@link KeyType#HEADER}
+	 * @param limiter the policy's one limiter
+	 */
+	public RateLimitPolicyRegistration(RateLimitPolicy policy, List<String> paths, KeyType key, String keyHeader,
+			RateLimiter limiter) {
+		this(policy, paths, key, keyHeader, limiter, List.of());
+	}
+
+	/**
+	 * Whether the policy applies to a request method. A policy for {@code GET} applies to {@code HEAD} too: Spring MVC
+	 * answers a {@code HEAD} request with the {@code GET} handler, so leaving it out would let it run unlimited.
+	 * @param method the request's method, as {@code HttpServletRequest.getMethod()} gives it
+	 * @return true when the policy has no methods or lists this one
+	 */
+	public boolean appliesTo(String method) {
+		return this.methods.isEmpty() || this.methods.contains(method)
+				|| ("HEAD".equals(method) && this.methods.contains("GET"));
 	}
 
 	/** @return the policy's name */

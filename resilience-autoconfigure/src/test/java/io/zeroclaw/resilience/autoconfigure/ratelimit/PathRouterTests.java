@@ -3,7 +3,9 @@ package io.zeroclaw.resilience.autoconfigure.ratelimit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 
 import org.junit.jupiter.api.Test;
 
@@ -50,7 +52,7 @@ class PathRouterTests {
 				for (String path : PATHS) {
 					for (String requestUri : requestUris(contextPath, path)) {
 						String expected = outcome(() -> matches(parsed, requestUri, contextPath) ? "hit" : null);
-						String actual = outcome(() -> router.route(requestUri, contextPath));
+						String actual = outcome(() -> router.route(requestUri, contextPath, "GET"));
 						if (!expected.equals(actual)) {
 							mismatches.add("pattern '" + pattern + "', URI '" + requestUri + "', context path '"
 									+ contextPath + "': expected " + expected + ", got " + actual);
@@ -67,12 +69,12 @@ class PathRouterTests {
 		CountingParser parser = new CountingParser();
 		PathRouter<String> router = router(parser, rule(null, "/health", "/ready"), rule("webhook", "/webhook"),
 				rule("default", "/hello", "/"));
-		assertThat(router.route("/webhook", "")).isEqualTo("webhook");
-		assertThat(router.route("/hello", "")).isEqualTo("default");
-		assertThat(router.route("/", "")).isEqualTo("default");
-		assertThat(router.route("/health", "")).isNull();
-		assertThat(router.route("/elsewhere", "")).isNull();
-		assertThat(router.route("/app/webhook", "/app")).isEqualTo("webhook");
+		assertThat(router.route("/webhook", "", "GET")).isEqualTo("webhook");
+		assertThat(router.route("/hello", "", "GET")).isEqualTo("default");
+		assertThat(router.route("/", "", "GET")).isEqualTo("default");
+		assertThat(router.route("/health", "", "GET")).isNull();
+		assertThat(router.route("/elsewhere", "", "GET")).isNull();
+		assertThat(router.route("/app/webhook", "/app", "GET")).isEqualTo("webhook");
 		assertThat(parser.calls).hasValue(0);
 	}
 
@@ -81,13 +83,13 @@ class PathRouterTests {
 		CountingParser parser = new CountingParser();
 		PathRouter<String> router = router(parser, rule(null, "/actuator/**"), rule("webhook", "/webhook"),
 				rule("default", "/**"));
-		assertThat(router.route("/webhook", "")).isEqualTo("webhook");
-		assertThat(router.route("/actuator", "")).isNull();
-		assertThat(router.route("/actuator/health", "")).isNull();
-		assertThat(router.route("/actuators", "")).isEqualTo("default");
-		assertThat(router.route("/", "")).isEqualTo("default");
-		assertThat(router.route("/app", "/app")).isEqualTo("default");
-		assertThat(router.route("/app/actuator/health", "/app")).isNull();
+		assertThat(router.route("/webhook", "", "GET")).isEqualTo("webhook");
+		assertThat(router.route("/actuator", "", "GET")).isNull();
+		assertThat(router.route("/actuator/health", "", "GET")).isNull();
+		assertThat(router.route("/actuators", "", "GET")).isEqualTo("default");
+		assertThat(router.route("/", "", "GET")).isEqualTo("default");
+		assertThat(router.route("/app", "/app", "GET")).isEqualTo("default");
+		assertThat(router.route("/app/actuator/health", "/app", "GET")).isNull();
 		assertThat(parser.calls).hasValue(0);
 	}
 
@@ -95,18 +97,18 @@ class PathRouterTests {
 	void encodedOrMatrixParameterUriShouldBeParsedAndMatchWhatItDecodesTo() {
 		CountingParser parser = new CountingParser();
 		PathRouter<String> router = router(parser, rule(null, "/health"), rule("webhook", "/webhook"));
-		assertThat(router.route("/web%68ook", "")).isEqualTo("webhook");
-		assertThat(router.route("/webhook;x=1", "")).isEqualTo("webhook");
-		assertThat(router.route("/heal%74h", "")).isNull();
-		assertThat(router.route("/app/web%68ook", "/app")).isEqualTo("webhook");
+		assertThat(router.route("/web%68ook", "", "GET")).isEqualTo("webhook");
+		assertThat(router.route("/webhook;x=1", "", "GET")).isEqualTo("webhook");
+		assertThat(router.route("/heal%74h", "", "GET")).isNull();
+		assertThat(router.route("/app/web%68ook", "/app", "GET")).isEqualTo("webhook");
 		assertThat(parser.calls).hasValue(4);
 	}
 
 	@Test
 	void uriThatDoesNotParseShouldBeRefusedAsTheParserRefusesIt() {
 		PathRouter<String> router = router(new CountingParser(), rule("webhook", "/webhook"));
-		assertThatIllegalArgumentException().isThrownBy(() -> router.route("/web%zzook", ""));
-		assertThatIllegalArgumentException().isThrownBy(() -> router.route("/application/webhook", "/app"));
+		assertThatIllegalArgumentException().isThrownBy(() -> router.route("/web%zzook", "", "GET"));
+		assertThatIllegalArgumentException().isThrownBy(() -> router.route("/application/webhook", "/app", "GET"));
 	}
 
 	@Test
@@ -114,11 +116,11 @@ class PathRouterTests {
 		CountingParser parser = new CountingParser();
 		PathRouter<String> router = router(parser, rule("exact", "/items/exact"), rule("items", "/items/*"),
 				rule("docs", "/docs/**"), rule("default", "/hello"));
-		assertThat(router.route("/items/exact", "")).isEqualTo("exact");
+		assertThat(router.route("/items/exact", "", "GET")).isEqualTo("exact");
 		assertThat(parser.calls).hasValue(0);
-		assertThat(router.route("/hello", "")).isEqualTo("default");
+		assertThat(router.route("/hello", "", "GET")).isEqualTo("default");
 		assertThat(parser.calls).as("parsed once for the two wildcard rules before the literal one").hasValue(1);
-		assertThat(router.route("/docs/a", "")).isEqualTo("docs");
+		assertThat(router.route("/docs/a", "", "GET")).isEqualTo("docs");
 		assertThat(parser.calls).hasValue(2);
 	}
 
@@ -127,20 +129,41 @@ class PathRouterTests {
 		PathRouter<String> router = router(new CountingParser(), rule("orders", "/orders/**"),
 				rule("special", "/orders/special", "/special"), rule("exact", "/items/exact"),
 				rule("items", "/catalog", "/items/*"));
-		assertThat(router.route("/orders/special", "")).isEqualTo("orders");
-		assertThat(router.route("/special", "")).isEqualTo("special");
-		assertThat(router.route("/items/exact", "")).isEqualTo("exact");
-		assertThat(router.route("/items/other", "")).isEqualTo("items");
-		assertThat(router.route("/catalog", "")).isEqualTo("items");
+		assertThat(router.route("/orders/special", "", "GET")).isEqualTo("orders");
+		assertThat(router.route("/special", "", "GET")).isEqualTo("special");
+		assertThat(router.route("/items/exact", "", "GET")).isEqualTo("exact");
+		assertThat(router.route("/items/other", "", "GET")).isEqualTo("items");
+		assertThat(router.route("/catalog", "", "GET")).isEqualTo("items");
+	}
+
+	@Test
+	void ruleForSomeMethodsShouldLetOtherMethodsGoOnToTheNextRule() {
+		CountingParser parser = new CountingParser();
+		PathRouter<String> router = router(parser, rule(null, "/health"),
+				rule("writes", Set.of("POST", "PUT")::contains, "/items/**"),
+				rule("reads", "GET"::equals, "/items/*"), rule("default", "/**"));
+		assertThat(router.route("/items/1", "", "POST")).isEqualTo("writes");
+		assertThat(router.route("/items/1", "", "PUT")).isEqualTo("writes");
+		assertThat(router.route("/items/1", "", "GET")).isEqualTo("reads");
+		assertThat(router.route("/items/1", "", "DELETE")).isEqualTo("default");
+		assertThat(router.route("/items", "", "GET")).isEqualTo("default");
+		assertThat(router.route("/health", "", "POST")).as("an exclusion applies to every method").isNull();
+		assertThat(router.route("/items/%31", "", "POST")).as("parsed paths too").isEqualTo("writes");
+		assertThat(router.route("/items/%31", "", "PATCH")).isEqualTo("default");
+		int parsed = parser.calls.get();
+		router.route("/items/1", "", "DELETE");
+		assertThat(parser.calls).as("no parse for a wildcard rule skipped for its method").hasValue(parsed);
+		router.route("/items/1", "", "GET");
+		assertThat(parser.calls).hasValue(parsed + 1);
 	}
 
 	@Test
 	void excludingRuleShouldStopTheSearchEvenWhenALaterRuleMatches() {
 		PathRouter<String> router = router(new CountingParser(), rule(null, "/public/**", "/health"),
 				rule("default", "/**"));
-		assertThat(router.route("/health", "")).isNull();
-		assertThat(router.route("/public/x", "")).isNull();
-		assertThat(router.route("/other", "")).isEqualTo("default");
+		assertThat(router.route("/health", "", "GET")).isNull();
+		assertThat(router.route("/public/x", "", "GET")).isNull();
+		assertThat(router.route("/other", "", "GET")).isEqualTo("default");
 	}
 
 	@Test
@@ -198,6 +221,11 @@ class PathRouterTests {
 	private static PathRouter.Rule<String> rule(String target, String... patterns) {
 		return new PathRouter.Rule<>(
 				Arrays.stream(patterns).map(PathPatternParser.defaultInstance::parse).toList(), target);
+	}
+
+	private static PathRouter.Rule<String> rule(String target, Predicate<String> methods, String... patterns) {
+		return new PathRouter.Rule<>(
+				Arrays.stream(patterns).map(PathPatternParser.defaultInstance::parse).toList(), target, methods);
 	}
 
 	@FunctionalInterface
