@@ -148,10 +148,13 @@ public final class RateLimitAutoConfiguration {
 		@Bean
 		@ConditionalOnMissingBean(name = "rateLimitFilterRegistration")
 		FilterRegistrationBean<RateLimitFilter> rateLimitFilterRegistration(ResilienceProperties properties,
-				RateLimitPolicies policies, ObjectProvider<RateLimitKeyResolver> keyResolver) {
+				RateLimitPolicies policies, ObjectProvider<RateLimitKeyResolver> keyResolver,
+				ObjectProvider<RateLimitRejectionHandler> rejectionHandler) {
 			RateLimit rateLimit = properties.getRateLimit();
-			// getIfAvailable, not getIfUnique: two resolvers and no @Primary must stop start-up, not be ignored
-			RateLimitFilter filter = new RateLimitFilter(policies, keyResolver.getIfAvailable(), rateLimit.isHeaders());
+			// getIfAvailable, not getIfUnique: two resolvers (or handlers) and no @Primary must stop start-up, not be
+			// ignored
+			RateLimitFilter filter = new RateLimitFilter(policies, keyResolver.getIfAvailable(),
+					rejectionHandler.getIfAvailable(), rateLimit.isHeaders());
 			FilterRegistrationBean<RateLimitFilter> registration = new FilterRegistrationBean<>(filter);
 			registration.setName("zeroclawRateLimitFilter");
 			registration.setOrder(order(rateLimit, policies));

@@ -1,6 +1,8 @@
 package io.zeroclaw.resilience.autoconfigure.ratelimit;
 
 import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.security.Principal;
 import java.time.Duration;
@@ -19,6 +21,7 @@ import io.zeroclaw.resilience.ratelimit.RateLimiter;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
@@ -29,6 +32,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
 import org.springframework.util.StringUtils;
 import org.springframework.web.util.pattern.PathPattern;
 import org.springframework.web.util.pattern.PathPatternParser;
@@ -69,6 +73,8 @@ public final class RateLimitFilter implements Filter {
 
 	private final RateLimitKeyResolver keyResolver;
 
+	private final RateLimitRejectionHandler rejectionHandler;
+
 	private final boolean headers;
 
 	private final AtomicLong lastErrorLog = new AtomicLong(System.nanoTime() - ERROR_LOG_INTERVAL);
@@ -76,14 +82,16 @@ public final class RateLimitFilter implements Filter {
 	/**
 	 * @param policies the policies and their limiters
 	 * @param keyResolver the application's key resolver, or {@code null} to key by each policy's key type
+	 * @param rejectionHandler the application's writer of refusals, or {@code null} for problem bodies
 	 * @param headers whether allowed requests get the {@code RateLimit} and {@code RateLimit-Policy} headers
 	 */
-	RateLimitFilter(RateLimitPolicies policies, RateLimitKeyResolver keyResolver, boolean headers) {
-		this(policies, keyResolver, headers, PathRouter.PathParser.REQUEST_PATH);
+	RateLimitFilter(RateLimitPolicies policies, RateLimitKeyResolver keyResolver,
+			RateLimitRejectionHandler rejectionHandler, boolean headers) {
+		this(policies, keyResolver, rejectionHandler, headers, PathRouter.PathParser.REQUEST_PATH);
 	}
 
-	RateLimitFilter(RateLimitPolicies policies, RateLimitKeyResolver keyResolver, boolean headers,
-			PathRouter.PathParser pathParser) {
+	RateLimitFilter(RateLimitPolicies policies, RateLimitKeyResolver keyResolver,
+			RateLimitRejectionHandler rejectionHandler, boolean headers, PathRouter.PathParser pathParser) {
 		// Excluded paths first, routing to no policy, then the named policies in order, then the default one.
 		List<PathRouter.Rule<Route>> rules = new ArrayList<>();
 		rules.add(new PathRouter.Rule<>(parse(PROPERTY_PREFIX + "exclude-paths", policies.excludePaths()), null));
@@ -98,6 +106,7 @@ public final class RateLimitFilter implements Filter {
 				new Route(defaultPolicy, policies.outcomes(defaultPolicy.name()))));
 		this.router = new PathRouter<>(rules, pathParser);
 		this.keyResolver = keyResolver;
+		this.rejectionHandler = rejectionHandler;
 		this.headers = headers;
 	}
 
@@ -217,7 +226,7 @@ public final class RateLimitFilter implements Filter {
 				route.limitHeaderPrefix + decision.remaining() + ";t=" + RetryAfter.ceilSeconds(decision.resetAfter()));
 	}
 
-	private static void tooManyRequests(Route route, RateLimitDecision decision, HttpServletRequest request,
+	private void tooManyRequests(Route route, RateLimitDecision decision, HttpServletRequest request,
 			HttpServletResponse response) throws IOException {
 		long retryAfter = RetryAfter.seconds(decision.retryAfter());
 		response.setStatus(HttpStatus.TOO_MANY_REQUESTS.value());
@@ -227,15 +236,49 @@ public final class RateLimitFilter implements Filter {
 				? "The rate limit of policy '" + route.name + "' is exhausted for this client and does not refill."
 				: "The rate limit of policy '" + route.name + "' is exhausted for this client; retry after "
 						+ retryAfter + " seconds.";
-		writeProblem(response, HttpStatus.TOO_MANY_REQUESTS, detail, request);
+		refuse(route, HttpStatus.TOO_MANY_REQUESTS, detail, request, response);
 	}
 
-	private static void unavailable(Route route, RateLimitStoreUnavailableException ex, HttpServletRequest request,
+	private void unavailable(Route route, RateLimitStoreUnavailableException ex, HttpServletRequest request,
 			HttpServletResponse response) throws IOException {
 		response.setStatus(HttpStatus.SERVICE_UNAVAILABLE.value());
 		response.setHeader(HttpHeaders.RETRY_AFTER, Long.toString(RetryAfter.seconds(ex.retryAfter())));
-		writeProblem(response, HttpStatus.SERVICE_UNAVAILABLE,
-				"The rate limit of policy '" + route.name + "' cannot be checked right now.", request);
+		refuse(route, HttpStatus.SERVICE_UNAVAILABLE,
+				"The rate limit of policy '" + route.name + "' cannot be checked right now.", request, response);
+	}
+
+	/**
+	 * Writes the body of a refusal: the application's {@link RateLimitRejectionHandler} when there is one, else, or
+	 * when it fails before committing the response, the problem body.
+	 */
+	private void refuse(Route route, HttpStatus status, String detail, HttpServletRequest request,
+			HttpServletResponse response) throws IOException {
+		if (this.rejectionHandler != null) {
+			try {
+				this.rejectionHandler.handle(request, response, route.name, problem(status, detail, request));
+				return;
+			}
+			catch (Exception ex) {
+				logRejectionHandlerError(route, ex);
+				if (response.isCommitted()) {
+					return;
+				}
+				response.resetBuffer();
+			}
+		}
+		writeProblem(response, status, detail, request);
+	}
+
+	private static ProblemDetail problem(HttpStatus status, String detail, HttpServletRequest request) {
+		ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail);
+		problem.setTitle(status.getReasonPhrase());
+		try {
+			problem.setInstance(new URI(request.getRequestURI()));
+		}
+		catch (URISyntaxException ex) {
+			// a request URI the container let through but java.net.URI refuses: the problem names no instance
+		}
+		return problem;
 	}
 
 	private static void writeProblem(HttpServletResponse response, HttpStatus status, String detail,
@@ -246,8 +289,18 @@ public final class RateLimitFilter implements Filter {
 		byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
 		response.setStatus(status.value());
 		response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
+		ServletOutputStream stream;
+		try {
+			stream = response.getOutputStream();
+		}
+		catch (IllegalStateException writerTaken) {
+			// a rejection handler that failed had taken the writer
+			response.getWriter().write(body);
+			response.flushBuffer();
+			return;
+		}
 		response.setContentLength(bytes.length);
-		response.getOutputStream().write(bytes);
+		stream.write(bytes);
 		response.flushBuffer();
 	}
 
@@ -278,6 +331,15 @@ public final class RateLimitFilter implements Filter {
 	/** The policy name as a structured-field string (RFC 8941): quoted, with {@code "} and {@code \} escaped. */
 	private static String sfString(String value) {
 		return "\"" + value.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+	}
+
+	private void logRejectionHandlerError(Route route, Exception ex) {
+		long now = System.nanoTime();
+		long last = this.lastErrorLog.get();
+		if (now - last >= ERROR_LOG_INTERVAL && this.lastErrorLog.compareAndSet(last, now)) {
+			logger.warn("The RateLimitRejectionHandler failed on a refusal of policy '{}'; sending the problem body "
+					+ "instead (logged at most once a minute)", route.name, ex);
+		}
 	}
 
 	private void logError(Route route, Exception ex) {

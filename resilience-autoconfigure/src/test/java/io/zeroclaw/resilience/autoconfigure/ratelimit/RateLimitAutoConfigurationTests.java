@@ -247,6 +247,21 @@ class RateLimitAutoConfigurationTests {
 	}
 
 	@Test
+	void twoRejectionHandlersWithoutAPrimaryShouldFailStartUpRatherThanBeIgnored() {
+		this.runner.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true")
+			.withBean("plain", RateLimitRejectionHandler.class,
+					() -> (request, response, policy, problem) -> response.getWriter().write("slow down"))
+			.withBean("json", RateLimitRejectionHandler.class,
+					() -> (request, response, policy, problem) -> response.getWriter().write("{}"))
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.isInstanceOf(NoUniqueBeanDefinitionException.class)
+				.hasMessageContaining("plain")
+				.hasMessageContaining("json"));
+	}
+
+	@Test
 	void emptyPathPatternShouldFailStartUpNamingTheProperty() {
 		this.runner
 			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",

@@ -81,7 +81,7 @@ class RateLimitFilterPathParsingTests {
 		return new RateLimitFilter(
 				new RateLimitPolicies(List.of(registration("webhook", 1, "/webhook")),
 						registration(RateLimitPolicies.DEFAULT_POLICY, 5, includePaths), excludePaths),
-				null, true, (requestUri, contextPath) -> {
+				null, null, true, (requestUri, contextPath) -> {
 					this.parses.incrementAndGet();
 					return PathRouter.PathParser.REQUEST_PATH.pathWithinApplication(requestUri, contextPath);
 				});
