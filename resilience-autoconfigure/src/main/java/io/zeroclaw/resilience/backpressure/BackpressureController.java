@@ -338,6 +338,7 @@ public final class BackpressureController {
 		return flushed;
 	}
 
+	@SuppressWarnings("deprecation") // Thread.threadId() is Java 19+; getId() is the same number
 	private int poolIndex() {
 		return (((int) Thread.currentThread().getId() & this.poolMask) + 1) * POOL_STRIDE;
 	}

@@ -43,7 +43,9 @@ class PrioritizedAsyncTests {
 				BackpressureAutoConfiguration.class, TaskExecutionAutoConfiguration.class))
 		.withUserConfiguration(AsyncConfiguration.class)
 		.withPropertyValues("zeroclaw.resilience.backpressure.enabled=true",
-				"zeroclaw.resilience.backpressure.max-queue-depth=10", "spring.task.execution.pool.core-size=8");
+				"zeroclaw.resilience.backpressure.max-queue-depth=10", "spring.task.execution.pool.core-size=8",
+				// these tests queue tasks in a thread pool; with virtual threads Boot's executor has no queue
+				"spring.threads.virtual.enabled=false");
 
 	@Test
 	void voidMethodShouldHoldItsSlotUntilTheTaskHasFinished() {
