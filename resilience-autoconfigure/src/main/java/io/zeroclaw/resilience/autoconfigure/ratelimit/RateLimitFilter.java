@@ -79,6 +79,8 @@ public final class RateLimitFilter implements Filter {
 
 	private final AtomicLong lastErrorLog = new AtomicLong(System.nanoTime() - ERROR_LOG_INTERVAL);
 
+	private final AtomicLong lastRejectionHandlerErrorLog = new AtomicLong(System.nanoTime() - ERROR_LOG_INTERVAL);
+
 	/**
 	 * @param policies the policies and their limiters
 	 * @param keyResolver the application's key resolver, or {@code null} to key by each policy's key type
@@ -334,20 +336,20 @@ public final class RateLimitFilter implements Filter {
 	}
 
 	private void logRejectionHandlerError(Route route, Exception ex) {
-		long now = System.nanoTime();
-		long last = this.lastErrorLog.get();
-		if (now - last >= ERROR_LOG_INTERVAL && this.lastErrorLog.compareAndSet(last, now)) {
-			logger.warn("The RateLimitRejectionHandler failed on a refusal of policy '{}'; sending the problem body "
-					+ "instead (logged at most once a minute)", route.name, ex);
-		}
+		warnAtMostOnceAMinute(this.lastRejectionHandlerErrorLog, "The RateLimitRejectionHandler failed on a refusal "
+				+ "of policy '{}'; sending the problem body instead (logged at most once a minute)", route, ex);
 	}
 
 	private void logError(Route route, Exception ex) {
+		warnAtMostOnceAMinute(this.lastErrorLog, "Rate limiting of policy '{}' failed; letting requests through while "
+				+ "it does (logged at most once a minute)", route, ex);
+	}
+
+	private static void warnAtMostOnceAMinute(AtomicLong lastLog, String message, Route route, Exception ex) {
 		long now = System.nanoTime();
-		long last = this.lastErrorLog.get();
-		if (now - last >= ERROR_LOG_INTERVAL && this.lastErrorLog.compareAndSet(last, now)) {
-			logger.warn("Rate limiting of policy '{}' failed; letting requests through while it does "
-					+ "(logged at most once a minute)", route.name, ex);
+		long last = lastLog.get();
+		if (now - last >= ERROR_LOG_INTERVAL && lastLog.compareAndSet(last, now)) {
+			logger.warn(message, route.name, ex);
 		}
 	}
 
