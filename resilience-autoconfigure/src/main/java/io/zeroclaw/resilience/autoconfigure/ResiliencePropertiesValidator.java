@@ -31,6 +31,12 @@ final class ResiliencePropertiesValidator {
 	/** A header field name: an RFC 9110 token. */
 	private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+\\-.^_`|~0-9A-Za-z]+");
 
+	/**
+	 * An HTTP method as applications name them: letters, and digits, {@code -} or {@code _} after the first. Narrower
+	 * than the token grammar on purpose, so that {@code *} (which would match no request) is refused.
+	 */
+	private static final Pattern HTTP_METHOD = Pattern.compile("[A-Za-z][A-Za-z0-9_-]*");
+
 	/** What a structured-field string (RFC 8941), such as a policy name in the RateLimit headers, may hold. */
 	private static final Pattern PRINTABLE_ASCII = Pattern.compile("[\\x20-\\x7E]+");
 
@@ -142,9 +148,9 @@ final class ResiliencePropertiesValidator {
 			}
 			if (policy.getMethods() != null) {
 				for (String method : policy.getMethods()) {
-					if (method == null || !HEADER_NAME.matcher(method.strip()).matches()) {
+					if (method == null || !HTTP_METHOD.matcher(method.strip()).matches()) {
 						throw new InvalidResiliencePropertyException(policyPrefix + "methods", method,
-								"each entry is one HTTP method, a name without spaces or separators such as GET.",
+								"each entry is one HTTP method, a name such as GET; a policy for every method lists none.",
 								"list methods one by one, for example [POST, PUT], or leave it empty for every "
 										+ "method.");
 					}

@@ -92,6 +92,15 @@ class ResiliencePropertiesValidationTests {
 	}
 
 	@Test
+	void policyMethodWildcardShouldFailNamingMethods() {
+		this.contextRunner
+			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
+					"zeroclaw.resilience.rate-limit.policies.writes.paths=/items/**",
+					"zeroclaw.resilience.rate-limit.policies.writes.methods=*")
+			.run(failsNaming("zeroclaw.resilience.rate-limit.policies.writes.methods", "*"));
+	}
+
+	@Test
 	void policyMethodsInAnyCaseShouldStart() {
 		this.contextRunner
 			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",

@@ -101,8 +101,8 @@ public class ResilienceEndpoint {
 	/**
 	 * Where the running limiters keep their buckets, read from the limiters rather than the property, which under
 	 * ahead-of-time processing may have changed since the build.
-	 * @return {@code memory}, {@code redis}, or {@value RateLimitDescriptor#CUSTOM_STORE} when the application's own
-	 * {@code RateLimiterFactory} made them
+	 * @return {@code memory} or {@code redis} when every limiter is the in-memory or the Redis one, else
+	 * {@value RateLimitDescriptor#CUSTOM_STORE} (limiters of an application's own, or of several stores)
 	 */
 	private static String store(RateLimitPolicies policies) {
 		List<RateLimitPolicyRegistration> every = new ArrayList<>(policies.named());
@@ -169,7 +169,7 @@ public class ResilienceEndpoint {
 	/** Rate limiting: whether it is on, where buckets live, and each policy in matching order. */
 	public record RateLimitDescriptor(boolean enabled, String store, Map<String, PolicyDescriptor> policies) {
 
-		/** The {@code store} shown when the application's own {@code RateLimiterFactory} made the limiters. */
+		/** The {@code store} shown when the limiters are another {@code RateLimiter} implementation, or mixed. */
 		public static final String CUSTOM_STORE = "custom";
 
 	}

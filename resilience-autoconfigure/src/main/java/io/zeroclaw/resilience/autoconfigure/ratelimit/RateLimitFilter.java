@@ -8,6 +8,7 @@ import java.security.Principal;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -21,7 +22,6 @@ import io.zeroclaw.resilience.ratelimit.RateLimiter;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
-import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
@@ -33,6 +33,7 @@ import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
+import org.springframework.util.LinkedCaseInsensitiveMap;
 import org.springframework.util.StringUtils;
 import org.springframework.web.util.pattern.PathPattern;
 import org.springframework.web.util.pattern.PathPatternParser;
@@ -43,7 +44,8 @@ import org.springframework.web.util.pattern.PatternParseException;
  * named policy whose paths match, and whose methods include the request's when it lists any, applies, else the
  * default policy when an include path matches. An allowed request
  * goes on with the {@code RateLimit} and {@code RateLimit-Policy} headers (when enabled); a refused one is answered
- * {@code 429 Too Many Requests} with {@code Retry-After}, both rate-limit headers and an RFC 9457 problem body.
+ * {@code 429 Too Many Requests} with {@code Retry-After}, both rate-limit headers and an RFC 9457 problem body, or
+ * the body an application's {@link RateLimitRejectionHandler} writes.
  * <p>
  * A limiter whose shared store is down and configured to deny ({@link RateLimitStoreUnavailableException}) gets a
  * {@code 503}; any other failure of the limiter or of the key resolver lets the request through, is counted as an
@@ -251,21 +253,33 @@ public final class RateLimitFilter implements Filter {
 
 	/**
 	 * Writes the body of a refusal: the application's {@link RateLimitRejectionHandler} when there is one, else, or
-	 * when it fails before committing the response, the problem body.
+	 * when it throws before committing the response, the problem body. The handler's failure is undone whole: the
+	 * response is reset (whatever it wrote or set, a {@code Content-Length} or an encoding included) and given back
+	 * the headers it had before the handler ran (this refusal's, and those of the filters before this one, such as
+	 * CORS). An {@link IOException} is the client's connection failing, not the handler: it goes up as it would from
+	 * the problem body.
 	 */
 	private void refuse(Route route, HttpStatus status, String detail, HttpServletRequest request,
 			HttpServletResponse response) throws IOException {
 		if (this.rejectionHandler != null) {
+			Map<String, List<String>> headers = new LinkedCaseInsensitiveMap<>();
+			for (String name : response.getHeaderNames()) {
+				headers.putIfAbsent(name, new ArrayList<>(response.getHeaders(name)));
+			}
 			try {
 				this.rejectionHandler.handle(request, response, route.name, problem(status, detail, request));
 				return;
+			}
+			catch (IOException ex) {
+				throw ex;
 			}
 			catch (Exception ex) {
 				logRejectionHandlerError(route, ex);
 				if (response.isCommitted()) {
 					return;
 				}
-				response.resetBuffer();
+				response.reset();
+				headers.forEach((name, values) -> values.forEach((value) -> response.addHeader(name, value)));
 			}
 		}
 		writeProblem(response, status, detail, request);
@@ -291,18 +305,8 @@ public final class RateLimitFilter implements Filter {
 		byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
 		response.setStatus(status.value());
 		response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
-		ServletOutputStream stream;
-		try {
-			stream = response.getOutputStream();
-		}
-		catch (IllegalStateException writerTaken) {
-			// a rejection handler that failed had taken the writer
-			response.getWriter().write(body);
-			response.flushBuffer();
-			return;
-		}
 		response.setContentLength(bytes.length);
-		stream.write(bytes);
+		response.getOutputStream().write(bytes);
 		response.flushBuffer();
 	}
 

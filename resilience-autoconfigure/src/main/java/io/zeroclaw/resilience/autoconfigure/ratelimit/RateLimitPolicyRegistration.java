@@ -1,5 +1,6 @@
 package io.zeroclaw.resilience.autoconfigure.ratelimit;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -33,9 +34,21 @@ public record RateLimitPolicyRegistration(RateLimitPolicy policy, List<String> p
 			throw new IllegalArgumentException("keyHeader must not be blank when key is HEADER");
 		}
 		// as Spring MVC names them: upper case, as in HttpMethod's constants; names are configured in any case
-		methods = (methods != null)
-				? methods.stream().map((method) -> method.strip().toUpperCase(Locale.ROOT)).distinct().toList()
-				: List.of();
+		methods = (methods != null) ? normalize(methods) : List.of();
+	}
+
+	private static List<String> normalize(List<String> methods) {
+		List<String> normalized = new ArrayList<>(methods.size());
+		for (String method : methods) {
+			if (method == null || method.isBlank()) {
+				throw new IllegalArgumentException("methods must not hold a null or blank entry, was " + methods);
+			}
+			String name = method.strip().toUpperCase(Locale.ROOT);
+			if (!normalized.contains(name)) {
+				normalized.add(name);
+			}
+		}
+		return List.copyOf(normalized);
 	}
 
 	/**

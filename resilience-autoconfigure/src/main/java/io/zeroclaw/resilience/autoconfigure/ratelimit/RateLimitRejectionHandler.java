@@ -15,8 +15,10 @@ import org.springframework.http.ProblemDetail;
  * Before calling it, the filter has set the status ({@code 429}, or {@code 503} when a shared store is down and
  * {@code on-failure} is {@code deny}), {@code Retry-After}, and for a {@code 429} the {@code RateLimit} and
  * {@code RateLimit-Policy} headers; the handler writes the body, and may add headers or change the status. If it
- * throws before the response is committed, the filter sends its own problem body instead, so a refusal never becomes
- * a server error. It runs on refused requests only, in the filter, before any controller or exception handler.
+ * throws an exception before the response is committed, the filter drops what it wrote and set, keeps the headers
+ * from before it, and sends its own problem body instead, so that a refusal does not become a server error; an
+ * {@link IOException} is taken for the client's connection failing and goes up as it is. The handler runs on refused
+ * requests only, in the filter, before any controller or exception handler.
  */
 @FunctionalInterface
 public interface RateLimitRejectionHandler {

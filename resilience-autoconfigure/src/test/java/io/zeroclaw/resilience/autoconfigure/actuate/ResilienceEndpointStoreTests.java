@@ -65,7 +65,14 @@ class ResilienceEndpointStoreTests {
 	}
 
 	@Test
-	void applicationsOwnFactoryShouldShowAsCustom() {
+	void applicationsOwnFactoryOfInMemoryLimitersShouldShowAsMemory() {
+		RateLimiterFactory own = (policy, maxKeys) -> new LocalRateLimiter(policy, 100);
+		this.contextRunner.withBean(RateLimiterFactory.class, () -> own)
+			.run((context) -> assertThat(view(context).store()).isEqualTo("memory"));
+	}
+
+	@Test
+	void applicationsOwnLimitersShouldShowAsCustom() {
 		RateLimiterFactory own = (policy, maxKeys) -> new CountingLimiter(new LocalRateLimiter(policy, maxKeys));
 		this.contextRunner.withBean(RateLimiterFactory.class, () -> own)
 			.run((context) -> assertThat(view(context).store()).isEqualTo("custom"));

@@ -8,6 +8,8 @@ import java.time.Duration;
 
 import io.zeroclaw.resilience.ratelimit.LocalRateLimiter;
 import io.zeroclaw.resilience.ratelimit.RateLimitStoreUnavailableException;
+import jakarta.servlet.Filter;
+import jakarta.servlet.http.HttpServletResponse;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -16,6 +18,7 @@ import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Primary;
@@ -26,7 +29,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * An application's own {@link RateLimitRejectionHandler}, on a running server, through the filter chain the auto-configuration registers:
  * it writes the body of every refusal, 429 and 503 alike, after the filter has set the status and headers; when it
- * fails, the refusal still goes out, with the problem body.
+ * fails, the refusal still goes out whole, with the problem body and without what the handler had set.
  */
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT,
 		classes = { RateLimitTestApplication.class,
@@ -75,8 +78,11 @@ class RateLimitRejectionHandlerIntegrationTests {
 			HttpResponse<String> refused = get("/faulty/data", "client-3");
 			assertThat(refused.statusCode()).isEqualTo(429);
 			assertThat(refused.headers().firstValue("RateLimit")).hasValue("\"faulty\";r=0;t=60");
-			assertThat(refused.headers().firstValue("Content-Type")).hasValueSatisfying(
-					(type) -> assertThat(type).startsWith(MediaType.APPLICATION_PROBLEM_JSON_VALUE));
+			assertThat(refused.headers().firstValue("Retry-After")).hasValue("60");
+			assertThat(refused.headers().firstValue("X-Upstream")).as("set by a filter before").hasValue("kept");
+			assertThat(refused.headers().firstValue("X-Handler")).as("set by the failed handler").isEmpty();
+			assertThat(refused.headers().firstValue("Content-Type"))
+				.hasValue(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
 			assertThat(refused.body()).isEqualTo("{\"title\":\"Too Many Requests\",\"status\":429,\"detail\":"
 					+ "\"The rate limit of policy 'faulty' is exhausted for this client; retry after 60 seconds.\","
 					+ "\"instance\":\"/faulty/data\"}");
@@ -101,6 +107,8 @@ class RateLimitRejectionHandlerIntegrationTests {
 				response.setContentType(MediaType.APPLICATION_JSON_VALUE);
 				response.setHeader("X-Seen-Status", Integer.toString(response.getStatus()));
 				if (policy.equals("faulty")) {
+					response.setContentLength(9);
+					response.setHeader("X-Handler", "was here");
 					response.getWriter().write("{\"half\":");
 					throw new IllegalStateException("handler bug");
 				}
@@ -109,6 +117,16 @@ class RateLimitRejectionHandlerIntegrationTests {
 							+ ",\"title\":\"" + problem.getTitle() + "\",\"detail\":\"" + problem.getDetail()
 							+ "\",\"instance\":\"" + problem.getInstance() + "\"}");
 			};
+		}
+
+		@Bean
+		FilterRegistrationBean<Filter> upstreamHeaderFilter() {
+			FilterRegistrationBean<Filter> registration = new FilterRegistrationBean<>((request, response, chain) -> {
+				((HttpServletResponse) response).setHeader("X-Upstream", "kept");
+				chain.doFilter(request, response);
+			});
+			registration.setOrder(RateLimitFilter.BEFORE_SECURITY_ORDER - 100);
+			return registration;
 		}
 
 		@Bean
