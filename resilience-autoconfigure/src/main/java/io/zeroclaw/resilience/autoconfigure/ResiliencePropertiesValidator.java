@@ -150,7 +150,8 @@ final class ResiliencePropertiesValidator {
 				for (String method : policy.getMethods()) {
 					if (method == null || !HTTP_METHOD.matcher(method.strip()).matches()) {
 						throw new InvalidResiliencePropertyException(policyPrefix + "methods", method,
-								"each entry is one HTTP method, a name such as GET; a policy for every method lists none.",
+								"each entry is one HTTP method, a name such as GET; a policy for every method lists "
+										+ "none.",
 								"list methods one by one, for example [POST, PUT], or leave it empty for every "
 										+ "method.");
 					}

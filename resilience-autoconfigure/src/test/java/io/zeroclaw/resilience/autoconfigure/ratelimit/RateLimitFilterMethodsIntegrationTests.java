@@ -80,7 +80,7 @@ class RateLimitFilterMethodsIntegrationTests {
 
 	@Test
 	void methodWrittenInAnotherCaseShouldNotBeTakenForTheMethod() throws Exception {
-		// Spring MVC routes "post" to no POST handler either (methods are case-sensitive); it is not the writes policy's
+		// Spring MVC routes "post" to no POST handler either (methods are case-sensitive): not the writes policy's
 		this.mvc.perform(request(HttpMethod.valueOf("post"), "/items/1").with(from("10.4.4.1")))
 			.andExpect(header().string("RateLimit-Policy", "\"default\";q=5;w=60"));
 	}

@@ -27,9 +27,10 @@ import org.springframework.http.MediaType;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * An application's own {@link RateLimitRejectionHandler}, on a running server, through the filter chain the auto-configuration registers:
- * it writes the body of every refusal, 429 and 503 alike, after the filter has set the status and headers; when it
- * fails, the refusal still goes out whole, with the problem body and without what the handler had set.
+ * An application's own {@link RateLimitRejectionHandler}, on a running server, through the filter chain the
+ * auto-configuration registers: it writes the body of every refusal, 429 and 503 alike, after the filter has set the
+ * status and headers; when it fails, the refusal still goes out whole, with the problem body and without what the
+ * handler had set.
  */
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT,
 		classes = { RateLimitTestApplication.class,
