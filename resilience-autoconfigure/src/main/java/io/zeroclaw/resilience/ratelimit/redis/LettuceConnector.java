@@ -85,7 +85,12 @@ public final class LettuceConnector {
 	/**
 	 * Whether the connection behind the commands was closed for good. Not {@code !isOpen()}: that is also true while
 	 * Lettuce reconnects a connection that dropped, which must be waited for, not replaced.
+	 * <p>
+	 * {@code getStatefulConnection()} is deprecated (Lettuce would have callers hold the connection rather than its
+	 * commands), but Spring Data Redis hands out only the commands of its shared connection; it is still there, and
+	 * works, in the Lettuce 7 that Spring Boot 4.1 manages.
 	 */
+	@SuppressWarnings("deprecation")
 	static boolean isClosed(RedisClusterAsyncCommands<?, ?> commands) {
 		StatefulConnection<?, ?> connection = (commands instanceof RedisAsyncCommands<?, ?> standalone)
 				? standalone.getStatefulConnection()
