@@ -26,6 +26,7 @@ import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.HttpServletResponseWrapper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -253,11 +254,11 @@ public final class RateLimitFilter implements Filter {
 
 	/**
 	 * Writes the body of a refusal: the application's {@link RateLimitRejectionHandler} when there is one, else, or
-	 * when it throws before committing the response, the problem body. The handler's failure is undone whole: the
-	 * response is reset (whatever it wrote or set, a {@code Content-Length} or an encoding included) and given back
-	 * the headers it had before the handler ran (this refusal's, and those of the filters before this one, such as
-	 * CORS). An {@link IOException} is the client's connection failing, not the handler: it goes up as it would from
-	 * the problem body.
+	 * when it throws before committing the response, the problem body. The handler's failure is undone: the response
+	 * is reset (whatever it wrote or set, a {@code Content-Length} or an encoding included) and given back the headers
+	 * it had before the handler ran (this refusal's, and those of the filters before this one, such as CORS). A
+	 * {@code sendError} of the handler's is held back until it returns, since an error page once begun cannot be
+	 * taken back. If the client's connection is what failed, writing the problem body fails the same way.
 	 */
 	private void refuse(Route route, HttpStatus status, String detail, HttpServletRequest request,
 			HttpServletResponse response) throws IOException {
@@ -266,12 +267,11 @@ public final class RateLimitFilter implements Filter {
 			for (String name : response.getHeaderNames()) {
 				headers.putIfAbsent(name, new ArrayList<>(response.getHeaders(name)));
 			}
+			DeferredSendErrorResponse handled = new DeferredSendErrorResponse(response);
 			try {
-				this.rejectionHandler.handle(request, response, route.name, problem(status, detail, request));
+				this.rejectionHandler.handle(request, handled, route.name, problem(status, detail, request));
+				handled.sendHeldError();
 				return;
-			}
-			catch (IOException ex) {
-				throw ex;
 			}
 			catch (Exception ex) {
 				logRejectionHandlerError(route, ex);
@@ -355,6 +355,49 @@ public final class RateLimitFilter implements Filter {
 		if (now - last >= ERROR_LOG_INTERVAL && lastLog.compareAndSet(last, now)) {
 			logger.warn(message, route.name, ex);
 		}
+	}
+
+	/**
+	 * The response a rejection handler gets: a {@code sendError} is recorded rather than sent, and sent once the
+	 * handler has returned, so that a handler failing after it can still be undone.
+	 */
+	private static final class DeferredSendErrorResponse extends HttpServletResponseWrapper {
+
+		private int heldStatus = -1;
+
+		private String heldMessage;
+
+		DeferredSendErrorResponse(HttpServletResponse response) {
+			super(response);
+		}
+
+		@Override
+		public void sendError(int sc) {
+			sendError(sc, null);
+		}
+
+		@Override
+		public void sendError(int sc, String msg) {
+			if (isCommitted()) {
+				throw new IllegalStateException("Cannot send an error after the response has been committed");
+			}
+			this.heldStatus = sc;
+			this.heldMessage = msg;
+		}
+
+		void sendHeldError() throws IOException {
+			if (this.heldStatus < 0) {
+				return;
+			}
+			HttpServletResponse response = (HttpServletResponse) getResponse();
+			if (this.heldMessage != null) {
+				response.sendError(this.heldStatus, this.heldMessage);
+			}
+			else {
+				response.sendError(this.heldStatus);
+			}
+		}
+
 	}
 
 	/** A policy as the filter uses it, with everything a request needs computed up front. */

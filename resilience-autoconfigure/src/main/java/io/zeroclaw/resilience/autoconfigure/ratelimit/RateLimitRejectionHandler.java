@@ -14,11 +14,11 @@ import org.springframework.http.ProblemDetail;
  * <p>
  * Before calling it, the filter has set the status ({@code 429}, or {@code 503} when a shared store is down and
  * {@code on-failure} is {@code deny}), {@code Retry-After}, and for a {@code 429} the {@code RateLimit} and
- * {@code RateLimit-Policy} headers; the handler writes the body, and may add headers or change the status. If it
- * throws an exception before the response is committed, the filter drops what it wrote and set, keeps the headers
- * from before it, and sends its own problem body instead, so that a refusal does not become a server error; an
- * {@link IOException} is taken for the client's connection failing and goes up as it is. The handler runs on refused
- * requests only, in the filter, before any controller or exception handler.
+ * {@code RateLimit-Policy} headers; the handler writes the body, and may add headers, change the status, or hand the
+ * refusal to the error page with {@code sendError} (which takes effect once the handler returns). If it throws an
+ * exception before the response is committed, the filter drops what it wrote and set, puts back the headers the
+ * response had before it, and sends its own problem body instead, so that a refusal does not become a server error.
+ * The handler runs on refused requests only, in the filter, before any controller or exception handler.
  */
 @FunctionalInterface
 public interface RateLimitRejectionHandler {

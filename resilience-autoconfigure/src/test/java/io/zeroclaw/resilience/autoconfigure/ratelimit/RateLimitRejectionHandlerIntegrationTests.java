@@ -1,5 +1,6 @@
 package io.zeroclaw.resilience.autoconfigure.ratelimit;
 
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -10,7 +11,10 @@ import io.zeroclaw.resilience.ratelimit.LocalRateLimiter;
 import io.zeroclaw.resilience.ratelimit.RateLimitStoreUnavailableException;
 import jakarta.servlet.Filter;
 import jakarta.servlet.http.HttpServletResponse;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import org.springframework.boot.test.context.SpringBootTest;
@@ -39,8 +43,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 				"zeroclaw.resilience.rate-limit.requests-per-window=1", "zeroclaw.resilience.rate-limit.burst=0",
 				"zeroclaw.resilience.rate-limit.key=header", "zeroclaw.resilience.rate-limit.key-header=X-Client",
 				"zeroclaw.resilience.rate-limit.policies.shared.paths=/shared/**",
-				"zeroclaw.resilience.rate-limit.policies.faulty.paths=/faulty/**" })
+				"zeroclaw.resilience.rate-limit.policies.faulty.paths=/faulty/**",
+				"zeroclaw.resilience.rate-limit.policies.unwritable.paths=/unwritable/**",
+				"zeroclaw.resilience.rate-limit.policies.erring.paths=/erring/**",
+				"zeroclaw.resilience.rate-limit.policies.error-page.paths=/error-page/**" })
 @ExtendWith(OutputCaptureExtension.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RateLimitRejectionHandlerIntegrationTests {
 
 	private final HttpClient client = HttpClient.newHttpClient();
@@ -73,6 +81,7 @@ class RateLimitRejectionHandlerIntegrationTests {
 	}
 
 	@Test
+	@Order(1) // the first handler failure of this context: the warning is throttled across policies
 	void failingHandlerShouldLeaveTheRefusalToTheProblemBodyAndWarnOnce(CapturedOutput output) throws Exception {
 		assertThat(get("/faulty/data", "client-3").statusCode()).isEqualTo(200);
 		for (int i = 0; i < 2; i++) {
@@ -93,6 +102,37 @@ class RateLimitRejectionHandlerIntegrationTests {
 		assertThat(output).contains("handler bug");
 	}
 
+	@Test
+	void handlerFailingWithAnIOExceptionBeforeCommittingShouldStillLeaveTheProblemBody() throws Exception {
+		get("/unwritable/data", "client-4");
+		HttpResponse<String> refused = get("/unwritable/data", "client-4");
+		assertThat(refused.statusCode()).isEqualTo(429);
+		assertThat(refused.body()).isEqualTo(problem("unwritable", "/unwritable/data"));
+	}
+
+	@Test
+	void handlerFailingAfterSendErrorShouldStillLeaveTheProblemBody() throws Exception {
+		get("/erring/data", "client-5");
+		HttpResponse<String> refused = get("/erring/data", "client-5");
+		assertThat(refused.statusCode()).isEqualTo(429);
+		assertThat(refused.headers().firstValue("RateLimit")).hasValue("\"erring\";r=0;t=60");
+		assertThat(refused.body()).isEqualTo(problem("erring", "/erring/data"));
+	}
+
+	@Test
+	void handlerMayHandTheRefusalToTheErrorPage() throws Exception {
+		get("/error-page/data", "client-6");
+		HttpResponse<String> refused = get("/error-page/data", "client-6");
+		assertThat(refused.statusCode()).isEqualTo(429);
+		assertThat(refused.headers().firstValue("Retry-After")).hasValue("60");
+		assertThat(refused.body()).contains("\"status\":429").contains("\"path\":\"/error-page/data\"");
+	}
+
+	private static String problem(String policy, String instance) {
+		return "{\"title\":\"Too Many Requests\",\"status\":429,\"detail\":\"The rate limit of policy '" + policy
+				+ "' is exhausted for this client; retry after 60 seconds.\",\"instance\":\"" + instance + "\"}";
+	}
+
 	private HttpResponse<String> get(String path, String client) throws Exception {
 		return this.client.send(HttpRequest.newBuilder(URI.create("http://localhost:" + this.port + path))
 			.header("X-Client", client)
@@ -107,6 +147,17 @@ class RateLimitRejectionHandlerIntegrationTests {
 			return (request, response, policy, problem) -> {
 				response.setContentType(MediaType.APPLICATION_JSON_VALUE);
 				response.setHeader("X-Seen-Status", Integer.toString(response.getStatus()));
+				if (policy.equals("unwritable")) {
+					throw new IOException("the handler's own writing failed");
+				}
+				if (policy.equals("erring")) {
+					response.sendError(429, "slow down");
+					throw new IllegalStateException("handler bug after sendError");
+				}
+				if (policy.equals("error-page")) {
+					response.sendError(429);
+					return;
+				}
 				if (policy.equals("faulty")) {
 					response.setContentLength(9);
 					response.setHeader("X-Handler", "was here");
