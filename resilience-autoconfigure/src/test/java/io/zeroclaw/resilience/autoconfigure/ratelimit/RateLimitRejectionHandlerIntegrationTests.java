@@ -104,28 +104,30 @@ class RateLimitRejectionHandlerIntegrationTests {
 
 	@Test
 	void handlerFailingWithAnIOExceptionBeforeCommittingShouldStillLeaveTheProblemBody() throws Exception {
-		get("/unwritable/data", "client-4");
-		HttpResponse<String> refused = get("/unwritable/data", "client-4");
-		assertThat(refused.statusCode()).isEqualTo(429);
+		HttpResponse<String> refused = refused("/unwritable/data", "client-4");
 		assertThat(refused.body()).isEqualTo(problem("unwritable", "/unwritable/data"));
 	}
 
 	@Test
 	void handlerFailingAfterSendErrorShouldStillLeaveTheProblemBody() throws Exception {
-		get("/erring/data", "client-5");
-		HttpResponse<String> refused = get("/erring/data", "client-5");
-		assertThat(refused.statusCode()).isEqualTo(429);
+		HttpResponse<String> refused = refused("/erring/data", "client-5");
 		assertThat(refused.headers().firstValue("RateLimit")).hasValue("\"erring\";r=0;t=60");
 		assertThat(refused.body()).isEqualTo(problem("erring", "/erring/data"));
 	}
 
 	@Test
 	void handlerMayHandTheRefusalToTheErrorPage() throws Exception {
-		get("/error-page/data", "client-6");
-		HttpResponse<String> refused = get("/error-page/data", "client-6");
-		assertThat(refused.statusCode()).isEqualTo(429);
+		HttpResponse<String> refused = refused("/error-page/data", "client-6");
 		assertThat(refused.headers().firstValue("Retry-After")).hasValue("60");
 		assertThat(refused.body()).contains("\"status\":429").contains("\"path\":\"/error-page/data\"");
+	}
+
+	/** The second request of a client within the minute: over every policy's quota of one, so refused. */
+	private HttpResponse<String> refused(String path, String client) throws Exception {
+		assertThat(get(path, client).statusCode()).isEqualTo(200);
+		HttpResponse<String> refused = get(path, client);
+		assertThat(refused.statusCode()).isEqualTo(429);
+		return refused;
 	}
 
 	private static String problem(String policy, String instance) {
