@@ -49,9 +49,10 @@ import io.zeroclaw.resilience.backpressure.LoadShedException;
  * the ignore predicate matches, it is cancelled or interrupted, it fails in this JVM rather than upstream (a
  * {@link VirtualMachineError} such as {@code OutOfMemoryError}, a {@link RejectedExecutionException} from an executor
  * that would not run it, an {@link UnsupportedOperationException}, or a refusal by another breaker or by load
- * shedding), or the caller closes its stream before the end. An ignored call neither counts as
- * a failure nor resets the count; a probe that is ignored gives its slot back, so that another caller can probe in
- * its place.
+ * shedding), or the caller closes its stream before the upstream sent a first element. An ignored call neither
+ * counts as a failure nor resets the count; a probe that is ignored gives its slot back, so that another caller can
+ * probe in its place. A stream closed after a first element, like one read to its end, is a success: the upstream
+ * answered, and the consumer had what it wanted.
  * <p>
  * A probe that never reports (an upstream that hangs with no timeout, a stream never consumed to its end nor closed)
  * cannot hold a half-open breaker for ever: once every probe slot of a half-open period is taken and the last one was
@@ -76,10 +77,11 @@ import io.zeroclaw.resilience.backpressure.LoadShedException;
  * {@code halfOpenMaxRequests}, so no more probes than that are ever admitted in one half-open period, however many
  * threads try at once. A success keeps its slot (and is counted), an ignored outcome gives it back, a failure ends the
  * epoch. Hence, as long as every admitted call reports exactly one outcome, a half-open breaker always either closes,
- * reopens or has a free slot; and a probe that never reports only holds its slot until the period's deadline. {@link #execute}, {@link #executeAsync} and {@link #executeStream}
- * report on every way out (return, exception, interruption, cancellation of the returned future, exhaustion or closing
- * of the returned stream); code that uses {@link #acquirePermission()} directly must do the same, and
- * {@link Permission#close()} makes that a try-with-resources block.</li>
+ * reopens or has a free slot; and a probe that never reports only holds its slot until the period's deadline.
+ * {@link #execute}, {@link #executeAsync} and {@link #executeStream} report on every way out (return, exception,
+ * interruption, cancellation of the returned future, exhaustion or closing of the returned stream); code that uses
+ * {@link #acquirePermission()} directly must do the same, and {@link Permission#close()} makes that a
+ * try-with-resources block.</li>
  * </ul>
  *
  * <p>
@@ -317,10 +319,11 @@ public final class CircuitBreaker {
 
 	/**
 	 * Opens a stream from {@code call} if the breaker permits it, and records the outcome when the stream ends:
-	 * reaching its end is a success, an exception thrown by the upstream while it is consumed is a failure, and
-	 * closing it before the end (or an exception thrown by the consumer's own code) gives the permission back as an
-	 * ignored outcome. The returned stream must be closed or consumed to the end, as any stream holding a resource:
-	 * until then a half-open breaker counts it as a running probe.
+	 * reaching its end is a success, an exception thrown by the upstream while it is consumed is a failure. Closing
+	 * it early, or an exception thrown by the consumer's own code, is a success once the upstream has sent an element
+	 * (it answered; the consumer stopped reading), and gives the permission back as an ignored outcome before that.
+	 * The returned stream must be closed or consumed to the end, as any stream holding a resource: until then a
+	 * half-open breaker counts it as a running probe.
 	 * @param <T> the element type
 	 * @param call opens the upstream stream
 	 * @return a sequential stream with the upstream's elements; closing it closes the upstream stream
@@ -353,7 +356,7 @@ public final class CircuitBreaker {
 				source.close();
 			}
 			finally {
-				permission.onIgnore();
+				guarded.stopped();
 			}
 		});
 	}
@@ -830,6 +833,9 @@ public final class CircuitBreaker {
 
 		private boolean inAction;
 
+		/** Whether the upstream has sent an element; read by {@code close}, which may run on another thread. */
+		private volatile boolean answered;
+
 		GuardedSpliterator(Spliterator<T> source, Permission permission) {
 			this.source = source;
 			this.permission = permission;
@@ -867,6 +873,9 @@ public final class CircuitBreaker {
 
 		@Override
 		public void accept(T element) {
+			if (!this.answered) {
+				this.answered = true;
+			}
 			this.inAction = true;
 			this.action.accept(element);
 			this.inAction = false;
@@ -874,11 +883,22 @@ public final class CircuitBreaker {
 
 		private void failed(Throwable ex) {
 			if (this.inAction) {
+				// the consumer's own code threw on an element the upstream did send
 				this.inAction = false;
-				this.permission.onIgnore();
+				this.permission.onSuccess();
 			}
 			else {
 				this.permission.onFailure(ex);
+			}
+		}
+
+		/** The consumer closed the stream: before its end, unless an outcome was reported already. */
+		void stopped() {
+			if (this.answered) {
+				this.permission.onSuccess();
+			}
+			else {
+				this.permission.onIgnore();
 			}
 		}
 

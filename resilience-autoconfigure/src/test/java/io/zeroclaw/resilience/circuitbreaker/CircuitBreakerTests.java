@@ -272,17 +272,39 @@ class CircuitBreakerTests {
 	}
 
 	@Test
-	void exhaustedStreamShouldCountAsSuccessAndClosedStreamShouldGiveTheProbeBack() {
+	void exhaustedStreamShouldCountAsSuccessAndStreamClosedBeforeItsFirstElementShouldGiveTheProbeBack() {
 		CircuitBreaker breaker = halfOpenBreaker();
 		Stream<String> abandoned = breaker.executeStream(() -> Stream.of("a", "b", "c"));
 		assertThatExceptionOfType(CircuitOpenException.class)
 			.isThrownBy(() -> breaker.executeStream(() -> Stream.of("x")));
-		assertThat(abandoned.iterator().next()).isEqualTo("a");
 		abandoned.close();
 		assertThat(breaker.state()).isEqualTo(CircuitState.HALF_OPEN);
 		try (Stream<String> stream = breaker.executeStream(() -> Stream.of("a", "b", "c"))) {
 			assertThat(stream).containsExactly("a", "b", "c");
 		}
+		assertThat(breaker.state()).isEqualTo(CircuitState.CLOSED);
+	}
+
+	@Test
+	void streamClosedAfterItsFirstElementShouldCountAsSuccess() {
+		// The upstream answered; the consumer had what it wanted. Counted as nothing, a probe would never close a
+		// breaker whose callers all stop early.
+		CircuitBreaker breaker = halfOpenBreaker();
+		Stream<String> stream = breaker.executeStream(() -> Stream.of("a", "b", "c"));
+		assertThat(stream.iterator().next()).isEqualTo("a");
+		assertThat(breaker.state()).isEqualTo(CircuitState.HALF_OPEN);
+		stream.close();
+		assertThat(breaker.state()).isEqualTo(CircuitState.CLOSED);
+	}
+
+	@Test
+	void streamClosedAfterItsFirstElementShouldResetTheFailureCount() {
+		CircuitBreaker breaker = breaker(2, 1);
+		failTimes(breaker, 1);
+		try (Stream<String> stream = breaker.executeStream(() -> Stream.of("a", "b"))) {
+			assertThat(stream.findFirst()).contains("a");
+		}
+		failTimes(breaker, 1);
 		assertThat(breaker.state()).isEqualTo(CircuitState.CLOSED);
 	}
 
@@ -658,14 +680,13 @@ class CircuitBreakerTests {
 	}
 
 	@Test
-	void exceptionFromTheConsumerOfAStreamShouldGiveTheProbeBackBeforeTheStreamIsClosed() {
+	void exceptionFromTheConsumerOfAStreamShouldCountAsSuccessBeforeTheStreamIsClosed() {
 		CircuitBreaker breaker = halfOpenBreaker();
 		Stream<String> stream = breaker.executeStream(() -> Stream.of("a", "b"));
 		assertThatIllegalStateException().isThrownBy(() -> stream.forEach((s) -> {
 			throw new IllegalStateException("the consumer's own bug");
 		}));
-		// the stream is left unclosed, yet its slot is free for another probe
-		assertThat(breaker.execute(this::succeed)).isEqualTo("ok");
+		// the stream is left unclosed, yet the upstream's answer is counted
 		assertThat(breaker.state()).isEqualTo(CircuitState.CLOSED);
 	}
 

@@ -24,8 +24,9 @@ import org.springframework.util.ReflectionUtils;
  * Sends the calls of a wrapped bean that reach its upstream through the bean's breaker, each according to what it
  * returns: a plain value (the outcome is the return or the exception), a {@link CompletionStage} (the outcome is its
  * completion; cancelling it gives the permission back), a {@link Stream} (exhaustion is a success, an exception while
- * iterating a failure, closing early gives the permission back) or a Reactor {@code Flux}/{@code Mono} (the breaker is
- * asked at each subscription, the outcome is the terminal signal, cancelling gives the permission back).
+ * iterating a failure, closing early a success after a first element and gives the permission back before it) or a
+ * Reactor {@code Flux}/{@code Mono} (the breaker is asked at each subscription, the outcome is the terminal signal,
+ * cancelling is a success after a first element and gives the permission back before it).
  * <p>
  * Guarded are the methods of the upstream types (for example {@code Provider} or {@code ChatModel}) and the bean's
  * own other public methods (such as a {@code chatAsync} an implementation adds). Passed straight through, never

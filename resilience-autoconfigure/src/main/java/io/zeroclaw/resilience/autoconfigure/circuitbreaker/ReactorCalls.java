@@ -1,5 +1,6 @@
 package io.zeroclaw.resilience.autoconfigure.circuitbreaker;
 
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreaker;
@@ -10,7 +11,9 @@ import reactor.core.publisher.Mono;
 /**
  * Guards Reactor publishers; loaded only when a guarded method returns one, so Reactor stays optional. The breaker is
  * asked at subscription (a refusal is an error signal), the call is made then, and exactly one outcome is reported:
- * completion is a success, an error a failure, a cancellation gives the permission back.
+ * completion is a success, an error a failure. A cancellation is a success once the upstream has sent an element (it
+ * answered; the consumer stopped reading, as {@code take(n)} and {@code next()} do), and gives the permission back
+ * before that (the caller gave up, say by its own {@code timeout()}).
  */
 final class ReactorCalls {
 
@@ -35,8 +38,15 @@ final class ReactorCalls {
 				permission.onFailure(ex);
 				return Flux.error(ex);
 			}
-			return source.doOnComplete(permission::onSuccess)
+			Answered answered = new Answered();
+			return source.doOnNext(answered)
+				.doOnComplete(permission::onSuccess)
 				.doOnError(permission::onFailure)
+				.doOnCancel(() -> {
+					if (answered.seen) {
+						permission.onSuccess();
+					}
+				})
 				.doFinally((signal) -> permission.onIgnore());
 		});
 	}
@@ -63,6 +73,20 @@ final class ReactorCalls {
 				.doOnError(permission::onFailure)
 				.doFinally((signal) -> permission.onIgnore());
 		});
+	}
+
+	/** Notes that a subscription received an element; the cancellation that reads it may come from another thread. */
+	private static final class Answered implements Consumer<Object> {
+
+		volatile boolean seen;
+
+		@Override
+		public void accept(Object element) {
+			if (!this.seen) {
+				this.seen = true;
+			}
+		}
+
 	}
 
 }

@@ -1,20 +1,30 @@
 package io.zeroclaw.resilience.autoconfigure.circuitbreaker;
 
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
 
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreaker;
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreakerConfig;
+import io.zeroclaw.resilience.circuitbreaker.CircuitOpenException;
 import io.zeroclaw.resilience.circuitbreaker.CircuitState;
 import org.junit.jupiter.api.Test;
+import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
 class ReactorCallsTests {
 
-	private final CircuitBreaker breaker = new CircuitBreaker("llm", new CircuitBreakerConfig(1, Duration.ofMinutes(1), 1));
+	private static final Duration RECOVERY = Duration.ofMinutes(1);
+
+	private final AtomicLong clock = new AtomicLong();
+
+	private final CircuitBreaker breaker = new CircuitBreaker("llm", new CircuitBreakerConfig(1, RECOVERY, 1),
+			this.clock::get);
 
 	@Test
 	void fluxMethodReturningNullShouldCountAsAFailure() {
@@ -36,6 +46,46 @@ class ReactorCallsTests {
 	void completedFluxShouldCountAsASuccessAndLeaveTheBreakerClosed() {
 		assertThat(ReactorCalls.flux(this.breaker, () -> Flux.just("a", "b")).count().block()).isEqualTo(2);
 		assertThat(this.breaker.state()).isEqualTo(CircuitState.CLOSED);
+	}
+
+	@Test
+	void fluxCancelledAfterAnElementShouldCountAsASuccess() {
+		halfOpen();
+		Flux<?> guarded = ReactorCalls.flux(this.breaker, () -> Flux.just("a", "b", "c"));
+		assertThat(guarded.take(1).count().block()).isEqualTo(1);
+		assertThat(this.breaker.state()).isEqualTo(CircuitState.CLOSED);
+	}
+
+	@Test
+	void fluxCancelledAfterAnElementShouldResetTheFailureCount() {
+		CircuitBreaker breaker = new CircuitBreaker("llm", new CircuitBreakerConfig(2, RECOVERY, 1), this.clock::get);
+		failOnce(breaker);
+		assertThat(ReactorCalls.flux(breaker, () -> Flux.just("a", "b")).next().block()).isEqualTo("a");
+		failOnce(breaker);
+		assertThat(breaker.state()).isEqualTo(CircuitState.CLOSED);
+	}
+
+	@Test
+	void fluxCancelledBeforeAnElementShouldGiveTheProbeBack() {
+		halfOpen();
+		Sinks.Many<String> upstream = Sinks.many().unicast().onBackpressureBuffer();
+		Disposable subscription = ReactorCalls.flux(this.breaker, upstream::asFlux).subscribe();
+		assertThatExceptionOfType(CircuitOpenException.class)
+			.isThrownBy(() -> ReactorCalls.flux(this.breaker, () -> Flux.just("x")).blockLast());
+		subscription.dispose();
+		assertThat(this.breaker.state()).isEqualTo(CircuitState.HALF_OPEN);
+		assertThat(ReactorCalls.flux(this.breaker, () -> Flux.just("x")).blockLast()).isEqualTo("x");
+		assertThat(this.breaker.state()).isEqualTo(CircuitState.CLOSED);
+	}
+
+	private void halfOpen() {
+		this.breaker.transitionToOpen();
+		this.clock.addAndGet(RECOVERY.toNanos());
+	}
+
+	private static void failOnce(CircuitBreaker breaker) {
+		Flux<?> failing = ReactorCalls.flux(breaker, () -> Flux.error(new IllegalStateException("upstream down")));
+		assertThatIllegalStateException().isThrownBy(failing::blockLast);
 	}
 
 }

@@ -3,6 +3,8 @@ package io.zeroclaw.resilience.autoconfigure.circuitbreaker;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.zeroclaw.resilience.autoconfigure.ResilienceAutoConfiguration;
@@ -140,7 +142,7 @@ class SpringAiChatModelCircuitBreakerTests {
 	}
 
 	@Test
-	void cancelledStreamingProbeShouldLetTheNextProbeThrough() {
+	void streamingProbeCancelledAfterItsFirstChunkShouldCloseTheBreaker() {
 		this.contextRunner.run((context) -> {
 			ChatModel chatModel = context.getBean(ChatModel.class);
 			CircuitBreaker breaker = context.getBean(CircuitBreakerRegistry.class).find("chatModel").orElseThrow();
@@ -148,6 +150,27 @@ class SpringAiChatModelCircuitBreakerTests {
 			clock.addAndGet(RECOVERY.toNanos());
 			server.enqueue(eventStream());
 			assertThat(chatModel.stream(new Prompt("Hello")).take(1).collectList().block()).hasSize(1);
+			assertThat(breaker.state()).isEqualTo(CircuitState.CLOSED);
+			assertThat(server.getRequestCount()).isEqualTo(1);
+		});
+	}
+
+	@Test
+	void streamingProbeCancelledBeforeItsFirstChunkShouldLetTheNextProbeThrough() {
+		this.contextRunner.run((context) -> {
+			ChatModel chatModel = context.getBean(ChatModel.class);
+			CircuitBreaker breaker = context.getBean(CircuitBreakerRegistry.class).find("chatModel").orElseThrow();
+			breaker.transitionToOpen();
+			clock.addAndGet(RECOVERY.toNanos());
+			server.enqueue(new MockResponse.Builder().code(200)
+				.setHeader("Content-Type", "text/event-stream")
+				.body(STREAM)
+				.headersDelay(2, TimeUnit.SECONDS)
+				.build());
+			// the caller's own give-up, before the upstream said anything
+			assertThatException()
+				.isThrownBy(() -> chatModel.stream(new Prompt("Hello")).timeout(Duration.ofMillis(300)).blockLast())
+				.withCauseInstanceOf(TimeoutException.class);
 			assertThat(breaker.state()).isEqualTo(CircuitState.HALF_OPEN);
 			server.enqueue(eventStream());
 			assertThat(chatModel.stream(new Prompt("Hello")).collectList().block()).isNotEmpty();
