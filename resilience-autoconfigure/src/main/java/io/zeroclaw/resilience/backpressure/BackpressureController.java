@@ -12,12 +12,12 @@ import java.util.concurrent.TimeUnit;
  *
  * <h2>Rule</h2> {@link Priority#CRITICAL} work is always admitted. Work of any other priority is shed when
  * {@code depth >= maxQueueDepth}, or when {@code depth / maxQueueDepth} reaches the priority's threshold
- * ({@link BackpressureConfig}). Both conditions collapse, per priority, into one integer <em>limit</em> computed once at
- * construction: work is admitted iff {@code depth < limit(priority)}, where the limit is the smallest depth {@code d}
- * in {@code [1, maxQueueDepth]} with {@code (double) d / maxQueueDepth >= threshold}. The limit is found by evaluating
- * exactly that double comparison around {@code ceil(threshold * maxQueueDepth)}, rather than by trusting the product:
- * {@code 0.07 * 100} is {@code 7.000000000000001}, whose ceiling would admit eight tasks where the ratio rule admits
- * seven. With a depth of 10 and the default thresholds the limits are 5 (BACKGROUND), 7 (LOW), 9 (NORMAL) and 10
+ * ({@link BackpressureConfig}). Both conditions collapse, per priority, into one integer <em>limit</em> computed once
+ * at construction: work is admitted iff {@code depth < limit(priority)}, where the limit is the smallest depth
+ * {@code d} in {@code [1, maxQueueDepth]} with {@code (double) d / maxQueueDepth >= threshold}. The limit is found by
+ * evaluating exactly that double comparison around {@code ceil(threshold * maxQueueDepth)}, rather than by trusting the
+ * product: {@code 0.07 * 100} is {@code 7.000000000000001}, whose ceiling would admit eight tasks where the ratio rule
+ * admits seven. With a depth of 10 and the default thresholds the limits are 5 (BACKGROUND), 7 (LOW), 9 (NORMAL) and 10
  * (HIGH). No floating point is left on the admission path.
  *
  * <h2>Concurrency</h2> Two kinds of counter hold the state. One shared {@code int}, {@code taken}, counts the slots
@@ -29,14 +29,15 @@ import java.util.concurrent.TimeUnit;
  * a thread has just taken out of a pool or a flush, for the few instructions until it has put them back or used them.
  * Every term is non-negative, so {@code D <= taken - free} at every instant.
  * <ul>
- * <li>A close <em>parks</em> its slot in the thread's pool (one CAS on the pool; {@code taken} unchanged) while the pool
- * holds fewer than {@code k} slots and {@code taken} is at most half the lowest limit; otherwise it decrements
+ * <li>A close <em>parks</em> its slot in the thread's pool (one CAS on the pool; {@code taken} unchanged) while the
+ * pool holds fewer than {@code k} slots and {@code taken} is at most half the lowest limit; otherwise it decrements
  * {@code taken}. Pools are therefore filled only far below every limit.</li>
  * <li>A non-critical admission first <em>takes</em> a slot from its pool (CAS {@code f -> f - 1}, {@code f > 0}) and
  * only then reads {@code taken}. Holding the slot, it knows {@code D <= taken - 1} at the instant of that read, so
- * {@code taken <= limit} proves {@code D < limit} there, and the admission takes effect at that read. The order matters:
- * checking {@code taken} before the take would prove nothing, since other threads may raise {@code taken} between the
- * check and the CAS. If the check fails the slot goes back to {@code taken} and the admission takes the slow path.</li>
+ * {@code taken <= limit} proves {@code D < limit} there, and the admission takes effect at that read. The order
+ * matters: checking {@code taken} before the take would prove nothing, since other threads may raise {@code taken}
+ * between the check and the CAS. If the check fails the slot goes back to {@code taken} and the admission takes the
+ * slow path.</li>
  * <li>The slow path is the single-counter algorithm: read {@code taken}, give up if it is at or above the limit,
  * otherwise compare-and-set it from the value read to one more. No interleaving can take {@code taken}, and so
  * {@code D}, to or past a limit through non-critical admissions: with a limit of 1, two racing threads cannot both go
@@ -85,11 +86,11 @@ import java.util.concurrent.TimeUnit;
  * When admit and close are inlined, as in a try-with-resources block, the JIT's escape analysis can remove the
  * allocation altogether: measured so, admit-and-close costs the same as the bare counter operations.
  *
- * <h2>Draining</h2> {@link #stopAccepting()} makes every non-critical admission fail, and {@link #awaitDrained(Duration)}
- * blocks until the depth is zero. Every step that may lower the depth (a close, a flush, a slot given back) then reads
- * one volatile counter of waiters, and only when someone is waiting computes the depth and, at zero, takes a monitor to
- * wake them. A waiter raises the counter before it reads the depth, so whichever step lowers the depth last either
- * sees the waiter or is seen by it.
+ * <h2>Draining</h2> {@link #stopAccepting()} makes every non-critical admission fail, and
+ * {@link #awaitDrained(Duration)} blocks until the depth is zero. Every step that may lower the depth (a close, a
+ * flush, a slot given back) then reads one volatile counter of waiters, and only when someone is waiting computes the
+ * depth and, at zero, takes a monitor to wake them. A waiter raises the counter before it reads the depth, so whichever
+ * step lowers the depth last either sees the waiter or is seen by it.
  */
 public final class BackpressureController {
 

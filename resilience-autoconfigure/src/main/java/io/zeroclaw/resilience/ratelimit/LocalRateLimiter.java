@@ -85,9 +85,9 @@ import org.slf4j.LoggerFactory;
  * most once a minute, so that an operator raises {@code max-keys} or looks for a key flood.
  * <p>
  * Keys longer than {@value #MAX_KEY_LENGTH} characters are stored as their SHA-256 digest, so that a client cannot
- * make one entry's key cost more than its 256 characters, and cannot pick a long key that collides with another client's. A
- * short key that itself starts with the digest's prefix {@code sha256:} is hashed as well, so that no key can be
- * spelled to name another key's digest.
+ * make one entry's key cost more than its 256 characters, and cannot pick a long key that collides with another
+ * client's. A short key that itself starts with the digest's prefix {@code sha256:} is hashed as well, so that no key
+ * can be spelled to name another key's digest.
  *
  * <h2>Cost</h2>
  * A decision for a known key is one hash lookup, one volatile read, at most one CAS (retried only when another

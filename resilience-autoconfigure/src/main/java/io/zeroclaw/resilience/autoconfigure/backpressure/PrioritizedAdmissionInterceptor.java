@@ -28,12 +28,12 @@ import org.springframework.aop.support.AopUtils;
  * <li>A synchronous call holds its slot for the call, or until the {@link CompletionStage} it returns completes.</li>
  * <li>A call an {@code @Async} interceptor hands to an executor is admitted before the task is queued, so a shed call
  * throws to the caller and queues nothing. The admission travels with the invocation (a user attribute the
- * {@link AsyncCompletionInterceptor}, right after the async interceptor, picks up in the worker thread) and is
- * released there once the method and any future it returned are done. If submitting fails (the executor rejects the task) the caller's thread
- * releases it; if a returned {@link CompletableFuture} completes before the task started (cancelled, or completed by
- * the caller) its completion releases it, and so does the successful cancel of a returned plain {@link Future} whose
- * task had not started. A task that has started holds its slot until it ends, cancelled or not. The worker and the
- * cancelling thread may race; {@link OnceAdmission} decides between them.</li>
+ * {@link AsyncCompletionInterceptor}, right after the async interceptor, picks up in the worker thread) and is released
+ * there once the method and any future it returned are done. If submitting fails (the executor rejects the task) the
+ * caller's thread releases it; if a returned {@link CompletableFuture} completes before the task started (cancelled, or
+ * completed by the caller) its completion releases it, and so does the successful cancel of a returned plain
+ * {@link Future} whose task had not started. A task that has started holds its slot until it ends, cancelled or not.
+ * The worker and the cancelling thread may race; {@link OnceAdmission} decides between them.</li>
  * </ul>
  * One instance serves one proxy, whose advisors tell which methods are asynchronous.
  */

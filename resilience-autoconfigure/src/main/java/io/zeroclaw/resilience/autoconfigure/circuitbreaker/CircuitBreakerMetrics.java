@@ -18,9 +18,9 @@ import org.springframework.beans.factory.SmartInitializingSingleton;
 
 /**
  * Binds every breaker of the {@link CircuitBreakerRegistry} to Micrometer: the gauge
- * {@code zeroclaw.resilience.circuitbreaker.state{name,state}} (1 for the current state, 0 for the others; state is CLOSED, OPEN or HALF_OPEN) and the
- * counter {@code zeroclaw.resilience.circuitbreaker.calls{name,outcome}} with outcome success, failure, rejected or
- * ignored. Breakers created after start-up are bound when they are created.
+ * {@code zeroclaw.resilience.circuitbreaker.state{name,state}} (1 for the current state, 0 for the others; state is
+ * CLOSED, OPEN or HALF_OPEN) and the counter {@code zeroclaw.resilience.circuitbreaker.calls{name,outcome}} with
+ * outcome success, failure, rejected or ignored. Breakers created after start-up are bound when they are created.
  */
 public class CircuitBreakerMetrics implements SmartInitializingSingleton, DisposableBean {
 
