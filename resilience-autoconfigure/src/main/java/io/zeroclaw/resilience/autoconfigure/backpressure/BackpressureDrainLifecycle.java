@@ -87,4 +87,15 @@ public class BackpressureDrainLifecycle implements SmartLifecycle {
 		return PHASE;
 	}
 
+	/**
+	 * Not stopped when the context is only paused (as Spring's test framework does to a cached context it switches
+	 * away from): a pause is not a shutdown, and draining would hold it for up to the graceful-shutdown timeout and
+	 * shed the work of anything still running meanwhile. An explicit {@code stop()} of the context still drains.
+	 * @return {@code false}
+	 */
+	@Override
+	public boolean isPauseable() {
+		return false;
+	}
+
 }

@@ -20,6 +20,7 @@ import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.task.SimpleAsyncTaskExecutor;
 import org.springframework.scheduling.annotation.EnableAsync;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -81,6 +82,37 @@ class BackpressureShutdownTests {
 				gate.countDown();
 				closing.get(30, TimeUnit.SECONDS);
 			});
+	}
+
+	@Test
+	void pausingTheContextShouldNeitherWaitForRunningWorkNorStopAdmitting() {
+		// Spring's test framework pauses a cached context when a test class switches to another one; pausing is not
+		// shutting down, so it must not hold the switch for the graceful-shutdown timeout. The executor is one that
+		// is not a lifecycle bean itself (as Boot's with virtual threads), which would hold the pause on its own.
+		this.runner.withUserConfiguration(SimpleExecutorConfiguration.class).run((context) -> {
+			AgentWorker worker = context.getBean(AgentWorker.class);
+			BackpressureController controller = context.getBean(BackpressureController.class);
+			CountDownLatch gate = new CountDownLatch(1);
+			worker.runVoid(gate);
+			await().atMost(Duration.ofSeconds(10)).until(() -> worker.started() == 1);
+			CompletableFuture<Void> pausing = CompletableFuture.runAsync(context.getSourceApplicationContext()::pause);
+			pausing.get(10, TimeUnit.SECONDS);
+			assertThat(worker.finished()).isZero();
+			assertThat(controller.isAccepting()).isTrue();
+			gate.countDown();
+			context.getSourceApplicationContext().restart();
+			assertThat(controller.isAccepting()).isTrue();
+		});
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class SimpleExecutorConfiguration {
+
+		@Bean
+		SimpleAsyncTaskExecutor taskExecutor() {
+			return new SimpleAsyncTaskExecutor("agent-");
+		}
+
 	}
 
 	@Configuration(proxyBeanMethods = false)
