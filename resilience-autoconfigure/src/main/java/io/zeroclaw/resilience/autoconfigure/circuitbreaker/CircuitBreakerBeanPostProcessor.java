@@ -18,6 +18,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.aop.Advisor;
 import org.springframework.aop.SpringProxy;
 import org.springframework.aop.framework.Advised;
+import org.springframework.aop.framework.AdvisedSupport;
 import org.springframework.aop.framework.ProxyFactory;
 import org.springframework.aop.scope.ScopedProxyUtils;
 import org.springframework.aop.support.DefaultPointcutAdvisor;
@@ -38,9 +39,9 @@ import org.springframework.util.ClassUtils;
  * bean with a scoped proxy gets its breaker on the proxy only, not on each scoped target.
  * <p>
  * The proxy subclasses the bean's class when it can, so the bean still injects by its own class; a final class is
- * proxied by its interfaces. A bean that already is a Spring AOP proxy gets the breaker as its first advice instead of
- * a second proxy. Its collaborators are looked up on first use, so that registering this post-processor
- * early does not create them early.
+ * proxied by its interfaces. A bean that already is a Spring AOP proxy gets the breaker as its last advice, next to the
+ * bean, instead of a second proxy; one without a target gets it just before the advice that makes the call. Its
+ * collaborators are looked up on first use, so that registering this post-processor early does not create them early.
  * <p>
  * Once every singleton exists, an {@code instances.<name>} entry that matched no upstream bean is logged at WARN: a
  * misspelt bean name would otherwise leave its settings silently unused. Lazy and prototype beans, which may not
@@ -101,7 +102,7 @@ public class CircuitBreakerBeanPostProcessor
 
 	@Override
 	public int getOrder() {
-		// wrap last, outside any other proxy, so that a refused call does no work at all
+		// run last, so that the bean's other proxies exist and the breaker joins them rather than wrapping them
 		return Ordered.LOWEST_PRECEDENCE;
 	}
 
@@ -126,8 +127,12 @@ public class CircuitBreakerBeanPostProcessor
 		Class<?> beanClass = bean.getClass();
 		CircuitBreakerInterceptor interceptor = new CircuitBreakerInterceptor(breaker, applicableTypes(beanClass));
 		if (bean instanceof Advised advised && !advised.isFrozen()) {
-			// already a Spring AOP proxy: guard it first, before the advice it has
-			advised.addAdvisor(0, new DefaultPointcutAdvisor(interceptor));
+			// Already a Spring AOP proxy: guard it last, next to the bean, so that what its other advice answers
+			// (a cache hit) or refuses is neither counted nor refused. A proxy without a target (an HTTP interface
+			// client) ends in the advice that makes the call and never proceeds: guard it just before that one.
+			int index = (advised.getTargetSource() == AdvisedSupport.EMPTY_TARGET_SOURCE)
+					? Math.max(0, advised.getAdvisorCount() - 1) : advised.getAdvisorCount();
+			advised.addAdvisor(index, new DefaultPointcutAdvisor(interceptor));
 			return bean;
 		}
 		ProxyFactory proxyFactory = new ProxyFactory(bean);

@@ -72,9 +72,14 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 		Method method = invocation.getMethod();
 		Kind kind = this.kinds.get(method);
 		if (kind == null) {
-			Class<?> targetClass = (invocation.getThis() != null) ? AopUtils.getTargetClass(invocation.getThis())
-					: method.getDeclaringClass();
-			kind = this.kinds.computeIfAbsent(method, (key) -> classify(key, targetClass));
+			Object target = invocation.getThis();
+			Class<?> targetClass = (target != null) ? AopUtils.getTargetClass(target) : method.getDeclaringClass();
+			// A proxy without a target (an HTTP interface client) runs an interface's default method on the proxy
+			// itself, so the upstream methods it calls come back through this advice and are guarded there: guarding
+			// the default method too would count each call twice, and a half-open breaker's one probe would refuse
+			// its own inner call.
+			kind = this.kinds.computeIfAbsent(method,
+					(key) -> (target == null && key.isDefault()) ? Kind.PASS : classify(key, targetClass));
 		}
 		return switch (kind) {
 			case PASS -> invocation.proceed();

@@ -35,6 +35,7 @@ import org.springframework.ai.embedding.EmbeddingModel;
 import org.springframework.ai.embedding.EmbeddingRequest;
 import org.springframework.ai.embedding.EmbeddingResponse;
 import org.aopalliance.intercept.MethodInterceptor;
+import org.springframework.aop.Advisor;
 import org.springframework.aop.framework.Advised;
 import org.springframework.aop.framework.ProxyFactory;
 import org.springframework.aop.support.AopUtils;
@@ -471,19 +472,22 @@ class CircuitBreakerAutoConfigurationTests {
 	}
 
 	@Test
-	void providerThatIsAlreadyAnAopProxyShouldGetTheBreakerAsItsFirstAdvice() {
+	void providerThatIsAlreadyAnAopProxyShouldGetTheBreakerAsItsLastAdvice() {
 		this.contextRunner.withPropertyValues("zeroclaw.resilience.circuit-breaker.enabled=true",
 				"zeroclaw.resilience.circuit-breaker.failure-threshold=1")
 			.withUserConfiguration(AdvisedProviderConfiguration.class)
 			.run((context) -> {
 				Provider provider = context.getBean("advisedProvider", Provider.class);
 				AtomicInteger adviceCalls = context.getBean(AtomicInteger.class);
-				assertThat(((Advised) provider).getAdvisors()).hasSize(2);
+				Advisor[] advisors = ((Advised) provider).getAdvisors();
+				assertThat(advisors).hasSize(2);
+				assertThat(advisors[1].getAdvice()).isInstanceOf(CircuitBreakerInterceptor.class);
+				// refused by the application's own advice, before the upstream: no failure of the upstream's
 				assertThatIllegalStateException().isThrownBy(() -> provider.simpleChat("a", "m", 0));
-				assertThat(adviceCalls).hasValue(1);
-				assertThatExceptionOfType(CircuitOpenException.class)
-					.isThrownBy(() -> provider.simpleChat("a", "m", 0));
-				assertThat(adviceCalls).hasValue(1);
+				assertThatIllegalStateException().isThrownBy(() -> provider.simpleChat("a", "m", 0));
+				assertThat(adviceCalls).hasValue(2);
+				assertThat(context.getBean(CircuitBreakerRegistry.class).find("advisedProvider").get().state())
+					.isEqualTo(CircuitState.CLOSED);
 			});
 	}
 
