@@ -3,7 +3,6 @@ package io.zeroclaw.resilience.autoconfigure.ratelimit;
 import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.zeroclaw.resilience.autoconfigure.InvalidResiliencePropertyException;
 import io.zeroclaw.resilience.autoconfigure.ResilienceProperties;
@@ -120,8 +119,10 @@ class RedisRateLimiterConfiguration {
 				if (registry == null) {
 					return null;
 				}
-				Counter errors = RateLimitMetrics.counter(registry, policy.name(), "error");
-				return (cause) -> errors.increment();
+				// Looked up at each error, not now: the policies in use have it from their metrics already, and a
+				// limiter made for a policy that applies to no request (a default policy without paths) should
+				// publish nothing.
+				return (cause) -> RateLimitMetrics.counter(registry, policy.name(), "error").increment();
 			};
 		}
 

@@ -148,6 +148,19 @@ class RedisRateLimiterConfigurationTests {
 	}
 
 	@Test
+	void defaultPolicyWithoutPathsShouldPublishNoMetrics() {
+		// as with the memory store: a policy that applies to no request has nothing to count
+		this.contextRunner
+			.withPropertyValues("zeroclaw.resilience.rate-limit.include-paths=",
+					"zeroclaw.resilience.rate-limit.policies.webhook.paths=/webhook")
+			.run((context) -> {
+				MeterRegistry meters = context.getBean(MeterRegistry.class);
+				assertThat(meters.find(RateLimitMetrics.REQUESTS).tag("policy", "default").counters()).isEmpty();
+				assertThat(meters.find(RateLimitMetrics.REQUESTS).tag("policy", "webhook").counters()).hasSize(3);
+			});
+	}
+
+	@Test
 	void memoryStoreShouldNotUseRedis() {
 		this.contextRunner.withPropertyValues("zeroclaw.resilience.rate-limit.store=memory").run((context) -> {
 			assertThat(context).hasNotFailed();
