@@ -26,6 +26,7 @@ import org.springframework.ai.openai.OpenAiChatModel;
 import org.springframework.ai.openai.OpenAiChatOptions;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -145,9 +146,7 @@ class SpringAiChatModelCircuitBreakerTests {
 	void streamingProbeCancelledAfterItsFirstChunkShouldCloseTheBreaker() {
 		this.contextRunner.run((context) -> {
 			ChatModel chatModel = context.getBean(ChatModel.class);
-			CircuitBreaker breaker = context.getBean(CircuitBreakerRegistry.class).find("chatModel").orElseThrow();
-			breaker.transitionToOpen();
-			clock.addAndGet(RECOVERY.toNanos());
+			CircuitBreaker breaker = halfOpenBreaker(context);
 			server.enqueue(eventStream());
 			assertThat(chatModel.stream(new Prompt("Hello")).take(1).collectList().block()).hasSize(1);
 			assertThat(breaker.state()).isEqualTo(CircuitState.CLOSED);
@@ -159,9 +158,7 @@ class SpringAiChatModelCircuitBreakerTests {
 	void streamingProbeCancelledBeforeItsFirstChunkShouldLetTheNextProbeThrough() {
 		this.contextRunner.run((context) -> {
 			ChatModel chatModel = context.getBean(ChatModel.class);
-			CircuitBreaker breaker = context.getBean(CircuitBreakerRegistry.class).find("chatModel").orElseThrow();
-			breaker.transitionToOpen();
-			clock.addAndGet(RECOVERY.toNanos());
+			CircuitBreaker breaker = halfOpenBreaker(context);
 			server.enqueue(new MockResponse.Builder().code(200)
 				.setHeader("Content-Type", "text/event-stream")
 				.body(STREAM)
@@ -187,6 +184,14 @@ class SpringAiChatModelCircuitBreakerTests {
 			assertThat(chatModel.getDefaultOptions().getModel()).isEqualTo("gpt-4o-mini");
 			assertThat(server.getRequestCount()).isZero();
 		});
+	}
+
+	/** The chat model's breaker, opened and then left for its recovery timeout: the next call is its probe. */
+	private static CircuitBreaker halfOpenBreaker(ApplicationContext context) {
+		CircuitBreaker breaker = context.getBean(CircuitBreakerRegistry.class).find("chatModel").orElseThrow();
+		breaker.transitionToOpen();
+		clock.addAndGet(RECOVERY.toNanos());
+		return breaker;
 	}
 
 	private static MockResponse serverError() {
