@@ -136,8 +136,8 @@ public class ResilienceProperties implements InitializingBean, BeanClassLoaderAw
 		private boolean headers = true;
 
 		/**
-		 * Order of the rate-limit filter. By default it runs before Spring Security for 'ip' and 'header' keys and
-		 * after it for 'principal'.
+		 * Order of the rate-limit filter, for every policy. By default it runs before Spring Security for 'ip' and
+		 * 'header' keys and after it for 'principal', with a filter on each side when policies of both kinds apply.
 		 */
 		private Integer filterOrder;
 

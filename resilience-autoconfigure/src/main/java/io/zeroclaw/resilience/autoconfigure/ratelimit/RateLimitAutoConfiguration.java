@@ -19,6 +19,8 @@ import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.InitializingBean;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionMessage;
+import org.springframework.boot.autoconfigure.condition.ConditionOutcome;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -26,15 +28,19 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication.Type;
 import org.springframework.boot.autoconfigure.condition.NoneNestedConditions;
+import org.springframework.boot.autoconfigure.condition.SpringBootCondition;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.context.properties.bind.BindException;
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.ConditionContext;
 import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 import org.springframework.core.env.Environment;
+import org.springframework.core.type.AnnotatedTypeMetadata;
 import org.springframework.web.util.pattern.PathPattern;
 
 /**
@@ -149,26 +155,116 @@ public final class RateLimitAutoConfiguration {
 		@ConditionalOnMissingBean(name = "rateLimitFilterRegistration")
 		FilterRegistrationBean<RateLimitFilter> rateLimitFilterRegistration(ResilienceProperties properties,
 				RateLimitPolicies policies, ObjectProvider<RateLimitKeyResolver> keyResolver,
-				ObjectProvider<RateLimitRejectionHandler> rejectionHandler) {
+				ObjectProvider<RateLimitRejectionHandler> rejectionHandler, Environment environment) {
 			RateLimit rateLimit = properties.getRateLimit();
+			FilterPlacement placement = FilterPlacement.of(rateLimit, policies, environment);
 			// getIfAvailable, not getIfUnique: two resolvers (or handlers) and no @Primary must stop start-up, not be
 			// ignored
 			RateLimitFilter filter = new RateLimitFilter(policies, keyResolver.getIfAvailable(),
-					rejectionHandler.getIfAvailable(), rateLimit.isHeaders());
+					rejectionHandler.getIfAvailable(), rateLimit.isHeaders(),
+					placement.split() ? (registration) -> registration.key() != KeyType.PRINCIPAL
+							: (registration) -> true);
 			FilterRegistrationBean<RateLimitFilter> registration = new FilterRegistrationBean<>(filter);
 			registration.setName("zeroclawRateLimitFilter");
-			registration.setOrder(order(rateLimit, policies));
+			registration.setOrder(placement.order());
 			return registration;
 		}
 
-		private static int order(RateLimit rateLimit, RateLimitPolicies policies) {
+		/**
+		 * The filter of the policies keyed by principal, after Spring Security, when others run before it: one filter
+		 * at one place would either see no principal or let Security answer (a login form's POST, a 401) before the
+		 * other policies could count the request.
+		 */
+		@Bean
+		@ConditionalOnMissingBean(name = "principalRateLimitFilterRegistration")
+		@Conditional(PrincipalBesideOtherKeysCondition.class)
+		FilterRegistrationBean<RateLimitFilter> principalRateLimitFilterRegistration(ResilienceProperties properties,
+				RateLimitPolicies policies, ObjectProvider<RateLimitKeyResolver> keyResolver,
+				ObjectProvider<RateLimitRejectionHandler> rejectionHandler, Environment environment) {
+			RateLimit rateLimit = properties.getRateLimit();
+			FilterPlacement placement = FilterPlacement.of(rateLimit, policies, environment);
+			RateLimitFilter filter = new RateLimitFilter(policies, keyResolver.getIfAvailable(),
+					rejectionHandler.getIfAvailable(), rateLimit.isHeaders(),
+					(registration) -> registration.key() == KeyType.PRINCIPAL);
+			FilterRegistrationBean<RateLimitFilter> registration = new FilterRegistrationBean<>(filter);
+			registration.setName("zeroclawPrincipalRateLimitFilter");
+			registration.setOrder(placement.afterSecurity());
+			// Only an application's own RateLimitPolicies bean can make the properties and the policies disagree.
+			registration.setEnabled(placement.split());
+			return registration;
+		}
+
+	}
+
+	/**
+	 * Where the filter goes, unless {@code filter-order} says: before Spring Security's filter chain for {@code ip}
+	 * and {@code header} keys, so that a flood is cut before authentication costs anything, after it for
+	 * {@code principal} keys, which need the authenticated user; around Security wherever
+	 * {@code spring.security.filter.order} puts it. When policies of both kinds apply, those keyed by principal get a
+	 * second filter after Security ({@code split}), and the first one, before it, leaves their requests alone.
+	 * @param order the order of the first filter
+	 * @param split whether the principal policies have the second filter
+	 * @param afterSecurity the order of the second filter
+	 */
+	record FilterPlacement(int order, boolean split, int afterSecurity) {
+
+		static FilterPlacement of(RateLimit rateLimit, RateLimitPolicies policies, Environment environment) {
+			int security = Binder.get(environment)
+				.bind("spring.security.filter.order", Integer.class)
+				.orElse(RateLimitFilter.SECURITY_FILTER_ORDER);
+			int before = security - 10;
+			int after = security + 10;
 			if (rateLimit.getFilterOrder() != null) {
-				return rateLimit.getFilterOrder();
+				return new FilterPlacement(rateLimit.getFilterOrder(), false, after);
 			}
-			boolean byPrincipal = policies.all()
-				.stream()
-				.anyMatch((registration) -> registration.key() == KeyType.PRINCIPAL);
-			return byPrincipal ? RateLimitFilter.AFTER_SECURITY_ORDER : RateLimitFilter.BEFORE_SECURITY_ORDER;
+			boolean principal = false;
+			boolean others = false;
+			for (RateLimitPolicyRegistration registration : policies.all()) {
+				principal |= registration.key() == KeyType.PRINCIPAL;
+				others |= registration.key() != KeyType.PRINCIPAL;
+			}
+			boolean split = principal && others && PrincipalBesideOtherKeysCondition.matches(rateLimit);
+			return new FilterPlacement((principal && !split) ? after : before, split, after);
+		}
+
+	}
+
+	/**
+	 * Matches when {@code filter-order} is not set and the policies that apply to requests (the named ones, and the
+	 * default one unless its {@code include-paths} are empty) include some keyed by principal and some by another key.
+	 */
+	static final class PrincipalBesideOtherKeysCondition extends SpringBootCondition {
+
+		@Override
+		public ConditionOutcome getMatchOutcome(ConditionContext context, AnnotatedTypeMetadata metadata) {
+			ConditionMessage.Builder message = ConditionMessage
+				.forCondition("Rate-limit policies keyed by principal beside others");
+			RateLimit rateLimit;
+			try {
+				rateLimit = Binder.get(context.getEnvironment())
+					.bind(PREFIX.substring(0, PREFIX.length() - 1), RateLimit.class)
+					.orElseGet(RateLimit::new);
+			}
+			catch (BindException ex) {
+				// the properties' own binding reports it, with the starter's failure analysis
+				return ConditionOutcome.noMatch(message.because("the rate-limit properties do not bind"));
+			}
+			return matches(rateLimit) ? ConditionOutcome.match(message.because("both kinds apply"))
+					: ConditionOutcome.noMatch(message.because("filter-order is set, or one kind of key applies"));
+		}
+
+		static boolean matches(RateLimit rateLimit) {
+			if (rateLimit.getFilterOrder() != null) {
+				return false;
+			}
+			List<KeyType> keys = new ArrayList<>();
+			if (!rateLimit.getIncludePaths().isEmpty()) {
+				keys.add(rateLimit.getKey());
+			}
+			for (Policy policy : rateLimit.getPolicies().values()) {
+				keys.add(orDefault(policy.getKey(), rateLimit.getKey()));
+			}
+			return keys.contains(KeyType.PRINCIPAL) && keys.stream().anyMatch((key) -> key != KeyType.PRINCIPAL);
 		}
 
 	}

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
 
 import io.zeroclaw.resilience.autoconfigure.InvalidResiliencePropertyException;
 import io.zeroclaw.resilience.autoconfigure.ResilienceProperties.KeyType;
@@ -92,23 +93,41 @@ public final class RateLimitFilter implements Filter {
 	 */
 	RateLimitFilter(RateLimitPolicies policies, RateLimitKeyResolver keyResolver,
 			RateLimitRejectionHandler rejectionHandler, boolean headers) {
-		this(policies, keyResolver, rejectionHandler, headers, PathRouter.PathParser.REQUEST_PATH);
+		this(policies, keyResolver, rejectionHandler, headers, (registration) -> true);
+	}
+
+	/**
+	 * A filter that applies only some of the policies: a request whose policy is out of scope goes on untouched, for
+	 * another instance of the filter, elsewhere in the chain, to limit. Routing is the same for every instance, so
+	 * a request is limited by exactly one policy whichever instance applies it.
+	 * @param scope the policies this instance applies
+	 */
+	RateLimitFilter(RateLimitPolicies policies, RateLimitKeyResolver keyResolver,
+			RateLimitRejectionHandler rejectionHandler, boolean headers,
+			Predicate<RateLimitPolicyRegistration> scope) {
+		this(policies, keyResolver, rejectionHandler, headers, scope, PathRouter.PathParser.REQUEST_PATH);
 	}
 
 	RateLimitFilter(RateLimitPolicies policies, RateLimitKeyResolver keyResolver,
 			RateLimitRejectionHandler rejectionHandler, boolean headers, PathRouter.PathParser pathParser) {
+		this(policies, keyResolver, rejectionHandler, headers, (registration) -> true, pathParser);
+	}
+
+	private RateLimitFilter(RateLimitPolicies policies, RateLimitKeyResolver keyResolver,
+			RateLimitRejectionHandler rejectionHandler, boolean headers,
+			Predicate<RateLimitPolicyRegistration> scope, PathRouter.PathParser pathParser) {
 		// Excluded paths first, routing to no policy, then the named policies in order, then the default one.
 		List<PathRouter.Rule<Route>> rules = new ArrayList<>();
 		rules.add(new PathRouter.Rule<>(parse(PROPERTY_PREFIX + "exclude-paths", policies.excludePaths()), null));
 		for (RateLimitPolicyRegistration registration : policies.named()) {
 			rules.add(new PathRouter.Rule<>(
 					parse(PROPERTY_PREFIX + "policies." + registration.name() + ".paths", registration.paths()),
-					new Route(registration, policies.outcomes(registration.name())),
+					new Route(registration, policies.outcomes(registration.name()), scope.test(registration)),
 					registration.methods().isEmpty() ? null : registration::appliesTo));
 		}
 		RateLimitPolicyRegistration defaultPolicy = policies.defaultPolicy();
 		rules.add(new PathRouter.Rule<>(parse(PROPERTY_PREFIX + "include-paths", defaultPolicy.paths()),
-				new Route(defaultPolicy, policies.outcomes(defaultPolicy.name()))));
+				new Route(defaultPolicy, policies.outcomes(defaultPolicy.name()), scope.test(defaultPolicy))));
 		this.router = new PathRouter<>(rules, pathParser);
 		this.keyResolver = keyResolver;
 		this.rejectionHandler = rejectionHandler;
@@ -156,7 +175,7 @@ public final class RateLimitFilter implements Filter {
 					httpRequest);
 			return;
 		}
-		if (route == null) {
+		if (route == null || !route.inScope) {
 			chain.doFilter(request, response);
 			return;
 		}
@@ -417,7 +436,11 @@ public final class RateLimitFilter implements Filter {
 
 		final String limitHeaderPrefix;
 
-		Route(RateLimitPolicyRegistration registration, PolicyOutcomes outcomes) {
+		/** Whether this instance of the filter applies the policy; another one does otherwise. */
+		final boolean inScope;
+
+		Route(RateLimitPolicyRegistration registration, PolicyOutcomes outcomes, boolean inScope) {
+			this.inScope = inScope;
 			this.name = registration.name();
 			this.limiter = registration.limiter();
 			this.outcomes = outcomes;

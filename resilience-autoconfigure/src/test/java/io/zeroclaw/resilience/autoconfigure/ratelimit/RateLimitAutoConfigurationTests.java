@@ -67,14 +67,47 @@ class RateLimitAutoConfigurationTests {
 	}
 
 	@Test
-	void runWithAPrincipalKeyedPolicyShouldRegisterFilterAfterSpringSecurity() {
+	void runWithOnlyPrincipalKeyedPoliciesShouldRegisterOneFilterAfterSpringSecurity() {
+		this.runner
+			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
+					"zeroclaw.resilience.rate-limit.key=principal",
+					"zeroclaw.resilience.rate-limit.policies.me.paths=/me/**")
+			.run((context) -> {
+				assertThat(context).hasSingleBean(FilterRegistrationBean.class);
+				assertThat(context.getBean(FilterRegistrationBean.class).getOrder())
+					.isEqualTo(RateLimitFilter.AFTER_SECURITY_ORDER)
+					.isGreaterThan(RateLimitFilter.SECURITY_FILTER_ORDER);
+			});
+	}
+
+	@Test
+	void runWithPrincipalAndOtherKeyedPoliciesShouldRegisterAFilterOnEachSideOfSpringSecurity() {
 		this.runner
 			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
 					"zeroclaw.resilience.rate-limit.policies.me.paths=/me/**",
 					"zeroclaw.resilience.rate-limit.policies.me.key=principal")
-			.run((context) -> assertThat(context.getBean(FilterRegistrationBean.class).getOrder())
-				.isEqualTo(RateLimitFilter.AFTER_SECURITY_ORDER)
-				.isGreaterThan(RateLimitFilter.SECURITY_FILTER_ORDER));
+			.run((context) -> {
+				assertThat(context.getBean("rateLimitFilterRegistration", FilterRegistrationBean.class).getOrder())
+					.isEqualTo(RateLimitFilter.BEFORE_SECURITY_ORDER);
+				FilterRegistrationBean<?> principal = context.getBean("principalRateLimitFilterRegistration",
+						FilterRegistrationBean.class);
+				assertThat(principal.isEnabled()).isTrue();
+				assertThat(principal.getOrder()).isEqualTo(RateLimitFilter.AFTER_SECURITY_ORDER);
+			});
+	}
+
+	@Test
+	void runWithSpringSecurityMovedShouldPlaceTheFiltersAroundIt() {
+		this.runner
+			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true", "spring.security.filter.order=-50",
+					"zeroclaw.resilience.rate-limit.policies.me.paths=/me/**",
+					"zeroclaw.resilience.rate-limit.policies.me.key=principal")
+			.run((context) -> {
+				assertThat(context.getBean("rateLimitFilterRegistration", FilterRegistrationBean.class).getOrder())
+					.isEqualTo(-60);
+				assertThat(context.getBean("principalRateLimitFilterRegistration", FilterRegistrationBean.class)
+					.getOrder()).isEqualTo(-40);
+			});
 	}
 
 	@Test

@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.webmvc.test.autoconfigure.AutoConfigureMockMvc;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
@@ -60,6 +61,7 @@ class RateLimitFilterIntegrationTests {
 	private MeterRegistry meterRegistry;
 
 	@Autowired
+	@Qualifier("rateLimitFilterRegistration")
 	private FilterRegistrationBean<RateLimitFilter> filterRegistration;
 
 	@Test
