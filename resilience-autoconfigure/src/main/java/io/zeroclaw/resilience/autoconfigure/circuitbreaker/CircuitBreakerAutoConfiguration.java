@@ -41,6 +41,11 @@ public final class CircuitBreakerAutoConfiguration {
 	}
 
 	@Bean
+	static CircuitBreakerAdvicePositioner circuitBreakerAdvicePositioner() {
+		return new CircuitBreakerAdvicePositioner();
+	}
+
+	@Bean
 	@ConditionalOnMissingBean
 	CircuitBreakerRegistry circuitBreakerRegistry() {
 		return new CircuitBreakerRegistry();

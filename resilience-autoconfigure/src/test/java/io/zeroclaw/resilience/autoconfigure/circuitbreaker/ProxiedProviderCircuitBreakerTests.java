@@ -13,6 +13,8 @@ import io.zeroclaw.resilience.circuitbreaker.CircuitBreakerRegistry;
 import io.zeroclaw.resilience.circuitbreaker.CircuitOpenException;
 import io.zeroclaw.resilience.circuitbreaker.CircuitState;
 import io.zeroclaw.resilience.provider.Provider;
+import jakarta.validation.ConstraintViolationException;
+import jakarta.validation.constraints.NotBlank;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import org.junit.jupiter.api.AfterEach;
@@ -21,12 +23,14 @@ import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.validation.autoconfigure.ValidationAutoConfiguration;
 import org.springframework.cache.CacheManager;
 import org.springframework.cache.annotation.Cacheable;
 import org.springframework.cache.annotation.EnableCaching;
 import org.springframework.cache.concurrent.ConcurrentMapCacheManager;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.validation.annotation.Validated;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.client.RestClient;
 import org.springframework.web.client.support.RestClientAdapter;
@@ -142,6 +146,28 @@ class ProxiedProviderCircuitBreakerTests {
 		});
 	}
 
+	@Test
+	void invalidArgumentsRefusedByMethodValidationShouldNotCountNorBeRefusedByTheBreaker() {
+		// Boot's validation post-processor runs after the breaker's, with the same order, and appends its advice
+		this.contextRunner.withConfiguration(AutoConfigurations.of(ValidationAutoConfiguration.class))
+			.withUserConfiguration(ValidatedConfiguration.class)
+			.run((context) -> {
+				ValidatedProvider provider = context.getBean(ValidatedProvider.class);
+				CircuitBreaker breaker = context.getBean(CircuitBreakerRegistry.class)
+					.find("validatedProvider")
+					.orElseThrow();
+				for (int i = 0; i < 3; i++) {
+					assertThatExceptionOfType(ConstraintViolationException.class)
+						.isThrownBy(() -> provider.ask(" "));
+				}
+				assertThat(breaker.state()).isEqualTo(CircuitState.CLOSED);
+				assertThat(breaker.consecutiveFailures()).isZero();
+				Upstream upstream = context.getBean(Upstream.class);
+				assertThat(provider.ask("Hello")).isEqualTo("reply to Hello");
+				assertThat(upstream.calls()).hasValue(1);
+			});
+	}
+
 	@Configuration(proxyBeanMethods = false)
 	static class ClockConfiguration {
 
@@ -197,6 +223,43 @@ class ProxiedProviderCircuitBreakerTests {
 				throw new IllegalStateException("upstream answered 500");
 			}
 			return "reply to " + message;
+		}
+
+	}
+
+	@Validated
+	public static class ValidatedProvider implements Provider {
+
+		private final Upstream upstream;
+
+		ValidatedProvider(Upstream upstream) {
+			this.upstream = upstream;
+		}
+
+		@Override
+		public String chatWithSystem(String systemPrompt, String message, String model, double temperature) {
+			this.upstream.calls().incrementAndGet();
+			return "reply to " + message;
+		}
+
+		/** A call of the implementation's own, guarded as the interface's are; its argument is validated. */
+		public String ask(@NotBlank String question) {
+			return chatWithSystem(null, question, "m", 0);
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class ValidatedConfiguration {
+
+		@Bean
+		Upstream upstream() {
+			return new Upstream(new AtomicInteger(), new AtomicBoolean());
+		}
+
+		@Bean
+		ValidatedProvider validatedProvider(Upstream upstream) {
+			return new ValidatedProvider(upstream);
 		}
 
 	}
