@@ -18,6 +18,7 @@ import org.slf4j.LoggerFactory;
 
 import org.springframework.beans.factory.InitializingBean;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionMessage;
 import org.springframework.boot.autoconfigure.condition.ConditionOutcome;
@@ -60,6 +61,10 @@ import org.springframework.web.util.pattern.PathPattern;
 public final class RateLimitAutoConfiguration {
 
 	private static final String PREFIX = "zeroclaw.resilience.rate-limit.";
+
+	private static final String MAIN_FILTER_REGISTRATION = "rateLimitFilterRegistration";
+
+	private static final String PRINCIPAL_FILTER_REGISTRATION = "principalRateLimitFilterRegistration";
 
 	private static final String DEFAULT_ACTUATOR_BASE_PATH = "/actuator";
 
@@ -152,12 +157,14 @@ public final class RateLimitAutoConfiguration {
 	static class ServletFilterConfiguration {
 
 		@Bean
-		@ConditionalOnMissingBean(name = "rateLimitFilterRegistration")
+		@ConditionalOnMissingBean(name = MAIN_FILTER_REGISTRATION)
 		FilterRegistrationBean<RateLimitFilter> rateLimitFilterRegistration(ResilienceProperties properties,
 				RateLimitPolicies policies, ObjectProvider<RateLimitKeyResolver> keyResolver,
-				ObjectProvider<RateLimitRejectionHandler> rejectionHandler, Environment environment) {
+				ObjectProvider<RateLimitRejectionHandler> rejectionHandler, Environment environment,
+				ConfigurableListableBeanFactory beanFactory) {
 			RateLimit rateLimit = properties.getRateLimit();
-			FilterPlacement placement = FilterPlacement.of(rateLimit, policies, environment);
+			FilterPlacement placement = FilterPlacement.of(rateLimit, policies, environment,
+					beanFactory.containsBeanDefinition(PRINCIPAL_FILTER_REGISTRATION));
 			// getIfAvailable, not getIfUnique: two resolvers (or handlers) and no @Primary must stop start-up, not be
 			// ignored
 			RateLimitFilter filter = new RateLimitFilter(policies, keyResolver.getIfAvailable(),
@@ -176,22 +183,30 @@ public final class RateLimitAutoConfiguration {
 		 * other policies could count the request.
 		 */
 		@Bean
-		@ConditionalOnMissingBean(name = "principalRateLimitFilterRegistration")
+		@ConditionalOnMissingBean(name = PRINCIPAL_FILTER_REGISTRATION)
 		@Conditional(PrincipalBesideOtherKeysCondition.class)
 		FilterRegistrationBean<RateLimitFilter> principalRateLimitFilterRegistration(ResilienceProperties properties,
 				RateLimitPolicies policies, ObjectProvider<RateLimitKeyResolver> keyResolver,
-				ObjectProvider<RateLimitRejectionHandler> rejectionHandler, Environment environment) {
+				ObjectProvider<RateLimitRejectionHandler> rejectionHandler, Environment environment,
+				ConfigurableListableBeanFactory beanFactory) {
 			RateLimit rateLimit = properties.getRateLimit();
-			FilterPlacement placement = FilterPlacement.of(rateLimit, policies, environment);
+			FilterPlacement placement = FilterPlacement.of(rateLimit, policies, environment, true);
 			RateLimitFilter filter = new RateLimitFilter(policies, keyResolver.getIfAvailable(),
 					rejectionHandler.getIfAvailable(), rateLimit.isHeaders(),
 					(registration) -> registration.key() == KeyType.PRINCIPAL);
 			FilterRegistrationBean<RateLimitFilter> registration = new FilterRegistrationBean<>(filter);
 			registration.setName("zeroclawPrincipalRateLimitFilter");
 			registration.setOrder(placement.afterSecurity());
-			// Only an application's own RateLimitPolicies bean can make the properties and the policies disagree.
-			registration.setEnabled(placement.split());
+			// Off when the policies of run time need no second filter (the properties were read at build time under
+			// AOT, or the application has its own RateLimitPolicies), and when the application replaced the first
+			// registration with its own: that replaces the starter's filtering as a whole.
+			registration.setEnabled(placement.split() && isOwnFilter(beanFactory, MAIN_FILTER_REGISTRATION));
 			return registration;
+		}
+
+		private static boolean isOwnFilter(ConfigurableListableBeanFactory beanFactory, String name) {
+			return beanFactory.containsBean(name) && beanFactory.getBean(name) instanceof FilterRegistrationBean<?> bean
+					&& bean.getFilter() instanceof RateLimitFilter;
 		}
 
 	}
@@ -208,7 +223,12 @@ public final class RateLimitAutoConfiguration {
 	 */
 	record FilterPlacement(int order, boolean split, int afterSecurity) {
 
-		static FilterPlacement of(RateLimit rateLimit, RateLimitPolicies policies, Environment environment) {
+		/**
+		 * @param secondFilter whether the context defines {@code principalRateLimitFilterRegistration}: decided at
+		 * build time under AOT, from the properties then, so it can disagree with the policies of run time
+		 */
+		static FilterPlacement of(RateLimit rateLimit, RateLimitPolicies policies, Environment environment,
+				boolean secondFilter) {
 			int security = Binder.get(environment)
 				.bind("spring.security.filter.order", Integer.class)
 				.orElse(RateLimitFilter.SECURITY_FILTER_ORDER);
@@ -223,7 +243,7 @@ public final class RateLimitAutoConfiguration {
 				principal |= registration.key() == KeyType.PRINCIPAL;
 				others |= registration.key() != KeyType.PRINCIPAL;
 			}
-			boolean split = principal && others && PrincipalBesideOtherKeysCondition.matches(rateLimit);
+			boolean split = principal && others && secondFilter;
 			return new FilterPlacement((principal && !split) ? after : before, split, after);
 		}
 
@@ -253,7 +273,7 @@ public final class RateLimitAutoConfiguration {
 					: ConditionOutcome.noMatch(message.because("filter-order is set, or one kind of key applies"));
 		}
 
-		static boolean matches(RateLimit rateLimit) {
+		private static boolean matches(RateLimit rateLimit) {
 			if (rateLimit.getFilterOrder() != null) {
 				return false;
 			}
