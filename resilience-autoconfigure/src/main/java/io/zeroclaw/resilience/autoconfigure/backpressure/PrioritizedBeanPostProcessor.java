@@ -11,12 +11,12 @@ import io.zeroclaw.resilience.backpressure.Prioritized;
 import org.springframework.aop.Advisor;
 import org.springframework.aop.SpringProxy;
 import org.springframework.aop.framework.Advised;
-import org.springframework.aop.framework.AdvisedSupport;
 import org.springframework.aop.framework.AopInfrastructureBean;
 import org.springframework.aop.framework.ProxyFactory;
 import org.springframework.aop.interceptor.AsyncExecutionInterceptor;
 import org.springframework.aop.support.AopUtils;
 import org.springframework.aop.support.DefaultPointcutAdvisor;
+import org.springframework.aop.target.EmptyTargetSource;
 import org.springframework.beans.factory.BeanClassLoaderAware;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.BeanFactoryAware;
@@ -97,7 +97,7 @@ final class PrioritizedBeanPostProcessor implements SmartInstantiationAwareBeanP
 				// completion advice has still started and releases the slot.
 				advised.addAdvisor(async + 1, completionAdvisor());
 			}
-			else if (advised.getTargetSource() == AdvisedSupport.EMPTY_TARGET_SOURCE && advised.getAdvisorCount() > 1) {
+			else if (advised.getTargetSource() instanceof EmptyTargetSource && advised.getAdvisorCount() > 1) {
 				// No target: the last advisor answers the call, so the completion advisor goes just before it.
 				advised.addAdvisor(advised.getAdvisorCount() - 1, completionAdvisor());
 			}

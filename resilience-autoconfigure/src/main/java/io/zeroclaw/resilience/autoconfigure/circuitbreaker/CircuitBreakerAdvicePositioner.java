@@ -2,7 +2,7 @@ package io.zeroclaw.resilience.autoconfigure.circuitbreaker;
 
 import org.springframework.aop.Advisor;
 import org.springframework.aop.framework.Advised;
-import org.springframework.aop.framework.AdvisedSupport;
+import org.springframework.aop.target.EmptyTargetSource;
 import org.springframework.beans.factory.config.BeanPostProcessor;
 
 /**
@@ -20,7 +20,7 @@ final class CircuitBreakerAdvicePositioner implements BeanPostProcessor {
 	@Override
 	public Object postProcessAfterInitialization(Object bean, String beanName) {
 		if (!(bean instanceof Advised advised) || advised.isFrozen()
-				|| advised.getTargetSource() == AdvisedSupport.EMPTY_TARGET_SOURCE) {
+				|| advised.getTargetSource() instanceof EmptyTargetSource) {
 			return bean;
 		}
 		Advisor[] advisors = advised.getAdvisors();

@@ -18,10 +18,10 @@ import org.slf4j.LoggerFactory;
 import org.springframework.aop.Advisor;
 import org.springframework.aop.SpringProxy;
 import org.springframework.aop.framework.Advised;
-import org.springframework.aop.framework.AdvisedSupport;
 import org.springframework.aop.framework.ProxyFactory;
 import org.springframework.aop.scope.ScopedProxyUtils;
 import org.springframework.aop.support.DefaultPointcutAdvisor;
+import org.springframework.aop.target.EmptyTargetSource;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.BeanFactoryAware;
 import org.springframework.beans.factory.ObjectProvider;
@@ -130,7 +130,7 @@ public class CircuitBreakerBeanPostProcessor
 			// Already a Spring AOP proxy: guard it last, next to the bean, so that what its other advice answers
 			// (a cache hit) or refuses is neither counted nor refused. A proxy without a target (an HTTP interface
 			// client) ends in the advice that makes the call and never proceeds: guard it just before that one.
-			int index = (advised.getTargetSource() == AdvisedSupport.EMPTY_TARGET_SOURCE)
+			int index = (advised.getTargetSource() instanceof EmptyTargetSource)
 					? Math.max(0, advised.getAdvisorCount() - 1) : advised.getAdvisorCount();
 			advised.addAdvisor(index, new DefaultPointcutAdvisor(interceptor));
 			return bean;

@@ -17,10 +17,13 @@ import jakarta.validation.ConstraintViolationException;
 import jakarta.validation.constraints.NotBlank;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
+import org.aopalliance.intercept.MethodInterceptor;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import org.springframework.aop.framework.ProxyFactory;
+import org.springframework.aop.target.EmptyTargetSource;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.validation.autoconfigure.ValidationAutoConfiguration;
@@ -40,6 +43,7 @@ import org.springframework.web.service.invoker.HttpServiceProxyFactory;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatException;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
 /**
  * Providers that are Spring AOP proxies already: the breaker joins their advice next to the bean, so it counts and
@@ -106,6 +110,27 @@ class ProxiedProviderCircuitBreakerTests {
 				assertThat(breaker.state()).isEqualTo(CircuitState.CLOSED);
 				assertThat(server.getRequestCount()).isEqualTo(1);
 			});
+	}
+
+	@Test
+	void proxyWithATypedEmptyTargetSourceShouldBeGuardedBeforeTheAdviceThatAnswers() {
+		// a client proxy with no bean behind it, as ProxyFactory.setTargetClass(iface) makes one
+		this.contextRunner.withBean("clientProxy", Provider.class, () -> {
+			ProxyFactory factory = new ProxyFactory();
+			factory.addInterface(Provider.class);
+			factory.setTargetSource(EmptyTargetSource.forClass(Provider.class));
+			factory.addAdvice((MethodInterceptor) (invocation) -> {
+				throw new IllegalStateException("upstream down");
+			});
+			return (Provider) factory.getProxy();
+		}).run((context) -> {
+			Provider provider = context.getBean(Provider.class);
+			for (int i = 0; i < 2; i++) {
+				assertThatIllegalStateException().isThrownBy(() -> provider.chatWithSystem(null, "a", "m", 0));
+			}
+			assertThatExceptionOfType(CircuitOpenException.class)
+				.isThrownBy(() -> provider.chatWithSystem(null, "a", "m", 0));
+		});
 	}
 
 	@Test
