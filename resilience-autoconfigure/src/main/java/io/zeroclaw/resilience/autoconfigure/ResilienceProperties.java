@@ -132,7 +132,7 @@ public class ResilienceProperties implements InitializingBean, BeanClassLoaderAw
 		/** Path patterns of the requests never limited, by any policy. */
 		private List<String> excludePaths = new ArrayList<>(List.of("/actuator/**"));
 
-		/** Whether to send the RateLimit and RateLimit-Policy headers on every limited response. */
+		/** Whether to send the RateLimit and RateLimit-Policy headers on allowed responses; a 429 always has them. */
 		private boolean headers = true;
 
 		/**

@@ -820,8 +820,8 @@ public final class CircuitBreaker {
 
 	/**
 	 * Reports the outcome of a stream's permission as the stream is consumed: the end is a success, an exception from
-	 * the upstream a failure, an exception from the consumer's own action an ignored outcome. Not split, so that one
-	 * outcome stands for the whole stream.
+	 * the upstream a failure, an exception from the consumer's own action a success (the upstream had sent that
+	 * element). Not split, so that one outcome stands for the whole stream.
 	 */
 	private static final class GuardedSpliterator<T> implements Spliterator<T>, Consumer<T> {
 

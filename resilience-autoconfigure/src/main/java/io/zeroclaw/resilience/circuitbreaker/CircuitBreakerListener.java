@@ -37,7 +37,7 @@ public interface CircuitBreakerListener {
 
 	/**
 	 * A permitted call ended without saying anything about the upstream's health: it threw an ignored exception, was
-	 * cancelled or interrupted, or its stream was closed before the end.
+	 * cancelled or interrupted, or its stream was closed before the upstream sent a first element.
 	 * @param breaker the breaker
 	 * @param cause the ignored exception, or {@code null} when the call was abandoned without one
 	 */

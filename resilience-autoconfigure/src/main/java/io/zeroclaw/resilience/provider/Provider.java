@@ -10,8 +10,9 @@ import java.util.stream.Stream;
  * <p>
  * With the circuit breaker enabled, every {@code Provider} bean is wrapped in a breaker named after the bean: the
  * calls that reach the upstream ({@code chatWithSystem}, {@code simpleChat}, {@code chatWithHistory}, {@code chat},
- * {@code warmup}, {@code streamChatWithSystem}) go through it, while {@link #capabilities()} and
- * {@link #supportsStreaming()} do not.
+ * {@code streamChatWithSystem}, and {@code warmup} when implemented) go through it, while {@link #capabilities()} and
+ * {@link #supportsStreaming()} do not. On a client with no bean behind its proxy (a Spring HTTP interface) the default
+ * methods pass through, and the calls they make are guarded.
  */
 public interface Provider {
 

@@ -61,10 +61,10 @@ public final class RateLimitFilter implements Filter {
 	/** Order of Spring Security's filter chain by default (its {@code DEFAULT_FILTER_ORDER}). */
 	public static final int SECURITY_FILTER_ORDER = -100;
 
-	/** Order used for {@code ip} and {@code header} keys: before Spring Security, so floods are cut early. */
+	/** Order used for {@code ip} and {@code header} keys while Spring Security keeps its default order: before it. */
 	public static final int BEFORE_SECURITY_ORDER = SECURITY_FILTER_ORDER - 10;
 
-	/** Order used when a policy is keyed by {@code principal}: after Spring Security has authenticated the request. */
+	/** Order used for {@code principal} keys while Spring Security keeps its default order: after it. */
 	public static final int AFTER_SECURITY_ORDER = SECURITY_FILTER_ORDER + 10;
 
 	private static final Logger logger = LoggerFactory.getLogger(RateLimitFilter.class);
