@@ -352,11 +352,13 @@ public final class CircuitBreaker {
 		}
 		GuardedSpliterator<T> guarded = new GuardedSpliterator<>(elements, permission);
 		return StreamSupport.stream(guarded, false).onClose(() -> {
+			// Reported before the upstream is closed: closing it ends a read blocked in another thread, whose end or
+			// exception would otherwise be reported first, as the upstream's answer.
 			try {
-				source.close();
+				guarded.stopped();
 			}
 			finally {
-				guarded.stopped();
+				source.close();
 			}
 		});
 	}

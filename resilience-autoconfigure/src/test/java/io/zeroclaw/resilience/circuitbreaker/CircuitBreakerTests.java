@@ -11,11 +11,15 @@ import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 import java.util.TreeSet;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -306,6 +310,82 @@ class CircuitBreakerTests {
 		}
 		failTimes(breaker, 1);
 		assertThat(breaker.state()).isEqualTo(CircuitState.CLOSED);
+	}
+
+	@Test
+	@Timeout(value = 10, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+	void streamClosedWhileAnotherThreadWaitsForItsFirstElementShouldGiveTheProbeBack() throws Exception {
+		// Closing a socket-like upstream ends the read blocked on it, by an exception or as the end of the stream;
+		// the reader's report of that must not pass for the upstream's answer.
+		for (boolean readThrowsOnClose : new boolean[] { true, false }) {
+			CircuitBreaker breaker = halfOpenBreaker();
+			closeWhileAnotherThreadReads(breaker, readThrowsOnClose);
+			assertThat(breaker.state()).as("read throws on close: %s", readThrowsOnClose)
+				.isEqualTo(CircuitState.HALF_OPEN);
+		}
+	}
+
+	private static void closeWhileAnotherThreadReads(CircuitBreaker breaker, boolean readThrowsOnClose)
+			throws InterruptedException {
+		BlockingQueue<String> elements = new LinkedBlockingQueue<>();
+		CountDownLatch reading = new CountDownLatch(1);
+		CountDownLatch readEnded = new CountDownLatch(1);
+		Iterator<String> upstream = new Iterator<>() {
+
+			@Override
+			public boolean hasNext() {
+				reading.countDown();
+				try {
+					if (!elements.take().equals("closed")) {
+						return true;
+					}
+				}
+				catch (InterruptedException ex) {
+					Thread.currentThread().interrupt();
+				}
+				if (readThrowsOnClose) {
+					throw new UncheckedIOException(new IOException("Socket closed"));
+				}
+				return false;
+			}
+
+			@Override
+			public String next() {
+				return "chunk";
+			}
+
+		};
+		Stream<String> stream = breaker.executeStream(() -> Stream.iterate("first", (s) -> upstream.hasNext(),
+				(s) -> upstream.next()).skip(1).onClose(() -> {
+					// as a client whose close waits for the read in progress to end
+					elements.add("closed");
+					awaitQuietly(readEnded);
+				}));
+		Thread reader = new Thread(() -> {
+			try {
+				stream.forEach((chunk) -> {
+				});
+			}
+			catch (UncheckedIOException ex) {
+				// the read the close ended
+			}
+			finally {
+				readEnded.countDown();
+			}
+		});
+		reader.start();
+		assertThat(reading.await(5, TimeUnit.SECONDS)).isTrue();
+		stream.close();
+		reader.join(5000);
+	}
+
+	private static void awaitQuietly(CountDownLatch latch) {
+		try {
+			latch.await(5, TimeUnit.SECONDS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
 	}
 
 	@Test
