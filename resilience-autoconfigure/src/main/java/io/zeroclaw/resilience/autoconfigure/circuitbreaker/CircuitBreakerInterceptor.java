@@ -32,8 +32,8 @@ import org.springframework.util.ReflectionUtils;
  * own other public methods (such as a {@code chatAsync} an implementation adds). Passed straight through, never
  * refused and never counted, are what cannot reach the upstream: the accessors of the upstream types
  * ({@code capabilities}, {@code supportsStreaming}, {@code getDefaultOptions}, ...), implementations that answer
- * locally ({@code Provider.warmup()} and {@code ChatModel.stream(Prompt)} left as their interfaces' defaults, the
- * cached {@code AbstractEmbeddingModel.dimensions()}), {@link Object}'s methods, bean
+ * locally ({@code Provider.warmup()} and {@code ChatModel.stream(Prompt)} left as their interfaces' defaults,
+ * {@code AbstractEmbeddingModel.dimensions()} once the upstream has answered it), {@link Object}'s methods, bean
  * getters and setters, and the methods of JDK and Spring interfaces such as {@code AutoCloseable} or
  * {@code DisposableBean}, so that the bean can still be configured and shut down while its breaker is open. The
  * decision is made once per method.
@@ -57,6 +57,9 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 	private final List<Class<?>> upstreamTypes;
 
 	private final Map<Method, Kind> kinds = new ConcurrentHashMap<>();
+
+	/** Whether the bean's {@code AbstractEmbeddingModel.dimensions()} has had its answer from the upstream. */
+	private volatile boolean dimensionsCached;
 
 	CircuitBreakerInterceptor(CircuitBreaker breaker, List<Class<?>> upstreamTypes) {
 		this.breaker = breaker;
@@ -84,6 +87,7 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 		return switch (kind) {
 			case PASS -> invocation.proceed();
 			case SYNC -> this.breaker.execute(() -> proceed(invocation));
+			case DIMENSIONS -> this.dimensionsCached ? invocation.proceed() : cacheDimensions(invocation);
 			case ASYNC -> this.breaker.executeAsync(() -> (CompletionStage<?>) proceed(invocation));
 			case STREAM -> this.breaker.executeStream(() -> (Stream<?>) proceed(invocation));
 			case FLUX -> ReactorCalls.flux(this.breaker, () -> invokeAgain(invocation));
@@ -91,10 +95,24 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 		};
 	}
 
+	/**
+	 * {@code AbstractEmbeddingModel.dimensions()} asks the upstream (an embedding of a probe text) until it has an
+	 * answer, then answers from its cache: guarded until it has answered once, passed straight through after.
+	 */
+	private Object cacheDimensions(MethodInvocation invocation) {
+		Object dimensions = this.breaker.execute(() -> proceed(invocation));
+		this.dimensionsCached = true;
+		return dimensions;
+	}
+
 	private Kind classify(Method method, Class<?> targetClass) {
 		if (method.getDeclaringClass() == Object.class || !Modifier.isPublic(method.getModifiers())
 				|| ACCESSORS.contains(method.getName()) || isLocalImplementation(method, targetClass)) {
 			return Kind.PASS;
+		}
+		if (method.getName().equals("dimensions") && method.getParameterCount() == 0
+				&& isImplementedBy(method, targetClass, ABSTRACT_EMBEDDING_MODEL)) {
+			return Kind.DIMENSIONS;
 		}
 		if (!isUpstreamMethod(method) && (isBeanAccessor(method) || isInfrastructureMethod(method))) {
 			return Kind.PASS;
@@ -119,18 +137,19 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 	 * A method whose implementation cannot reach the upstream, so that counting it would close a half-open breaker on
 	 * a call that never went out, or refusing it would refuse a local answer: {@code Provider.warmup()} and Spring
 	 * AI's {@code ChatModel.stream(Prompt)} as their interfaces leave them (doing nothing; throwing
-	 * {@code UnsupportedOperationException}), and {@code AbstractEmbeddingModel.dimensions()}, which asks the upstream
-	 * once and then answers from its cache.
+	 * {@code UnsupportedOperationException}).
 	 */
 	private static boolean isLocalImplementation(Method method, Class<?> targetClass) {
 		String owner = switch (method.getName()) {
 			case "warmup" -> (method.getParameterCount() == 0) ? Provider.class.getName() : null;
 			case "stream" -> (method.getParameterCount() == 1) ? CHAT_MODEL : null;
-			case "dimensions" -> (method.getParameterCount() == 0) ? ABSTRACT_EMBEDDING_MODEL : null;
 			default -> null;
 		};
-		return owner != null
-				&& AopUtils.getMostSpecificMethod(method, targetClass).getDeclaringClass().getName().equals(owner);
+		return owner != null && isImplementedBy(method, targetClass, owner);
+	}
+
+	private static boolean isImplementedBy(Method method, Class<?> targetClass, String owner) {
+		return AopUtils.getMostSpecificMethod(method, targetClass).getDeclaringClass().getName().equals(owner);
 	}
 
 	private boolean isUpstreamMethod(Method method) {
@@ -210,7 +229,7 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 
 	private enum Kind {
 
-		PASS, SYNC, ASYNC, STREAM, FLUX, MONO
+		PASS, SYNC, DIMENSIONS, ASYNC, STREAM, FLUX, MONO
 
 	}
 

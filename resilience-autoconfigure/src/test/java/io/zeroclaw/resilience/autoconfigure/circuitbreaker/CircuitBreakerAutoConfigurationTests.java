@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
@@ -472,6 +473,31 @@ class CircuitBreakerAutoConfigurationTests {
 	}
 
 	@Test
+	void embeddingDimensionsShouldBeGuardedUntilTheUpstreamHasAnsweredThem() {
+		// AbstractEmbeddingModel.dimensions() embeds a probe text through the upstream until it has the answer
+		this.contextRunner.withPropertyValues("zeroclaw.resilience.circuit-breaker.enabled=true",
+				"zeroclaw.resilience.circuit-breaker.failure-threshold=1")
+			.withUserConfiguration(DimensionsConfiguration.class)
+			.run((context) -> {
+				EmbeddingModel embeddings = context.getBean(EmbeddingModel.class);
+				EmbeddingUpstream upstream = context.getBean(EmbeddingUpstream.class);
+				CircuitBreaker breaker = context.getBean(CircuitBreakerRegistry.class).find("embeddingModel").get();
+				upstream.failing().set(true);
+				assertThatIllegalStateException().isThrownBy(embeddings::dimensions);
+				assertThat(breaker.state()).isEqualTo(CircuitState.OPEN);
+				assertThatExceptionOfType(CircuitOpenException.class).isThrownBy(embeddings::dimensions);
+				assertThat(upstream.calls()).hasValue(1);
+				breaker.transitionToClosed();
+				upstream.failing().set(false);
+				assertThat(embeddings.dimensions()).isEqualTo(3);
+				breaker.transitionToOpen();
+				// answered from the model's cache now: a local answer, even with the breaker open
+				assertThat(embeddings.dimensions()).isEqualTo(3);
+				assertThat(upstream.calls()).hasValue(2);
+			});
+	}
+
+	@Test
 	void providerThatIsAlreadyAnAopProxyShouldGetTheBreakerAsItsLastAdvice() {
 		this.contextRunner.withPropertyValues("zeroclaw.resilience.circuit-breaker.enabled=true",
 				"zeroclaw.resilience.circuit-breaker.failure-threshold=1")
@@ -708,6 +734,42 @@ class CircuitBreakerAutoConfigurationTests {
 				@Override
 				public float[] embed(Document document) {
 					return new float[] { 1, 2, 3 };
+				}
+
+			};
+		}
+
+	}
+
+	/** How often the embedding model's upstream was asked, and whether it fails. */
+	record EmbeddingUpstream(AtomicInteger calls, AtomicBoolean failing) {
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class DimensionsConfiguration {
+
+		@Bean
+		EmbeddingUpstream embeddingUpstream() {
+			return new EmbeddingUpstream(new AtomicInteger(), new AtomicBoolean());
+		}
+
+		@Bean
+		EmbeddingModel embeddingModel(EmbeddingUpstream upstream) {
+			return new AbstractEmbeddingModel() {
+
+				@Override
+				public EmbeddingResponse call(EmbeddingRequest request) {
+					upstream.calls().incrementAndGet();
+					if (upstream.failing().get()) {
+						throw new IllegalStateException("upstream answered 500");
+					}
+					return new EmbeddingResponse(List.of(new Embedding(new float[] { 1, 2, 3 }, 0)));
+				}
+
+				@Override
+				public float[] embed(Document document) {
+					return call(new EmbeddingRequest(List.of(document.getText()), null)).getResult().getOutput();
 				}
 
 			};
