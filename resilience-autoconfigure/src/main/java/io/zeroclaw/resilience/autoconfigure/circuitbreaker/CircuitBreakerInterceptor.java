@@ -1,5 +1,6 @@
 package io.zeroclaw.resilience.autoconfigure.circuitbreaker;
 
+import java.lang.ref.WeakReference;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.util.List;
@@ -58,8 +59,11 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 
 	private final Map<Method, Kind> kinds = new ConcurrentHashMap<>();
 
-	/** Whether the bean's {@code AbstractEmbeddingModel.dimensions()} has had its answer from the upstream. */
-	private volatile boolean dimensionsCached;
+	/**
+	 * The target whose {@code AbstractEmbeddingModel.dimensions()} has had its answer from the upstream: the bean, or
+	 * behind a scoped proxy the last target that had it (another target has a cache of its own, empty until asked).
+	 */
+	private volatile WeakReference<Object> dimensionsCachedBy = new WeakReference<>(null);
 
 	CircuitBreakerInterceptor(CircuitBreaker breaker, List<Class<?>> upstreamTypes) {
 		this.breaker = breaker;
@@ -87,7 +91,8 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 		return switch (kind) {
 			case PASS -> invocation.proceed();
 			case SYNC -> this.breaker.execute(() -> proceed(invocation));
-			case DIMENSIONS -> this.dimensionsCached ? invocation.proceed() : cacheDimensions(invocation);
+			case DIMENSIONS -> hasCachedDimensions(invocation.getThis()) ? invocation.proceed()
+					: cacheDimensions(invocation);
 			case ASYNC -> this.breaker.executeAsync(() -> (CompletionStage<?>) proceed(invocation));
 			case STREAM -> this.breaker.executeStream(() -> (Stream<?>) proceed(invocation));
 			case FLUX -> ReactorCalls.flux(this.breaker, () -> invokeAgain(invocation));
@@ -101,8 +106,12 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 	 */
 	private Object cacheDimensions(MethodInvocation invocation) {
 		Object dimensions = this.breaker.execute(() -> proceed(invocation));
-		this.dimensionsCached = true;
+		this.dimensionsCachedBy = new WeakReference<>(invocation.getThis());
 		return dimensions;
+	}
+
+	private boolean hasCachedDimensions(Object target) {
+		return target != null && this.dimensionsCachedBy.get() == target;
 	}
 
 	private Kind classify(Method method, Class<?> targetClass) {

@@ -498,6 +498,21 @@ class CircuitBreakerAutoConfigurationTests {
 	}
 
 	@Test
+	void embeddingDimensionsOfEachScopedTargetShouldBeGuardedUntilItHasAnsweredThem() {
+		// behind a scoped proxy every target has a cache of its own: a prototype's, one per call, is always empty
+		this.contextRunner.withPropertyValues("zeroclaw.resilience.circuit-breaker.enabled=true")
+			.withUserConfiguration(ScopedDimensionsConfiguration.class)
+			.run((context) -> {
+				EmbeddingModel embeddings = context.getBean("embeddingModel", EmbeddingModel.class);
+				EmbeddingUpstream upstream = context.getBean(EmbeddingUpstream.class);
+				assertThat(embeddings.dimensions()).isEqualTo(3);
+				context.getBean(CircuitBreakerRegistry.class).find("embeddingModel").get().transitionToOpen();
+				assertThatExceptionOfType(CircuitOpenException.class).isThrownBy(embeddings::dimensions);
+				assertThat(upstream.calls()).hasValue(1);
+			});
+	}
+
+	@Test
 	void providerThatIsAlreadyAnAopProxyShouldGetTheBreakerAsItsLastAdvice() {
 		this.contextRunner.withPropertyValues("zeroclaw.resilience.circuit-breaker.enabled=true",
 				"zeroclaw.resilience.circuit-breaker.failure-threshold=1")
@@ -756,6 +771,10 @@ class CircuitBreakerAutoConfigurationTests {
 
 		@Bean
 		EmbeddingModel embeddingModel(EmbeddingUpstream upstream) {
+			return countingEmbeddingModel(upstream);
+		}
+
+		static EmbeddingModel countingEmbeddingModel(EmbeddingUpstream upstream) {
 			return new AbstractEmbeddingModel() {
 
 				@Override
@@ -773,6 +792,22 @@ class CircuitBreakerAutoConfigurationTests {
 				}
 
 			};
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class ScopedDimensionsConfiguration {
+
+		@Bean
+		EmbeddingUpstream embeddingUpstream() {
+			return new EmbeddingUpstream(new AtomicInteger(), new AtomicBoolean());
+		}
+
+		@Bean
+		@Scope(value = "prototype", proxyMode = ScopedProxyMode.INTERFACES)
+		EmbeddingModel embeddingModel(EmbeddingUpstream upstream) {
+			return DimensionsConfiguration.countingEmbeddingModel(upstream);
 		}
 
 	}
