@@ -28,6 +28,7 @@ final class AsyncCompletionInterceptor implements MethodInterceptor {
 			return invocation.proceed();
 		}
 		admission.start();
+		Boolean held = AdmittedWork.enter();
 		try {
 			Object result = invocation.proceed();
 			if (result instanceof Future<?> future && !future.isDone()) {
@@ -36,6 +37,7 @@ final class AsyncCompletionInterceptor implements MethodInterceptor {
 			return result;
 		}
 		finally {
+			AdmittedWork.exit(held);
 			admission.finish();
 		}
 	}

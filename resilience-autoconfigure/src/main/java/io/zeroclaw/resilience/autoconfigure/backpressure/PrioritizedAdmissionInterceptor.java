@@ -34,6 +34,8 @@ import org.springframework.aop.support.AopUtils;
  * completed by the caller) its completion releases it, and so does the successful cancel of a returned plain
  * {@link Future} whose task had not started. A task that has started holds its slot until it ends, cancelled or not.
  * The worker and the cancelling thread may race; {@link OnceAdmission} decides between them.</li>
+ * <li>A synchronous call made while the thread runs admitted work (see {@link AdmittedWork}) is part of that work and is
+ * not admitted again.</li>
  * </ul>
  * One instance serves one proxy, whose advisors tell which methods are asynchronous.
  */
@@ -56,7 +58,8 @@ final class PrioritizedAdmissionInterceptor implements MethodInterceptor {
 	@Override
 	public Object invoke(MethodInvocation invocation) throws Throwable {
 		Plan plan = plan(invocation);
-		if (plan.isNone()) {
+		if (plan.isNone() || (!plan.async() && AdmittedWork.isHeld())) {
+			// Not prioritized, or a synchronous call inside work that already holds an admission: it is part of it.
 			return invocation.proceed();
 		}
 		Admission admission = this.controller.get().admit(plan.priority(invocation.getArguments()));
@@ -79,6 +82,7 @@ final class PrioritizedAdmissionInterceptor implements MethodInterceptor {
 
 	private Object proceed(MethodInvocation invocation, Admission admission) throws Throwable {
 		boolean handedOver = false;
+		Boolean held = AdmittedWork.enter();
 		try {
 			Object result = invocation.proceed();
 			if (result instanceof CompletionStage<?> stage) {
@@ -88,6 +92,7 @@ final class PrioritizedAdmissionInterceptor implements MethodInterceptor {
 			return result;
 		}
 		finally {
+			AdmittedWork.exit(held);
 			if (!handedOver) {
 				admission.close();
 			}
