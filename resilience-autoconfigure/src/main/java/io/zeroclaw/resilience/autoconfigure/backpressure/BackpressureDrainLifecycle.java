@@ -17,7 +17,8 @@ import org.springframework.context.SmartLifecycle;
  * {@code SmartLifecycle.DEFAULT_PHASE - 1024} and {@code - 2048}) and before task executors stop (a
  * {@code ThreadPoolTaskExecutor} is a {@code SmartLifecycle} in phase
  * {@code ExecutorConfigurationSupport.DEFAULT_PHASE}, {@code Integer.MAX_VALUE / 2}); higher phases stop first. So the
- * executors' worker threads are still there to finish admitted work while this waits.
+ * executors' worker threads are still there to finish admitted work while this waits. The wait is bounded by the
+ * graceful-shutdown timeout, and by the context's timeout per shutdown phase when that is shorter.
  */
 public class BackpressureDrainLifecycle implements SmartLifecycle {
 
@@ -47,9 +48,47 @@ public class BackpressureDrainLifecycle implements SmartLifecycle {
 		this.running = true;
 	}
 
+	/**
+	 * Drains, waiting in the calling thread.
+	 */
 	@Override
 	public void stop() {
 		this.controller.stopAccepting();
+		try {
+			drain();
+		}
+		finally {
+			this.running = false;
+		}
+	}
+
+	/**
+	 * Drains in a thread of its own and tells the context when done, so that the context's
+	 * {@code spring.lifecycle.timeout-per-shutdown-phase} bounds this phase as it bounds the web server's: past it the
+	 * shutdown goes on (the context logs that this bean was still running) while the drain keeps reporting.
+	 */
+	@Override
+	public void stop(Runnable callback) {
+		this.controller.stopAccepting();
+		if (this.controller.depth() == 0) {
+			this.running = false;
+			callback.run();
+			return;
+		}
+		Thread drainer = new Thread(() -> {
+			try {
+				drain();
+			}
+			finally {
+				this.running = false;
+				callback.run();
+			}
+		}, "zeroclaw-backpressure-drain");
+		drainer.setDaemon(true);
+		drainer.start();
+	}
+
+	private void drain() {
 		try {
 			int depth = this.controller.depth();
 			if (depth == 0) {
@@ -71,9 +110,6 @@ public class BackpressureDrainLifecycle implements SmartLifecycle {
 			Thread.currentThread().interrupt();
 			logger.warn("Interrupted while draining, with {} admitted task(s) still running",
 					this.controller.depth());
-		}
-		finally {
-			this.running = false;
 		}
 	}
 

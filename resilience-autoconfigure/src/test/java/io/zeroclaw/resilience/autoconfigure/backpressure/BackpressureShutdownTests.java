@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.context.LifecycleAutoConfiguration;
 import org.springframework.boot.autoconfigure.task.TaskExecutionAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
@@ -53,7 +54,8 @@ class BackpressureShutdownTests {
 			await().atMost(Duration.ofSeconds(10))
 				.until(() -> output.toString().contains("Waiting up to PT30S for 1 admitted task(s) to finish"));
 			assertThat(controller.isAccepting()).isFalse();
-			assertThatExceptionOfType(LoadShedException.class).isThrownBy(() -> controller.admit(Priority.HIGH));
+			assertThatExceptionOfType(LoadShedException.class).isThrownBy(() -> controller.admit(Priority.HIGH))
+				.withMessageContaining("shutting down");
 			controller.admit(Priority.CRITICAL).close();
 			assertThat(closing).isNotDone();
 			assertThat(worker.finished()).isZero();
@@ -81,6 +83,31 @@ class BackpressureShutdownTests {
 				// The executor itself still waits for its tasks, so let them end for the close to complete.
 				gate.countDown();
 				closing.get(30, TimeUnit.SECONDS);
+			});
+	}
+
+	@Test
+	void theContextsTimeoutPerShutdownPhaseShouldBoundTheDrain(CapturedOutput output) {
+		this.runner.withConfiguration(AutoConfigurations.of(LifecycleAutoConfiguration.class))
+			.withPropertyValues("zeroclaw.resilience.backpressure.graceful-shutdown-timeout=30s",
+					"spring.lifecycle.timeout-per-shutdown-phase=300ms",
+					"spring.task.execution.shutdown.await-termination=false")
+			.run((context) -> {
+				AgentWorker worker = context.getBean(AgentWorker.class);
+				CountDownLatch gate = new CountDownLatch(1);
+				try {
+					worker.runVoid(gate);
+					await().atMost(Duration.ofSeconds(10)).until(() -> worker.started() == 1);
+					CompletableFuture<Void> closing = CompletableFuture.runAsync(context::close);
+					// The close goes on after the phase's 300 ms, far before the drain's own 30 s.
+					assertThat(closing).succeedsWithin(Duration.ofSeconds(10));
+					assertThat(output).contains("Waiting up to PT30S for 1 admitted task(s) to finish")
+						.contains("still running after timeout of 300ms");
+					assertThat(worker.finished()).isZero();
+				}
+				finally {
+					gate.countDown();
+				}
 			});
 	}
 
