@@ -354,7 +354,7 @@ public final class BackpressureController {
 				// the caller is told of the shed by the exception, whatever the listener does
 			}
 		}
-		return new LoadShedException(priority, depth);
+		return new LoadShedException(priority, depth, this.limits == this.drainingLimits);
 	}
 
 	private void release() {

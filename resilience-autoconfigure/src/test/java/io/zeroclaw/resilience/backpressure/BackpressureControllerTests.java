@@ -258,12 +258,24 @@ class BackpressureControllerTests {
 		BackpressureController controller = controller(10);
 		controller.stopAccepting();
 		assertThat(controller.isAccepting()).isFalse();
-		assertThatExceptionOfType(LoadShedException.class).isThrownBy(() -> controller.admit(Priority.HIGH));
+		assertThatExceptionOfType(LoadShedException.class).isThrownBy(() -> controller.admit(Priority.HIGH))
+			.withMessage("HIGH work refused at queue depth 0: shutting down, only CRITICAL work is admitted")
+			.matches(LoadShedException::shuttingDown);
 		controller.admit(Priority.CRITICAL).close();
 		controller.resumeAccepting();
 		assertThat(controller.isAccepting()).isTrue();
 		controller.admit(Priority.BACKGROUND).close();
 		assertThat(controller.depth()).isZero();
+	}
+
+	@Test
+	void workShedForAFullQueueShouldNotSayTheApplicationIsShuttingDown() {
+		BackpressureController controller = controller(2);
+		try (Admission held = controller.admit(Priority.HIGH)) {
+			assertThatExceptionOfType(LoadShedException.class).isThrownBy(() -> controller.admit(Priority.BACKGROUND))
+				.withMessage("BACKGROUND work shed at queue depth 1")
+				.matches((ex) -> !ex.shuttingDown());
+		}
 	}
 
 	@Test

@@ -54,6 +54,10 @@ public class ResilienceExceptionHandler {
 	 */
 	@ExceptionHandler(LoadShedException.class)
 	protected ResponseEntity<ProblemDetail> loadShed(LoadShedException ex) {
+		if (ex.shuttingDown()) {
+			return problem("Shutting down", "The service is shutting down and no longer admits " + ex.priority()
+					+ " work.", LOAD_SHED_RETRY_AFTER);
+		}
 		return problem("Overloaded", "The service is shedding " + ex.priority() + " work at queue depth "
 				+ ex.depth() + ".", LOAD_SHED_RETRY_AFTER);
 	}

@@ -71,6 +71,21 @@ class BackpressureWebMvcTests {
 		});
 	}
 
+	@Test
+	void workRefusedWhileShuttingDownShouldBeAnswered503SayingSo() {
+		this.runner.run((context) -> {
+			MockMvc mvc = MockMvcBuilders.webAppContextSetup(context).build();
+			BackpressureController controller = context.getBean(BackpressureController.class);
+			controller.stopAccepting();
+			mvc.perform(post("/work").param("priority", "LOW"))
+				.andExpect(status().isServiceUnavailable())
+				.andExpect(header().string("Retry-After", "1"))
+				.andExpect(content().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON))
+				.andExpect(jsonPath("$.title").value("Shutting down"))
+				.andExpect(jsonPath("$.detail").value("The service is shutting down and no longer admits LOW work."));
+		});
+	}
+
 	@Configuration(proxyBeanMethods = false)
 	static class WorkConfiguration {
 
