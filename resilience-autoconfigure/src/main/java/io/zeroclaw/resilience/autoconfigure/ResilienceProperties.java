@@ -45,10 +45,13 @@ public class ResilienceProperties implements InitializingBean, BeanClassLoaderAw
 
 	/**
 	 * Checks the values of every enabled feature once they are bound, so that any bean that reads them sees valid
-	 * values and a degenerate one stops start-up with a report naming the property.
+	 * values and a degenerate one stops start-up with a report naming the property. A policy that relaxed binding
+	 * bound under two keys (declared {@code public-api}, overridden by an environment variable as {@code publicapi})
+	 * is first kept under its declared name only.
 	 */
 	@Override
 	public void afterPropertiesSet() {
+		this.rateLimit.setPolicies(ResiliencePropertiesValidator.collapseRelaxedPolicyNames(this.rateLimit.getPolicies()));
 		ResiliencePropertiesValidator.validate(this, this.classLoader, this.environment);
 	}
 

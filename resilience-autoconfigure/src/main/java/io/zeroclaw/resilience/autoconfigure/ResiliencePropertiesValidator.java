@@ -2,8 +2,12 @@ package io.zeroclaw.resilience.autoconfigure;
 
 import java.math.BigInteger;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.regex.Pattern;
 
 import io.zeroclaw.resilience.autoconfigure.ResilienceProperties.Backpressure;
@@ -63,6 +67,67 @@ final class ResiliencePropertiesValidator {
 	static final List<String> CLASSES_LOOKED_UP_BY_NAME = List.of(REDIS_CONNECTION_FACTORY, LETTUCE_CLIENT);
 
 	private ResiliencePropertiesValidator() {
+	}
+
+	/**
+	 * Gives each rate-limit policy one entry. Relaxed binding treats the keys {@code public-api} and {@code publicapi}
+	 * as one property, so when an environment variable overrides a setting of a policy declared with dashes or capitals
+	 * ({@code ..._POLICIES_PUBLICAPI_REQUESTSPERWINDOW}, the only spelling an environment variable has) the binder
+	 * gives the map both keys, each with all the merged settings, and the environment's first. The form an environment
+	 * variable gives (lower case, no dashes) is then dropped, and the declared spelling keeps its place in the order.
+	 * @param policies the bound policies, in binding order
+	 * @return the policies, one entry each
+	 * @throws InvalidResiliencePropertyException when two spellings of one name are declared, or hold different settings
+	 */
+	static Map<String, Policy> collapseRelaxedPolicyNames(Map<String, Policy> policies) {
+		Map<String, List<String>> spellings = new LinkedHashMap<>();
+		for (String name : policies.keySet()) {
+			spellings.computeIfAbsent(relaxed(name), (key) -> new ArrayList<>()).add(name);
+		}
+		if (spellings.size() == policies.size()) {
+			return policies;
+		}
+		Map<String, Policy> collapsed = new LinkedHashMap<>();
+		for (Map.Entry<String, Policy> entry : policies.entrySet()) {
+			String name = entry.getKey();
+			List<String> names = spellings.get(relaxed(name));
+			if (names.size() == 1) {
+				collapsed.put(name, entry.getValue());
+				continue;
+			}
+			List<String> declared = names.stream().filter((candidate) -> !candidate.equals(relaxed(candidate))).toList();
+			String property = PREFIX + "rate-limit.policies";
+			for (String other : names) {
+				if (!sameSettings(policies.get(other), entry.getValue())) {
+					throw new InvalidResiliencePropertyException(property, names,
+							"these names differ only in case, '-' or '_', which relaxed binding ignores in some "
+									+ "sources and not in others, and they hold different settings.",
+							"give the policy a name in lower case with dashes, such as 'public-api', and use that "
+									+ "spelling everywhere (an environment variable writes it PUBLICAPI).");
+				}
+			}
+			if (declared.size() > 1) {
+				throw new InvalidResiliencePropertyException(property, names,
+						"relaxed binding reads these spellings as one policy, whose name (sent in the RateLimit "
+								+ "headers and tagged on the metrics) would then be a guess.",
+						"use one spelling of the policy's name everywhere.");
+			}
+			if (declared.isEmpty() || declared.get(0).equals(name)) {
+				collapsed.put(name, entry.getValue());
+			}
+		}
+		return collapsed;
+	}
+
+	private static String relaxed(String name) {
+		return name.replace("-", "").replace("_", "").toLowerCase(Locale.ROOT);
+	}
+
+	private static boolean sameSettings(Policy one, Policy other) {
+		return Objects.equals(one.getPaths(), other.getPaths()) && Objects.equals(one.getMethods(), other.getMethods())
+				&& Objects.equals(one.getRequestsPerWindow(), other.getRequestsPerWindow())
+				&& Objects.equals(one.getWindow(), other.getWindow()) && Objects.equals(one.getBurst(), other.getBurst())
+				&& one.getKey() == other.getKey() && Objects.equals(one.getKeyHeader(), other.getKeyHeader());
 	}
 
 	static void validate(ResilienceProperties properties, ClassLoader classLoader, Environment environment) {
@@ -134,6 +199,12 @@ final class ResiliencePropertiesValidator {
 		}
 		for (Map.Entry<String, Policy> entry : rateLimit.getPolicies().entrySet()) {
 			String policyPrefix = prefix + "policies." + entry.getKey() + ".";
+			if (entry.getKey().isBlank() || !entry.getKey().strip().equals(entry.getKey())) {
+				throw new InvalidResiliencePropertyException(prefix + "policies", entry.getKey(),
+						"a policy's name is sent in the RateLimit and RateLimit-Policy headers and tagged on the metrics, "
+								+ "where blanks around it would be lost or misread.",
+						"name the policy without leading or trailing spaces, for example 'webhook'.");
+			}
 			if (!PRINTABLE_ASCII.matcher(entry.getKey()).matches()) {
 				throw new InvalidResiliencePropertyException(prefix + "policies", entry.getKey(),
 						"a policy's name is sent in the RateLimit and RateLimit-Policy headers, which carry printable "

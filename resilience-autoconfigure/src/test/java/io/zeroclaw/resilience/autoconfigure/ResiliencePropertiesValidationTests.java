@@ -5,6 +5,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.diagnostics.FailureAnalysis;
@@ -115,6 +116,49 @@ class ResiliencePropertiesValidationTests {
 			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
 					"zeroclaw.resilience.rate-limit.policies[größe].paths=/upload")
 			.run(failsNaming("zeroclaw.resilience.rate-limit.policies", "größe"));
+	}
+
+	@ParameterizedTest(name = "policy named ''{0}''")
+	@ValueSource(strings = { " ", "   ", "default ", " webhook" })
+	void policyNameBlankOrWithBlanksAroundItShouldFailNamingIt(String name) {
+		// a property source of its own: withPropertyValues would strip the blanks
+		Map<String, Object> properties = Map.of("zeroclaw.resilience.rate-limit.enabled", "true",
+				"zeroclaw.resilience.rate-limit.policies[" + name + "].paths", "/webhook");
+		this.contextRunner
+			.withInitializer((context) -> context.getEnvironment()
+				.getPropertySources()
+				.addFirst(new MapPropertySource("test", properties)))
+			.run(failsNaming("zeroclaw.resilience.rate-limit.policies", name));
+	}
+
+	@Test
+	void policyDeclaredUnderTwoSpellingsShouldFailNamingBoth() {
+		this.contextRunner
+			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
+					"zeroclaw.resilience.rate-limit.policies.public-api.paths=/api/**",
+					"zeroclaw.resilience.rate-limit.policies.publicApi.burst=3")
+			.run(failsNaming("zeroclaw.resilience.rate-limit.policies", "[public-api, publicApi]"));
+	}
+
+	@Test
+	void policySpellingsThatBindApartShouldFailNamingBoth() {
+		// a bracketed key binds as it is, so an environment variable's lower-case form is another policy
+		Map<String, Object> properties = Map.of("zeroclaw.resilience.rate-limit.enabled", "true",
+				"zeroclaw.resilience.rate-limit.policies[Public_Api].paths", "/api/**",
+				"zeroclaw.resilience.rate-limit.policies.publicapi.paths", "/api/**",
+				"zeroclaw.resilience.rate-limit.policies.publicapi.burst", "3");
+		this.contextRunner
+			.withInitializer((context) -> context.getEnvironment()
+				.getPropertySources()
+				.addFirst(new MapPropertySource("test", properties)))
+			.run((context) -> {
+				assertThat(context).hasFailed();
+				FailureAnalysis analysis = FailureAnalysisSupport.analyze(context.getStartupFailure());
+				assertThat(analysis.getDescription()).contains("'zeroclaw.resilience.rate-limit.policies'")
+					.contains("Public_Api")
+					.contains("publicapi")
+					.contains("different settings");
+			});
 	}
 
 	@Test

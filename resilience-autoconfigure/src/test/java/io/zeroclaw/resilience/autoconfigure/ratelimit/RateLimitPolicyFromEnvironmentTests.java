@@ -1,0 +1,77 @@
+package io.zeroclaw.resilience.autoconfigure.ratelimit;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import io.zeroclaw.resilience.autoconfigure.ResilienceAutoConfiguration;
+import jakarta.servlet.Filter;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.core.env.MapPropertySource;
+import org.springframework.core.env.StandardEnvironment;
+import org.springframework.core.env.SystemEnvironmentPropertySource;
+import org.springframework.mock.web.MockHttpServletResponse;
+import org.springframework.test.web.servlet.MockMvc;
+import org.springframework.test.web.servlet.setup.MockMvcBuilders;
+import org.springframework.web.context.WebApplicationContext;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.get;
+
+/**
+ * A policy declared in {@code application.yml} and tuned per environment with an environment variable, the usual
+ * twelve-factor override. Spring Boot binds a map key from an environment variable in lower case without dashes
+ * ({@code ..._POLICIES_PUBLICAPI_...} gives the key {@code publicapi}), while relaxed binding still reads every value
+ * of {@code public-api} for it: the override must tune the policy, not add a second one in front of the others.
+ */
+class RateLimitPolicyFromEnvironmentTests {
+
+	private final WebApplicationContextRunner runner = new WebApplicationContextRunner()
+		.withConfiguration(AutoConfigurations.of(ResilienceAutoConfiguration.class, RateLimitAutoConfiguration.class))
+		.withInitializer((context) -> {
+			// as application.yml would declare them: the strict admin policy first, then the broad one
+			Map<String, Object> applicationYml = new LinkedHashMap<>();
+			applicationYml.put("zeroclaw.resilience.rate-limit.enabled", "true");
+			applicationYml.put("zeroclaw.resilience.rate-limit.include-paths", "");
+			applicationYml.put("zeroclaw.resilience.rate-limit.policies.admin.paths", "/api/admin/**");
+			applicationYml.put("zeroclaw.resilience.rate-limit.policies.admin.requests-per-window", "1");
+			applicationYml.put("zeroclaw.resilience.rate-limit.policies.admin.burst", "0");
+			applicationYml.put("zeroclaw.resilience.rate-limit.policies.public-api.paths", "/api/**");
+			applicationYml.put("zeroclaw.resilience.rate-limit.policies.public-api.requests-per-window", "100");
+			// the operator raises the broad quota in one environment
+			Map<String, Object> environmentVariables = Map
+				.of("ZEROCLAW_RESILIENCE_RATELIMIT_POLICIES_PUBLICAPI_REQUESTSPERWINDOW", "200");
+			context.getEnvironment()
+				.getPropertySources()
+				.replace(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME, new SystemEnvironmentPropertySource(
+						StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME, environmentVariables));
+			context.getEnvironment()
+				.getPropertySources()
+				.addLast(new MapPropertySource("Config resource 'class path resource [application.yml]'",
+						applicationYml));
+		});
+
+	@Test
+	void overridingAPolicyFromAnEnvironmentVariableShouldNotLetItShadowTheStricterPolicyBeforeIt() {
+		this.runner.run((context) -> {
+			assertThat(context).hasNotFailed();
+			Filter filter = context.getBean(FilterRegistrationBean.class).getFilter();
+			MockMvc mvc = MockMvcBuilders.webAppContextSetup((WebApplicationContext) context).addFilters(filter).build();
+			mvc.perform(get("/api/admin/users"));
+			MockHttpServletResponse second = mvc.perform(get("/api/admin/users")).andReturn().getResponse();
+			assertThat(second.getStatus()).as("the admin policy's second request in its window (RateLimit-Policy: %s)",
+					second.getHeader("RateLimit-Policy"))
+				.isEqualTo(429);
+			MockHttpServletResponse broad = mvc.perform(get("/api/items")).andReturn().getResponse();
+			assertThat(broad.getHeader("RateLimit-Policy")).as("the override applies under the declared name")
+				.isEqualTo("\"public-api\";q=210;w=60");
+			assertThat(context.getBean(RateLimitPolicies.class).named()).extracting(RateLimitPolicyRegistration::name)
+				.as("one policy per declared name, in declaration order")
+				.containsExactly("admin", "public-api");
+		});
+	}
+
+}
