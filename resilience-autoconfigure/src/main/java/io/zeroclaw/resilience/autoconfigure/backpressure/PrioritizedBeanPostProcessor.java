@@ -1,10 +1,10 @@
 package io.zeroclaw.resilience.autoconfigure.backpressure;
 
-import java.lang.reflect.Modifier;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
+import io.zeroclaw.resilience.autoconfigure.ProxyShapes;
 import io.zeroclaw.resilience.backpressure.BackpressureController;
 import io.zeroclaw.resilience.backpressure.Prioritized;
 
@@ -43,7 +43,8 @@ import org.springframework.util.ClassUtils;
  * <li>right after the async interceptor (last when there is none), the {@link AsyncCompletionInterceptor}, which runs
  * inside the async task, before any other advice of the worker thread, and releases the slot there.</li>
  * </ol>
- * A bean that is not proxied yet gets a class-based proxy with both advisors. Under ahead-of-time processing,
+ * A bean that is not proxied yet gets a class-based proxy with both advisors (a proxy of its interfaces when its class
+ * cannot be subclassed: a record, a final or sealed class). Under ahead-of-time processing,
  * {@link #determineBeanType} makes that proxy's class at build time, so that it is written out with the generated
  * code: a native image cannot define a class at run time.
  */
@@ -106,8 +107,15 @@ final class PrioritizedBeanPostProcessor implements SmartInstantiationAwareBeanP
 			}
 			return bean;
 		}
+		if (cannotBeProxied(targetClass)) {
+			throw new IllegalStateException("Bean '" + beanName + "' has @Prioritized methods, but its class "
+					+ targetClass.getName() + " cannot be subclassed (it is final or sealed, or implements an interface "
+					+ "method with a final method) and implements no interface, so no proxy can admit its calls. Make "
+					+ "the class non-final, or have it implement an interface that declares its @Prioritized methods "
+					+ "and inject it by that interface.");
+		}
 		ProxyFactory proxyFactory = new ProxyFactory(bean);
-		configure(proxyFactory);
+		configure(proxyFactory, targetClass);
 		return proxyFactory.getProxy(this.classLoader);
 	}
 
@@ -122,26 +130,44 @@ final class PrioritizedBeanPostProcessor implements SmartInstantiationAwareBeanP
 	 */
 	@Override
 	public Class<?> determineBeanType(Class<?> beanClass, String beanName) {
-		if (beanClass.isInterface() || Modifier.isFinal(beanClass.getModifiers())
-				|| SpringProxy.class.isAssignableFrom(beanClass)
+		if (beanClass.isInterface() || SpringProxy.class.isAssignableFrom(beanClass)
 				|| AopInfrastructureBean.class.isAssignableFrom(beanClass) || isMadeByFactoryBean(beanName)
 				|| !isEligible(beanClass) || isProxiedByAnOrderedPostProcessor(beanClass, beanName)) {
-			// A proxy made by another post-processor gets the advisors added; a final class can only be proxied by
-			// another one (by its interfaces); a factory bean's object is not known.
+			// A proxy made by another post-processor gets the advisors added; a factory bean's object is not known.
+			return beanClass;
+		}
+		if (cannotBeProxied(beanClass)) {
+			// Cannot be proxied: start-up says so.
 			return beanClass;
 		}
 		ProxyFactory proxyFactory = new ProxyFactory();
 		proxyFactory.setTargetClass(beanClass);
 		proxyFactory.setInterfaces(ClassUtils.getAllInterfacesForClass(beanClass));
-		configure(proxyFactory);
+		configure(proxyFactory, beanClass);
 		return proxyFactory.getProxyClass(this.classLoader);
 	}
 
-	/** How the proxy of a bean not proxied yet is made, at run time and at build time alike. */
-	private void configure(ProxyFactory proxyFactory) {
-		proxyFactory.setProxyTargetClass(true);
+	/**
+	 * How the proxy of a bean not proxied yet is made, at run time and at build time alike: a subclass, or, for a class
+	 * that cannot be subclassed, its interfaces.
+	 */
+	private void configure(ProxyFactory proxyFactory, Class<?> beanClass) {
+		if (needsInterfaceProxy(beanClass)) {
+			proxyFactory.setInterfaces(ProxyShapes.interfaces(beanClass, this.classLoader));
+		}
+		else {
+			proxyFactory.setProxyTargetClass(true);
+		}
 		proxyFactory.addAdvisor(admissionAdvisor(proxyFactory));
 		proxyFactory.addAdvisor(completionAdvisor());
+	}
+
+	private static boolean needsInterfaceProxy(Class<?> beanClass) {
+		return ProxyShapes.needsInterfaceProxy(beanClass, ProxyShapes.applicationInterfaces(beanClass));
+	}
+
+	private boolean cannotBeProxied(Class<?> beanClass) {
+		return needsInterfaceProxy(beanClass) && ProxyShapes.interfaces(beanClass, this.classLoader).length == 0;
 	}
 
 	/**

@@ -1,12 +1,11 @@
 package io.zeroclaw.resilience.autoconfigure.circuitbreaker;
 
-import java.lang.reflect.Modifier;
-import java.lang.reflect.Proxy;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
+import io.zeroclaw.resilience.autoconfigure.ProxyShapes;
 import io.zeroclaw.resilience.autoconfigure.ResilienceProperties;
 import io.zeroclaw.resilience.autoconfigure.ResilienceProperties.Instance;
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreaker;
@@ -167,11 +166,9 @@ public class CircuitBreakerBeanPostProcessor
 	}
 
 	/** How the breaker's proxy of a bean of this class is made, at run time and at build time alike. */
-	private static void configure(ProxyFactory proxyFactory, Class<?> beanClass,
-			CircuitBreakerInterceptor interceptor) {
-		if (Modifier.isFinal(beanClass.getModifiers()) || Proxy.isProxyClass(beanClass) || beanClass.isSynthetic()
-				|| beanClass.isHidden()) {
-			proxyFactory.setInterfaces(ClassUtils.getAllInterfacesForClass(beanClass, beanClass.getClassLoader()));
+	private void configure(ProxyFactory proxyFactory, Class<?> beanClass, CircuitBreakerInterceptor interceptor) {
+		if (ProxyShapes.needsInterfaceProxy(beanClass, applicableTypes(beanClass))) {
+			proxyFactory.setInterfaces(ProxyShapes.interfaces(beanClass, beanClass.getClassLoader()));
 		}
 		else {
 			proxyFactory.setProxyTargetClass(true);

@@ -18,6 +18,8 @@ import org.aopalliance.intercept.MethodInvocation;
 
 import org.springframework.aop.ProxyMethodInvocation;
 import org.springframework.aop.support.AopUtils;
+import org.springframework.context.annotation.Bean;
+import org.springframework.core.annotation.AnnotatedElementUtils;
 import org.springframework.util.ClassUtils;
 import org.springframework.util.ReflectionUtils;
 
@@ -116,7 +118,8 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 
 	private Kind classify(Method method, Class<?> targetClass) {
 		if (method.getDeclaringClass() == Object.class || !Modifier.isPublic(method.getModifiers())
-				|| ACCESSORS.contains(method.getName()) || isLocalImplementation(method, targetClass)) {
+				|| ACCESSORS.contains(method.getName()) || isLocalImplementation(method, targetClass)
+				|| isBeanMethod(method, targetClass)) {
 			return Kind.PASS;
 		}
 		if (method.getName().equals("dimensions") && method.getParameterCount() == 0
@@ -157,6 +160,14 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 		return owner != null && isImplementedBy(method, targetClass, owner);
 	}
 
+	/**
+	 * A {@code @Bean} method of a configuration class that is itself an upstream bean: the container calls it to make
+	 * a bean, which is not a call to the upstream.
+	 */
+	private static boolean isBeanMethod(Method method, Class<?> targetClass) {
+		return AnnotatedElementUtils.hasAnnotation(AopUtils.getMostSpecificMethod(method, targetClass), Bean.class);
+	}
+
 	private static boolean isImplementedBy(Method method, Class<?> targetClass, String owner) {
 		return AopUtils.getMostSpecificMethod(method, targetClass).getDeclaringClass().getName().equals(owner);
 	}
@@ -184,7 +195,11 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 				&& Character.isUpperCase(name.charAt(prefix.length()));
 	}
 
-	/** Whether the method is (or implements) a method of a JDK or Spring type, such as a lifecycle callback. */
+	/**
+	 * Whether the method is (or implements) a method of a JDK or Spring type, such as a lifecycle callback. The JDK's
+	 * interfaces for a piece of work ({@code Function}, {@code Supplier}, {@code Callable}, {@code Runnable}, ...) are
+	 * not: through them a bean is asked to do its work, which may well be a call to the upstream.
+	 */
 	private static boolean isInfrastructureMethod(Method method) {
 		if (isInfrastructureType(method.getDeclaringClass())) {
 			return true;
@@ -200,6 +215,10 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 
 	private static boolean isInfrastructureType(Class<?> type) {
 		String name = type.getName();
+		if (name.startsWith("java.util.function.") || name.equals("java.util.concurrent.Callable")
+				|| name.equals("java.lang.Runnable")) {
+			return false;
+		}
 		return name.startsWith("java.") || name.startsWith("javax.") || name.startsWith("jakarta.")
 				|| (name.startsWith("org.springframework.") && !name.startsWith("org.springframework.ai."));
 	}

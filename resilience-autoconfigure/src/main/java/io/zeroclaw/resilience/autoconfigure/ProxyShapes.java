@@ -1,0 +1,90 @@
+package io.zeroclaw.resilience.autoconfigure;
+
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.lang.reflect.Proxy;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+import org.springframework.util.ClassUtils;
+import org.springframework.util.ReflectionUtils;
+
+/**
+ * How the starter's post-processors proxy a bean of a given class: by subclassing it, or, when a subclass could not
+ * stand in for it, by implementing its interfaces. Support code for the auto-configuration, not an API.
+ */
+public final class ProxyShapes {
+
+	private ProxyShapes() {
+	}
+
+	/**
+	 * Whether a proxy must implement the class's interfaces rather than subclass it: the class is final (a record, an
+	 * enum constant's class), sealed, a JDK proxy, synthetic or hidden (a lambda), or it implements a method of one of
+	 * the given interfaces with a {@code final} method, which a subclass proxy could not override, so that a call to it
+	 * would skip the advice and run on the proxy's own, unset, fields.
+	 * @param beanClass the bean's class
+	 * @param interfaces the interfaces whose methods the proxy's advice is for
+	 * @return whether to proxy by interfaces
+	 */
+	public static boolean needsInterfaceProxy(Class<?> beanClass, Collection<Class<?>> interfaces) {
+		return Modifier.isFinal(beanClass.getModifiers()) || beanClass.isSealed() || Proxy.isProxyClass(beanClass)
+				|| beanClass.isSynthetic() || beanClass.isHidden() || implementsFinal(beanClass, interfaces);
+	}
+
+	/**
+	 * The interfaces of the class that are the application's own: neither the JDK's nor Spring's.
+	 * @param beanClass the bean's class
+	 * @return those interfaces
+	 */
+	public static List<Class<?>> applicationInterfaces(Class<?> beanClass) {
+		return ClassUtils.getAllInterfacesForClassAsSet(beanClass)
+			.stream()
+			.filter((type) -> !type.getName().startsWith("java.") && !type.getName().startsWith("javax.")
+					&& !type.getName().startsWith("org.springframework."))
+			.toList();
+	}
+
+	/**
+	 * The interfaces a proxy of the class can implement: all of its own and its superclasses', where a sealed one,
+	 * which no proxy may implement, is replaced by the interfaces it extends (so that a record implementing a sealed
+	 * sub-interface of an SPI still is one of that SPI's beans once proxied).
+	 * @param beanClass the bean's class
+	 * @param classLoader the class loader the proxy is made in
+	 * @return the interfaces, in a stable order
+	 */
+	public static Class<?>[] interfaces(Class<?> beanClass, ClassLoader classLoader) {
+		Set<Class<?>> interfaces = new LinkedHashSet<>();
+		for (Class<?> type : ClassUtils.getAllInterfacesForClassAsSet(beanClass, classLoader)) {
+			addUnsealed(type, interfaces);
+		}
+		return interfaces.toArray(new Class<?>[0]);
+	}
+
+	private static void addUnsealed(Class<?> type, Set<Class<?>> interfaces) {
+		if (!type.isSealed()) {
+			interfaces.add(type);
+			return;
+		}
+		for (Class<?> parent : type.getInterfaces()) {
+			addUnsealed(parent, interfaces);
+		}
+	}
+
+	private static boolean implementsFinal(Class<?> beanClass, Collection<Class<?>> interfaces) {
+		for (Class<?> type : interfaces) {
+			for (Method method : type.getMethods()) {
+				Method implementation = ReflectionUtils.findMethod(beanClass, method.getName(),
+						method.getParameterTypes());
+				if (implementation != null && !implementation.getDeclaringClass().isInterface()
+						&& Modifier.isFinal(implementation.getModifiers())) {
+					return true;
+				}
+			}
+		}
+		return false;
+	}
+
+}

@@ -1,0 +1,78 @@
+package io.zeroclaw.resilience.autoconfigure.backpressure;
+
+import io.zeroclaw.resilience.autoconfigure.ResilienceAutoConfiguration;
+import io.zeroclaw.resilience.backpressure.BackpressureController;
+import io.zeroclaw.resilience.backpressure.Prioritized;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code @Prioritized} on a class that cannot be subclassed: proxied by its interfaces, or refused with a message
+ * saying why when it has none.
+ */
+class PrioritizedBeanShapesTests {
+
+	private final ApplicationContextRunner runner = new ApplicationContextRunner()
+		.withConfiguration(AutoConfigurations.of(ResilienceAutoConfiguration.class, BackpressureAutoConfiguration.class))
+		.withPropertyValues("zeroclaw.resilience.backpressure.enabled=true");
+
+	@Test
+	void prioritizedRecordShouldBeAdmittedThroughItsInterface() {
+		this.runner.withUserConfiguration(RecordWorkerConfiguration.class).run((context) -> {
+			assertThat(context).hasNotFailed(); // without the starter (or with it disabled) this bean is fine
+			assertThat(context.getBean(Work.class).depthDuringCall()).isEqualTo(1);
+		});
+	}
+
+	@Test
+	void prioritizedFinalClassWithoutInterfacesShouldFailStartUpSayingWhy() {
+		this.runner.withBean("loner", FinalWorker.class, FinalWorker::new)
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.hasMessageContaining("Bean 'loner' has @Prioritized methods")
+				.hasMessageContaining("implements no interface"));
+	}
+
+	static final class FinalWorker {
+
+		@Prioritized
+		public void run() {
+		}
+
+	}
+
+	interface Work {
+
+		int depthDuringCall();
+
+	}
+
+	record RecordWorker(ObjectProvider<BackpressureController> controller) implements Work {
+
+		@Override
+		@Prioritized
+		public int depthDuringCall() {
+			return this.controller.getObject().depth();
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class RecordWorkerConfiguration {
+
+		@Bean
+		Work recordWorker(ObjectProvider<BackpressureController> controller) {
+			return new RecordWorker(controller);
+		}
+
+	}
+
+}
