@@ -55,7 +55,8 @@ import org.slf4j.LoggerFactory;
  * again. Arguments are pre-encoded per policy, so a one-permit decision allocates only its key. The time is Redis's
  * own ({@code TIME}, microseconds), so instances with skewed clocks agree and the JVM's clock plays no part in a
  * decision. A key expires ({@code PX}) when its bucket would be full again, so an idle key costs no memory, and a
- * refusal writes nothing. All arithmetic is on whole microseconds below 2<sup>53</sup>, exact in Lua's doubles:
+ * refusal writes nothing (unless the key held more debt than a full bucket, as after Redis's clock stepped back: that
+ * is cut back to a full bucket's). All arithmetic is on whole microseconds below 2<sup>53</sup>, exact in Lua's doubles:
  * {@code T} is rounded up to a whole microsecond, so a policy faster than a million requests a second, or whose
  * interval is a few microseconds and not a whole number of them, runs a little slower than asked (300 000 a second
  * becomes 250 000). A policy that never refills ({@code requestsPerWindow = 0}) stops the script's clock instead:
@@ -85,6 +86,11 @@ public final class RedisRateLimiter implements RateLimiter {
 	 * be atomic, since Redis runs it on its one thread: every conversion or reply element it avoids is Redis time.
 	 * A policy that never refills passes 'n' for the offset, and the key's lifetime (ms) as ARGV[4]: its clock then
 	 * stands still at zero, so the "time" is a count of tokens taken (T = 1) that nothing ever pays back.
+	 * What the key holds is trusted only as far as this script could have written it. A value that is not a number,
+	 * or a key of another type (read with pcall, whose error is no number either), is a full bucket, replaced by the
+	 * next allowance. A TAT more than a full bucket ahead of the clock (Redis's clock stepped back, a fail-over to a
+	 * replica whose clock lags, a foreign or infinite value) is cut to a full bucket's debt and written back, so that
+	 * no client waits longer than its bucket takes to refill, nor for ever behind a key without expiry.
 	 */
 	static final String SCRIPT = """
 			local now = 0
@@ -92,10 +98,15 @@ public final class RedisRateLimiter implements RateLimiter {
 			  local t = redis.call('TIME')
 			  now = t[1] * 1000000 + t[2] + ARGV[3]
 			end
-			local tat = tonumber(redis.call('GET', KEYS[1])) or now
+			local tat = tonumber(redis.pcall('GET', KEYS[1])) or now
 			if tat < now then tat = now end
+			local tolerance = tonumber(ARGV[2])
+			if not (tat <= now + tolerance) then
+			  tat = now + tolerance
+			  redis.call('PSETEX', KEYS[1], ARGV[4] or math.max(1, math.ceil(tolerance / 1000)), string.format('%d', tat))
+			end
 			local ahead = tat - now + ARGV[1]
-			if ahead <= tonumber(ARGV[2]) then
+			if ahead <= tolerance then
 			  redis.call('PSETEX', KEYS[1], ARGV[4] or math.ceil(ahead / 1000), string.format('%d', now + ahead))
 			  return ahead
 			end

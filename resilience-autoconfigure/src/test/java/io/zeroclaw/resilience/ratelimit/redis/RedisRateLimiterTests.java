@@ -27,6 +27,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
@@ -146,6 +148,52 @@ class RedisRateLimiterTests {
 		String stored = redis.command("GET", this.prefix + "{api:client-1}");
 		assertThat(limiter.tryAcquire("client-1").allowed()).isFalse();
 		assertThat(redis.command("GET", this.prefix + "{api:client-1}")).isEqualTo(stored);
+	}
+
+	@Test
+	void keyOfAnotherTypeShouldBeReplacedByAFreshBucketWithoutFailingTheDecision() {
+		RateLimiter limiter = limiter(OnFailure.DENY);
+		// data of another kind at a client's bucket (a manual fix gone wrong): Redis answers WRONGTYPE to a GET
+		redis.command("HSET", this.prefix + "{api:client-1}", "field", "value");
+		RateLimitDecision decision = limiter.tryAcquire("client-1");
+		assertThat(decision.allowed()).isTrue();
+		assertThat(decision.remaining()).isEqualTo(14);
+		assertThat(redis.command("TYPE", this.prefix + "{api:client-1}")).isEqualTo("+string");
+		assertThat(limiter.tryAcquire("client-2").allowed()).isTrue();
+	}
+
+	@ParameterizedTest(name = "stored {0}")
+	@ValueSource(strings = { "1e300", "inf", "nan", "99999999999999999999" })
+	void valueBeyondAFullBucketShouldBeCutBackToAFullBucketsDebt(String stored) {
+		RateLimiter limiter = limiter(OnFailure.DENY);
+		String key = this.prefix + "{api:client-1}";
+		redis.command("SET", key, stored);
+		RateLimitDecision refused = limiter.tryAcquire("client-1");
+		assertThat(refused.allowed()).isFalse();
+		// no bucket of 15 tokens, one back a minute, owes more than 15 minutes, and one token is back in a minute
+		assertThat(refused.retryAfter()).isEqualTo(Duration.ofMinutes(1));
+		assertThat(refused.resetAfter()).isEqualTo(Duration.ofMinutes(15));
+		assertThat(refused.remaining()).isZero();
+		long ttl = Long.parseLong(redis.command("PTTL", key).substring(1));
+		assertThat(ttl).isBetween(1L, Duration.ofMinutes(15).toMillis());
+	}
+
+	@Test
+	void redisClockSteppingBackShouldNotMakeAClientWaitLongerThanItsBucketTakesToRefill() {
+		// Redis's own clock, which the script reads: an NTP step, or a fail-over to a replica whose clock lags
+		AtomicLong redisClockOffsetMicros = new AtomicLong();
+		RateLimitPolicy policy = new RateLimitPolicy("webhook", 5, Duration.ofMinutes(1), 0);
+		RateLimiter limiter = new RedisRateLimiter(policy, connector(),
+				new RedisRateLimiterConfig(this.prefix, PATIENT, OnFailure.DENY), null, null, System::nanoTime,
+				redisClockOffsetMicros::get);
+		for (int i = 0; i < 5; i++) {
+			assertThat(limiter.tryAcquire("client-1").allowed()).isTrue();
+		}
+		redisClockOffsetMicros.set(-Duration.ofMinutes(10).toNanos() / 1000);
+		RateLimitDecision refused = limiter.tryAcquire("client-1");
+		assertThat(refused.allowed()).isFalse();
+		assertThat(refused.retryAfter()).isEqualTo(Duration.ofSeconds(12));
+		assertThat(refused.resetAfter()).isEqualTo(Duration.ofMinutes(1));
 	}
 
 	@Test
