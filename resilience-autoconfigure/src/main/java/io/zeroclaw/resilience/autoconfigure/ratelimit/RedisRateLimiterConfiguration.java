@@ -1,8 +1,12 @@
 package io.zeroclaw.resilience.autoconfigure.ratelimit;
 
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
 import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.resource.Delay;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.zeroclaw.resilience.autoconfigure.InvalidResiliencePropertyException;
 import io.zeroclaw.resilience.autoconfigure.ResilienceProperties;
@@ -19,8 +23,11 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.data.redis.autoconfigure.ClientResourcesBuilderCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
@@ -104,6 +111,26 @@ class RedisRateLimiterConfiguration {
 	@SuppressWarnings("unchecked")
 	private static RedisClusterAsyncCommands<byte[], byte[]> nativeCommands(RedisConnectionFactory factory) {
 		return (RedisClusterAsyncCommands<byte[], byte[]>) factory.getConnection().getNativeConnection();
+	}
+
+	/**
+	 * Caps Lettuce's reconnect back-off at the limiter's retry interval. Left at Lettuce's default, the wait between
+	 * attempts to reconnect a dropped connection doubles up to 30 s, and the limiter's probes, which only queue their
+	 * command on the disconnected connection, cannot hasten it: after an outage the limiter would stay on its
+	 * on-failure policy for up to half a minute after Redis is back. Ordered first, so that an application's own
+	 * customizer of the delay has the last word; an application's own {@code ClientResources} bean is left alone.
+	 */
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(ClientResourcesBuilderCustomizer.class)
+	static class ReconnectDelayConfiguration {
+
+		@Bean
+		@Order(Ordered.HIGHEST_PRECEDENCE)
+		ClientResourcesBuilderCustomizer zeroclawRedisReconnectDelayCustomizer() {
+			return (builder) -> builder.reconnectDelay(Delay.exponential(Duration.ofMillis(1),
+					RedisRateLimiterConfig.DEFAULT_RETRY_INTERVAL, 2, TimeUnit.MILLISECONDS));
+		}
+
 	}
 
 	@Configuration(proxyBeanMethods = false)

@@ -5,6 +5,8 @@ import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.UUID;
 
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.Delay;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.zeroclaw.resilience.autoconfigure.FailureAnalysisSupport;
@@ -15,12 +17,14 @@ import io.zeroclaw.resilience.ratelimit.RateLimitPolicy;
 import io.zeroclaw.resilience.ratelimit.RateLimitStoreUnavailableException;
 import io.zeroclaw.resilience.ratelimit.RateLimiter;
 import io.zeroclaw.resilience.ratelimit.redis.RedisRateLimiter;
+import io.zeroclaw.resilience.ratelimit.redis.RedisRateLimiterConfig;
 import io.zeroclaw.resilience.ratelimit.redis.RedisServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.data.redis.autoconfigure.ClientResourcesBuilderCustomizer;
 import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
 import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -158,6 +162,31 @@ class RedisRateLimiterConfigurationTests {
 				assertThat(meters.find(RateLimitMetrics.REQUESTS).tag("policy", "default").counters()).isEmpty();
 				assertThat(meters.find(RateLimitMetrics.REQUESTS).tag("policy", "webhook").counters()).hasSize(3);
 			});
+	}
+
+	@Test
+	void lettuceShouldReconnectWithinTheLimitersRetryIntervalAfterAnOutage() {
+		this.contextRunner.run((context) -> {
+			Delay delay = context.getBean(ClientResources.class).reconnectDelay();
+			// Lettuce's default doubles up to 30 s: a limiter probing every 2 s would wait that long for Redis
+			for (long attempt = 1; attempt <= 30; attempt++) {
+				assertThat(delay.createDelay(attempt))
+					.isLessThanOrEqualTo(RedisRateLimiterConfig.DEFAULT_RETRY_INTERVAL);
+			}
+			assertThat(delay.createDelay(30)).isEqualTo(RedisRateLimiterConfig.DEFAULT_RETRY_INTERVAL);
+		});
+		this.contextRunner.withPropertyValues("zeroclaw.resilience.rate-limit.store=memory")
+			.run((context) -> assertThat(context.getBean(ClientResources.class).reconnectDelay().createDelay(30))
+				.isEqualTo(Duration.ofSeconds(30)));
+	}
+
+	@Test
+	void applicationsOwnReconnectDelayShouldWin() {
+		this.contextRunner
+			.withBean(ClientResourcesBuilderCustomizer.class,
+					() -> (builder) -> builder.reconnectDelay(Delay.constant(Duration.ofSeconds(7))))
+			.run((context) -> assertThat(context.getBean(ClientResources.class).reconnectDelay().createDelay(1))
+				.isEqualTo(Duration.ofSeconds(7)));
 	}
 
 	@Test
