@@ -2,6 +2,7 @@ package io.zeroclaw.resilience.ratelimit.redis;
 
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -32,6 +33,9 @@ public final class LettuceConnector {
 
 	private volatile CompletableFuture<RedisClusterAsyncCommands<byte[], byte[]>> attempt;
 
+	/** Why the last attempt to connect failed, until one succeeds; told to callers that time out waiting again. */
+	private volatile Throwable lastFailure;
+
 	/**
 	 * @param connect opens the connection and returns its asynchronous commands; may block and may throw; called
 	 * again only after an attempt failed
@@ -44,8 +48,11 @@ public final class LettuceConnector {
 	 * Returns the commands, waiting at most {@code timeoutNanos} for the connection to open if it is not yet.
 	 * @param timeoutNanos longest to wait
 	 * @return the commands of the open connection
-	 * @throws TimeoutException when the connection did not open in time (the attempt goes on in the background)
-	 * @throws ExecutionException when the attempt failed
+	 * @throws TimeoutException when the connection did not open in time (the attempt goes on in the background) and
+	 * no attempt has failed before
+	 * @throws ExecutionException when the attempt failed, or when it did not end in time and the one before it failed:
+	 * its cause is then that failure (Redis unreachable, a refused password), a truer account than a time-out when
+	 * every attempt outlasts the caller's wait (a Redis that accepts connections but never answers)
 	 * @throws InterruptedException when the calling thread was interrupted while waiting
 	 */
 	public RedisClusterAsyncCommands<byte[], byte[]> commands(long timeoutNanos)
@@ -54,7 +61,16 @@ public final class LettuceConnector {
 		if (open != null && !isClosed(open)) {
 			return open;
 		}
-		return connecting().get(timeoutNanos, TimeUnit.NANOSECONDS);
+		try {
+			return connecting().get(timeoutNanos, TimeUnit.NANOSECONDS);
+		}
+		catch (TimeoutException ex) {
+			Throwable failure = this.lastFailure;
+			if (failure != null) {
+				throw new ExecutionException(failure);
+			}
+			throw ex;
+		}
 	}
 
 	/**
@@ -77,6 +93,8 @@ public final class LettuceConnector {
 				thread.setDaemon(true);
 				thread.start();
 			});
+			current.whenComplete((opened, failure) -> this.lastFailure = (failure instanceof CompletionException
+					&& failure.getCause() != null) ? failure.getCause() : failure);
 			this.attempt = current;
 		}
 		return current;

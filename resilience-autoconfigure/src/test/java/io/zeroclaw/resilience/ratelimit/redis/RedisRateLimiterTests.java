@@ -1,5 +1,9 @@
 package io.zeroclaw.resilience.ratelimit.redis;
 
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -332,6 +336,60 @@ class RedisRateLimiterTests {
 		limiter.tryAcquire("client-1");
 		assertThat(output).contains("Redis did not decide for rate-limit policy 'api' (no answer within the timeout "
 				+ "of 50 ms); deciding allow instead");
+	}
+
+	@Test
+	void redisThatCannotBeConnectedToShouldBeReportedAsSuchNotAsASlowAnswer(CapturedOutput output) throws Exception {
+		// accepts connections and never says a word: a Redis behind a proxy whose Redis is down, or not Redis at all
+		try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+			List<Socket> accepted = new CopyOnWriteArrayList<>();
+			Thread acceptor = new Thread(() -> {
+				while (!silent.isClosed()) {
+					try {
+						accepted.add(silent.accept());
+					}
+					catch (IOException ex) {
+						return;
+					}
+				}
+			}, "silent-acceptor");
+			acceptor.setDaemon(true);
+			acceptor.start();
+			RedisClient client = RedisClient.create("redis://127.0.0.1:" + silent.getLocalPort() + "?timeout=1s");
+			clients.add(client);
+			List<RuntimeException> failedAttempts = new CopyOnWriteArrayList<>();
+			LettuceConnector connector = new LettuceConnector(() -> {
+				try {
+					return client.connect(ByteArrayCodec.INSTANCE).async();
+				}
+				catch (RuntimeException ex) {
+					failedAttempts.add(ex);
+					throw ex;
+				}
+			});
+			AtomicLong clock = new AtomicLong();
+			RedisRateLimiter limiter = new RedisRateLimiter(POLICY, connector, config(OnFailure.ALLOW), null, null,
+					clock::get, null);
+			limiter.tryAcquire("client-1");
+			await().atMost(Duration.ofSeconds(10)).until(() -> !failedAttempts.isEmpty());
+			// a minute later (the WARN comes at most once a minute) the next decision waits for a new attempt
+			clock.addAndGet(Duration.ofSeconds(61).toNanos());
+			limiter.tryAcquire("client-1");
+			List<String> warnings = output.getAll()
+				.lines()
+				.filter((line) -> line.contains("Redis did not decide for rate-limit policy 'api'"))
+				.toList();
+			assertThat(warnings).hasSize(2);
+			assertThat(warnings.get(1)).contains("Unable to connect").doesNotContain("no answer within the timeout");
+			accepted.forEach((socket) -> {
+				try {
+					socket.close();
+				}
+				catch (IOException ex) {
+					// closing a test's socket
+				}
+			});
+		}
 	}
 
 	@Test
