@@ -25,6 +25,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.data.redis.autoconfigure.ClientResourcesBuilderCustomizer;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
@@ -46,8 +47,7 @@ class RedisRateLimiterConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean(RateLimiterFactory.class)
-	RateLimiterFactory redisRateLimiterFactory(ObjectProvider<RedisConnectionFactory> connectionFactories,
-			ResilienceProperties properties, ObjectProvider<RedisRateLimitErrorListenerFactory> errorListeners) {
+	LettuceConnector zeroclawRedisConnector(ObjectProvider<RedisConnectionFactory> connectionFactories) {
 		RedisConnectionFactory connectionFactory = connectionFactories.getIfAvailable();
 		if (connectionFactory == null) {
 			throw new InvalidResiliencePropertyException("zeroclaw.resilience.rate-limit.store", "redis",
@@ -64,10 +64,51 @@ class RedisRateLimiterConfiguration {
 							+ "classpath), or set it to 'memory'.");
 		}
 		warnIfClusterTopologyNeverRefreshes((LettuceConnectionFactory) connectionFactory);
+		return new LettuceConnector(() -> nativeCommands(connectionFactory));
+	}
+
+	/**
+	 * Stops the connector from opening connections once the application shuts down, in a phase after the web server
+	 * has stopped taking requests and before the connection factory stops (phase 0): an attempt still in progress
+	 * would otherwise hold the factory's stop until its handshake timed out.
+	 */
+	@Bean
+	SmartLifecycle zeroclawRedisConnectorLifecycle(ObjectProvider<LettuceConnector> connector) {
+		return new SmartLifecycle() {
+
+			private volatile boolean running;
+
+			@Override
+			public void start() {
+				this.running = true;
+			}
+
+			@Override
+			public void stop() {
+				this.running = false;
+				connector.ifAvailable(LettuceConnector::stop);
+			}
+
+			@Override
+			public boolean isRunning() {
+				return this.running;
+			}
+
+			@Override
+			public int getPhase() {
+				return SmartLifecycle.DEFAULT_PHASE - 8192;
+			}
+
+		};
+	}
+
+	@Bean
+	@ConditionalOnMissingBean(RateLimiterFactory.class)
+	RateLimiterFactory redisRateLimiterFactory(LettuceConnector connector, ResilienceProperties properties,
+			ObjectProvider<RedisRateLimitErrorListenerFactory> errorListeners) {
 		ResilienceProperties.Redis redis = properties.getRateLimit().getRedis();
 		RedisRateLimiterConfig config = new RedisRateLimiterConfig(redis.getKeyPrefix(), redis.getTimeout(),
 				OnFailure.valueOf(redis.getOnFailure().name()));
-		LettuceConnector connector = new LettuceConnector(() -> nativeCommands(connectionFactory));
 		// Open the connection and load the script now, in the background: opening takes longer than a decision may
 		// wait, so left to the first requests it would fail them over to the on-failure policy on every start.
 		RedisRateLimiter.prepare(connector);

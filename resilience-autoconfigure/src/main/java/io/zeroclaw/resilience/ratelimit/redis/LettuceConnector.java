@@ -36,6 +36,11 @@ public final class LettuceConnector {
 	/** Why the last attempt to connect failed, until one succeeds; told to callers that time out waiting again. */
 	private volatile Throwable lastFailure;
 
+	/** The thread of the latest attempt to connect. */
+	private volatile Thread connecting;
+
+	private volatile boolean stopped;
+
 	/**
 	 * @param connect opens the connection and returns its asynchronous commands; may block and may throw; called
 	 * again only after an attempt failed
@@ -87,10 +92,15 @@ public final class LettuceConnector {
 		CompletableFuture<RedisClusterAsyncCommands<byte[], byte[]>> current = this.attempt;
 		// A connection closed for good (its owner closed it: Spring's connection factory resetting or restarting its
 		// shared connection, say) is replaced; one that is only reconnecting is still open and is kept.
+		if (this.stopped) {
+			return CompletableFuture.failedFuture(
+					new IllegalStateException("The application is shutting down: Redis is not connected to again"));
+		}
 		if (current == null || current.isCompletedExceptionally() || (current.isDone() && isClosed(current.join()))) {
 			current = CompletableFuture.supplyAsync(this::open, (task) -> {
 				Thread thread = new Thread(task, "zeroclaw-redis-connect");
 				thread.setDaemon(true);
+				this.connecting = thread;
 				thread.start();
 			});
 			current.whenComplete((opened, failure) -> this.lastFailure = (failure instanceof CompletionException
@@ -98,6 +108,22 @@ public final class LettuceConnector {
 			this.attempt = current;
 		}
 		return current;
+	}
+
+	/**
+	 * Stops opening connections, for the application's shutdown, and interrupts an attempt in progress. Opening
+	 * Spring's shared connection holds its connection factory's lock, which the factory's own stop waits for: an
+	 * attempt on a Redis that accepts connections but never answers would hold the shutdown for the whole handshake
+	 * timeout (a minute by default). The connection already open, if any, stays usable until its owner closes it.
+	 */
+	public void stop() {
+		synchronized (this) {
+			this.stopped = true;
+		}
+		Thread thread = this.connecting;
+		if (thread != null) {
+			thread.interrupt();
+		}
 	}
 
 	/**

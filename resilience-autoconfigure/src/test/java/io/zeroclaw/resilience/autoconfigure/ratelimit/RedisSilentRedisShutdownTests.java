@@ -1,0 +1,92 @@
+package io.zeroclaw.resilience.autoconfigure.ratelimit;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+
+import io.zeroclaw.resilience.autoconfigure.ResilienceAutoConfiguration;
+import io.zeroclaw.resilience.ratelimit.RateLimitPolicy;
+import io.zeroclaw.resilience.ratelimit.RateLimitStoreUnavailableException;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Spring Data Redis on the classpath, {@code store: redis}, and a Redis address where something accepts connections
+ * but never answers (a TCP proxy or load balancer whose Redis is down, a port that is not Redis): the application must
+ * start, decide by {@code on-failure}, and stop as promptly as it would without the starter.
+ */
+class RedisSilentRedisShutdownTests {
+
+	private static final RateLimitPolicy POLICY = new RateLimitPolicy("webhook", 5, Duration.ofMinutes(1), 0);
+
+	private ApplicationContextRunner runner(int port) {
+		return new ApplicationContextRunner()
+			.withConfiguration(AutoConfigurations.of(ResilienceAutoConfiguration.class,
+					RateLimitAutoConfiguration.class, DataRedisAutoConfiguration.class))
+			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
+					"zeroclaw.resilience.rate-limit.store=redis",
+					"zeroclaw.resilience.rate-limit.redis.on-failure=deny", "spring.data.redis.host=127.0.0.1",
+					"spring.data.redis.port=" + port);
+	}
+
+	@Test
+	void applicationShouldStopPromptlyWhileRedisDoesNotAnswer() throws Exception {
+		try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+			List<Socket> accepted = new CopyOnWriteArrayList<>();
+			Thread acceptor = new Thread(() -> {
+				while (!silent.isClosed()) {
+					try {
+						accepted.add(silent.accept());
+					}
+					catch (IOException ex) {
+						return;
+					}
+				}
+			}, "silent-acceptor");
+			acceptor.setDaemon(true);
+			acceptor.start();
+			AtomicLong closing = new AtomicLong();
+			runner(silent.getLocalPort()).run((context) -> {
+				assertThat(context).hasNotFailed();
+				assertThatExceptionOfType(RateLimitStoreUnavailableException.class).isThrownBy(
+						() -> context.getBean(RateLimiterFactory.class).create(POLICY, 100).tryAcquire("10.0.0.1"));
+				// the starter's background connection attempt has reached the silent address
+				await().atMost(Duration.ofSeconds(10)).until(() -> !accepted.isEmpty());
+				closing.set(System.nanoTime());
+			});
+			Duration close = Duration.ofNanos(System.nanoTime() - closing.get());
+			// without store=redis, nothing would be connecting, and the context closes at once
+			assertThat(close).as("time to close the application context").isLessThan(Duration.ofSeconds(5));
+			for (Socket socket : accepted) {
+				socket.close();
+			}
+		}
+	}
+
+	/** The control: the same application on the memory store closes at once, whatever the Redis address holds. */
+	@Test
+	void applicationOnTheMemoryStoreShouldStopPromptlyWhileRedisDoesNotAnswer() throws Exception {
+		try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+			AtomicLong closing = new AtomicLong();
+			runner(silent.getLocalPort()).withPropertyValues("zeroclaw.resilience.rate-limit.store=memory")
+				.run((context) -> {
+				assertThat(context).hasNotFailed();
+				closing.set(System.nanoTime());
+			});
+			assertThat(Duration.ofNanos(System.nanoTime() - closing.get())).isLessThan(Duration.ofSeconds(5));
+		}
+	}
+
+}
