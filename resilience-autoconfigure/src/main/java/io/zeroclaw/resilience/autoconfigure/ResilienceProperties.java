@@ -1,6 +1,7 @@
 package io.zeroclaw.resilience.autoconfigure;
 
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -9,6 +10,7 @@ import java.util.Map;
 import org.springframework.beans.factory.BeanClassLoaderAware;
 import org.springframework.beans.factory.InitializingBean;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.convert.DurationUnit;
 import org.springframework.context.EnvironmentAware;
 import org.springframework.core.env.Environment;
 
@@ -114,7 +116,8 @@ public class ResilienceProperties implements InitializingBean, BeanClassLoaderAw
 		/** Requests each key may make per window, the refill rate of its bucket. */
 		private long requestsPerWindow = 60;
 
-		/** Length of the window over which requests-per-window refill. */
+		/** Length of the window over which requests-per-window refill; a bare number is seconds. */
+		@DurationUnit(ChronoUnit.SECONDS)
 		private Duration window = Duration.ofMinutes(1);
 
 		/** Extra requests a key may make at once above requests-per-window; the bucket holds both. */
@@ -278,7 +281,8 @@ public class ResilienceProperties implements InitializingBean, BeanClassLoaderAw
 		/** Requests each key may make per window under this policy. */
 		private Long requestsPerWindow;
 
-		/** Window of this policy. */
+		/** Window of this policy; a bare number is seconds. */
+		@DurationUnit(ChronoUnit.SECONDS)
 		private Duration window;
 
 		/** Burst of this policy. */
@@ -393,7 +397,8 @@ public class ResilienceProperties implements InitializingBean, BeanClassLoaderAw
 		/** Consecutive failures that open a breaker. */
 		private int failureThreshold = 5;
 
-		/** How long an open breaker rejects calls before it lets a probe through. */
+		/** How long an open breaker rejects calls before it lets a probe through; a bare number is seconds. */
+		@DurationUnit(ChronoUnit.SECONDS)
 		private Duration recoveryTimeout = Duration.ofSeconds(30);
 
 		/** Probes allowed at once while half-open; all must succeed to close the breaker. */
@@ -475,7 +480,8 @@ public class ResilienceProperties implements InitializingBean, BeanClassLoaderAw
 		/** Consecutive failures that open this bean's breaker. */
 		private Integer failureThreshold;
 
-		/** Recovery timeout of this bean's breaker. */
+		/** Recovery timeout of this bean's breaker; a bare number is seconds. */
+		@DurationUnit(ChronoUnit.SECONDS)
 		private Duration recoveryTimeout;
 
 		/** Half-open probes of this bean's breaker. */

@@ -1,5 +1,6 @@
 package io.zeroclaw.resilience.autoconfigure;
 
+import java.time.Duration;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
@@ -158,6 +159,26 @@ class ResiliencePropertiesValidationTests {
 					.contains("Public_Api")
 					.contains("publicapi")
 					.contains("different settings");
+			});
+	}
+
+	@Test
+	void bareNumbersForWindowsAndRecoveryTimeoutsShouldBeSecondsAsInTheHeaders() {
+		this.contextRunner
+			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
+					"zeroclaw.resilience.rate-limit.window=60",
+					"zeroclaw.resilience.rate-limit.policies.webhook.paths=/webhook",
+					"zeroclaw.resilience.rate-limit.policies.webhook.window=30",
+					"zeroclaw.resilience.circuit-breaker.recovery-timeout=30",
+					"zeroclaw.resilience.circuit-breaker.instances.chat.recovery-timeout=10")
+			.run((context) -> {
+				ResilienceProperties properties = context.getBean(ResilienceProperties.class);
+				assertThat(properties.getRateLimit().getWindow()).isEqualTo(Duration.ofSeconds(60));
+				assertThat(properties.getRateLimit().getPolicies().get("webhook").getWindow())
+					.isEqualTo(Duration.ofSeconds(30));
+				assertThat(properties.getCircuitBreaker().getRecoveryTimeout()).isEqualTo(Duration.ofSeconds(30));
+				assertThat(properties.getCircuitBreaker().getInstances().get("chat").getRecoveryTimeout())
+					.isEqualTo(Duration.ofSeconds(10));
 			});
 	}
 
