@@ -217,11 +217,17 @@ public class CircuitBreakerBeanPostProcessor
 
 	@Override
 	public void afterSingletonsInstantiated() {
-		createBreakersOfBeansNotCreatedYet();
+		int notCreatedYet = createBreakersOfBeansNotCreatedYet();
 		List<String> unguarded = upstreamBeansCreatedEarly();
 		for (String bean : unguarded) {
 			logger.warn("Bean '{}' has no circuit breaker: it was created before the breakers were set up (as a "
 					+ "dependency of a BeanPostProcessor, say)", bean);
+		}
+		if (this.upstreamBeans.isEmpty() && unguarded.isEmpty() && notCreatedYet == 0) {
+			logger.warn("zeroclaw.resilience.circuit-breaker.enabled is true, but no bean is a {}, so no circuit "
+					+ "breaker guards anything. Have the upstream client implement {} (or use Spring AI's models), "
+					+ "or use the CircuitBreakerRegistry bean by hand",
+					this.upstreamTypes.stream().map(Class::getSimpleName).toList(), Provider.class.getName());
 		}
 		ResilienceProperties.CircuitBreaker properties = this.properties.getObject().getCircuitBreaker();
 		for (String name : properties.getInstances().keySet()) {
@@ -238,19 +244,25 @@ public class CircuitBreakerBeanPostProcessor
 	/**
 	 * Creates the breaker of every upstream bean that is defined but does not exist yet (a lazy or prototype bean), as
 	 * wrapping it will: a bean's breaker is named after it and created once, whenever the bean is.
+	 * @return how many such beans there are
 	 */
-	private void createBreakersOfBeansNotCreatedYet() {
+	private int createBreakersOfBeansNotCreatedYet() {
 		if (!(this.beanFactory instanceof ConfigurableListableBeanFactory factory)) {
-			return;
+			return 0;
 		}
+		int found = 0;
 		for (Class<?> type : this.upstreamTypes) {
 			// allowEagerInit false: find the beans by their definitions, without creating any of them
 			for (String bean : factory.getBeanNamesForType(type, true, false)) {
-				if (!factory.containsSingleton(bean) && !ScopedProxyUtils.isScopedTarget(bean) && isEnabled(bean)) {
-					this.registry.getObject().computeIfAbsent(bean, this.factory.getObject()::create);
+				if (!factory.containsSingleton(bean) && !ScopedProxyUtils.isScopedTarget(bean)) {
+					found++;
+					if (isEnabled(bean)) {
+						this.registry.getObject().computeIfAbsent(bean, this.factory.getObject()::create);
+					}
 				}
 			}
 		}
+		return found;
 	}
 
 	/** @return the upstream singletons that exist but never passed through this post-processor */

@@ -188,6 +188,29 @@ class CircuitBreakerAutoConfigurationTests {
 	}
 
 	@Test
+	void breakersThatGuardNothingShouldBeReported(CapturedOutput output) {
+		new ApplicationContextRunner()
+			.withConfiguration(
+					AutoConfigurations.of(ResilienceAutoConfiguration.class, CircuitBreakerAutoConfiguration.class))
+			.withPropertyValues("zeroclaw.resilience.circuit-breaker.enabled=true")
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				assertThat(output).contains("zeroclaw.resilience.circuit-breaker.enabled is true, but no bean is a "
+						+ "[Provider, ChatModel, StreamingChatModel, EmbeddingModel], so no circuit breaker guards "
+						+ "anything");
+			});
+	}
+
+	@Test
+	void breakersThatGuardABeanShouldNotBeReportedAsGuardingNothing(CapturedOutput output) {
+		this.contextRunner.withPropertyValues("zeroclaw.resilience.circuit-breaker.enabled=true")
+			.run((context) -> assertThat(output).doesNotContain("guards anything"));
+		this.contextRunner.withPropertyValues("zeroclaw.resilience.circuit-breaker.enabled=true",
+				"spring.main.lazy-initialization=true")
+			.run((context) -> assertThat(output).doesNotContain("guards anything"));
+	}
+
+	@Test
 	void instanceNamingAnUpstreamBeanInRelaxedFormShouldNotBeReported(CapturedOutput output) {
 		this.contextRunner
 			.withPropertyValues("zeroclaw.resilience.circuit-breaker.enabled=true",
