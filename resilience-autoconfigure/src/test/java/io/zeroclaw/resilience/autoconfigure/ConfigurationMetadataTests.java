@@ -22,6 +22,8 @@ class ConfigurationMetadataTests {
 
 	private static final List<JsonNode> properties = new ArrayList<>();
 
+	private static final List<JsonNode> hints = new ArrayList<>();
+
 	@BeforeAll
 	static void readMetadata() throws IOException {
 		try (InputStream in = ConfigurationMetadataTests.class
@@ -29,6 +31,7 @@ class ConfigurationMetadataTests {
 			assertThat(in).as("generated metadata").isNotNull();
 			JsonNode metadata = JsonMapper.builder().build().readTree(in);
 			metadata.get("properties").forEach(properties::add);
+			metadata.path("hints").forEach(hints::add);
 		}
 	}
 
@@ -47,6 +50,18 @@ class ConfigurationMetadataTests {
 			.allSatisfy((property) -> assertThat(property.has("defaultValue"))
 				.as(property.get("name").asString() + " has a default")
 				.isTrue());
+	}
+
+	@Test
+	void breakerInstanceNamesShouldBeOfferedFromEveryBeanABreakerMayGuard() {
+		// a Spring AI model bean (openAiChatModel) is named there as well as a Provider: no single type covers both
+		assertThat(hints).filteredOn((hint) -> hint.get("name")
+			.asString()
+			.equals("zeroclaw.resilience.circuit-breaker.instances.keys")).singleElement().satisfies((hint) -> {
+				JsonNode provider = hint.get("providers").get(0);
+				assertThat(provider.get("name").asString()).isEqualTo("spring-bean-reference");
+				assertThat(provider.path("parameters").path("target").isMissingNode()).isTrue();
+			});
 	}
 
 	@Test
