@@ -87,8 +87,8 @@ public final class RedisRateLimiter implements RateLimiter {
 	 * A policy that never refills passes 'n' for the offset, and the key's lifetime (ms) as ARGV[4]: its clock then
 	 * stands still at zero, so the "time" is a count of tokens taken (T = 1) that nothing ever pays back.
 	 * What the key holds is trusted only as far as this script could have written it. A value that is not a number,
-	 * or a key of another type (read with pcall, whose error is no number either), is a full bucket, replaced by the
-	 * next allowance. A TAT more than a full bucket ahead of the clock (Redis's clock stepped back, a fail-over to a
+	 * or a key of another type (WRONGTYPE, caught with pcall; any other error, a refused permission say, is the
+	 * script's error), is a full bucket, replaced by the next allowance. A TAT more than a full bucket ahead of the clock (Redis's clock stepped back, a fail-over to a
 	 * replica whose clock lags, a foreign or infinite value) is cut to a full bucket's debt and written back, so that
 	 * no client waits longer than its bucket takes to refill, nor for ever behind a key without expiry.
 	 */
@@ -98,7 +98,12 @@ public final class RedisRateLimiter implements RateLimiter {
 			  local t = redis.call('TIME')
 			  now = t[1] * 1000000 + t[2] + ARGV[3]
 			end
-			local tat = tonumber(redis.pcall('GET', KEYS[1])) or now
+			local stored = redis.pcall('GET', KEYS[1])
+			if type(stored) == 'table' and stored.err then
+			  if string.sub(stored.err, 1, 9) ~= 'WRONGTYPE' then return redis.error_reply(stored.err) end
+			  stored = nil
+			end
+			local tat = tonumber(stored) or now
 			if tat < now then tat = now end
 			local tolerance = tonumber(ARGV[2])
 			if not (tat <= now + tolerance) then

@@ -17,6 +17,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.zeroclaw.resilience.ratelimit.RateLimitDecision;
@@ -164,6 +165,26 @@ class RedisRateLimiterTests {
 		assertThat(decision.remaining()).isEqualTo(14);
 		assertThat(redis.command("TYPE", this.prefix + "{api:client-1}")).isEqualTo("+string");
 		assertThat(limiter.tryAcquire("client-2").allowed()).isTrue();
+	}
+
+	@Test
+	void userRefusedTheReadOfItsBucketsShouldFailTheDecisionNotBeAllowedEveryRequest() {
+		// the README's permissions but +get (a typo in an ACL file, or a write-only %W~ key pattern)
+		String user = "noget-" + UUID.randomUUID();
+		redis.command("ACL", "SETUSER", user, "on", ">pw", "~" + this.prefix + "*", "+evalsha", "+eval",
+				"+script|load", "+time", "+psetex", "+ping", "+hello", "+client");
+		RedisClient client = RedisClient.create("redis://" + user + ":pw@127.0.0.1:" + redis.port());
+		clients.add(client);
+		var commands = client.connect(ByteArrayCodec.INSTANCE).async();
+		RateLimiter limiter = new RedisRateLimiter(new RateLimitPolicy("api", 1, Duration.ofMinutes(1), 0),
+				new LettuceConnector(() -> commands), new RedisRateLimiterConfig(this.prefix, PATIENT, OnFailure.DENY),
+				null, null);
+		assertThatExceptionOfType(RateLimitStoreUnavailableException.class)
+			.isThrownBy(() -> limiter.tryAcquire("client-1"))
+			.havingRootCause()
+			.isInstanceOf(RedisCommandExecutionException.class)
+			.withMessageContaining("can't run this command");
+		redis.command("ACL", "DELUSER", user);
 	}
 
 	@ParameterizedTest(name = "stored {0}")
