@@ -80,6 +80,7 @@ class RedisRateLimiterConfiguration {
 
 			@Override
 			public void start() {
+				connector.ifAvailable(LettuceConnector::start);
 				this.running = true;
 			}
 
@@ -97,6 +98,12 @@ class RedisRateLimiterConfiguration {
 			@Override
 			public int getPhase() {
 				return SmartLifecycle.DEFAULT_PHASE - 8192;
+			}
+
+			/** A pause (Spring's test framework pausing a cached context) is not a shutdown: keep connecting. */
+			@Override
+			public boolean isPauseable() {
+				return false;
 			}
 
 		};

@@ -127,6 +127,13 @@ public final class LettuceConnector {
 	}
 
 	/**
+	 * Opens connections again after {@link #stop()}, when a stopped application context is started again.
+	 */
+	public synchronized void start() {
+		this.stopped = false;
+	}
+
+	/**
 	 * Whether the connection behind the commands was closed for good. Not {@code !isOpen()}: that is also true while
 	 * Lettuce reconnects a connection that dropped, which must be waited for, not replaced.
 	 * <p>
