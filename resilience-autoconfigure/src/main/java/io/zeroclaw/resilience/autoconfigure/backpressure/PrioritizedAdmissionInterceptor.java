@@ -35,7 +35,7 @@ import org.springframework.aop.support.AopUtils;
  * {@link Future} whose task had not started. A task that has started holds its slot until it ends, cancelled or not.
  * The worker and the cancelling thread may race; {@link OnceAdmission} decides between them.</li>
  * <li>A synchronous call made while the thread runs admitted work (see {@link AdmittedWork}) is part of that work and is
- * not admitted again.</li>
+ * not admitted again, unless it returns a {@link CompletionStage}, whose work may outlast the caller's.</li>
  * </ul>
  * One instance serves one proxy, whose advisors tell which methods are asynchronous.
  */
@@ -58,8 +58,10 @@ final class PrioritizedAdmissionInterceptor implements MethodInterceptor {
 	@Override
 	public Object invoke(MethodInvocation invocation) throws Throwable {
 		Plan plan = plan(invocation);
-		if (plan.isNone() || (!plan.async() && AdmittedWork.isHeld())) {
+		if (plan.isNone() || (!plan.async() && AdmittedWork.isHeld()
+				&& !CompletionStage.class.isAssignableFrom(invocation.getMethod().getReturnType()))) {
 			// Not prioritized, or a synchronous call inside work that already holds an admission: it is part of it.
+			// One that returns a CompletionStage may go on after that work has ended, so it is new work.
 			return invocation.proceed();
 		}
 		Admission admission = this.controller.get().admit(plan.priority(invocation.getArguments()));
