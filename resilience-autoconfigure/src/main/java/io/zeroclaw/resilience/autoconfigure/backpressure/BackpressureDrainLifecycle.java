@@ -70,8 +70,10 @@ public class BackpressureDrainLifecycle implements SmartLifecycle {
 	@Override
 	public void stop(Runnable callback) {
 		this.controller.stopAccepting();
+		// Stopped as far as the context is concerned: a start() that comes while the drain still waits (the phase
+		// timeout passed, then the context was started again) must find it stopped, and resume admitting.
+		this.running = false;
 		if (this.controller.depth() == 0) {
-			this.running = false;
 			callback.run();
 			return;
 		}
@@ -80,7 +82,6 @@ public class BackpressureDrainLifecycle implements SmartLifecycle {
 				drain();
 			}
 			finally {
-				this.running = false;
 				callback.run();
 			}
 		}, "zeroclaw-backpressure-drain");
