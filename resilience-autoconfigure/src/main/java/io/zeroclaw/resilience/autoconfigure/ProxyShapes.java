@@ -7,6 +7,7 @@ import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Predicate;
 
 import org.springframework.util.ClassUtils;
 import org.springframework.util.ReflectionUtils;
@@ -26,12 +27,14 @@ public final class ProxyShapes {
 	 * the given interfaces with a {@code final} method, which a subclass proxy could not override, so that a call to it
 	 * would skip the advice and run on the proxy's own, unset, fields.
 	 * @param beanClass the bean's class
-	 * @param interfaces the interfaces whose methods the proxy's advice is for
+	 * @param interfaces the interfaces whose methods the proxy's advice may be for
+	 * @param advised which of their methods the advice is for
 	 * @return whether to proxy by interfaces
 	 */
-	public static boolean needsInterfaceProxy(Class<?> beanClass, Collection<Class<?>> interfaces) {
+	public static boolean needsInterfaceProxy(Class<?> beanClass, Collection<Class<?>> interfaces,
+			Predicate<Method> advised) {
 		return Modifier.isFinal(beanClass.getModifiers()) || beanClass.isSealed() || Proxy.isProxyClass(beanClass)
-				|| beanClass.isSynthetic() || beanClass.isHidden() || implementsFinal(beanClass, interfaces);
+				|| beanClass.isSynthetic() || beanClass.isHidden() || implementsFinal(beanClass, interfaces, advised);
 	}
 
 	/**
@@ -73,9 +76,13 @@ public final class ProxyShapes {
 		}
 	}
 
-	private static boolean implementsFinal(Class<?> beanClass, Collection<Class<?>> interfaces) {
+	private static boolean implementsFinal(Class<?> beanClass, Collection<Class<?>> interfaces,
+			Predicate<Method> advised) {
 		for (Class<?> type : interfaces) {
 			for (Method method : type.getMethods()) {
+				if (!advised.test(method)) {
+					continue;
+				}
 				Method implementation = ReflectionUtils.findMethod(beanClass, method.getName(),
 						method.getParameterTypes());
 				if (implementation != null && !implementation.getDeclaringClass().isInterface()

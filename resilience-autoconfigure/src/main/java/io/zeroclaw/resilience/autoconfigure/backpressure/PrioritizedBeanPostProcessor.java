@@ -162,8 +162,13 @@ final class PrioritizedBeanPostProcessor implements SmartInstantiationAwareBeanP
 		proxyFactory.addAdvisor(completionAdvisor());
 	}
 
+	/**
+	 * Whether the class cannot be subclassed, or implements a {@code @Prioritized} method of one of its interfaces
+	 * with a {@code final} method (a subclass proxy would never admit its calls, which an interface proxy does).
+	 */
 	private static boolean needsInterfaceProxy(Class<?> beanClass) {
-		return ProxyShapes.needsInterfaceProxy(beanClass, ProxyShapes.applicationInterfaces(beanClass));
+		return ProxyShapes.needsInterfaceProxy(beanClass, ProxyShapes.applicationInterfaces(beanClass),
+				(method) -> PrioritizedMethods.find(method, beanClass) != null);
 	}
 
 	private boolean cannotBeProxied(Class<?> beanClass) {

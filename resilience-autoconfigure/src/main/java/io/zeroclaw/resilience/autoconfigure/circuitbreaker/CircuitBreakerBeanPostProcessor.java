@@ -167,7 +167,7 @@ public class CircuitBreakerBeanPostProcessor
 
 	/** How the breaker's proxy of a bean of this class is made, at run time and at build time alike. */
 	private void configure(ProxyFactory proxyFactory, Class<?> beanClass, CircuitBreakerInterceptor interceptor) {
-		if (ProxyShapes.needsInterfaceProxy(beanClass, applicableTypes(beanClass))) {
+		if (ProxyShapes.needsInterfaceProxy(beanClass, applicableTypes(beanClass), (method) -> true)) {
 			proxyFactory.setInterfaces(ProxyShapes.interfaces(beanClass, beanClass.getClassLoader()));
 		}
 		else {
