@@ -244,7 +244,7 @@ public class CircuitBreakerBeanPostProcessor
 	/**
 	 * Creates the breaker of every upstream bean that is defined but does not exist yet (a lazy or prototype bean), as
 	 * wrapping it will: a bean's breaker is named after it and created once, whenever the bean is.
-	 * @return how many such beans there are
+	 * @return how many such beans there are, factory beans whose object may not exist yet included
 	 */
 	private int createBreakersOfBeansNotCreatedYet() {
 		if (!(this.beanFactory instanceof ConfigurableListableBeanFactory factory)) {
@@ -254,11 +254,16 @@ public class CircuitBreakerBeanPostProcessor
 		for (Class<?> type : this.upstreamTypes) {
 			// allowEagerInit false: find the beans by their definitions, without creating any of them
 			for (String bean : factory.getBeanNamesForType(type, true, false)) {
-				if (!factory.containsSingleton(bean) && !ScopedProxyUtils.isScopedTarget(bean)) {
+				if (ScopedProxyUtils.isScopedTarget(bean)) {
+					continue;
+				}
+				boolean exists = factory.containsSingleton(bean);
+				if (!exists || factory.isFactoryBean(bean)) {
+					// a factory bean (a scoped proxy is one) makes its object on first use, not at start-up
 					found++;
-					if (isEnabled(bean)) {
-						this.registry.getObject().computeIfAbsent(bean, this.factory.getObject()::create);
-					}
+				}
+				if (!exists && isEnabled(bean)) {
+					this.registry.getObject().computeIfAbsent(bean, this.factory.getObject()::create);
 				}
 			}
 		}
