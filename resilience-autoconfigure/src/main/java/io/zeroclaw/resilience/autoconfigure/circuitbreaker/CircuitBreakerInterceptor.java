@@ -196,29 +196,40 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 	}
 
 	/**
-	 * Whether the method is (or implements) a method of a JDK or Spring type, such as a lifecycle callback. The JDK's
-	 * interfaces for a piece of work ({@code Function}, {@code Supplier}, {@code Callable}, {@code Runnable}, ...) are
-	 * not: through them a bean is asked to do its work, which may well be a call to the upstream.
+	 * Whether the method is (or implements) a method of a JDK or Spring type, such as a lifecycle callback. The abstract
+	 * method of the JDK's interfaces for a piece of work ({@code Function.apply}, {@code Supplier.get},
+	 * {@code Callable.call}, {@code Runnable.run}, ...) is not: through it a bean is asked to do its work, which may well
+	 * be a call to the upstream.
 	 */
 	private static boolean isInfrastructureMethod(Method method) {
-		if (isInfrastructureType(method.getDeclaringClass())) {
+		if (isInfrastructureMethodOf(method.getDeclaringClass(), method)) {
 			return true;
 		}
 		for (Class<?> type : ClassUtils.getAllInterfacesForClassAsSet(method.getDeclaringClass())) {
-			if (isInfrastructureType(type)
-					&& ReflectionUtils.findMethod(type, method.getName(), method.getParameterTypes()) != null) {
+			Method declared = ReflectionUtils.findMethod(type, method.getName(), method.getParameterTypes());
+			if (declared != null && isInfrastructureMethodOf(type, declared)) {
 				return true;
 			}
 		}
 		return false;
 	}
 
+	/**
+	 * Whether the type's method is infrastructure: any method of a JDK or Spring type, but of a work interface only
+	 * its default methods ({@code Function.andThen}, which only composes).
+	 */
+	private static boolean isInfrastructureMethodOf(Class<?> type, Method method) {
+		return isWorkInterface(type) ? method.isDefault() : isInfrastructureType(type);
+	}
+
+	private static boolean isWorkInterface(Class<?> type) {
+		String name = type.getName();
+		return name.startsWith("java.util.function.") || name.equals("java.util.concurrent.Callable")
+				|| name.equals("java.lang.Runnable");
+	}
+
 	private static boolean isInfrastructureType(Class<?> type) {
 		String name = type.getName();
-		if (name.startsWith("java.util.function.") || name.equals("java.util.concurrent.Callable")
-				|| name.equals("java.lang.Runnable")) {
-			return false;
-		}
 		return name.startsWith("java.") || name.startsWith("javax.") || name.startsWith("jakarta.")
 				|| (name.startsWith("org.springframework.") && !name.startsWith("org.springframework.ai."));
 	}
