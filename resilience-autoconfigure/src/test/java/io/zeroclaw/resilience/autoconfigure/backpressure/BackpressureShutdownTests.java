@@ -112,6 +112,39 @@ class BackpressureShutdownTests {
 	}
 
 	@Test
+	void startAfterAStopWhoseDrainOutlastedThePhaseTimeoutShouldAdmitAgainAndDrainOnClose(CapturedOutput output) {
+		this.runner.withConfiguration(AutoConfigurations.of(LifecycleAutoConfiguration.class))
+			.withUserConfiguration(SimpleExecutorConfiguration.class)
+			.withPropertyValues("spring.lifecycle.timeout-per-shutdown-phase=300ms")
+			.run((context) -> {
+				AgentWorker worker = context.getBean(AgentWorker.class);
+				BackpressureController controller = context.getBean(BackpressureController.class);
+				CountDownLatch first = new CountDownLatch(1);
+				worker.runVoid(first);
+				await().atMost(Duration.ofSeconds(10)).until(() -> worker.started() == 1);
+				// stop() returns after the phase's 300 ms; the drain goes on in its own thread
+				context.stop();
+				context.start();
+				assertThat(controller.isAccepting()).as("admitting non-critical work after context.start()").isTrue();
+				first.countDown();
+				await().atMost(Duration.ofSeconds(10))
+					.until(() -> output.toString().contains("All admitted tasks finished"));
+				// running again, with a task under way: closing must stop admitting and wait for it
+				CountDownLatch second = new CountDownLatch(1);
+				worker.runVoid(second);
+				await().atMost(Duration.ofSeconds(10)).until(() -> worker.started() == 2);
+				CompletableFuture<Void> closing = CompletableFuture.runAsync(context::close);
+				try {
+					await().atMost(Duration.ofSeconds(10)).until(() -> !controller.isAccepting());
+				}
+				finally {
+					second.countDown();
+					closing.get(20, TimeUnit.SECONDS);
+				}
+			});
+	}
+
+	@Test
 	void pausingTheContextShouldNeitherWaitForRunningWorkNorStopAdmitting() {
 		// Spring's test framework pauses a cached context when a test class switches to another one; pausing is not
 		// shutting down, so it must not hold the switch for the graceful-shutdown timeout. The executor is one that

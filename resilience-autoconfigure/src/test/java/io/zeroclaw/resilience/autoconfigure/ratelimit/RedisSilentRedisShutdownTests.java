@@ -1,17 +1,12 @@
 package io.zeroclaw.resilience.autoconfigure.ratelimit;
 
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.time.Duration;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.zeroclaw.resilience.autoconfigure.ResilienceAutoConfiguration;
 import io.zeroclaw.resilience.ratelimit.RateLimitPolicy;
 import io.zeroclaw.resilience.ratelimit.RateLimitStoreUnavailableException;
+import io.zeroclaw.resilience.ratelimit.redis.SilentServer;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -43,45 +38,28 @@ class RedisSilentRedisShutdownTests {
 
 	@Test
 	void applicationShouldStopPromptlyWhileRedisDoesNotAnswer() throws Exception {
-		try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-			List<Socket> accepted = new CopyOnWriteArrayList<>();
-			Thread acceptor = new Thread(() -> {
-				while (!silent.isClosed()) {
-					try {
-						accepted.add(silent.accept());
-					}
-					catch (IOException ex) {
-						return;
-					}
-				}
-			}, "silent-acceptor");
-			acceptor.setDaemon(true);
-			acceptor.start();
+		try (SilentServer silent = new SilentServer()) {
 			AtomicLong closing = new AtomicLong();
-			runner(silent.getLocalPort()).run((context) -> {
+			runner(silent.port()).run((context) -> {
 				assertThat(context).hasNotFailed();
 				assertThatExceptionOfType(RateLimitStoreUnavailableException.class).isThrownBy(
 						() -> context.getBean(RateLimiterFactory.class).create(POLICY, 100).tryAcquire("10.0.0.1"));
 				// the starter's background connection attempt has reached the silent address
-				await().atMost(Duration.ofSeconds(10)).until(() -> !accepted.isEmpty());
+				await().atMost(Duration.ofSeconds(10)).until(silent::hasAccepted);
 				closing.set(System.nanoTime());
 			});
 			Duration close = Duration.ofNanos(System.nanoTime() - closing.get());
 			// without store=redis, nothing would be connecting, and the context closes at once
 			assertThat(close).as("time to close the application context").isLessThan(Duration.ofSeconds(5));
-			for (Socket socket : accepted) {
-				socket.close();
-			}
 		}
 	}
 
 	/** The control: the same application on the memory store closes at once, whatever the Redis address holds. */
 	@Test
 	void applicationOnTheMemoryStoreShouldStopPromptlyWhileRedisDoesNotAnswer() throws Exception {
-		try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+		try (SilentServer silent = new SilentServer()) {
 			AtomicLong closing = new AtomicLong();
-			runner(silent.getLocalPort()).withPropertyValues("zeroclaw.resilience.rate-limit.store=memory")
-				.run((context) -> {
+			runner(silent.port()).withPropertyValues("zeroclaw.resilience.rate-limit.store=memory").run((context) -> {
 				assertThat(context).hasNotFailed();
 				closing.set(System.nanoTime());
 			});

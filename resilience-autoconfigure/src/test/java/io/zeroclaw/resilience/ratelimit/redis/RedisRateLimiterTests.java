@@ -1,9 +1,5 @@
 package io.zeroclaw.resilience.ratelimit.redis;
 
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -362,21 +358,8 @@ class RedisRateLimiterTests {
 	@Test
 	void redisThatCannotBeConnectedToShouldBeReportedAsSuchNotAsASlowAnswer(CapturedOutput output) throws Exception {
 		// accepts connections and never says a word: a Redis behind a proxy whose Redis is down, or not Redis at all
-		try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-			List<Socket> accepted = new CopyOnWriteArrayList<>();
-			Thread acceptor = new Thread(() -> {
-				while (!silent.isClosed()) {
-					try {
-						accepted.add(silent.accept());
-					}
-					catch (IOException ex) {
-						return;
-					}
-				}
-			}, "silent-acceptor");
-			acceptor.setDaemon(true);
-			acceptor.start();
-			RedisClient client = RedisClient.create("redis://127.0.0.1:" + silent.getLocalPort() + "?timeout=1s");
+		try (SilentServer silent = new SilentServer()) {
+			RedisClient client = RedisClient.create("redis://127.0.0.1:" + silent.port() + "?timeout=1s");
 			clients.add(client);
 			List<RuntimeException> failedAttempts = new CopyOnWriteArrayList<>();
 			LettuceConnector connector = new LettuceConnector(() -> {
@@ -402,14 +385,6 @@ class RedisRateLimiterTests {
 				.toList();
 			assertThat(warnings).hasSize(2);
 			assertThat(warnings.get(1)).contains("Unable to connect").doesNotContain("no answer within the timeout");
-			accepted.forEach((socket) -> {
-				try {
-					socket.close();
-				}
-				catch (IOException ex) {
-					// closing a test's socket
-				}
-			});
 		}
 	}
 
