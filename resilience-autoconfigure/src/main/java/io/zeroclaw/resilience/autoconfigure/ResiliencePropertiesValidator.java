@@ -308,7 +308,7 @@ final class ResiliencePropertiesValidator {
 			// the Redis store keeps it.
 			BigInteger windowMicros = BigInteger.valueOf(window.getSeconds())
 				.multiply(BigInteger.valueOf(1_000_000))
-				.add(BigInteger.valueOf(window.getNano() / 1000));
+				.add(BigInteger.valueOf((window.getNano() + 999) / 1000));
 			BigInteger[] interval = windowMicros.divideAndRemainder(BigInteger.valueOf(requests));
 			BigInteger intervalMicros = interval[0].add((interval[1].signum() > 0) ? BigInteger.ONE : BigInteger.ZERO)
 				.max(BigInteger.ONE);

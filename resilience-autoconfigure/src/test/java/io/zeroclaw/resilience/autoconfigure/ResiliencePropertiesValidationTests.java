@@ -229,6 +229,18 @@ class ResiliencePropertiesValidationTests {
 	}
 
 	@Test
+	void refillSpanJustPastTheBoundByAFractionOfAMicrosecondShouldFail() {
+		// 50 years (18 262 days) and 1 ns: the Redis store rounds the refill interval up to a whole microsecond, so
+		// this bucket takes a microsecond longer than the bound to refill there
+		this.contextRunner
+			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
+					"zeroclaw.resilience.rate-limit.requests-per-window=1",
+					"zeroclaw.resilience.rate-limit.window=PT438288H0.000000001S",
+					"zeroclaw.resilience.rate-limit.burst=0")
+			.run(failsNaming("zeroclaw.resilience.rate-limit.window", "1577836800000000001ns"));
+	}
+
+	@Test
 	void unknownKeyTypeShouldFailNamingKeyAndListingTheValidValues() {
 		this.contextRunner
 			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",

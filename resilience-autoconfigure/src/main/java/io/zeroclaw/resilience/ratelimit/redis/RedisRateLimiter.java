@@ -264,7 +264,9 @@ public final class RedisRateLimiter implements RateLimiter {
 			return 1;
 		}
 		Duration window = policy.window();
-		long windowMicros = Math.multiplyExact(window.getSeconds(), 1_000_000L) + window.getNano() / 1000;
+		// Rounded up at each step, so that the interval is never shorter than the policy's: ceil(ceil(w / 1000) / n)
+		// is ceil(w / (1000 n)).
+		long windowMicros = Math.multiplyExact(window.getSeconds(), 1_000_000L) + (window.getNano() + 999) / 1000;
 		long interval = Math.max(1, -Math.floorDiv(-windowMicros, policy.requestsPerWindow()));
 		if (interval > MAX_TOLERANCE_MICROS / capacity) {
 			throw new IllegalArgumentException("Policy '" + policy.name() + "' takes more than "

@@ -121,6 +121,17 @@ class RedisRateLimiterTests {
 	}
 
 	@Test
+	void windowWithAFractionOfAMicrosecondShouldBeRoundedUpToTheNextWholeMicrosecond() {
+		// one token every 1 999 ns: the store counts whole microseconds, and must round to 2 µs, never to 1 µs (twice
+		// the policy's rate)
+		RateLimiter limiter = newLimiter(new RateLimitPolicy("sub-micro", 1, Duration.ofNanos(1999), 0), this.prefix,
+				OnFailure.DENY, PATIENT, null);
+		RateLimitDecision decision = limiter.tryAcquire("client-1");
+		assertThat(decision.allowed()).isTrue();
+		assertThat(decision.resetAfter()).isEqualTo(Duration.ofNanos(2000));
+	}
+
+	@Test
 	void keyOfAPolicyThatNeverRefillsShouldLiveForDecades() {
 		RateLimiter limiter = new RedisRateLimiter(new RateLimitPolicy("once", 0, Duration.ofMinutes(1), 3), connector(),
 				config(OnFailure.DENY), null, null);
