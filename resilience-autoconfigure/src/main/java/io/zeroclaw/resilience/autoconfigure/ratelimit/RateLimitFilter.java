@@ -1,6 +1,7 @@
 package io.zeroclaw.resilience.autoconfigure.ratelimit;
 
 import java.io.IOException;
+import java.math.BigInteger;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
@@ -18,6 +19,7 @@ import io.zeroclaw.resilience.autoconfigure.ResilienceProperties.KeyType;
 import io.zeroclaw.resilience.autoconfigure.web.RetryAfter;
 import io.zeroclaw.resilience.ratelimit.KeyDigest;
 import io.zeroclaw.resilience.ratelimit.RateLimitDecision;
+import io.zeroclaw.resilience.ratelimit.RateLimitPolicy;
 import io.zeroclaw.resilience.ratelimit.RateLimitStoreUnavailableException;
 import io.zeroclaw.resilience.ratelimit.RateLimiter;
 import jakarta.servlet.Filter;
@@ -72,6 +74,9 @@ public final class RateLimitFilter implements Filter {
 	private static final long ERROR_LOG_INTERVAL = TimeUnit.MINUTES.toNanos(1);
 
 	private static final String PROPERTY_PREFIX = "zeroclaw.resilience.rate-limit.";
+
+	/** The largest integer of an RFC 8941 structured field: 15 digits. */
+	private static final BigInteger MAX_QUOTA = BigInteger.valueOf(999_999_999_999_999L);
 
 	private final PathRouter<Route> router;
 
@@ -419,6 +424,38 @@ public final class RateLimitFilter implements Filter {
 
 	}
 
+	/**
+	 * The {@code RateLimit-Policy} parameters of a policy: {@code q}, the bucket's capacity, and {@code w}, its window
+	 * in seconds. The header carries whole seconds only, so a window that is not one is advertised over the next
+	 * whole second, with the most requests a full bucket lets through in that time (its capacity and what refills in
+	 * the part beyond the window, rounded down): one request per {@code 100ms} is {@code q=10;w=1}, not
+	 * {@code q=1;w=1}, a tenth of the rate enforced. A quota that is never refilled has no window and is sent without
+	 * {@code w}.
+	 * @param policy the policy
+	 * @return the parameters, starting with {@code ;q=}
+	 */
+	static String policyParameters(RateLimitPolicy policy) {
+		if (policy.requestsPerWindow() == 0) {
+			return ";q=" + policy.capacity();
+		}
+		Duration window = policy.window();
+		long seconds = RetryAfter.ceilSeconds(window);
+		BigInteger windowNanos = nanos(window);
+		BigInteger extraNanos = nanos(Duration.ofSeconds(seconds)).subtract(windowNanos).max(BigInteger.ZERO);
+		BigInteger quota = BigInteger.valueOf(policy.requestsPerWindow())
+			.multiply(extraNanos)
+			.divide(windowNanos)
+			.add(BigInteger.valueOf(policy.capacity()))
+			.min(MAX_QUOTA);
+		return ";q=" + quota + ";w=" + seconds;
+	}
+
+	private static BigInteger nanos(Duration duration) {
+		return BigInteger.valueOf(duration.getSeconds())
+			.multiply(BigInteger.valueOf(1_000_000_000L))
+			.add(BigInteger.valueOf(duration.getNano()));
+	}
+
 	/** A policy as the filter uses it, with everything a request needs computed up front. */
 	private static final class Route {
 
@@ -446,9 +483,7 @@ public final class RateLimitFilter implements Filter {
 			this.outcomes = outcomes;
 			this.keyType = registration.key();
 			this.keyHeader = registration.keyHeader();
-			Duration window = registration.policy().window();
-			this.policyHeader = sfString(this.name) + ";q=" + registration.policy().capacity() + ";w="
-					+ RetryAfter.ceilSeconds(window);
+			this.policyHeader = sfString(this.name) + policyParameters(registration.policy());
 			this.limitHeaderPrefix = sfString(this.name) + ";r=";
 		}
 

@@ -1,5 +1,6 @@
 package io.zeroclaw.resilience.autoconfigure.ratelimit;
 
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
@@ -14,7 +15,7 @@ import org.springframework.web.bind.annotation.RestController;
 
 /**
  * A web application for the rate-limit filter's end-to-end tests: every path answers {@code ok}, and limiters run on
- * a frozen clock so that every header value is exact.
+ * a frozen clock, which only a test moves, so that every header value is exact.
  */
 @SpringBootConfiguration
 @EnableAutoConfiguration(
@@ -56,6 +57,10 @@ class RateLimitTestApplication {
 		@Override
 		public long getAsLong() {
 			return this.nanos.get();
+		}
+
+		void advance(Duration duration) {
+			this.nanos.addAndGet(duration.toNanos());
 		}
 
 	}
