@@ -500,12 +500,15 @@ public final class LocalRateLimiter implements RateLimiter {
 
 	/**
 	 * Merges a striped bucket back into one TAT, unless another thread is already freezing it. The merged debt is the
-	 * stripes' debts summed and rounded up, so the merge never creates a token.
+	 * stripes' debts summed and rounded up, so the merge never creates a token. The debts are measured against the
+	 * clock read again here: the caller's reading may be older than what other threads have since taken from the
+	 * stripes, and against it a stripe that was full would count the refill it could not hold as debt paid off.
 	 */
-	private void merge(Bucket bucket, long now) {
+	private void merge(Bucket bucket, long callerNow) {
 		if (!TAT.compareAndSet(bucket, STRIPED, FREEZING)) {
 			return;
 		}
+		long now = Math.max(callerNow, now());
 		long[] cells = (long[]) STRIPES.getVolatile(bucket);
 		long debt = 0;
 		for (int i = 0; i < this.stripeCount; i++) {

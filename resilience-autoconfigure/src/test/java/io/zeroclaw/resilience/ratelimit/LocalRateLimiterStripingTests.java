@@ -1,8 +1,12 @@
 package io.zeroclaw.resilience.ratelimit;
 
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -125,6 +129,53 @@ class LocalRateLimiterStripingTests extends HammeredLimiterTests {
 			long elapsedNanos = this.clock.getAsLong() - drainedAt;
 			assertThat((double) allowed).isLessThanOrEqualTo(1000 + elapsedNanos / 1_000_000.0);
 			this.clock.advance(Duration.ofNanos(100_000));
+		}
+	}
+
+	@Test
+	void mergeByAThreadHeldAfterReadingItsClockShouldNotCreateTokens() throws Exception {
+		// The merging thread reads its clock and is held there (as by the scheduler, or spinning on the contended key)
+		// while 400 ms pass and another thread takes 200 tokens; then it merges. 1 token a ms, 1000 at once, 4 stripes
+		// of 250. The clock never goes back.
+		CountDownLatch mergerReadItsClock = new CountDownLatch(1);
+		CountDownLatch othersTook = new CountDownLatch(1);
+		AtomicReference<Thread> merger = new AtomicReference<>();
+		LocalRateLimiter limiter = new LocalRateLimiter(new RateLimitPolicy("p", 1000, Duration.ofSeconds(1), 0), 100,
+				() -> {
+					long now = this.clock.getAsLong();
+					if (Thread.currentThread() == merger.get()) {
+						mergerReadItsClock.countDown();
+						awaitQuietly(othersTook);
+					}
+					return now;
+				}, 4);
+		limiter.tryAcquire("k");
+		this.clock.advance(Duration.ofSeconds(10));
+		assertThat(limiter.stripe("k")).isTrue(); // every stripe full
+		CompletableFuture<RateLimitDecision> merging = new CompletableFuture<>();
+		merger.set(new Thread(() -> merging.complete(limiter.tryAcquire("k", 251))));
+		merger.get().start();
+		assertThat(mergerReadItsClock.await(10, TimeUnit.SECONDS)).isTrue();
+		this.clock.advance(Duration.ofMillis(400));
+		// from here on every request reads the clock at one instant, t1
+		long allowedAtT1 = 0;
+		for (int i = 0; i < 200; i++) {
+			allowedAtT1 += limiter.tryAcquire("k").allowed() ? 1 : 0;
+		}
+		othersTook.countDown();
+		// more than one stripe holds: the stripes are merged for it
+		assertThat(merging.get(10, TimeUnit.SECONDS).allowed()).isTrue();
+		assertThat(limiter.isStriped("k")).isFalse();
+		allowedAtT1 += 251 + countAllowed(limiter, "k");
+		assertThat(allowedAtT1).as("permits allowed at one instant").isEqualTo(1000);
+	}
+
+	private static void awaitQuietly(CountDownLatch latch) {
+		try {
+			latch.await(10, TimeUnit.SECONDS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
 		}
 	}
 
