@@ -615,13 +615,23 @@ public final class CircuitBreaker {
 	 * A failure of this JVM rather than of the upstream: it ran out of memory or stack, an executor refused to run the
 	 * call, the bean does not support the operation, or another of this project's protections refused it (a breaker
 	 * further down that is open, load shedding). Counting it would open the breaker on a healthy upstream, or keep
-	 * two breakers open out of step.
+	 * two breakers open out of step. Those refusals are looked for down the cause chain, since the code between two
+	 * protections often wraps what it catches (a provider's own exception, Spring AI's {@code ToolExecutionException}).
 	 */
 	private static boolean isLocal(Throwable thrown) {
 		Throwable unwrapped = unwrap(thrown);
-		return unwrapped instanceof VirtualMachineError || unwrapped instanceof RejectedExecutionException
-				|| unwrapped instanceof UnsupportedOperationException || unwrapped instanceof CircuitOpenException
-				|| unwrapped instanceof LoadShedException;
+		if (unwrapped instanceof VirtualMachineError || unwrapped instanceof RejectedExecutionException
+				|| unwrapped instanceof UnsupportedOperationException) {
+			return true;
+		}
+		Throwable cause = unwrapped;
+		for (int depth = 0; cause != null && depth < MAX_CAUSE_DEPTH; depth++) {
+			if (cause instanceof CircuitOpenException || cause instanceof LoadShedException) {
+				return true;
+			}
+			cause = cause.getCause();
+		}
+		return false;
 	}
 
 	/** Takes off the wrappers that only carry another exception across a thread or a reflective call. */

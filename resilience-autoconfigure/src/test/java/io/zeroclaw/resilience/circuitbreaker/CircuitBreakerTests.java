@@ -539,7 +539,7 @@ class CircuitBreakerTests {
 			@Override
 			public boolean hasNext() {
 				if (this.next == 1) {
-					throw new UncheckedIOException(new java.io.IOException("connection reset"));
+					throw new UncheckedIOException(new IOException("connection reset"));
 				}
 				return true;
 			}
@@ -681,6 +681,27 @@ class CircuitBreakerTests {
 		assertThatExceptionOfType(CancellationException.class).isThrownBy(() -> breaker.execute(cancelled::join));
 		assertThat(breaker.state()).isEqualTo(CircuitState.CLOSED);
 		assertThat(breaker.consecutiveFailures()).isZero();
+	}
+
+	@Test
+	void refusalOfAnotherProtectionWrappedByTheCodeBetweenShouldNotCount() {
+		// a provider that wraps what its model throws, a tool layer that wraps what a tool throws
+		CircuitBreaker breaker = breaker(1, 1);
+		for (RuntimeException wrapped : List.of(
+				new IllegalStateException("assistant failed", new CircuitOpenException("model", Duration.ofSeconds(3))),
+				new RuntimeException("tool failed",
+						new IllegalStateException("search failed", new LoadShedException(Priority.LOW, 7))))) {
+			assertThatExceptionOfType(RuntimeException.class).isThrownBy(() -> breaker.execute(() -> {
+				throw wrapped;
+			}));
+		}
+		assertThat(breaker.state()).isEqualTo(CircuitState.CLOSED);
+		assertThat(breaker.consecutiveFailures()).isZero();
+		// a failure of the upstream itself, wrapped the same way, still counts
+		assertThatIllegalStateException().isThrownBy(() -> breaker.execute(() -> {
+			throw new IllegalStateException("assistant failed", new IOException("connection reset"));
+		}));
+		assertThat(breaker.state()).isEqualTo(CircuitState.OPEN);
 	}
 
 	@Test
