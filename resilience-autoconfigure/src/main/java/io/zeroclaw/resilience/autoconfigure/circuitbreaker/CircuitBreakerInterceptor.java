@@ -55,6 +55,9 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 
 	private static final String ABSTRACT_EMBEDDING_MODEL = "org.springframework.ai.embedding.AbstractEmbeddingModel";
 
+	/** The breakers of the synchronous calls this thread is inside, innermost first. */
+	private static final ThreadLocal<HeldPermission> HELD = new ThreadLocal<>();
+
 	private final CircuitBreaker breaker;
 
 	private final List<Class<?>> upstreamTypes;
@@ -92,7 +95,7 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 		}
 		return switch (kind) {
 			case PASS -> invocation.proceed();
-			case SYNC -> this.breaker.execute(() -> proceed(invocation));
+			case SYNC -> executeSync(invocation);
 			case DIMENSIONS -> hasCachedDimensions(invocation.getThis()) ? invocation.proceed()
 					: cacheDimensions(invocation);
 			case ASYNC -> this.breaker.executeAsync(() -> (CompletionStage<?>) proceed(invocation));
@@ -103,11 +106,38 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 	}
 
 	/**
+	 * Runs a synchronous call through the breaker, unless this thread is already inside a synchronous call through the
+	 * same breaker: a call back into the same bean made by the call in progress (a tool the model runs that asks the
+	 * model again) runs under that call's permission. It is the same piece of work: the outer call's outcome counts
+	 * for both, once, and a half-open breaker's only probe does not refuse its own inner call.
+	 */
+	private Object executeSync(MethodInvocation invocation) throws Throwable {
+		HeldPermission outer = HELD.get();
+		for (HeldPermission held = outer; held != null; held = held.outer()) {
+			if (held.breaker() == this.breaker) {
+				return invocation.proceed();
+			}
+		}
+		HELD.set(new HeldPermission(this.breaker, outer));
+		try {
+			return this.breaker.execute(() -> proceed(invocation));
+		}
+		finally {
+			if (outer != null) {
+				HELD.set(outer);
+			}
+			else {
+				HELD.remove();
+			}
+		}
+	}
+
+	/**
 	 * {@code AbstractEmbeddingModel.dimensions()} asks the upstream (an embedding of a probe text) until it has an
 	 * answer, then answers from its cache: guarded until it has answered once, passed straight through after.
 	 */
-	private Object cacheDimensions(MethodInvocation invocation) {
-		Object dimensions = this.breaker.execute(() -> proceed(invocation));
+	private Object cacheDimensions(MethodInvocation invocation) throws Throwable {
+		Object dimensions = executeSync(invocation);
 		this.dimensionsCachedBy = new WeakReference<>(invocation.getThis());
 		return dimensions;
 	}
@@ -270,6 +300,10 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 
 		PASS, SYNC, DIMENSIONS, ASYNC, STREAM, FLUX, MONO
 
+	}
+
+	/** A synchronous call in progress on this thread through a breaker, and the call it is inside of, if any. */
+	private record HeldPermission(CircuitBreaker breaker, HeldPermission outer) {
 	}
 
 }
