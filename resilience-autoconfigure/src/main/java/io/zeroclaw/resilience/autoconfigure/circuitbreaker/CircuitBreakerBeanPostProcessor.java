@@ -62,7 +62,12 @@ public class CircuitBreakerBeanPostProcessor
 
 	/** The Spring AI model types guarded when Spring AI is on the classpath, beside {@link Provider}. */
 	static final String[] SPRING_AI_TYPES = { "org.springframework.ai.chat.model.ChatModel",
-			"org.springframework.ai.chat.model.StreamingChatModel", "org.springframework.ai.embedding.EmbeddingModel" };
+			"org.springframework.ai.chat.model.StreamingChatModel", "org.springframework.ai.embedding.EmbeddingModel",
+			"org.springframework.ai.embedding.DocumentEmbeddingModel", "org.springframework.ai.image.ImageModel",
+			"org.springframework.ai.moderation.ModerationModel", "org.springframework.ai.audio.tts.TextToSpeechModel",
+			"org.springframework.ai.audio.tts.StreamingTextToSpeechModel",
+			"org.springframework.ai.audio.transcription.TranscriptionModel",
+			"org.springframework.ai.audio.transcription.StreamingTranscriptionModel" };
 
 	private final ObjectProvider<ResilienceProperties> properties;
 

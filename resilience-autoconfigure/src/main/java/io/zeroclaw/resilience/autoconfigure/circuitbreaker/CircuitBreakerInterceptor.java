@@ -3,6 +3,7 @@ package io.zeroclaw.resilience.autoconfigure.circuitbreaker;
 import java.lang.ref.WeakReference;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -52,6 +53,15 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 	private static final String MONO = "reactor.core.publisher.Mono";
 
 	private static final String CHAT_MODEL = "org.springframework.ai.chat.model.ChatModel";
+
+	/**
+	 * Spring AI's streaming methods that refuse locally when left as their interfaces' defaults: the interface, then
+	 * the method's parameter type.
+	 */
+	private static final Map<String, String> UNSUPPORTED_STREAMS = Map.of(CHAT_MODEL,
+			"org.springframework.ai.chat.prompt.Prompt",
+			"org.springframework.ai.audio.transcription.StreamingTranscriptionModel",
+			"org.springframework.ai.audio.transcription.AudioTranscriptionPrompt");
 
 	private static final String ABSTRACT_EMBEDDING_MODEL = "org.springframework.ai.embedding.AbstractEmbeddingModel";
 
@@ -177,17 +187,48 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 
 	/**
 	 * A method whose implementation cannot reach the upstream, so that counting it would close a half-open breaker on
-	 * a call that never went out, or refusing it would refuse a local answer: {@code Provider.warmup()} and Spring
-	 * AI's {@code ChatModel.stream(Prompt)} as their interfaces leave them (doing nothing; throwing
-	 * {@code UnsupportedOperationException}).
+	 * a call that never went out, or refusing it would refuse a local answer: {@code Provider.warmup()} as its
+	 * interface leaves it (doing nothing), and the streaming methods of a Spring AI model that does not stream.
 	 */
 	private static boolean isLocalImplementation(Method method, Class<?> targetClass) {
-		String owner = switch (method.getName()) {
-			case "warmup" -> (method.getParameterCount() == 0) ? Provider.class.getName() : null;
-			case "stream" -> (method.getParameterCount() == 1) ? CHAT_MODEL : null;
-			default -> null;
-		};
-		return owner != null && isImplementedBy(method, targetClass, owner);
+		if (method.getName().equals("warmup") && method.getParameterCount() == 0) {
+			return isImplementedBy(method, targetClass, Provider.class.getName());
+		}
+		return method.getName().startsWith("stream") && isUnsupportedStream(method, targetClass);
+	}
+
+	/**
+	 * Whether the method streams through a Spring AI streaming method that the bean leaves as its interface's default,
+	 * which answers {@code UnsupportedOperationException} ({@code ChatModel.stream(Prompt)},
+	 * {@code StreamingTranscriptionModel.stream(AudioTranscriptionPrompt)}): that method itself, or a default of the
+	 * same interfaces built on it ({@code stream(String)}, {@code stream(Message...)}, {@code streamTranscribe}).
+	 */
+	private static boolean isUnsupportedStream(Method method, Class<?> targetClass) {
+		for (Map.Entry<String, String> unsupported : UNSUPPORTED_STREAMS.entrySet()) {
+			Method stream = findStream(targetClass, unsupported.getValue());
+			if (stream == null || !isImplementedBy(stream, targetClass, unsupported.getKey())) {
+				continue;
+			}
+			if (method.getName().equals(stream.getName())
+					&& Arrays.equals(method.getParameterTypes(), stream.getParameterTypes())) {
+				return true;
+			}
+			if (method.isDefault() && method.getDeclaringClass().isAssignableFrom(stream.getDeclaringClass())
+					&& AopUtils.getMostSpecificMethod(method, targetClass).isDefault()) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	private static Method findStream(Class<?> targetClass, String parameterType) {
+		for (Method candidate : targetClass.getMethods()) {
+			if (candidate.getName().equals("stream") && candidate.getParameterCount() == 1
+					&& candidate.getParameterTypes()[0].getName().equals(parameterType)) {
+				return candidate;
+			}
+		}
+		return null;
 	}
 
 	/**

@@ -196,8 +196,9 @@ class CircuitBreakerAutoConfigurationTests {
 			.run((context) -> {
 				assertThat(context).hasNotFailed();
 				assertThat(output).contains("zeroclaw.resilience.circuit-breaker.enabled is true, but no bean is a "
-						+ "[Provider, ChatModel, StreamingChatModel, EmbeddingModel], so no circuit breaker guards "
-						+ "anything");
+						+ "[Provider, ChatModel, StreamingChatModel, EmbeddingModel, DocumentEmbeddingModel, "
+						+ "ImageModel, ModerationModel, TextToSpeechModel, StreamingTextToSpeechModel, "
+						+ "TranscriptionModel, StreamingTranscriptionModel], so no circuit breaker guards anything");
 			});
 	}
 
