@@ -13,6 +13,7 @@ import io.zeroclaw.resilience.autoconfigure.ResilienceProperties.Policy;
 import io.zeroclaw.resilience.autoconfigure.ResilienceProperties.RateLimit;
 import io.zeroclaw.resilience.ratelimit.LocalRateLimiter;
 import io.zeroclaw.resilience.ratelimit.RateLimitPolicy;
+import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import org.slf4j.LoggerFactory;
 
@@ -173,6 +174,7 @@ public final class RateLimitAutoConfiguration {
 							: (registration) -> true);
 			FilterRegistrationBean<RateLimitFilter> registration = new FilterRegistrationBean<>(filter);
 			registration.setName("zeroclawRateLimitFilter");
+			registration.setDispatcherTypes(DispatcherType.REQUEST, DispatcherType.FORWARD);
 			registration.setOrder(placement.order());
 			return registration;
 		}
@@ -196,6 +198,7 @@ public final class RateLimitAutoConfiguration {
 					(registration) -> registration.key() == KeyType.PRINCIPAL);
 			FilterRegistrationBean<RateLimitFilter> registration = new FilterRegistrationBean<>(filter);
 			registration.setName("zeroclawPrincipalRateLimitFilter");
+			registration.setDispatcherTypes(DispatcherType.REQUEST, DispatcherType.FORWARD);
 			registration.setOrder(placement.afterSecurity());
 			// Off when the policies of run time need no second filter (the properties were read at build time under
 			// AOT, or the application has its own RateLimitPolicies), and when the application replaced the first
