@@ -20,12 +20,15 @@ import org.aopalliance.intercept.MethodInvocation;
 import org.springframework.aop.ProxyMethodInvocation;
 import org.springframework.aop.framework.Advised;
 import org.springframework.aop.support.AopUtils;
+import org.springframework.util.ClassUtils;
 
 /**
  * Admits a {@code @Prioritized} call in the caller's thread, first in its proxy's chain, and releases the slot when the
  * work has finished.
  * <ul>
- * <li>A synchronous call holds its slot for the call, or until the {@link CompletionStage} it returns completes.</li>
+ * <li>A synchronous call holds its slot for the call, or until the {@link CompletionStage} it returns completes, or,
+ * for a Spring MVC handler method that answers asynchronously, until Spring MVC has finished the request (see
+ * {@link MvcAsyncHandOver}).</li>
  * <li>A call an {@code @Async} interceptor hands to an executor is admitted before the task is queued, so a shed call
  * throws to the caller and queues nothing. The admission travels with the invocation (a user attribute the
  * {@link AsyncCompletionInterceptor}, right after the async interceptor, picks up in the worker thread) and is released
@@ -43,6 +46,12 @@ final class PrioritizedAdmissionInterceptor implements MethodInterceptor {
 
 	/** The invocation attribute carrying the admission to the worker thread. */
 	static final String ADMISSION_ATTRIBUTE = PrioritizedAdmissionInterceptor.class.getName() + ".admission";
+
+	private static final boolean MVC_PRESENT = ClassUtils.isPresent(
+			"org.springframework.web.servlet.mvc.method.annotation.ResponseBodyEmitter",
+			PrioritizedAdmissionInterceptor.class.getClassLoader())
+			&& ClassUtils.isPresent("jakarta.servlet.http.HttpServletRequest",
+					PrioritizedAdmissionInterceptor.class.getClassLoader());
 
 	private final Supplier<BackpressureController> controller;
 
@@ -90,6 +99,9 @@ final class PrioritizedAdmissionInterceptor implements MethodInterceptor {
 			if (result instanceof CompletionStage<?> stage) {
 				stage.whenComplete((value, failure) -> admission.close());
 				handedOver = true;
+			}
+			else if (MVC_PRESENT && result != null) {
+				handedOver = MvcAsyncHandOver.handOver(invocation.getMethod(), invocation.getThis(), result, admission);
 			}
 			return result;
 		}

@@ -1,0 +1,262 @@
+package io.zeroclaw.resilience.autoconfigure.backpressure;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.zeroclaw.resilience.backpressure.BackpressureController;
+import io.zeroclaw.resilience.backpressure.Prioritized;
+import io.zeroclaw.resilience.backpressure.Priority;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.annotation.Bean;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.context.request.async.DeferredResult;
+import org.springframework.web.context.request.async.WebAsyncTask;
+import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * {@code @Prioritized} Spring MVC handlers on a real Tomcat. A handler's work is admitted for as long as it runs: one
+ * that returns a {@code CompletableFuture} holds its slot until the future completes, and one that returns Spring
+ * MVC's other asynchronous types ({@code Callable}, {@code WebAsyncTask}, {@code DeferredResult}, an emitter), whose
+ * work also runs after the method has returned, until Spring MVC has finished the request, so that work piling up is
+ * shed with 503s. A slot is never left behind: not by a timed-out request, nor by such a method called by a handler.
+ */
+@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT,
+		classes = PrioritizedAsyncHandlerIntegrationTests.HandlerApplication.class,
+		properties = { "zeroclaw.resilience.backpressure.enabled=true",
+				"zeroclaw.resilience.backpressure.max-queue-depth=10" })
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class PrioritizedAsyncHandlerIntegrationTests {
+
+	private static final HttpClient client = HttpClient.newHttpClient();
+
+	@LocalServerPort
+	private int port;
+
+	@Autowired
+	private BackpressureController controller;
+
+	@Autowired
+	private Work work;
+
+	@AfterEach
+	void release() {
+		this.work.release();
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "/future", "/callable", "/web-async-task", "/deferred", "/emitter" })
+	void lowWorkStillRunningShouldHoldItsSlotsAndTheNextLowRequestBeShed(String path) throws Exception {
+		this.work.reset();
+		List<CompletableFuture<HttpResponse<String>>> running = new ArrayList<>();
+		// LOW is shed from a depth of 7 of 10: seven requests are admitted and keep running
+		for (int i = 0; i < 7; i++) {
+			running.add(client.sendAsync(request(path), HttpResponse.BodyHandlers.ofString()));
+		}
+		await().atMost(Duration.ofSeconds(20)).until(() -> this.work.started() == 7);
+		assertThat(this.controller.depth()).as("depth while seven " + path + " handlers work").isEqualTo(7);
+		HttpResponse<String> eighth = client.send(request(path), HttpResponse.BodyHandlers.ofString());
+		assertThat(eighth.statusCode()).as("the eighth " + path + " request").isEqualTo(503);
+		this.work.release();
+		for (CompletableFuture<HttpResponse<String>> response : running) {
+			assertThat(response.get(20, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+		}
+		await().atMost(Duration.ofSeconds(10)).until(() -> this.controller.depth() == 0);
+	}
+
+	@Test
+	void requestThatTimesOutShouldGiveItsSlotBack() throws Exception {
+		HttpResponse<String> timedOut = client.send(request("/deferred-timeout"), HttpResponse.BodyHandlers.ofString());
+		assertThat(timedOut.statusCode()).isEqualTo(503);
+		await().atMost(Duration.ofSeconds(10)).until(() -> this.controller.depth() == 0);
+	}
+
+	@Test
+	void methodReturningACallableToAHandlerThatDoesNotReturnItShouldGiveItsSlotBackWhenItReturns() throws Exception {
+		HttpResponse<String> response = client.send(request("/unused-callable"), HttpResponse.BodyHandlers.ofString());
+		assertThat(response.statusCode()).isEqualTo(200);
+		assertThat(this.controller.depth()).isZero();
+	}
+
+	private HttpRequest request(String path) {
+		return HttpRequest.newBuilder(URI.create("http://localhost:" + this.port + path))
+			.timeout(Duration.ofSeconds(30))
+			.build();
+	}
+
+	/** Work that blocks until released, counting how many are under way. */
+	static final class Work {
+
+		private final AtomicInteger started = new AtomicInteger();
+
+		private volatile CountDownLatch gate = new CountDownLatch(1);
+
+		void reset() {
+			this.started.set(0);
+			this.gate = new CountDownLatch(1);
+		}
+
+		int started() {
+			return this.started.get();
+		}
+
+		void release() {
+			this.gate.countDown();
+		}
+
+		String run() throws InterruptedException {
+			this.started.incrementAndGet();
+			this.gate.await(30, TimeUnit.SECONDS);
+			return "done";
+		}
+
+	}
+
+	@RestController
+	public static class PrioritizedHandlers {
+
+		private final Work work;
+
+		private final ExecutorService pool;
+
+		private final Tasks tasks;
+
+		PrioritizedHandlers(Work work, ExecutorService pool, Tasks tasks) {
+			this.work = work;
+			this.pool = pool;
+			this.tasks = tasks;
+		}
+
+		@GetMapping("/future")
+		@Prioritized(Priority.LOW)
+		public CompletableFuture<String> future() {
+			return CompletableFuture.supplyAsync(() -> {
+				try {
+					return this.work.run();
+				}
+				catch (InterruptedException ex) {
+					throw new IllegalStateException(ex);
+				}
+			}, this.pool);
+		}
+
+		@GetMapping("/callable")
+		@Prioritized(Priority.LOW)
+		public Callable<String> callable() {
+			return this.work::run;
+		}
+
+		@GetMapping("/web-async-task")
+		@Prioritized(Priority.LOW)
+		public WebAsyncTask<String> webAsyncTask() {
+			return new WebAsyncTask<>(30_000L, this.work::run);
+		}
+
+		@GetMapping("/deferred-timeout")
+		@Prioritized(Priority.LOW)
+		public DeferredResult<String> deferredTimeout() {
+			return new DeferredResult<>(100L);
+		}
+
+		@GetMapping("/unused-callable")
+		public String unusedCallable() throws Exception {
+			return this.tasks.callable().call();
+		}
+
+		@GetMapping("/emitter")
+		@Prioritized(Priority.LOW)
+		public SseEmitter emitter() {
+			SseEmitter emitter = new SseEmitter(30_000L);
+			this.pool.execute(() -> {
+				try {
+					emitter.send(this.work.run());
+					emitter.complete();
+				}
+				catch (Exception ex) {
+					emitter.completeWithError(ex);
+				}
+			});
+			return emitter;
+		}
+
+		@GetMapping("/deferred")
+		@Prioritized(Priority.LOW)
+		public DeferredResult<String> deferred() {
+			DeferredResult<String> result = new DeferredResult<>(30_000L);
+			this.pool.execute(() -> {
+				try {
+					result.setResult(this.work.run());
+				}
+				catch (InterruptedException ex) {
+					result.setErrorResult(ex);
+				}
+			});
+			return result;
+		}
+
+	}
+
+	/** Not a handler: a service whose {@code Callable} the handler calls itself. */
+	public static class Tasks {
+
+		@Prioritized(Priority.LOW)
+		public Callable<String> callable() {
+			return () -> "called";
+		}
+
+	}
+
+	@SpringBootConfiguration
+	@EnableAutoConfiguration(
+			excludeName = "org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration")
+	static class HandlerApplication {
+
+		@Bean
+		Work work() {
+			return new Work();
+		}
+
+		@Bean(destroyMethod = "shutdownNow")
+		ExecutorService handlerPool() {
+			return Executors.newFixedThreadPool(16);
+		}
+
+		@Bean
+		Tasks tasks() {
+			return new Tasks();
+		}
+
+		@Bean
+		PrioritizedHandlers prioritizedHandlers(Work work, ExecutorService handlerPool, Tasks tasks) {
+			return new PrioritizedHandlers(work, handlerPool, tasks);
+		}
+
+	}
+
+}
