@@ -22,11 +22,14 @@ import org.springframework.web.bind.annotation.RestControllerAdvice;
  * <p>
  * Ordered ahead of the application's advice: Spring MVC asks advice beans in order and takes the first with any
  * matching handler, so behind them a common catch-all {@code @ExceptionHandler(Exception.class)} would turn these
- * refusals into 500s. This advice handles nothing else, so it takes nothing from the application's handlers.
+ * refusals into 500s. This advice handles nothing else, so it takes nothing from the application's handlers. A
+ * controller's own catch-all, which Spring MVC asks before any advice, is passed over for these refusals too (see
+ * {@code LocalCatchAllExceptionResolver}).
  * <p>
  * To answer either refusal its own way, an application defines a bean of a subclass that overrides
  * {@link #circuitOpen} or {@link #loadShed}; it replaces this one, and the method it does not override keeps this
- * answer. (A second {@code @ExceptionHandler} method for the same exception would be ambiguous: override instead.)
+ * answer. (An {@code @ExceptionHandler} method for the same exception in an advice of the application's is never
+ * asked, since this advice comes first: override instead.)
  */
 @RestControllerAdvice
 @Order(Ordered.HIGHEST_PRECEDENCE + 1000)

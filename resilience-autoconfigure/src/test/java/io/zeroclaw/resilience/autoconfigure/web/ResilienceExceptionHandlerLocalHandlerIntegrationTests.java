@@ -1,0 +1,142 @@
+package io.zeroclaw.resilience.autoconfigure.web;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
+import io.zeroclaw.resilience.backpressure.LoadShedException;
+import io.zeroclaw.resilience.backpressure.Priority;
+import io.zeroclaw.resilience.circuitbreaker.CircuitOpenException;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.annotation.Bean;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A catch-all {@code @ExceptionHandler(Exception.class)} in a controller (or a base class every controller extends),
+ * which Spring MVC asks before any advice: refusals escaping such a controller are still 503s with
+ * {@code Retry-After} and a problem body, while its other exceptions, and a controller's own handler of a refusal
+ * type, keep their answers. On a real server.
+ */
+@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT,
+		classes = ResilienceExceptionHandlerLocalHandlerIntegrationTests.LocalHandlerApplication.class,
+		properties = { "zeroclaw.resilience.circuit-breaker.enabled=true",
+				"zeroclaw.resilience.backpressure.enabled=true" })
+class ResilienceExceptionHandlerLocalHandlerIntegrationTests {
+
+	private static final HttpClient client = HttpClient.newHttpClient();
+
+	@LocalServerPort
+	private int port;
+
+	@Test
+	void openBreakerUnderAControllersOwnCatchAllShouldBe503() throws Exception {
+		HttpResponse<String> response = get("/open");
+		assertThat(response.statusCode()).isEqualTo(503);
+		assertThat(response.headers().firstValue("Retry-After")).hasValue("7");
+		assertThat(response.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+		assertThat(response.body()).contains("\"title\":\"Upstream unavailable\"");
+	}
+
+	@Test
+	void shedWorkUnderAControllersOwnCatchAllShouldBe503() throws Exception {
+		HttpResponse<String> response = get("/shed");
+		assertThat(response.statusCode()).isEqualTo(503);
+		assertThat(response.headers().firstValue("Retry-After")).hasValue("1");
+	}
+
+	@Test
+	void otherExceptionsShouldStillGoToTheControllersCatchAll() throws Exception {
+		HttpResponse<String> response = get("/other");
+		assertThat(response.statusCode()).isEqualTo(500);
+		assertThat(response.body()).isEqualTo("handled by the controller");
+	}
+
+	@Test
+	void controllersOwnHandlerOfARefusalShouldStillAnswerIt() throws Exception {
+		HttpResponse<String> response = get("/fallback");
+		assertThat(response.statusCode()).isEqualTo(200);
+		assertThat(response.body()).isEqualTo("cached answer");
+	}
+
+	private HttpResponse<String> get(String path) throws Exception {
+		return client.send(HttpRequest.newBuilder(URI.create("http://localhost:" + this.port + path)).build(),
+				HttpResponse.BodyHandlers.ofString());
+	}
+
+	/** What many applications put in a base class of their controllers. */
+	abstract static class BaseController {
+
+		@ExceptionHandler(Exception.class)
+		ResponseEntity<String> anything(Exception ex) {
+			return ResponseEntity.status(HttpStatus.INTERNAL_SERVER_ERROR).body("handled by the controller");
+		}
+
+	}
+
+	@RestController
+	static class ChatController extends BaseController {
+
+		@GetMapping("/open")
+		String open() {
+			throw new CircuitOpenException("llm", Duration.ofSeconds(7));
+		}
+
+		@GetMapping("/shed")
+		String shed() {
+			throw new LoadShedException(Priority.LOW, 7);
+		}
+
+		@GetMapping("/other")
+		String other() {
+			throw new IllegalStateException("other");
+		}
+
+	}
+
+	@RestController
+	static class FallbackController extends BaseController {
+
+		@GetMapping("/fallback")
+		String fallback() {
+			throw new CircuitOpenException("llm", Duration.ofSeconds(7));
+		}
+
+		@ExceptionHandler(CircuitOpenException.class)
+		ResponseEntity<String> breakerOpen(CircuitOpenException ex) {
+			return ResponseEntity.ok("cached answer");
+		}
+
+	}
+
+	@SpringBootConfiguration
+	@EnableAutoConfiguration(
+			excludeName = "org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration")
+	static class LocalHandlerApplication {
+
+		@Bean
+		ChatController chatController() {
+			return new ChatController();
+		}
+
+		@Bean
+		FallbackController fallbackController() {
+			return new FallbackController();
+		}
+
+	}
+
+}
