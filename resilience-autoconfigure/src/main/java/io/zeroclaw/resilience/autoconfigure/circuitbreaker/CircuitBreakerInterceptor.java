@@ -65,9 +65,6 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 
 	private static final String ABSTRACT_EMBEDDING_MODEL = "org.springframework.ai.embedding.AbstractEmbeddingModel";
 
-	/** The breakers of the synchronous calls this thread is inside, innermost first. */
-	private static final ThreadLocal<HeldPermission> HELD = new ThreadLocal<>();
-
 	private final CircuitBreaker breaker;
 
 	private final List<Class<?>> upstreamTypes;
@@ -108,38 +105,29 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 			case SYNC -> executeSync(invocation);
 			case DIMENSIONS -> hasCachedDimensions(invocation.getThis()) ? invocation.proceed()
 					: cacheDimensions(invocation);
-			case ASYNC -> this.breaker.executeAsync(() -> (CompletionStage<?>) proceed(invocation));
-			case STREAM -> this.breaker.executeStream(() -> (Stream<?>) proceed(invocation));
+			case ASYNC -> this.breaker.executeAsync(() -> (CompletionStage<?>) held(invocation));
+			case STREAM -> this.breaker.executeStream(() -> (Stream<?>) held(invocation));
 			case FLUX -> ReactorCalls.flux(this.breaker, () -> invokeAgain(invocation));
 			case MONO -> ReactorCalls.mono(this.breaker, () -> invokeAgain(invocation));
 		};
 	}
 
 	/**
-	 * Runs a synchronous call through the breaker, unless this thread is already inside a synchronous call through the
-	 * same breaker: a call back into the same bean made by the call in progress (a tool the model runs that asks the
-	 * model again) runs under that call's permission. It is the same piece of work: the outer call's outcome counts
-	 * for both, once, and a half-open breaker's only probe does not refuse its own inner call.
+	 * Runs a synchronous call through the breaker, unless this thread already runs a call holding a permission of the
+	 * same breaker (see {@link HeldBreakers}): a call back into the same bean made by the call in progress (a tool the
+	 * model runs that asks the model again) is part of that call. The outer call's outcome counts for both, once, and
+	 * a half-open breaker's only probe does not refuse its own inner call.
 	 */
 	private Object executeSync(MethodInvocation invocation) throws Throwable {
-		HeldPermission outer = HELD.get();
-		for (HeldPermission held = outer; held != null; held = held.outer()) {
-			if (held.breaker() == this.breaker) {
-				return invocation.proceed();
-			}
+		if (HeldBreakers.holds(this.breaker)) {
+			return invocation.proceed();
 		}
-		HELD.set(new HeldPermission(this.breaker, outer));
-		try {
-			return this.breaker.execute(() -> proceed(invocation));
-		}
-		finally {
-			if (outer != null) {
-				HELD.set(outer);
-			}
-			else {
-				HELD.remove();
-			}
-		}
+		return this.breaker.execute(() -> held(invocation));
+	}
+
+	/** Proceeds as a call that holds a permission of this breaker. */
+	private Object held(MethodInvocation invocation) {
+		return HeldBreakers.run(this.breaker, () -> proceed(invocation));
 	}
 
 	/**
@@ -341,10 +329,6 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 
 		PASS, SYNC, DIMENSIONS, ASYNC, STREAM, FLUX, MONO
 
-	}
-
-	/** A synchronous call in progress on this thread through a breaker, and the call it is inside of, if any. */
-	private record HeldPermission(CircuitBreaker breaker, HeldPermission outer) {
 	}
 
 }

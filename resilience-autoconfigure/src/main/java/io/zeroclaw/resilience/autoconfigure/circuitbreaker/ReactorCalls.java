@@ -5,6 +5,7 @@ import java.util.function.Supplier;
 
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreaker;
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreaker.Permission;
+import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -25,7 +26,7 @@ final class ReactorCalls {
 			Permission permission = breaker.acquirePermission();
 			Flux<?> source;
 			try {
-				source = (Flux<?>) call.get();
+				source = (Flux<?>) HeldBreakers.run(breaker, call);
 			}
 			catch (Throwable ex) {
 				permission.onFailure(ex);
@@ -39,7 +40,7 @@ final class ReactorCalls {
 				return Flux.error(ex);
 			}
 			Answered answered = new Answered();
-			return source.doOnNext(answered)
+			Flux<?> guarded = source.doOnNext(answered)
 				.doOnComplete(permission::onSuccess)
 				.doOnError(permission::onFailure)
 				.doOnCancel(() -> {
@@ -48,6 +49,7 @@ final class ReactorCalls {
 					}
 				})
 				.doFinally((signal) -> permission.onIgnore());
+			return Flux.from(held(breaker, guarded));
 		});
 	}
 
@@ -56,7 +58,7 @@ final class ReactorCalls {
 			Permission permission = breaker.acquirePermission();
 			Mono<?> source;
 			try {
-				source = (Mono<?>) call.get();
+				source = (Mono<?>) HeldBreakers.run(breaker, call);
 			}
 			catch (Throwable ex) {
 				permission.onFailure(ex);
@@ -69,9 +71,21 @@ final class ReactorCalls {
 				permission.onFailure(ex);
 				return Mono.error(ex);
 			}
-			return source.doOnSuccess((value) -> permission.onSuccess())
+			Mono<?> guarded = source.doOnSuccess((value) -> permission.onSuccess())
 				.doOnError(permission::onFailure)
 				.doFinally((signal) -> permission.onIgnore());
+			return Mono.fromDirect(held(breaker, guarded));
+		});
+	}
+
+	/**
+	 * The publisher, subscribed to as a call that holds a permission of the breaker: what it runs while it is
+	 * subscribed to on the subscribing thread (a deferred body, elements emitted at once) is part of the call.
+	 */
+	private static Publisher<Object> held(CircuitBreaker breaker, Publisher<?> publisher) {
+		return (subscriber) -> HeldBreakers.run(breaker, () -> {
+			publisher.subscribe(subscriber);
+			return null;
 		});
 	}
 
