@@ -20,9 +20,9 @@ import org.springframework.context.annotation.Configuration;
 
 /**
  * Circuit breakers around provider beans, on when {@code zeroclaw.resilience.circuit-breaker.enabled=true}: every
- * {@code Provider} bean, and every Spring AI chat, streaming chat and embedding model, gets a breaker of its own named
- * after the bean, kept in the {@link CircuitBreakerRegistry}. State changes are logged and published as
- * {@link CircuitBreakerStateChangedEvent}s; with a {@link MeterRegistry} bean they are also measured.
+ * {@code Provider} bean, and every Spring AI model (chat, embedding, image, moderation, speech, transcription), gets a
+ * breaker of its own named after the bean, kept in the {@link CircuitBreakerRegistry}. State changes are logged and
+ * published as {@link CircuitBreakerStateChangedEvent}s; with a {@link MeterRegistry} bean they are also measured.
  */
 @AutoConfiguration(after = ResilienceAutoConfiguration.class,
 		afterName = { "org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration",

@@ -3,7 +3,6 @@ package io.zeroclaw.resilience.autoconfigure.circuitbreaker;
 import java.lang.ref.WeakReference;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -186,27 +185,34 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 	}
 
 	/**
-	 * Whether the method streams through a Spring AI streaming method that the bean leaves as its interface's default,
-	 * which answers {@code UnsupportedOperationException} ({@code ChatModel.stream(Prompt)},
-	 * {@code StreamingTranscriptionModel.stream(AudioTranscriptionPrompt)}): that method itself, or a default of the
-	 * same interfaces built on it ({@code stream(String)}, {@code stream(Message...)}, {@code streamTranscribe}).
+	 * Whether the method is a streaming method of a Spring AI model that does not stream: one whose streaming method
+	 * ({@code ChatModel.stream(Prompt)}, {@code StreamingTranscriptionModel.stream(AudioTranscriptionPrompt)}) is left
+	 * as its interface's default, which answers {@code UnsupportedOperationException}, and which leaves every other
+	 * streaming method of the same interfaces ({@code stream(String)}, {@code stream(Message...)},
+	 * {@code streamTranscribe}) as its default too. A bean that implements any of them may stream through it, and is
+	 * guarded.
 	 */
 	private static boolean isUnsupportedStream(Method method, Class<?> targetClass) {
 		for (Map.Entry<String, String> unsupported : UNSUPPORTED_STREAMS.entrySet()) {
 			Method stream = findStream(targetClass, unsupported.getValue());
-			if (stream == null || !isImplementedBy(stream, targetClass, unsupported.getKey())) {
-				continue;
-			}
-			if (method.getName().equals(stream.getName())
-					&& Arrays.equals(method.getParameterTypes(), stream.getParameterTypes())) {
-				return true;
-			}
-			if (method.isDefault() && method.getDeclaringClass().isAssignableFrom(stream.getDeclaringClass())
-					&& AopUtils.getMostSpecificMethod(method, targetClass).isDefault()) {
+			if (stream != null && isImplementedBy(stream, targetClass, unsupported.getKey())
+					&& method.getDeclaringClass().isAssignableFrom(stream.getDeclaringClass())
+					&& streamsNowhere(stream.getDeclaringClass(), targetClass)) {
 				return true;
 			}
 		}
 		return false;
+	}
+
+	/** Whether the target implements none of the streaming methods of the interface, all left as their defaults. */
+	private static boolean streamsNowhere(Class<?> type, Class<?> targetClass) {
+		for (Method candidate : type.getMethods()) {
+			if (candidate.getName().startsWith("stream")
+					&& !AopUtils.getMostSpecificMethod(candidate, targetClass).getDeclaringClass().isInterface()) {
+				return false;
+			}
+		}
+		return true;
 	}
 
 	private static Method findStream(Class<?> targetClass, String parameterType) {
