@@ -1,6 +1,5 @@
 package io.zeroclaw.resilience.autoconfigure.circuitbreaker;
 
-import java.net.InetAddress;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -67,8 +66,7 @@ class ProxiedProviderCircuitBreakerTests {
 
 	@BeforeEach
 	void startServer() throws Exception {
-		server = new MockWebServer();
-		server.start(InetAddress.getLoopbackAddress(), 0);
+		server = UpstreamServer.start();
 	}
 
 	@AfterEach

@@ -1,6 +1,5 @@
 package io.zeroclaw.resilience.autoconfigure.circuitbreaker;
 
-import java.net.InetAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -73,8 +72,7 @@ class SpringAiChatModelCircuitBreakerTests {
 
 	@BeforeEach
 	void startServer() throws Exception {
-		server = new MockWebServer();
-		server.start(InetAddress.getLoopbackAddress(), 0);
+		server = UpstreamServer.start();
 	}
 
 	@AfterEach
@@ -88,7 +86,7 @@ class SpringAiChatModelCircuitBreakerTests {
 			ChatModel chatModel = context.getBean(ChatModel.class);
 			CircuitBreaker breaker = context.getBean(CircuitBreakerRegistry.class).find("chatModel").orElseThrow();
 			for (int i = 0; i < 3; i++) {
-				server.enqueue(serverError());
+				server.enqueue(UpstreamServer.serverError());
 			}
 			for (int i = 0; i < 3; i++) {
 				assertThatException().isThrownBy(() -> chatModel.call("Hello"))
@@ -119,7 +117,7 @@ class SpringAiChatModelCircuitBreakerTests {
 			ChatModel chatModel = context.getBean(ChatModel.class);
 			CircuitBreaker breaker = context.getBean(CircuitBreakerRegistry.class).find("chatModel").orElseThrow();
 			for (int i = 0; i < 3; i++) {
-				server.enqueue(serverError());
+				server.enqueue(UpstreamServer.serverError());
 			}
 			for (int i = 0; i < 3; i++) {
 				assertThatException().isThrownBy(() -> chatModel.stream(new Prompt("Hello")).collectList().block())
@@ -192,13 +190,6 @@ class SpringAiChatModelCircuitBreakerTests {
 		breaker.transitionToOpen();
 		clock.addAndGet(RECOVERY.toNanos());
 		return breaker;
-	}
-
-	private static MockResponse serverError() {
-		return new MockResponse.Builder().code(500)
-			.setHeader("Content-Type", "application/json")
-			.body("{\"error\":{\"message\":\"upstream overloaded\",\"type\":\"server_error\"}}")
-			.build();
 	}
 
 	private static MockResponse eventStream() {

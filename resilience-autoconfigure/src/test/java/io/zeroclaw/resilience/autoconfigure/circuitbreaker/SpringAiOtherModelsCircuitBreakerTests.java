@@ -1,13 +1,11 @@
 package io.zeroclaw.resilience.autoconfigure.circuitbreaker;
 
-import java.net.InetAddress;
 import java.time.Duration;
 import java.util.List;
 
 import io.zeroclaw.resilience.autoconfigure.ResilienceAutoConfiguration;
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreakerRegistry;
 import io.zeroclaw.resilience.circuitbreaker.CircuitOpenException;
-import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -57,8 +55,7 @@ class SpringAiOtherModelsCircuitBreakerTests {
 
 	@BeforeEach
 	void startServer() throws Exception {
-		server = new MockWebServer();
-		server.start(InetAddress.getLoopbackAddress(), 0);
+		server = UpstreamServer.start();
 	}
 
 	@AfterEach
@@ -90,7 +87,7 @@ class SpringAiOtherModelsCircuitBreakerTests {
 		this.contextRunner.run((context) -> {
 			ImageModel images = context.getBean(ImageModel.class);
 			for (int i = 0; i < 5; i++) {
-				server.enqueue(serverError());
+				server.enqueue(UpstreamServer.serverError());
 			}
 			for (int i = 0; i < 2; i++) {
 				assertThatException().isThrownBy(() -> images.call(new ImagePrompt("a cat")));
@@ -106,7 +103,7 @@ class SpringAiOtherModelsCircuitBreakerTests {
 		this.contextRunner.run((context) -> {
 			ModerationModel moderation = context.getBean(ModerationModel.class);
 			for (int i = 0; i < 5; i++) {
-				server.enqueue(serverError());
+				server.enqueue(UpstreamServer.serverError());
 			}
 			for (int i = 0; i < 2; i++) {
 				assertThatException().isThrownBy(() -> moderation.call(new ModerationPrompt("hello")));
@@ -115,13 +112,6 @@ class SpringAiOtherModelsCircuitBreakerTests {
 				.isThrownBy(() -> moderation.call(new ModerationPrompt("hello")));
 			assertThat(server.getRequestCount()).isEqualTo(2);
 		});
-	}
-
-	private static MockResponse serverError() {
-		return new MockResponse.Builder().code(500)
-			.setHeader("Content-Type", "application/json")
-			.body("{\"error\":{\"message\":\"upstream overloaded\",\"type\":\"server_error\"}}")
-			.build();
 	}
 
 	@Configuration(proxyBeanMethods = false)
