@@ -22,7 +22,6 @@ import io.zeroclaw.resilience.ratelimit.RateLimitDecision;
 import io.zeroclaw.resilience.ratelimit.RateLimitPolicy;
 import io.zeroclaw.resilience.ratelimit.RateLimitStoreUnavailableException;
 import io.zeroclaw.resilience.ratelimit.RateLimiter;
-import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -60,9 +59,10 @@ import org.springframework.web.util.pattern.PatternParseException;
  * and parsed only if another pattern must be tried; see {@link PathRouter}.
  * <p>
  * Registered for {@code REQUEST} and {@code FORWARD} dispatches, each request limited once: at the first of them to
- * reach the filter. A forward of a request the filter has seen passes (the client asked for the first path; what the
- * application forwards it to is its own business), while a forward made before the filter (a URL-rewriting filter
- * ordered ahead of it) is limited by the path it forwards to.
+ * reach the instance of the filter that applies its policy. A forward of a request whose limit is decided passes (the
+ * client asked for the first path; what the application forwards it to is its own business), while a forward made
+ * before the filter (a URL-rewriting filter ordered ahead of it, or Spring Security ahead of the instance for
+ * principal keys) is limited by the path it forwards to.
  */
 public final class RateLimitFilter implements Filter {
 
@@ -84,8 +84,11 @@ public final class RateLimitFilter implements Filter {
 	/** The largest integer of an RFC 8941 structured field: 15 digits. */
 	private static final BigInteger MAX_QUOTA = BigInteger.valueOf(999_999_999_999_999L);
 
-	/** The request attribute that marks a request this filter has seen, so that a forward of it is not limited again. */
-	private final String seen;
+	/**
+	 * The request attribute that marks a request whose limit has been decided, by whichever instance of the filter
+	 * applies its policy (or found that none applies), so that a forward of it is not limited again.
+	 */
+	static final String DECIDED = RateLimitFilter.class.getName() + ".DECIDED";
 
 	private final PathRouter<Route> router;
 
@@ -130,7 +133,6 @@ public final class RateLimitFilter implements Filter {
 	private RateLimitFilter(RateLimitPolicies policies, RateLimitKeyResolver keyResolver,
 			RateLimitRejectionHandler rejectionHandler, boolean headers,
 			Predicate<RateLimitPolicyRegistration> scope, PathRouter.PathParser pathParser) {
-		this.seen = RateLimitFilter.class.getName() + ".SEEN@" + Integer.toHexString(System.identityHashCode(this));
 		// Excluded paths first, routing to no policy, then the named policies in order, then the default one.
 		List<PathRouter.Rule<Route>> rules = new ArrayList<>();
 		rules.add(new PathRouter.Rule<>(parse(PROPERTY_PREFIX + "exclude-paths", policies.excludePaths()), null));
@@ -179,11 +181,10 @@ public final class RateLimitFilter implements Filter {
 			chain.doFilter(request, response);
 			return;
 		}
-		if (httpRequest.getDispatcherType() == DispatcherType.FORWARD && request.getAttribute(this.seen) != null) {
+		if (request.getAttribute(DECIDED) != null) {
 			chain.doFilter(request, response);
 			return;
 		}
-		request.setAttribute(this.seen, Boolean.TRUE);
 		Route route;
 		try {
 			route = this.router.route(httpRequest.getRequestURI(), httpRequest.getContextPath(),
@@ -196,9 +197,13 @@ public final class RateLimitFilter implements Filter {
 			return;
 		}
 		if (route == null || !route.inScope) {
+			if (route == null) {
+				request.setAttribute(DECIDED, Boolean.TRUE);
+			}
 			chain.doFilter(request, response);
 			return;
 		}
+		request.setAttribute(DECIDED, Boolean.TRUE);
 		RateLimitDecision decision;
 		try {
 			decision = route.limiter.tryAcquire(key(route, httpRequest));
