@@ -51,7 +51,7 @@ final class LocalCatchAllExceptionResolver extends ExceptionHandlerExceptionReso
 		Method local = this.localResolvers
 			.computeIfAbsent(handlerMethod.getBeanType(), ExceptionHandlerMethodResolver::new)
 			.resolveMethodByThrowable(exception);
-		if (local == null || handlesRefusals(local)) {
+		if (local == null || !isCatchAll(local, refusal)) {
 			return null;
 		}
 		ResilienceExceptionHandler bean = this.handler.getIfAvailable();
@@ -79,17 +79,24 @@ final class LocalCatchAllExceptionResolver extends ExceptionHandlerExceptionReso
 		return null;
 	}
 
-	/** Whether a controller's handler names a refusal type (or a subtype of one): it means to answer refusals. */
-	private static boolean handlesRefusals(Method local) {
+	/**
+	 * Whether a controller's handler catches the refusal only as one exception among all others: it names a type of
+	 * which the refusal itself is an instance ({@code Exception}, {@code RuntimeException}, {@code Throwable}), and
+	 * no refusal type. A handler that names a refusal type means to answer it; one that names a type of the
+	 * application's own, which wraps the refusal, means to answer that.
+	 */
+	private static boolean isCatchAll(Method local, Throwable refusal) {
 		ExceptionHandler annotation = AnnotatedElementUtils.findMergedAnnotation(local, ExceptionHandler.class);
 		Class<?>[] types = (annotation != null && annotation.exception().length > 0) ? annotation.exception()
 				: local.getParameterTypes();
+		boolean catchesIt = false;
 		for (Class<?> type : types) {
 			if (CircuitOpenException.class.isAssignableFrom(type) || LoadShedException.class.isAssignableFrom(type)) {
-				return true;
+				return false;
 			}
+			catchesIt |= Throwable.class.isAssignableFrom(type) && type.isInstance(refusal);
 		}
-		return false;
+		return catchesIt;
 	}
 
 }

@@ -28,8 +28,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * A catch-all {@code @ExceptionHandler(Exception.class)} in a controller (or a base class every controller extends),
  * which Spring MVC asks before any advice: refusals escaping such a controller are still 503s with
- * {@code Retry-After} and a problem body, while its other exceptions, and a controller's own handler of a refusal
- * type, keep their answers. On a real server.
+ * {@code Retry-After} and a problem body, while its other exceptions, a controller's own handler of a refusal type,
+ * and its handler of an exception of its own that wraps a refusal, keep their answers. On a real server.
  */
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT,
 		classes = ResilienceExceptionHandlerLocalHandlerIntegrationTests.LocalHandlerApplication.class,
@@ -70,6 +70,13 @@ class ResilienceExceptionHandlerLocalHandlerIntegrationTests {
 		HttpResponse<String> response = get("/fallback");
 		assertThat(response.statusCode()).isEqualTo(200);
 		assertThat(response.body()).isEqualTo("cached answer");
+	}
+
+	@Test
+	void controllersOwnHandlerOfItsOwnExceptionWrappingARefusalShouldStillAnswerIt() throws Exception {
+		HttpResponse<String> response = get("/wrapped");
+		assertThat(response.statusCode()).isEqualTo(200);
+		assertThat(response.body()).isEqualTo("The assistant is offline; here is the cached answer.");
 	}
 
 	private HttpResponse<String> get(String path) throws Exception {
@@ -122,6 +129,30 @@ class ResilienceExceptionHandlerLocalHandlerIntegrationTests {
 
 	}
 
+	/** The application's own exception: the assistant could not answer, for whatever reason. */
+	static class AssistantUnavailableException extends RuntimeException {
+
+		AssistantUnavailableException(Throwable cause) {
+			super("assistant unavailable", cause);
+		}
+
+	}
+
+	@RestController
+	static class WrappingController extends BaseController {
+
+		@GetMapping("/wrapped")
+		String wrapped() {
+			throw new AssistantUnavailableException(new CircuitOpenException("llm", Duration.ofSeconds(7)));
+		}
+
+		@ExceptionHandler(AssistantUnavailableException.class)
+		ResponseEntity<String> degraded(AssistantUnavailableException ex) {
+			return ResponseEntity.ok("The assistant is offline; here is the cached answer.");
+		}
+
+	}
+
 	@SpringBootConfiguration
 	@EnableAutoConfiguration(
 			excludeName = "org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration")
@@ -135,6 +166,11 @@ class ResilienceExceptionHandlerLocalHandlerIntegrationTests {
 		@Bean
 		FallbackController fallbackController() {
 			return new FallbackController();
+		}
+
+		@Bean
+		WrappingController wrappingController() {
+			return new WrappingController();
 		}
 
 	}
