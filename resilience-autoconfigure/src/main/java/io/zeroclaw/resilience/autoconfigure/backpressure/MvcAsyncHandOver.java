@@ -25,13 +25,15 @@ import org.springframework.web.servlet.mvc.method.annotation.StreamingResponseBo
 
 /**
  * Holds the admission of a {@code @Prioritized} Spring MVC handler method that answers asynchronously (a
- * {@link Callable}, {@link WebAsyncTask}, {@link DeferredResult}, {@link ResponseBodyEmitter} or
- * {@link StreamingResponseBody}, alone or in a {@code ResponseEntity}, or a reactive type) until Spring MVC has
- * finished the request's asynchronous processing, by its end, timeout or error: the work runs after the method has
- * returned. A {@code Callable}'s body runs as admitted work (see {@link AdmittedWork}).
+ * {@link Callable}, {@link WebAsyncTask} or {@link DeferredResult}; a {@link ResponseBodyEmitter},
+ * {@link StreamingResponseBody} or reactive type, alone or in a {@code ResponseEntity}: what Spring MVC processes
+ * asynchronously) until Spring MVC has finished the request's asynchronous processing, by its end, time-out or error:
+ * the work runs after the method has returned. A {@code Callable}'s body runs as admitted work (see
+ * {@link AdmittedWork}), and holds the slot until it ends even past a time-out, as an {@code @Async} task does.
  * <p>
- * Only the current request's own handler method is handed over, since only its return value is certain to be
- * processed, and so to release the slot. Used only when Spring MVC is on the classpath.
+ * Only the current request's own handler method is handed over, since only its return value is processed; and if
+ * the request's asynchronous processing never starts (it failed to), the slot is released when the request ends.
+ * Used only when Spring MVC is on the classpath.
  */
 final class MvcAsyncHandOver {
 
@@ -64,13 +66,24 @@ final class MvcAsyncHandOver {
 		var asyncManager = WebAsyncUtils.getAsyncManager(request);
 		asyncManager.registerCallableInterceptor(release, release);
 		asyncManager.registerDeferredResultInterceptor(release, release);
+		// Run when the handling thread is done with the request: asynchronous processing has started by then, or
+		// never will (it failed to start), and then nothing else would release the slot.
+		servletAttributes.registerDestructionCallback(MvcAsyncHandOver.class.getName() + "@"
+				+ Integer.toHexString(System.identityHashCode(release)), () -> {
+					if (!request.isAsyncStarted()) {
+						admission.close();
+					}
+				}, RequestAttributes.SCOPE_REQUEST);
 		return true;
 	}
 
+	/** Whether Spring MVC processes the value asynchronously, as its return value handlers decide. */
 	private static boolean isAsync(Object result) {
+		if (result instanceof Callable<?> || result instanceof WebAsyncTask<?> || result instanceof DeferredResult<?>) {
+			return true;
+		}
 		Object value = (result instanceof HttpEntity<?> entity) ? entity.getBody() : result;
-		return value instanceof Callable<?> || value instanceof WebAsyncTask<?> || value instanceof DeferredResult<?>
-				|| value instanceof ResponseBodyEmitter || value instanceof StreamingResponseBody
+		return value instanceof ResponseBodyEmitter || value instanceof StreamingResponseBody
 				|| (value != null && ReactiveAdapterRegistry.getSharedInstance().getAdapter(value.getClass()) != null);
 	}
 
@@ -79,7 +92,10 @@ final class MvcAsyncHandOver {
 		return handler.getMethod().equals(AopUtils.getMostSpecificMethod(method, targetClass));
 	}
 
-	/** Releases the admission once the request's asynchronous processing has ended, however it ended. */
+	/**
+	 * Releases the admission once the request's asynchronous processing has ended, however it ended, and, for a
+	 * {@code Callable} whose body has started, once that body has ended too.
+	 */
 	private static final class ReleaseOnCompletion
 			implements CallableProcessingInterceptor, DeferredResultProcessingInterceptor {
 
@@ -88,23 +104,45 @@ final class MvcAsyncHandOver {
 		/** What {@link AdmittedWork#enter} returned in the thread that runs the {@code Callable}. */
 		private Boolean held;
 
+		private boolean bodyRunning;
+
+		private boolean completed;
+
 		ReleaseOnCompletion(Admission admission) {
 			this.admission = admission;
 		}
 
 		@Override
 		public <T> void preProcess(NativeWebRequest request, Callable<T> task) {
+			synchronized (this) {
+				this.bodyRunning = true;
+			}
 			this.held = AdmittedWork.enter();
 		}
 
 		@Override
 		public <T> void postProcess(NativeWebRequest request, Callable<T> task, Object concurrentResult) {
 			AdmittedWork.exit(this.held);
+			boolean release;
+			synchronized (this) {
+				this.bodyRunning = false;
+				release = this.completed;
+			}
+			if (release) {
+				this.admission.close();
+			}
 		}
 
 		@Override
 		public <T> void afterCompletion(NativeWebRequest request, Callable<T> task) {
-			this.admission.close();
+			boolean release;
+			synchronized (this) {
+				this.completed = true;
+				release = !this.bodyRunning;
+			}
+			if (release) {
+				this.admission.close();
+			}
 		}
 
 		@Override

@@ -13,11 +13,13 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.zeroclaw.resilience.backpressure.BackpressureController;
 import io.zeroclaw.resilience.backpressure.Prioritized;
 import io.zeroclaw.resilience.backpressure.Priority;
+import jakarta.servlet.Filter;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -30,7 +32,9 @@ import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
+import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.context.request.async.DeferredResult;
@@ -65,9 +69,13 @@ class PrioritizedAsyncHandlerIntegrationTests {
 	@Autowired
 	private Work work;
 
+	@Autowired
+	private StubbornWork stubborn;
+
 	@AfterEach
 	void release() {
 		this.work.release();
+		this.stubborn.release();
 	}
 
 	@ParameterizedTest
@@ -104,6 +112,36 @@ class PrioritizedAsyncHandlerIntegrationTests {
 		assertThat(this.controller.depth()).isZero();
 	}
 
+	@ParameterizedTest
+	@ValueSource(strings = { "/entity-deferred", "/entity-callable", "/entity-web-async-task" })
+	void asynchronousTypeThatSpringMvcWritesAsABodyShouldGiveItsSlotBackWithTheAnswer(String path) throws Exception {
+		// in a ResponseEntity, Spring MVC writes these as JSON at once: no asynchronous processing ever starts
+		HttpResponse<String> response = client.send(request(path), HttpResponse.BodyHandlers.ofString());
+		assertThat(response.statusCode()).isEqualTo(200);
+		await().atMost(Duration.ofSeconds(10)).until(() -> this.controller.depth() == 0);
+	}
+
+	@Test
+	void asynchronousProcessingThatFailsToStartShouldGiveTheSlotBack() throws Exception {
+		// a filter of the chain does not support asynchronous requests: starting one fails
+		HttpResponse<String> response = client.send(request("/not-async/deferred"),
+				HttpResponse.BodyHandlers.ofString());
+		assertThat(response.statusCode()).isEqualTo(500);
+		await().atMost(Duration.ofSeconds(10)).until(() -> this.controller.depth() == 0);
+	}
+
+	@Test
+	void callableStillRunningAfterItsRequestTimedOutShouldKeepItsSlotUntilItEnds() throws Exception {
+		this.stubborn.reset();
+		HttpResponse<String> response = client.send(request("/slow-callable"), HttpResponse.BodyHandlers.ofString());
+		assertThat(response.statusCode()).isEqualTo(503);
+		await().atMost(Duration.ofSeconds(10)).until(this.stubborn::interrupted);
+		assertThat(this.stubborn.admittedInBody()).isTrue();
+		assertThat(this.controller.depth()).as("depth while the timed-out body still runs").isEqualTo(1);
+		this.stubborn.release();
+		await().atMost(Duration.ofSeconds(10)).until(() -> this.controller.depth() == 0);
+	}
+
 	private HttpRequest request(String path) {
 		return HttpRequest.newBuilder(URI.create("http://localhost:" + this.port + path))
 			.timeout(Duration.ofSeconds(30))
@@ -138,6 +176,48 @@ class PrioritizedAsyncHandlerIntegrationTests {
 
 	}
 
+	/** Work that an interrupt does not stop, as a blocking socket read is not: it runs until released. */
+	static final class StubbornWork {
+
+		private volatile CountDownLatch gate = new CountDownLatch(1);
+
+		private final AtomicBoolean interrupted = new AtomicBoolean();
+
+		private final AtomicBoolean admittedInBody = new AtomicBoolean();
+
+		String run() {
+			this.admittedInBody.set(AdmittedWork.isHeld());
+			while (true) {
+				try {
+					this.gate.await();
+					return "done";
+				}
+				catch (InterruptedException ex) {
+					this.interrupted.set(true);
+				}
+			}
+		}
+
+		boolean interrupted() {
+			return this.interrupted.get();
+		}
+
+		boolean admittedInBody() {
+			return this.admittedInBody.get();
+		}
+
+		void release() {
+			this.gate.countDown();
+		}
+
+		void reset() {
+			this.gate = new CountDownLatch(1);
+			this.interrupted.set(false);
+			this.admittedInBody.set(false);
+		}
+
+	}
+
 	@RestController
 	public static class PrioritizedHandlers {
 
@@ -147,10 +227,13 @@ class PrioritizedAsyncHandlerIntegrationTests {
 
 		private final Tasks tasks;
 
-		PrioritizedHandlers(Work work, ExecutorService pool, Tasks tasks) {
+		private final StubbornWork stubborn;
+
+		PrioritizedHandlers(Work work, ExecutorService pool, Tasks tasks, StubbornWork stubborn) {
 			this.work = work;
 			this.pool = pool;
 			this.tasks = tasks;
+			this.stubborn = stubborn;
 		}
 
 		@GetMapping("/future")
@@ -176,6 +259,38 @@ class PrioritizedAsyncHandlerIntegrationTests {
 		@Prioritized(Priority.LOW)
 		public WebAsyncTask<String> webAsyncTask() {
 			return new WebAsyncTask<>(30_000L, this.work::run);
+		}
+
+		@GetMapping("/entity-deferred")
+		@Prioritized(Priority.LOW)
+		public ResponseEntity<DeferredResult<String>> entityDeferred() {
+			DeferredResult<String> result = new DeferredResult<>(5_000L);
+			result.setResult("done");
+			return ResponseEntity.ok(result);
+		}
+
+		@GetMapping("/entity-callable")
+		@Prioritized(Priority.LOW)
+		public ResponseEntity<Callable<String>> entityCallable() {
+			return ResponseEntity.ok(() -> "done");
+		}
+
+		@GetMapping("/entity-web-async-task")
+		@Prioritized(Priority.LOW)
+		public ResponseEntity<WebAsyncTask<String>> entityWebAsyncTask() {
+			return ResponseEntity.ok(new WebAsyncTask<>(5_000L, () -> "done"));
+		}
+
+		@GetMapping("/not-async/deferred")
+		@Prioritized(Priority.LOW)
+		public DeferredResult<String> notAsyncDeferred() {
+			return new DeferredResult<>(5_000L);
+		}
+
+		@GetMapping("/slow-callable")
+		@Prioritized(Priority.LOW)
+		public WebAsyncTask<String> slowCallable() {
+			return new WebAsyncTask<>(300L, this.stubborn::run);
 		}
 
 		@GetMapping("/deferred-timeout")
@@ -253,8 +368,24 @@ class PrioritizedAsyncHandlerIntegrationTests {
 		}
 
 		@Bean
-		PrioritizedHandlers prioritizedHandlers(Work work, ExecutorService handlerPool, Tasks tasks) {
-			return new PrioritizedHandlers(work, handlerPool, tasks);
+		StubbornWork stubbornWork() {
+			return new StubbornWork();
+		}
+
+		@Bean
+		PrioritizedHandlers prioritizedHandlers(Work work, ExecutorService handlerPool, Tasks tasks,
+				StubbornWork stubborn) {
+			return new PrioritizedHandlers(work, handlerPool, tasks, stubborn);
+		}
+
+		/** A filter that does not support asynchronous requests, on the paths under /not-async. */
+		@Bean
+		FilterRegistrationBean<Filter> synchronousOnlyFilter() {
+			FilterRegistrationBean<Filter> registration = new FilterRegistrationBean<>(
+					(request, response, chain) -> chain.doFilter(request, response));
+			registration.addUrlPatterns("/not-async/*");
+			registration.setAsyncSupported(false);
+			return registration;
 		}
 
 	}
