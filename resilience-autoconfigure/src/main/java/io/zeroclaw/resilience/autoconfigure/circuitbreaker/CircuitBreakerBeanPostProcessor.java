@@ -34,8 +34,8 @@ import org.springframework.util.ClassUtils;
  * Wraps every {@link Provider} bean, and every Spring AI model bean ({@link #SPRING_AI_TYPES}: chat, embedding,
  * image, moderation, speech and transcription models) when Spring AI is on the classpath, in a proxy that sends its
  * upstream calls through a breaker named after the bean. The breaker comes from the {@link CircuitBreakerRegistry}, so
- * it is created once and shared by every instance of the bean. A bean with {@code instances.<beanName>.enabled=false} is left alone. A scoped
- * bean with a scoped proxy gets its breaker on the proxy only, not on each scoped target.
+ * it is created once and shared by every instance of the bean. A bean with {@code instances.<beanName>.enabled=false}
+ * is left alone. A scoped bean with a scoped proxy gets its breaker on the proxy only, not on each scoped target.
  * <p>
  * The proxy subclasses the bean's class when it can, so the bean still injects by its own class; a final class is
  * proxied by its interfaces. A bean that already is a Spring AOP proxy gets the breaker as its last advice, next to the

@@ -38,23 +38,84 @@ final class HeldBreakers {
 	 * @return what it returned
 	 */
 	static <T> T run(CircuitBreaker breaker, Supplier<T> work) {
-		Frame outer = HELD.get();
-		HELD.set(new Frame(breaker, outer));
+		Frame frame = enter(breaker);
 		try {
 			return work.get();
 		}
 		finally {
-			if (outer != null) {
-				HELD.set(outer);
-			}
-			else {
-				// The thread is pooled: leave no entry behind on it.
-				HELD.remove();
-			}
+			exit(frame);
 		}
 	}
 
-	private record Frame(CircuitBreaker breaker, Frame outer) {
+	/**
+	 * Marks the current thread as running code of a call that holds a permission of the breaker, until
+	 * {@link #exit}.
+	 * @param breaker the breaker
+	 * @return the mark, for {@code exit}, {@link #outside} and {@link #inside}
+	 */
+	static Frame enter(CircuitBreaker breaker) {
+		Frame frame = new Frame(breaker, HELD.get());
+		HELD.set(frame);
+		return frame;
+	}
+
+	/**
+	 * Ends what {@link #enter} began.
+	 * @param frame what {@code enter} returned
+	 */
+	static void exit(Frame frame) {
+		if (frame.outer() != null) {
+			HELD.set(frame.outer());
+		}
+		else {
+			// The thread is pooled: leave no entry behind on it.
+			HELD.remove();
+		}
+	}
+
+	/**
+	 * Runs code that is not the call's own (the caller's, handed a signal) without the call's mark, if a mark of its
+	 * breaker is the innermost one on this thread.
+	 * @param frame the call's mark
+	 * @param code the caller's code
+	 */
+	static void outside(Frame frame, Runnable code) {
+		Frame current = HELD.get();
+		if (current == null || current.breaker() != frame.breaker()) {
+			code.run();
+			return;
+		}
+		exit(current);
+		try {
+			code.run();
+		}
+		finally {
+			HELD.set(current);
+		}
+	}
+
+	/**
+	 * Runs the call's own code again (its publisher, asked for more by the caller) with a mark of its breaker.
+	 * @param frame the call's mark
+	 * @param code the call's code
+	 */
+	static void inside(Frame frame, Runnable code) {
+		Frame current = HELD.get();
+		if (current != null && current.breaker() == frame.breaker()) {
+			code.run();
+			return;
+		}
+		Frame again = enter(frame.breaker());
+		try {
+			code.run();
+		}
+		finally {
+			exit(again);
+		}
+	}
+
+	/** A call's mark: its breaker, and the mark of the call it runs inside of, if any. */
+	record Frame(CircuitBreaker breaker, Frame outer) {
 	}
 
 }

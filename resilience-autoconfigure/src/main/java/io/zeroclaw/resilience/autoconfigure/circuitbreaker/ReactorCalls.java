@@ -6,8 +6,12 @@ import java.util.function.Supplier;
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreaker;
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreaker.Permission;
 import org.reactivestreams.Publisher;
+import org.reactivestreams.Subscriber;
+import org.reactivestreams.Subscription;
+import reactor.core.CoreSubscriber;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.util.context.Context;
 
 /**
  * Guards Reactor publishers; loaded only when a guarded method returns one, so Reactor stays optional. The breaker is
@@ -79,14 +83,75 @@ final class ReactorCalls {
 	}
 
 	/**
-	 * The publisher, subscribed to as a call that holds a permission of the breaker: what it runs while it is
-	 * subscribed to on the subscribing thread (a deferred body, elements emitted at once) is part of the call.
+	 * The publisher, subscribed to as a call that holds a permission of the breaker: what it runs on the subscribing
+	 * thread (a deferred body, elements made when asked for) is part of the call, while the signals it sends go to
+	 * the caller's code without the permission.
 	 */
 	private static Publisher<Object> held(CircuitBreaker breaker, Publisher<?> publisher) {
-		return (subscriber) -> HeldBreakers.run(breaker, () -> {
-			publisher.subscribe(subscriber);
-			return null;
-		});
+		return (subscriber) -> {
+			HeldBreakers.Frame frame = HeldBreakers.enter(breaker);
+			try {
+				publisher.subscribe(new SignalsOutside(subscriber, frame));
+			}
+			finally {
+				HeldBreakers.exit(frame);
+			}
+		};
+	}
+
+	/**
+	 * Hands a held publisher's signals to the caller's subscriber outside the call's mark, and runs the caller's
+	 * requests (which make the publisher produce) inside it.
+	 */
+	private static final class SignalsOutside implements CoreSubscriber<Object>, Subscription {
+
+		private final Subscriber<? super Object> actual;
+
+		private final HeldBreakers.Frame frame;
+
+		private volatile Subscription upstream;
+
+		SignalsOutside(Subscriber<? super Object> actual, HeldBreakers.Frame frame) {
+			this.actual = actual;
+			this.frame = frame;
+		}
+
+		@Override
+		public Context currentContext() {
+			return (this.actual instanceof CoreSubscriber<?> core) ? core.currentContext() : Context.empty();
+		}
+
+		@Override
+		public void onSubscribe(Subscription subscription) {
+			this.upstream = subscription;
+			HeldBreakers.outside(this.frame, () -> this.actual.onSubscribe(this));
+		}
+
+		@Override
+		public void onNext(Object element) {
+			HeldBreakers.outside(this.frame, () -> this.actual.onNext(element));
+		}
+
+		@Override
+		public void onError(Throwable error) {
+			HeldBreakers.outside(this.frame, () -> this.actual.onError(error));
+		}
+
+		@Override
+		public void onComplete() {
+			HeldBreakers.outside(this.frame, this.actual::onComplete);
+		}
+
+		@Override
+		public void request(long n) {
+			HeldBreakers.inside(this.frame, () -> this.upstream.request(n));
+		}
+
+		@Override
+		public void cancel() {
+			HeldBreakers.inside(this.frame, this.upstream::cancel);
+		}
+
 	}
 
 	/** Notes that a subscription received an element; the cancellation that reads it may come from another thread. */

@@ -76,7 +76,8 @@ class NestedCallThroughBreakerTests {
 			assertThat(assistant.chatWithSystem(null, "tool:weather", "m", 0)).startsWith("used weather");
 			breaker.transitionToOpen();
 			assertThat(context.getBean(Assistant.class).getUpstreamCalls()).isEqualTo(2);
-			assertThatExceptionOfType(CircuitOpenException.class).isThrownBy(() -> assistant.chatWithSystem(null, "weather", "m", 0));
+			assertThatExceptionOfType(CircuitOpenException.class)
+				.isThrownBy(() -> assistant.chatWithSystem(null, "weather", "m", 0));
 			assertThat(context.getBean(Assistant.class).getUpstreamCalls()).isEqualTo(2);
 		});
 	}
