@@ -38,7 +38,7 @@ final class HeldBreakers {
 	 * @return what it returned
 	 */
 	static <T> T run(CircuitBreaker breaker, Supplier<T> work) {
-		Frame frame = enter(breaker);
+		Frame frame = enter(breaker, null);
 		try {
 			return work.get();
 		}
@@ -51,10 +51,11 @@ final class HeldBreakers {
 	 * Marks the current thread as running code of a call that holds a permission of the breaker, until
 	 * {@link #exit}.
 	 * @param breaker the breaker
-	 * @return the mark, for {@code exit}, {@link #outside} and {@link #inside}
+	 * @param owner the call the mark belongs to, for {@link #outside} and {@link #inside}; {@code null} for none
+	 * @return the mark, for {@code exit}
 	 */
-	static Frame enter(CircuitBreaker breaker) {
-		Frame frame = new Frame(breaker, HELD.get());
+	static Frame enter(CircuitBreaker breaker, Object owner) {
+		Frame frame = new Frame(breaker, HELD.get(), owner);
 		HELD.set(frame);
 		return frame;
 	}
@@ -74,14 +75,14 @@ final class HeldBreakers {
 	}
 
 	/**
-	 * Runs code that is not the call's own (the caller's, handed a signal) without the call's mark, if a mark of its
-	 * breaker is the innermost one on this thread.
-	 * @param frame the call's mark
+	 * Runs code that is not the call's own (the caller's, handed a signal) without the call's mark, if the call's mark
+	 * is the innermost one on this thread; a mark of another call stays.
+	 * @param owner the call
 	 * @param code the caller's code
 	 */
-	static void outside(Frame frame, Runnable code) {
+	static void outside(Object owner, Runnable code) {
 		Frame current = HELD.get();
-		if (current == null || current.breaker() != frame.breaker()) {
+		if (current == null || current.owner() != owner) {
 			code.run();
 			return;
 		}
@@ -95,27 +96,28 @@ final class HeldBreakers {
 	}
 
 	/**
-	 * Runs the call's own code again (its publisher, asked for more by the caller) with a mark of its breaker.
-	 * @param frame the call's mark
+	 * Runs the call's own code again (its publisher, asked for more by the caller) with the call's mark.
+	 * @param breaker the call's breaker
+	 * @param owner the call
 	 * @param code the call's code
 	 */
-	static void inside(Frame frame, Runnable code) {
+	static void inside(CircuitBreaker breaker, Object owner, Runnable code) {
 		Frame current = HELD.get();
-		if (current != null && current.breaker() == frame.breaker()) {
+		if (current != null && current.owner() == owner) {
 			code.run();
 			return;
 		}
-		Frame again = enter(frame.breaker());
+		Frame frame = enter(breaker, owner);
 		try {
 			code.run();
 		}
 		finally {
-			exit(again);
+			exit(frame);
 		}
 	}
 
-	/** A call's mark: its breaker, and the mark of the call it runs inside of, if any. */
-	record Frame(CircuitBreaker breaker, Frame outer) {
+	/** A call's mark: its breaker, the mark of the call it runs inside of (if any), and the call it belongs to. */
+	record Frame(CircuitBreaker breaker, Frame outer, Object owner) {
 	}
 
 }

@@ -89,9 +89,10 @@ final class ReactorCalls {
 	 */
 	private static Publisher<Object> held(CircuitBreaker breaker, Publisher<?> publisher) {
 		return (subscriber) -> {
-			HeldBreakers.Frame frame = HeldBreakers.enter(breaker);
+			SignalsOutside call = new SignalsOutside(subscriber, breaker);
+			HeldBreakers.Frame frame = HeldBreakers.enter(breaker, call);
 			try {
-				publisher.subscribe(new SignalsOutside(subscriber, frame));
+				publisher.subscribe(call);
 			}
 			finally {
 				HeldBreakers.exit(frame);
@@ -107,13 +108,13 @@ final class ReactorCalls {
 
 		private final Subscriber<? super Object> actual;
 
-		private final HeldBreakers.Frame frame;
+		private final CircuitBreaker breaker;
 
 		private volatile Subscription upstream;
 
-		SignalsOutside(Subscriber<? super Object> actual, HeldBreakers.Frame frame) {
+		SignalsOutside(Subscriber<? super Object> actual, CircuitBreaker breaker) {
 			this.actual = actual;
-			this.frame = frame;
+			this.breaker = breaker;
 		}
 
 		@Override
@@ -124,32 +125,32 @@ final class ReactorCalls {
 		@Override
 		public void onSubscribe(Subscription subscription) {
 			this.upstream = subscription;
-			HeldBreakers.outside(this.frame, () -> this.actual.onSubscribe(this));
+			HeldBreakers.outside(this, () -> this.actual.onSubscribe(this));
 		}
 
 		@Override
 		public void onNext(Object element) {
-			HeldBreakers.outside(this.frame, () -> this.actual.onNext(element));
+			HeldBreakers.outside(this, () -> this.actual.onNext(element));
 		}
 
 		@Override
 		public void onError(Throwable error) {
-			HeldBreakers.outside(this.frame, () -> this.actual.onError(error));
+			HeldBreakers.outside(this, () -> this.actual.onError(error));
 		}
 
 		@Override
 		public void onComplete() {
-			HeldBreakers.outside(this.frame, this.actual::onComplete);
+			HeldBreakers.outside(this, this.actual::onComplete);
 		}
 
 		@Override
 		public void request(long n) {
-			HeldBreakers.inside(this.frame, () -> this.upstream.request(n));
+			HeldBreakers.inside(this.breaker, this, () -> this.upstream.request(n));
 		}
 
 		@Override
 		public void cancel() {
-			HeldBreakers.inside(this.frame, this.upstream::cancel);
+			HeldBreakers.inside(this.breaker, this, this.upstream::cancel);
 		}
 
 	}
