@@ -24,6 +24,7 @@ import org.springframework.ai.chat.prompt.Prompt;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -52,10 +53,7 @@ class NestedCallInsideStreamingCallTests {
 	void halfOpenProbeThatStreamsShouldNotRefuseItsOwnToolCallBackIntoTheSameProvider() {
 		this.contextRunner.run((context) -> {
 			Provider assistant = context.getBean("streamingAssistant", Provider.class);
-			CircuitBreaker breaker = context.getBean(CircuitBreakerRegistry.class).find("streamingAssistant")
-				.orElseThrow();
-			breaker.transitionToOpen();
-			this.clock.addAndGet(RECOVERY.toNanos());
+			CircuitBreaker breaker = halfOpenBreaker(context, "streamingAssistant");
 			List<String> chunks;
 			try (Stream<StreamChunk> stream = assistant.streamChatWithSystem(null, "tool:weather", "m", 0)) {
 				chunks = stream.map(StreamChunk::delta).toList();
@@ -70,10 +68,7 @@ class NestedCallInsideStreamingCallTests {
 		// the streaming probe alone is admitted and closes the breaker
 		this.contextRunner.run((context) -> {
 			Provider assistant = context.getBean("streamingAssistant", Provider.class);
-			CircuitBreaker breaker = context.getBean(CircuitBreakerRegistry.class).find("streamingAssistant")
-				.orElseThrow();
-			breaker.transitionToOpen();
-			this.clock.addAndGet(RECOVERY.toNanos());
+			CircuitBreaker breaker = halfOpenBreaker(context, "streamingAssistant");
 			try (Stream<StreamChunk> stream = assistant.streamChatWithSystem(null, "weather", "m", 0)) {
 				assertThat(stream.map(StreamChunk::delta).toList()).contains("answer to weather");
 			}
@@ -85,16 +80,21 @@ class NestedCallInsideStreamingCallTests {
 	void halfOpenProbeThatStreamsShouldNotRefuseItsOwnToolCallBackIntoTheSameChatModel() {
 		this.contextRunner.run((context) -> {
 			ChatModel model = context.getBean(ChatModel.class);
-			CircuitBreaker breaker = context.getBean(CircuitBreakerRegistry.class).find("toolUsingChatModel")
-				.orElseThrow();
-			breaker.transitionToOpen();
-			this.clock.addAndGet(RECOVERY.toNanos());
+			CircuitBreaker breaker = halfOpenBreaker(context, "toolUsingChatModel");
 			// subscribed on this thread, with no scheduler: the model's work and its tool run here
 			assertThat(model.stream("tool:weather").collectList().block())
 				.containsExactly("used weather: answer to weather");
 			assertThat(context.getBean(ToolUsingChatModel.class).getUpstreamCalls()).isEqualTo(2);
 			assertThat(breaker.state()).isEqualTo(CircuitState.CLOSED);
 		});
+	}
+
+	/** The named breaker, opened and then left for its recovery timeout on the test clock: the next call probes. */
+	private CircuitBreaker halfOpenBreaker(ApplicationContext context, String name) {
+		CircuitBreaker breaker = context.getBean(CircuitBreakerRegistry.class).find(name).orElseThrow();
+		breaker.transitionToOpen();
+		this.clock.addAndGet(RECOVERY.toNanos());
+		return breaker;
 	}
 
 	@Configuration(proxyBeanMethods = false)

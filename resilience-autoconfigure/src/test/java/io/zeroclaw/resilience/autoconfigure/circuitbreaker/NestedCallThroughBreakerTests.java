@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -47,9 +48,7 @@ class NestedCallThroughBreakerTests {
 	void halfOpenProbeShouldNotRefuseItsOwnCallBackIntoTheSameBean() {
 		this.contextRunner.run((context) -> {
 			Provider assistant = context.getBean(Provider.class);
-			CircuitBreaker breaker = context.getBean(CircuitBreakerRegistry.class).find("assistant").orElseThrow();
-			breaker.transitionToOpen();
-			this.clock.addAndGet(RECOVERY.toNanos());
+			CircuitBreaker breaker = halfOpenBreaker(context, "assistant");
 			assertThat(assistant.chatWithSystem(null, "tool:weather", "m", 0))
 				.isEqualTo("used weather: answer to weather");
 			assertThat(context.getBean(Assistant.class).getUpstreamCalls()).isEqualTo(2);
@@ -80,6 +79,14 @@ class NestedCallThroughBreakerTests {
 				.isThrownBy(() -> assistant.chatWithSystem(null, "weather", "m", 0));
 			assertThat(context.getBean(Assistant.class).getUpstreamCalls()).isEqualTo(2);
 		});
+	}
+
+	/** The named breaker, opened and then left for its recovery timeout on the test clock: the next call probes. */
+	private CircuitBreaker halfOpenBreaker(ApplicationContext context, String name) {
+		CircuitBreaker breaker = context.getBean(CircuitBreakerRegistry.class).find(name).orElseThrow();
+		breaker.transitionToOpen();
+		this.clock.addAndGet(RECOVERY.toNanos());
+		return breaker;
 	}
 
 	@Configuration(proxyBeanMethods = false)

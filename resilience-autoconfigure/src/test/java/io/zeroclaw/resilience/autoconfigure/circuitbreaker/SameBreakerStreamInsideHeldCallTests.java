@@ -21,6 +21,7 @@ import org.springframework.ai.chat.prompt.Prompt;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -53,9 +54,7 @@ class SameBreakerStreamInsideHeldCallTests {
 	void callBackFromTheOuterCallsOperatorOnASameBreakerStreamShouldRunUnderTheOuterPermission() {
 		this.contextRunner.run((context) -> {
 			ChatModel agent = context.getBean("agentModel", ChatModel.class);
-			CircuitBreaker breaker = context.getBean(CircuitBreakerRegistry.class).find("agentModel").orElseThrow();
-			breaker.transitionToOpen();
-			this.clock.addAndGet(RECOVERY.toNanos());
+			CircuitBreaker breaker = halfOpenBreaker(context, "agentModel");
 			assertThat(text(agent.call(new Prompt("agent:self-stream"))))
 				.isEqualTo("done after 1 tool calls, 0 refused");
 			assertThat(breaker.state()).isEqualTo(CircuitState.CLOSED);
@@ -66,9 +65,7 @@ class SameBreakerStreamInsideHeldCallTests {
 	void controlCallBackFromTheOuterCallsOperatorOnAnotherBreakersStreamRunsUnderTheOuterPermission() {
 		this.contextRunner.run((context) -> {
 			ChatModel agent = context.getBean("agentModel", ChatModel.class);
-			CircuitBreaker breaker = context.getBean(CircuitBreakerRegistry.class).find("agentModel").orElseThrow();
-			breaker.transitionToOpen();
-			this.clock.addAndGet(RECOVERY.toNanos());
+			CircuitBreaker breaker = halfOpenBreaker(context, "agentModel");
 			assertThat(text(agent.call(new Prompt("agent:other-stream"))))
 				.isEqualTo("done after 1 tool calls, 0 refused");
 			// one of the two probes used: the breaker waits for the second
@@ -80,9 +77,7 @@ class SameBreakerStreamInsideHeldCallTests {
 	void controlCallBackAfterTheSameBreakerStreamEndedRunsUnderTheOuterPermission() {
 		this.contextRunner.run((context) -> {
 			ChatModel agent = context.getBean("agentModel", ChatModel.class);
-			CircuitBreaker breaker = context.getBean(CircuitBreakerRegistry.class).find("agentModel").orElseThrow();
-			breaker.transitionToOpen();
-			this.clock.addAndGet(RECOVERY.toNanos());
+			CircuitBreaker breaker = halfOpenBreaker(context, "agentModel");
 			assertThat(text(agent.call(new Prompt("agent:self-stream-then-call"))))
 				.isEqualTo("done after 1 tool calls, 0 refused");
 			assertThat(breaker.state()).isEqualTo(CircuitState.CLOSED);
@@ -93,9 +88,7 @@ class SameBreakerStreamInsideHeldCallTests {
 	void callBackFromAGuardedFluxsOwnOperatorOnASameBreakerStreamShouldRunUnderThatFluxsPermission() {
 		this.contextRunner.run((context) -> {
 			ChatModel agent = context.getBean("agentModel", ChatModel.class);
-			CircuitBreaker breaker = context.getBean(CircuitBreakerRegistry.class).find("agentModel").orElseThrow();
-			breaker.transitionToOpen();
-			this.clock.addAndGet(RECOVERY.toNanos());
+			CircuitBreaker breaker = halfOpenBreaker(context, "agentModel");
 			assertThat(text(agent.stream(new Prompt("agent:self-stream")).blockLast()))
 				.isEqualTo("done after 1 tool calls, 0 refused");
 		});
@@ -105,9 +98,7 @@ class SameBreakerStreamInsideHeldCallTests {
 	void controlCallBackFromAGuardedFluxsOwnOperatorOnAnotherBreakersStreamRunsUnderThatFluxsPermission() {
 		this.contextRunner.run((context) -> {
 			ChatModel agent = context.getBean("agentModel", ChatModel.class);
-			CircuitBreaker breaker = context.getBean(CircuitBreakerRegistry.class).find("agentModel").orElseThrow();
-			breaker.transitionToOpen();
-			this.clock.addAndGet(RECOVERY.toNanos());
+			CircuitBreaker breaker = halfOpenBreaker(context, "agentModel");
 			assertThat(text(agent.stream(new Prompt("agent:other-stream")).blockLast()))
 				.isEqualTo("done after 1 tool calls, 0 refused");
 		});
@@ -115,6 +106,14 @@ class SameBreakerStreamInsideHeldCallTests {
 
 	private static String text(ChatResponse response) {
 		return response.getResult().getOutput().getText();
+	}
+
+	/** The named breaker, opened and then left for its recovery timeout on the test clock: the next call probes. */
+	private CircuitBreaker halfOpenBreaker(ApplicationContext context, String name) {
+		CircuitBreaker breaker = context.getBean(CircuitBreakerRegistry.class).find(name).orElseThrow();
+		breaker.transitionToOpen();
+		this.clock.addAndGet(RECOVERY.toNanos());
+		return breaker;
 	}
 
 	@Configuration(proxyBeanMethods = false)
