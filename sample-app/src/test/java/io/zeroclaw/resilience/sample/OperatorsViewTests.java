@@ -56,6 +56,7 @@ class OperatorsViewTests {
 		assertThat(webhook.get("capacity").asLong()).isEqualTo(5);
 		assertThat(webhook.get("requestsPerWindow").asLong()).isEqualTo(5);
 		assertThat(webhook.get("windowSeconds").asLong()).isEqualTo(60);
+		assertThat(webhook.get("window").asString()).isEqualTo("PT1M");
 		assertThat(webhook.get("burst").asLong()).isZero();
 		assertThat(webhook.get("key").asString()).isEqualTo("ip");
 		assertThat(webhook.get("keys").asLong()).isEqualTo(1);

@@ -175,10 +175,12 @@ public class ResilienceEndpoint {
 	}
 
 	/**
-	 * One rate-limit policy. {@code methods} is empty when the policy applies to every method; {@code keys} is -1 when
-	 * the keys are not tracked in this JVM (a shared store).
+	 * One rate-limit policy. {@code window} is the policy's window as an ISO-8601 duration, exactly as configured;
+	 * {@code windowSeconds} is the same window in whole seconds, rounded up, as {@code RateLimit-Policy} has to state
+	 * it, so that a window of {@code 100ms} reads {@code PT0.1S} and 1. {@code methods} is empty when the policy
+	 * applies to every method; {@code keys} is -1 when the keys are not tracked in this JVM (a shared store).
 	 */
-	public record PolicyDescriptor(long requestsPerWindow, long windowSeconds, long burst, long capacity,
+	public record PolicyDescriptor(long requestsPerWindow, String window, long windowSeconds, long burst, long capacity,
 			List<String> paths, List<String> methods, String key, long keys) {
 
 		/** The {@code key} shown for every policy when a {@code RateLimitKeyResolver} bean keys the requests. */
@@ -188,7 +190,8 @@ public class ResilienceEndpoint {
 		static PolicyDescriptor of(RateLimitPolicyRegistration registration, boolean resolved) {
 			String key = resolved ? RESOLVER_KEY : registration.key().name().toLowerCase(Locale.ROOT);
 			return new PolicyDescriptor(registration.policy().requestsPerWindow(),
-					RetryAfter.ceilSeconds(registration.policy().window()), registration.policy().burst(),
+					registration.policy().window().toString(), RetryAfter.ceilSeconds(registration.policy().window()),
+					registration.policy().burst(),
 					registration.policy().capacity(), registration.paths(), registration.methods(), key,
 					registration.trackedKeys().orElse(-1));
 		}

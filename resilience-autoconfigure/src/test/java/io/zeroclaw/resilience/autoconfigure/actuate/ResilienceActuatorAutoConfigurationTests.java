@@ -1,5 +1,7 @@
 package io.zeroclaw.resilience.autoconfigure.actuate;
 
+import java.time.Duration;
+
 import io.zeroclaw.resilience.autoconfigure.ResilienceAutoConfiguration;
 import io.zeroclaw.resilience.autoconfigure.ResilienceProperties;
 import io.zeroclaw.resilience.autoconfigure.actuate.ResilienceEndpoint.PolicyDescriptor;
@@ -100,6 +102,34 @@ class ResilienceActuatorAutoConfigurationTests {
 				assertThat(view.rateLimit().policies().get("api").key()).isEqualTo("header");
 				assertThat(view.rateLimit().policies().get("default").key()).isEqualTo("ip");
 			});
+	}
+
+	@Test
+	void endpointShouldShowAWindowThatIsNotWholeSecondsExactlyBesideItsRoundedSeconds() {
+		this.contextRunner
+			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
+					"zeroclaw.resilience.rate-limit.policies.fast.paths=/fast/**",
+					"zeroclaw.resilience.rate-limit.policies.fast.requests-per-window=1",
+					"zeroclaw.resilience.rate-limit.policies.fast.window=100ms",
+					"zeroclaw.resilience.rate-limit.policies.fast.burst=0")
+			.run((context) -> {
+				ResilienceDescriptor view = context.getBean(ResilienceEndpoint.class).resilience();
+				PolicyDescriptor fast = view.rateLimit().policies().get("fast");
+				// 1 per 100 ms is 10 a second: the window itself says so, the whole seconds of the header cannot
+				assertThat(fast.requestsPerWindow()).isEqualTo(1);
+				assertThat(Duration.parse(fast.window())).isEqualTo(Duration.ofMillis(100));
+				assertThat(fast.windowSeconds()).isEqualTo(1);
+				assertThat(view.rateLimit().policies().get("default").window()).isEqualTo("PT1M");
+				assertThat(view.rateLimit().policies().get("default").windowSeconds()).isEqualTo(60);
+			});
+	}
+
+	@Test
+	void runWithOnlyRateLimitingShouldHaveTheEndpointButNoHealthContributor() {
+		// The contributor reports on breakers alone, as the README says.
+		this.contextRunner.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true")
+			.run((context) -> assertThat(context).hasSingleBean(ResilienceEndpoint.class)
+				.doesNotHaveBean(ResilienceHealthIndicator.class));
 	}
 
 	@Test
