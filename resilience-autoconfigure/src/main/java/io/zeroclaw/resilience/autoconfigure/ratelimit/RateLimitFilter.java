@@ -447,10 +447,10 @@ public final class RateLimitFilter implements Filter {
 	/**
 	 * The {@code RateLimit-Policy} parameters of a policy: {@code q}, the bucket's capacity, and {@code w}, its window
 	 * in seconds. The header carries whole seconds only, so a window that is not one is advertised over the next
-	 * whole second, with the capacity plus what refills in the time that rounding adds (rounded down), so that
-	 * {@code q} over {@code w} is the rate enforced: one request per {@code 100ms} is {@code q=10;w=1}, not
-	 * {@code q=1;w=1}, a tenth of it. A quota that is never refilled has no window and is sent without
-	 * {@code w}.
+	 * whole second, with the capacity plus what refills in the time that rounding adds (rounded down): with no burst,
+	 * one request per {@code 100ms} is {@code q=10;w=1}, not {@code q=1;w=1}, a tenth of the rate. {@code q} stays
+	 * the capacity, so with a burst it is more than the rate over {@code w}. A quota that is never refilled has no
+	 * window and is sent without {@code w}.
 	 * @param policy the policy
 	 * @return the parameters, starting with {@code ;q=}
 	 */
