@@ -532,7 +532,8 @@ public class ResilienceProperties implements InitializingBean, BeanClassLoaderAw
 		/** Fill ratios (depth / max-queue-depth) at which each priority starts being shed. */
 		private final ShedThresholds shedThresholds = new ShedThresholds();
 
-		/** How long closing the application waits for admitted work to finish. */
+		/** How long closing the application waits for admitted work to finish. A bare number is seconds. */
+		@DurationUnit(ChronoUnit.SECONDS)
 		private Duration gracefulShutdownTimeout = Duration.ofSeconds(30);
 
 		public boolean isEnabled() {

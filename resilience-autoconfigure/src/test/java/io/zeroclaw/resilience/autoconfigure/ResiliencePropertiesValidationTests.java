@@ -183,6 +183,20 @@ class ResiliencePropertiesValidationTests {
 	}
 
 	@Test
+	void bareNumberForTheGracefulShutdownTimeoutShouldBeSecondsLikeTheOtherLongWaits() {
+		this.contextRunner
+			.withPropertyValues("zeroclaw.resilience.backpressure.enabled=true",
+					"zeroclaw.resilience.backpressure.graceful-shutdown-timeout=20",
+					"zeroclaw.resilience.rate-limit.redis.timeout=80")
+			.run((context) -> {
+				ResilienceProperties properties = context.getBean(ResilienceProperties.class);
+				assertThat(properties.getBackpressure().getGracefulShutdownTimeout()).isEqualTo(Duration.ofSeconds(20));
+				// a decision's wait for Redis is milliseconds, as its default says
+				assertThat(properties.getRateLimit().getRedis().getTimeout()).isEqualTo(Duration.ofMillis(80));
+			});
+	}
+
+	@Test
 	void capacityBeyondWhatTheRateLimitHeadersCarryShouldFailNamingTheBiggerPart() {
 		this.contextRunner
 			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
