@@ -241,8 +241,10 @@ public final class BackpressureController {
 	 * @param priority how important the work is
 	 * @return the admission, to close when the work has finished
 	 * @throws LoadShedException when the work is shed; nothing was admitted
+	 * @throws NullPointerException if {@code priority} is {@code null}; nothing was admitted
 	 */
 	public Admission admit(Priority priority) {
+		Objects.requireNonNull(priority, "priority must not be null");
 		int[] limits = this.limits;
 		int limit = limits[priority.ordinal()];
 		if (limit == UNLIMITED) {

@@ -15,6 +15,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatNullPointerException;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 class BackpressureControllerTests {
@@ -78,6 +79,14 @@ class BackpressureControllerTests {
 		assertThat(controller.limit(Priority.NORMAL)).isEqualTo(28);
 		assertThat(controller.limit(Priority.HIGH)).isEqualTo(56);
 		assertThat(admitUntilShed(controller, Priority.BACKGROUND, new ArrayList<>())).isEqualTo(7);
+	}
+
+	@Test
+	void admittingWithoutAPriorityShouldSaySoAndAdmitNothing() {
+		BackpressureController controller = controller(10);
+		assertThatNullPointerException().isThrownBy(() -> controller.admit(null))
+			.withMessage("priority must not be null");
+		assertThat(controller.depth()).isZero();
 	}
 
 	@Test

@@ -9,6 +9,7 @@ import java.security.Principal;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -248,7 +249,7 @@ public final class RateLimitFilter implements Filter {
 			case HEADER -> {
 				String value = request.getHeader(route.keyHeader);
 				if (value != null && !value.isEmpty()) {
-					return "header:" + KeyDigest.of(value);
+					return "header:" + KeyDigest.of(route.credentialsHeader ? credentials(value) : value);
 				}
 			}
 			case PRINCIPAL -> {
@@ -261,6 +262,23 @@ public final class RateLimitFilter implements Filter {
 			}
 		}
 		return request.getRemoteAddr();
+	}
+
+	/**
+	 * An {@code Authorization} or {@code Proxy-Authorization} value as one spelling per credential: its scheme is
+	 * case-insensitive (RFC 9110, section 11.1), so {@code Basic}, {@code basic} and {@code BASIC} with the same
+	 * credentials, or with more blanks between the two, must be one client, not 32 buckets for one password. The
+	 * credentials themselves are compared exactly, as the server that checks them does.
+	 */
+	static String credentials(String value) {
+		String trimmed = value.strip();
+		int end = 0;
+		while (end < trimmed.length() && !Character.isWhitespace(trimmed.charAt(end))) {
+			end++;
+		}
+		String scheme = trimmed.substring(0, end).toLowerCase(Locale.ROOT);
+		String rest = trimmed.substring(end).strip();
+		return rest.isEmpty() ? scheme : scheme + " " + rest;
 	}
 
 	/**
@@ -489,6 +507,9 @@ public final class RateLimitFilter implements Filter {
 
 		final String keyHeader;
 
+		/** Whether the key header carries an authentication scheme and its credentials, whose scheme has any case. */
+		final boolean credentialsHeader;
+
 		final String policyHeader;
 
 		final String limitHeaderPrefix;
@@ -503,6 +524,8 @@ public final class RateLimitFilter implements Filter {
 			this.outcomes = outcomes;
 			this.keyType = registration.key();
 			this.keyHeader = registration.keyHeader();
+			this.credentialsHeader = HttpHeaders.AUTHORIZATION.equalsIgnoreCase(this.keyHeader)
+					|| HttpHeaders.PROXY_AUTHORIZATION.equalsIgnoreCase(this.keyHeader);
 			this.policyHeader = sfString(this.name) + policyParameters(registration.policy());
 			this.limitHeaderPrefix = sfString(this.name) + ";r=";
 		}

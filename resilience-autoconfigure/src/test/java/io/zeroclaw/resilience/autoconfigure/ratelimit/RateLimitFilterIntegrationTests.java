@@ -1,5 +1,7 @@
 package io.zeroclaw.resilience.autoconfigure.ratelimit;
 
+import java.util.Locale;
+
 import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.Test;
 
@@ -38,6 +40,10 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 				"zeroclaw.resilience.rate-limit.policies.api.paths=/api/**",
 				"zeroclaw.resilience.rate-limit.policies.api.key=header",
 				"zeroclaw.resilience.rate-limit.policies.api.requests-per-window=2",
+				"zeroclaw.resilience.rate-limit.policies.token.paths=/token/**",
+				"zeroclaw.resilience.rate-limit.policies.token.key=header",
+				"zeroclaw.resilience.rate-limit.policies.token.key-header=Authorization",
+				"zeroclaw.resilience.rate-limit.policies.token.requests-per-window=2",
 				"zeroclaw.resilience.rate-limit.policies.me.paths=/me/**",
 				"zeroclaw.resilience.rate-limit.policies.me.key=principal",
 				"zeroclaw.resilience.rate-limit.policies.me.requests-per-window=2",
@@ -189,6 +195,22 @@ class RateLimitFilterIntegrationTests {
 	}
 
 	@Test
+	void authorizationKeyShouldBeOneClientWhateverTheCaseOfItsSchemeAndTheBlanksAroundIt() throws Exception {
+		String credentials = "Ym9iOnNlY3JldA==";
+		this.mvc.perform(get("/token/a").with(from("10.0.9.1")).header("Authorization", "Basic " + credentials))
+			.andExpect(status().isOk());
+		this.mvc.perform(get("/token/a").with(from("10.0.9.2")).header("Authorization", "basic  " + credentials))
+			.andExpect(status().isOk());
+		for (String spelling : new String[] { "BASIC " + credentials, "bAsIc\t" + credentials + " " }) {
+			this.mvc.perform(get("/token/a").with(from("10.0.9.3")).header("Authorization", spelling))
+				.andExpect(status().isTooManyRequests());
+		}
+		// The credentials themselves are compared exactly: another spelling of them is another client.
+		this.mvc.perform(get("/token/a").with(from("10.0.9.4"))
+			.header("Authorization", "Basic " + credentials.toLowerCase(Locale.ROOT))).andExpect(status().isOk());
+	}
+
+	@Test
 	void headerKeyShouldFallBackToTheClientAddressWithoutTheHeader() throws Exception {
 		exhaust("/api/items", "10.0.8.1", 2);
 		this.mvc.perform(get("/api/items").with(from("10.0.8.1"))).andExpect(status().isTooManyRequests());
@@ -245,7 +267,7 @@ class RateLimitFilterIntegrationTests {
 	@Test
 	void policiesShouldBeListedWithTheirQuotaPathsAndKey() {
 		assertThat(this.policies.all()).extracting(RateLimitPolicyRegistration::name)
-			.containsExactly("webhook", "api", "me", "flood", "metered", "once", "default");
+			.containsExactly("webhook", "api", "token", "me", "flood", "metered", "once", "default");
 	}
 
 	private void exhaust(String path, String address, int quota) throws Exception {
