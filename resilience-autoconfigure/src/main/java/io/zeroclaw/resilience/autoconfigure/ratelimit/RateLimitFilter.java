@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.Principal;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -265,10 +266,12 @@ public final class RateLimitFilter implements Filter {
 	}
 
 	/**
-	 * An {@code Authorization} or {@code Proxy-Authorization} value as one spelling per credential: its scheme is
-	 * case-insensitive (RFC 9110, section 11.1), so {@code Basic}, {@code basic} and {@code BASIC} with the same
-	 * credentials, or with more blanks between the two, must be one client, not 32 buckets for one password. The
-	 * credentials themselves are compared exactly, as the server that checks them does.
+	 * An {@code Authorization} or {@code Proxy-Authorization} value as one spelling per credential. Its scheme is
+	 * case-insensitive (RFC 9110, section 11.1), so {@code Basic}, {@code basic} and {@code BASIC}, with one blank or
+	 * several before the credentials, are one client, not 32 buckets for one password; and {@code Basic} credentials
+	 * are compared as the bytes they decode to, since a decoder takes them with or without padding and with any
+	 * value in the unused bits of the last digit. Other credentials, and a value that is one token without a scheme
+	 * (a bare API key), are compared exactly.
 	 */
 	static String credentials(String value) {
 		String trimmed = value.strip();
@@ -276,9 +279,20 @@ public final class RateLimitFilter implements Filter {
 		while (end < trimmed.length() && !Character.isWhitespace(trimmed.charAt(end))) {
 			end++;
 		}
-		String scheme = trimmed.substring(0, end).toLowerCase(Locale.ROOT);
 		String rest = trimmed.substring(end).strip();
-		return rest.isEmpty() ? scheme : scheme + " " + rest;
+		if (rest.isEmpty()) {
+			return trimmed;
+		}
+		String scheme = trimmed.substring(0, end).toLowerCase(Locale.ROOT);
+		if (scheme.equals("basic")) {
+			try {
+				return "basic " + Base64.getEncoder().encodeToString(Base64.getDecoder().decode(rest));
+			}
+			catch (IllegalArgumentException ex) {
+				// not Base64: compared as sent, like any other credentials
+			}
+		}
+		return scheme + " " + rest;
 	}
 
 	/**
@@ -466,9 +480,9 @@ public final class RateLimitFilter implements Filter {
 	 * The {@code RateLimit-Policy} parameters of a policy: {@code q}, the bucket's capacity, and {@code w}, its window
 	 * in seconds. The header carries whole seconds only, so a window that is not one is advertised over the next
 	 * whole second, with the capacity plus what refills in the time that rounding adds (rounded down): with no burst,
-	 * one request per {@code 100ms} is {@code q=10;w=1}, not {@code q=1;w=1}, a tenth of the rate. {@code q} stays
-	 * the capacity, so with a burst it is more than the rate over {@code w}. A quota that is never refilled has no
-	 * window and is sent without {@code w}.
+	 * one request per {@code 100ms} is {@code q=10;w=1}, not {@code q=1;w=1}, a tenth of the rate. So {@code q} is the
+	 * capacity for a window of whole seconds and more than it otherwise, and {@code q} over {@code w} is the rate only
+	 * when there is no burst. A quota that is never refilled has no window and is sent without {@code w}.
 	 * @param policy the policy
 	 * @return the parameters, starting with {@code ;q=}
 	 */

@@ -1,5 +1,7 @@
 package io.zeroclaw.resilience.autoconfigure.ratelimit;
 
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.util.Locale;
 
 import io.micrometer.core.instrument.MeterRegistry;
@@ -208,6 +210,37 @@ class RateLimitFilterIntegrationTests {
 		// The credentials themselves are compared exactly: another spelling of them is another client.
 		this.mvc.perform(get("/token/a").with(from("10.0.9.4"))
 			.header("Authorization", "Basic " + credentials.toLowerCase(Locale.ROOT))).andExpect(status().isOk());
+	}
+
+	@Test
+	void oneBasicCredentialShouldBeOneClientHoweverItsBase64IsSpelled() throws Exception {
+		// A Base64 decoder takes these as the same user and password: padding is optional, and the unused bits of
+		// the last digit are ignored.
+		String[] sameCredential = { "ZGF2ZTp4eA", "ZGF2ZTp4eB==", "ZGF2ZTp4eP" };
+		for (String spelling : sameCredential) {
+			assertThat(new String(Base64.getDecoder().decode(spelling), StandardCharsets.UTF_8)).isEqualTo("dave:xx");
+		}
+		for (String address : new String[] { "10.0.10.1", "10.0.10.2" }) {
+			this.mvc.perform(get("/token/b").with(from(address)).header("Authorization", "Basic ZGF2ZTp4eA=="))
+				.andExpect(status().isOk());
+		}
+		for (String spelling : sameCredential) {
+			this.mvc.perform(get("/token/b").with(from("10.0.10.3")).header("Authorization", "Basic " + spelling))
+				.andExpect(status().isTooManyRequests());
+		}
+	}
+
+	@Test
+	void authorizationValueWithoutASchemeShouldBeComparedExactly() throws Exception {
+		// a bare API key sent as the whole value: keys that differ in case are different credentials
+		for (String address : new String[] { "10.0.11.1", "10.0.11.2" }) {
+			this.mvc.perform(get("/token/c").with(from(address)).header("Authorization", "Key9QmZxAbC"))
+				.andExpect(status().isOk());
+		}
+		this.mvc.perform(get("/token/c").with(from("10.0.11.3")).header("Authorization", "Key9QmZxAbC"))
+			.andExpect(status().isTooManyRequests());
+		this.mvc.perform(get("/token/c").with(from("10.0.11.4")).header("Authorization", "key9qmzxabc"))
+			.andExpect(status().isOk());
 	}
 
 	@Test
