@@ -226,7 +226,8 @@ public class CircuitBreakerBeanPostProcessor
 		List<String> unguarded = upstreamBeansCreatedEarly();
 		for (String bean : unguarded) {
 			logger.warn("Bean '{}' has no circuit breaker: it was created before the breakers were set up (as a "
-					+ "dependency of a BeanPostProcessor, say)", bean);
+					+ "dependency of a BeanPostProcessor, say), or registered as a finished instance, which no "
+					+ "post-processor sees (as a test's @MockitoBean is)", bean);
 		}
 		if (this.upstreamBeans.isEmpty() && unguarded.isEmpty() && notCreatedYet == 0) {
 			logger.warn("zeroclaw.resilience.circuit-breaker.enabled is true, but no bean is a {}, so no circuit "

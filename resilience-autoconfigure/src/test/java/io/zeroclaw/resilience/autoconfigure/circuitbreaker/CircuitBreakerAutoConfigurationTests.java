@@ -188,6 +188,21 @@ class CircuitBreakerAutoConfigurationTests {
 	}
 
 	@Test
+	void upstreamBeanRegisteredAsAFinishedInstanceShouldBeReportedAsSuch(CapturedOutput output) {
+		// as Spring's bean overrides (a test's @MockitoBean) register theirs: no post-processor ever sees it
+		Provider registered = (system, message, model, temperature) -> "registered";
+		this.contextRunner
+			.withInitializer((context) -> context.getBeanFactory().registerSingleton("registeredProvider", registered))
+			.withPropertyValues("zeroclaw.resilience.circuit-breaker.enabled=true")
+			.run((context) -> {
+				assertThat(context.getBean("registeredProvider")).isSameAs(registered);
+				assertThat(output).contains("Bean 'registeredProvider' has no circuit breaker")
+					.contains("registered as a finished instance, which no post-processor sees (as a test's "
+							+ "@MockitoBean is)");
+			});
+	}
+
+	@Test
 	void breakersThatGuardNothingShouldBeReported(CapturedOutput output) {
 		new ApplicationContextRunner()
 			.withConfiguration(
