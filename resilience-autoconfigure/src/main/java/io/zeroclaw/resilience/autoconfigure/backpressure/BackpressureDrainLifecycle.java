@@ -7,7 +7,14 @@ import io.zeroclaw.resilience.backpressure.BackpressureController;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import org.springframework.context.ApplicationContext;
+import org.springframework.context.ApplicationContextAware;
+import org.springframework.context.ApplicationListener;
 import org.springframework.context.SmartLifecycle;
+import org.springframework.context.event.ApplicationContextEvent;
+import org.springframework.context.event.ContextPausedEvent;
+import org.springframework.context.event.ContextRefreshedEvent;
+import org.springframework.context.event.ContextStartedEvent;
 
 /**
  * Drains admitted work when the application context closes: stops admitting non-critical work, then waits until the
@@ -19,8 +26,13 @@ import org.springframework.context.SmartLifecycle;
  * {@code ExecutorConfigurationSupport.DEFAULT_PHASE}, {@code Integer.MAX_VALUE / 2}); higher phases stop first. So the
  * executors' worker threads are still there to finish admitted work while this waits. The wait is bounded by the
  * graceful-shutdown timeout, and by the context's timeout per shutdown phase when that is shorter.
+ * <p>
+ * A context closed while it is paused (as Spring's test framework closes the contexts it cached) is not drained: its
+ * executors are paused too, so admitted work still queued behind them could never start, and the close would wait
+ * the whole timeout for it.
  */
-public class BackpressureDrainLifecycle implements SmartLifecycle {
+public class BackpressureDrainLifecycle
+		implements SmartLifecycle, ApplicationListener<ApplicationContextEvent>, ApplicationContextAware {
 
 	/** Stops after the web server, before task executors. */
 	public static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 4096;
@@ -33,6 +45,11 @@ public class BackpressureDrainLifecycle implements SmartLifecycle {
 
 	private volatile boolean running;
 
+	/** Whether this bean's own context is paused: set by its pause, cleared by its start, restart or refresh. */
+	private volatile boolean paused;
+
+	private ApplicationContext applicationContext;
+
 	/**
 	 * @param controller the controller to drain
 	 * @param timeout how long to wait for admitted work to finish
@@ -40,6 +57,26 @@ public class BackpressureDrainLifecycle implements SmartLifecycle {
 	public BackpressureDrainLifecycle(BackpressureController controller, Duration timeout) {
 		this.controller = controller;
 		this.timeout = timeout;
+	}
+
+	@Override
+	public void setApplicationContext(ApplicationContext applicationContext) {
+		this.applicationContext = applicationContext;
+	}
+
+	@Override
+	public void onApplicationEvent(ApplicationContextEvent event) {
+		if (event.getApplicationContext() != this.applicationContext) {
+			// a child context's (a separate management port's) events reach its parent's listeners too
+			return;
+		}
+		if (event instanceof ContextPausedEvent) {
+			this.paused = true;
+		}
+		else if (event instanceof ContextStartedEvent || event instanceof ContextRefreshedEvent) {
+			// a restart is a ContextStartedEvent too
+			this.paused = false;
+		}
 	}
 
 	@Override
@@ -73,7 +110,8 @@ public class BackpressureDrainLifecycle implements SmartLifecycle {
 		// Stopped as far as the context is concerned: a start() that comes while the drain still waits (the phase
 		// timeout passed, then the context was started again) must find it stopped, and resume admitting.
 		this.running = false;
-		if (this.controller.depth() == 0) {
+		if (this.controller.depth() == 0 || this.paused) {
+			drain();
 			callback.run();
 			return;
 		}
@@ -93,6 +131,11 @@ public class BackpressureDrainLifecycle implements SmartLifecycle {
 		try {
 			int depth = this.controller.depth();
 			if (depth == 0) {
+				return;
+			}
+			if (this.paused) {
+				logger.info("Not waiting for {} admitted task(s): the context was closed while paused, with its "
+						+ "executors paused too", depth);
 				return;
 			}
 			logger.info("Waiting up to {} for {} admitted task(s) to finish", this.timeout, depth);
