@@ -97,10 +97,28 @@
     Object.keys(policies).forEach(function (name) {
       var p = policies[name];
       var row = body.insertRow();
+      row.dataset.policy = name;
       row.insertCell().textContent = name;
-      row.insertCell().textContent = p.capacity + ' / ' + p.windowSeconds + ' s';
+      row.insertCell().textContent = quota(p);
       row.insertCell().textContent = p.keys;
     });
+  }
+
+  // "60 / 1 min + 10 burst": the refill rate as configured (the endpoint's window is ISO-8601, e.g. PT0.1S), then
+  // the burst; a quota that never refills is its capacity in all.
+  function quota(p) {
+    if (!p.requestsPerWindow) { return p.capacity + ' in all'; }
+    return p.requestsPerWindow + ' / ' + windowText(p.window, p.windowSeconds) + (p.burst ? ' + ' + p.burst + ' burst' : '');
+  }
+
+  function windowText(iso, wholeSeconds) {
+    var m = /^PT(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?$/.exec(iso || '');
+    if (!m) { return wholeSeconds + ' s'; }
+    var seconds = Number(m[1] || 0) * 3600 + Number(m[2] || 0) * 60 + Number(m[3] || 0);
+    if (seconds < 1) { return Math.round(seconds * 1000) + ' ms'; }
+    if (seconds % 3600 === 0) { return (seconds / 3600) + ' h'; }
+    if (seconds % 60 === 0) { return (seconds / 60) + ' min'; }
+    return seconds + ' s';
   }
 
   function push(series, value) {

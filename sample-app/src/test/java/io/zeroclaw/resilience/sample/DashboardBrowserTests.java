@@ -83,6 +83,9 @@ class DashboardBrowserTests {
 		WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(15));
 		By demoState = By.cssSelector("tr[data-breaker='demoProvider'] .state");
 		wait.until(ExpectedConditions.textToBe(demoState, "CLOSED"));
+		// the webhook policy's quota as configured: 5 a minute, no burst
+		By webhookQuota = By.cssSelector("tr[data-policy='webhook'] td:nth-child(2)");
+		wait.until(ExpectedConditions.textToBe(webhookQuota, "5 / 1 min"));
 
 		send("PUT", "/demo/provider?failureRate=1.0&latencyMs=0", "");
 		int status = 0;
