@@ -357,7 +357,7 @@ public class ResilienceProperties implements InitializingBean, BeanClassLoaderAw
 		/** Prefix of every Redis key the limiter writes. */
 		private String keyPrefix = "zeroclaw:rl:";
 
-		/** Longest a decision waits for Redis before the on-failure policy applies. */
+		/** Longest a decision waits for Redis before the on-failure policy applies. A bare number is milliseconds. */
 		private Duration timeout = Duration.ofMillis(50);
 
 		/** What to do when Redis fails or is slow: local, allow or deny. */
