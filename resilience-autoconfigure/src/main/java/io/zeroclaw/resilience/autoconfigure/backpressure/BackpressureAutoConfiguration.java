@@ -88,8 +88,10 @@ public final class BackpressureAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	BackpressureDrainLifecycle backpressureDrainLifecycle(BackpressureController controller,
-			ResilienceProperties properties) {
-		return new BackpressureDrainLifecycle(controller, properties.getBackpressure().getGracefulShutdownTimeout());
+			ResilienceProperties properties, ObjectProvider<PrioritizedBeanPostProcessor> postProcessor) {
+		PrioritizedBeanPostProcessor admitting = postProcessor.getIfAvailable();
+		return new BackpressureDrainLifecycle(controller, properties.getBackpressure().getGracefulShutdownTimeout(),
+				(admitting != null) ? admitting::queuedTasks : () -> 0);
 	}
 
 	@Configuration(proxyBeanMethods = false)

@@ -2,6 +2,7 @@ package io.zeroclaw.resilience.autoconfigure.backpressure;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
 
 import io.zeroclaw.resilience.backpressure.BackpressureController;
 import org.slf4j.Logger;
@@ -27,9 +28,9 @@ import org.springframework.context.event.ContextStartedEvent;
  * executors' worker threads are still there to finish admitted work while this waits. The wait is bounded by the
  * graceful-shutdown timeout, and by the context's timeout per shutdown phase when that is shorter.
  * <p>
- * A context closed while it is paused (as Spring's test framework closes the contexts it cached) is not drained: its
- * executors are paused too, so admitted work still queued behind them could never start, and the close would wait
- * the whole timeout for it.
+ * A context closed while it is paused (as Spring's test framework closes the contexts it cached) waits only for the
+ * admitted work that has started: a pooled executor pauses with its context, so {@code @Async} work still queued
+ * behind it could never start, and the close would wait the whole timeout for it.
  */
 public class BackpressureDrainLifecycle
 		implements SmartLifecycle, ApplicationListener<ApplicationContextEvent>, ApplicationContextAware {
@@ -43,6 +44,9 @@ public class BackpressureDrainLifecycle
 
 	private final Duration timeout;
 
+	/** How many admitted {@code @Async} tasks have not started yet. */
+	private final IntSupplier queuedTasks;
+
 	private volatile boolean running;
 
 	/** Whether this bean's own context is paused: set by its pause, cleared by its start, restart or refresh. */
@@ -55,8 +59,19 @@ public class BackpressureDrainLifecycle
 	 * @param timeout how long to wait for admitted work to finish
 	 */
 	public BackpressureDrainLifecycle(BackpressureController controller, Duration timeout) {
+		this(controller, timeout, () -> 0);
+	}
+
+	/**
+	 * @param controller the controller to drain
+	 * @param timeout how long to wait for admitted work to finish
+	 * @param queuedTasks how many admitted {@code @Async} tasks have not started yet, which a context closed while
+	 * paused does not wait for
+	 */
+	public BackpressureDrainLifecycle(BackpressureController controller, Duration timeout, IntSupplier queuedTasks) {
 		this.controller = controller;
 		this.timeout = timeout;
+		this.queuedTasks = queuedTasks;
 	}
 
 	@Override
@@ -110,8 +125,7 @@ public class BackpressureDrainLifecycle
 		// Stopped as far as the context is concerned: a start() that comes while the drain still waits (the phase
 		// timeout passed, then the context was started again) must find it stopped, and resume admitting.
 		this.running = false;
-		if (this.controller.depth() == 0 || this.paused) {
-			drain();
+		if (this.controller.depth() == 0) {
 			callback.run();
 			return;
 		}
@@ -134,8 +148,7 @@ public class BackpressureDrainLifecycle
 				return;
 			}
 			if (this.paused) {
-				logger.info("Not waiting for {} admitted task(s): the context was closed while paused, with its "
-						+ "executors paused too", depth);
+				drainStarted();
 				return;
 			}
 			logger.info("Waiting up to {} for {} admitted task(s) to finish", this.timeout, depth);
@@ -154,6 +167,26 @@ public class BackpressureDrainLifecycle
 			Thread.currentThread().interrupt();
 			logger.warn("Interrupted while draining, with {} admitted task(s) still running",
 					this.controller.depth());
+		}
+	}
+
+	/**
+	 * Waits, in a context closed while paused, for the admitted work that has started: what is still queued behind a
+	 * paused executor cannot start. Polled, since the controller signals only an empty queue.
+	 */
+	private void drainStarted() throws InterruptedException {
+		int queued = this.queuedTasks.getAsInt();
+		logger.info("Closed while paused: waiting up to {} for the admitted task(s) that have started, not for {} "
+				+ "queued behind an executor that may be paused too", this.timeout, queued);
+		long deadline = System.nanoTime() + this.timeout.toNanos();
+		// depth first: a task that starts between the two reads then counts as started, never as neither
+		while (this.controller.depth() > this.queuedTasks.getAsInt()) {
+			if (System.nanoTime() - deadline >= 0) {
+				logger.warn("Stopped waiting after {} with {} admitted task(s) still running", this.timeout,
+						this.controller.depth() - this.queuedTasks.getAsInt());
+				return;
+			}
+			Thread.sleep(10);
 		}
 	}
 

@@ -2,6 +2,7 @@ package io.zeroclaw.resilience.autoconfigure.backpressure;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import io.zeroclaw.resilience.backpressure.Admission;
 
@@ -37,10 +38,15 @@ final class OnceAdmission {
 
 	private final Admission admission;
 
+	/** The admitted tasks that have not started yet, of every task this one's post-processor admits. */
+	private final AtomicInteger queued;
+
 	private volatile int state;
 
-	OnceAdmission(Admission admission) {
+	OnceAdmission(Admission admission, AtomicInteger queued) {
 		this.admission = admission;
+		this.queued = queued;
+		queued.incrementAndGet();
 	}
 
 	/**
@@ -48,7 +54,9 @@ final class OnceAdmission {
 	 * start), it runs without one.
 	 */
 	void start() {
-		STATE.compareAndSet(this, QUEUED, RUNNING);
+		if (STATE.compareAndSet(this, QUEUED, RUNNING)) {
+			this.queued.decrementAndGet();
+		}
 	}
 
 	/** The task has ended in the worker thread: gives its slot back. */
@@ -64,6 +72,7 @@ final class OnceAdmission {
 	 */
 	void abandon() {
 		if (STATE.compareAndSet(this, QUEUED, DONE)) {
+			this.queued.decrementAndGet();
 			this.admission.close();
 		}
 	}

@@ -9,6 +9,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 import io.zeroclaw.resilience.autoconfigure.backpressure.PrioritizedMethods.Plan;
@@ -57,11 +58,15 @@ final class PrioritizedAdmissionInterceptor implements MethodInterceptor {
 
 	private final Advised advised;
 
+	private final AtomicInteger queued;
+
 	private final Map<Method, Plan> plans = new ConcurrentHashMap<>();
 
-	PrioritizedAdmissionInterceptor(Supplier<BackpressureController> controller, Advised advised) {
+	PrioritizedAdmissionInterceptor(Supplier<BackpressureController> controller, Advised advised,
+			AtomicInteger queued) {
 		this.controller = controller;
 		this.advised = advised;
+		this.queued = queued;
 	}
 
 	@Override
@@ -75,7 +80,7 @@ final class PrioritizedAdmissionInterceptor implements MethodInterceptor {
 		}
 		Admission admission = this.controller.get().admit(plan.priority(invocation.getArguments()));
 		if (plan.async() && invocation instanceof ProxyMethodInvocation proxyInvocation) {
-			return proceedAsync(proxyInvocation, new OnceAdmission(admission));
+			return proceedAsync(proxyInvocation, new OnceAdmission(admission, this.queued));
 		}
 		return proceed(invocation, admission);
 	}

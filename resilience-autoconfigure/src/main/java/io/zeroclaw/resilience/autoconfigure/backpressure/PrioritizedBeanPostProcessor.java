@@ -2,6 +2,7 @@ package io.zeroclaw.resilience.autoconfigure.backpressure;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 import io.zeroclaw.resilience.autoconfigure.ProxyShapes;
@@ -53,6 +54,9 @@ final class PrioritizedBeanPostProcessor implements SmartInstantiationAwareBeanP
 
 	private final Supplier<BackpressureController> controller;
 
+	/** {@code @Async} tasks admitted that have not started yet: queued behind their executor. */
+	private final AtomicInteger queued = new AtomicInteger();
+
 	private final Map<Class<?>, Boolean> eligibleTypes = new ConcurrentHashMap<>();
 
 	private ClassLoader classLoader = ClassUtils.getDefaultClassLoader();
@@ -65,6 +69,15 @@ final class PrioritizedBeanPostProcessor implements SmartInstantiationAwareBeanP
 	 */
 	PrioritizedBeanPostProcessor(Supplier<BackpressureController> controller) {
 		this.controller = controller;
+	}
+
+	/**
+	 * Returns how many admitted {@code @Async} tasks have not started yet: they hold a slot while queued behind their
+	 * executor.
+	 * @return the count, never negative
+	 */
+	int queuedTasks() {
+		return Math.max(0, this.queued.get());
 	}
 
 	@Override
@@ -225,7 +238,7 @@ final class PrioritizedBeanPostProcessor implements SmartInstantiationAwareBeanP
 
 	private DefaultPointcutAdvisor admissionAdvisor(Advised advised) {
 		return new DefaultPointcutAdvisor(PrioritizedMethods.POINTCUT,
-				new PrioritizedAdmissionInterceptor(this.controller, advised));
+				new PrioritizedAdmissionInterceptor(this.controller, advised, this.queued));
 	}
 
 	private DefaultPointcutAdvisor completionAdvisor() {

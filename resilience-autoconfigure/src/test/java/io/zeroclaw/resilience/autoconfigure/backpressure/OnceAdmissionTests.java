@@ -15,11 +15,15 @@ class OnceAdmissionTests {
 
 	private final AtomicInteger releases = new AtomicInteger();
 
-	private final OnceAdmission admission = new OnceAdmission(this.releases::incrementAndGet);
+	private final AtomicInteger queued = new AtomicInteger();
+
+	private final OnceAdmission admission = new OnceAdmission(this.releases::incrementAndGet, this.queued);
 
 	@Test
 	void taskThatRanShouldReleaseWhenItEnds() {
+		assertThat(this.queued).hasValue(1);
 		this.admission.start();
+		assertThat(this.queued).hasValue(0);
 		assertThat(this.releases).hasValue(0);
 		this.admission.finish();
 		assertThat(this.releases).hasValue(1);
@@ -31,10 +35,12 @@ class OnceAdmissionTests {
 	void taskAbandonedBeforeItStartedShouldReleaseOnceAndNotAgainIfItRunsAnyway() {
 		this.admission.abandon();
 		assertThat(this.releases).hasValue(1);
+		assertThat(this.queued).hasValue(0);
 		this.admission.start();
 		this.admission.finish();
 		this.admission.abandon();
 		assertThat(this.releases).hasValue(1);
+		assertThat(this.queued).hasValue(0);
 	}
 
 	@Test
@@ -50,10 +56,11 @@ class OnceAdmissionTests {
 	void workerAndCancellerRacingShouldReleaseEachAdmissionExactlyOnce() throws Exception {
 		int tasks = 50_000;
 		AtomicIntegerArray released = new AtomicIntegerArray(tasks);
+		AtomicInteger queued = new AtomicInteger();
 		OnceAdmission[] admissions = new OnceAdmission[tasks];
 		for (int i = 0; i < tasks; i++) {
 			int task = i;
-			admissions[i] = new OnceAdmission(() -> released.incrementAndGet(task));
+			admissions[i] = new OnceAdmission(() -> released.incrementAndGet(task), queued);
 		}
 		ExecutorService pool = Executors.newFixedThreadPool(2);
 		try {
@@ -75,6 +82,7 @@ class OnceAdmissionTests {
 		for (int i = 0; i < tasks; i++) {
 			assertThat(released.get(i)).as("releases of task %d", i).isEqualTo(1);
 		}
+		assertThat(queued).as("tasks still counted as queued").hasValue(0);
 	}
 
 }
