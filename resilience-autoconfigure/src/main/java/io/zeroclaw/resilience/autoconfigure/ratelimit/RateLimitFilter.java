@@ -268,13 +268,20 @@ public final class RateLimitFilter implements Filter {
 	/**
 	 * An {@code Authorization} or {@code Proxy-Authorization} value as one spelling per credential. Its scheme is
 	 * case-insensitive (RFC 9110, section 11.1), so {@code Basic}, {@code basic} and {@code BASIC}, with one blank or
-	 * several before the credentials, are one client, not 32 buckets for one password; and {@code Basic} credentials
-	 * are compared as the bytes they decode to, since a decoder takes them with or without padding and with any
-	 * value in the unused bits of the last digit. Other credentials, and a value that is one token without a scheme
-	 * (a bare API key), are compared exactly.
+	 * several before the credentials, are one client, not 32 buckets for one password. {@code Basic} credentials are
+	 * compared as the bytes they decode to, read as Spring Security reads them: from the seventh character on,
+	 * whatever the sixth is ({@code Basic:<base64>} logs in too), with or without padding and with any value in the
+	 * unused bits of the last digit. Other credentials, and a value that is one token without a scheme (a bare API
+	 * key), are compared exactly, unless they begin with {@code basic} and decode as Basic credentials do.
 	 */
 	static String credentials(String value) {
 		String trimmed = value.strip();
+		if (trimmed.length() > 6 && trimmed.regionMatches(true, 0, "basic", 0, 5)) {
+			String basic = basic(trimmed.substring(6));
+			if (basic != null) {
+				return basic;
+			}
+		}
 		int end = 0;
 		while (end < trimmed.length() && !Character.isWhitespace(trimmed.charAt(end))) {
 			end++;
@@ -284,15 +291,18 @@ public final class RateLimitFilter implements Filter {
 			return trimmed;
 		}
 		String scheme = trimmed.substring(0, end).toLowerCase(Locale.ROOT);
-		if (scheme.equals("basic")) {
-			try {
-				return "basic " + Base64.getEncoder().encodeToString(Base64.getDecoder().decode(rest));
-			}
-			catch (IllegalArgumentException ex) {
-				// not Base64: compared as sent, like any other credentials
-			}
+		String basic = scheme.equals("basic") ? basic(rest) : null;
+		return (basic != null) ? basic : scheme + " " + rest;
+	}
+
+	/** Basic credentials in one spelling, or {@code null} if they are not Base64. */
+	private static String basic(String encoded) {
+		try {
+			return "basic " + Base64.getEncoder().encodeToString(Base64.getDecoder().decode(encoded));
 		}
-		return scheme + " " + rest;
+		catch (IllegalArgumentException ex) {
+			return null;
+		}
 	}
 
 	/**

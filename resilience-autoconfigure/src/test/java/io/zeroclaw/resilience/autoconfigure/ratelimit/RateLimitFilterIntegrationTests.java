@@ -228,6 +228,11 @@ class RateLimitFilterIntegrationTests {
 			this.mvc.perform(get("/token/b").with(from("10.0.10.3")).header("Authorization", "Basic " + spelling))
 				.andExpect(status().isTooManyRequests());
 		}
+		// Spring Security reads Basic credentials from the seventh character on, whatever the sixth is
+		for (String spelling : new String[] { "Basic:ZGF2ZTp4eA==", "basic,ZGF2ZTp4eA", "BASICxZGF2ZTp4eA==" }) {
+			this.mvc.perform(get("/token/b").with(from("10.0.10.4")).header("Authorization", spelling))
+				.andExpect(status().isTooManyRequests());
+		}
 	}
 
 	@Test
