@@ -30,7 +30,8 @@ import org.springframework.context.event.ContextStartedEvent;
  * <p>
  * A context closed while it is paused (as Spring's test framework closes the contexts it cached) waits only for the
  * admitted work that has started: a pooled executor pauses with its context, so {@code @Async} work still queued
- * behind it could never start, and the close would wait the whole timeout for it.
+ * behind it cannot start before the executor's own shutdown, which comes after this phase, and the close would wait
+ * the whole timeout for it.
  */
 public class BackpressureDrainLifecycle
 		implements SmartLifecycle, ApplicationListener<ApplicationContextEvent>, ApplicationContextAware {
@@ -177,7 +178,8 @@ public class BackpressureDrainLifecycle
 	private void drainStarted() throws InterruptedException {
 		int queued = this.queuedTasks.getAsInt();
 		logger.info("Closed while paused: waiting up to {} for the admitted task(s) that have started, not for {} "
-				+ "queued behind an executor that may be paused too", this.timeout, queued);
+				+ "queued behind an executor that may be paused too (it releases them when it shuts down)",
+				this.timeout, queued);
 		long deadline = System.nanoTime() + this.timeout.toNanos();
 		// depth first: a task that starts between the two reads then counts as started, never as neither
 		while (this.controller.depth() > this.queuedTasks.getAsInt()) {
