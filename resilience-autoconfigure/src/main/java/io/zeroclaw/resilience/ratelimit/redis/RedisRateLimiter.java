@@ -12,6 +12,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
@@ -192,6 +193,9 @@ public final class RedisRateLimiter implements RateLimiter {
 
 	private final AtomicLong unloggedFailures = new AtomicLong();
 
+	/** Whether a failure was logged that no "Redis answers again" has followed yet. */
+	private final AtomicBoolean outageReported = new AtomicBoolean();
+
 	/**
 	 * Creates the limiter of one policy.
 	 * @param policy the policy to enforce
@@ -243,7 +247,8 @@ public final class RedisRateLimiter implements RateLimiter {
 		this.redis.addListener(new CircuitBreakerListener() {
 			@Override
 			public void onStateTransition(CircuitBreaker breaker, CircuitState from, CircuitState to) {
-				if (to == CircuitState.CLOSED) {
+				// Once per reported outage: a flapping Redis would otherwise log this every retry interval.
+				if (to == CircuitState.CLOSED && RedisRateLimiter.this.outageReported.compareAndSet(true, false)) {
 					logger.info("Redis answers again: rate-limit policy '{}' shares its quota through Redis again",
 							policy.name());
 				}
@@ -479,6 +484,7 @@ public final class RedisRateLimiter implements RateLimiter {
 		logger.warn("Redis did not decide for rate-limit policy '{}' ({}); deciding {} instead; {} more "
 				+ "failures since the last report, which comes at most once a minute", this.policy.name(),
 				describe(cause), this.onFailure.name().toLowerCase(Locale.ROOT), unlogged);
+		this.outageReported.set(true);
 	}
 
 	/** What went wrong, down to the root cause: a wrapper's message alone often hides it (a refused password). */

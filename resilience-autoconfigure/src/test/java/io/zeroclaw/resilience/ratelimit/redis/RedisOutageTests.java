@@ -13,9 +13,14 @@ import io.zeroclaw.resilience.ratelimit.RateLimitStoreUnavailableException;
 import io.zeroclaw.resilience.ratelimit.RateLimiter;
 import io.zeroclaw.resilience.ratelimit.redis.RedisRateLimiterConfig.OnFailure;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.extension.RegisterExtension;
+
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -24,6 +29,7 @@ import static org.awaitility.Awaitility.await;
  * Kills {@code redis-server} under traffic and starts it again on the same port: decisions keep coming within the
  * timeout, follow the on-failure policy, and go back to one shared quota by themselves.
  */
+@ExtendWith(OutputCaptureExtension.class)
 class RedisOutageTests {
 
 	@RegisterExtension
@@ -76,6 +82,30 @@ class RedisOutageTests {
 			allowed += ((i % 2 == 0) ? first : second).tryAcquire("after").allowed() ? 1 : 0;
 		}
 		assertThat(allowed).isEqualTo(15);
+	}
+
+	@Test
+	void flappingRedisShouldBeReportedOnceAMinuteNotOnEveryReturn(CapturedOutput output) {
+		String prefix = "flapping:" + UUID.randomUUID() + ":";
+		List<Throwable> errors = new CopyOnWriteArrayList<>();
+		RateLimiter limiter = limiter(prefix, OnFailure.ALLOW, errors);
+		for (int outage = 0; outage < 2; outage++) {
+			redis.stop();
+			int before = errors.size();
+			await().atMost(Duration.ofSeconds(10)).until(() -> {
+				limiter.tryAcquire("flap");
+				return errors.size() >= before + 3;
+			});
+			redis.start();
+			await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() -> {
+				int failures = errors.size();
+				limiter.tryAcquire("flap");
+				return errors.size() == failures;
+			});
+		}
+		// two outages and two returns within the minute: one WARN, and one INFO for the return that followed it
+		assertThat(output.toString().split("Redis did not decide for rate-limit policy 'outage'", -1)).hasSize(2);
+		assertThat(output.toString().split("Redis answers again: rate-limit policy 'outage'", -1)).hasSize(2);
 	}
 
 	/** One decision; a refusal for want of Redis is expected under DENY and is not a failure of the test. */
