@@ -39,6 +39,9 @@ public class BackpressureDrainLifecycle
 	/** Stops after the web server, before task executors. */
 	public static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 4096;
 
+	/** How often a drain of a paused context checks whether only queued work is left. */
+	private static final Duration RECHECK_INTERVAL = Duration.ofMillis(10);
+
 	private static final Logger logger = LoggerFactory.getLogger(BackpressureDrainLifecycle.class);
 
 	private final BackpressureController controller;
@@ -173,7 +176,8 @@ public class BackpressureDrainLifecycle
 
 	/**
 	 * Waits, in a context closed while paused, for the admitted work that has started: what is still queued behind a
-	 * paused executor cannot start. Polled, since the controller signals only an empty queue.
+	 * paused executor cannot start. The controller signals only an empty queue, so the wait is on that signal in
+	 * short steps, with the count of started work checked between them.
 	 */
 	private void drainStarted() throws InterruptedException {
 		int queued = this.queuedTasks.getAsInt();
@@ -188,7 +192,9 @@ public class BackpressureDrainLifecycle
 						this.controller.depth() - this.queuedTasks.getAsInt());
 				return;
 			}
-			Thread.sleep(10);
+			if (this.controller.awaitDrained(RECHECK_INTERVAL)) {
+				return;
+			}
 		}
 	}
 
