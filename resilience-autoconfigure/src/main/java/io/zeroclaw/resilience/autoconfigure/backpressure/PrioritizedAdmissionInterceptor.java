@@ -29,7 +29,8 @@ import org.springframework.util.ClassUtils;
  * <ul>
  * <li>A synchronous call holds its slot for the call, or until the {@link CompletionStage} it returns completes, or,
  * for a Spring MVC handler method that answers asynchronously, until Spring MVC has finished the request (see
- * {@link MvcAsyncHandOver}).</li>
+ * {@link MvcAsyncHandOver}), or, for a Kotlin {@code suspend} function, until its body has ended (see
+ * {@link SuspendedWork}).</li>
  * <li>A call an {@code @Async} interceptor hands to an executor is admitted before the task is queued, so a shed call
  * throws to the caller and queues nothing. The admission travels with the invocation (a user attribute the
  * {@link AsyncCompletionInterceptor}, right after the async interceptor, picks up in the worker thread) and is released
@@ -82,7 +83,7 @@ final class PrioritizedAdmissionInterceptor implements MethodInterceptor {
 		if (plan.async() && invocation instanceof ProxyMethodInvocation proxyInvocation) {
 			return proceedAsync(proxyInvocation, new OnceAdmission(admission, this.queued));
 		}
-		return proceed(invocation, admission);
+		return proceed(invocation, plan, admission);
 	}
 
 	private Plan plan(MethodInvocation invocation) {
@@ -96,7 +97,7 @@ final class PrioritizedAdmissionInterceptor implements MethodInterceptor {
 		return plan;
 	}
 
-	private Object proceed(MethodInvocation invocation, Admission admission) throws Throwable {
+	private Object proceed(MethodInvocation invocation, Plan plan, Admission admission) throws Throwable {
 		boolean handedOver = false;
 		Boolean held = AdmittedWork.enter();
 		try {
@@ -107,6 +108,13 @@ final class PrioritizedAdmissionInterceptor implements MethodInterceptor {
 			}
 			else if (MVC_PRESENT && result != null) {
 				handedOver = MvcAsyncHandOver.handOver(invocation.getMethod(), invocation.getThis(), result, admission);
+			}
+			if (!handedOver && plan.suspending()) {
+				Object holding = SuspendedWork.holdUntilDone(result, admission);
+				if (holding != null) {
+					handedOver = true;
+					return holding;
+				}
 			}
 			return result;
 		}

@@ -13,8 +13,10 @@ import org.springframework.aop.framework.Advised;
 import org.springframework.aop.interceptor.AsyncExecutionInterceptor;
 import org.springframework.aop.support.AopUtils;
 import org.springframework.aop.support.StaticMethodMatcherPointcut;
+import org.springframework.core.KotlinDetector;
 import org.springframework.core.annotation.AnnotatedElementUtils;
 import org.springframework.scheduling.annotation.Async;
+import org.springframework.util.ClassUtils;
 import org.springframework.util.ReflectionUtils;
 
 /**
@@ -71,11 +73,17 @@ final class PrioritizedMethods {
 	 * @param priority the annotation's priority
 	 * @param priorityArgument index of the first {@link Priority} parameter, or -1
 	 * @param async whether the proxy runs the call on an executor
+	 * @param suspending whether the method is a Kotlin {@code suspend} function run by Spring's coroutine support: the
+	 * call returns a lazy {@code Mono} of its body, which the proxy awaits at once
 	 */
-	record Plan(Priority priority, int priorityArgument, boolean async) {
+	record Plan(Priority priority, int priorityArgument, boolean async, boolean suspending) {
 
 		/** A method the advisor should not have matched: call it without admission. */
-		static final Plan NONE = new Plan(null, -1, false);
+		static final Plan NONE = new Plan(null, -1, false, false);
+
+		/** Whether Spring runs {@code suspend} functions through Reactor (as {@code AopUtils} decides). */
+		private static final boolean COROUTINES_REACTOR_PRESENT = ClassUtils.isPresent(
+				"kotlinx.coroutines.reactor.MonoKt", PrioritizedMethods.class.getClassLoader());
 
 		static Plan of(Method method, Class<?> targetClass, Advised advised) {
 			Prioritized prioritized = find(method, targetClass);
@@ -96,7 +104,8 @@ final class PrioritizedMethods {
 						+ "missing, or is it in AspectJ mode?): it runs in the caller's thread and holds its slot for "
 						+ "the whole call", targetClass.getName(), method.getName());
 			}
-			return new Plan(prioritized.value(), priorityArgument, async);
+			boolean suspending = COROUTINES_REACTOR_PRESENT && KotlinDetector.isSuspendingFunction(method);
+			return new Plan(prioritized.value(), priorityArgument, async, suspending);
 		}
 
 		private static boolean isAnnotatedAsync(Method method, Class<?> targetClass) {

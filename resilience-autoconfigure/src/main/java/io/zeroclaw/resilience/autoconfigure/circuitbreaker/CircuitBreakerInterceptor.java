@@ -19,6 +19,10 @@ import org.aopalliance.intercept.MethodInvocation;
 import org.springframework.aop.ProxyMethodInvocation;
 import org.springframework.aop.support.AopUtils;
 import org.springframework.context.annotation.Bean;
+import org.springframework.core.KotlinDetector;
+import org.springframework.core.MethodParameter;
+import org.springframework.core.ReactiveAdapter;
+import org.springframework.core.ReactiveAdapterRegistry;
 import org.springframework.core.annotation.AnnotatedElementUtils;
 import org.springframework.util.ClassUtils;
 import org.springframework.util.ReflectionUtils;
@@ -50,6 +54,13 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 	private static final String FLUX = "reactor.core.publisher.Flux";
 
 	private static final String MONO = "reactor.core.publisher.Mono";
+
+	private static final boolean REACTOR_PRESENT = ClassUtils.isPresent(FLUX,
+			CircuitBreakerInterceptor.class.getClassLoader());
+
+	/** Whether Spring runs Kotlin {@code suspend} functions through Reactor (as {@code AopUtils} decides). */
+	private static final boolean COROUTINES_REACTOR_PRESENT = REACTOR_PRESENT && ClassUtils
+		.isPresent("kotlinx.coroutines.reactor.MonoKt", CircuitBreakerInterceptor.class.getClassLoader());
 
 	private static final String CHAT_MODEL = "org.springframework.ai.chat.model.ChatModel";
 
@@ -108,6 +119,8 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 			case STREAM -> this.breaker.executeStream(() -> (Stream<?>) held(invocation));
 			case FLUX -> ReactorCalls.flux(this.breaker, () -> invokeAgain(invocation));
 			case MONO -> ReactorCalls.mono(this.breaker, () -> invokeAgain(invocation));
+			case ADAPTED -> ReactorCalls.adapted(this.breaker, adapterFor(method.getReturnType()),
+					() -> invokeAgain(invocation));
 		};
 	}
 
@@ -156,6 +169,11 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 		if (!isUpstreamMethod(method) && (isBeanAccessor(method) || isInfrastructureMethod(method))) {
 			return Kind.PASS;
 		}
+		if (COROUTINES_REACTOR_PRESENT && KotlinDetector.isSuspendingFunction(method)) {
+			// Spring runs it as a lazy Mono (a Flux for a Flow) of its body, which the proxy then awaits
+			return ReactorCalls.isMultiValue(new MethodParameter(method, -1).getParameterType()) ? Kind.FLUX
+					: Kind.MONO;
+		}
 		Class<?> returned = method.getReturnType();
 		if (CompletionStage.class.isAssignableFrom(returned) && returned.isAssignableFrom(CompletableFuture.class)) {
 			return Kind.ASYNC;
@@ -168,6 +186,9 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 		}
 		if (MONO.equals(returned.getName())) {
 			return Kind.MONO;
+		}
+		if (REACTOR_PRESENT && adapterFor(returned) != null) {
+			return Kind.ADAPTED;
 		}
 		return Kind.SYNC;
 	}
@@ -299,6 +320,20 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 				|| (name.startsWith("org.springframework.") && !name.startsWith("org.springframework.ai."));
 	}
 
+	/**
+	 * The adapter of a deferred reactive type other than Reactor's own and a {@link CompletionStage} (a Kotlin
+	 * {@code Flow}, RxJava types, a JDK {@code Flow.Publisher}), or {@code null}.
+	 */
+	private static ReactiveAdapter adapterFor(Class<?> returned) {
+		if (CompletionStage.class.isAssignableFrom(returned) || returned == Object.class) {
+			return null;
+		}
+		ReactiveAdapter adapter = ReactiveAdapterRegistry.getSharedInstance().getAdapter(returned);
+		// only for the very type: an adapter of a supertype would answer that type, not the declared one
+		return (adapter != null && adapter.getReactiveType() == returned && adapter.getDescriptor().isDeferred())
+				? adapter : null;
+	}
+
 	/** Proceeds with the invocation, letting a checked exception of the target through undeclared. */
 	private static Object proceed(MethodInvocation invocation) {
 		try {
@@ -333,7 +368,7 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 
 	private enum Kind {
 
-		PASS, SYNC, DIMENSIONS, ASYNC, STREAM, FLUX, MONO
+		PASS, SYNC, DIMENSIONS, ASYNC, STREAM, FLUX, MONO, ADAPTED
 
 	}
 

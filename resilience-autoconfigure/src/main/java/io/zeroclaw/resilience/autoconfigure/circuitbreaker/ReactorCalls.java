@@ -13,6 +13,8 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.util.context.Context;
 
+import org.springframework.core.ReactiveAdapter;
+
 /**
  * Guards Reactor publishers; loaded only when a guarded method returns one, so Reactor stays optional. The breaker is
  * asked at subscription (a refusal is an error signal), the call is made then, and exactly one outcome is reported:
@@ -80,6 +82,53 @@ final class ReactorCalls {
 				.doFinally((signal) -> permission.onIgnore());
 			return Mono.fromDirect(held(breaker, guarded));
 		});
+	}
+
+	/**
+	 * Guards a call that answers another deferred reactive type Spring can adapt (a Kotlin {@code Flow}, an RxJava
+	 * {@code Flowable} or {@code Single}, a JDK {@code Flow.Publisher}): as a {@code Flux} or a {@code Mono}, by how
+	 * many values the type carries, turned back into the type the caller expects.
+	 */
+	static Object adapted(CircuitBreaker breaker, ReactiveAdapter adapter, Supplier<Object> call) {
+		Publisher<?> guarded;
+		if (adapter.isMultiValue()) {
+			guarded = flux(breaker, () -> {
+				Object source = call.get();
+				return (source != null) ? Flux.from(adapter.toPublisher(source)) : null;
+			});
+		}
+		else {
+			guarded = mono(breaker, () -> {
+				Object source = call.get();
+				return (source != null) ? Mono.from(adapter.toPublisher(source)) : null;
+			});
+		}
+		return adapter.fromPublisher(guarded);
+	}
+
+	/**
+	 * Whether a Kotlin {@code suspend} function answers many values: one whose declared result is a {@code Flow} or
+	 * a publisher other than a {@code Mono}, which Spring's coroutine support runs as a {@code Flux}; the others as
+	 * a {@code Mono}.
+	 */
+	static boolean isMultiValue(Class<?> suspendResult) {
+		return (Publisher.class.isAssignableFrom(suspendResult) && !Mono.class.isAssignableFrom(suspendResult))
+				|| isAssignableTo(suspendResult, "kotlinx.coroutines.flow.Flow");
+	}
+
+	private static boolean isAssignableTo(Class<?> type, String name) {
+		if (type == null) {
+			return false;
+		}
+		if (type.getName().equals(name)) {
+			return true;
+		}
+		for (Class<?> implemented : type.getInterfaces()) {
+			if (isAssignableTo(implemented, name)) {
+				return true;
+			}
+		}
+		return isAssignableTo(type.getSuperclass(), name);
 	}
 
 	/**

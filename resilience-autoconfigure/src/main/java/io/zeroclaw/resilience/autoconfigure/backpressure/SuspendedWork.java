@@ -1,0 +1,32 @@
+package io.zeroclaw.resilience.autoconfigure.backpressure;
+
+import io.zeroclaw.resilience.backpressure.Admission;
+import reactor.core.publisher.Mono;
+
+/**
+ * Holds the admission of a Kotlin {@code suspend} function until its body has ended. Spring runs such a function
+ * through Reactor: the call returns a lazy {@code Mono} of the body, which the proxy awaits right after the advice
+ * returns, so the work happens after the call and is held by the {@code Mono}'s end (a value, an error, or the
+ * cancellation of the calling coroutine). Loaded only for suspend functions, which Spring runs this way only when
+ * {@code kotlinx-coroutines-reactor} (and so Reactor) is present.
+ * <p>
+ * A suspend function returning a {@code Flow} answers a {@code Flux} that runs when the flow is collected, which may
+ * be never, as for a method returning a {@code Flux}: its slot is given back when the call returns.
+ */
+final class SuspendedWork {
+
+	private SuspendedWork() {
+	}
+
+	/**
+	 * @return the call's {@code Mono}, releasing the admission when it ends; {@code null} if the call answered
+	 * anything else, whose admission the caller releases now
+	 */
+	static Object holdUntilDone(Object result, Admission admission) {
+		if (result instanceof Mono<?> body) {
+			return body.doFinally((signal) -> admission.close());
+		}
+		return null;
+	}
+
+}
