@@ -3,6 +3,7 @@ package io.zeroclaw.resilience.autoconfigure;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.lang.reflect.Proxy;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -74,6 +75,34 @@ public final class ProxyShapes {
 		for (Class<?> parent : type.getInterfaces()) {
 			addUnsealed(parent, interfaces);
 		}
+	}
+
+	/**
+	 * The methods a subclass proxy of the class cannot override although callers may call them on it: its
+	 * non-private, non-static {@code final} methods, other than those of JDK and Spring types. Such a call runs on the
+	 * proxy itself, skipping the advice, and reads the proxy's own fields, which are never set.
+	 * @param beanClass the bean's class
+	 * @return those methods, most specific class first
+	 */
+	public static List<Method> finalMethods(Class<?> beanClass) {
+		List<Method> methods = new ArrayList<>();
+		for (Class<?> type = beanClass; type != null && !isInfrastructure(type); type = type.getSuperclass()) {
+			for (Method method : type.getDeclaredMethods()) {
+				int modifiers = method.getModifiers();
+				if (Modifier.isFinal(modifiers) && !Modifier.isStatic(modifiers) && !Modifier.isPrivate(modifiers)
+						&& !method.isSynthetic() && !method.isBridge()) {
+					methods.add(method);
+				}
+			}
+		}
+		return methods;
+	}
+
+	private static boolean isInfrastructure(Class<?> type) {
+		String name = type.getName();
+		return name.startsWith("java.") || name.startsWith("javax.") || name.startsWith("jakarta.")
+				|| name.startsWith("kotlin.")
+				|| (name.startsWith("org.springframework.") && !name.startsWith("org.springframework.ai."));
 	}
 
 	private static boolean implementsFinal(Class<?> beanClass, Collection<Class<?>> interfaces,

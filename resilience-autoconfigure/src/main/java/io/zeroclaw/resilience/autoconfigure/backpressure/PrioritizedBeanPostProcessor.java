@@ -1,5 +1,7 @@
 package io.zeroclaw.resilience.autoconfigure.backpressure;
 
+import java.lang.reflect.Method;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -25,6 +27,7 @@ import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.beans.factory.config.SmartInstantiationAwareBeanPostProcessor;
 import org.springframework.core.Ordered;
+import org.springframework.core.annotation.AnnotatedElementUtils;
 import org.springframework.core.annotation.AnnotationUtils;
 import org.springframework.util.ClassUtils;
 
@@ -103,6 +106,7 @@ final class PrioritizedBeanPostProcessor implements SmartInstantiationAwareBeanP
 			if (isAdmitting(advised)) {
 				return bean;
 			}
+			requireOverridable(beanName, targetClass, AopUtils.isCglibProxy(bean));
 			advised.addAdvisor(0, admissionAdvisor(advised));
 			int async = lastAsyncAdvisor(advised);
 			if (async >= 0) {
@@ -124,12 +128,39 @@ final class PrioritizedBeanPostProcessor implements SmartInstantiationAwareBeanP
 			throw new IllegalStateException("Bean '" + beanName + "' has @Prioritized methods, but its class "
 					+ targetClass.getName() + " cannot be subclassed (it is final or sealed, or implements an interface "
 					+ "method with a final method) and implements no interface, so no proxy can admit its calls. Make "
-					+ "the class non-final, or have it implement an interface that declares its @Prioritized methods "
-					+ "and inject it by that interface.");
+					+ "the class and its @Prioritized methods non-final (in Kotlin: open, or annotate the class with a "
+					+ "stereotype such as @Service and build with the kotlin-spring compiler plugin), or have it "
+					+ "implement an interface that declares its @Prioritized methods and inject it by that interface.");
 		}
+		requireOverridable(beanName, targetClass, !needsInterfaceProxy(targetClass));
 		ProxyFactory proxyFactory = new ProxyFactory(bean);
 		configure(proxyFactory, targetClass);
 		return proxyFactory.getProxy(this.classLoader);
+	}
+
+	/**
+	 * Fails when a method annotated {@code @Prioritized} is final and the proxy is a subclass, which cannot override
+	 * it: its calls would run on the proxy itself, never admitted and without the bean's state. In Kotlin every member
+	 * is final unless marked {@code open}, even in an {@code open} class.
+	 */
+	private static void requireOverridable(String beanName, Class<?> targetClass, boolean subclassProxy) {
+		if (!subclassProxy) {
+			return;
+		}
+		List<String> finalMethods = ProxyShapes.finalMethods(targetClass)
+			.stream()
+			.filter((method) -> AnnotatedElementUtils.hasAnnotation(method, Prioritized.class))
+			.map(Method::getName)
+			.distinct()
+			.toList();
+		if (!finalMethods.isEmpty()) {
+			throw new IllegalStateException("Bean '" + beanName + "' has @Prioritized methods " + finalMethods
+					+ " that are final in " + targetClass.getName() + ": its proxy is a subclass, which cannot "
+					+ "override them, so their calls would never be admitted (and would run without the bean's "
+					+ "state). Make them non-final (in Kotlin: open, or annotate the class with a stereotype such as "
+					+ "@Service and build with the kotlin-spring compiler plugin), or declare them on an interface "
+					+ "the bean implements and inject it by that interface.");
+		}
 	}
 
 	/**

@@ -41,6 +41,50 @@ class PrioritizedBeanShapesTests {
 				.hasMessageContaining("implements no interface"));
 	}
 
+	@Test
+	void prioritizedFinalMethodOfASubclassableClassShouldFailStartUpNamingIt() {
+		this.runner.withBean("halfOpen", FinalMethodWorker.class, FinalMethodWorker::new)
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.hasMessageContaining("Bean 'halfOpen' has @Prioritized methods [run] that are final")
+				.hasMessageContaining("in Kotlin: open"));
+	}
+
+	@Test
+	void prioritizedFinalMethodDeclaredByAnInterfaceShouldBeAdmittedThroughIt() {
+		this.runner.withBean("viaInterface", FinalInterfaceMethodWorker.class, FinalInterfaceMethodWorker::new)
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				FinalInterfaceMethodWorker.controller = context.getBean(BackpressureController.class);
+				assertThat(context.getBean(Work.class).depthDuringCall()).isEqualTo(1);
+			});
+	}
+
+	/** Not final itself, as a Kotlin {@code open class} whose members are not {@code open}. */
+	static class FinalMethodWorker {
+
+		@Prioritized
+		public final void run() {
+		}
+
+		public void other() {
+		}
+
+	}
+
+	static class FinalInterfaceMethodWorker implements Work {
+
+		static BackpressureController controller;
+
+		@Override
+		@Prioritized
+		public final int depthDuringCall() {
+			return controller.depth();
+		}
+
+	}
+
 	static final class FinalWorker {
 
 		@Prioritized
