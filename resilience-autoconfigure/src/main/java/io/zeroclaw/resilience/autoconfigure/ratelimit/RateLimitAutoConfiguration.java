@@ -1,8 +1,10 @@
 package io.zeroclaw.resilience.autoconfigure.ratelimit;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.zeroclaw.resilience.autoconfigure.InvalidResiliencePropertyException;
@@ -43,6 +45,7 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 import org.springframework.core.env.Environment;
 import org.springframework.core.type.AnnotatedTypeMetadata;
+import org.springframework.web.cors.CorsConfigurationSource;
 import org.springframework.web.util.pattern.PathPattern;
 
 /**
@@ -161,7 +164,8 @@ public final class RateLimitAutoConfiguration {
 		@ConditionalOnMissingBean(name = MAIN_FILTER_REGISTRATION)
 		FilterRegistrationBean<RateLimitFilter> rateLimitFilterRegistration(ResilienceProperties properties,
 				RateLimitPolicies policies, ObjectProvider<RateLimitKeyResolver> keyResolver,
-				ObjectProvider<RateLimitRejectionHandler> rejectionHandler, Environment environment,
+				ObjectProvider<RateLimitRejectionHandler> rejectionHandler,
+				ObjectProvider<CorsConfigurationSource> corsSources, Environment environment,
 				ConfigurableListableBeanFactory beanFactory) {
 			RateLimit rateLimit = properties.getRateLimit();
 			FilterPlacement placement = FilterPlacement.of(rateLimit, policies, environment,
@@ -172,11 +176,26 @@ public final class RateLimitAutoConfiguration {
 					rejectionHandler.getIfAvailable(), rateLimit.isHeaders(),
 					placement.split() ? (registration) -> registration.key() != KeyType.PRINCIPAL
 							: (registration) -> true);
+			filter.setCorsConfigurationSources(corsSourcesOf(corsSources));
 			FilterRegistrationBean<RateLimitFilter> registration = new FilterRegistrationBean<>(filter);
 			registration.setName("zeroclawRateLimitFilter");
 			registration.setDispatcherTypes(DispatcherType.REQUEST, DispatcherType.FORWARD);
 			registration.setOrder(placement.order());
 			return registration;
+		}
+
+		private static final String INTROSPECTOR = ".HandlerMappingIntrospector";
+
+		/**
+		 * The application's CORS configuration for the filter's refusals: its own sources first (Spring Security's
+		 * {@code corsConfigurationSource}), then Spring MVC's {@code HandlerMappingIntrospector}, which answers for
+		 * {@code @CrossOrigin} and the CORS mappings of a {@code WebMvcConfigurer}.
+		 */
+		private static Supplier<List<CorsConfigurationSource>> corsSourcesOf(
+				ObjectProvider<CorsConfigurationSource> sources) {
+			return () -> sources.orderedStream()
+				.sorted(Comparator.comparing((source) -> source.getClass().getName().endsWith(INTROSPECTOR)))
+				.toList();
 		}
 
 		/**
@@ -189,13 +208,15 @@ public final class RateLimitAutoConfiguration {
 		@Conditional(PrincipalBesideOtherKeysCondition.class)
 		FilterRegistrationBean<RateLimitFilter> principalRateLimitFilterRegistration(ResilienceProperties properties,
 				RateLimitPolicies policies, ObjectProvider<RateLimitKeyResolver> keyResolver,
-				ObjectProvider<RateLimitRejectionHandler> rejectionHandler, Environment environment,
+				ObjectProvider<RateLimitRejectionHandler> rejectionHandler,
+				ObjectProvider<CorsConfigurationSource> corsSources, Environment environment,
 				ConfigurableListableBeanFactory beanFactory) {
 			RateLimit rateLimit = properties.getRateLimit();
 			FilterPlacement placement = FilterPlacement.of(rateLimit, policies, environment, true);
 			RateLimitFilter filter = new RateLimitFilter(policies, keyResolver.getIfAvailable(),
 					rejectionHandler.getIfAvailable(), rateLimit.isHeaders(),
 					(registration) -> registration.key() == KeyType.PRINCIPAL);
+			filter.setCorsConfigurationSources(corsSourcesOf(corsSources));
 			FilterRegistrationBean<RateLimitFilter> registration = new FilterRegistrationBean<>(filter);
 			registration.setName("zeroclawPrincipalRateLimitFilter");
 			registration.setDispatcherTypes(DispatcherType.REQUEST, DispatcherType.FORWARD);

@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 import io.zeroclaw.resilience.autoconfigure.InvalidResiliencePropertyException;
 import io.zeroclaw.resilience.autoconfigure.ResilienceProperties.KeyType;
@@ -41,6 +42,10 @@ import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.util.LinkedCaseInsensitiveMap;
 import org.springframework.util.StringUtils;
+import org.springframework.util.function.SingletonSupplier;
+import org.springframework.web.cors.CorsConfiguration;
+import org.springframework.web.cors.CorsConfigurationSource;
+import org.springframework.web.cors.CorsUtils;
 import org.springframework.web.util.pattern.PathPattern;
 import org.springframework.web.util.pattern.PathPatternParser;
 import org.springframework.web.util.pattern.PatternParseException;
@@ -100,6 +105,9 @@ public final class RateLimitFilter implements Filter {
 
 	private final boolean headers;
 
+	/** Where the application's CORS configuration is, to let a browser read a refusal; empty when it has none. */
+	private volatile Supplier<List<CorsConfigurationSource>> corsSources = List::of;
+
 	private final AtomicLong lastErrorLog = new AtomicLong(System.nanoTime() - ERROR_LOG_INTERVAL);
 
 	private final AtomicLong lastRejectionHandlerErrorLog = new AtomicLong(System.nanoTime() - ERROR_LOG_INTERVAL);
@@ -151,6 +159,18 @@ public final class RateLimitFilter implements Filter {
 		this.keyResolver = keyResolver;
 		this.rejectionHandler = rejectionHandler;
 		this.headers = headers;
+	}
+
+	/**
+	 * Gives the filter the application's CORS configuration (Spring Security's {@code CorsConfigurationSource} bean,
+	 * Spring MVC's {@code @CrossOrigin} and CORS mappings through its {@code HandlerMappingIntrospector}), so that a
+	 * refusal carries the CORS headers a browser needs to read it: this filter usually runs before any CORS
+	 * processing, and a response without them reaches the page as a network error, its status and
+	 * {@code Retry-After} unread. Looked up at the first refusal of a cross-origin request.
+	 * @param sources the sources, asked in order; the first with a configuration for the request answers
+	 */
+	void setCorsConfigurationSources(Supplier<List<CorsConfigurationSource>> sources) {
+		this.corsSources = SingletonSupplier.of(sources);
 	}
 
 	private static List<PathPattern> parse(String property, List<String> patterns) {
@@ -206,6 +226,10 @@ public final class RateLimitFilter implements Filter {
 			return;
 		}
 		request.setAttribute(DECIDED, Boolean.TRUE);
+		if (isKeylessPreflight(route, httpRequest)) {
+			chain.doFilter(request, response);
+			return;
+		}
 		RateLimitDecision decision;
 		try {
 			decision = route.limiter.tryAcquire(key(route, httpRequest));
@@ -234,6 +258,24 @@ public final class RateLimitFilter implements Filter {
 			route.outcomes.rejected();
 			tooManyRequests(route, decision, httpRequest, httpResponse);
 		}
+	}
+
+	/**
+	 * Whether the request is a browser's CORS preflight that cannot carry the policy's key: a preflight never has
+	 * credentials nor the page's own headers (an {@code X-API-Key}, {@code Authorization}), so under a header or
+	 * principal policy it would fall back to the address and spend a token of everyone behind it (an office, a
+	 * carrier's NAT), refusing a new key's first call before its own bucket was asked. It is not counted: it is the
+	 * browser asking whether the real request may be sent, which is counted under its key.
+	 */
+	private boolean isKeylessPreflight(Route route, HttpServletRequest request) {
+		if (this.keyResolver != null || route.keyType == KeyType.IP || !CorsUtils.isPreFlightRequest(request)) {
+			return false;
+		}
+		if (route.keyType == KeyType.HEADER) {
+			return !StringUtils.hasLength(request.getHeader(route.keyHeader));
+		}
+		Principal principal = request.getUserPrincipal();
+		return principal == null || principal.getName() == null;
 	}
 
 	/**
@@ -348,6 +390,7 @@ public final class RateLimitFilter implements Filter {
 	 */
 	private void refuse(Route route, HttpStatus status, String detail, HttpServletRequest request,
 			HttpServletResponse response) throws IOException {
+		addCorsHeaders(request, response);
 		if (this.rejectionHandler != null) {
 			Map<String, List<String>> headers = new LinkedCaseInsensitiveMap<>();
 			for (String name : response.getHeaderNames()) {
@@ -369,6 +412,50 @@ public final class RateLimitFilter implements Filter {
 			}
 		}
 		writeProblem(response, status, detail, request);
+	}
+
+	/**
+	 * The CORS headers of an actual request, when the request comes from an origin the application's CORS
+	 * configuration allows and no filter before this one has answered them already: the allowed origin, credentials
+	 * if allowed, and the exposed headers (expose {@code Retry-After}, {@code RateLimit} and {@code RateLimit-Policy}
+	 * there for the page to read them). Only headers: an origin that is not allowed gets the refusal as it is, and a
+	 * refused preflight stays a failed preflight, as a browser accepts only a 2xx one.
+	 */
+	private void addCorsHeaders(HttpServletRequest request, HttpServletResponse response) {
+		String origin = request.getHeader(HttpHeaders.ORIGIN);
+		if (origin == null || response.containsHeader(HttpHeaders.ACCESS_CONTROL_ALLOW_ORIGIN)) {
+			return;
+		}
+		CorsConfiguration configuration = corsConfiguration(request);
+		String allowedOrigin = (configuration != null) ? configuration.checkOrigin(origin) : null;
+		if (allowedOrigin == null) {
+			return;
+		}
+		response.addHeader(HttpHeaders.VARY, HttpHeaders.ORIGIN);
+		response.setHeader(HttpHeaders.ACCESS_CONTROL_ALLOW_ORIGIN, allowedOrigin);
+		if (Boolean.TRUE.equals(configuration.getAllowCredentials())) {
+			response.setHeader(HttpHeaders.ACCESS_CONTROL_ALLOW_CREDENTIALS, "true");
+		}
+		List<String> exposed = configuration.getExposedHeaders();
+		if (exposed != null && !exposed.isEmpty()) {
+			response.setHeader(HttpHeaders.ACCESS_CONTROL_EXPOSE_HEADERS, String.join(", ", exposed));
+		}
+	}
+
+	private CorsConfiguration corsConfiguration(HttpServletRequest request) {
+		for (CorsConfigurationSource source : this.corsSources.get()) {
+			try {
+				CorsConfiguration configuration = source.getCorsConfiguration(request);
+				if (configuration != null) {
+					return configuration;
+				}
+			}
+			catch (Exception ex) {
+				// a source that cannot place the request (no handler for it): it has no configuration for it
+				logger.debug("CORS configuration source {} failed for {}", source, request.getRequestURI(), ex);
+			}
+		}
+		return null;
 	}
 
 	private static ProblemDetail problem(HttpStatus status, String detail, HttpServletRequest request) {
