@@ -33,7 +33,11 @@ import org.springframework.util.ReflectionUtils;
  * completion; cancelling it gives the permission back), a {@link Stream} (exhaustion is a success, an exception while
  * iterating a failure, closing early a success after a first element and gives the permission back before it) or a
  * Reactor {@code Flux}/{@code Mono} (the breaker is asked at each subscription, the outcome is the terminal signal,
- * cancelling is a success after a first element and gives the permission back before it).
+ * cancelling is a success after a first element and gives the permission back before it). Other deferred types that
+ * Spring's {@link ReactiveAdapterRegistry} adapts (a Kotlin {@code Flow}, RxJava's, a JDK {@code Flow.Publisher}) are
+ * guarded as the {@code Flux} or {@code Mono} they adapt to, and a Kotlin {@code suspend} function as the
+ * {@code Mono} (a {@code Flux} for a {@code Flow}) that Spring's coroutine support runs it as, which the proxy then
+ * awaits.
  * <p>
  * Guarded are the methods of the upstream types (for example {@code Provider} or {@code ChatModel}) and the bean's
  * own other public methods (such as a {@code chatAsync} an implementation adds). Passed straight through, never
