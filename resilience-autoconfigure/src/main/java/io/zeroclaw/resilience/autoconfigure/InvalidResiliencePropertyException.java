@@ -2,6 +2,8 @@ package io.zeroclaw.resilience.autoconfigure;
 
 import java.time.Duration;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Thrown at start-up when a {@code zeroclaw.resilience.*} property of an enabled feature has a value the feature
  * cannot work with. {@link InvalidResiliencePropertyFailureAnalyzer} turns it into a start-up report that names the
@@ -11,7 +13,7 @@ public class InvalidResiliencePropertyException extends RuntimeException {
 
 	private final String property;
 
-	private final Object value;
+	private final @Nullable Object value;
 
 	private final String reason;
 
@@ -23,7 +25,8 @@ public class InvalidResiliencePropertyException extends RuntimeException {
 	 * @param reason why the value cannot work
 	 * @param action what to set instead
 	 */
-	public InvalidResiliencePropertyException(String property, Object value, String reason, String action) {
+	public InvalidResiliencePropertyException(String property, @Nullable Object value, String reason,
+			String action) {
 		super("Invalid value '" + format(value) + "' for property '" + property + "': " + reason);
 		this.property = property;
 		this.value = format(value);
@@ -35,7 +38,7 @@ public class InvalidResiliencePropertyException extends RuntimeException {
 	 * Shows a value as a user would write it in {@code application.yml}: a duration as {@code 30s}, not
 	 * {@code PT30S}.
 	 */
-	private static Object format(Object value) {
+	private static @Nullable Object format(@Nullable Object value) {
 		if (value instanceof Duration duration) {
 			return formatDuration(duration);
 		}
@@ -67,7 +70,7 @@ public class InvalidResiliencePropertyException extends RuntimeException {
 		return this.property;
 	}
 
-	public Object getValue() {
+	public @Nullable Object getValue() {
 		return this.value;
 	}
 

@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Set;
 import java.util.function.Predicate;
 
+import org.jspecify.annotations.Nullable;
+
 import org.springframework.util.ClassUtils;
 import org.springframework.util.ReflectionUtils;
 
@@ -59,7 +61,7 @@ public final class ProxyShapes {
 	 * @param classLoader the class loader the proxy is made in
 	 * @return the interfaces, in a stable order
 	 */
-	public static Class<?>[] interfaces(Class<?> beanClass, ClassLoader classLoader) {
+	public static Class<?>[] interfaces(Class<?> beanClass, @Nullable ClassLoader classLoader) {
 		Set<Class<?>> interfaces = new LinkedHashSet<>();
 		for (Class<?> type : ClassUtils.getAllInterfacesForClassAsSet(beanClass, classLoader)) {
 			addUnsealed(type, interfaces);

@@ -7,6 +7,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import org.jspecify.annotations.Nullable;
+
 import org.springframework.beans.factory.BeanClassLoaderAware;
 import org.springframework.beans.factory.InitializingBean;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -24,7 +26,7 @@ public class ResilienceProperties implements InitializingBean, BeanClassLoaderAw
 
 	private ClassLoader classLoader = ResilienceProperties.class.getClassLoader();
 
-	private Environment environment;
+	private @Nullable Environment environment;
 
 	/** Per-key HTTP rate limiting. */
 	private final RateLimit rateLimit = new RateLimit();
@@ -145,7 +147,7 @@ public class ResilienceProperties implements InitializingBean, BeanClassLoaderAw
 		 * Order of the rate-limit filter, for every policy. By default it runs before Spring Security for 'ip' and
 		 * 'header' keys and after it for 'principal', with a filter on each side when policies of both kinds apply.
 		 */
-		private Integer filterOrder;
+		private @Nullable Integer filterOrder;
 
 		/** Named policies for their own paths, tried in declaration order before the default policy. */
 		private Map<String, Policy> policies = new LinkedHashMap<>();
@@ -236,11 +238,11 @@ public class ResilienceProperties implements InitializingBean, BeanClassLoaderAw
 			this.headers = headers;
 		}
 
-		public Integer getFilterOrder() {
+		public @Nullable Integer getFilterOrder() {
 			return this.filterOrder;
 		}
 
-		public void setFilterOrder(Integer filterOrder) {
+		public void setFilterOrder(@Nullable Integer filterOrder) {
 			this.filterOrder = filterOrder;
 		}
 
@@ -279,20 +281,20 @@ public class ResilienceProperties implements InitializingBean, BeanClassLoaderAw
 		private List<String> methods = new ArrayList<>();
 
 		/** Requests each key may make per window under this policy. */
-		private Long requestsPerWindow;
+		private @Nullable Long requestsPerWindow;
 
 		/** Window of this policy; a bare number is seconds. */
 		@DurationUnit(ChronoUnit.SECONDS)
-		private Duration window;
+		private @Nullable Duration window;
 
 		/** Burst of this policy. */
-		private Long burst;
+		private @Nullable Long burst;
 
 		/** Key type of this policy: ip, header or principal. */
-		private KeyType key;
+		private @Nullable KeyType key;
 
 		/** Header carrying the client key when this policy's key is 'header'. */
-		private String keyHeader;
+		private @Nullable String keyHeader;
 
 		public List<String> getPaths() {
 			return this.paths;
@@ -310,43 +312,43 @@ public class ResilienceProperties implements InitializingBean, BeanClassLoaderAw
 			this.methods = methods;
 		}
 
-		public Long getRequestsPerWindow() {
+		public @Nullable Long getRequestsPerWindow() {
 			return this.requestsPerWindow;
 		}
 
-		public void setRequestsPerWindow(Long requestsPerWindow) {
+		public void setRequestsPerWindow(@Nullable Long requestsPerWindow) {
 			this.requestsPerWindow = requestsPerWindow;
 		}
 
-		public Duration getWindow() {
+		public @Nullable Duration getWindow() {
 			return this.window;
 		}
 
-		public void setWindow(Duration window) {
+		public void setWindow(@Nullable Duration window) {
 			this.window = window;
 		}
 
-		public Long getBurst() {
+		public @Nullable Long getBurst() {
 			return this.burst;
 		}
 
-		public void setBurst(Long burst) {
+		public void setBurst(@Nullable Long burst) {
 			this.burst = burst;
 		}
 
-		public KeyType getKey() {
+		public @Nullable KeyType getKey() {
 			return this.key;
 		}
 
-		public void setKey(KeyType key) {
+		public void setKey(@Nullable KeyType key) {
 			this.key = key;
 		}
 
-		public String getKeyHeader() {
+		public @Nullable String getKeyHeader() {
 			return this.keyHeader;
 		}
 
-		public void setKeyHeader(String keyHeader) {
+		public void setKeyHeader(@Nullable String keyHeader) {
 			this.keyHeader = keyHeader;
 		}
 
@@ -475,47 +477,47 @@ public class ResilienceProperties implements InitializingBean, BeanClassLoaderAw
 	public static class Instance {
 
 		/** Whether this bean gets a breaker at all. */
-		private Boolean enabled;
+		private @Nullable Boolean enabled;
 
 		/** Consecutive failures that open this bean's breaker. */
-		private Integer failureThreshold;
+		private @Nullable Integer failureThreshold;
 
 		/** Recovery timeout of this bean's breaker; a bare number is seconds. */
 		@DurationUnit(ChronoUnit.SECONDS)
-		private Duration recoveryTimeout;
+		private @Nullable Duration recoveryTimeout;
 
 		/** Half-open probes of this bean's breaker. */
-		private Integer halfOpenMaxRequests;
+		private @Nullable Integer halfOpenMaxRequests;
 
-		public Boolean getEnabled() {
+		public @Nullable Boolean getEnabled() {
 			return this.enabled;
 		}
 
-		public void setEnabled(Boolean enabled) {
+		public void setEnabled(@Nullable Boolean enabled) {
 			this.enabled = enabled;
 		}
 
-		public Integer getFailureThreshold() {
+		public @Nullable Integer getFailureThreshold() {
 			return this.failureThreshold;
 		}
 
-		public void setFailureThreshold(Integer failureThreshold) {
+		public void setFailureThreshold(@Nullable Integer failureThreshold) {
 			this.failureThreshold = failureThreshold;
 		}
 
-		public Duration getRecoveryTimeout() {
+		public @Nullable Duration getRecoveryTimeout() {
 			return this.recoveryTimeout;
 		}
 
-		public void setRecoveryTimeout(Duration recoveryTimeout) {
+		public void setRecoveryTimeout(@Nullable Duration recoveryTimeout) {
 			this.recoveryTimeout = recoveryTimeout;
 		}
 
-		public Integer getHalfOpenMaxRequests() {
+		public @Nullable Integer getHalfOpenMaxRequests() {
 			return this.halfOpenMaxRequests;
 		}
 
-		public void setHalfOpenMaxRequests(Integer halfOpenMaxRequests) {
+		public void setHalfOpenMaxRequests(@Nullable Integer halfOpenMaxRequests) {
 			this.halfOpenMaxRequests = halfOpenMaxRequests;
 		}
 

@@ -18,6 +18,7 @@ import io.zeroclaw.resilience.autoconfigure.ResilienceProperties.Policy;
 import io.zeroclaw.resilience.autoconfigure.ResilienceProperties.RateLimit;
 import io.zeroclaw.resilience.autoconfigure.ResilienceProperties.ShedThresholds;
 import io.zeroclaw.resilience.autoconfigure.ResilienceProperties.Store;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.core.env.Environment;
 import org.springframework.util.ClassUtils;
@@ -130,7 +131,7 @@ final class ResiliencePropertiesValidator {
 				&& one.getKey() == other.getKey() && Objects.equals(one.getKeyHeader(), other.getKeyHeader());
 	}
 
-	static void validate(ResilienceProperties properties, ClassLoader classLoader, Environment environment) {
+	static void validate(ResilienceProperties properties, ClassLoader classLoader, @Nullable Environment environment) {
 		if (environment != null) {
 			validateSwitches(properties, environment);
 		}
@@ -418,7 +419,7 @@ final class ResiliencePropertiesValidator {
 		}
 	}
 
-	private static <T> T orDefault(T value, T fallback) {
+	private static <T> T orDefault(@Nullable T value, T fallback) {
 		return (value != null) ? value : fallback;
 	}
 

@@ -1,5 +1,7 @@
 package io.zeroclaw.resilience.autoconfigure;
 
+import org.jspecify.annotations.Nullable;
+
 import org.springframework.aot.hint.RuntimeHints;
 import org.springframework.aot.hint.RuntimeHintsRegistrar;
 
@@ -11,7 +13,7 @@ import org.springframework.aot.hint.RuntimeHintsRegistrar;
 class ResilienceRuntimeHints implements RuntimeHintsRegistrar {
 
 	@Override
-	public void registerHints(RuntimeHints hints, ClassLoader classLoader) {
+	public void registerHints(RuntimeHints hints, @Nullable ClassLoader classLoader) {
 		for (String name : ResiliencePropertiesValidator.CLASSES_LOOKED_UP_BY_NAME) {
 			hints.reflection().registerTypeIfPresent(classLoader, name);
 		}

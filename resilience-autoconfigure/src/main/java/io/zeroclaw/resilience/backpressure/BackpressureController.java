@@ -6,6 +6,8 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Admits work by priority while the number of admitted, unfinished pieces of work (the depth) is low enough, and
  * sheds it otherwise. Plain Java, usable on its own; Spring glue admits {@link Prioritized} calls through it.
@@ -126,7 +128,7 @@ public final class BackpressureController {
 
 	private final BackpressureConfig config;
 
-	private final BackpressureListener listener;
+	private final @Nullable BackpressureListener listener;
 
 	/** The per-priority limits while accepting, indexed by {@link Priority#ordinal()}. */
 	private final int[] acceptingLimits;
@@ -147,7 +149,7 @@ public final class BackpressureController {
 	 * The pools, pool {@code i} at index {@code (i + 1) * POOL_STRIDE} with padding on both sides; {@code null} when
 	 * the queue is too small for pools. Each word is a version (high 32 bits) and a count of free slots (low 32 bits).
 	 */
-	private final long[] pools;
+	private final long @Nullable [] pools;
 
 	/** {@code poolCount - 1}, to select a pool from a thread id. */
 	private final int poolMask;
@@ -176,7 +178,7 @@ public final class BackpressureController {
 	 * @param config the depth and thresholds
 	 * @param listener told of every admission and shed, or {@code null} for none
 	 */
-	public BackpressureController(BackpressureConfig config, BackpressureListener listener) {
+	public BackpressureController(BackpressureConfig config, @Nullable BackpressureListener listener) {
 		this(config, listener, defaultPoolCount());
 	}
 
@@ -184,7 +186,7 @@ public final class BackpressureController {
 	 * Creates a controller with a given number of pools, so that tests can pin it whatever the machine.
 	 * @param poolCount a power of two
 	 */
-	BackpressureController(BackpressureConfig config, BackpressureListener listener, int poolCount) {
+	BackpressureController(BackpressureConfig config, @Nullable BackpressureListener listener, int poolCount) {
 		if (poolCount < 1 || Integer.bitCount(poolCount) != 1) {
 			throw new IllegalArgumentException("poolCount must be a power of two, was " + poolCount);
 		}

@@ -23,6 +23,7 @@ import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 
 import io.zeroclaw.resilience.backpressure.LoadShedException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A circuit breaker: it stops calling an upstream that keeps failing, and after a pause lets a few probe calls find
@@ -232,7 +233,7 @@ public final class CircuitBreaker {
 	 * @return what {@code call} returned
 	 * @throws CircuitOpenException when the breaker does not permit the call; {@code call} was not invoked
 	 */
-	public <T> T execute(Supplier<T> call) {
+	public <T extends @Nullable Object> T execute(Supplier<T> call) {
 		Epoch admitted = this.epoch;
 		if (admitted.state == CircuitState.CLOSED) {
 			// The common path, kept free of allocation, clock reads and compare-and-set.
@@ -277,7 +278,7 @@ public final class CircuitBreaker {
 	 * @return a future completed as the upstream stage is; completed exceptionally with {@link CircuitOpenException}
 	 * when the breaker does not permit the call, in which case {@code call} was not invoked
 	 */
-	public <T> CompletableFuture<T> executeAsync(Supplier<? extends CompletionStage<T>> call) {
+	public <T extends @Nullable Object> CompletableFuture<T> executeAsync(Supplier<? extends CompletionStage<T>> call) {
 		Permission permission;
 		try {
 			permission = acquirePermission();
@@ -329,7 +330,7 @@ public final class CircuitBreaker {
 	 * @return a sequential stream with the upstream's elements; closing it closes the upstream stream
 	 * @throws CircuitOpenException when the breaker does not permit the call; {@code call} was not invoked
 	 */
-	public <T> Stream<T> executeStream(Supplier<? extends Stream<T>> call) {
+	public <T extends @Nullable Object> Stream<T> executeStream(Supplier<? extends Stream<T>> call) {
 		Permission permission = acquirePermission();
 		Stream<T> source;
 		try {
@@ -529,7 +530,7 @@ public final class CircuitBreaker {
 		}
 	}
 
-	private void recordIgnored(Epoch admitted, Throwable cause) {
+	private void recordIgnored(Epoch admitted, @Nullable Throwable cause) {
 		if (admitted.state == CircuitState.HALF_OPEN) {
 			admitted.releaseSlot();
 		}
@@ -835,13 +836,13 @@ public final class CircuitBreaker {
 	 * the upstream a failure, an exception from the consumer's own action a success (the upstream had sent that
 	 * element). Not split, so that one outcome stands for the whole stream.
 	 */
-	private static final class GuardedSpliterator<T> implements Spliterator<T>, Consumer<T> {
+	private static final class GuardedSpliterator<T extends @Nullable Object> implements Spliterator<T>, Consumer<T> {
 
 		private final Spliterator<T> source;
 
 		private final Permission permission;
 
-		private Consumer<? super T> action;
+		private @Nullable Consumer<? super T> action;
 
 		private boolean inAction;
 
@@ -915,7 +916,7 @@ public final class CircuitBreaker {
 		}
 
 		@Override
-		public Spliterator<T> trySplit() {
+		public @Nullable Spliterator<T> trySplit() {
 			return null;
 		}
 
@@ -934,7 +935,7 @@ public final class CircuitBreaker {
 		}
 
 		@Override
-		public Comparator<? super T> getComparator() {
+		public @Nullable Comparator<? super T> getComparator() {
 			return this.source.getComparator();
 		}
 

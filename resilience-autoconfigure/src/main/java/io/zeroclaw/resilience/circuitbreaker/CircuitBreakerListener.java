@@ -1,5 +1,7 @@
 package io.zeroclaw.resilience.circuitbreaker;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Told of what a {@link CircuitBreaker} does. Every method has an empty default, so a listener implements only what it
  * needs. Methods are called on the thread that caused the event, after the fact, and must be quick and must not
@@ -41,7 +43,7 @@ public interface CircuitBreakerListener {
 	 * @param breaker the breaker
 	 * @param cause the ignored exception, or {@code null} when the call was abandoned without one
 	 */
-	default void onIgnored(CircuitBreaker breaker, Throwable cause) {
+	default void onIgnored(CircuitBreaker breaker, @Nullable Throwable cause) {
 	}
 
 	/**

@@ -4,6 +4,8 @@ import java.util.List;
 import java.util.Objects;
 import java.util.stream.Stream;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * A large-language-model provider, the service-provider interface an application implements for each LLM API it
  * calls. Only {@link #chatWithSystem} is required; every other call has a default built on it.
@@ -24,7 +26,7 @@ public interface Provider {
 	 * @param temperature the sampling temperature
 	 * @return the model's reply
 	 */
-	String chatWithSystem(String systemPrompt, String message, String model, double temperature);
+	String chatWithSystem(@Nullable String systemPrompt, String message, String model, double temperature);
 
 	/**
 	 * Asks the model one question without instructions.
@@ -95,7 +97,7 @@ public interface Provider {
 	 * @param temperature the sampling temperature
 	 * @return the pieces of the reply, the last one with {@link StreamChunk#last()} set
 	 */
-	default Stream<StreamChunk> streamChatWithSystem(String systemPrompt, String message, String model,
+	default Stream<StreamChunk> streamChatWithSystem(@Nullable String systemPrompt, String message, String model,
 			double temperature) {
 		String reply = chatWithSystem(systemPrompt, message, model, temperature);
 		return Stream.of(StreamChunk.of(reply), StreamChunk.end());

@@ -15,6 +15,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -336,7 +337,7 @@ public final class LocalRateLimiter implements RateLimiter {
 	 * Takes from a bucket of the table or the overflow bucket.
 	 * @return the decision, or {@code null} if the bucket is dead
 	 */
-	private RateLimitDecision acquire(Bucket bucket, long permits, long now) {
+	private @Nullable RateLimitDecision acquire(Bucket bucket, long permits, long now) {
 		long cost = permits * this.interval;
 		int failures = 0;
 		for (;;) {
@@ -378,7 +379,7 @@ public final class LocalRateLimiter implements RateLimiter {
 	 * request is refused only when no stripe can serve it.
 	 * @return the decision, {@code null} if the bucket is dead, or {@link #RETRY} if it changed shape meanwhile
 	 */
-	private RateLimitDecision acquireStriped(Bucket bucket, long[] cells, long permits, long now) {
+	private @Nullable RateLimitDecision acquireStriped(Bucket bucket, long[] cells, long permits, long now) {
 		int mask = this.stripeCount - 1;
 		int home = homeStripe() & mask;
 		if (permits > this.capacity) {
@@ -551,7 +552,7 @@ public final class LocalRateLimiter implements RateLimiter {
 	 * Decides for a key not in the table, inserting it with the state after the decision when a slot is free.
 	 * @return the decision, or {@code null} if another thread inserted the key meanwhile
 	 */
-	private RateLimitDecision acquireAsNewcomer(String key, long permits, long now) {
+	private @Nullable RateLimitDecision acquireAsNewcomer(String key, long permits, long now) {
 		if (permits > this.capacity) {
 			// Refused from a full bucket: there is nothing to remember.
 			return refusedForever(now, now);
@@ -797,7 +798,7 @@ public final class LocalRateLimiter implements RateLimiter {
 	}
 
 	/** The key's bucket, or {@code null}; for tests that need a bucket in a state no single thread can hold still. */
-	Bucket bucketOf(String key) {
+	@Nullable Bucket bucketOf(String key) {
 		return this.buckets.get(key);
 	}
 
@@ -826,7 +827,7 @@ public final class LocalRateLimiter implements RateLimiter {
 		 * The stripes' TATs, one every {@value #CELL_STRIDE} longs from index {@code CELL_STRIDE}; {@code null} until
 		 * the bucket is striped. Set once before the TAT becomes {@code STRIPED}.
 		 */
-		volatile long[] cells;
+		volatile long @Nullable [] cells;
 
 		Bucket(long tat) {
 			this.tat = tat;

@@ -20,6 +20,7 @@ import io.zeroclaw.resilience.circuitbreaker.CircuitBreakerRegistry;
 import io.zeroclaw.resilience.circuitbreaker.CircuitState;
 import io.zeroclaw.resilience.ratelimit.LocalRateLimiter;
 import io.zeroclaw.resilience.ratelimit.RateLimiter;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.endpoint.OperationResponseBody;
@@ -71,7 +72,7 @@ public class ResilienceEndpoint {
 	}
 
 	@ReadOperation
-	public BreakerDescriptor breaker(@Selector String breakerName) {
+	public @Nullable BreakerDescriptor breaker(@Selector String breakerName) {
 		return findBreaker(breakerName).map(BreakerDescriptor::of).orElse(null);
 	}
 

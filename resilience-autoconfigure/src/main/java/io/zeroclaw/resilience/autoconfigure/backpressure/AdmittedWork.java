@@ -1,5 +1,7 @@
 package io.zeroclaw.resilience.autoconfigure.backpressure;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Whether the current thread is running {@code @Prioritized} work that holds an admission: the body of a synchronous
  * call, or of an {@code @Async} task in its worker thread.
@@ -26,7 +28,7 @@ final class AdmittedWork {
 	 * Marks the current thread as running admitted work.
 	 * @return what to hand to {@link #exit} when the work ends
 	 */
-	static Boolean enter() {
+	static @Nullable Boolean enter() {
 		Boolean previous = HELD.get();
 		HELD.set(Boolean.TRUE);
 		return previous;
@@ -36,7 +38,7 @@ final class AdmittedWork {
 	 * Ends what {@link #enter} began.
 	 * @param previous what {@code enter} returned
 	 */
-	static void exit(Boolean previous) {
+	static void exit(@Nullable Boolean previous) {
 		if (previous == null) {
 			// The thread is pooled: leave no entry behind on it.
 			HELD.remove();

@@ -6,6 +6,7 @@ import java.util.concurrent.Future;
 
 import org.aopalliance.intercept.MethodInterceptor;
 import org.aopalliance.intercept.MethodInvocation;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.aop.ProxyMethodInvocation;
 
@@ -19,7 +20,7 @@ import org.springframework.aop.ProxyMethodInvocation;
 final class AsyncCompletionInterceptor implements MethodInterceptor {
 
 	@Override
-	public Object invoke(MethodInvocation invocation) throws Throwable {
+	public @Nullable Object invoke(MethodInvocation invocation) throws Throwable {
 		OnceAdmission admission = (invocation instanceof ProxyMethodInvocation proxyInvocation
 				&& proxyInvocation.getUserAttribute(
 						PrioritizedAdmissionInterceptor.ADMISSION_ATTRIBUTE) instanceof OnceAdmission attached) ? attached

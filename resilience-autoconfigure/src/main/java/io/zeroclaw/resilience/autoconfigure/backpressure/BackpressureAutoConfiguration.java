@@ -11,6 +11,7 @@ import io.zeroclaw.resilience.backpressure.BackpressureConfig;
 import io.zeroclaw.resilience.backpressure.BackpressureController;
 import io.zeroclaw.resilience.backpressure.BackpressureListener;
 import io.zeroclaw.resilience.backpressure.Priority;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.aop.framework.Advised;
 import org.springframework.beans.factory.ObjectProvider;
@@ -52,7 +53,7 @@ public final class BackpressureAutoConfiguration {
 		return new BackpressureController(config, listener(listeners.orderedStream().toList()));
 	}
 
-	private static BackpressureListener listener(List<BackpressureListener> listeners) {
+	private static @Nullable BackpressureListener listener(List<BackpressureListener> listeners) {
 		if (listeners.isEmpty()) {
 			return null;
 		}

@@ -5,6 +5,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
 
 import io.zeroclaw.resilience.backpressure.BackpressureController;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,7 +57,7 @@ public class BackpressureDrainLifecycle
 	/** Whether this bean's own context is paused: set by its pause, cleared by its start, restart or refresh. */
 	private volatile boolean paused;
 
-	private ApplicationContext applicationContext;
+	private @Nullable ApplicationContext applicationContext;
 
 	/**
 	 * @param controller the controller to drain

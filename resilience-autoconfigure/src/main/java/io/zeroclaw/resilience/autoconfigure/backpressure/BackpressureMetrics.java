@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.zeroclaw.resilience.backpressure.BackpressureController;
 import io.zeroclaw.resilience.backpressure.BackpressureListener;
 import io.zeroclaw.resilience.backpressure.Priority;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.ObjectProvider;
@@ -35,7 +36,7 @@ public class BackpressureMetrics implements BackpressureListener, SmartInitializ
 	private final Counter[] shed;
 
 	/** The depth gauge, once registered: it reads this context's controller. */
-	private volatile Gauge depth;
+	private volatile @Nullable Gauge depth;
 
 	/**
 	 * @param registry where the meters go

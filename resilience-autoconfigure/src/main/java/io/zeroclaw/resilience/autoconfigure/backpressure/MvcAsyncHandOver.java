@@ -5,6 +5,7 @@ import java.util.concurrent.Callable;
 
 import io.zeroclaw.resilience.backpressure.Admission;
 import jakarta.servlet.http.HttpServletRequest;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.aop.support.AopUtils;
 import org.springframework.core.ReactiveAdapterRegistry;
@@ -49,7 +50,7 @@ final class MvcAsyncHandOver {
 	 * @param admission the call's admission
 	 * @return whether the admission was handed over, and so must not be released now
 	 */
-	static boolean handOver(Method method, Object target, Object result, Admission admission) {
+	static boolean handOver(Method method, @Nullable Object target, Object result, Admission admission) {
 		if (!isAsync(result)) {
 			return false;
 		}
@@ -87,7 +88,7 @@ final class MvcAsyncHandOver {
 				|| (value != null && ReactiveAdapterRegistry.getSharedInstance().getAdapter(value.getClass()) != null);
 	}
 
-	private static boolean isHandler(HandlerMethod handler, Method method, Object target) {
+	private static boolean isHandler(HandlerMethod handler, Method method, @Nullable Object target) {
 		Class<?> targetClass = (target != null) ? AopUtils.getTargetClass(target) : method.getDeclaringClass();
 		return handler.getMethod().equals(AopUtils.getMostSpecificMethod(method, targetClass));
 	}
@@ -102,7 +103,7 @@ final class MvcAsyncHandOver {
 		private final Admission admission;
 
 		/** What {@link AdmittedWork#enter} returned in the thread that runs the {@code Callable}. */
-		private Boolean held;
+		private @Nullable Boolean held;
 
 		private boolean bodyRunning;
 
@@ -121,7 +122,7 @@ final class MvcAsyncHandOver {
 		}
 
 		@Override
-		public <T> void postProcess(NativeWebRequest request, Callable<T> task, Object concurrentResult) {
+		public <T> void postProcess(NativeWebRequest request, Callable<T> task, @Nullable Object concurrentResult) {
 			AdmittedWork.exit(this.held);
 			boolean release;
 			synchronized (this) {

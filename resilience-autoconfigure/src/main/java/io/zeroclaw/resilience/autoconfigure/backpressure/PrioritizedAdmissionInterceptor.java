@@ -17,6 +17,7 @@ import io.zeroclaw.resilience.backpressure.Admission;
 import io.zeroclaw.resilience.backpressure.BackpressureController;
 import org.aopalliance.intercept.MethodInterceptor;
 import org.aopalliance.intercept.MethodInvocation;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.aop.ProxyMethodInvocation;
 import org.springframework.aop.framework.Advised;
@@ -71,7 +72,7 @@ final class PrioritizedAdmissionInterceptor implements MethodInterceptor {
 	}
 
 	@Override
-	public Object invoke(MethodInvocation invocation) throws Throwable {
+	public @Nullable Object invoke(MethodInvocation invocation) throws Throwable {
 		Plan plan = plan(invocation);
 		if (plan.isNone() || (!plan.async() && AdmittedWork.isHeld()
 				&& !CompletionStage.class.isAssignableFrom(invocation.getMethod().getReturnType()))) {
@@ -97,7 +98,7 @@ final class PrioritizedAdmissionInterceptor implements MethodInterceptor {
 		return plan;
 	}
 
-	private Object proceed(MethodInvocation invocation, Plan plan, Admission admission) throws Throwable {
+	private @Nullable Object proceed(MethodInvocation invocation, Plan plan, Admission admission) throws Throwable {
 		boolean handedOver = false;
 		Boolean held = AdmittedWork.enter();
 		try {
@@ -126,7 +127,7 @@ final class PrioritizedAdmissionInterceptor implements MethodInterceptor {
 		}
 	}
 
-	private Object proceedAsync(ProxyMethodInvocation invocation, OnceAdmission admission) throws Throwable {
+	private @Nullable Object proceedAsync(ProxyMethodInvocation invocation, OnceAdmission admission) throws Throwable {
 		invocation.setUserAttribute(ADMISSION_ATTRIBUTE, admission);
 		Object result;
 		try {
@@ -151,7 +152,7 @@ final class PrioritizedAdmissionInterceptor implements MethodInterceptor {
 	}
 
 	/** A task's {@link Future} whose successful {@link #cancel} releases the admission of a task not yet started. */
-	private static final class ReleasingFuture<T> implements Future<T> {
+	private static final class ReleasingFuture<T extends @Nullable Object> implements Future<T> {
 
 		private final Future<T> future;
 

@@ -10,6 +10,7 @@ import java.util.function.Supplier;
 import io.zeroclaw.resilience.autoconfigure.ProxyShapes;
 import io.zeroclaw.resilience.backpressure.BackpressureController;
 import io.zeroclaw.resilience.backpressure.Prioritized;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.aop.Advisor;
 import org.springframework.aop.SpringProxy;
@@ -62,9 +63,9 @@ final class PrioritizedBeanPostProcessor implements SmartInstantiationAwareBeanP
 
 	private final Map<Class<?>, Boolean> eligibleTypes = new ConcurrentHashMap<>();
 
-	private ClassLoader classLoader = ClassUtils.getDefaultClassLoader();
+	private @Nullable ClassLoader classLoader = ClassUtils.getDefaultClassLoader();
 
-	private BeanFactory beanFactory;
+	private @Nullable BeanFactory beanFactory;
 
 	/**
 	 * @param controller resolves the controller on the first call, so creating this early post-processor does not

@@ -4,6 +4,7 @@ import java.lang.reflect.Method;
 
 import io.zeroclaw.resilience.backpressure.Prioritized;
 import io.zeroclaw.resilience.backpressure.Priority;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,7 +45,7 @@ final class PrioritizedMethods {
 	 * @return the annotation that applies to the method, looked up on the method, then on its type; {@code null} when
 	 * none applies
 	 */
-	static Prioritized find(Method method, Class<?> targetClass) {
+	static @Nullable Prioritized find(Method method, Class<?> targetClass) {
 		if (ReflectionUtils.isObjectMethod(method)) {
 			// Object's methods and their overrides (toString, equals, hashCode) are not work: a type-level
 			// @Prioritized must not make logging the bean take a slot, or throw when the queue is full
@@ -76,7 +77,7 @@ final class PrioritizedMethods {
 	 * @param suspending whether the method is a Kotlin {@code suspend} function run by Spring's coroutine support: the
 	 * call returns a lazy {@code Mono} of its body, which the proxy awaits at once
 	 */
-	record Plan(Priority priority, int priorityArgument, boolean async, boolean suspending) {
+	record Plan(@Nullable Priority priority, int priorityArgument, boolean async, boolean suspending) {
 
 		/** A method the advisor should not have matched: call it without admission. */
 		static final Plan NONE = new Plan(null, -1, false, false);
@@ -135,7 +136,7 @@ final class PrioritizedMethods {
 			return this.priority == null;
 		}
 
-		Priority priority(Object[] arguments) {
+		Priority priority(@Nullable Object[] arguments) {
 			if (this.priorityArgument >= 0 && arguments[this.priorityArgument] instanceof Priority argument) {
 				return argument;
 			}

@@ -1,6 +1,7 @@
 package io.zeroclaw.resilience.autoconfigure.backpressure;
 
 import io.zeroclaw.resilience.backpressure.Admission;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 
 /**
@@ -22,7 +23,7 @@ final class SuspendedWork {
 	 * @return the call's {@code Mono}, releasing the admission when it ends; {@code null} if the call answered
 	 * anything else, whose admission the caller releases now
 	 */
-	static Object holdUntilDone(Object result, Admission admission) {
+	static @Nullable Object holdUntilDone(@Nullable Object result, Admission admission) {
 		if (result instanceof Mono<?> body) {
 			return body.doFinally((signal) -> admission.close());
 		}

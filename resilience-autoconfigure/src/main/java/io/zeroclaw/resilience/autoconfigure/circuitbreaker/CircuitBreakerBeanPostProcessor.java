@@ -12,6 +12,7 @@ import io.zeroclaw.resilience.autoconfigure.ResilienceProperties.Instance;
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreaker;
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreakerRegistry;
 import io.zeroclaw.resilience.provider.Provider;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -81,7 +82,7 @@ public class CircuitBreakerBeanPostProcessor
 	/** Names of the upstream beans seen so far, wrapped or not. */
 	private final Set<String> upstreamBeans = ConcurrentHashMap.newKeySet();
 
-	private BeanFactory beanFactory;
+	private @Nullable BeanFactory beanFactory;
 
 	/**
 	 * @param properties the bound properties
@@ -91,7 +92,7 @@ public class CircuitBreakerBeanPostProcessor
 	 */
 	public CircuitBreakerBeanPostProcessor(ObjectProvider<ResilienceProperties> properties,
 			ObjectProvider<CircuitBreakerFactory> factory, ObjectProvider<CircuitBreakerRegistry> registry,
-			ClassLoader classLoader) {
+			@Nullable ClassLoader classLoader) {
 		this.properties = properties;
 		this.factory = factory;
 		this.registry = registry;

@@ -15,6 +15,7 @@ import io.zeroclaw.resilience.circuitbreaker.CircuitBreaker;
 import io.zeroclaw.resilience.provider.Provider;
 import org.aopalliance.intercept.MethodInterceptor;
 import org.aopalliance.intercept.MethodInvocation;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.aop.ProxyMethodInvocation;
 import org.springframework.aop.support.AopUtils;
@@ -79,7 +80,7 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 
 	private static final String ABSTRACT_EMBEDDING_MODEL = "org.springframework.ai.embedding.AbstractEmbeddingModel";
 
-	private final CircuitBreaker breaker;
+	private final @Nullable CircuitBreaker breaker;
 
 	private final List<Class<?>> upstreamTypes;
 
@@ -91,17 +92,17 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 	 */
 	private volatile WeakReference<Object> dimensionsCachedBy = new WeakReference<>(null);
 
-	CircuitBreakerInterceptor(CircuitBreaker breaker, List<Class<?>> upstreamTypes) {
+	CircuitBreakerInterceptor(@Nullable CircuitBreaker breaker, List<Class<?>> upstreamTypes) {
 		this.breaker = breaker;
 		this.upstreamTypes = upstreamTypes;
 	}
 
-	CircuitBreaker getBreaker() {
+	@Nullable CircuitBreaker getBreaker() {
 		return this.breaker;
 	}
 
 	@Override
-	public Object invoke(MethodInvocation invocation) throws Throwable {
+	public @Nullable Object invoke(MethodInvocation invocation) throws Throwable {
 		Method method = invocation.getMethod();
 		Kind kind = this.kinds.get(method);
 		if (kind == null) {
@@ -134,7 +135,7 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 	 * model runs that asks the model again) is part of that call. The outer call's outcome counts for both, once, and
 	 * a half-open breaker's only probe does not refuse its own inner call.
 	 */
-	private Object executeSync(MethodInvocation invocation) throws Throwable {
+	private @Nullable Object executeSync(MethodInvocation invocation) throws Throwable {
 		if (HeldBreakers.holds(this.breaker)) {
 			return invocation.proceed();
 		}
@@ -142,7 +143,7 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 	}
 
 	/** Proceeds as a call that holds a permission of this breaker. */
-	private Object held(MethodInvocation invocation) {
+	private @Nullable Object held(MethodInvocation invocation) {
 		return HeldBreakers.run(this.breaker, () -> proceed(invocation));
 	}
 
@@ -150,13 +151,13 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 	 * {@code AbstractEmbeddingModel.dimensions()} asks the upstream (an embedding of a probe text) until it has an
 	 * answer, then answers from its cache: guarded until it has answered once, passed straight through after.
 	 */
-	private Object cacheDimensions(MethodInvocation invocation) throws Throwable {
+	private @Nullable Object cacheDimensions(MethodInvocation invocation) throws Throwable {
 		Object dimensions = executeSync(invocation);
 		this.dimensionsCachedBy = new WeakReference<>(invocation.getThis());
 		return dimensions;
 	}
 
-	private boolean hasCachedDimensions(Object target) {
+	private boolean hasCachedDimensions(@Nullable Object target) {
 		return target != null && this.dimensionsCachedBy.get() == target;
 	}
 
@@ -240,7 +241,7 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 		return true;
 	}
 
-	private static Method findStream(Class<?> targetClass, String parameterType) {
+	private static @Nullable Method findStream(Class<?> targetClass, String parameterType) {
 		for (Method candidate : targetClass.getMethods()) {
 			if (candidate.getName().equals("stream") && candidate.getParameterCount() == 1
 					&& candidate.getParameterTypes()[0].getName().equals(parameterType)) {
@@ -328,7 +329,7 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 	 * The adapter of a deferred reactive type other than Reactor's own and a {@link CompletionStage} (a Kotlin
 	 * {@code Flow}, RxJava types, a JDK {@code Flow.Publisher}), or {@code null}.
 	 */
-	private static ReactiveAdapter adapterFor(Class<?> returned) {
+	private static @Nullable ReactiveAdapter adapterFor(Class<?> returned) {
 		if (CompletionStage.class.isAssignableFrom(returned) || returned == Object.class) {
 			return null;
 		}
@@ -339,7 +340,7 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 	}
 
 	/** Proceeds with the invocation, letting a checked exception of the target through undeclared. */
-	private static Object proceed(MethodInvocation invocation) {
+	private static @Nullable Object proceed(MethodInvocation invocation) {
 		try {
 			return invocation.proceed();
 		}
@@ -352,7 +353,7 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 	 * Calls the rest of the chain and the target again, for reactive types whose every subscription is one call. A
 	 * Spring AOP invocation is cloned for each subscription, so that the advice after this one runs every time.
 	 */
-	private static Object invokeAgain(MethodInvocation invocation) {
+	private static @Nullable Object invokeAgain(MethodInvocation invocation) {
 		try {
 			if (invocation instanceof ProxyMethodInvocation proxyInvocation) {
 				return proxyInvocation.invocableClone().proceed();

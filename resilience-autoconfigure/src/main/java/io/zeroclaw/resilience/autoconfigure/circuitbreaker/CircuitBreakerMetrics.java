@@ -12,6 +12,7 @@ import io.zeroclaw.resilience.circuitbreaker.CircuitBreakerListener;
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreakerRegistry;
 import io.zeroclaw.resilience.circuitbreaker.CircuitOpenException;
 import io.zeroclaw.resilience.circuitbreaker.CircuitState;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.SmartInitializingSingleton;
@@ -109,7 +110,7 @@ public class CircuitBreakerMetrics implements SmartInitializingSingleton, Dispos
 		}
 
 		@Override
-		public void onIgnored(CircuitBreaker breaker, Throwable cause) {
+		public void onIgnored(CircuitBreaker breaker, @Nullable Throwable cause) {
 			this.ignored.increment();
 		}
 

@@ -1,6 +1,7 @@
 package io.zeroclaw.resilience.autoconfigure.circuitbreaker;
 
 import io.zeroclaw.resilience.provider.Provider;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.aop.framework.AopProxyUtils;
 import org.springframework.aot.hint.MemberCategory;
@@ -18,7 +19,7 @@ import org.springframework.util.ClassUtils;
 class CircuitBreakerRuntimeHints implements RuntimeHintsRegistrar {
 
 	@Override
-	public void registerHints(RuntimeHints hints, ClassLoader classLoader) {
+	public void registerHints(RuntimeHints hints, @Nullable ClassLoader classLoader) {
 		registerUpstreamType(hints, Provider.class);
 		for (String name : CircuitBreakerBeanPostProcessor.SPRING_AI_TYPES) {
 			if (ClassUtils.isPresent(name, classLoader)) {

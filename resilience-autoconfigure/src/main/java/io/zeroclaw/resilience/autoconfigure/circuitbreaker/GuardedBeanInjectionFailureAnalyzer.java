@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Set;
 
 import io.zeroclaw.resilience.provider.Provider;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.aop.framework.Advised;
 import org.springframework.beans.factory.BeanNotOfRequiredTypeException;
@@ -38,7 +39,7 @@ class GuardedBeanInjectionFailureAnalyzer extends AbstractFailureAnalyzer<BeanNo
 	}
 
 	@Override
-	protected FailureAnalysis analyze(Throwable rootFailure, BeanNotOfRequiredTypeException cause) {
+	protected @Nullable FailureAnalysis analyze(Throwable rootFailure, BeanNotOfRequiredTypeException cause) {
 		Class<?> actual = cause.getActualType();
 		Class<?> required = cause.getRequiredType();
 		if (!Proxy.isProxyClass(actual) || !Advised.class.isAssignableFrom(actual) || required.isInterface()

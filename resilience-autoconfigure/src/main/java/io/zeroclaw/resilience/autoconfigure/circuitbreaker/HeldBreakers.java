@@ -3,6 +3,7 @@ package io.zeroclaw.resilience.autoconfigure.circuitbreaker;
 import java.util.function.Supplier;
 
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreaker;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The breakers whose permission the current thread holds for a call whose code runs on it: a synchronous call's body,
@@ -37,7 +38,7 @@ final class HeldBreakers {
 	 * @param <T> what it returns
 	 * @return what it returned
 	 */
-	static <T> T run(CircuitBreaker breaker, Supplier<T> work) {
+	static <T extends @Nullable Object> T run(CircuitBreaker breaker, Supplier<T> work) {
 		Frame frame = enter(breaker, null);
 		try {
 			return work.get();
@@ -54,7 +55,7 @@ final class HeldBreakers {
 	 * @param owner the call the mark belongs to, for {@link #outside} and {@link #inside}; {@code null} for none
 	 * @return the mark, for {@code exit}
 	 */
-	static Frame enter(CircuitBreaker breaker, Object owner) {
+	static Frame enter(CircuitBreaker breaker, @Nullable Object owner) {
 		Frame frame = new Frame(breaker, HELD.get(), owner);
 		HELD.set(frame);
 		return frame;
@@ -117,7 +118,7 @@ final class HeldBreakers {
 	}
 
 	/** A call's mark: its breaker, the mark of the call it runs inside of (if any), and the call it belongs to. */
-	record Frame(CircuitBreaker breaker, Frame outer, Object owner) {
+	record Frame(CircuitBreaker breaker, @Nullable Frame outer, @Nullable Object owner) {
 	}
 
 }

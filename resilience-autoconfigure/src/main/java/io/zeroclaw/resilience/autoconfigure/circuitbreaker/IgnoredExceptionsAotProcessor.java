@@ -2,6 +2,8 @@ package io.zeroclaw.resilience.autoconfigure.circuitbreaker;
 
 import java.util.List;
 
+import org.jspecify.annotations.Nullable;
+
 import org.springframework.aot.hint.TypeReference;
 import org.springframework.beans.factory.aot.BeanFactoryInitializationAotContribution;
 import org.springframework.beans.factory.aot.BeanFactoryInitializationAotProcessor;
@@ -24,7 +26,8 @@ class IgnoredExceptionsAotProcessor implements BeanFactoryInitializationAotProce
 	static final String PROPERTY = "zeroclaw.resilience.circuit-breaker.ignore-exceptions";
 
 	@Override
-	public BeanFactoryInitializationAotContribution processAheadOfTime(ConfigurableListableBeanFactory beanFactory) {
+	public @Nullable BeanFactoryInitializationAotContribution processAheadOfTime(
+			ConfigurableListableBeanFactory beanFactory) {
 		if (!beanFactory.containsBean(ConfigurableApplicationContext.ENVIRONMENT_BEAN_NAME)) {
 			return null;
 		}

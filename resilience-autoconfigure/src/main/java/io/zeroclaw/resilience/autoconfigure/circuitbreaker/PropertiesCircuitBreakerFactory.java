@@ -10,6 +10,7 @@ import io.zeroclaw.resilience.autoconfigure.ResilienceProperties;
 import io.zeroclaw.resilience.autoconfigure.ResilienceProperties.Instance;
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreaker;
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreakerConfig;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.util.ClassUtils;
 
@@ -30,8 +31,8 @@ public class PropertiesCircuitBreakerFactory implements CircuitBreakerFactory {
 	 * @param classLoader loads the {@code ignore-exceptions} classes
 	 * @param nanoClock the breakers' clock, {@code System::nanoTime} outside tests
 	 */
-	public PropertiesCircuitBreakerFactory(ResilienceProperties.CircuitBreaker properties, ClassLoader classLoader,
-			LongSupplier nanoClock) {
+	public PropertiesCircuitBreakerFactory(ResilienceProperties.CircuitBreaker properties,
+			@Nullable ClassLoader classLoader, LongSupplier nanoClock) {
 		this.properties = Objects.requireNonNull(properties, "properties must not be null");
 		this.nanoClock = Objects.requireNonNull(nanoClock, "nanoClock must not be null");
 		this.ignored = ignorePredicate(properties.getIgnoreExceptions(), classLoader);
@@ -66,7 +67,7 @@ public class PropertiesCircuitBreakerFactory implements CircuitBreakerFactory {
 	 * @param beanName a bean name
 	 * @return the bean's overrides, or {@code null} when it has none
 	 */
-	static Instance instance(ResilienceProperties.CircuitBreaker properties, String beanName) {
+	static @Nullable Instance instance(ResilienceProperties.CircuitBreaker properties, String beanName) {
 		Instance exact = properties.getInstances().get(beanName);
 		if (exact != null) {
 			return exact;
@@ -92,7 +93,7 @@ public class PropertiesCircuitBreakerFactory implements CircuitBreakerFactory {
 		return name.replace("-", "").replace("_", "").toLowerCase(java.util.Locale.ROOT);
 	}
 
-	private static Predicate<Throwable> ignorePredicate(List<String> classNames, ClassLoader classLoader) {
+	private static Predicate<Throwable> ignorePredicate(List<String> classNames, @Nullable ClassLoader classLoader) {
 		List<Class<?>> types = new ArrayList<>();
 		for (String className : classNames) {
 			types.add(ClassUtils.resolveClassName(className.trim(), classLoader));
@@ -111,7 +112,7 @@ public class PropertiesCircuitBreakerFactory implements CircuitBreakerFactory {
 		};
 	}
 
-	private static <T> T orDefault(T value, T fallback) {
+	private static <T> T orDefault(@Nullable T value, T fallback) {
 		return (value != null) ? value : fallback;
 	}
 

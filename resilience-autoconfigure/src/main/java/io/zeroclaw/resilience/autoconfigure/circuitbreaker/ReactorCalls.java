@@ -5,6 +5,7 @@ import java.util.function.Supplier;
 
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreaker;
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreaker.Permission;
+import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
 import org.reactivestreams.Subscriber;
 import org.reactivestreams.Subscription;
@@ -27,7 +28,7 @@ final class ReactorCalls {
 	private ReactorCalls() {
 	}
 
-	static Flux<?> flux(CircuitBreaker breaker, Supplier<Object> call) {
+	static Flux<?> flux(CircuitBreaker breaker, Supplier<@Nullable Object> call) {
 		return Flux.defer(() -> {
 			Permission permission = breaker.acquirePermission();
 			Flux<?> source;
@@ -59,7 +60,7 @@ final class ReactorCalls {
 		});
 	}
 
-	static Mono<?> mono(CircuitBreaker breaker, Supplier<Object> call) {
+	static Mono<?> mono(CircuitBreaker breaker, Supplier<@Nullable Object> call) {
 		return Mono.defer(() -> {
 			Permission permission = breaker.acquirePermission();
 			Mono<?> source;
@@ -89,7 +90,7 @@ final class ReactorCalls {
 	 * {@code Flowable} or {@code Single}, a JDK {@code Flow.Publisher}): as a {@code Flux} or a {@code Mono}, by how
 	 * many values the type carries, turned back into the type the caller expects.
 	 */
-	static Object adapted(CircuitBreaker breaker, ReactiveAdapter adapter, Supplier<Object> call) {
+	static Object adapted(CircuitBreaker breaker, ReactiveAdapter adapter, Supplier<@Nullable Object> call) {
 		Publisher<?> guarded;
 		if (adapter.isMultiValue()) {
 			guarded = flux(breaker, () -> {
@@ -116,7 +117,7 @@ final class ReactorCalls {
 				|| isAssignableTo(suspendResult, "kotlinx.coroutines.flow.Flow");
 	}
 
-	private static boolean isAssignableTo(Class<?> type, String name) {
+	private static boolean isAssignableTo(@Nullable Class<?> type, String name) {
 		if (type == null) {
 			return false;
 		}
@@ -159,7 +160,7 @@ final class ReactorCalls {
 
 		private final CircuitBreaker breaker;
 
-		private volatile Subscription upstream;
+		private volatile @Nullable Subscription upstream;
 
 		SignalsOutside(Subscriber<? super Object> actual, CircuitBreaker breaker) {
 			this.actual = actual;

@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
 
+import org.jspecify.annotations.Nullable;
+
 import org.springframework.http.server.PathContainer;
 import org.springframework.http.server.RequestPath;
 import org.springframework.web.util.pattern.PathPattern;
@@ -48,7 +50,7 @@ final class PathRouter<T> {
 		PathParser REQUEST_PATH = (requestUri, contextPath) -> RequestPath.parse(requestUri, contextPath)
 			.pathWithinApplication();
 
-		PathContainer pathWithinApplication(String requestUri, String contextPath);
+		PathContainer pathWithinApplication(String requestUri, @Nullable String contextPath);
 
 	}
 
@@ -60,14 +62,14 @@ final class PathRouter<T> {
 	 * @param target where a request matching one of them goes; may be {@code null}
 	 * @param methods which request methods the rule applies to; {@code null} for every method
 	 */
-	record Rule<T>(List<PathPattern> patterns, T target, Predicate<String> methods) {
+	record Rule<T>(List<PathPattern> patterns, @Nullable T target, @Nullable Predicate<String> methods) {
 
 		Rule {
 			patterns = List.copyOf(patterns);
 		}
 
 		/** A rule for every request method. */
-		Rule(List<PathPattern> patterns, T target) {
+		Rule(List<PathPattern> patterns, @Nullable T target) {
 			this(patterns, target, null);
 		}
 
@@ -75,7 +77,7 @@ final class PathRouter<T> {
 
 	private final CompiledRule[] rules;
 
-	private final Object[] targets;
+	private final @Nullable Object[] targets;
 
 	private final PathParser parser;
 
@@ -98,7 +100,7 @@ final class PathRouter<T> {
 	 * @throws IllegalArgumentException when the path does not parse
 	 */
 	@SuppressWarnings("unchecked")
-	T route(String requestUri, String contextPath, String method) {
+	@Nullable T route(String requestUri, @Nullable String contextPath, String method) {
 		int start = plainPathStart(requestUri, contextPath);
 		if (start < 0) {
 			PathContainer path = this.parser.pathWithinApplication(requestUri, contextPath);
@@ -134,7 +136,7 @@ final class PathRouter<T> {
 	 * Where the path within the application starts in a plain request URI, or {@code -1} when the URI is not plain or
 	 * its context path is not one the parser would accept as it is (such requests take the parser's way).
 	 */
-	static int plainPathStart(String requestUri, String contextPath) {
+	static int plainPathStart(@Nullable String requestUri, @Nullable String contextPath) {
 		if (requestUri == null || requestUri.indexOf('%') >= 0 || requestUri.indexOf(';') >= 0) {
 			return -1;
 		}
@@ -193,7 +195,7 @@ final class PathRouter<T> {
 	 * The literal {@code L} of a pattern {@code L/**} with {@code L} empty or literal, which matches a path exactly
 	 * when the path's text is {@code L} or starts with {@code L/}; {@code null} for any other pattern.
 	 */
-	static String prefixOf(PathPattern pattern) {
+	static @Nullable String prefixOf(PathPattern pattern) {
 		String text = pattern.getPatternString();
 		if (!text.endsWith("/**")) {
 			return null;
@@ -230,7 +232,7 @@ final class PathRouter<T> {
 	 */
 	private static final class CompiledRule {
 
-		final Predicate<String> methods;
+		final @Nullable Predicate<String> methods;
 
 		final String[] literals;
 
@@ -240,7 +242,7 @@ final class PathRouter<T> {
 
 		final PathPattern[] all;
 
-		CompiledRule(List<PathPattern> patterns, Predicate<String> methods) {
+		CompiledRule(List<PathPattern> patterns, @Nullable Predicate<String> methods) {
 			this.methods = methods;
 			List<String> literals = new ArrayList<>();
 			List<String> prefixes = new ArrayList<>();

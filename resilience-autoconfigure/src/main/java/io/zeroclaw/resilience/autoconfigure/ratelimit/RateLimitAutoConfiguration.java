@@ -17,6 +17,7 @@ import io.zeroclaw.resilience.ratelimit.LocalRateLimiter;
 import io.zeroclaw.resilience.ratelimit.RateLimitPolicy;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.LoggerFactory;
 
 import org.springframework.beans.factory.InitializingBean;
@@ -135,7 +136,7 @@ public final class RateLimitAutoConfiguration {
 		return trimmed;
 	}
 
-	private static <T> T orDefault(T value, T fallback) {
+	private static <T> T orDefault(@Nullable T value, T fallback) {
 		return (value != null) ? value : fallback;
 	}
 

@@ -33,6 +33,7 @@ import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.HttpServletResponseWrapper;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -99,9 +100,9 @@ public final class RateLimitFilter implements Filter {
 
 	private final PathRouter<Route> router;
 
-	private final RateLimitKeyResolver keyResolver;
+	private final @Nullable RateLimitKeyResolver keyResolver;
 
-	private final RateLimitRejectionHandler rejectionHandler;
+	private final @Nullable RateLimitRejectionHandler rejectionHandler;
 
 	private final boolean headers;
 
@@ -118,8 +119,8 @@ public final class RateLimitFilter implements Filter {
 	 * @param rejectionHandler the application's writer of refusals, or {@code null} for problem bodies
 	 * @param headers whether allowed requests get the {@code RateLimit} and {@code RateLimit-Policy} headers
 	 */
-	RateLimitFilter(RateLimitPolicies policies, RateLimitKeyResolver keyResolver,
-			RateLimitRejectionHandler rejectionHandler, boolean headers) {
+	RateLimitFilter(RateLimitPolicies policies, @Nullable RateLimitKeyResolver keyResolver,
+			@Nullable RateLimitRejectionHandler rejectionHandler, boolean headers) {
 		this(policies, keyResolver, rejectionHandler, headers, (registration) -> true);
 	}
 
@@ -129,19 +130,19 @@ public final class RateLimitFilter implements Filter {
 	 * a request is limited by exactly one policy whichever instance applies it.
 	 * @param scope the policies this instance applies
 	 */
-	RateLimitFilter(RateLimitPolicies policies, RateLimitKeyResolver keyResolver,
-			RateLimitRejectionHandler rejectionHandler, boolean headers,
+	RateLimitFilter(RateLimitPolicies policies, @Nullable RateLimitKeyResolver keyResolver,
+			@Nullable RateLimitRejectionHandler rejectionHandler, boolean headers,
 			Predicate<RateLimitPolicyRegistration> scope) {
 		this(policies, keyResolver, rejectionHandler, headers, scope, PathRouter.PathParser.REQUEST_PATH);
 	}
 
-	RateLimitFilter(RateLimitPolicies policies, RateLimitKeyResolver keyResolver,
-			RateLimitRejectionHandler rejectionHandler, boolean headers, PathRouter.PathParser pathParser) {
+	RateLimitFilter(RateLimitPolicies policies, @Nullable RateLimitKeyResolver keyResolver,
+			@Nullable RateLimitRejectionHandler rejectionHandler, boolean headers, PathRouter.PathParser pathParser) {
 		this(policies, keyResolver, rejectionHandler, headers, (registration) -> true, pathParser);
 	}
 
-	private RateLimitFilter(RateLimitPolicies policies, RateLimitKeyResolver keyResolver,
-			RateLimitRejectionHandler rejectionHandler, boolean headers,
+	private RateLimitFilter(RateLimitPolicies policies, @Nullable RateLimitKeyResolver keyResolver,
+			@Nullable RateLimitRejectionHandler rejectionHandler, boolean headers,
 			Predicate<RateLimitPolicyRegistration> scope, PathRouter.PathParser pathParser) {
 		// Excluded paths first, routing to no policy, then the named policies in order, then the default one.
 		List<PathRouter.Rule<Route>> rules = new ArrayList<>();
@@ -338,7 +339,7 @@ public final class RateLimitFilter implements Filter {
 	}
 
 	/** Basic credentials in one spelling, or {@code null} if they are not Base64. */
-	private static String basic(String encoded) {
+	private static @Nullable String basic(String encoded) {
 		try {
 			return "basic " + Base64.getEncoder().encodeToString(Base64.getDecoder().decode(encoded));
 		}
@@ -538,7 +539,7 @@ public final class RateLimitFilter implements Filter {
 
 		private int heldStatus = -1;
 
-		private String heldMessage;
+		private @Nullable String heldMessage;
 
 		DeferredSendErrorResponse(HttpServletResponse response) {
 			super(response);
@@ -550,7 +551,7 @@ public final class RateLimitFilter implements Filter {
 		}
 
 		@Override
-		public void sendError(int sc, String msg) {
+		public void sendError(int sc, @Nullable String msg) {
 			if (isCommitted()) {
 				throw new IllegalStateException("Cannot send an error after the response has been committed");
 			}
@@ -616,7 +617,7 @@ public final class RateLimitFilter implements Filter {
 
 		final KeyType keyType;
 
-		final String keyHeader;
+		final @Nullable String keyHeader;
 
 		/** Whether the key header carries an authentication scheme and its credentials, whose scheme has any case. */
 		final boolean credentialsHeader;

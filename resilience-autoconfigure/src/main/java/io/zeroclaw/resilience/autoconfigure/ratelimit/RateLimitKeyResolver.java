@@ -1,6 +1,7 @@
 package io.zeroclaw.resilience.autoconfigure.ratelimit;
 
 import jakarta.servlet.http.HttpServletRequest;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Attributes a rate-limited request to a client, in place of the configured {@code key} type. Define one bean of this
@@ -16,6 +17,6 @@ public interface RateLimitKeyResolver {
 	 * @param policyName the name of the policy that applies, {@code "default"} for the default policy
 	 * @return the client key; {@code null} or empty to fall back to the client address
 	 */
-	String resolve(HttpServletRequest request, String policyName);
+	@Nullable String resolve(HttpServletRequest request, String policyName);
 
 }

@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.ObjectProvider;
@@ -33,7 +34,7 @@ public final class RateLimitMetrics implements SmartInitializingSingleton, Dispo
 	/** The gauges this context registered, and where: they read its limiters. */
 	private final List<Meter> gauges = new CopyOnWriteArrayList<>();
 
-	private volatile MeterRegistry boundRegistry;
+	private volatile @Nullable MeterRegistry boundRegistry;
 
 	RateLimitMetrics(RateLimitPolicies policies, ObjectProvider<MeterRegistry> meterRegistry) {
 		this.policies = policies;

@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Every rate-limit policy of the application, each with its one limiter: the named policies in declaration order,
  * then the default policy. The rate-limit filter routes requests through them; an actuator endpoint can list them
@@ -85,7 +87,7 @@ public final class RateLimitPolicies {
 	}
 
 	/** Where the filter counts the outcomes of a policy; metrics, when present, are installed into it. */
-	PolicyOutcomes outcomes(String name) {
+	@Nullable PolicyOutcomes outcomes(String name) {
 		return this.outcomes.get(name);
 	}
 

@@ -10,6 +10,7 @@ import io.zeroclaw.resilience.autoconfigure.ResilienceProperties.KeyType;
 import io.zeroclaw.resilience.ratelimit.LocalRateLimiter;
 import io.zeroclaw.resilience.ratelimit.RateLimitPolicy;
 import io.zeroclaw.resilience.ratelimit.RateLimiter;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One rate-limit policy as the application runs it: its quota, the paths it applies to, how clients are keyed, and
@@ -22,19 +23,35 @@ import io.zeroclaw.resilience.ratelimit.RateLimiter;
  * @param limiter the policy's one limiter
  * @param methods the HTTP methods the policy applies to, upper case; empty for every method
  */
-public record RateLimitPolicyRegistration(RateLimitPolicy policy, List<String> paths, KeyType key, String keyHeader,
-		RateLimiter limiter, List<String> methods) {
+public record RateLimitPolicyRegistration(RateLimitPolicy policy, List<String> paths, KeyType key,
+		@Nullable String keyHeader, RateLimiter limiter, List<String> methods) {
 
-	public RateLimitPolicyRegistration {
+	/**
+	 * Checks the arguments, copies the paths and normalizes the methods. Written out rather than compact so that
+	 * {@code methods} may be {@code null} here while {@link #methods()} never is.
+	 * @param policy the quota, whose name is the policy's name
+	 * @param paths the path patterns the policy applies to
+	 * @param key how requests are attributed to clients
+	 * @param keyHeader the header carrying the client key; required when {@code key} is {@link KeyType#HEADER}
+	 * @param limiter the policy's one limiter
+	 * @param methods the HTTP methods the policy applies to, in any case; empty or {@code null} for every method
+	 */
+	public RateLimitPolicyRegistration(RateLimitPolicy policy, List<String> paths, KeyType key,
+			@Nullable String keyHeader, RateLimiter limiter, @Nullable List<String> methods) {
 		Objects.requireNonNull(policy, "policy must not be null");
 		Objects.requireNonNull(key, "key must not be null");
 		Objects.requireNonNull(limiter, "limiter must not be null");
-		paths = List.copyOf(paths);
+		List<String> copiedPaths = List.copyOf(paths);
 		if (key == KeyType.HEADER && (keyHeader == null || keyHeader.isBlank())) {
 			throw new IllegalArgumentException("keyHeader must not be blank when key is HEADER");
 		}
+		this.policy = policy;
+		this.paths = copiedPaths;
+		this.key = key;
+		this.keyHeader = keyHeader;
+		this.limiter = limiter;
 		// as Spring MVC names them: upper case, as in HttpMethod's constants; names are configured in any case
-		methods = (methods != null) ? normalize(methods) : List.of();
+		this.methods = (methods != null) ? normalize(methods) : List.of();
 	}
 
 	private static List<String> normalize(List<String> methods) {
@@ -59,8 +76,8 @@ public record RateLimitPolicyRegistration(RateLimitPolicy policy, List<String> p
 	 * @param keyHeader the header carrying the client key when {@code key} is {@link KeyType#HEADER}
 	 * @param limiter the policy's one limiter
 	 */
-	public RateLimitPolicyRegistration(RateLimitPolicy policy, List<String> paths, KeyType key, String keyHeader,
-			RateLimiter limiter) {
+	public RateLimitPolicyRegistration(RateLimitPolicy policy, List<String> paths, KeyType key,
+			@Nullable String keyHeader, RateLimiter limiter) {
 		this(policy, paths, key, keyHeader, limiter, List.of());
 	}
 

@@ -16,6 +16,7 @@ import io.zeroclaw.resilience.ratelimit.redis.LettuceConnector;
 import io.zeroclaw.resilience.ratelimit.redis.RedisRateLimiter;
 import io.zeroclaw.resilience.ratelimit.redis.RedisRateLimiterConfig;
 import io.zeroclaw.resilience.ratelimit.redis.RedisRateLimiterConfig.OnFailure;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -214,7 +215,7 @@ class RedisRateLimiterConfiguration {
 		 * @param policy the limiter's policy
 		 * @return its listener, or {@code null} for none
 		 */
-		java.util.function.Consumer<Throwable> create(RateLimitPolicy policy);
+		java.util.function.@Nullable Consumer<Throwable> create(RateLimitPolicy policy);
 
 	}
 

@@ -6,6 +6,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import io.zeroclaw.resilience.backpressure.LoadShedException;
 import io.zeroclaw.resilience.circuitbreaker.CircuitOpenException;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.aop.support.AopUtils;
 import org.springframework.beans.factory.ObjectProvider;
@@ -32,15 +33,15 @@ final class LocalCatchAllExceptionResolver extends ExceptionHandlerExceptionReso
 
 	private final Map<Class<?>, ExceptionHandlerMethodResolver> localResolvers = new ConcurrentHashMap<>();
 
-	private volatile ExceptionHandlerMethodResolver handlerResolver;
+	private volatile @Nullable ExceptionHandlerMethodResolver handlerResolver;
 
 	LocalCatchAllExceptionResolver(ObjectProvider<ResilienceExceptionHandler> handler) {
 		this.handler = handler;
 	}
 
 	@Override
-	protected ServletInvocableHandlerMethod getExceptionHandlerMethod(HandlerMethod handlerMethod, Exception exception,
-			ServletWebRequest webRequest) {
+	protected @Nullable ServletInvocableHandlerMethod getExceptionHandlerMethod(@Nullable HandlerMethod handlerMethod,
+			Exception exception, ServletWebRequest webRequest) {
 		if (handlerMethod == null) {
 			return null;
 		}
@@ -68,7 +69,7 @@ final class LocalCatchAllExceptionResolver extends ExceptionHandlerExceptionReso
 	}
 
 	/** The refusal the exception is or is caused by, as Spring MVC's matching of handlers looks down the causes. */
-	private static Throwable refusal(Throwable exception) {
+	private static @Nullable Throwable refusal(Throwable exception) {
 		Throwable current = exception;
 		for (int depth = 0; current != null && depth < 16; depth++) {
 			if (current instanceof CircuitOpenException || current instanceof LoadShedException) {

@@ -2,6 +2,8 @@ package io.zeroclaw.resilience.autoconfigure.web;
 
 import java.time.Duration;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The {@code Retry-After} value of a refused request: whole seconds, rounded up, and at least one, so a client that
  * honours it never comes back before it would be let in, and never busy-loops on {@code Retry-After: 0}.
@@ -22,7 +24,7 @@ public final class RetryAfter {
 	 * @param wait the exact time until the request would be allowed; {@code null} or negative counts as zero
 	 * @return the whole seconds to send, at least 1
 	 */
-	public static long seconds(Duration wait) {
+	public static long seconds(@Nullable Duration wait) {
 		return Math.max(1, ceilSeconds(wait));
 	}
 
@@ -30,7 +32,7 @@ public final class RetryAfter {
 	 * @param duration a duration; {@code null} or negative counts as zero
 	 * @return its whole seconds, rounded up, possibly zero, at most {@link #MAX_SECONDS}
 	 */
-	public static long ceilSeconds(Duration duration) {
+	public static long ceilSeconds(@Nullable Duration duration) {
 		if (duration == null || duration.isNegative() || duration.isZero()) {
 			return 0;
 		}

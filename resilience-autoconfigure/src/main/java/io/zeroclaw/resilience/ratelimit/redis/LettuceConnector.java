@@ -13,6 +13,7 @@ import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.cluster.api.async.RedisAdvancedClusterAsyncCommands;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Gives {@link RedisRateLimiter}s the asynchronous Lettuce commands of one connection, shared by every limiter of an
@@ -29,15 +30,15 @@ public final class LettuceConnector {
 
 	private final Supplier<? extends RedisClusterAsyncCommands<byte[], byte[]>> connect;
 
-	private volatile RedisClusterAsyncCommands<byte[], byte[]> commands;
+	private volatile @Nullable RedisClusterAsyncCommands<byte[], byte[]> commands;
 
-	private volatile CompletableFuture<RedisClusterAsyncCommands<byte[], byte[]>> attempt;
+	private volatile @Nullable CompletableFuture<RedisClusterAsyncCommands<byte[], byte[]>> attempt;
 
 	/** Why the last attempt to connect failed, until one succeeds; told to callers that time out waiting again. */
-	private volatile Throwable lastFailure;
+	private volatile @Nullable Throwable lastFailure;
 
 	/** The thread of the latest attempt to connect. */
-	private volatile Thread connecting;
+	private volatile @Nullable Thread connecting;
 
 	private volatile boolean stopped;
 

@@ -32,6 +32,7 @@ import io.zeroclaw.resilience.ratelimit.RateLimitPolicy;
 import io.zeroclaw.resilience.ratelimit.RateLimitStoreUnavailableException;
 import io.zeroclaw.resilience.ratelimit.RateLimiter;
 import io.zeroclaw.resilience.ratelimit.redis.RedisRateLimiterConfig.OnFailure;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -151,13 +152,13 @@ public final class RedisRateLimiter implements RateLimiter {
 
 	private final OnFailure onFailure;
 
-	private final RateLimiter fallback;
+	private final @Nullable RateLimiter fallback;
 
 	private final Consumer<Throwable> errorListener;
 
 	private final LongSupplier nanoClock;
 
-	private final LongSupplier clockOffsetMicros;
+	private final @Nullable LongSupplier clockOffsetMicros;
 
 	private final long timeoutNanos;
 
@@ -207,7 +208,7 @@ public final class RedisRateLimiter implements RateLimiter {
 	 * @throws IllegalArgumentException when the policy's full bucket spans more than about 120 years
 	 */
 	public RedisRateLimiter(RateLimitPolicy policy, LettuceConnector connector, RedisRateLimiterConfig config,
-			RateLimiter fallback, Consumer<Throwable> errorListener) {
+			@Nullable RateLimiter fallback, @Nullable Consumer<Throwable> errorListener) {
 		this(policy, connector, config, fallback, errorListener, System::nanoTime, null);
 	}
 
@@ -216,8 +217,8 @@ public final class RedisRateLimiter implements RateLimiter {
 	 * @param clockOffsetMicros added to Redis's clock by the script, so tests can move time; {@code null} in production
 	 */
 	RedisRateLimiter(RateLimitPolicy policy, LettuceConnector connector, RedisRateLimiterConfig config,
-			RateLimiter fallback, Consumer<Throwable> errorListener, LongSupplier nanoClock,
-			LongSupplier clockOffsetMicros) {
+			@Nullable RateLimiter fallback, @Nullable Consumer<Throwable> errorListener, LongSupplier nanoClock,
+			@Nullable LongSupplier clockOffsetMicros) {
 		this.policy = Objects.requireNonNull(policy, "policy must not be null");
 		this.connector = Objects.requireNonNull(connector, "connector must not be null");
 		Objects.requireNonNull(config, "config must not be null");
