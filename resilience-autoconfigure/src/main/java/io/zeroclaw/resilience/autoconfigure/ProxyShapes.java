@@ -88,7 +88,9 @@ public final class ProxyShapes {
 	 */
 	public static List<Method> finalMethods(Class<?> beanClass) {
 		List<Method> methods = new ArrayList<>();
-		for (Class<?> type = beanClass; type != null && !isInfrastructure(type); type = type.getSuperclass()) {
+		// from the user's class: a @Configuration class's CGLIB subclass has final methods of its own making
+		for (Class<?> type = ClassUtils.getUserClass(beanClass); type != null && !isInfrastructure(type);
+				type = type.getSuperclass()) {
 			for (Method method : type.getDeclaredMethods()) {
 				int modifiers = method.getModifiers();
 				if (Modifier.isFinal(modifiers) && !Modifier.isStatic(modifiers) && !Modifier.isPrivate(modifiers)

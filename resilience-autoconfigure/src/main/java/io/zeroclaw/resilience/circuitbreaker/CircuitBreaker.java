@@ -102,6 +102,9 @@ public final class CircuitBreaker {
 	/** How deep a cause chain is followed; a chain with a cycle is not followed forever. */
 	private static final int MAX_CAUSE_DEPTH = 16;
 
+	/** Kotlin's {@code withTimeout} deadline, a {@code CancellationException} that is a failure of the call. */
+	private static final String KOTLIN_TIMEOUT = "kotlinx.coroutines.TimeoutCancellationException";
+
 	private static final VarHandle EPOCH;
 
 	static {
@@ -600,7 +603,9 @@ public final class CircuitBreaker {
 	private static boolean isAbandonment(Throwable thrown) {
 		Throwable unwrapped = unwrap(thrown);
 		if (unwrapped instanceof CancellationException) {
-			return true;
+			// Kotlin's withTimeout throws a CancellationException of its own: inside the call it is the call's own
+			// deadline running out on a hung upstream, a failure (a caller that gives up cancels instead)
+			return !unwrapped.getClass().getName().equals(KOTLIN_TIMEOUT);
 		}
 		Throwable cause = unwrapped;
 		for (int depth = 0; cause != null && depth < MAX_CAUSE_DEPTH; depth++) {

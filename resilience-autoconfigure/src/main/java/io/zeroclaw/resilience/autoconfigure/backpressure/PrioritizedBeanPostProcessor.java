@@ -1,6 +1,8 @@
 package io.zeroclaw.resilience.autoconfigure.backpressure;
 
 import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -28,7 +30,6 @@ import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.beans.factory.config.SmartInstantiationAwareBeanPostProcessor;
 import org.springframework.core.Ordered;
-import org.springframework.core.annotation.AnnotatedElementUtils;
 import org.springframework.core.annotation.AnnotationUtils;
 import org.springframework.util.ClassUtils;
 
@@ -148,9 +149,10 @@ final class PrioritizedBeanPostProcessor implements SmartInstantiationAwareBeanP
 		if (!subclassProxy) {
 			return;
 		}
-		List<String> finalMethods = ProxyShapes.finalMethods(targetClass)
-			.stream()
-			.filter((method) -> AnnotatedElementUtils.hasAnnotation(method, Prioritized.class))
+		List<Method> candidates = ProxyShapes.finalMethods(targetClass);
+		List<String> finalMethods = candidates.stream()
+			.filter((method) -> PrioritizedMethods.find(method, targetClass) != null)
+			.filter((method) -> !isOverloadOfAnOpenMethod(method, targetClass))
 			.map(Method::getName)
 			.distinct()
 			.toList();
@@ -162,6 +164,24 @@ final class PrioritizedBeanPostProcessor implements SmartInstantiationAwareBeanP
 					+ "@Service and build with the kotlin-spring compiler plugin), or declare them on an interface "
 					+ "the bean implements and inject it by that interface.");
 		}
+	}
+
+	/**
+	 * Whether the final method only hands its arguments on to an overridable method of the same name that takes them
+	 * first, as the overloads Kotlin's {@code @JvmOverloads} generates do: its calls go through the proxy to that
+	 * method, which is admitted.
+	 */
+	private static boolean isOverloadOfAnOpenMethod(Method method, Class<?> targetClass) {
+		Class<?>[] parameters = method.getParameterTypes();
+		for (Method candidate : ClassUtils.getUserClass(targetClass).getMethods()) {
+			Class<?>[] longer = candidate.getParameterTypes();
+			if (candidate.getName().equals(method.getName()) && longer.length > parameters.length
+					&& !Modifier.isFinal(candidate.getModifiers())
+					&& Arrays.equals(parameters, Arrays.copyOf(longer, parameters.length))) {
+				return true;
+			}
+		}
+		return false;
 	}
 
 	/**

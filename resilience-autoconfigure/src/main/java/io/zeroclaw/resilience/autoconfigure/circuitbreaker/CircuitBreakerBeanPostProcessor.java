@@ -1,6 +1,5 @@
 package io.zeroclaw.resilience.autoconfigure.circuitbreaker;
 
-import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -143,27 +142,7 @@ public class CircuitBreakerBeanPostProcessor
 		}
 		ProxyFactory proxyFactory = new ProxyFactory(bean);
 		configure(proxyFactory, beanClass, interceptor);
-		if (proxyFactory.isProxyTargetClass()) {
-			warnOfFinalMethods(beanName, beanClass);
-		}
 		return proxyFactory.getProxy(beanClass.getClassLoader());
-	}
-
-	/**
-	 * A subclass proxy cannot override a final method, so a call to one runs on the proxy's own instance: outside
-	 * the breaker, and on fields that are never set. Spring logs this at debug level only; a Kotlin class that is
-	 * {@code open} but whose members are not (they are final unless marked) hits it on every member.
-	 */
-	private static void warnOfFinalMethods(String beanName, Class<?> beanClass) {
-		List<Method> finalMethods = ProxyShapes.finalMethods(beanClass);
-		if (!finalMethods.isEmpty() && logger.isWarnEnabled()) {
-			logger.warn("Bean '{}' is wrapped in a circuit breaker by a subclass of {}, which cannot override its "
-					+ "final methods {}: a call to one of them through the bean runs on the proxy itself, outside the "
-					+ "breaker and without the bean's state (its fields read null). Make them non-final (in Kotlin: "
-					+ "open, or annotate the class with a stereotype such as @Component and build with the "
-					+ "kotlin-spring compiler plugin), or inject the bean by an interface that declares them.", beanName,
-					beanClass.getName(), finalMethods.stream().map(Method::getName).distinct().toList());
-		}
 	}
 
 	/**

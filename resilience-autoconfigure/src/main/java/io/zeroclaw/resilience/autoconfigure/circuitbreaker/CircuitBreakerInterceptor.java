@@ -67,6 +67,8 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 	private static final boolean COROUTINES_REACTOR_PRESENT = REACTOR_PRESENT && ClassUtils
 		.isPresent("kotlinx.coroutines.reactor.MonoKt", CircuitBreakerInterceptor.class.getClassLoader());
 
+	private static final String KOTLIN_DEFERRED = "kotlinx.coroutines.Deferred";
+
 	private static final String CHAT_MODEL = "org.springframework.ai.chat.model.ChatModel";
 
 	/**
@@ -330,7 +332,10 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 	 * {@code Flow}, RxJava types, a JDK {@code Flow.Publisher}), or {@code null}.
 	 */
 	private static @Nullable ReactiveAdapter adapterFor(Class<?> returned) {
-		if (CompletionStage.class.isAssignableFrom(returned) || returned == Object.class) {
+		if (CompletionStage.class.isAssignableFrom(returned) || returned == Object.class
+				|| returned.getName().equals(KOTLIN_DEFERRED)) {
+			// a Deferred is running already, as a future is: adapting it would hand the caller a copy whose cancel
+			// no longer reaches the work, so it is judged when the method returns, as before
 			return null;
 		}
 		ReactiveAdapter adapter = ReactiveAdapterRegistry.getSharedInstance().getAdapter(returned);

@@ -3,6 +3,7 @@ package io.zeroclaw.resilience.autoconfigure.backpressure;
 import io.zeroclaw.resilience.autoconfigure.ResilienceAutoConfiguration;
 import io.zeroclaw.resilience.backpressure.BackpressureController;
 import io.zeroclaw.resilience.backpressure.Prioritized;
+import io.zeroclaw.resilience.backpressure.Priority;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -59,6 +60,34 @@ class PrioritizedBeanShapesTests {
 				FinalInterfaceMethodWorker.controller = context.getBean(BackpressureController.class);
 				assertThat(context.getBean(Work.class).depthDuringCall()).isEqualTo(1);
 			});
+	}
+
+	@Test
+	void finalMethodOfATypeLevelPrioritizedClassShouldFailStartUpNamingIt() {
+		this.runner.withBean("typeLevel", TypeLevelWorker.class, () -> new TypeLevelWorker("report"))
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.hasMessageContaining("Bean 'typeLevel' has @Prioritized methods [describe] that are final"));
+	}
+
+	/** As a Kotlin {@code @Prioritized open class TypeLevelWorker(val task: String)} whose members are not open. */
+	@Prioritized(Priority.LOW)
+	static class TypeLevelWorker {
+
+		private final String task;
+
+		TypeLevelWorker(String task) {
+			this.task = task;
+		}
+
+		public void run() {
+		}
+
+		public final String describe() {
+			return this.task;
+		}
+
 	}
 
 	/** Not final itself, as a Kotlin {@code open class} whose members are not {@code open}. */

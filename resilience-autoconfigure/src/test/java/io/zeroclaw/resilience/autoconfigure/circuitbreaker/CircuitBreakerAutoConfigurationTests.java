@@ -174,22 +174,6 @@ class CircuitBreakerAutoConfigurationTests {
 	}
 
 	@Test
-	void providerWithFinalMethodsShouldBeReportedWithThemWhenProxiedBySubclass(CapturedOutput output) {
-		this.contextRunner.withPropertyValues("zeroclaw.resilience.circuit-breaker.enabled=true")
-			.withBean("modelNamingProvider", ModelNamingProvider.class, ModelNamingProvider::new)
-			.run((context) -> {
-				assertThat(context).hasNotFailed();
-				ModelNamingProvider provider = context.getBean(ModelNamingProvider.class);
-				assertThat(AopUtils.isCglibProxy(provider)).isTrue();
-				// what the warning is about: the proxy's own, never set, field
-				assertThat(provider.model()).isNull();
-				assertThat(output).contains("Bean 'modelNamingProvider' is wrapped in a circuit breaker by a subclass")
-					.contains("final methods [model]")
-					.doesNotContain("Bean 'scriptedProvider' is wrapped in a circuit breaker by a subclass");
-			});
-	}
-
-	@Test
 	void upstreamBeanCreatedBeforeTheBreakersShouldBeReportedAsUnguarded(CapturedOutput output) {
 		this.contextRunner.withUserConfiguration(EarlyProviderConfiguration.class)
 			.withPropertyValues("zeroclaw.resilience.circuit-breaker.enabled=true",
@@ -678,26 +662,6 @@ class CircuitBreakerAutoConfigurationTests {
 	}
 
 	@Configuration(proxyBeanMethods = false)
-	/** Not final itself, as a Kotlin {@code open class} whose members are not {@code open}. */
-	static class ModelNamingProvider implements Provider {
-
-		private final String model;
-
-		ModelNamingProvider() {
-			this.model = "acme-1";
-		}
-
-		@Override
-		public String chatWithSystem(String systemPrompt, String message, String model, double temperature) {
-			return "ok";
-		}
-
-		public final String model() {
-			return this.model;
-		}
-
-	}
-
 	static class ProviderConfiguration {
 
 		@Bean
