@@ -46,7 +46,9 @@ import org.springframework.util.StringUtils;
 import org.springframework.util.function.SingletonSupplier;
 import org.springframework.web.cors.CorsConfiguration;
 import org.springframework.web.cors.CorsConfigurationSource;
+import org.springframework.web.cors.CorsProcessor;
 import org.springframework.web.cors.CorsUtils;
+import org.springframework.web.cors.DefaultCorsProcessor;
 import org.springframework.web.util.pattern.PathPattern;
 import org.springframework.web.util.pattern.PathPatternParser;
 import org.springframework.web.util.pattern.PatternParseException;
@@ -97,6 +99,8 @@ public final class RateLimitFilter implements Filter {
 	 * applies its policy (or found that none applies), so that a forward of it is not limited again.
 	 */
 	static final String DECIDED = RateLimitFilter.class.getName() + ".DECIDED";
+
+	private static final CorsProcessor CORS_PROCESSOR = new DefaultCorsProcessor();
 
 	private final PathRouter<Route> router;
 
@@ -227,8 +231,7 @@ public final class RateLimitFilter implements Filter {
 			return;
 		}
 		request.setAttribute(DECIDED, Boolean.TRUE);
-		if (isKeylessPreflight(route, httpRequest)) {
-			chain.doFilter(request, response);
+		if (isKeylessPreflight(route, httpRequest) && answerPreflight(httpRequest, httpResponse)) {
 			return;
 		}
 		RateLimitDecision decision;
@@ -263,20 +266,50 @@ public final class RateLimitFilter implements Filter {
 
 	/**
 	 * Whether the request is a browser's CORS preflight that cannot carry the policy's key: a preflight never has
-	 * credentials nor the page's own headers (an {@code X-API-Key}, {@code Authorization}), so under a header or
-	 * principal policy it would fall back to the address and spend a token of everyone behind it (an office, a
-	 * carrier's NAT), refusing a new key's first call before its own bucket was asked. It is not counted: it is the
-	 * browser asking whether the real request may be sent, which is counted under its key.
+	 * credentials nor the page's own headers (an {@code X-API-Key}, {@code Authorization}), so under a policy keyed
+	 * otherwise than by address it would fall back to the address and spend a token of everyone behind it (an
+	 * office, a carrier's NAT), refusing a new key's first call before its own bucket was asked.
 	 */
 	private boolean isKeylessPreflight(Route route, HttpServletRequest request) {
-		if (this.keyResolver != null || route.keyType == KeyType.IP || !CorsUtils.isPreFlightRequest(request)) {
+		if (route.keyType == KeyType.IP || !CorsUtils.isPreFlightRequest(request)) {
 			return false;
+		}
+		if (this.keyResolver != null) {
+			try {
+				String key = this.keyResolver.resolve(request, route.name);
+				return key == null || key.isEmpty();
+			}
+			catch (Exception ex) {
+				return false;
+			}
 		}
 		if (route.keyType == KeyType.HEADER) {
 			return !StringUtils.hasLength(request.getHeader(route.keyHeader));
 		}
 		Principal principal = request.getUserPrincipal();
 		return principal == null || principal.getName() == null;
+	}
+
+	/**
+	 * Answers a keyless preflight here, uncounted, from the application's CORS configuration, as Spring's
+	 * {@code CorsFilter} does: allowed or refused, it goes no further, so a request dressed as a preflight reaches
+	 * nothing that does work (a servlet serving every method, an interceptor, a filter after this one). Without a
+	 * configuration for it, it is counted by address as any request.
+	 * @return whether it was answered
+	 */
+	private boolean answerPreflight(HttpServletRequest request, HttpServletResponse response) throws IOException {
+		CorsConfiguration configuration = corsConfiguration(request);
+		if (configuration == null) {
+			return false;
+		}
+		try {
+			CORS_PROCESSOR.processRequest(configuration, request, response);
+		}
+		catch (IllegalArgumentException ex) {
+			// a configuration CORS itself refuses (credentials with origin '*'): refused, as MVC refuses it
+			response.setStatus(HttpStatus.FORBIDDEN.value());
+		}
+		return true;
 	}
 
 	/**
