@@ -1,5 +1,7 @@
 package io.zeroclaw.resilience.autoconfigure.circuitbreaker;
 
+import java.lang.reflect.Constructor;
+import java.lang.reflect.Modifier;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -22,6 +24,7 @@ import org.springframework.aop.framework.ProxyFactory;
 import org.springframework.aop.scope.ScopedProxyUtils;
 import org.springframework.aop.support.DefaultPointcutAdvisor;
 import org.springframework.aop.target.EmptyTargetSource;
+import org.springframework.beans.factory.BeanClassLoaderAware;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.BeanFactoryAware;
 import org.springframework.beans.factory.ObjectProvider;
@@ -57,7 +60,8 @@ import org.springframework.util.ClassUtils;
  * time) and registers the hints it needs; a bean declared only by an interface type cannot be prepared this way.
  */
 public class CircuitBreakerBeanPostProcessor
-		implements SmartInstantiationAwareBeanPostProcessor, Ordered, BeanFactoryAware, SmartInitializingSingleton {
+		implements SmartInstantiationAwareBeanPostProcessor, Ordered, BeanFactoryAware, BeanClassLoaderAware,
+		SmartInitializingSingleton {
 
 	private static final Logger logger = LoggerFactory.getLogger(CircuitBreakerBeanPostProcessor.class);
 
@@ -82,6 +86,9 @@ public class CircuitBreakerBeanPostProcessor
 	private final Set<String> upstreamBeans = ConcurrentHashMap.newKeySet();
 
 	private @Nullable BeanFactory beanFactory;
+
+	/** Where proxy classes are made: the application's class loader, which goes with the application. */
+	private @Nullable ClassLoader beanClassLoader = ClassUtils.getDefaultClassLoader();
 
 	/**
 	 * @param properties the bound properties
@@ -109,6 +116,11 @@ public class CircuitBreakerBeanPostProcessor
 	public int getOrder() {
 		// run last, so that the bean's other proxies exist and the breaker joins them rather than wrapping them
 		return Ordered.LOWEST_PRECEDENCE;
+	}
+
+	@Override
+	public void setBeanClassLoader(ClassLoader classLoader) {
+		this.beanClassLoader = classLoader;
 	}
 
 	@Override
@@ -142,7 +154,7 @@ public class CircuitBreakerBeanPostProcessor
 		}
 		ProxyFactory proxyFactory = new ProxyFactory(bean);
 		configure(proxyFactory, beanClass, interceptor);
-		return proxyFactory.getProxy(beanClass.getClassLoader());
+		return proxyFactory.getProxy(proxyClassLoader(beanClass));
 	}
 
 	/**
@@ -168,13 +180,36 @@ public class CircuitBreakerBeanPostProcessor
 		proxyFactory.setTargetClass(beanClass);
 		proxyFactory.setInterfaces(ClassUtils.getAllInterfacesForClass(beanClass));
 		configure(proxyFactory, beanClass, new CircuitBreakerInterceptor(null, applicableTypes(beanClass)));
-		return proxyFactory.getProxyClass(beanClass.getClassLoader());
+		return proxyFactory.getProxyClass(proxyClassLoader(beanClass));
+	}
+
+	/**
+	 * The class loader a proxy of the class is made in: the application's, not the bean class's. A library class (a
+	 * Spring AI model) lives in a loader that outlives the application, and a proxy class made there would keep each
+	 * restarted application (Spring Boot DevTools) and its class loader alive for good, through the advice type it
+	 * holds. A class that only its own package may subclass (not public, or with a package-private constructor) is
+	 * proxied in its own loader, since a subclass made in another would be in another runtime package.
+	 */
+	private @Nullable ClassLoader proxyClassLoader(Class<?> beanClass) {
+		ClassLoader own = beanClass.getClassLoader();
+		ClassLoader application = this.beanClassLoader;
+		if (application == null || application == own || !Modifier.isPublic(beanClass.getModifiers())
+				|| !ClassUtils.isVisible(beanClass, application)) {
+			return own;
+		}
+		for (Constructor<?> constructor : beanClass.getDeclaredConstructors()) {
+			int modifiers = constructor.getModifiers();
+			if (!Modifier.isPublic(modifiers) && !Modifier.isProtected(modifiers) && !Modifier.isPrivate(modifiers)) {
+				return own;
+			}
+		}
+		return application;
 	}
 
 	/** How the breaker's proxy of a bean of this class is made, at run time and at build time alike. */
 	private void configure(ProxyFactory proxyFactory, Class<?> beanClass, CircuitBreakerInterceptor interceptor) {
 		if (ProxyShapes.needsInterfaceProxy(beanClass, applicableTypes(beanClass), (method) -> true)) {
-			proxyFactory.setInterfaces(ProxyShapes.interfaces(beanClass, beanClass.getClassLoader()));
+			proxyFactory.setInterfaces(ProxyShapes.interfaces(beanClass, proxyClassLoader(beanClass)));
 		}
 		else {
 			proxyFactory.setProxyTargetClass(true);
