@@ -46,7 +46,12 @@ class RedisRateLimiterConfiguration {
 
 	private static final Logger logger = LoggerFactory.getLogger(RedisRateLimiterConfiguration.class);
 
-	@Bean
+	/**
+	 * The store's connector; stopped when destroyed too, for a start-up that fails after it began connecting: the
+	 * lifecycle below never started then, so it is never stopped, and an attempt on a Redis that does not answer would
+	 * hold the connection factory's destruction (made before it, destroyed after it) for its whole handshake.
+	 */
+	@Bean(destroyMethod = "stop")
 	@ConditionalOnMissingBean(RateLimiterFactory.class)
 	LettuceConnector zeroclawRedisConnector(ObjectProvider<RedisConnectionFactory> connectionFactories) {
 		RedisConnectionFactory connectionFactory = connectionFactories.getIfAvailable();
