@@ -82,4 +82,15 @@ public final class CircuitBreakerRegistry {
 		}
 	}
 
+	/**
+	 * Stops telling {@code observer} of new breakers, for an observer whose owner goes away while the registry stays
+	 * (a registry shared by several application contexts, or a parent context's).
+	 * @param observer the very instance given to {@link #onEachBreaker}
+	 */
+	public void removeObserver(Consumer<CircuitBreaker> observer) {
+		synchronized (this.observers) {
+			this.observers.remove(observer);
+		}
+	}
+
 }

@@ -1,7 +1,10 @@
 package io.zeroclaw.resilience.autoconfigure.circuitbreaker;
 
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -38,6 +41,11 @@ public class CircuitBreakerMetrics implements SmartInitializingSingleton, Dispos
 	/** The state gauges this context registered: they read its breakers. */
 	private final List<Meter> gauges = new CopyOnWriteArrayList<>();
 
+	/** The call counters this context added to its breakers, by breaker. */
+	private final Map<CircuitBreaker, CircuitBreakerListener> counters = new ConcurrentHashMap<>();
+
+	private final Consumer<CircuitBreaker> bind = this::bind;
+
 	/**
 	 * @param breakers the breakers to bind
 	 * @param meters where to register their meters
@@ -49,15 +57,18 @@ public class CircuitBreakerMetrics implements SmartInitializingSingleton, Dispos
 
 	@Override
 	public void afterSingletonsInstantiated() {
-		this.breakers.onEachBreaker(this::bind);
+		this.breakers.onEachBreaker(this.bind);
 	}
 
 	/**
-	 * Removes this context's state gauges: a registry that outlives the context (one shared by several contexts)
-	 * would otherwise report its breakers, and keep them and the context alive, after it closed.
+	 * Removes this context's state gauges, and its counters from the breakers: a meter registry or a breaker registry
+	 * that outlives the context (one shared by several contexts, or a parent context's) would otherwise report and
+	 * count for it, and keep it alive, after it closed.
 	 */
 	@Override
 	public void destroy() {
+		this.breakers.removeObserver(this.bind);
+		this.counters.forEach(CircuitBreaker::removeListener);
 		this.gauges.forEach(this.meters::remove);
 	}
 
@@ -70,7 +81,9 @@ public class CircuitBreakerMetrics implements SmartInitializingSingleton, Dispos
 				.strongReference(true)
 				.register(this.meters));
 		}
-		breaker.addListener(new CallCounters(breaker.name(), this.meters));
+		CallCounters counters = new CallCounters(breaker.name(), this.meters);
+		this.counters.put(breaker, counters);
+		breaker.addListener(counters);
 	}
 
 	/** Counts the outcomes of one breaker's calls; the counters are looked up once, not per call. */

@@ -1,5 +1,7 @@
 package io.zeroclaw.resilience.autoconfigure.circuitbreaker;
 
+import java.util.function.Consumer;
+
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreaker;
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreakerListener;
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreakerRegistry;
@@ -7,6 +9,7 @@ import io.zeroclaw.resilience.circuitbreaker.CircuitState;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.context.ApplicationEventPublisher;
 
@@ -14,13 +17,16 @@ import org.springframework.context.ApplicationEventPublisher;
  * Logs every state change of a breaker at the level an operator wants (opening is WARN, closing INFO, probing DEBUG)
  * and publishes it as a {@link CircuitBreakerStateChangedEvent}, for every breaker of the registry.
  */
-public class CircuitBreakerStateChangePublisher implements CircuitBreakerListener, SmartInitializingSingleton {
+public class CircuitBreakerStateChangePublisher
+		implements CircuitBreakerListener, SmartInitializingSingleton, DisposableBean {
 
 	private static final Logger logger = LoggerFactory.getLogger(CircuitBreaker.class);
 
 	private final CircuitBreakerRegistry breakers;
 
 	private final ApplicationEventPublisher publisher;
+
+	private final Consumer<CircuitBreaker> listenTo = (breaker) -> breaker.addListener(this);
 
 	/**
 	 * @param breakers the breakers to listen to
@@ -33,7 +39,17 @@ public class CircuitBreakerStateChangePublisher implements CircuitBreakerListene
 
 	@Override
 	public void afterSingletonsInstantiated() {
-		this.breakers.onEachBreaker((breaker) -> breaker.addListener(this));
+		this.breakers.onEachBreaker(this.listenTo);
+	}
+
+	/**
+	 * Stops listening: a registry that outlives the context (one shared by several contexts, or a parent context's)
+	 * would otherwise log and publish each state change once more for every context closed, and keep them alive.
+	 */
+	@Override
+	public void destroy() {
+		this.breakers.removeObserver(this.listenTo);
+		this.breakers.breakers().values().forEach((breaker) -> breaker.removeListener(this));
 	}
 
 	@Override
