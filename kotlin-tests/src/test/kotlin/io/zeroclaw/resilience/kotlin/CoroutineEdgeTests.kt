@@ -95,6 +95,17 @@ class CoroutineEdgeTests {
 		}
 	}
 
+	@Test
+	fun `an open Prioritized suspend function with JvmOverloads starts, and its overloads are admitted once`() {
+		backpressure.withBean(SuspendOverloadedWorker::class.java).run { context ->
+			assertThat(context).hasNotFailed()
+			val worker = context.getBean(SuspendOverloadedWorker::class.java)
+			assertThat(runBlocking { worker.run("report") }).isEqualTo("report LOW at depth 1")
+			assertThat(runBlocking { worker.run("report", Priority.HIGH) }).isEqualTo("report HIGH at depth 1")
+			assertThat(context.getBean(BackpressureController::class.java).depth()).isZero()
+		}
+	}
+
 	private fun breaker(context: ApplicationContext, name: String): CircuitBreaker =
 		context.getBean(CircuitBreakerRegistry::class.java).find(name).get()
 
@@ -162,6 +173,20 @@ class CoroutineEdgeTests {
 		@JvmOverloads
 		fun run(task: String, priority: Priority = Priority.LOW, retries: Int = 0): String =
 			"$task $priority $retries at depth ${controller.depth()}"
+
+	}
+
+	/** As [OverloadedWorker], for a `suspend` function: the overload's `Continuation` comes last. */
+	@Service
+	class SuspendOverloadedWorker {
+
+		@Autowired
+		lateinit var controller: BackpressureController
+
+		@Prioritized
+		@JvmOverloads
+		suspend fun run(task: String, priority: Priority = Priority.LOW): String =
+			"$task $priority at depth ${controller.depth()}"
 
 	}
 

@@ -167,17 +167,38 @@ final class PrioritizedBeanPostProcessor implements SmartInstantiationAwareBeanP
 	}
 
 	/**
-	 * Whether the final method only hands its arguments on to an overridable method of the same name that takes them
-	 * first, as the overloads Kotlin's {@code @JvmOverloads} generates do: its calls go through the proxy to that
-	 * method, which is admitted.
+	 * Whether the final method is one of the overloads Kotlin's {@code @JvmOverloads} generates: they hand their
+	 * arguments, with the defaults, to the static {@code name$default} of an overridable method of the same name that
+	 * takes them first (a {@code suspend} function's {@code Continuation} last), which calls that method on the proxy,
+	 * where it is admitted. A final overload without such a {@code $default} does its own work, unadmitted.
 	 */
 	private static boolean isOverloadOfAnOpenMethod(Method method, Class<?> targetClass) {
-		Class<?>[] parameters = method.getParameterTypes();
-		for (Method candidate : ClassUtils.getUserClass(targetClass).getMethods()) {
-			Class<?>[] longer = candidate.getParameterTypes();
-			if (candidate.getName().equals(method.getName()) && longer.length > parameters.length
+		Class<?> userClass = ClassUtils.getUserClass(targetClass);
+		List<Class<?>> parameters = withoutContinuation(method.getParameterTypes());
+		for (Method candidate : userClass.getMethods()) {
+			List<Class<?>> longer = withoutContinuation(candidate.getParameterTypes());
+			if (candidate.getName().equals(method.getName()) && longer.size() > parameters.size()
 					&& !Modifier.isFinal(candidate.getModifiers())
-					&& Arrays.equals(parameters, Arrays.copyOf(longer, parameters.length))) {
+					&& longer.subList(0, parameters.size()).equals(parameters)
+					&& hasDefaultsMethod(userClass, method.getName())) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	private static List<Class<?>> withoutContinuation(Class<?>[] parameters) {
+		int length = parameters.length;
+		if (length > 0 && parameters[length - 1].getName().equals("kotlin.coroutines.Continuation")) {
+			length--;
+		}
+		return Arrays.asList(parameters).subList(0, length);
+	}
+
+	private static boolean hasDefaultsMethod(Class<?> type, String name) {
+		for (Method declared : type.getDeclaredMethods()) {
+			if (Modifier.isStatic(declared.getModifiers()) && declared.isSynthetic()
+					&& declared.getName().equals(name + "$default")) {
 				return true;
 			}
 		}

@@ -1,6 +1,7 @@
 package io.zeroclaw.resilience.autoconfigure.circuitbreaker;
 
 import java.lang.reflect.Constructor;
+import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.util.ArrayList;
 import java.util.List;
@@ -198,12 +199,30 @@ public class CircuitBreakerBeanPostProcessor
 			return own;
 		}
 		for (Constructor<?> constructor : beanClass.getDeclaredConstructors()) {
-			int modifiers = constructor.getModifiers();
-			if (!Modifier.isPublic(modifiers) && !Modifier.isProtected(modifiers) && !Modifier.isPrivate(modifiers)) {
+			if (isPackagePrivate(constructor.getModifiers())) {
 				return own;
 			}
 		}
+		for (Class<?> type : ClassUtils.getAllInterfacesForClassAsSet(beanClass)) {
+			if (!Modifier.isPublic(type.getModifiers())) {
+				// a proxy implementing a non-public interface must be made where the interface is
+				return own;
+			}
+		}
+		for (Class<?> type = beanClass; type != null && type != Object.class; type = type.getSuperclass()) {
+			for (Method method : type.getDeclaredMethods()) {
+				if (!Modifier.isStatic(method.getModifiers()) && isPackagePrivate(method.getModifiers())) {
+					// a subclass in another runtime package would not override it: its package's calls would run
+					// on the proxy itself
+					return own;
+				}
+			}
+		}
 		return application;
+	}
+
+	private static boolean isPackagePrivate(int modifiers) {
+		return !Modifier.isPublic(modifiers) && !Modifier.isProtected(modifiers) && !Modifier.isPrivate(modifiers);
 	}
 
 	/** How the breaker's proxy of a bean of this class is made, at run time and at build time alike. */

@@ -271,10 +271,11 @@ public final class RateLimitFilter implements Filter {
 	 * office, a carrier's NAT), refusing a new key's first call before its own bucket was asked.
 	 */
 	private boolean isKeylessPreflight(Route route, HttpServletRequest request) {
-		if (route.keyType == KeyType.IP || !CorsUtils.isPreFlightRequest(request)) {
+		if (!CorsUtils.isPreFlightRequest(request)) {
 			return false;
 		}
 		if (this.keyResolver != null) {
+			// the resolver replaces every policy's key, an ip one (the default) included
 			try {
 				String key = this.keyResolver.resolve(request, route.name);
 				return key == null || key.isEmpty();
@@ -282,6 +283,9 @@ public final class RateLimitFilter implements Filter {
 			catch (Exception ex) {
 				return false;
 			}
+		}
+		if (route.keyType == KeyType.IP) {
+			return false;
 		}
 		if (route.keyType == KeyType.HEADER) {
 			return !StringUtils.hasLength(request.getHeader(route.keyHeader));

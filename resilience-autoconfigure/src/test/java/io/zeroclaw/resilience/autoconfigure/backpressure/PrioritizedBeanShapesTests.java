@@ -90,6 +90,39 @@ class PrioritizedBeanShapesTests {
 
 	}
 
+	@Test
+	void finalOverloadThatDoesTheWorkItselfShouldFailStartUpNamingIt() {
+		this.runner.withBean("reports", ReportWorker.class, () -> new ReportWorker("acme"))
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.hasMessageContaining("Bean 'reports' has @Prioritized methods [run] that are final"));
+	}
+
+	/**
+	 * As a Kotlin {@code @Prioritized(Priority.LOW) open class ReportWorker(val tenant: String)} with an
+	 * {@code open fun run(task: String, retries: Int)} and a hand-written {@code fun run(task: String)}, not open:
+	 * not the overload {@code @JvmOverloads} makes, which only hands on to {@code run$default}.
+	 */
+	@Prioritized(Priority.LOW)
+	static class ReportWorker {
+
+		private final String tenant;
+
+		ReportWorker(String tenant) {
+			this.tenant = tenant;
+		}
+
+		public String run(String task, int retries) {
+			return this.tenant + ":" + task + " x" + retries;
+		}
+
+		public final String run(String task) {
+			return this.tenant + ":" + task;
+		}
+
+	}
+
 	/** Not final itself, as a Kotlin {@code open class} whose members are not {@code open}. */
 	static class FinalMethodWorker {
 
