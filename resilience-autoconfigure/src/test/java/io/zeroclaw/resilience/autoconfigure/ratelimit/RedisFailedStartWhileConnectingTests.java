@@ -1,14 +1,9 @@
 package io.zeroclaw.resilience.autoconfigure.ratelimit;
 
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.time.Duration;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 import io.zeroclaw.resilience.autoconfigure.ResilienceAutoConfiguration;
+import io.zeroclaw.resilience.ratelimit.redis.SilentServer;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -29,8 +24,8 @@ import static org.awaitility.Awaitility.await;
  */
 class RedisFailedStartWhileConnectingTests {
 
-	/** The silent server of the running test, which the failing bean waits on. */
-	private static volatile Silent silent;
+	/** The silent server of the running test, which the failing bean waits on; null for the memory store. */
+	private static volatile SilentServer silent;
 
 	private ApplicationContextRunner runner(String store, int port) {
 		return new ApplicationContextRunner()
@@ -44,7 +39,7 @@ class RedisFailedStartWhileConnectingTests {
 
 	@Test
 	void failedStartShouldBeReportedPromptlyAndLeaveNoConnectingThread() throws Exception {
-		try (Silent server = new Silent(true)) {
+		try (SilentServer server = new SilentServer()) {
 			silent = server;
 			long start = System.nanoTime();
 			runner("redis", server.port()).run((context) -> assertThat(context).hasFailed());
@@ -62,8 +57,7 @@ class RedisFailedStartWhileConnectingTests {
 	/** The control: the same failing start on the memory store. */
 	@Test
 	void failedStartOnTheMemoryStoreIsReportedPromptly() throws Exception {
-		try (Silent server = new Silent(false)) {
-			silent = server;
+		try (SilentServer server = new SilentServer()) {
 			long start = System.nanoTime();
 			runner("memory", server.port()).run((context) -> assertThat(context).hasFailed());
 			assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(20));
@@ -89,55 +83,11 @@ class RedisFailedStartWhileConnectingTests {
 		 */
 		@Bean
 		Object brokenBean(RateLimiterFactory factory) {
-			Silent server = silent;
-			if (server != null && server.awaitsConnection) {
+			SilentServer server = silent;
+			if (server != null) {
 				await().atMost(Duration.ofSeconds(10)).until(server::hasAccepted);
 			}
 			throw new IllegalStateException("a bean of the application fails to start");
-		}
-
-	}
-
-	/** Accepts connections on a free port and never answers. */
-	static final class Silent implements AutoCloseable {
-
-		private final ServerSocket socket;
-
-		private final List<Socket> accepted = new CopyOnWriteArrayList<>();
-
-		private final boolean awaitsConnection;
-
-		Silent(boolean awaitsConnection) throws IOException {
-			this.awaitsConnection = awaitsConnection;
-			this.socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-			Thread acceptor = new Thread(() -> {
-				while (!this.socket.isClosed()) {
-					try {
-						this.accepted.add(this.socket.accept());
-					}
-					catch (IOException ex) {
-						return;
-					}
-				}
-			}, "silent-acceptor");
-			acceptor.setDaemon(true);
-			acceptor.start();
-		}
-
-		int port() {
-			return this.socket.getLocalPort();
-		}
-
-		boolean hasAccepted() {
-			return !this.accepted.isEmpty();
-		}
-
-		@Override
-		public void close() throws IOException {
-			this.socket.close();
-			for (Socket connection : this.accepted) {
-				connection.close();
-			}
 		}
 
 	}
