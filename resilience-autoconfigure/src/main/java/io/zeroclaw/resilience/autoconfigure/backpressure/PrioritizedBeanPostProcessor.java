@@ -1,5 +1,7 @@
 package io.zeroclaw.resilience.autoconfigure.backpressure;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.util.Arrays;
@@ -23,6 +25,12 @@ import org.springframework.aop.interceptor.AsyncExecutionInterceptor;
 import org.springframework.aop.support.AopUtils;
 import org.springframework.aop.support.DefaultPointcutAdvisor;
 import org.springframework.aop.target.EmptyTargetSource;
+import org.springframework.asm.ClassReader;
+import org.springframework.asm.ClassVisitor;
+import org.springframework.asm.MethodVisitor;
+import org.springframework.asm.Opcodes;
+import org.springframework.asm.SpringAsmInfo;
+import org.springframework.asm.Type;
 import org.springframework.beans.factory.BeanClassLoaderAware;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.BeanFactoryAware;
@@ -170,18 +178,17 @@ final class PrioritizedBeanPostProcessor implements SmartInstantiationAwareBeanP
 	 * Whether the final method is one of the overloads Kotlin's {@code @JvmOverloads} generates: they hand their
 	 * arguments, with the defaults, to the static {@code name$default} of an overridable method of the same name that
 	 * takes them first (a {@code suspend} function's {@code Continuation} last), which calls that method on the proxy,
-	 * where it is admitted. A final overload without such a {@code $default} does its own work, unadmitted.
+	 * where it is admitted. The method's own code is read to see that call: a final overload that does not make it
+	 * does its own work, unadmitted.
 	 */
 	private static boolean isOverloadOfAnOpenMethod(Method method, Class<?> targetClass) {
-		Class<?> userClass = ClassUtils.getUserClass(targetClass);
 		List<Class<?>> parameters = withoutContinuation(method.getParameterTypes());
-		for (Method candidate : userClass.getMethods()) {
+		for (Method candidate : ClassUtils.getUserClass(targetClass).getMethods()) {
 			List<Class<?>> longer = withoutContinuation(candidate.getParameterTypes());
 			if (candidate.getName().equals(method.getName()) && longer.size() > parameters.size()
 					&& !Modifier.isFinal(candidate.getModifiers())
-					&& longer.subList(0, parameters.size()).equals(parameters)
-					&& hasDefaultsMethod(userClass, method.getName())) {
-				return true;
+					&& longer.subList(0, parameters.size()).equals(parameters)) {
+				return callsDefaults(method);
 			}
 		}
 		return false;
@@ -195,14 +202,47 @@ final class PrioritizedBeanPostProcessor implements SmartInstantiationAwareBeanP
 		return Arrays.asList(parameters).subList(0, length);
 	}
 
-	private static boolean hasDefaultsMethod(Class<?> type, String name) {
-		for (Method declared : type.getDeclaredMethods()) {
-			if (Modifier.isStatic(declared.getModifiers()) && declared.isSynthetic()
-					&& declared.getName().equals(name + "$default")) {
-				return true;
+	/** Whether the method's code calls the static {@code name$default} of its own class. */
+	private static boolean callsDefaults(Method method) {
+		Class<?> declaring = method.getDeclaringClass();
+		String owner = Type.getInternalName(declaring);
+		String descriptor = Type.getMethodDescriptor(method);
+		String defaults = method.getName() + "$default";
+		ClassLoader classLoader = (declaring.getClassLoader() != null) ? declaring.getClassLoader()
+				: ClassLoader.getSystemClassLoader();
+		try (InputStream code = classLoader.getResourceAsStream(owner + ".class")) {
+			if (code == null) {
+				return false;
 			}
+			boolean[] calls = new boolean[1];
+			new ClassReader(code).accept(new ClassVisitor(SpringAsmInfo.ASM_VERSION) {
+
+				@Override
+				public MethodVisitor visitMethod(int access, String name, String desc, String signature,
+						String[] exceptions) {
+					if (!name.equals(method.getName()) || !desc.equals(descriptor)) {
+						return null;
+					}
+					return new MethodVisitor(SpringAsmInfo.ASM_VERSION) {
+
+						@Override
+						public void visitMethodInsn(int opcode, String calledOwner, String calledName,
+								String calledDescriptor, boolean isInterface) {
+							if (opcode == Opcodes.INVOKESTATIC && calledOwner.equals(owner)
+									&& calledName.equals(defaults)) {
+								calls[0] = true;
+							}
+						}
+
+					};
+				}
+
+			}, ClassReader.SKIP_DEBUG | ClassReader.SKIP_FRAMES);
+			return calls[0];
 		}
-		return false;
+		catch (IOException | RuntimeException ex) {
+			return false;
+		}
 	}
 
 	/**

@@ -211,14 +211,50 @@ public class CircuitBreakerBeanPostProcessor
 		}
 		for (Class<?> type = beanClass; type != null && type != Object.class; type = type.getSuperclass()) {
 			for (Method method : type.getDeclaredMethods()) {
-				if (!Modifier.isStatic(method.getModifiers()) && isPackagePrivate(method.getModifiers())) {
+				int modifiers = method.getModifiers();
+				if (Modifier.isStatic(modifiers) || Modifier.isPrivate(modifiers)) {
+					continue;
+				}
+				if (isPackagePrivate(modifiers)) {
 					// a subclass in another runtime package would not override it: its package's calls would run
 					// on the proxy itself
+					return own;
+				}
+				if (!Modifier.isFinal(modifiers) && !hasPublicTypes(method)) {
+					// the override would name a type only the class's own package may use
 					return own;
 				}
 			}
 		}
 		return application;
+	}
+
+	private static boolean hasPublicTypes(Method method) {
+		if (!isPublicType(method.getReturnType())) {
+			return false;
+		}
+		for (Class<?> type : method.getParameterTypes()) {
+			if (!isPublicType(type)) {
+				return false;
+			}
+		}
+		for (Class<?> type : method.getExceptionTypes()) {
+			if (!isPublicType(type)) {
+				return false;
+			}
+		}
+		return true;
+	}
+
+	private static boolean isPublicType(Class<?> type) {
+		for (Class<?> element = type; element != null; element = element.getComponentType()) {
+			for (Class<?> enclosing = element; enclosing != null; enclosing = enclosing.getEnclosingClass()) {
+				if (!enclosing.isPrimitive() && !Modifier.isPublic(enclosing.getModifiers())) {
+					return false;
+				}
+			}
+		}
+		return true;
 	}
 
 	private static boolean isPackagePrivate(int modifiers) {
