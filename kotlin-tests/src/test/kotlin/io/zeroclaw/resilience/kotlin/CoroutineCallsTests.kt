@@ -1,19 +1,12 @@
 package io.zeroclaw.resilience.kotlin
 
-import io.zeroclaw.resilience.autoconfigure.ResilienceAutoConfiguration
-import io.zeroclaw.resilience.autoconfigure.backpressure.BackpressureAutoConfiguration
-import io.zeroclaw.resilience.autoconfigure.circuitbreaker.CircuitBreakerAutoConfiguration
 import io.zeroclaw.resilience.backpressure.BackpressureController
 import io.zeroclaw.resilience.backpressure.LoadShedException
 import io.zeroclaw.resilience.backpressure.Prioritized
 import io.zeroclaw.resilience.backpressure.Priority
-import io.zeroclaw.resilience.circuitbreaker.CircuitBreaker
-import io.zeroclaw.resilience.circuitbreaker.CircuitBreakerListener
-import io.zeroclaw.resilience.circuitbreaker.CircuitBreakerRegistry
 import io.zeroclaw.resilience.circuitbreaker.CircuitOpenException
 import io.zeroclaw.resilience.circuitbreaker.CircuitState
 import io.zeroclaw.resilience.provider.Provider
-import java.util.concurrent.CopyOnWriteArrayList
 import java.util.concurrent.atomic.AtomicInteger
 import kotlinx.coroutines.CompletableDeferred
 import kotlinx.coroutines.Dispatchers
@@ -29,9 +22,6 @@ import org.assertj.core.api.Assertions.assertThat
 import org.assertj.core.api.Assertions.assertThatExceptionOfType
 import org.assertj.core.api.Assertions.assertThatIllegalStateException
 import org.junit.jupiter.api.Test
-import org.springframework.boot.autoconfigure.AutoConfigurations
-import org.springframework.boot.test.context.runner.ApplicationContextRunner
-import org.springframework.context.ApplicationContext
 import org.springframework.stereotype.Component
 import org.springframework.stereotype.Service
 
@@ -42,21 +32,9 @@ import org.springframework.stereotype.Service
  */
 class CoroutineCallsTests {
 
-	private val breakers = ApplicationContextRunner()
-		.withConfiguration(AutoConfigurations.of(ResilienceAutoConfiguration::class.java,
-			CircuitBreakerAutoConfiguration::class.java))
-		.withPropertyValues("zeroclaw.resilience.circuit-breaker.enabled=true",
-			"zeroclaw.resilience.circuit-breaker.failure-threshold=1")
-
-	private val backpressure = ApplicationContextRunner()
-		.withConfiguration(AutoConfigurations.of(ResilienceAutoConfiguration::class.java,
-			BackpressureAutoConfiguration::class.java))
-		.withPropertyValues("zeroclaw.resilience.backpressure.enabled=true",
-			"zeroclaw.resilience.backpressure.max-queue-depth=10")
-
 	@Test
 	fun `a suspend function that fails after suspending is a failure and opens the breaker`() {
-		breakers.withBean("kotlinProvider", CoroutineProvider::class.java).run { context ->
+		breakers().withBean("kotlinProvider", CoroutineProvider::class.java).run { context ->
 			val provider = context.getBean(CoroutineProvider::class.java)
 			val outcomes = outcomesOf(context, "kotlinProvider")
 			assertThatIllegalStateException().isThrownBy { runBlocking { provider.chatSuspending("fail") } }
@@ -72,7 +50,7 @@ class CoroutineCallsTests {
 
 	@Test
 	fun `a suspend function that answers after suspending is a success, once`() {
-		breakers.withBean("kotlinProvider", CoroutineProvider::class.java).run { context ->
+		breakers().withBean("kotlinProvider", CoroutineProvider::class.java).run { context ->
 			val provider = context.getBean(CoroutineProvider::class.java)
 			val outcomes = outcomesOf(context, "kotlinProvider")
 			assertThat(runBlocking { provider.chatSuspending("hi") }).isEqualTo("echo: hi")
@@ -83,7 +61,7 @@ class CoroutineCallsTests {
 
 	@Test
 	fun `a Flow that fails when collected is a failure and opens the breaker`() {
-		breakers.withBean("kotlinProvider", CoroutineProvider::class.java).run { context ->
+		breakers().withBean("kotlinProvider", CoroutineProvider::class.java).run { context ->
 			val provider = context.getBean(CoroutineProvider::class.java)
 			val outcomes = outcomesOf(context, "kotlinProvider")
 			val flow = provider.chatFlow("fail")
@@ -99,7 +77,7 @@ class CoroutineCallsTests {
 
 	@Test
 	fun `each collection of a Flow is one call through the breaker`() {
-		breakers.withBean("kotlinProvider", CoroutineProvider::class.java).run { context ->
+		breakers().withBean("kotlinProvider", CoroutineProvider::class.java).run { context ->
 			val provider = context.getBean(CoroutineProvider::class.java)
 			val outcomes = outcomesOf(context, "kotlinProvider")
 			val flow = provider.chatFlow("hi")
@@ -111,7 +89,7 @@ class CoroutineCallsTests {
 
 	@Test
 	fun `a suspend function returning a Flow is guarded while the flow is collected`() {
-		breakers.withBean("kotlinProvider", CoroutineProvider::class.java).run { context ->
+		breakers().withBean("kotlinProvider", CoroutineProvider::class.java).run { context ->
 			val provider = context.getBean(CoroutineProvider::class.java)
 			val outcomes = outcomesOf(context, "kotlinProvider")
 			assertThatIllegalStateException().isThrownBy { runBlocking { provider.chatSuspendingFlow("fail").toList() } }
@@ -123,7 +101,7 @@ class CoroutineCallsTests {
 
 	@Test
 	fun `a Prioritized suspend function holds its slot while its body runs`() {
-		backpressure.withBean(CoroutineWorker::class.java).run { context ->
+		backpressure().withBean(CoroutineWorker::class.java).run { context ->
 			val worker = context.getBean(CoroutineWorker::class.java)
 			val controller = context.getBean(BackpressureController::class.java)
 			val started = CompletableDeferred<Unit>()
@@ -142,7 +120,7 @@ class CoroutineCallsTests {
 
 	@Test
 	fun `a Prioritized suspend function gives its slot back when it fails or is cancelled`() {
-		backpressure.withBean(CoroutineWorker::class.java).run { context ->
+		backpressure().withBean(CoroutineWorker::class.java).run { context ->
 			val worker = context.getBean(CoroutineWorker::class.java)
 			val controller = context.getBean(BackpressureController::class.java)
 			assertThatIllegalStateException().isThrownBy { runBlocking { worker.failAfterSuspending() } }
@@ -160,7 +138,7 @@ class CoroutineCallsTests {
 
 	@Test
 	fun `a Prioritized suspend function is shed before its body runs when the queue is full for its priority`() {
-		backpressure.withBean(CoroutineWorker::class.java).run { context ->
+		backpressure().withBean(CoroutineWorker::class.java).run { context ->
 			val worker = context.getBean(CoroutineWorker::class.java)
 			val controller = context.getBean(BackpressureController::class.java)
 			// BACKGROUND is shed from half of the queue (5 of 10)
@@ -176,23 +154,6 @@ class CoroutineCallsTests {
 			assertThat(runBlocking { worker.background() }).isEqualTo("background done")
 			assertThat(controller.depth()).isZero()
 		}
-	}
-
-	private fun breaker(context: ApplicationContext, name: String): CircuitBreaker =
-		context.getBean(CircuitBreakerRegistry::class.java).find(name).get()
-
-	private fun outcomesOf(context: ApplicationContext, name: String): List<String> {
-		val outcomes = CopyOnWriteArrayList<String>()
-		breaker(context, name).addListener(object : CircuitBreakerListener {
-			override fun onSuccess(breaker: CircuitBreaker) {
-				outcomes.add("success")
-			}
-
-			override fun onFailure(breaker: CircuitBreaker, failure: Throwable) {
-				outcomes.add("failure")
-			}
-		})
-		return outcomes
 	}
 
 	/** A Kotlin client with a coroutine API beside the `Provider` methods; "fail" makes the upstream answer 500. */

@@ -1,18 +1,11 @@
 package io.zeroclaw.resilience.kotlin
 
-import io.zeroclaw.resilience.autoconfigure.ResilienceAutoConfiguration
-import io.zeroclaw.resilience.autoconfigure.backpressure.BackpressureAutoConfiguration
-import io.zeroclaw.resilience.autoconfigure.circuitbreaker.CircuitBreakerAutoConfiguration
 import io.zeroclaw.resilience.backpressure.BackpressureController
 import io.zeroclaw.resilience.backpressure.Prioritized
 import io.zeroclaw.resilience.backpressure.Priority
-import io.zeroclaw.resilience.circuitbreaker.CircuitBreaker
-import io.zeroclaw.resilience.circuitbreaker.CircuitBreakerListener
-import io.zeroclaw.resilience.circuitbreaker.CircuitBreakerRegistry
 import io.zeroclaw.resilience.circuitbreaker.CircuitState
 import io.zeroclaw.resilience.provider.Provider
 import java.util.concurrent.CompletableFuture
-import java.util.concurrent.CopyOnWriteArrayList
 import java.util.concurrent.atomic.AtomicInteger
 import kotlinx.coroutines.CompletableDeferred
 import kotlinx.coroutines.Deferred
@@ -24,9 +17,6 @@ import org.assertj.core.api.Assertions.assertThat
 import org.assertj.core.api.Assertions.assertThatExceptionOfType
 import org.junit.jupiter.api.Test
 import org.springframework.beans.factory.annotation.Autowired
-import org.springframework.boot.autoconfigure.AutoConfigurations
-import org.springframework.boot.test.context.runner.ApplicationContextRunner
-import org.springframework.context.ApplicationContext
 import org.springframework.stereotype.Component
 import org.springframework.stereotype.Service
 
@@ -36,21 +26,9 @@ import org.springframework.stereotype.Service
  */
 class CoroutineEdgeTests {
 
-	private val breakers = ApplicationContextRunner()
-		.withConfiguration(AutoConfigurations.of(ResilienceAutoConfiguration::class.java,
-			CircuitBreakerAutoConfiguration::class.java))
-		.withPropertyValues("zeroclaw.resilience.circuit-breaker.enabled=true",
-			"zeroclaw.resilience.circuit-breaker.failure-threshold=1")
-
-	private val backpressure = ApplicationContextRunner()
-		.withConfiguration(AutoConfigurations.of(ResilienceAutoConfiguration::class.java,
-			BackpressureAutoConfiguration::class.java))
-		.withPropertyValues("zeroclaw.resilience.backpressure.enabled=true",
-			"zeroclaw.resilience.backpressure.max-queue-depth=10")
-
 	@Test
 	fun `a suspend provider whose own withTimeout expires counts a failure and opens the breaker`() {
-		breakers.withBean("deadlineProvider", DeadlineProvider::class.java).run { context ->
+		breakers().withBean("deadlineProvider", DeadlineProvider::class.java).run { context ->
 			val provider = context.getBean(DeadlineProvider::class.java)
 			val outcomes = outcomesOf(context, "deadlineProvider")
 			assertThatExceptionOfType(TimeoutCancellationException::class.java)
@@ -63,7 +41,7 @@ class CoroutineEdgeTests {
 
 	@Test
 	fun `a caller that gives up on a suspend call with its own withTimeout is not a failure of the upstream`() {
-		breakers.withBean("deadlineProvider", DeadlineProvider::class.java).run { context ->
+		breakers().withBean("deadlineProvider", DeadlineProvider::class.java).run { context ->
 			val provider = context.getBean(DeadlineProvider::class.java)
 			val outcomes = outcomesOf(context, "deadlineProvider")
 			assertThatExceptionOfType(TimeoutCancellationException::class.java)
@@ -75,7 +53,7 @@ class CoroutineEdgeTests {
 
 	@Test
 	fun `cancelling a provider's Deferred cancels the upstream work, as cancelling its CompletableFuture does`() {
-		breakers.withBean("deferringProvider", DeferringProvider::class.java).run { context ->
+		breakers().withBean("deferringProvider", DeferringProvider::class.java).run { context ->
 			val provider = context.getBean(DeferringProvider::class.java)
 			provider.chatFuture("hi").cancel(true)
 			assertThat(provider.upstreamFuture.isCancelled).isTrue()
@@ -86,7 +64,7 @@ class CoroutineEdgeTests {
 
 	@Test
 	fun `an open Prioritized function with JvmOverloads starts, and its overloads are admitted once`() {
-		backpressure.withBean(OverloadedWorker::class.java).run { context ->
+		backpressure().withBean(OverloadedWorker::class.java).run { context ->
 			assertThat(context).hasNotFailed()
 			val worker = context.getBean(OverloadedWorker::class.java)
 			assertThat(worker.run("report")).isEqualTo("report LOW 0 at depth 1")
@@ -97,34 +75,13 @@ class CoroutineEdgeTests {
 
 	@Test
 	fun `an open Prioritized suspend function with JvmOverloads starts, and its overloads are admitted once`() {
-		backpressure.withBean(SuspendOverloadedWorker::class.java).run { context ->
+		backpressure().withBean(SuspendOverloadedWorker::class.java).run { context ->
 			assertThat(context).hasNotFailed()
 			val worker = context.getBean(SuspendOverloadedWorker::class.java)
 			assertThat(runBlocking { worker.run("report") }).isEqualTo("report LOW at depth 1")
 			assertThat(runBlocking { worker.run("report", Priority.HIGH) }).isEqualTo("report HIGH at depth 1")
 			assertThat(context.getBean(BackpressureController::class.java).depth()).isZero()
 		}
-	}
-
-	private fun breaker(context: ApplicationContext, name: String): CircuitBreaker =
-		context.getBean(CircuitBreakerRegistry::class.java).find(name).get()
-
-	private fun outcomesOf(context: ApplicationContext, name: String): List<String> {
-		val outcomes = CopyOnWriteArrayList<String>()
-		breaker(context, name).addListener(object : CircuitBreakerListener {
-			override fun onSuccess(breaker: CircuitBreaker) {
-				outcomes.add("success")
-			}
-
-			override fun onFailure(breaker: CircuitBreaker, failure: Throwable) {
-				outcomes.add("failure")
-			}
-
-			override fun onIgnored(breaker: CircuitBreaker, cause: Throwable?) {
-				outcomes.add("ignored")
-			}
-		})
-		return outcomes
 	}
 
 	/** A client whose upstream hangs; its own deadline is 1 ms. */

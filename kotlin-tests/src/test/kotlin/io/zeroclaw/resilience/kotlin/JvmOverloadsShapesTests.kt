@@ -1,15 +1,11 @@
 package io.zeroclaw.resilience.kotlin
 
-import io.zeroclaw.resilience.autoconfigure.ResilienceAutoConfiguration
-import io.zeroclaw.resilience.autoconfigure.backpressure.BackpressureAutoConfiguration
 import io.zeroclaw.resilience.backpressure.BackpressureController
 import io.zeroclaw.resilience.backpressure.Prioritized
 import io.zeroclaw.resilience.backpressure.Priority
 import org.assertj.core.api.Assertions.assertThat
 import org.junit.jupiter.api.Test
 import org.springframework.beans.factory.annotation.Autowired
-import org.springframework.boot.autoconfigure.AutoConfigurations
-import org.springframework.boot.test.context.runner.ApplicationContextRunner
 import org.springframework.stereotype.Service
 
 /**
@@ -19,16 +15,10 @@ import org.springframework.stereotype.Service
  */
 class JvmOverloadsShapesTests {
 
-	private val backpressure = ApplicationContextRunner()
-		.withConfiguration(AutoConfigurations.of(ResilienceAutoConfiguration::class.java,
-			BackpressureAutoConfiguration::class.java))
-		.withPropertyValues("zeroclaw.resilience.backpressure.enabled=true",
-			"zeroclaw.resilience.backpressure.max-queue-depth=10")
-
 	@Test
 	fun `a hand-written final overload next to an open function with default arguments should fail start-up`() {
 		// default arguments alone (no @JvmOverloads) make run$default; the final run(String) does not call it
-		backpressure.withBean("reports", DefaultArgsWorker::class.java).run { context ->
+		backpressure().withBean("reports", DefaultArgsWorker::class.java).run { context ->
 			assertThat(context).hasFailed()
 				.failure.rootCause()
 				.hasMessageContaining("Bean 'reports' has @Prioritized methods [run] that are final")
@@ -38,7 +28,7 @@ class JvmOverloadsShapesTests {
 	@Test
 	fun `an inherited open Prioritized function with JvmOverloads starts, and its overloads are admitted once`() {
 		// the generated final run(String) and run$default live in the base class, not in the bean's own class
-		backpressure.withBean(InheritingWorker::class.java).run { context ->
+		backpressure().withBean(InheritingWorker::class.java).run { context ->
 			assertThat(context).hasNotFailed()
 			val worker = context.getBean(InheritingWorker::class.java)
 			assertThat(worker.run("report")).isEqualTo("report LOW at depth 1")
