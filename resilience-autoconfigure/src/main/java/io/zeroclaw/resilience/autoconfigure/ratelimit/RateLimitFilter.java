@@ -465,8 +465,15 @@ public final class RateLimitFilter implements Filter {
 			return;
 		}
 		CorsConfiguration configuration = corsConfiguration(request);
-		String allowedOrigin = (configuration != null) ? configuration.checkOrigin(origin) : null;
-		if (allowedOrigin == null) {
+		String allowedOrigin;
+		try {
+			allowedOrigin = (configuration != null) ? configuration.checkOrigin(origin) : null;
+		}
+		catch (IllegalArgumentException ex) {
+			// a configuration CORS itself refuses (credentials with origin '*'): the refusal goes out without
+			allowedOrigin = null;
+		}
+		if (configuration == null || allowedOrigin == null) {
 			return;
 		}
 		response.addHeader(HttpHeaders.VARY, HttpHeaders.ORIGIN);
@@ -480,7 +487,7 @@ public final class RateLimitFilter implements Filter {
 		}
 	}
 
-	private CorsConfiguration corsConfiguration(HttpServletRequest request) {
+	private @Nullable CorsConfiguration corsConfiguration(HttpServletRequest request) {
 		for (CorsConfigurationSource source : this.corsSources.get()) {
 			try {
 				CorsConfiguration configuration = source.getCorsConfiguration(request);

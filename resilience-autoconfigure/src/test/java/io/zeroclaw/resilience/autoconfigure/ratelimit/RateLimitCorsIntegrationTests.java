@@ -72,6 +72,15 @@ class RateLimitCorsIntegrationTests {
 	}
 
 	@Test
+	void refusalShouldStayA429WhenTheCorsConfigurationIsOneCorsItselfRefuses() throws Exception {
+		// credentials with origin '*' make CorsConfiguration.checkOrigin throw
+		this.mvc.perform(get("/star/chat").header("Origin", APP).with(from("10.9.0.8")));
+		this.mvc.perform(get("/star/chat").header("Origin", APP).with(from("10.9.0.8")))
+			.andExpect(status().isTooManyRequests())
+			.andExpect(header().doesNotExist("Access-Control-Allow-Origin"));
+	}
+
+	@Test
 	void refusalShouldCarryNoCorsHeadersForAnOriginTheConfigurationDoesNotAllow() throws Exception {
 		this.mvc.perform(get("/mvc/chat").header("Origin", "https://evil.example").with(from("10.9.0.3")));
 		this.mvc.perform(get("/mvc/chat").header("Origin", "https://evil.example").with(from("10.9.0.3")))
@@ -145,6 +154,10 @@ class RateLimitCorsIntegrationTests {
 			configuration.setAllowCredentials(true);
 			UrlBasedCorsConfigurationSource source = new UrlBasedCorsConfigurationSource();
 			source.registerCorsConfiguration("/bean/**", configuration);
+			CorsConfiguration invalid = new CorsConfiguration();
+			invalid.addAllowedOrigin("*");
+			invalid.setAllowCredentials(true);
+			source.registerCorsConfiguration("/star/**", invalid);
 			return source;
 		}
 
