@@ -12,7 +12,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Shapes of a library class (loaded by a loader that outlives the application, as under DevTools) that are still
- * proxied in the class's own loader: one made in the application's would be in another runtime package.
+ * proxied in the class's own loader: one made in the application's would be in another runtime package, which can
+ * neither implement a non-public interface, nor override a package-private method, nor use a type only the class's
+ * package sees in the methods it overrides.
  */
 public class ProxyClassLoaderShapesTests {
 
@@ -57,6 +59,21 @@ public class ProxyClassLoaderShapesTests {
 					ProviderWithPackageMethod provider = context.getBean("libraryModel", ProviderWithPackageMethod.class);
 					// a call from the library's own package, as a helper class of the library would make
 					assertThat(provider.model()).isEqualTo("acme-1");
+				});
+		}
+	}
+
+	@Test
+	void publicMethodReturningAPackagePrivateTypeShouldAnswerThroughTheProxy() throws Exception {
+		try (RestartLikeClassLoader application = new RestartLikeClassLoader(getClass().getClassLoader())) {
+			this.runner.withClassLoader(application)
+				.withBean("libraryModel", ProviderWithPackageTypedMethod.class, ProviderWithPackageTypedMethod::new)
+				.run((context) -> {
+					assertThat(context).hasNotFailed();
+					ProviderWithPackageTypedMethod provider = context.getBean("libraryModel",
+							ProviderWithPackageTypedMethod.class);
+					// a call from the library's own package, as a helper class of the library would make
+					assertThat(provider.info().name).isEqualTo("acme-1");
 				});
 		}
 	}
@@ -109,6 +126,33 @@ public class ProxyClassLoaderShapesTests {
 
 		String model() {
 			return this.model;
+		}
+
+	}
+
+	public static class ProviderWithPackageTypedMethod implements Provider {
+
+		public ProviderWithPackageTypedMethod() {
+		}
+
+		@Override
+		public String chatWithSystem(String systemPrompt, String message, String model, double temperature) {
+			return message;
+		}
+
+		public ModelInfo info() {
+			return new ModelInfo("acme-1");
+		}
+
+	}
+
+	/** Only the library's package sees it. */
+	static final class ModelInfo {
+
+		final String name;
+
+		ModelInfo(String name) {
+			this.name = name;
 		}
 
 	}

@@ -19,7 +19,8 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 /**
  * A policy keyed through a {@link RateLimitKeyResolver} (a key of two headers) does not charge the preflights for
  * which the resolver finds no key to their address, as a header or principal policy does not: everyone behind one NAT
- * would share one bucket of preflights.
+ * would share one bucket of preflights. The resolver keys every policy, so this holds whatever the policy's configured
+ * {@code key}: {@code header} for {@code api}, left at its default ({@code ip}) for {@code tenant}.
  */
 @SpringBootTest(classes = { RateLimitTestApplication.class, RateLimitResolverPreflightIntegrationTests.Config.class },
 		properties = { "zeroclaw.resilience.rate-limit.enabled=true",
@@ -29,7 +30,11 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 				"zeroclaw.resilience.rate-limit.policies.api.key-header=X-API-Key",
 				"zeroclaw.resilience.rate-limit.policies.api.requests-per-window=1",
 				"zeroclaw.resilience.rate-limit.policies.api.window=1m",
-				"zeroclaw.resilience.rate-limit.policies.api.burst=0" })
+				"zeroclaw.resilience.rate-limit.policies.api.burst=0",
+				"zeroclaw.resilience.rate-limit.policies.tenant.paths=/tenant/**",
+				"zeroclaw.resilience.rate-limit.policies.tenant.requests-per-window=1",
+				"zeroclaw.resilience.rate-limit.policies.tenant.window=1m",
+				"zeroclaw.resilience.rate-limit.policies.tenant.burst=0" })
 @AutoConfigureMockMvc
 class RateLimitResolverPreflightIntegrationTests {
 
@@ -39,15 +44,25 @@ class RateLimitResolverPreflightIntegrationTests {
 	private MockMvc mvc;
 
 	@Test
-	void preflightsOfAPolicyKeyedByAResolverShouldNotSpendTheTokensOfTheirAddress() throws Exception {
+	void preflightsOfAHeaderPolicyKeyedByAResolverShouldNotSpendTheTokensOfTheirAddress() throws Exception {
+		preflightsShouldNotSpendTheTokensOfTheirAddress("/api/chat", "10.77.0.1");
+	}
+
+	@Test
+	void preflightsOfAPolicyWithTheDefaultKeyKeyedByAResolverShouldNotSpendTheTokensOfTheirAddress()
+			throws Exception {
+		preflightsShouldNotSpendTheTokensOfTheirAddress("/tenant/chat", "10.78.0.1");
+	}
+
+	private void preflightsShouldNotSpendTheTokensOfTheirAddress(String path, String address) throws Exception {
 		for (int i = 0; i < 3; i++) {
-			this.mvc.perform(options("/api/chat").header("Origin", APP)
+			this.mvc.perform(options(path).header("Origin", APP)
 				.header("Access-Control-Request-Method", "POST")
 				.header("Access-Control-Request-Headers", "X-API-Key, X-Tenant")
-				.with(from("10.77.0.1"))).andExpect(status().isOk());
+				.with(from(address))).andExpect(status().isOk());
 		}
-		this.mvc.perform(get("/api/chat").header("X-API-Key", "first").header("X-Tenant", "t1")
-			.with(from("10.77.0.1"))).andExpect(status().isOk());
+		this.mvc.perform(get(path).header("X-API-Key", "first").header("X-Tenant", "t1").with(from(address)))
+			.andExpect(status().isOk());
 	}
 
 	@Configuration(proxyBeanMethods = false)
@@ -62,8 +77,10 @@ class RateLimitResolverPreflightIntegrationTests {
 
 		@Override
 		public void addCorsMappings(CorsRegistry registry) {
-			registry.addMapping("/api/**").allowedOrigins(APP).allowedMethods("GET", "POST")
-				.allowedHeaders("X-API-Key", "X-Tenant");
+			for (String path : new String[] { "/api/**", "/tenant/**" }) {
+				registry.addMapping(path).allowedOrigins(APP).allowedMethods("GET", "POST")
+					.allowedHeaders("X-API-Key", "X-Tenant");
+			}
 		}
 
 	}
