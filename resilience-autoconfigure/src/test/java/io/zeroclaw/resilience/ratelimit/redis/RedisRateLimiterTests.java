@@ -249,7 +249,7 @@ class RedisRateLimiterTests {
 		assertThat(opened).hasValue(1);
 		assertThat(scriptCached()).isTrue();
 		RateLimiter limiter = new RedisRateLimiter(POLICY, connector,
-				new RedisRateLimiterConfig(this.prefix, TIMEOUT, OnFailure.DENY), null, null);
+				new RedisRateLimiterConfig(this.prefix, PATIENT, OnFailure.DENY), null, null);
 		assertThat(limiter.tryAcquire("client-1").allowed()).isTrue();
 		assertThat(opened).hasValue(1);
 	}
