@@ -134,6 +134,13 @@ public class ResilienceProperties implements InitializingBean, BeanClassLoaderAw
 		/** Request header that carries the client key when key is 'header'. */
 		private String keyHeader = "X-API-Key";
 
+		/**
+		 * Leading bits of an IPv6 client address that name one client, 1 to 128: a subscriber or host commonly has a
+		 * whole /64, whose every address would otherwise be a fresh bucket. 128 keys each address on its own; IPv4
+		 * addresses are always keyed whole.
+		 */
+		private int ipv6PrefixLength = 64;
+
 		/** Path patterns of the requests the default policy limits; named policies apply to their own paths. */
 		private List<String> includePaths = new ArrayList<>(List.of("/**"));
 
@@ -212,6 +219,14 @@ public class ResilienceProperties implements InitializingBean, BeanClassLoaderAw
 
 		public void setKeyHeader(String keyHeader) {
 			this.keyHeader = keyHeader;
+		}
+
+		public int getIpv6PrefixLength() {
+			return this.ipv6PrefixLength;
+		}
+
+		public void setIpv6PrefixLength(int ipv6PrefixLength) {
+			this.ipv6PrefixLength = ipv6PrefixLength;
 		}
 
 		public List<String> getIncludePaths() {

@@ -198,6 +198,11 @@ final class ResiliencePropertiesValidator {
 					"at least one key must be tracked per policy.",
 					"set it to 1 or more (the default is 10000).");
 		}
+		if (rateLimit.getIpv6PrefixLength() < 1 || rateLimit.getIpv6PrefixLength() > 128) {
+			throw new InvalidResiliencePropertyException(prefix + "ipv6-prefix-length", rateLimit.getIpv6PrefixLength(),
+					"it is the number of leading bits of an IPv6 address that name one client, and an address has 128.",
+					"set it between 1 and 128: 64 (the default) keys a subscriber's subnet, 128 each address.");
+		}
 		for (Map.Entry<String, Policy> entry : rateLimit.getPolicies().entrySet()) {
 			String policyPrefix = prefix + "policies." + entry.getKey() + ".";
 			if (entry.getKey().isBlank() || !entry.getKey().strip().equals(entry.getKey())) {

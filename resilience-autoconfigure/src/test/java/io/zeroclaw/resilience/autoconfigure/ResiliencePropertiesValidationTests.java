@@ -36,6 +36,8 @@ class ResiliencePropertiesValidationTests {
 			rate-limit.requests-per-window                     | -1    | rate-limit.requests-per-window
 			rate-limit.burst                                   | -5    | rate-limit.burst
 			rate-limit.max-keys                                | 0     | rate-limit.max-keys
+			rate-limit.ipv6-prefix-length                      | 0     | rate-limit.ipv6-prefix-length
+			rate-limit.ipv6-prefix-length                      | 129   | rate-limit.ipv6-prefix-length
 			rate-limit.burst                                   | 9223372036854775807 | rate-limit.burst
 			rate-limit.window                                  | PT87600000H | rate-limit.window
 			circuit-breaker.failure-threshold                  | 0     | circuit-breaker.failure-threshold

@@ -178,6 +178,7 @@ public final class RateLimitAutoConfiguration {
 					placement.split() ? (registration) -> registration.key() != KeyType.PRINCIPAL
 							: (registration) -> true);
 			filter.setCorsConfigurationSources(corsSourcesOf(corsSources));
+			filter.setIpv6PrefixLength(rateLimit.getIpv6PrefixLength());
 			FilterRegistrationBean<RateLimitFilter> registration = new FilterRegistrationBean<>(filter);
 			registration.setName("zeroclawRateLimitFilter");
 			registration.setDispatcherTypes(DispatcherType.REQUEST, DispatcherType.FORWARD);
@@ -218,6 +219,7 @@ public final class RateLimitAutoConfiguration {
 					rejectionHandler.getIfAvailable(), rateLimit.isHeaders(),
 					(registration) -> registration.key() == KeyType.PRINCIPAL);
 			filter.setCorsConfigurationSources(corsSourcesOf(corsSources));
+			filter.setIpv6PrefixLength(rateLimit.getIpv6PrefixLength());
 			FilterRegistrationBean<RateLimitFilter> registration = new FilterRegistrationBean<>(filter);
 			registration.setName("zeroclawPrincipalRateLimitFilter");
 			registration.setDispatcherTypes(DispatcherType.REQUEST, DispatcherType.FORWARD);

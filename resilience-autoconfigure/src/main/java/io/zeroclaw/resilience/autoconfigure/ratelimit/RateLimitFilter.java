@@ -91,6 +91,9 @@ public final class RateLimitFilter implements Filter {
 
 	private static final String PROPERTY_PREFIX = "zeroclaw.resilience.rate-limit.";
 
+	/** The network prefix by which IPv6 clients are keyed unless configured: one subscriber's or host's subnet. */
+	static final int DEFAULT_IPV6_PREFIX_LENGTH = 64;
+
 	/** The largest integer of an RFC 8941 structured field: 15 digits. */
 	private static final BigInteger MAX_QUOTA = BigInteger.valueOf(999_999_999_999_999L);
 
@@ -109,6 +112,9 @@ public final class RateLimitFilter implements Filter {
 	private final @Nullable RateLimitRejectionHandler rejectionHandler;
 
 	private final boolean headers;
+
+	/** The bits of an IPv6 client address that name the client. */
+	private int ipv6PrefixLength = DEFAULT_IPV6_PREFIX_LENGTH;
 
 	/** Where the application's CORS configuration is, to let a browser read a refusal; empty when it has none. */
 	private volatile Supplier<List<CorsConfigurationSource>> corsSources = List::of;
@@ -176,6 +182,17 @@ public final class RateLimitFilter implements Filter {
 	 */
 	void setCorsConfigurationSources(Supplier<List<CorsConfigurationSource>> sources) {
 		this.corsSources = SingletonSupplier.of(sources);
+	}
+
+	/**
+	 * Sets how many leading bits of an IPv6 client address name the client (see {@link ClientAddress}).
+	 * @param ipv6PrefixLength 1 to 128; 128 keys each address on its own
+	 */
+	void setIpv6PrefixLength(int ipv6PrefixLength) {
+		if (ipv6PrefixLength < 1 || ipv6PrefixLength > 128) {
+			throw new IllegalArgumentException("ipv6PrefixLength must be 1 to 128, was " + ipv6PrefixLength);
+		}
+		this.ipv6PrefixLength = ipv6PrefixLength;
 	}
 
 	private static List<PathPattern> parse(String property, List<String> patterns) {
@@ -324,7 +341,7 @@ public final class RateLimitFilter implements Filter {
 	private String key(Route route, HttpServletRequest request) {
 		if (this.keyResolver != null) {
 			String key = this.keyResolver.resolve(request, route.name);
-			return (key != null && !key.isEmpty()) ? key : request.getRemoteAddr();
+			return (key != null && !key.isEmpty()) ? key : address(request);
 		}
 		switch (route.keyType) {
 			case HEADER -> {
@@ -342,7 +359,11 @@ public final class RateLimitFilter implements Filter {
 			case IP -> {
 			}
 		}
-		return request.getRemoteAddr();
+		return address(request);
+	}
+
+	private String address(HttpServletRequest request) {
+		return ClientAddress.key(request.getRemoteAddr(), this.ipv6PrefixLength);
 	}
 
 	/**

@@ -170,6 +170,30 @@ class RateLimitAutoConfigurationTests {
 			});
 	}
 
+	@ParameterizedTest(name = "ipv6-prefix-length={0}: the second address of a /64 is refused: {1}")
+	@CsvSource({ "64, true", "128, false", "48, true" })
+	void ipv6PrefixLengthShouldDecideWhichAddressesAreOneClient(int prefixLength, boolean shared) {
+		this.runner
+			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
+					"zeroclaw.resilience.rate-limit.requests-per-window=1", "zeroclaw.resilience.rate-limit.burst=0",
+					"zeroclaw.resilience.rate-limit.ipv6-prefix-length=" + prefixLength)
+			.run((context) -> {
+				Filter filter = context.getBean(FilterRegistrationBean.class).getFilter();
+				MockMvc mvc = MockMvcBuilders.webAppContextSetup((WebApplicationContext) context)
+					.addFilters(filter)
+					.build();
+				assertThat(status(mvc, "2001:db8:5:1::1")).isNotEqualTo(429);
+				assertThat(status(mvc, "2001:db8:5:1::2")).isEqualTo(shared ? 429 : 404);
+			});
+	}
+
+	private static int status(MockMvc mvc, String address) throws Exception {
+		return mvc.perform(get("/anything").with((request) -> {
+			request.setRemoteAddr(address);
+			return request;
+		})).andReturn().getResponse().getStatus();
+	}
+
 	@Test
 	void runInANonWebApplicationShouldCreatePoliciesButNoFilterAndSaySo(CapturedOutput output) {
 		new ApplicationContextRunner()

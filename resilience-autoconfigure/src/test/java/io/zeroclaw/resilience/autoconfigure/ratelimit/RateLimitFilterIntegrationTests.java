@@ -84,6 +84,23 @@ class RateLimitFilterIntegrationTests {
 	}
 
 	@Test
+	void ipv6ClientShouldBeOneClientAcrossTheAddressesOfItsSubnet() throws Exception {
+		// a host with a /64 picks any of 2^64 addresses (privacy extensions change them on their own)
+		this.mvc.perform(post("/webhook").with(from("2001:db8:7:1::a"))).andExpect(status().isOk());
+		this.mvc.perform(post("/webhook").with(from("2001:db8:7:1:ffff:0:0:b"))).andExpect(status().isOk());
+		this.mvc.perform(post("/webhook").with(from("[2001:db8:7:1:1234::c%eth0]")))
+			.andExpect(status().isTooManyRequests());
+		this.mvc.perform(post("/webhook").with(from("2001:db8:7:2::a"))).andExpect(status().isOk());
+	}
+
+	@Test
+	void ipv4MappedAddressShouldBeTheIpv4ClientItMaps() throws Exception {
+		this.mvc.perform(post("/webhook").with(from("10.0.7.1"))).andExpect(status().isOk());
+		this.mvc.perform(post("/webhook").with(from("::ffff:10.0.7.1"))).andExpect(status().isOk());
+		this.mvc.perform(post("/webhook").with(from("10.0.7.1"))).andExpect(status().isTooManyRequests());
+	}
+
+	@Test
 	void requestWithAMalformedPathShouldBeABadRequestWithAProblemNotAServerError() throws Exception {
 		// MockMvc's own path decoding rejects such a URI before any filter, so the registered filter is called directly.
 		MockHttpServletRequest request = new MockHttpServletRequest("GET", "/api/%zz");
