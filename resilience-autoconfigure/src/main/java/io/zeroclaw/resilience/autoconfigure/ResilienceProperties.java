@@ -371,7 +371,7 @@ public class ResilienceProperties implements InitializingBean, BeanClassLoaderAw
 
 	public static class Redis {
 
-		/** Prefix of every Redis key the limiter writes. */
+		/** Prefix of every Redis key the limiter writes; each application sharing a Redis needs its own. */
 		private String keyPrefix = "zeroclaw:rl:";
 
 		/** Longest a decision waits for Redis before the on-failure policy applies. A bare number is milliseconds. */

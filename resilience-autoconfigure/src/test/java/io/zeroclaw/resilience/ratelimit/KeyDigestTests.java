@@ -29,6 +29,23 @@ class KeyDigestTests {
 	}
 
 	@Test
+	void keysThatDifferOnlyInLoneSurrogatesShouldHaveDigestsOfTheirOwn() {
+		// UTF-8, and every other charset's encoder, writes each lone surrogate as one replacement
+		String high = "user-" + "x".repeat(300) + '\uD800';
+		String low = "user-" + "x".repeat(300) + '\uDC00';
+		String replaced = "user-" + "x".repeat(300) + '?';
+		assertThat(KeyDigest.of(high)).isNotEqualTo(KeyDigest.of(low))
+			.isNotEqualTo(KeyDigest.of(replaced))
+			.isNotEqualTo(KeyDigest.of(replaced.replace('?', '\uFFFD')))
+			.hasSize(50);
+		// a pair is well-formed: digested as its UTF-8 bytes, as before
+		assertThat(KeyDigest.of("\uD83D\uDE00")).isEqualTo(KeyDigest.of(new String(Character.toChars(0x1F600))));
+		assertThat(KeyDigest.mustDigestAsUtf8("a\uD800", 64)).isTrue();
+		assertThat(KeyDigest.mustDigestAsUtf8("a\uD83D\uDE00", 64)).isFalse();
+		assertThat(KeyDigest.mustDigestAsUtf8("\uDE00\uD83D", 64)).isTrue();
+	}
+
+	@Test
 	void threadsDigestingAtOnceShouldEachGetTheirKeysOwnDigest() throws Exception {
 		String[] keys = new String[64];
 		String[] expected = new String[keys.length];

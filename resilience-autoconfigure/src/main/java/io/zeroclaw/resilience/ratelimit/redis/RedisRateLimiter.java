@@ -57,8 +57,8 @@ import org.slf4j.LoggerFactory;
  * again. Arguments are pre-encoded per policy, so a one-permit decision allocates only its key. The time is Redis's
  * own ({@code TIME}, microseconds), so instances with skewed clocks agree and the JVM's clock plays no part in a
  * decision. A key expires ({@code PX}) when its bucket would be full again, so an idle key costs no memory, and a
- * refusal writes nothing (unless the key held more debt than a full bucket, as after Redis's clock stepped back: that
- * is cut back to a full bucket's). All arithmetic is on whole microseconds below 2<sup>53</sup>, exact in Lua's doubles:
+ * refusal writes nothing (unless the key held more debt than a full bucket of the policy that wrote it, as after
+ * Redis's clock stepped back: that is cut back to a full bucket's). All arithmetic is on whole microseconds below 2<sup>53</sup>, exact in Lua's doubles:
  * {@code T} is rounded up to a whole microsecond, so a policy faster than a million requests a second, or whose
  * interval is a few microseconds and not a whole number of them, runs a little slower than asked (300 000 a second
  * becomes 250 000). A policy that never refills ({@code requestsPerWindow = 0}) stops the script's clock instead:
@@ -88,11 +88,16 @@ public final class RedisRateLimiter implements RateLimiter {
 	 * be atomic, since Redis runs it on its one thread: every conversion or reply element it avoids is Redis time.
 	 * A policy that never refills passes 'n' for the offset, and the key's lifetime (ms) as ARGV[4]: its clock then
 	 * stands still at zero, so the "time" is a count of tokens taken (T = 1) that nothing ever pays back.
-	 * What the key holds is trusted only as far as this script could have written it. A value that is not a number,
-	 * or a key of another type (WRONGTYPE, caught with pcall; any other error, a refused permission say, is the
-	 * script's error), is a full bucket, replaced by the next allowance. A TAT more than a full bucket ahead of the clock (Redis's clock stepped back, a fail-over to a
-	 * replica whose clock lags, a foreign or infinite value) is cut to a full bucket's debt and written back, so that
-	 * no client waits longer than its bucket takes to refill, nor for ever behind a key without expiry.
+	 * The key holds the TAT and, after a blank, the tolerance of the policy that wrote it (a bare TAT, as older
+	 * versions wrote, is read as this policy's). What it holds is trusted only as far as this script could have
+	 * written it. A value that is neither, or a key of another type (WRONGTYPE, caught with pcall; any other error, a
+	 * refused permission say, is the script's error), is a full bucket, replaced by the next allowance. A TAT more
+	 * than a full bucket ahead of the clock, by the larger of the two tolerances (Redis's clock stepped back, a
+	 * fail-over to a replica whose clock lags, a foreign or infinite value), is cut to a full bucket's debt and written
+	 * back, so that no client waits longer than its bucket takes to refill, nor for ever behind a key without expiry.
+	 * A TAT within the writer's larger bucket is that policy's debt (instances of one service with different quotas
+	 * during a rolling change): refused and left as it is, since cutting it back would hand the larger bucket tokens
+	 * on every refusal.
 	 */
 	static final String SCRIPT = """
 			local now = 0
@@ -105,16 +110,26 @@ public final class RedisRateLimiter implements RateLimiter {
 			  if string.sub(stored.err, 1, 9) ~= 'WRONGTYPE' then return redis.error_reply(stored.err) end
 			  stored = nil
 			end
-			local tat = tonumber(stored) or now
+			local tat, blank
+			if stored then
+			  blank = string.find(stored, ' ', 1, true)
+			  tat = tonumber(blank and string.sub(stored, 1, blank - 1) or stored)
+			end
+			tat = tat or now
 			if tat < now then tat = now end
 			local tolerance = tonumber(ARGV[2])
 			if not (tat <= now + tolerance) then
-			  tat = now + tolerance
-			  redis.call('PSETEX', KEYS[1], ARGV[4] or math.max(1, math.ceil(tolerance / 1000)), string.format('%d', tat))
+			  local writer = blank and tonumber(string.sub(stored, blank + 1)) or 0
+			  if not (tat <= now + math.min(writer, 4000000000000000)) then
+			    tat = now + tolerance
+			    redis.call('PSETEX', KEYS[1], ARGV[4] or math.max(1, math.ceil(tolerance / 1000)),
+			      string.format('%d %s', tat, ARGV[2]))
+			  end
 			end
 			local ahead = tat - now + ARGV[1]
 			if ahead <= tolerance then
-			  redis.call('PSETEX', KEYS[1], ARGV[4] or math.ceil(ahead / 1000), string.format('%d', now + ahead))
+			  redis.call('PSETEX', KEYS[1], ARGV[4] or math.ceil(ahead / 1000),
+			    string.format('%d %s', now + ahead, ARGV[2]))
 			  return ahead
 			end
 			return now - tat - 1
@@ -434,7 +449,7 @@ public final class RedisRateLimiter implements RateLimiter {
 	 * it for a policy that never refills
 	 */
 	byte[] redisKey(String key) {
-		byte[] client = KeyDigest.mustDigest(key, MAX_RAW_KEY_LENGTH)
+		byte[] client = KeyDigest.mustDigestAsUtf8(key, MAX_RAW_KEY_LENGTH)
 				? KeyDigest.of(key).getBytes(StandardCharsets.US_ASCII) : key.getBytes(StandardCharsets.UTF_8);
 		byte[] redisKey = new byte[this.keyHead.length + client.length + this.keyTail.length];
 		System.arraycopy(this.keyHead, 0, redisKey, 0, this.keyHead.length);

@@ -29,6 +29,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import org.springframework.boot.test.system.CapturedOutput;
@@ -134,13 +135,72 @@ class RedisRateLimiterTests {
 	@Test
 	void keyOfAPolicyThatNeverRefillsShouldLiveForDecades() {
 		RateLimiter limiter = new RedisRateLimiter(new RateLimitPolicy("once", 0, Duration.ofMinutes(1), 3), connector(),
-				config(OnFailure.DENY), null, null);
+				new RedisRateLimiterConfig(this.prefix, PATIENT, OnFailure.DENY), null, null);
 		limiter.tryAcquire("client-1");
 		// a key of its own: its value counts tokens, and no version that reads a time must find it
 		assertThat(redis.command("EXISTS", this.prefix + "{once:client-1}")).isEqualTo(":0");
 		long ttl = Long.parseLong(redis.command("PTTL", this.prefix + "{once:client-1}:n").substring(1));
 		assertThat(Duration.ofMillis(ttl)).isGreaterThan(Duration.ofDays(365L * 90));
-		assertThat(redis.command("GET", this.prefix + "{once:client-1}:n")).isEqualTo("1");
+		// one token taken, of a bucket of three
+		assertThat(redis.command("GET", this.prefix + "{once:client-1}:n")).isEqualTo("1 3");
+	}
+
+	@ParameterizedTest(name = "{0} -> {1}")
+	@CsvSource({ "5 per PT1M + 0, 5 per PT1M + 5, 10", "5 per PT1M + 0, 5 per PT2M + 0, 5",
+			"0 per PT1M + 1, 0 per PT1M + 2, 2" })
+	void instancesWithDifferentQuotasShouldGiveAClientNoMoreThanTheLargerBucket(String before, String after,
+			int larger) {
+		// a rolling change of a quota: for a while old and new instances decide on the same keys
+		RateLimiter old = newLimiter(policy("webhook", before), this.prefix, OnFailure.DENY, PATIENT, null);
+		RateLimiter changed = newLimiter(policy("webhook", after), this.prefix, OnFailure.DENY, PATIENT, null);
+		int allowed = 0;
+		for (int i = 0; i < 100; i++) {
+			allowed += ((i % 2 == 0) ? changed : old).tryAcquire("203.0.113.7").allowed() ? 1 : 0;
+		}
+		assertThat(allowed).isEqualTo(larger);
+	}
+
+	@Test
+	void bucketOfALargerQuotaShouldBeLeftAsItIsByTheRefusalsOfASmallerOne() {
+		RateLimiter larger = newLimiter(policy("webhook", "5 per PT1M + 5"), this.prefix, OnFailure.DENY, PATIENT,
+				null);
+		RateLimiter smaller = newLimiter(policy("webhook", "5 per PT1M + 0"), this.prefix, OnFailure.DENY, PATIENT,
+				null);
+		larger.tryAcquire("client-1", 8);
+		String stored = redis.command("GET", this.prefix + "{webhook:client-1}");
+		RateLimitDecision refused = smaller.tryAcquire("client-1");
+		assertThat(refused.allowed()).isFalse();
+		// 8 tokens owed; the smaller bucket holds 5, so one is free again when 4 are back
+		assertThat(refused.retryAfter()).isCloseTo(Duration.ofSeconds(48), Duration.ofSeconds(1));
+		assertThat(redis.command("GET", this.prefix + "{webhook:client-1}")).isEqualTo(stored);
+	}
+
+	@Test
+	void bareTimeAsOlderVersionsWroteShouldBeReadAsThisPolicysBucket() {
+		RateLimiter limiter = limiter(OnFailure.DENY);
+		limiter.tryAcquire("client-1", 10);
+		String key = this.prefix + "{api:client-1}";
+		String stored = redis.command("GET", key);
+		assertThat(stored).matches("\\d+ \\d+");
+		redis.command("SET", key, stored.substring(0, stored.indexOf(' ')), "PX", "60000");
+		assertThat(limiter.tryAcquire("client-1").remaining()).isEqualTo(4);
+	}
+
+	@Test
+	void keysThatDifferOnlyInALoneSurrogateShouldBeTwoClientsAsInMemory() {
+		// a principal name from a JSON escape of half a surrogate pair: UTF-8 writes a lone surrogate as '?'
+		RateLimiter limiter = newLimiter(new RateLimitPolicy("api", 1, Duration.ofMinutes(1), 0), this.prefix,
+				OnFailure.DENY, PATIENT, null);
+		assertThat(limiter.tryAcquire("principal:a\uD800").allowed()).isTrue();
+		assertThat(limiter.tryAcquire("principal:a?").allowed()).isTrue();
+		assertThat(limiter.tryAcquire("principal:a\uDC00").allowed()).isTrue();
+		assertThat(limiter.tryAcquire("principal:a\uD800").allowed()).isFalse();
+	}
+
+	/** A policy written {@code "<requests> per <ISO window> + <burst>"}. */
+	private static RateLimitPolicy policy(String name, String quota) {
+		String[] parts = quota.split(" ");
+		return new RateLimitPolicy(name, Long.parseLong(parts[0]), Duration.parse(parts[2]), Long.parseLong(parts[4]));
 	}
 
 	@Test
@@ -195,7 +255,8 @@ class RedisRateLimiterTests {
 	}
 
 	@ParameterizedTest(name = "stored {0}")
-	@ValueSource(strings = { "1e300", "inf", "nan", "99999999999999999999" })
+	@ValueSource(strings = { "1e300", "inf", "nan", "99999999999999999999", "99999999999999999999 1e300",
+			"99999999999999999999 99999999999999999999", "inf inf", "nan nan", "99999999999999999999 x" })
 	void valueBeyondAFullBucketShouldBeCutBackToAFullBucketsDebt(String stored) {
 		RateLimiter limiter = limiter(OnFailure.DENY);
 		String key = this.prefix + "{api:client-1}";
