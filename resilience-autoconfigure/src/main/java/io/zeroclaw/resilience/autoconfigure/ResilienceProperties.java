@@ -144,7 +144,11 @@ public class ResilienceProperties implements InitializingBean, BeanClassLoaderAw
 		/** Path patterns of the requests the default policy limits; named policies apply to their own paths. */
 		private List<String> includePaths = new ArrayList<>(List.of("/**"));
 
-		/** Path patterns of the requests never limited, by any policy. */
+		/**
+		 * Path patterns of the requests never limited, by any policy. The default follows Actuator's base path and adds
+		 * the health groups' additional paths on the main server (the probes' /livez and /readyz); a list set here
+		 * replaces it whole.
+		 */
 		private List<String> excludePaths = new ArrayList<>(List.of("/actuator/**"));
 
 		/** Whether to send the RateLimit and RateLimit-Policy headers on allowed responses; a 429 always has them. */

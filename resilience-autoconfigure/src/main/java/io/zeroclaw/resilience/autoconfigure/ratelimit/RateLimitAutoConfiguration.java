@@ -2,6 +2,7 @@ package io.zeroclaw.resilience.autoconfigure.ratelimit;
 
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -46,6 +47,7 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 import org.springframework.core.env.Environment;
 import org.springframework.core.type.AnnotatedTypeMetadata;
+import org.springframework.util.StringUtils;
 import org.springframework.web.cors.CorsConfigurationSource;
 import org.springframework.web.util.pattern.PathPattern;
 
@@ -110,22 +112,87 @@ public final class RateLimitAutoConfiguration {
 	 * The default {@code exclude-paths} is where Actuator's endpoints are by default. When they live elsewhere (another
 	 * {@code management.endpoints.web.base-path}, or under a {@code spring.mvc.servlet.path}, which patterns include)
 	 * the default follows them, as Spring Boot's own matchers of endpoint requests do, so that health checks and
-	 * scrapes are not limited once the base path moves. A list set explicitly is kept as it is, even if it equals the
-	 * default. With endpoints at the root there is no prefix to exclude: the default is kept, and
-	 * {@code exclude-paths} must list them.
+	 * scrapes are not limited once the base path moves. The health groups' additional paths on the main server are
+	 * health checks too (Kubernetes probes at {@code /livez} and {@code /readyz} with
+	 * {@code management.endpoint.health.probes.add-additional-paths}, or a group's {@code additional-path}), and are
+	 * excluded with them. A list set explicitly is kept as it is, even if it equals the default. With endpoints at the
+	 * root there is no prefix to exclude: the default is kept, and {@code exclude-paths} must list them.
 	 */
 	static List<String> excludePaths(List<String> configured, Environment environment) {
+		Binder binder = Binder.get(environment);
 		if (!DEFAULT_EXCLUDE_PATHS.equals(configured)
-				|| Binder.get(environment).bind(PREFIX + "exclude-paths", Bindable.listOf(String.class)).isBound()) {
+				|| binder.bind(PREFIX + "exclude-paths", Bindable.listOf(String.class)).isBound()) {
 			return configured;
 		}
 		String basePath = trimTrailingSlashes(environment.getProperty("management.endpoints.web.base-path",
 				DEFAULT_ACTUATOR_BASE_PATH));
 		String servletPath = trimTrailingSlashes(environment.getProperty("spring.mvc.servlet.path", ""));
-		if (basePath.isEmpty()) {
-			return configured;
+		List<String> excluded = new ArrayList<>(basePath.isEmpty() ? configured
+				: List.of(servletPath + (basePath.startsWith("/") ? "" : "/") + basePath + "/**"));
+		for (String path : additionalHealthPaths(binder, environment)) {
+			String pattern = servletPath + (path.startsWith("/") ? "" : "/") + trimTrailingSlashes(path) + "/**";
+			if (!excluded.contains(pattern)) {
+				excluded.add(pattern);
+			}
 		}
-		return List.of(servletPath + (basePath.startsWith("/") ? "" : "/") + basePath + "/**");
+		return excluded;
+	}
+
+	/**
+	 * The paths at which health groups answer on the main server besides Actuator's own: {@code /livez} and
+	 * {@code /readyz} for the probes when they are added there, and each group's {@code server:} additional path (and
+	 * its {@code management:} one while management shares the main server's port).
+	 */
+	private static List<String> additionalHealthPaths(Binder binder, Environment environment) {
+		Map<String, String> byGroup = new LinkedHashMap<>();
+		if (binder.bind("management.endpoint.health.probes.add-additional-paths", Boolean.class).orElse(false)) {
+			byGroup.put("liveness", "server:/livez");
+			byGroup.put("readiness", "server:/readyz");
+		}
+		binder.bind("management.endpoint.health.group", Bindable.mapOf(String.class, HealthGroupPath.class))
+			.ifBound((groups) -> groups.forEach((name, group) -> {
+				if (group.getAdditionalPath() != null) {
+					byGroup.put(name, group.getAdditionalPath());
+				}
+			}));
+		boolean managementOnMainPort = !StringUtils.hasText(environment.getProperty("management.server.port"))
+				|| environment.getProperty("management.server.port", "")
+					.equals(environment.getProperty("server.port", "8080"));
+		List<String> paths = new ArrayList<>();
+		for (String additionalPath : byGroup.values()) {
+			String path = additionalPath.strip();
+			if (path.regionMatches(true, 0, "server:", 0, 7)) {
+				path = path.substring(7).strip();
+			}
+			else if (managementOnMainPort && path.regionMatches(true, 0, "management:", 0, 11)) {
+				path = path.substring(11).strip();
+			}
+			else {
+				continue;
+			}
+			if (!trimTrailingSlashes(path).isEmpty()) {
+				paths.add(path);
+			}
+		}
+		return paths;
+	}
+
+	/**
+	 * The one setting of a health group that says where else it answers, bound from the environment (hints for a
+	 * native image in {@link RateLimitRuntimeHints}).
+	 */
+	static class HealthGroupPath {
+
+		private @Nullable String additionalPath;
+
+		public @Nullable String getAdditionalPath() {
+			return this.additionalPath;
+		}
+
+		public void setAdditionalPath(@Nullable String additionalPath) {
+			this.additionalPath = additionalPath;
+		}
+
 	}
 
 	private static String trimTrailingSlashes(String path) {

@@ -131,6 +131,31 @@ class RateLimitAutoConfigurationTests {
 				.containsExactly(excluded));
 	}
 
+	@ParameterizedTest(name = "{0} {1} excludes {2}")
+	@CsvSource(delimiter = '|', textBlock = """
+			management.endpoint.health.probes.add-additional-paths=true | spring.mvc.servlet.path=/ | /actuator/**, /livez/**, /readyz/**
+			management.endpoint.health.probes.add-additional-paths=true | spring.mvc.servlet.path=/api | /api/actuator/**, /api/livez/**, /api/readyz/**
+			management.endpoint.health.group.liveness.additional-path=server:/healthz/ | management.endpoint.health.probes.add-additional-paths=true | /actuator/**, /healthz/**, /readyz/**
+			management.endpoint.health.group.ops.additional-path=management:/ops | management.server.port=9090 | /actuator/**
+			management.endpoint.health.group.ops.additional-path=management:/ops | server.port=8080 | /actuator/**, /ops/**
+			management.endpoint.health.probes.add-additional-paths=false | management.endpoints.web.base-path=/ | /actuator/**
+			""")
+	void defaultExclusionShouldCoverTheHealthGroupsOnTheMainServer(String first, String second, String excluded) {
+		this.runner.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true", first, second)
+			.run((context) -> assertThat(context.getBean(RateLimitPolicies.class).excludePaths())
+				.containsExactly(excluded.split(", ")));
+	}
+
+	@Test
+	void configuredExclusionShouldBeKeptWhereverHealthGroupsAnswer() {
+		this.runner
+			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
+					"management.endpoint.health.probes.add-additional-paths=true",
+					"zeroclaw.resilience.rate-limit.exclude-paths=/status")
+			.run((context) -> assertThat(context.getBean(RateLimitPolicies.class).excludePaths())
+				.containsExactly("/status"));
+	}
+
 	@Test
 	void configuredExclusionShouldBeKeptWhereverActuatorLives() {
 		this.runner
