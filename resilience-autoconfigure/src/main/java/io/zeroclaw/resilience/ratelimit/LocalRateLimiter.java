@@ -73,10 +73,10 @@ import org.slf4j.LoggerFactory;
  * The buckets live in a {@link ConcurrentHashMap} from key to a small bucket object, holding at most {@code maxKeys}
  * entries; a slot counter is reserved before an insert, so the bound holds under races. A bucket may be dropped only
  * when it is full again ({@code tat <= now}), because a new key starts full and nothing is then forgotten. Dropping
- * is done by a sweep over the table, run by one thread at a time (others do not wait), only when a new key finds the
- * table full, and only once the earliest TAT seen by the previous sweep or inserted since has passed (and at most
- * once a millisecond):
- * a flood of new keys costs one volatile read each, not a scan. A dropped bucket is first marked {@code DEAD} by a
+ * is done by sweeps, each over the next {@value #SWEEP_CHUNK} entries of a pass over the table, run by one thread at
+ * a time (others do not wait), only when a new key finds the table full, at most once a millisecond, and between
+ * passes only once the earliest TAT the last pass saw, or inserted since, has passed: a flood of new keys costs each
+ * one or two volatile reads, and the one that sweeps some tens of microseconds, never a scan of the whole table. A dropped bucket is first marked {@code DEAD} by a
  * compare-and-set from the full value it was seen with, so a thread that raced to take from it notices and starts
  * over with a fresh lookup; a take is therefore never applied to a bucket that is no longer in the table.
  * <p>
@@ -163,6 +163,12 @@ public final class LocalRateLimiter implements RateLimiter {
 
 	private static final long MIN_SWEEP_INTERVAL = TimeUnit.MILLISECONDS.toNanos(1);
 
+	/**
+	 * Most entries one sweep looks at (some tens of microseconds): a sweep of a large table goes on where the last one
+	 * stopped, so no request pays for the whole table.
+	 */
+	static final int SWEEP_CHUNK = 2048;
+
 	private static final long WARN_INTERVAL = TimeUnit.MINUTES.toNanos(1);
 
 	private final RateLimitPolicy policy;
@@ -209,10 +215,19 @@ public final class LocalRateLimiter implements RateLimiter {
 
 	private final AtomicBoolean sweeping = new AtomicBoolean();
 
-	/** No bucket can be full before this time: the minimum of the TATs seen by the last sweep and inserted since. */
+	/**
+	 * No bucket can be full before this time: the minimum of the TATs seen by the last complete pass of sweeps over the
+	 * table and inserted since. Not consulted while a pass is under way.
+	 */
 	private final AtomicLong nextSweepAt = new AtomicLong(Long.MIN_VALUE);
 
 	private volatile long lastSweepAt = -MIN_SWEEP_INTERVAL;
+
+	/** Where the pass under way goes on, or {@code null} between passes; used only by the thread that sweeps. */
+	private volatile @Nullable Iterator<Map.Entry<String, Bucket>> sweepCursor;
+
+	/** The earliest TAT the pass under way has seen so far. */
+	private long passEarliest = Long.MAX_VALUE;
 
 	private final Bucket overflow = new Bucket(0);
 
@@ -279,7 +294,9 @@ public final class LocalRateLimiter implements RateLimiter {
 			long share = this.capacity / stripes + ((i < this.capacity % stripes) ? 1 : 0);
 			this.stripeTolerances[i] = share * this.stripeInterval;
 		}
-		this.buckets = new ConcurrentHashMap<>(Math.min(maxKeys, 1 << 16));
+		// Not sized from maxKeys: a table sized for the most keys would cost its full size (512 KiB at a million) as soon
+		// as one client came, per policy; it grows with the keys instead, within the bound the slot counter keeps.
+		this.buckets = new ConcurrentHashMap<>();
 		this.origin = nanoClock.getAsLong();
 		this.lastOverflowWarning = new AtomicLong(this.origin - WARN_INTERVAL);
 	}
@@ -580,7 +597,7 @@ public final class LocalRateLimiter implements RateLimiter {
 				}
 				continue;
 			}
-			if (now < this.nextSweepAt.get() || now - this.lastSweepAt < MIN_SWEEP_INTERVAL
+			if ((this.sweepCursor == null && now < this.nextSweepAt.get()) || now - this.lastSweepAt < MIN_SWEEP_INTERVAL
 					|| !this.sweeping.compareAndSet(false, true)) {
 				return false;
 			}
@@ -597,16 +614,22 @@ public final class LocalRateLimiter implements RateLimiter {
 	}
 
 	/**
-	 * Drops every bucket that is full at {@code now}, and notes when the next one may become full. Runs in one thread
-	 * at a time. A bucket is dropped only if it is still at the full TAT it was read with, so no take is lost.
+	 * Drops the buckets that are full at {@code now} among the next {@value #SWEEP_CHUNK} entries of a pass over the
+	 * table, and at the end of the pass notes when the next one may become full. Runs in one thread at a time. A
+	 * bucket is dropped only if it is still at the full TAT it was read with, so no take is lost.
 	 */
 	private void sweep(long now) {
 		this.lastSweepAt = now;
-		// Inserts during the sweep lower this again, whether or not the iteration below sees them.
-		this.nextSweepAt.set(Long.MAX_VALUE);
-		long earliest = Long.MAX_VALUE;
-		Iterator<Map.Entry<String, Bucket>> entries = this.buckets.entrySet().iterator();
-		while (entries.hasNext()) {
+		Iterator<Map.Entry<String, Bucket>> entries = this.sweepCursor;
+		if (entries == null) {
+			// Inserts during the pass lower this again, whether or not the iteration sees them.
+			this.nextSweepAt.set(Long.MAX_VALUE);
+			this.passEarliest = Long.MAX_VALUE;
+			entries = this.buckets.entrySet().iterator();
+		}
+		long earliest = this.passEarliest;
+		int scanned = 0;
+		while (scanned++ < SWEEP_CHUNK && entries.hasNext()) {
 			Map.Entry<String, Bucket> entry = entries.next();
 			Bucket bucket = entry.getValue();
 			long tat = (long) TAT.getVolatile(bucket);
@@ -640,7 +663,14 @@ public final class LocalRateLimiter implements RateLimiter {
 				earliest = Math.min(earliest, Math.max(tat, now));
 			}
 		}
-		this.nextSweepAt.accumulateAndGet(earliest, Math::min);
+		if (entries.hasNext()) {
+			this.passEarliest = earliest;
+			this.sweepCursor = entries;
+		}
+		else {
+			this.sweepCursor = null;
+			this.nextSweepAt.accumulateAndGet(earliest, Math::min);
+		}
 	}
 
 	/**

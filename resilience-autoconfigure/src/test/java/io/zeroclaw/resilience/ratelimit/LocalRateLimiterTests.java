@@ -198,6 +198,31 @@ class LocalRateLimiterTests {
 	}
 
 	@Test
+	void sweepOfALargeTableShouldLookAtOneChunkPerRequestAndGoOnWhereItStopped() {
+		int keys = 4 * LocalRateLimiter.SWEEP_CHUNK;
+		LocalRateLimiter limiter = limiter(1, Duration.ofSeconds(1), 0, keys);
+		for (int i = 0; i < keys; i++) {
+			limiter.tryAcquire("idle-" + i);
+		}
+		this.clock.advance(Duration.ofSeconds(1));
+		// every bucket is full again, but the newcomer's sweep looks at one chunk, not the whole table
+		assertThat(limiter.tryAcquire("newcomer-0").allowed()).isTrue();
+		assertThat(limiter.size()).isEqualTo(keys - LocalRateLimiter.SWEEP_CHUNK + 1);
+		// newcomers fill the table; each millisecond, the next one to find it full sweeps the next chunk of the pass
+		int newcomers = 1;
+		for (int round = 0; round < 20; round++) {
+			this.clock.advanceNanos(1_000_000);
+			long overflowed = limiter.overflowDecisions();
+			while (limiter.overflowDecisions() == overflowed) {
+				limiter.tryAcquire("newcomer-" + newcomers++);
+			}
+		}
+		// the pass went round the table: every idle bucket made room for a newcomer, and no active one was dropped
+		assertThat(newcomers - limiter.overflowDecisions()).isEqualTo(keys);
+		assertThat(limiter.size()).isEqualTo(keys);
+	}
+
+	@Test
 	void newcomersShouldShareTheOverflowBucketWhenEverySlotIsActive() {
 		LocalRateLimiter limiter = limiter(2, Duration.ofMinutes(1), 0, 2);
 		limiter.tryAcquire("a");
