@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 import io.zeroclaw.resilience.autoconfigure.ResilienceProperties.Backpressure;
@@ -19,6 +20,8 @@ import io.zeroclaw.resilience.autoconfigure.ResilienceProperties.RateLimit;
 import io.zeroclaw.resilience.autoconfigure.ResilienceProperties.ShedThresholds;
 import io.zeroclaw.resilience.autoconfigure.ResilienceProperties.Store;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import org.springframework.core.env.Environment;
 import org.springframework.util.ClassUtils;
@@ -41,6 +44,13 @@ final class ResiliencePropertiesValidator {
 	 * than the token grammar on purpose, so that {@code *} (which would match no request) is refused.
 	 */
 	private static final Pattern HTTP_METHOD = Pattern.compile("[A-Za-z][A-Za-z0-9_-]*");
+
+	/** The methods of HTTP itself (RFC 9110, PATCH, QUERY) and of WebDAV: anything else is more likely a typo. */
+	private static final Set<String> KNOWN_METHODS = Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT",
+			"OPTIONS", "TRACE", "PATCH", "QUERY", "PROPFIND", "PROPPATCH", "MKCOL", "COPY", "MOVE", "LOCK", "UNLOCK",
+			"SEARCH", "REPORT");
+
+	private static final Logger logger = LoggerFactory.getLogger(ResiliencePropertiesValidator.class);
 
 	/** What a structured-field string (RFC 8941), such as a policy name in the RateLimit headers, may hold. */
 	private static final Pattern PRINTABLE_ASCII = Pattern.compile("[\\x20-\\x7E]+");
@@ -231,6 +241,12 @@ final class ResiliencePropertiesValidator {
 										+ "none.",
 								"list methods one by one, for example [POST, PUT], or leave it empty for every "
 										+ "method.");
+					}
+					if (!KNOWN_METHODS.contains(method.strip().toUpperCase(Locale.ROOT))) {
+						// an extension method is allowed, but a typo would leave the policy applying to nothing
+						logger.warn("Property '{}methods' lists '{}', which is no standard HTTP or WebDAV method: "
+								+ "the policy applies to requests with that method only. Check its spelling (GET, "
+								+ "POST, PUT, PATCH, DELETE, ...).", policyPrefix, method.strip());
 					}
 				}
 			}

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -13,6 +14,8 @@ import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.context.runner.ContextConsumer;
 import org.springframework.core.env.MapPropertySource;
 import org.springframework.mock.env.MockEnvironment;
@@ -24,6 +27,7 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
  * Each degenerate value of an enabled feature refuses to start, with a failure analysis that names the property, the
  * bad value and what to set.
  */
+@ExtendWith(OutputCaptureExtension.class)
 class ResiliencePropertiesValidationTests {
 
 	private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
@@ -93,6 +97,21 @@ class ResiliencePropertiesValidationTests {
 					"zeroclaw.resilience.rate-limit.policies.writes.methods[0]=POST",
 					"zeroclaw.resilience.rate-limit.policies.writes.methods[1]=PUT PATCH")
 			.run(failsNaming("zeroclaw.resilience.rate-limit.policies.writes.methods", "PUT PATCH"));
+	}
+
+	@Test
+	void policyMethodThatIsNoStandardMethodShouldBeReportedAsAPossibleTypo(CapturedOutput output) {
+		this.contextRunner
+			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
+					"zeroclaw.resilience.rate-limit.policies.writes.paths=/items/**",
+					"zeroclaw.resilience.rate-limit.policies.writes.methods=post,PSOT,propfind")
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				assertThat(output).contains("Property 'zeroclaw.resilience.rate-limit.policies.writes.methods' lists "
+						+ "'PSOT', which is no standard HTTP or WebDAV method")
+					.doesNotContain("lists 'post'")
+					.doesNotContain("lists 'propfind'");
+			});
 	}
 
 	@Test

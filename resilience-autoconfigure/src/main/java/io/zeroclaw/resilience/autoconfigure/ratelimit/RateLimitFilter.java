@@ -195,6 +195,32 @@ public final class RateLimitFilter implements Filter {
 		this.ipv6PrefixLength = ipv6PrefixLength;
 	}
 
+	/**
+	 * Whether a pattern holds, outside its {@code {...}} variables, what only a regular expression would: {@code .*}
+	 * or {@code .+}, a leading {@code ^}, a trailing {@code $}, a backslash, or a group with alternatives. Such a
+	 * pattern (the form other rate limiters configure paths in) parses, but matches no real request.
+	 */
+	static boolean looksLikeRegex(String pattern) {
+		StringBuilder outside = new StringBuilder(pattern.length());
+		int depth = 0;
+		for (int i = 0; i < pattern.length(); i++) {
+			char c = pattern.charAt(i);
+			if (c == '{') {
+				depth++;
+			}
+			else if (c == '}' && depth > 0) {
+				depth--;
+			}
+			else if (depth == 0) {
+				outside.append(c);
+			}
+		}
+		String text = outside.toString();
+		int group = text.indexOf('(');
+		return text.contains(".*") || text.contains(".+") || text.startsWith("^") || text.endsWith("$")
+				|| text.indexOf('\\') >= 0 || (group >= 0 && text.indexOf('|', group) > group);
+	}
+
 	private static List<PathPattern> parse(String property, List<String> patterns) {
 		List<PathPattern> parsed = new ArrayList<>(patterns.size());
 		for (int i = 0; i < patterns.size(); i++) {
@@ -202,6 +228,13 @@ public final class RateLimitFilter implements Filter {
 			if (!StringUtils.hasText(pattern)) {
 				throw new InvalidResiliencePropertyException(property + "[" + i + "]", pattern,
 						"an empty pattern matches no request.", "remove it, or use a pattern such as /api/**.");
+			}
+			if (looksLikeRegex(pattern.trim())) {
+				throw new InvalidResiliencePropertyException(property + "[" + i + "]", pattern,
+						"it reads as a regular expression, which a path pattern is not: it would match only a path "
+								+ "spelled that way, so the policy would limit nothing.",
+						"write a Spring path pattern: * for one segment, ** for any number of them (/api/v1/**), "
+								+ "{name:regex} for a regular expression within one segment.");
 			}
 			try {
 				// "webhook" means /webhook, as it does in @RequestMapping("webhook"); as written it would match nothing

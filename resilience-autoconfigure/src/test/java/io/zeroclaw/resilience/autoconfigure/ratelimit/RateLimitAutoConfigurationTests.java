@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import org.springframework.beans.factory.NoUniqueBeanDefinitionException;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -313,6 +314,31 @@ class RateLimitAutoConfigurationTests {
 				.rootCause()
 				.isInstanceOf(InvalidResiliencePropertyException.class)
 				.hasMessageContaining("zeroclaw.resilience.rate-limit.policies.bad.paths[0]"));
+	}
+
+	@ParameterizedTest(name = "{0}")
+	@ValueSource(strings = { "/api/v1/.*", "^/orders", "/api/(v1|v2)/users", ".*", "/orders/\\d+", "/orders$",
+			"/items/.+" })
+	void regularExpressionAsAPathShouldFailStartUpRatherThanLimitNothing(String regex) {
+		this.runner
+			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
+					"zeroclaw.resilience.rate-limit.policies.api.paths[0]=" + regex)
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.isInstanceOf(InvalidResiliencePropertyException.class)
+				.hasMessageContaining("zeroclaw.resilience.rate-limit.policies.api.paths[0]")
+				.hasMessageContaining("regular expression"));
+	}
+
+	@ParameterizedTest(name = "{0}")
+	@ValueSource(strings = { "/items/{id:\\d+}", "/files/{name:[a-z]+\\.(png|jpg)}", "/api/v1/**",
+			"/odata/Products(1)", "/price/{amount:.*}" })
+	void pathPatternWithARegularExpressionInAVariableShouldStart(String pattern) {
+		this.runner
+			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
+					"zeroclaw.resilience.rate-limit.policies.api.paths[0]=" + pattern)
+			.run((context) -> assertThat(context).hasNotFailed());
 	}
 
 	@Test
