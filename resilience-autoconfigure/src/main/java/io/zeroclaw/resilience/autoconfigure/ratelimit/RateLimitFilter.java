@@ -284,9 +284,11 @@ public final class RateLimitFilter implements Filter {
 		if (isKeylessPreflight(route, httpRequest) && answerPreflight(httpRequest, httpResponse)) {
 			return;
 		}
-		RateLimitDecision decision;
+		@Nullable RateLimitDecision decision;
 		try {
-			decision = route.limiter.tryAcquire(key(route, httpRequest));
+			String key = key(route, httpRequest);
+			// the resolver's own constant, by identity: no value a client sends can be it
+			decision = (key != RateLimitKeyResolver.UNLIMITED) ? route.limiter.tryAcquire(key) : null;
 		}
 		catch (RateLimitStoreUnavailableException ex) {
 			route.outcomes.error();
@@ -301,7 +303,10 @@ public final class RateLimitFilter implements Filter {
 			chain.doFilter(request, response);
 			return;
 		}
-		if (decision.allowed()) {
+		if (decision == null) {
+			chain.doFilter(request, response);
+		}
+		else if (decision.allowed()) {
 			route.outcomes.allowed();
 			if (this.headers) {
 				writeHeaders(route, decision, httpResponse);

@@ -12,10 +12,18 @@ import org.jspecify.annotations.Nullable;
 public interface RateLimitKeyResolver {
 
 	/**
+	 * Returned by a resolver, this very instance (compared by identity, so that no header value or user name equal to
+	 * it can stand in for it) exempts the request from the policy: it goes on unlimited, uncounted and without rate-limit
+	 * headers. For callers the application trusts, such as another service of its own.
+	 */
+	String UNLIMITED = new String("zeroclaw:unlimited");
+
+	/**
 	 * Returns the key whose bucket the request draws from.
 	 * @param request the request being limited
 	 * @param policyName the name of the policy that applies, {@code "default"} for the default policy
-	 * @return the client key; {@code null} or empty to fall back to the client address
+	 * @return the client key; {@code null} or empty to fall back to the client address; {@link #UNLIMITED} to exempt
+	 * the request
 	 */
 	@Nullable String resolve(HttpServletRequest request, String policyName);
 

@@ -342,6 +342,36 @@ class RateLimitAutoConfigurationTests {
 	}
 
 	@Test
+	void resolverShouldExemptARequestByReturningTheUnlimitedConstantItself() {
+		this.runner
+			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
+					"zeroclaw.resilience.rate-limit.requests-per-window=1", "zeroclaw.resilience.rate-limit.burst=0")
+			.withBean(RateLimitKeyResolver.class, () -> (request, policy) -> {
+				if ("trusted".equals(request.getHeader("X-Caller"))) {
+					return RateLimitKeyResolver.UNLIMITED;
+				}
+				// a client-chosen value equal to the constant's text is a key like any other
+				return request.getHeader("X-Key");
+			})
+			.run((context) -> {
+				Filter filter = context.getBean(FilterRegistrationBean.class).getFilter();
+				MockMvc mvc = MockMvcBuilders.webAppContextSetup((WebApplicationContext) context)
+					.addFilters(filter)
+					.build();
+				for (int i = 0; i < 3; i++) {
+					var response = mvc.perform(get("/anything").header("X-Caller", "trusted")).andReturn().getResponse();
+					assertThat(response.getStatus()).isEqualTo(404);
+					assertThat(response.getHeader("RateLimit")).isNull();
+				}
+				String lookalike = "zeroclaw:" + "unlimited";
+				assertThat(mvc.perform(get("/anything").header("X-Key", lookalike)).andReturn().getResponse()
+					.getStatus()).isEqualTo(404);
+				assertThat(mvc.perform(get("/anything").header("X-Key", lookalike)).andReturn().getResponse()
+					.getStatus()).isEqualTo(429);
+			});
+	}
+
+	@Test
 	void twoKeyResolversWithoutAPrimaryShouldFailStartUpRatherThanBeIgnored() {
 		this.runner.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true")
 			.withBean("byTenant", RateLimitKeyResolver.class, () -> (request, policy) -> request.getHeader("X-Tenant"))
