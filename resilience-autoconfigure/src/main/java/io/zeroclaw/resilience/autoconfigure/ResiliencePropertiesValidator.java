@@ -23,6 +23,7 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.core.env.Environment;
 import org.springframework.util.ClassUtils;
 import org.springframework.util.StringUtils;
@@ -167,6 +168,7 @@ final class ResiliencePropertiesValidator {
 	 * value would bind one way and switch the other: a feature validated but off, or no store at all.
 	 */
 	private static void validateSwitches(ResilienceProperties properties, Environment environment) {
+		warnAboutBareSeconds(properties, environment);
 		checkSwitch(environment, "rate-limit.enabled", properties.getRateLimit().isEnabled());
 		checkSwitch(environment, "circuit-breaker.enabled", properties.getCircuitBreaker().isEnabled());
 		checkSwitch(environment, "backpressure.enabled", properties.getBackpressure().isEnabled());
@@ -176,6 +178,53 @@ final class ResiliencePropertiesValidator {
 			if (text != null && !text.equalsIgnoreCase(properties.getRateLimit().getStore().name())) {
 				throw new InvalidResiliencePropertyException(name, text, "the store is chosen by its name.",
 						"set it to memory (the default) or redis, or remove it.");
+			}
+		}
+	}
+
+	/** A duration written as a bare number at least this large is more likely milliseconds meant than seconds. */
+	private static final long LARGE_BARE_SECONDS = 1000;
+
+	private static final Pattern BARE_NUMBER = Pattern.compile("\\s*\\d+\\s*");
+
+	/**
+	 * Warns about a duration written as a large bare number: the starter reads it as seconds, where Spring Boot's own
+	 * durations (and most other libraries' settings, such as Resilience4j's) read milliseconds, so a value copied from
+	 * them ({@code recovery-timeout: 60000}) means hours. A unit silences it.
+	 */
+	private static void warnAboutBareSeconds(ResilienceProperties properties, Environment environment) {
+		Binder binder = Binder.get(environment);
+		List<String> names = new ArrayList<>();
+		if (properties.getRateLimit().isEnabled()) {
+			names.add("rate-limit.window");
+			for (String policy : properties.getRateLimit().getPolicies().keySet()) {
+				names.add("rate-limit.policies." + policy + ".window");
+			}
+		}
+		if (properties.getCircuitBreaker().isEnabled()) {
+			names.add("circuit-breaker.recovery-timeout");
+			for (String instance : properties.getCircuitBreaker().getInstances().keySet()) {
+				names.add("circuit-breaker.instances." + instance + ".recovery-timeout");
+			}
+		}
+		if (properties.getBackpressure().isEnabled()) {
+			names.add("backpressure.graceful-shutdown-timeout");
+		}
+		for (String name : names) {
+			String text;
+			try {
+				text = binder.bind(PREFIX + name, String.class).orElse(null);
+			}
+			catch (RuntimeException ex) {
+				continue;
+			}
+			if (text != null && BARE_NUMBER.matcher(text).matches() && text.strip().length() < 19
+					&& Long.parseLong(text.strip()) >= LARGE_BARE_SECONDS) {
+				long seconds = Long.parseLong(text.strip());
+				logger.warn("Property '{}{}' is the bare number {}, which is read as seconds: {}. Write it with a unit "
+						+ "({}s, or {}ms if milliseconds were meant, as in Spring Boot's own durations).", PREFIX, name,
+						seconds, Duration.ofSeconds(seconds).toString().substring(2).toLowerCase(Locale.ROOT), seconds,
+						seconds);
 			}
 		}
 	}

@@ -77,7 +77,8 @@ public class ResilienceEndpointWebExtension {
 			}
 			default -> {
 				return problem(WebEndpointResponse.STATUS_BAD_REQUEST, "Bad Request",
-						"The state must be OPEN or CLOSED, not '" + state + "'.");
+						"The state must be OPEN or CLOSED, not '" + state + "'. OPEN opens the breaker as failures "
+								+ "do, so it half-opens after its recovery-timeout: no state holds a breaker open.");
 			}
 		}
 		return new WebEndpointResponse<>(BreakerDescriptor.of(breaker), WebEndpointResponse.STATUS_OK);

@@ -175,6 +175,10 @@ class ResilienceActuatorAutoConfigurationTests {
 				.isEqualTo(WebEndpointResponse.STATUS_NOT_FOUND);
 			assertThat(extension.forceState("llm", "AJAR").getStatus())
 				.isEqualTo(WebEndpointResponse.STATUS_BAD_REQUEST);
+			// what a Resilience4j runbook sends: the answer says what OPEN does instead
+			assertThat(extension.forceState("llm", "FORCED_OPEN").getBody()).asString()
+				.contains("not 'FORCED_OPEN'")
+				.contains("half-opens after its recovery-timeout");
 			assertThat(extension.forceState("llm", null).getStatus()).isEqualTo(WebEndpointResponse.STATUS_BAD_REQUEST);
 			assertThat(registry.find("llm").orElseThrow().state()).isEqualTo(CircuitState.CLOSED);
 		});
