@@ -23,6 +23,7 @@ import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.test.web.servlet.MockMvc;
@@ -183,10 +184,7 @@ class RateLimitAutoConfigurationTests {
 					"zeroclaw.resilience.rate-limit.requests-per-window=1", "zeroclaw.resilience.rate-limit.burst=0",
 					"management.endpoints.web.base-path=/manage")
 			.run((context) -> {
-				Filter filter = context.getBean(FilterRegistrationBean.class).getFilter();
-				MockMvc mvc = MockMvcBuilders.webAppContextSetup((WebApplicationContext) context)
-					.addFilters(filter)
-					.build();
+				MockMvc mvc = filtered(context);
 				for (int i = 0; i < 3; i++) {
 					assertThat(mvc.perform(get("/manage/health")).andReturn().getResponse().getHeader("RateLimit"))
 						.isNull();
@@ -204,13 +202,16 @@ class RateLimitAutoConfigurationTests {
 					"zeroclaw.resilience.rate-limit.requests-per-window=1", "zeroclaw.resilience.rate-limit.burst=0",
 					"zeroclaw.resilience.rate-limit.ipv6-prefix-length=" + prefixLength)
 			.run((context) -> {
-				Filter filter = context.getBean(FilterRegistrationBean.class).getFilter();
-				MockMvc mvc = MockMvcBuilders.webAppContextSetup((WebApplicationContext) context)
-					.addFilters(filter)
-					.build();
+				MockMvc mvc = filtered(context);
 				assertThat(status(mvc, "2001:db8:5:1::1")).isNotEqualTo(429);
 				assertThat(status(mvc, "2001:db8:5:1::2")).isEqualTo(shared ? 429 : 404);
 			});
+	}
+
+	/** The context's MVC behind the starter's rate-limit filter. */
+	private static MockMvc filtered(ApplicationContext context) {
+		Filter filter = context.getBean(FilterRegistrationBean.class).getFilter();
+		return MockMvcBuilders.webAppContextSetup((WebApplicationContext) context).addFilters(filter).build();
 	}
 
 	private static int status(MockMvc mvc, String address) throws Exception {
@@ -354,10 +355,7 @@ class RateLimitAutoConfigurationTests {
 				return request.getHeader("X-Key");
 			})
 			.run((context) -> {
-				Filter filter = context.getBean(FilterRegistrationBean.class).getFilter();
-				MockMvc mvc = MockMvcBuilders.webAppContextSetup((WebApplicationContext) context)
-					.addFilters(filter)
-					.build();
+				MockMvc mvc = filtered(context);
 				for (int i = 0; i < 3; i++) {
 					var response = mvc.perform(get("/anything").header("X-Caller", "trusted")).andReturn().getResponse();
 					assertThat(response.getStatus()).isEqualTo(404);
