@@ -196,9 +196,11 @@ public final class RateLimitFilter implements Filter {
 	}
 
 	/**
-	 * Whether a pattern holds, outside its {@code {...}} variables, what only a regular expression would: {@code .*}
-	 * or {@code .+}, a leading {@code ^}, a trailing {@code $}, a backslash, or a group with alternatives. Such a
-	 * pattern (the form other rate limiters configure paths in) parses, but matches no real request.
+	 * Whether a pattern holds, outside its {@code {...}} variables, what only a regular expression would: a segment
+	 * that is {@code .*} or {@code .+}, a leading {@code ^}, a trailing {@code $}, a backslash, a character class
+	 * ({@code [...]}, which no request path holds unescaped), or a group with alternatives. Such a pattern (the form
+	 * other rate limiters configure paths in) parses, but matches no real request. Globs that look alike, {@code *.*}
+	 * or {@code report.*} (a dot, then any characters), are path patterns and are not refused.
 	 */
 	static boolean looksLikeRegex(String pattern) {
 		StringBuilder outside = new StringBuilder(pattern.length());
@@ -210,15 +212,24 @@ public final class RateLimitFilter implements Filter {
 			}
 			else if (c == '}' && depth > 0) {
 				depth--;
+				if (depth == 0) {
+					// the variable stands for some text of the segment
+					outside.append('v');
+				}
 			}
 			else if (depth == 0) {
 				outside.append(c);
 			}
 		}
 		String text = outside.toString();
+		for (String segment : text.split("/", -1)) {
+			if (segment.equals(".*") || segment.equals(".+")) {
+				return true;
+			}
+		}
 		int group = text.indexOf('(');
-		return text.contains(".*") || text.contains(".+") || text.startsWith("^") || text.endsWith("$")
-				|| text.indexOf('\\') >= 0 || (group >= 0 && text.indexOf('|', group) > group);
+		return text.startsWith("^") || text.endsWith("$") || text.indexOf('\\') >= 0 || text.indexOf('[') >= 0
+				|| (group >= 0 && text.indexOf('|', group) > group);
 	}
 
 	private static List<PathPattern> parse(String property, List<String> patterns) {

@@ -319,7 +319,7 @@ class RateLimitAutoConfigurationTests {
 
 	@ParameterizedTest(name = "{0}")
 	@ValueSource(strings = { "/api/v1/.*", "^/orders", "/api/(v1|v2)/users", ".*", "/orders/\\d+", "/orders$",
-			"/items/.+" })
+			"/items/.+", "/users/[0-9]+", "/api/v[12]/orders", "/api/v1/[^/]+", "/api/.*/users" })
 	void regularExpressionAsAPathShouldFailStartUpRatherThanLimitNothing(String regex) {
 		this.runner
 			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
@@ -334,7 +334,7 @@ class RateLimitAutoConfigurationTests {
 
 	@ParameterizedTest(name = "{0}")
 	@ValueSource(strings = { "/items/{id:\\d+}", "/files/{name:[a-z]+\\.(png|jpg)}", "/api/v1/**",
-			"/odata/Products(1)", "/price/{amount:.*}" })
+			"/odata/Products(1)", "/price/{amount:.*}", "/files/*.*", "/reports/{name}.*", "/orders.*", "/orders/?" })
 	void pathPatternWithARegularExpressionInAVariableShouldStart(String pattern) {
 		this.runner
 			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
