@@ -23,7 +23,9 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
 import org.springframework.core.env.Environment;
 import org.springframework.util.ClassUtils;
 import org.springframework.util.StringUtils;
@@ -185,7 +187,7 @@ final class ResiliencePropertiesValidator {
 	/** A duration written as a bare number at least this large is more likely milliseconds meant than seconds. */
 	private static final long LARGE_BARE_SECONDS = 1000;
 
-	private static final Pattern BARE_NUMBER = Pattern.compile("\\s*\\d+\\s*");
+	private static final Pattern BARE_NUMBER = Pattern.compile("\\s*\\+?\\d{1,15}\\s*");
 
 	/**
 	 * Warns about a duration written as a large bare number: the starter reads it as seconds, where Spring Boot's own
@@ -213,18 +215,22 @@ final class ResiliencePropertiesValidator {
 		for (String name : names) {
 			String text;
 			try {
-				text = binder.bind(PREFIX + name, String.class).orElse(null);
+				// adapted, as map keys are bean names in camelCase, which a property name may not hold as written
+				text = binder.bind(ConfigurationPropertyName.adapt(PREFIX + name, '.'), Bindable.of(String.class))
+					.orElse(null);
 			}
 			catch (RuntimeException ex) {
 				continue;
 			}
-			if (text != null && BARE_NUMBER.matcher(text).matches() && text.strip().length() < 19
-					&& Long.parseLong(text.strip()) >= LARGE_BARE_SECONDS) {
-				long seconds = Long.parseLong(text.strip());
-				logger.warn("Property '{}{}' is the bare number {}, which is read as seconds: {}. Write it with a unit "
-						+ "({}s, or {}ms if milliseconds were meant, as in Spring Boot's own durations).", PREFIX, name,
-						seconds, Duration.ofSeconds(seconds).toString().substring(2).toLowerCase(Locale.ROOT), seconds,
-						seconds);
+			if (text != null && BARE_NUMBER.matcher(text).matches()) {
+				long seconds = Long.parseLong(text.strip().replace("+", ""));
+				if (seconds >= LARGE_BARE_SECONDS) {
+					logger.warn("Property '{}{}' is the bare number {}, which is read as seconds: {}. Write it with a "
+							+ "unit ({}s, or {}ms if milliseconds were meant, as in Spring Boot's own durations).",
+							PREFIX, name, seconds,
+							Duration.ofSeconds(seconds).toString().substring(2).toLowerCase(Locale.ROOT), seconds,
+							seconds);
+				}
 			}
 		}
 	}

@@ -120,6 +120,7 @@ class ResiliencePropertiesValidationTests {
 			.withPropertyValues("zeroclaw.resilience.circuit-breaker.enabled=true",
 					"zeroclaw.resilience.circuit-breaker.recovery-timeout=60000",
 					"zeroclaw.resilience.circuit-breaker.instances.openAi.recovery-timeout=30",
+					"zeroclaw.resilience.circuit-breaker.instances.openAiProvider.recovery-timeout=+5000",
 					"zeroclaw.resilience.rate-limit.enabled=true", "zeroclaw.resilience.rate-limit.window=3600s",
 					"zeroclaw.resilience.rate-limit.policies.slow.paths=/slow",
 					"zeroclaw.resilience.rate-limit.policies.slow.window=86400")
@@ -129,6 +130,8 @@ class ResiliencePropertiesValidationTests {
 					.contains("Property 'zeroclaw.resilience.circuit-breaker.recovery-timeout' is the bare number "
 							+ "60000, which is read as seconds: 16h40m. Write it with a unit (60000s, or 60000ms")
 					.contains("Property 'zeroclaw.resilience.rate-limit.policies.slow.window' is the bare number 86400")
+					.contains("Property 'zeroclaw.resilience.circuit-breaker.instances.openAiProvider.recovery-timeout' is "
+							+ "the bare number 5000, which is read as seconds: 1h23m20s.")
 					.doesNotContain("instances.openAi.recovery-timeout' is the bare number")
 					.doesNotContain("rate-limit.window' is the bare number");
 			});
