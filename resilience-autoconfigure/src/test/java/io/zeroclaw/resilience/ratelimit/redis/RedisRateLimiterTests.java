@@ -146,9 +146,9 @@ class RedisRateLimiterTests {
 	}
 
 	@ParameterizedTest(name = "{0} -> {1}")
-	@CsvSource({ "5 per PT1M + 0, 5 per PT1M + 5, 10", "5 per PT1M + 0, 5 per PT2M + 0, 5",
+	@CsvSource({ "5 per PT1M + 0, 5 per PT1M + 5, 10", "5 per PT1M + 5, 5 per PT1M + 0, 10",
 			"0 per PT1M + 1, 0 per PT1M + 2, 2" })
-	void instancesWithDifferentQuotasShouldGiveAClientNoMoreThanTheLargerBucket(String before, String after,
+	void instancesWithDifferentBurstsShouldGiveAClientNoMoreThanTheLargerBucket(String before, String after,
 			int larger) {
 		// a rolling change of a quota: for a while old and new instances decide on the same keys
 		RateLimiter old = newLimiter(policy("webhook", before), this.prefix, OnFailure.DENY, PATIENT, null);
@@ -158,6 +158,23 @@ class RedisRateLimiterTests {
 			allowed += ((i % 2 == 0) ? changed : old).tryAcquire("203.0.113.7").allowed() ? 1 : 0;
 		}
 		assertThat(allowed).isEqualTo(larger);
+	}
+
+	@Test
+	void instancesWithDifferentRatesShouldGiveAClientAtMostBothBucketsOnce() {
+		// the debt is time: 70 tokens at 60 a minute are 7 at 60 in ten minutes
+		RateLimiter fast = newLimiter(policy("chat", "60 per PT1M + 10"), this.prefix, OnFailure.DENY, PATIENT, null);
+		RateLimiter slow = newLimiter(policy("chat", "60 per PT10M + 10"), this.prefix, OnFailure.DENY, PATIENT,
+				null);
+		int allowed = 0;
+		for (int round = 0; round < 3; round++) {
+			for (RateLimiter instance : List.of(fast, slow)) {
+				for (int i = 0; i < 100; i++) {
+					allowed += instance.tryAcquire("client-1").allowed() ? 1 : 0;
+				}
+			}
+		}
+		assertThat(allowed).isBetween(70, 140);
 	}
 
 	@Test
