@@ -326,6 +326,13 @@ final class ResiliencePropertiesValidator {
 								+ "or set it to 'memory'.");
 			}
 			String keyPrefix = rateLimit.getRedis().getKeyPrefix();
+			if (keyPrefix != null && keyPrefix.contains("${")) {
+				throw new InvalidResiliencePropertyException(prefix + "redis.key-prefix", keyPrefix,
+						"a placeholder in it names a property that is not set, so it would be written into every key "
+								+ "as it stands.",
+						"set the property it names (spring.application.name, say), or give the placeholder a default: "
+								+ "${spring.application.name:my-service}:rl:.");
+			}
 			if (keyPrefix == null || keyPrefix.indexOf('{') >= 0 || keyPrefix.indexOf('}') >= 0) {
 				throw new InvalidResiliencePropertyException(prefix + "redis.key-prefix", keyPrefix,
 						"braces in the prefix would change the Redis Cluster hash tag that keeps each client's bucket "

@@ -138,6 +138,28 @@ class ResiliencePropertiesValidationTests {
 	}
 
 	@Test
+	void keyPrefixWithAnUnresolvedPlaceholderShouldFailSayingSo() {
+		this.contextRunner
+			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
+					"zeroclaw.resilience.rate-limit.store=redis",
+					"zeroclaw.resilience.rate-limit.redis.key-prefix=${spring.application.name}:rl:")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.isInstanceOf(InvalidResiliencePropertyException.class)
+				.hasMessageContaining("zeroclaw.resilience.rate-limit.redis.key-prefix")
+				.hasMessageContaining("placeholder")
+				.hasMessageNotContaining("for example zeroclaw:rl:"));
+		this.contextRunner
+			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
+					"zeroclaw.resilience.rate-limit.store=redis", "spring.application.name=billing",
+					"zeroclaw.resilience.rate-limit.redis.key-prefix=${spring.application.name}:rl:")
+			.run((context) -> assertThat(context.getBean(ResilienceProperties.class).getRateLimit()
+				.getRedis()
+				.getKeyPrefix()).isEqualTo("billing:rl:"));
+	}
+
+	@Test
 	void policyMethodWildcardShouldFailNamingMethods() {
 		this.contextRunner
 			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
