@@ -3,6 +3,7 @@ package io.zeroclaw.resilience.autoconfigure;
 import java.math.BigInteger;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -196,43 +197,74 @@ final class ResiliencePropertiesValidator {
 	 */
 	private static void warnAboutBareSeconds(ResilienceProperties properties, Environment environment) {
 		Binder binder = Binder.get(environment);
-		List<String> names = new ArrayList<>();
+		// each as named in the message, and its map, key and setting (null for a top-level one)
+		List<String[]> names = new ArrayList<>();
 		if (properties.getRateLimit().isEnabled()) {
-			names.add("rate-limit.window");
+			names.add(new String[] { "rate-limit.window", null, null, null });
 			for (String policy : properties.getRateLimit().getPolicies().keySet()) {
-				names.add("rate-limit.policies." + policy + ".window");
+				names.add(new String[] { "rate-limit.policies." + policy + ".window", "rate-limit.policies", policy,
+						"window" });
 			}
 		}
 		if (properties.getCircuitBreaker().isEnabled()) {
-			names.add("circuit-breaker.recovery-timeout");
+			names.add(new String[] { "circuit-breaker.recovery-timeout", null, null, null });
 			for (String instance : properties.getCircuitBreaker().getInstances().keySet()) {
-				names.add("circuit-breaker.instances." + instance + ".recovery-timeout");
+				names.add(new String[] { "circuit-breaker.instances." + instance + ".recovery-timeout",
+						"circuit-breaker.instances", instance, "recovery-timeout" });
 			}
 		}
 		if (properties.getBackpressure().isEnabled()) {
-			names.add("backpressure.graceful-shutdown-timeout");
+			names.add(new String[] { "backpressure.graceful-shutdown-timeout", null, null, null });
 		}
-		for (String name : names) {
-			String text;
-			try {
-				// adapted, as map keys are bean names in camelCase, which a property name may not hold as written
-				text = binder.bind(ConfigurationPropertyName.adapt(PREFIX + name, '.'), Bindable.of(String.class))
-					.orElse(null);
-			}
-			catch (RuntimeException ex) {
-				continue;
-			}
+		Set<String> warned = new HashSet<>();
+		for (String[] name : names) {
+			String text = rawValue(binder, name);
 			if (text != null && BARE_NUMBER.matcher(text).matches()) {
 				long seconds = Long.parseLong(text.strip().replace("+", ""));
-				if (seconds >= LARGE_BARE_SECONDS) {
+				// one map entry can be bound under two spellings (camelCase in a file, upper case in a variable)
+				if (seconds >= LARGE_BARE_SECONDS && warned.add(name[0].toLowerCase(Locale.ROOT) + "=" + seconds)) {
 					logger.warn("Property '{}{}' is the bare number {}, which is read as seconds: {}. Write it with a "
 							+ "unit ({}s, or {}ms if milliseconds were meant, as in Spring Boot's own durations).",
-							PREFIX, name, seconds,
+							PREFIX, name[0], seconds,
 							Duration.ofSeconds(seconds).toString().substring(2).toLowerCase(Locale.ROOT), seconds,
 							seconds);
 				}
 			}
 		}
+	}
+
+	/**
+	 * The text a duration was written as. A map key is a bean or policy name, which a property name may hold only in
+	 * brackets (dots, slashes, spaces) or only adapted (camelCase, as property sources give it): both are tried.
+	 */
+	private static @Nullable String rawValue(Binder binder, String[] name) {
+		List<ConfigurationPropertyName> candidates = new ArrayList<>();
+		try {
+			if (name[1] == null) {
+				candidates.add(ConfigurationPropertyName.of(PREFIX + name[0]));
+			}
+			else {
+				candidates.add(ConfigurationPropertyName.adapt(PREFIX + name[0], '.'));
+				candidates.add(ConfigurationPropertyName.of(PREFIX + name[1])
+					.append("[" + name[2] + "]")
+					.append(name[3]));
+			}
+		}
+		catch (RuntimeException ex) {
+			// a key no property name can hold: nothing to read back
+		}
+		for (ConfigurationPropertyName candidate : candidates) {
+			try {
+				String text = binder.bind(candidate, Bindable.of(String.class)).orElse(null);
+				if (text != null) {
+					return text;
+				}
+			}
+			catch (RuntimeException ex) {
+				// try the next spelling
+			}
+		}
+		return null;
 	}
 
 	private static void checkSwitch(Environment environment, String property, boolean bound) {

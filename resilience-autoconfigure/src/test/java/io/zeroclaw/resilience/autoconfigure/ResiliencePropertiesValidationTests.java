@@ -123,7 +123,10 @@ class ResiliencePropertiesValidationTests {
 					"zeroclaw.resilience.circuit-breaker.instances.openAiProvider.recovery-timeout=+5000",
 					"zeroclaw.resilience.rate-limit.enabled=true", "zeroclaw.resilience.rate-limit.window=3600s",
 					"zeroclaw.resilience.rate-limit.policies.slow.paths=/slow",
-					"zeroclaw.resilience.rate-limit.policies.slow.window=86400")
+					"zeroclaw.resilience.rate-limit.policies.slow.window=86400",
+					"zeroclaw.resilience.rate-limit.policies[api.v1].paths=/api/v1/**",
+					"zeroclaw.resilience.rate-limit.policies[api.v1].window=7200",
+					"zeroclaw.resilience.circuit-breaker.instances[com.example.OpenAiProvider].recovery-timeout=3600")
 			.run((context) -> {
 				assertThat(context).hasNotFailed();
 				assertThat(output)
@@ -132,6 +135,8 @@ class ResiliencePropertiesValidationTests {
 					.contains("Property 'zeroclaw.resilience.rate-limit.policies.slow.window' is the bare number 86400")
 					.contains("Property 'zeroclaw.resilience.circuit-breaker.instances.openAiProvider.recovery-timeout' is "
 							+ "the bare number 5000, which is read as seconds: 1h23m20s.")
+					.contains("rate-limit.policies.api.v1.window' is the bare number 7200")
+					.contains("instances.com.example.OpenAiProvider.recovery-timeout' is the bare number 3600")
 					.doesNotContain("instances.openAi.recovery-timeout' is the bare number")
 					.doesNotContain("rate-limit.window' is the bare number");
 			});

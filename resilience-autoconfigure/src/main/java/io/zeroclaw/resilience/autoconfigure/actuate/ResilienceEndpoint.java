@@ -96,7 +96,9 @@ public class ResilienceEndpoint {
 		// the features it was built with, and the store it was built with.
 		String store = (registered != null) ? store(registered)
 				: rateLimit.getStore().name().toLowerCase(Locale.ROOT);
-		return new RateLimitDescriptor(registered != null, store, descriptors);
+		// the paths in effect: the default list follows Actuator and the health groups, which configprops does not show
+		List<String> excludePaths = (registered != null) ? registered.excludePaths() : rateLimit.getExcludePaths();
+		return new RateLimitDescriptor(registered != null, store, excludePaths, descriptors);
 	}
 
 	/**
@@ -167,8 +169,12 @@ public class ResilienceEndpoint {
 
 	}
 
-	/** Rate limiting: whether it is on, where buckets live, and each policy in matching order. */
-	public record RateLimitDescriptor(boolean enabled, String store, Map<String, PolicyDescriptor> policies) {
+	/**
+	 * Rate limiting: whether it is on, where buckets live, the paths no policy limits (as in effect, the default list
+	 * worked out from where Actuator and the health groups answer), and each policy in matching order.
+	 */
+	public record RateLimitDescriptor(boolean enabled, String store, List<String> excludePaths,
+			Map<String, PolicyDescriptor> policies) {
 
 		/** The {@code store} shown when the limiters are another {@code RateLimiter} implementation, or mixed. */
 		public static final String CUSTOM_STORE = "custom";

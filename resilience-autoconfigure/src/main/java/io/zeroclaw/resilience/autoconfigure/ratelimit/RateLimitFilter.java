@@ -198,9 +198,11 @@ public final class RateLimitFilter implements Filter {
 	/**
 	 * Whether a pattern holds, outside its {@code {...}} variables, what only a regular expression would: a segment
 	 * that is {@code .*} or {@code .+}, a leading {@code ^}, a trailing {@code $}, a backslash, a character class
-	 * ({@code [...]}, which no request path holds unescaped), or a group with alternatives. Such a pattern (the form
-	 * other rate limiters configure paths in) parses, but matches no real request. Globs that look alike, {@code *.*}
-	 * or {@code report.*} (a dot, then any characters), are path patterns and are not refused.
+	 * {@code [...]} or an alternative {@code |} (which no request path holds unescaped), an inline flag {@code (?},
+	 * or a group of {@code .}-something or followed by a quantifier. Such a pattern (the form other rate limiters
+	 * configure paths in) parses, but matches no real request. Globs that look alike, {@code *.*} or {@code report.*}
+	 * (a dot, then any characters), are path patterns and are not refused; a segment of dot files is written
+	 * {@code .{name}}, since {@code .*} alone is what a regular expression for "anything" looks like.
 	 */
 	static boolean looksLikeRegex(String pattern) {
 		StringBuilder outside = new StringBuilder(pattern.length());
@@ -227,9 +229,10 @@ public final class RateLimitFilter implements Filter {
 				return true;
 			}
 		}
-		int group = text.indexOf('(');
+		// no request path holds [, | or \ unescaped; (?, (.*) and a group followed by a quantifier are regex syntax
 		return text.startsWith("^") || text.endsWith("$") || text.indexOf('\\') >= 0 || text.indexOf('[') >= 0
-				|| (group >= 0 && text.indexOf('|', group) > group);
+				|| text.indexOf('|') >= 0 || text.contains("(?") || text.contains("(.") || text.contains(")?")
+				|| text.contains(")*") || text.contains(")+");
 	}
 
 	private static List<PathPattern> parse(String property, List<String> patterns) {
@@ -245,7 +248,8 @@ public final class RateLimitFilter implements Filter {
 						"it reads as a regular expression, which a path pattern is not: it would match only a path "
 								+ "spelled that way, so the policy would limit nothing.",
 						"write a Spring path pattern: * for one segment, ** for any number of them (/api/v1/**), "
-								+ "{name:regex} for a regular expression within one segment.");
+								+ "{name:regex} for a regular expression within one segment (and .{name} for names "
+								+ "beginning with a dot).");
 			}
 			try {
 				// "webhook" means /webhook, as it does in @RequestMapping("webhook"); as written it would match nothing

@@ -10,10 +10,12 @@ import org.springframework.boot.webmvc.test.autoconfigure.AutoConfigureMockMvc;
 import org.springframework.test.web.servlet.MockMvc;
 
 import static io.zeroclaw.resilience.autoconfigure.ratelimit.RateLimitTestApplication.from;
+import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.containsString;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.get;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.content;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.header;
+import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.jsonPath;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
 
 /**
@@ -27,7 +29,7 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 				"zeroclaw.resilience.rate-limit.requests-per-window=1", "zeroclaw.resilience.rate-limit.burst=0",
 				"management.endpoint.health.probes.enabled=true",
 				"management.endpoint.health.probes.add-additional-paths=true",
-				"management.endpoints.web.exposure.include=health" })
+				"management.endpoints.web.exposure.include=health,resilience" })
 @AutoConfigureMockMvc
 class KubernetesProbePathsIntegrationTests {
 
@@ -41,6 +43,14 @@ class KubernetesProbePathsIntegrationTests {
 				.andExpect(status().isOk())
 				.andExpect(header().doesNotExist("RateLimit"));
 		}
+	}
+
+	@Test
+	void endpointShouldShowTheExcludedPathsInEffect() throws Exception {
+		// configprops shows the configured list, the default /actuator/**, not what the filter works out from it
+		this.mvc.perform(get("/actuator/resilience"))
+			.andExpect(status().isOk())
+			.andExpect(jsonPath("$.rateLimit.excludePaths").value(contains("/actuator/**", "/livez/**", "/readyz/**")));
 	}
 
 	@ParameterizedTest

@@ -26,9 +26,12 @@ import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.http.server.PathContainer;
 import org.springframework.test.web.servlet.MockMvc;
 import org.springframework.test.web.servlet.setup.MockMvcBuilders;
 import org.springframework.web.context.WebApplicationContext;
+import org.springframework.web.util.pattern.PathPattern;
+import org.springframework.web.util.pattern.PathPatternParser;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.get;
@@ -319,7 +322,8 @@ class RateLimitAutoConfigurationTests {
 
 	@ParameterizedTest(name = "{0}")
 	@ValueSource(strings = { "/api/v1/.*", "^/orders", "/api/(v1|v2)/users", ".*", "/orders/\\d+", "/orders$",
-			"/items/.+", "/users/[0-9]+", "/api/v[12]/orders", "/api/v1/[^/]+", "/api/.*/users" })
+			"/items/.+", "/users/[0-9]+", "/api/v[12]/orders", "/api/v1/[^/]+", "/api/.*/users", "/api/v1(/.*)?",
+			"/api/v1/(.*)", "(?i)/api/**", "/api/v1|/api/v2", "/static/.*" })
 	void regularExpressionAsAPathShouldFailStartUpRatherThanLimitNothing(String regex) {
 		this.runner
 			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
@@ -334,7 +338,8 @@ class RateLimitAutoConfigurationTests {
 
 	@ParameterizedTest(name = "{0}")
 	@ValueSource(strings = { "/items/{id:\\d+}", "/files/{name:[a-z]+\\.(png|jpg)}", "/api/v1/**",
-			"/odata/Products(1)", "/price/{amount:.*}", "/files/*.*", "/reports/{name}.*", "/orders.*", "/orders/?" })
+			"/odata/Products(1)", "/price/{amount:.*}", "/files/*.*", "/reports/{name}.*", "/orders.*", "/orders/?",
+			"/static/.{name}", "/x/{a}-{b}", "/files/{*rest}", "/odata/$metadata", "/a/b+" })
 	void pathPatternWithARegularExpressionInAVariableShouldStart(String pattern) {
 		this.runner
 			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
@@ -367,6 +372,14 @@ class RateLimitAutoConfigurationTests {
 				assertThat(mvc.perform(get("/anything").header("X-Key", lookalike)).andReturn().getResponse()
 					.getStatus()).isEqualTo(429);
 			});
+	}
+
+	@Test
+	void dotFilesSpelledAsTheRefusalSuggestsShouldBeMatched() {
+		// the refusal of /static/.* points at .{name}
+		PathPattern pattern = PathPatternParser.defaultInstance.parse("/static/.{name}");
+		assertThat(pattern.matches(PathContainer.parsePath("/static/.env"))).isTrue();
+		assertThat(pattern.matches(PathContainer.parsePath("/static/app.js"))).isFalse();
 	}
 
 	@Test
