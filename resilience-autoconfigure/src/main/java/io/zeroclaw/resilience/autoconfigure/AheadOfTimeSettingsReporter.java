@@ -57,7 +57,7 @@ class AheadOfTimeSettingsReporter implements ApplicationListener<ApplicationRead
 		report(binder, "backpressure.enabled", "load shedding is", has(context, BackpressureController.class));
 		if (rateLimiting && binder.bind(PREFIX + "rate-limit.enabled", Boolean.class).orElse(false)) {
 			Store store = binder.bind(PREFIX + "rate-limit.store", Store.class).orElse(Store.MEMORY);
-			// by name: without Lettuce on the class path the connector's class cannot be loaded, and no store is on Redis
+			// by name: without Lettuce on the class path the connector's class cannot load, and no store is on Redis
 			boolean onRedis = ClassUtils.isPresent(LETTUCE_CONNECTOR, context.getClassLoader())
 					&& has(context, ClassUtils.resolveClassName(LETTUCE_CONNECTOR, context.getClassLoader()));
 			if ((store == Store.REDIS) != onRedis) {

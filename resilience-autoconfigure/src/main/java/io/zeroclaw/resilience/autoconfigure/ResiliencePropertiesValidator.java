@@ -202,14 +202,14 @@ final class ResiliencePropertiesValidator {
 		if (properties.getRateLimit().isEnabled()) {
 			names.add(new String[] { "rate-limit.window", null, null, null });
 			for (String policy : properties.getRateLimit().getPolicies().keySet()) {
-				names.add(new String[] { "rate-limit.policies." + policy + ".window", "rate-limit.policies", policy,
-						"window" });
+				names.add(new String[] { "rate-limit.policies" + mapKey(policy) + ".window", "rate-limit.policies",
+						policy, "window" });
 			}
 		}
 		if (properties.getCircuitBreaker().isEnabled()) {
 			names.add(new String[] { "circuit-breaker.recovery-timeout", null, null, null });
 			for (String instance : properties.getCircuitBreaker().getInstances().keySet()) {
-				names.add(new String[] { "circuit-breaker.instances." + instance + ".recovery-timeout",
+				names.add(new String[] { "circuit-breaker.instances" + mapKey(instance) + ".recovery-timeout",
 						"circuit-breaker.instances", instance, "recovery-timeout" });
 			}
 		}
@@ -233,6 +233,11 @@ final class ResiliencePropertiesValidator {
 		}
 	}
 
+	/** A map key as a properties file names it: after a dot, or in brackets when it holds more than a name does. */
+	private static String mapKey(String key) {
+		return key.matches("[A-Za-z0-9_-]+") ? "." + key : "[" + key + "]";
+	}
+
 	/**
 	 * The text a duration was written as. A map key is a bean or policy name, which a property name may hold only in
 	 * brackets (dots, slashes, spaces) or only adapted (camelCase, as property sources give it): both are tried.
@@ -244,7 +249,7 @@ final class ResiliencePropertiesValidator {
 				candidates.add(ConfigurationPropertyName.of(PREFIX + name[0]));
 			}
 			else {
-				candidates.add(ConfigurationPropertyName.adapt(PREFIX + name[0], '.'));
+				candidates.add(ConfigurationPropertyName.adapt(PREFIX + name[1] + "." + name[2] + "." + name[3], '.'));
 				candidates.add(ConfigurationPropertyName.of(PREFIX + name[1])
 					.append("[" + name[2] + "]")
 					.append(name[3]));

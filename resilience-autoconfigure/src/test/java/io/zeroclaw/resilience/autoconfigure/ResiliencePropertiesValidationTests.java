@@ -135,8 +135,8 @@ class ResiliencePropertiesValidationTests {
 					.contains("Property 'zeroclaw.resilience.rate-limit.policies.slow.window' is the bare number 86400")
 					.contains("Property 'zeroclaw.resilience.circuit-breaker.instances.openAiProvider.recovery-timeout' is "
 							+ "the bare number 5000, which is read as seconds: 1h23m20s.")
-					.contains("rate-limit.policies.api.v1.window' is the bare number 7200")
-					.contains("instances.com.example.OpenAiProvider.recovery-timeout' is the bare number 3600")
+					.contains("rate-limit.policies[api.v1].window' is the bare number 7200")
+					.contains("instances[com.example.OpenAiProvider].recovery-timeout' is the bare number 3600")
 					.doesNotContain("instances.openAi.recovery-timeout' is the bare number")
 					.doesNotContain("rate-limit.window' is the bare number");
 			});

@@ -37,12 +37,17 @@ final class ClientAddress {
 	 * @return the client's key
 	 */
 	static String key(String address, int ipv6PrefixLength) {
-		if (address.indexOf(':') < 0) {
+		if (address.indexOf(':') < 0 && (address.isEmpty() || address.charAt(0) != '[')) {
 			return address;
 		}
-		// Spring's ForwardedHeaderFilter brackets any X-Forwarded-For value with a colon, an IPv4 one with a port too
-		String inner = (address.length() > 2 && address.charAt(0) == '[' && address.charAt(address.length() - 1) == ']')
-				? address.substring(1, address.length() - 1) : address;
+		// Spring's ForwardedHeaderFilter brackets any X-Forwarded-For value with a colon, an IPv4 one with a port too;
+		// a proxy may bracket an address and add a port after it
+		String inner = address;
+		int close = address.indexOf(']');
+		if (address.length() > 2 && address.charAt(0) == '[' && close > 0
+				&& (close == address.length() - 1 || (address.charAt(close + 1) == ':' && isPort(address, close + 2)))) {
+			inner = address.substring(1, close);
+		}
 		int colon = inner.indexOf(':');
 		if (colon < 0 && isDottedQuad(inner, inner.length())) {
 			return inner;

@@ -105,6 +105,9 @@ public final class RateLimitFilter implements Filter {
 
 	private static final CorsProcessor CORS_PROCESSOR = new DefaultCorsProcessor();
 
+	/** What follows {@code (?} in a regular expression: a group kind ({@code :}, lookaround, named) or a flag. */
+	private static final String REGEX_GROUP_KINDS = ":<=!>iImMsSuUxXdD-";
+
 	private final PathRouter<Route> router;
 
 	private final @Nullable RateLimitKeyResolver keyResolver;
@@ -197,12 +200,13 @@ public final class RateLimitFilter implements Filter {
 
 	/**
 	 * Whether a pattern holds, outside its {@code {...}} variables, what only a regular expression would: a segment
-	 * that is {@code .*} or {@code .+}, a leading {@code ^}, a trailing {@code $}, a backslash, a character class
-	 * {@code [...]} or an alternative {@code |} (which no request path holds unescaped), an inline flag {@code (?},
-	 * or a group of {@code .}-something or followed by a quantifier. Such a pattern (the form other rate limiters
-	 * configure paths in) parses, but matches no real request. Globs that look alike, {@code *.*} or {@code report.*}
-	 * (a dot, then any characters), are path patterns and are not refused; a segment of dot files is written
-	 * {@code .{name}}, since {@code .*} alone is what a regular expression for "anything" looks like.
+	 * that begins with {@code .*} or {@code .+} ("anything", as in {@code /api/.*} or {@code .*.js}), a leading
+	 * {@code ^}, a backslash, a character class {@code [...]} or an alternative {@code |} (which no request path holds
+	 * unescaped), or a group whose content is a regular expression's: a {@code /}, {@code .*} or {@code .+} in it, or
+	 * an inline flag or group kind ({@code (?i)}, {@code (?:}). Such a pattern (the form other rate limiters configure
+	 * paths in) parses, but matches no real request. Path patterns that look alike are not refused: {@code *.*} and
+	 * {@code report.*} (a dot, then any characters), {@code Products(1)} or {@code *(?).zip} (parentheses are text,
+	 * {@code ?} one character), a {@code $} anywhere. A segment of dot files is written {@code .{name}}.
 	 */
 	static boolean looksLikeRegex(String pattern) {
 		StringBuilder outside = new StringBuilder(pattern.length());
@@ -224,15 +228,24 @@ public final class RateLimitFilter implements Filter {
 			}
 		}
 		String text = outside.toString();
+		if (text.startsWith("^") || text.indexOf('\\') >= 0 || text.indexOf('[') >= 0 || text.indexOf('|') >= 0) {
+			return true;
+		}
 		for (String segment : text.split("/", -1)) {
-			if (segment.equals(".*") || segment.equals(".+")) {
+			if (segment.startsWith(".*") || segment.startsWith(".+")) {
 				return true;
 			}
 		}
-		// no request path holds [, | or \ unescaped; (?, (.*) and a group followed by a quantifier are regex syntax
-		return text.startsWith("^") || text.endsWith("$") || text.indexOf('\\') >= 0 || text.indexOf('[') >= 0
-				|| text.indexOf('|') >= 0 || text.contains("(?") || text.contains("(.") || text.contains(")?")
-				|| text.contains(")*") || text.contains(")+");
+		for (int open = text.indexOf('('); open >= 0; open = text.indexOf('(', open + 1)) {
+			int close = text.indexOf(')', open);
+			String group = text.substring(open + 1, (close >= 0) ? close : text.length());
+			boolean flag = group.length() > 1 && group.charAt(0) == '?'
+					&& REGEX_GROUP_KINDS.indexOf(group.charAt(1)) >= 0;
+			if (flag || group.contains("/") || group.contains(".*") || group.contains(".+")) {
+				return true;
+			}
+		}
+		return false;
 	}
 
 	private static List<PathPattern> parse(String property, List<String> patterns) {

@@ -64,6 +64,8 @@ class ClientAddressTests {
 		assertThat(ClientAddress.key("203.0.113.9:51234", 64)).isEqualTo("203.0.113.9");
 		// as Spring's ForwardedHeaderFilter hands it on
 		assertThat(ClientAddress.key("[203.0.113.9:51234]", 64)).isEqualTo("203.0.113.9");
+		assertThat(ClientAddress.key("[203.0.113.9]:51234", 64)).isEqualTo("203.0.113.9");
+		assertThat(ClientAddress.key("[203.0.113.9]", 64)).isEqualTo("203.0.113.9");
 		assertThat(ClientAddress.key("[2001:db8:9:1::a]:51234", 64)).isEqualTo("2001:db8:9:1:0:0:0:0/64");
 		assertThat(ClientAddress.key("[::ffff:203.0.113.9]:1", 64)).isEqualTo("203.0.113.9");
 		// not a port, or not an address before it: kept as written

@@ -321,9 +321,10 @@ class RateLimitAutoConfigurationTests {
 	}
 
 	@ParameterizedTest(name = "{0}")
-	@ValueSource(strings = { "/api/v1/.*", "^/orders", "/api/(v1|v2)/users", ".*", "/orders/\\d+", "/orders$",
-			"/items/.+", "/users/[0-9]+", "/api/v[12]/orders", "/api/v1/[^/]+", "/api/.*/users", "/api/v1(/.*)?",
-			"/api/v1/(.*)", "(?i)/api/**", "/api/v1|/api/v2", "/static/.*" })
+	@ValueSource(strings = { "/api/v1/.*", "^/orders", "/api/(v1|v2)/users", ".*", "/orders/\\d+", "/items/.+",
+			"/users/[0-9]+", "/api/v[12]/orders", "/api/v1/[^/]+", "/api/.*/users", "/api/v1(/.*)?", "/api/v1/(.*)",
+			"(?i)/api/**", "/api/v1|/api/v2", "/static/.*", "/api/v1(/.*)", "(/api/.*)", "/api/v1/users(/.+)", ".*.js",
+			"/static/.*.css", "/api/.*json", "/api/(?:v1)/users" })
 	void regularExpressionAsAPathShouldFailStartUpRatherThanLimitNothing(String regex) {
 		this.runner
 			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
@@ -339,7 +340,9 @@ class RateLimitAutoConfigurationTests {
 	@ParameterizedTest(name = "{0}")
 	@ValueSource(strings = { "/items/{id:\\d+}", "/files/{name:[a-z]+\\.(png|jpg)}", "/api/v1/**",
 			"/odata/Products(1)", "/price/{amount:.*}", "/files/*.*", "/reports/{name}.*", "/orders.*", "/orders/?",
-			"/static/.{name}", "/x/{a}-{b}", "/files/{*rest}", "/odata/$metadata", "/a/b+" })
+			"/static/.{name}", "/x/{a}-{b}", "/files/{*rest}", "/odata/$metadata", "/a/b+", "/downloads/*(?).zip",
+			"/wiki/*_(.NET)", "/wiki/*_(film)*", "/odata/Products(*)*", "/files/{name}$", "/orders$",
+			"/.well-known/**", "/models/*:predict" })
 	void pathPatternWithARegularExpressionInAVariableShouldStart(String pattern) {
 		this.runner
 			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
