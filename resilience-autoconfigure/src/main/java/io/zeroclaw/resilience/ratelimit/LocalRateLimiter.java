@@ -73,10 +73,11 @@ import org.slf4j.LoggerFactory;
  * The buckets live in a {@link ConcurrentHashMap} from key to a small bucket object, holding at most {@code maxKeys}
  * entries; a slot counter is reserved before an insert, so the bound holds under races. A bucket may be dropped only
  * when it is full again ({@code tat <= now}), because a new key starts full and nothing is then forgotten. Dropping
- * is done by sweeps, each over the next {@value #SWEEP_CHUNK} entries of a pass over the table, run by one thread at
- * a time (others do not wait), only when a new key finds the table full, at most once a millisecond, and between
- * passes only once the earliest TAT the last pass saw, or inserted since, has passed: a flood of new keys costs each
- * one or two volatile reads, and the one that sweeps some tens of microseconds, never a scan of the whole table. A dropped bucket is first marked {@code DEAD} by a
+ * is done by sweeps, each over the next {@value #SWEEP_CHUNK} entries of a pass over the table (chunk after chunk,
+ * up to sixteen, while none has freed a slot), run by one thread at a time (others do not wait), only when a new key
+ * finds the table full, at most once a millisecond, and between passes only once the earliest TAT the last pass saw,
+ * or inserted since, has passed: a flood of new keys costs each one or two volatile reads, and the one that sweeps at
+ * most some hundreds of microseconds, never a scan of a whole large table. A dropped bucket is first marked {@code DEAD} by a
  * compare-and-set from the full value it was seen with, so a thread that raced to take from it notices and starts
  * over with a fresh lookup; a take is therefore never applied to a bucket that is no longer in the table.
  * <p>
@@ -168,6 +169,12 @@ public final class LocalRateLimiter implements RateLimiter {
 	 * stopped, so no request pays for the whole table.
 	 */
 	static final int SWEEP_CHUNK = 2048;
+
+	/**
+	 * Most entries one sweep looks at while it has freed nothing (a few hundred microseconds): idle buckets scattered
+	 * through a large table are found for the newcomer that swept, not a millisecond later.
+	 */
+	static final int SWEEP_BUDGET = 16 * SWEEP_CHUNK;
 
 	private static final long WARN_INTERVAL = TimeUnit.MINUTES.toNanos(1);
 
@@ -615,7 +622,8 @@ public final class LocalRateLimiter implements RateLimiter {
 
 	/**
 	 * Drops the buckets that are full at {@code now} among the next {@value #SWEEP_CHUNK} entries of a pass over the
-	 * table, and at the end of the pass notes when the next one may become full. Runs in one thread at a time. A
+	 * table (up to {@link #SWEEP_BUDGET} while none is), and at the end of the pass notes when the next one may become
+	 * full. Runs in one thread at a time. A
 	 * bucket is dropped only if it is still at the full TAT it was read with, so no take is lost.
 	 */
 	private void sweep(long now) {
@@ -629,7 +637,11 @@ public final class LocalRateLimiter implements RateLimiter {
 		}
 		long earliest = this.passEarliest;
 		int scanned = 0;
-		while (scanned++ < SWEEP_CHUNK && entries.hasNext()) {
+		int freed = 0;
+		// whole chunks: one, and more while none has freed anything, so that idle buckets further on are found
+		while (entries.hasNext()
+				&& (scanned == 0 || scanned % SWEEP_CHUNK != 0 || (freed == 0 && scanned < SWEEP_BUDGET))) {
+			scanned++;
 			Map.Entry<String, Bucket> entry = entries.next();
 			Bucket bucket = entry.getValue();
 			long tat = (long) TAT.getVolatile(bucket);
@@ -647,6 +659,7 @@ public final class LocalRateLimiter implements RateLimiter {
 				if (tat == DEAD) {
 					if (this.buckets.remove(entry.getKey(), bucket)) {
 						this.slots.decrementAndGet();
+						freed++;
 					}
 				}
 				else {
@@ -657,6 +670,7 @@ public final class LocalRateLimiter implements RateLimiter {
 			if (tat <= now && TAT.compareAndSet(bucket, tat, DEAD)) {
 				if (this.buckets.remove(entry.getKey(), bucket)) {
 					this.slots.decrementAndGet();
+					freed++;
 				}
 			}
 			else {
@@ -713,8 +727,8 @@ public final class LocalRateLimiter implements RateLimiter {
 		long clock = this.nanoClock.getAsLong();
 		long last = this.lastOverflowWarning.get();
 		if (clock - last >= WARN_INTERVAL && this.lastOverflowWarning.compareAndSet(last, clock)) {
-			logger.warn("Rate-limit policy '{}' tracks its maximum of {} keys, all active; new keys share one "
-					+ "overflow bucket ({} overflow decisions so far). Raise max-keys if this is normal traffic.",
+			logger.warn("Rate-limit policy '{}' tracks its maximum of {} keys and found none idle to make room; new keys "
+					+ "share one overflow bucket ({} overflow decisions so far). Raise max-keys if this is normal traffic.",
 					this.policy.name(), this.maxKeys, this.overflowDecisions.sum());
 		}
 		return acquire(this.overflow, permits, now);

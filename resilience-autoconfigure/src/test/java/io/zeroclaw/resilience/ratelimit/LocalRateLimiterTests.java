@@ -1,8 +1,12 @@
 package io.zeroclaw.resilience.ratelimit;
 
+import java.lang.reflect.Field;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -220,6 +224,34 @@ class LocalRateLimiterTests {
 		// the pass went round the table: every idle bucket made room for a newcomer, and no active one was dropped
 		assertThat(newcomers - limiter.overflowDecisions()).isEqualTo(keys);
 		assertThat(limiter.size()).isEqualTo(keys);
+	}
+
+	@Test
+	@SuppressWarnings("unchecked")
+	void idleBucketsAtTheFarEndOfALargeTableShouldMakeRoomForTheNextNewcomer() throws Exception {
+		int keys = 4 * LocalRateLimiter.SWEEP_CHUNK;
+		// two tokens, one back every 100 s
+		LocalRateLimiter limiter = limiter(2, Duration.ofSeconds(200), 0, keys);
+		for (int i = 0; i < keys; i++) {
+			limiter.tryAcquire("k-" + i);
+		}
+		Field buckets = LocalRateLimiter.class.getDeclaredField("buckets");
+		buckets.setAccessible(true);
+		List<String> order = new ArrayList<>(((Map<String, ?>) buckets.get(limiter)).keySet());
+		// the last chunk of the table goes idle, the rest stays in debt
+		Set<String> idle = new HashSet<>(order.subList(order.size() - LocalRateLimiter.SWEEP_CHUNK, order.size()));
+		this.clock.advance(Duration.ofSeconds(50));
+		for (String key : order) {
+			if (!idle.contains(key)) {
+				assertThat(limiter.tryAcquire(key).allowed()).isTrue();
+			}
+		}
+		this.clock.advance(Duration.ofSeconds(50));
+		// the first sweep's chunk frees nothing; it goes on to the idle ones rather than leave the newcomer to overflow
+		for (int i = 0; i < 30; i++) {
+			assertThat(limiter.tryAcquire("new-" + i).allowed()).isTrue();
+		}
+		assertThat(limiter.overflowDecisions()).isZero();
 	}
 
 	@Test
