@@ -25,7 +25,9 @@ final class SuspendedWork {
 	 */
 	static @Nullable Object holdUntilDone(@Nullable Object result, Admission admission) {
 		if (result instanceof Mono<?> body) {
-			return body.doFinally((signal) -> admission.close());
+			// before the end reaches the caller (doFinally runs after, on the thread that ended the body, so a caller
+			// resumed elsewhere could still see its own slot taken); a cancellation, which reaches no caller, as well
+			return body.doOnTerminate(admission::close).doOnCancel(admission::close);
 		}
 		return null;
 	}
