@@ -197,35 +197,33 @@ final class ResiliencePropertiesValidator {
 	 */
 	private static void warnAboutBareSeconds(ResilienceProperties properties, Environment environment) {
 		Binder binder = Binder.get(environment);
-		// each as named in the message, and its map, key and setting (null for a top-level one)
-		List<String[]> names = new ArrayList<>();
+		List<SecondsSetting> settings = new ArrayList<>();
 		if (properties.getRateLimit().isEnabled()) {
-			names.add(new String[] { "rate-limit.window", null, null, null });
+			settings.add(new SecondsSetting(null, null, "rate-limit.window"));
 			for (String policy : properties.getRateLimit().getPolicies().keySet()) {
-				names.add(new String[] { "rate-limit.policies" + mapKey(policy) + ".window", "rate-limit.policies",
-						policy, "window" });
+				settings.add(new SecondsSetting("rate-limit.policies", policy, "window"));
 			}
 		}
 		if (properties.getCircuitBreaker().isEnabled()) {
-			names.add(new String[] { "circuit-breaker.recovery-timeout", null, null, null });
+			settings.add(new SecondsSetting(null, null, "circuit-breaker.recovery-timeout"));
 			for (String instance : properties.getCircuitBreaker().getInstances().keySet()) {
-				names.add(new String[] { "circuit-breaker.instances" + mapKey(instance) + ".recovery-timeout",
-						"circuit-breaker.instances", instance, "recovery-timeout" });
+				settings.add(new SecondsSetting("circuit-breaker.instances", instance, "recovery-timeout"));
 			}
 		}
 		if (properties.getBackpressure().isEnabled()) {
-			names.add(new String[] { "backpressure.graceful-shutdown-timeout", null, null, null });
+			settings.add(new SecondsSetting(null, null, "backpressure.graceful-shutdown-timeout"));
 		}
 		Set<String> warned = new HashSet<>();
-		for (String[] name : names) {
-			String text = rawValue(binder, name);
+		for (SecondsSetting setting : settings) {
+			String text = setting.rawValue(binder);
 			if (text != null && BARE_NUMBER.matcher(text).matches()) {
 				long seconds = Long.parseLong(text.strip().replace("+", ""));
+				String name = setting.name();
 				// one map entry can be bound under two spellings (camelCase in a file, upper case in a variable)
-				if (seconds >= LARGE_BARE_SECONDS && warned.add(name[0].toLowerCase(Locale.ROOT) + "=" + seconds)) {
+				if (seconds >= LARGE_BARE_SECONDS && warned.add(name.toLowerCase(Locale.ROOT) + "=" + seconds)) {
 					logger.warn("Property '{}{}' is the bare number {}, which is read as seconds: {}. Write it with a "
 							+ "unit ({}s, or {}ms if milliseconds were meant, as in Spring Boot's own durations).",
-							PREFIX, name[0], seconds,
+							PREFIX, name, seconds,
 							Duration.ofSeconds(seconds).toString().substring(2).toLowerCase(Locale.ROOT), seconds,
 							seconds);
 				}
@@ -233,43 +231,56 @@ final class ResiliencePropertiesValidator {
 		}
 	}
 
-	/** A map key as a properties file names it: after a dot, or in brackets when it holds more than a name does. */
-	private static String mapKey(String key) {
-		return key.matches("[A-Za-z0-9_-]+") ? "." + key : "[" + key + "]";
-	}
-
 	/**
-	 * The text a duration was written as. A map key is a bean or policy name, which a property name may hold only in
-	 * brackets (dots, slashes, spaces) or only adapted (camelCase, as property sources give it): both are tried.
+	 * A duration read as seconds: a top-level one ({@code map} and {@code key} null), or the setting of one entry of a
+	 * map keyed by a bean or policy name.
 	 */
-	private static @Nullable String rawValue(Binder binder, String[] name) {
-		List<ConfigurationPropertyName> candidates = new ArrayList<>();
-		try {
-			if (name[1] == null) {
-				candidates.add(ConfigurationPropertyName.of(PREFIX + name[0]));
+	private record SecondsSetting(@Nullable String map, @Nullable String key, String setting) {
+
+		/** The setting as a properties file names it: a key that holds more than a name does goes in brackets. */
+		String name() {
+			if (this.map == null || this.key == null) {
+				return this.setting;
 			}
-			else {
-				candidates.add(ConfigurationPropertyName.adapt(PREFIX + name[1] + "." + name[2] + "." + name[3], '.'));
-				candidates.add(ConfigurationPropertyName.of(PREFIX + name[1])
-					.append("[" + name[2] + "]")
-					.append(name[3]));
-			}
+			String entry = this.key.matches("[A-Za-z0-9_-]+") ? "." + this.key : "[" + this.key + "]";
+			return this.map + entry + "." + this.setting;
 		}
-		catch (RuntimeException ex) {
-			// a key no property name can hold: nothing to read back
-		}
-		for (ConfigurationPropertyName candidate : candidates) {
+
+		/**
+		 * The text the duration was written as. A map key may be held by a property name only in brackets (dots,
+		 * slashes, spaces) or only adapted (camelCase, as property sources give it): both are tried.
+		 */
+		@Nullable String rawValue(Binder binder) {
+			List<ConfigurationPropertyName> candidates = new ArrayList<>();
 			try {
-				String text = binder.bind(candidate, Bindable.of(String.class)).orElse(null);
-				if (text != null) {
-					return text;
+				if (this.map == null || this.key == null) {
+					candidates.add(ConfigurationPropertyName.of(PREFIX + this.setting));
+				}
+				else {
+					candidates.add(ConfigurationPropertyName.adapt(PREFIX + this.map + "." + this.key + "."
+							+ this.setting, '.'));
+					candidates.add(ConfigurationPropertyName.of(PREFIX + this.map)
+						.append("[" + this.key + "]")
+						.append(this.setting));
 				}
 			}
 			catch (RuntimeException ex) {
-				// try the next spelling
+				// a key no property name can hold: nothing to read back
 			}
+			for (ConfigurationPropertyName candidate : candidates) {
+				try {
+					String text = binder.bind(candidate, Bindable.of(String.class)).orElse(null);
+					if (text != null) {
+						return text;
+					}
+				}
+				catch (RuntimeException ex) {
+					// try the next spelling
+				}
+			}
+			return null;
 		}
-		return null;
+
 	}
 
 	private static void checkSwitch(Environment environment, String property, boolean bound) {
