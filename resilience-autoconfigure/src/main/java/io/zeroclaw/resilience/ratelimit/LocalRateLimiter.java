@@ -93,8 +93,8 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Cost</h2>
  * A decision for a known key is one hash lookup, one volatile read, at most one CAS (retried only when another
- * thread changed the same bucket in between) and the allocation of the {@link RateLimitDecision} with its
- * {@code resetAfter}. Per tracked key the limiter holds a map node (32 bytes), a bucket (24 bytes: its TAT and a
+ * thread changed the same bucket in between) and, unless the bucket was full before it (the answer is then always the
+ * same, made once), the allocation of the {@link RateLimitDecision} with its {@code resetAfter}. Per tracked key the limiter holds a map node (32 bytes), a bucket (24 bytes: its TAT and a
  * reference to stripes that only hot keys have, {@code 128 * (S + 2)} bytes of them) and
  * one or two table slots (4 bytes each with compressed references): about 60 to 70 bytes besides the key string,
  * which is the caller's own unless it was hashed. A flood of new keys on a full table costs each newcomer a failed
@@ -216,6 +216,19 @@ public final class LocalRateLimiter implements RateLimiter {
 	/** Tolerance of each stripe: its share of the capacity (they differ by at most one token) times its interval. */
 	private final long[] stripeTolerances;
 
+	/**
+	 * The answer to one permit taken from a full bucket, the common case (a client below its quota): its TAT is then
+	 * {@code now + T} whatever the time, so the answer is the same every time and is made once rather than allocated
+	 * per request.
+	 */
+	private final RateLimitDecision allowedOneFromFull;
+
+	/** As {@link #allowedOneFromFull}, per stripe, for a caller's own stripe. */
+	private final RateLimitDecision[] allowedOneFromFullStripe;
+
+	/** As {@link #allowedOneFromFull}, per stripe, for a stripe a caller borrowed from. */
+	private final RateLimitDecision[] allowedOneFromFullBorrowed;
+
 	private final ConcurrentHashMap<String, Bucket> buckets;
 
 	private final AtomicInteger slots = new AtomicInteger();
@@ -300,6 +313,13 @@ public final class LocalRateLimiter implements RateLimiter {
 		for (int i = 0; i < stripes; i++) {
 			long share = this.capacity / stripes + ((i < this.capacity % stripes) ? 1 : 0);
 			this.stripeTolerances[i] = share * this.stripeInterval;
+		}
+		this.allowedOneFromFull = allowed(this.interval);
+		this.allowedOneFromFullStripe = new RateLimitDecision[stripes];
+		this.allowedOneFromFullBorrowed = new RateLimitDecision[stripes];
+		for (int i = 0; i < stripes; i++) {
+			this.allowedOneFromFullStripe[i] = allowedStriped(i, this.stripeInterval, true);
+			this.allowedOneFromFullBorrowed[i] = allowedStriped(i, this.stripeInterval, false);
 		}
 		// Not sized from maxKeys: a table sized for the most keys would cost its full size (512 KiB at a million) as soon
 		// as one client came, per policy; it grows with the keys instead, within the bound the slot counter keeps.
@@ -736,6 +756,10 @@ public final class LocalRateLimiter implements RateLimiter {
 
 	private RateLimitDecision allowed(long next, long now) {
 		long untilFull = next - now;
+		return (untilFull == this.interval) ? this.allowedOneFromFull : allowed(untilFull);
+	}
+
+	private RateLimitDecision allowed(long untilFull) {
 		return new RateLimitDecision(true, this.policy.capacity(), remaining(untilFull), Duration.ZERO,
 				duration(untilFull));
 	}
@@ -748,6 +772,13 @@ public final class LocalRateLimiter implements RateLimiter {
 	 */
 	private RateLimitDecision allowedStriped(int stripe, long next, long now, boolean home) {
 		long untilFull = next - now;
+		if (untilFull == this.stripeInterval) {
+			return (home ? this.allowedOneFromFullStripe : this.allowedOneFromFullBorrowed)[stripe];
+		}
+		return allowedStriped(stripe, untilFull, home);
+	}
+
+	private RateLimitDecision allowedStriped(int stripe, long untilFull, boolean home) {
 		long stripeRemaining = tokens(this.stripeTolerances[stripe] - untilFull, this.stripeInterval,
 				this.perStripeInterval);
 		long remaining = home ? Math.min(this.capacity, stripeRemaining * this.stripeCount) : stripeRemaining;
