@@ -99,17 +99,18 @@ final class PathRouter<T> {
 	 * does (or that rule's target is)
 	 * @throws IllegalArgumentException when the path does not parse
 	 */
-	@SuppressWarnings("unchecked")
 	@Nullable T route(String requestUri, @Nullable String contextPath, String method) {
+		return target(ruleIndex(requestUri, contextPath, method));
+	}
+
+	/**
+	 * As {@link #route}, the index of the rule, or {@code -1} when none applies.
+	 * @throws IllegalArgumentException when the path does not parse
+	 */
+	int ruleIndex(String requestUri, @Nullable String contextPath, String method) {
 		int start = plainPathStart(requestUri, contextPath);
 		if (start < 0) {
-			PathContainer path = this.parser.pathWithinApplication(requestUri, contextPath);
-			for (int i = 0; i < this.rules.length; i++) {
-				if (this.rules[i].appliesTo(method) && matchesAny(this.rules[i].all, path)) {
-					return (T) this.targets[i];
-				}
-			}
-			return null;
+			return ruleIndex(this.parser.pathWithinApplication(requestUri, contextPath), method);
 		}
 		PathContainer path = null;
 		for (int i = 0; i < this.rules.length; i++) {
@@ -118,18 +119,42 @@ final class PathRouter<T> {
 				continue;
 			}
 			if (matchesLiterally(rule.literals, requestUri, start) || matchesPrefix(rule.prefixes, requestUri, start)) {
-				return (T) this.targets[i];
+				return i;
 			}
 			if (rule.others.length > 0) {
 				if (path == null) {
 					path = this.parser.pathWithinApplication(requestUri, contextPath);
 				}
 				if (matchesAny(rule.others, path)) {
-					return (T) this.targets[i];
+					return i;
 				}
 			}
 		}
-		return null;
+		return -1;
+	}
+
+	/**
+	 * The index of the first rule that applies to the method and matches a parsed path, or {@code -1} when none does.
+	 * @param path a path within the application
+	 * @param method the request method
+	 * @return the rule's index
+	 */
+	int ruleIndex(PathContainer path, String method) {
+		for (int i = 0; i < this.rules.length; i++) {
+			if (this.rules[i].appliesTo(method) && matchesAny(this.rules[i].all, path)) {
+				return i;
+			}
+		}
+		return -1;
+	}
+
+	/**
+	 * @param index a rule's index, or {@code -1}
+	 * @return the rule's target, {@code null} for {@code -1}
+	 */
+	@SuppressWarnings("unchecked")
+	@Nullable T target(int index) {
+		return (index < 0) ? null : (T) this.targets[index];
 	}
 
 	/**

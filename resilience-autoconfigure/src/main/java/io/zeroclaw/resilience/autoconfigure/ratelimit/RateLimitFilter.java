@@ -41,6 +41,7 @@ import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
+import org.springframework.http.server.PathContainer;
 import org.springframework.util.LinkedCaseInsensitiveMap;
 import org.springframework.util.StringUtils;
 import org.springframework.util.function.SingletonSupplier;
@@ -107,6 +108,9 @@ public final class RateLimitFilter implements Filter {
 
 	/** What follows {@code (?} in a regular expression: a group kind ({@code :}, lookaround, named) or a flag. */
 	private static final String REGEX_GROUP_KINDS = ":<=!>iImMsSuUxXdD-";
+
+	/** A servlet path and path info are decoded already, and hold no path parameters: taken as they are. */
+	private static final PathContainer.Options SERVED_PATH = PathContainer.Options.create('/', false);
 
 	private final PathRouter<Route> router;
 
@@ -292,8 +296,7 @@ public final class RateLimitFilter implements Filter {
 		}
 		Route route;
 		try {
-			route = this.router.route(httpRequest.getRequestURI(), httpRequest.getContextPath(),
-					httpRequest.getMethod());
+			route = route(httpRequest);
 		}
 		catch (IllegalArgumentException ex) {
 			// A path that does not parse (a malformed %-escape) names no handler either: the client's mistake.
@@ -345,6 +348,50 @@ public final class RateLimitFilter implements Filter {
 			route.outcomes.rejected();
 			tooManyRequests(route, decision, httpRequest, httpResponse);
 		}
+	}
+
+	/**
+	 * The policy of a request by the path its URI spells, and, when that spelling could name another path once the
+	 * server has decoded and normalized it (a {@code //}, a segment starting with a dot such as {@code /../}, a
+	 * %-escape, a {@code ;}parameter), also by the path the server routes on, its servlet path and path info: of the
+	 * two, the policy of the earlier rule applies, and the request is excluded only if no spelling has a policy. Spring
+	 * MVC's default matching sees the URI's spelling, which is what the filter matches first; but a servlet other than
+	 * Spring MVC's is chosen by the normalized path ({@code /actuator/../legacy/a} is served as {@code /legacy/a}), and
+	 * so is a handler under the Ant-style matching strategy, which also merges {@code //}.
+	 */
+	private @Nullable Route route(HttpServletRequest request) {
+		String requestUri = request.getRequestURI();
+		String method = request.getMethod();
+		int rule = this.router.ruleIndex(requestUri, request.getContextPath(), method);
+		if (mayNameAnotherPath(requestUri)) {
+			String servletPath = request.getServletPath();
+			String pathInfo = request.getPathInfo();
+			String served = (pathInfo != null) ? servletPath + pathInfo : servletPath;
+			int servedRule = this.router.ruleIndex(PathContainer.parsePath(served, SERVED_PATH), method);
+			if (this.router.target(servedRule) != null
+					&& (this.router.target(rule) == null || servedRule < rule)) {
+				rule = servedRule;
+			}
+		}
+		return this.router.target(rule);
+	}
+
+	/**
+	 * Whether a request URI holds something a server decodes or normalizes away before it picks a servlet: a
+	 * {@code %}, a {@code ;}, a backslash, {@code //}, or a segment starting with a dot.
+	 */
+	static boolean mayNameAnotherPath(String requestUri) {
+		int length = requestUri.length();
+		for (int i = 0; i < length; i++) {
+			char c = requestUri.charAt(i);
+			if (c == '%' || c == ';' || c == '\\') {
+				return true;
+			}
+			if (c == '/' && i + 1 < length && (requestUri.charAt(i + 1) == '/' || requestUri.charAt(i + 1) == '.')) {
+				return true;
+			}
+		}
+		return false;
 	}
 
 	/**
