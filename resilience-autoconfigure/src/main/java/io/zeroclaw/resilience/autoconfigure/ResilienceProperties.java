@@ -425,7 +425,10 @@ public class ResilienceProperties implements InitializingBean, BeanClassLoaderAw
 		/** Probes allowed at once while half-open; all must succeed to close the breaker. */
 		private int halfOpenMaxRequests = 1;
 
-		/** Fully qualified names of exceptions that count neither as failures nor as successes. */
+		/**
+		 * Fully qualified names of exceptions that count neither as failures nor as successes: the exception thrown or
+		 * the one a CompletionException, ExecutionException or a proxy's wrapper carries, and their subclasses.
+		 */
 		private List<String> ignoreExceptions = new ArrayList<>();
 
 		/** Whether an open breaker reports the application's health as DOWN. */

@@ -47,7 +47,8 @@ import org.jspecify.annotations.Nullable;
  * probes have succeeded the breaker closes; a single failed probe reopens it for another recovery timeout.</li>
  * </ul>
  * A call that ends without telling anything about the upstream's health is <em>ignored</em>: it throws an exception
- * the ignore predicate matches, it is cancelled or interrupted, it fails in this JVM rather than upstream (a
+ * the ignore predicate matches (tested on the exception thrown and, when that is only a carrier such as a
+ * {@link CompletionException}, on the exception it carries; not on the causes of other exceptions), it is cancelled or interrupted, it fails in this JVM rather than upstream (a
  * {@link VirtualMachineError} such as {@code OutOfMemoryError}, a {@link RejectedExecutionException} from an executor
  * that would not run it, an {@link UnsupportedOperationException}, or a refusal by another breaker or by load
  * shedding), or the caller closes its stream before the upstream sent a first element. An ignored call neither

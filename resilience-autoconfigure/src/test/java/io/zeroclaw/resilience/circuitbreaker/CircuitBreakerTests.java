@@ -530,6 +530,16 @@ class CircuitBreakerTests {
 	}
 
 	@Test
+	void providersOwnExceptionThatMerelyWrapsAnIgnoredOneShouldCountAsFailure() {
+		// as the README says: only carriers (CompletionException, ExecutionException, proxies' wrappers) are looked into
+		CircuitBreaker breaker = breaker(1, 1);
+		assertThatIllegalStateException().isThrownBy(() -> breaker.execute(() -> {
+			throw new IllegalStateException("upstream failed", new IllegalArgumentException("bad request"));
+		}));
+		assertThat(breaker.state()).isEqualTo(CircuitState.OPEN);
+	}
+
+	@Test
 	void exceptionWhileIteratingAStreamShouldCountAsFailure() {
 		CircuitBreaker breaker = breaker(1, 1);
 		Iterator<String> failing = new Iterator<>() {

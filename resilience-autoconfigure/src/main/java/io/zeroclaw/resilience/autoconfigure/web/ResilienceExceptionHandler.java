@@ -1,5 +1,6 @@
 package io.zeroclaw.resilience.autoconfigure.web;
 
+import java.net.URI;
 import java.time.Duration;
 
 import io.zeroclaw.resilience.backpressure.LoadShedException;
@@ -35,6 +36,19 @@ import org.springframework.web.bind.annotation.RestControllerAdvice;
 @Order(Ordered.HIGHEST_PRECEDENCE + 1000)
 public class ResilienceExceptionHandler {
 
+	/**
+	 * The problem {@code type} of a call refused by an open circuit breaker. Each refusal has its own type, so that a
+	 * client can tell it from any other 503 (RFC 9457 keeps a title of its own for a type of its own); these are tag
+	 * URIs (RFC 4151), names rather than pages to fetch.
+	 */
+	public static final URI CIRCUIT_OPEN_TYPE = URI.create("tag:zeroclaw.io,2026:resilience/circuit-open");
+
+	/** The problem {@code type} of work shed by the backpressure controller. */
+	public static final URI OVERLOADED_TYPE = URI.create("tag:zeroclaw.io,2026:resilience/overloaded");
+
+	/** The problem {@code type} of work refused because the application is shutting down. */
+	public static final URI SHUTTING_DOWN_TYPE = URI.create("tag:zeroclaw.io,2026:resilience/shutting-down");
+
 	/** How long a client told its work was shed should wait: the queue drains in about that time. */
 	static final Duration LOAD_SHED_RETRY_AFTER = Duration.ofSeconds(1);
 
@@ -45,7 +59,7 @@ public class ResilienceExceptionHandler {
 	 */
 	@ExceptionHandler(CircuitOpenException.class)
 	protected ResponseEntity<ProblemDetail> circuitOpen(CircuitOpenException ex) {
-		return problem("Upstream unavailable",
+		return problem(CIRCUIT_OPEN_TYPE, "Upstream unavailable",
 				"The upstream '" + ex.breakerName() + "' is failing and its circuit breaker is open.",
 				ex.retryAfter());
 	}
@@ -58,15 +72,16 @@ public class ResilienceExceptionHandler {
 	@ExceptionHandler(LoadShedException.class)
 	protected ResponseEntity<ProblemDetail> loadShed(LoadShedException ex) {
 		if (ex.shuttingDown()) {
-			return problem("Shutting down", "The service is shutting down and no longer admits " + ex.priority()
+			return problem(SHUTTING_DOWN_TYPE, "Shutting down", "The service is shutting down and no longer admits " + ex.priority()
 					+ " work.", LOAD_SHED_RETRY_AFTER);
 		}
-		return problem("Overloaded", "The service is shedding " + ex.priority() + " work at queue depth "
+		return problem(OVERLOADED_TYPE, "Overloaded", "The service is shedding " + ex.priority() + " work at queue depth "
 				+ ex.depth() + ".", LOAD_SHED_RETRY_AFTER);
 	}
 
-	private static ResponseEntity<ProblemDetail> problem(String title, String detail, Duration retryAfter) {
+	private static ResponseEntity<ProblemDetail> problem(URI type, String title, String detail, Duration retryAfter) {
 		ProblemDetail body = ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE, detail);
+		body.setType(type);
 		body.setTitle(title);
 		return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
 			.header(HttpHeaders.RETRY_AFTER, Long.toString(RetryAfter.seconds(retryAfter)))

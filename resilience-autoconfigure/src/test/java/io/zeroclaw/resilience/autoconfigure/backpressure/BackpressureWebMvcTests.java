@@ -59,6 +59,7 @@ class BackpressureWebMvcTests {
 				.andExpect(header().string("Retry-After", "1"))
 				.andExpect(content().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON))
 				.andExpect(jsonPath("$.status").value(503))
+				.andExpect(jsonPath("$.type").value("tag:zeroclaw.io,2026:resilience/overloaded"))
 				.andExpect(jsonPath("$.title").value("Overloaded"))
 				.andExpect(jsonPath("$.detail").value("The service is shedding LOW work at queue depth 7."));
 			mvc.perform(post("/work").param("priority", "HIGH"))
@@ -81,6 +82,7 @@ class BackpressureWebMvcTests {
 				.andExpect(status().isServiceUnavailable())
 				.andExpect(header().string("Retry-After", "1"))
 				.andExpect(content().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON))
+				.andExpect(jsonPath("$.type").value("tag:zeroclaw.io,2026:resilience/shutting-down"))
 				.andExpect(jsonPath("$.title").value("Shutting down"))
 				.andExpect(jsonPath("$.detail").value("The service is shutting down and no longer admits LOW work."));
 		});

@@ -62,6 +62,8 @@ class CircuitBreakerWebMvcTests {
 			.andExpect(header().string("Retry-After", "60"))
 			.andExpect(content().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON))
 			.andExpect(jsonPath("$.status").value(503))
+			.andExpect(jsonPath("$.type").value("tag:zeroclaw.io,2026:resilience/circuit-open"))
+			.andExpect(jsonPath("$.title").value("Upstream unavailable"))
 			.andExpect(jsonPath("$.detail").value(org.hamcrest.Matchers.containsString("upstreamProvider")));
 		org.assertj.core.api.Assertions.assertThat(this.provider.getCalls()).isEqualTo(calls);
 	}
