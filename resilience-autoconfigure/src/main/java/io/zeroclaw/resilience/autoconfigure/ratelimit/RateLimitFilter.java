@@ -367,7 +367,9 @@ public final class RateLimitFilter implements Filter {
 			String servletPath = request.getServletPath();
 			String pathInfo = request.getPathInfo();
 			String served = (pathInfo != null) ? servletPath + pathInfo : servletPath;
-			int servedRule = this.router.ruleIndex(PathContainer.parsePath(served, SERVED_PATH), method);
+			// empty only where no server set them (a bare mock request): nothing to add then
+			int servedRule = served.isEmpty() ? -1
+					: this.router.ruleIndex(PathContainer.parsePath(served, SERVED_PATH), method);
 			if (this.router.target(servedRule) != null
 					&& (this.router.target(rule) == null || servedRule < rule)) {
 				rule = servedRule;
