@@ -46,15 +46,15 @@ import org.jspecify.annotations.Nullable;
  * <li>HALF_OPEN: at most {@code halfOpenMaxRequests} probes are let through; other calls are refused. Once that many
  * probes have succeeded the breaker closes; a single failed probe reopens it for another recovery timeout.</li>
  * </ul>
- * A call that ends without telling anything about the upstream's health is <em>ignored</em>: it throws an exception
- * the ignore predicate matches (tested on the exception thrown and, when that is only a carrier such as a
- * {@link CompletionException}, on the exception it carries; not on the causes of other exceptions), it is cancelled or interrupted, it fails in this JVM rather than upstream (a
- * {@link VirtualMachineError} such as {@code OutOfMemoryError}, a {@link RejectedExecutionException} from an executor
- * that would not run it, an {@link UnsupportedOperationException}, or a refusal by another breaker or by load
- * shedding), or the caller closes its stream before the upstream sent a first element. An ignored call neither
- * counts as a failure nor resets the count; a probe that is ignored gives its slot back, so that another caller can
- * probe in its place. A stream closed after a first element, like one read to its end, is a success: the upstream
- * answered, and the consumer had what it wanted.
+ * A call that ends without telling anything about the upstream's health is <em>ignored</em>: it throws an exception the
+ * ignore predicate matches (tested on the exception thrown and, when that is only a carrier such as a
+ * {@link CompletionException}, on the exception it carries; not on the causes of other exceptions), it is cancelled or
+ * interrupted, it fails in this JVM rather than upstream (a {@link VirtualMachineError} such as
+ * {@code OutOfMemoryError}, a {@link RejectedExecutionException} from an executor that would not run it, an
+ * {@link UnsupportedOperationException}, or a refusal by another breaker or by load shedding), or the caller closes its
+ * stream before the upstream sent a first element. An ignored call neither counts as a failure nor resets the count; a
+ * probe that is ignored gives its slot back, so that another caller can probe in its place. A stream closed after a
+ * first element, like one read to its end, is a success: the upstream answered, and the consumer had what it wanted.
  * <p>
  * A probe that never reports (an upstream that hangs with no timeout, a stream never consumed to its end nor closed)
  * cannot hold a half-open breaker for ever: once every probe slot of a half-open period is taken and the last one was

@@ -92,13 +92,14 @@ import org.slf4j.LoggerFactory;
  * can be spelled to name another key's digest.
  *
  * <h2>Cost</h2>
- * A decision for a known key is one hash lookup, one volatile read, at most one CAS (retried only when another
- * thread changed the same bucket in between) and, unless the bucket was full before it (the answer is then always the
- * same, made once), the allocation of the {@link RateLimitDecision} with its {@code resetAfter}. Per tracked key the limiter holds a map node (32 bytes), a bucket (24 bytes: its TAT and a
- * reference to stripes that only hot keys have, {@code 128 * (S + 2)} bytes of them) and
- * one or two table slots (4 bytes each with compressed references): about 60 to 70 bytes besides the key string,
- * which is the caller's own unless it was hashed. A flood of new keys on a full table costs each newcomer a failed
- * lookup, two volatile reads and a decision from the overflow bucket: no insert, no scan.
+ * A decision for a known key is one hash lookup, one volatile read, at most one CAS (retried only when another thread
+ * changed the same bucket in between) and, unless the bucket was full before it (the answer is then always the same,
+ * made once), the allocation of the {@link RateLimitDecision} with its {@code resetAfter}. Per tracked key the limiter
+ * holds a map node (32 bytes), a bucket (24 bytes: its TAT and a reference to stripes that only hot keys have,
+ * {@code 128 * (S + 2)} bytes of them) and one or two table slots (4 bytes each with compressed references): about 60
+ * to 70 bytes besides the key string, which is the caller's own unless it was hashed. A flood of new keys on a full
+ * table costs each newcomer a failed lookup, two volatile reads and a decision from the overflow bucket: no insert, no
+ * scan.
  */
 public final class LocalRateLimiter implements RateLimiter {
 

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Properties;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -84,6 +85,25 @@ class ConfigurationMetadataTests {
 			boolean map = property.get("type").asString().startsWith("java.util.Map");
 			assertThat(readme).as("README documents " + name).contains("| `" + name + (map ? "." : "`"));
 		});
+	}
+
+	@Test
+	void everyAutoConfigurationShouldBeInTheMetadataThatLetsStartUpSkipItEarly() throws IOException {
+		// Spring Boot reads spring-autoconfigure-metadata.properties to drop auto-configurations whose classes are
+		// missing before it loads them; one left out of it is loaded only to find its conditions unmet
+		Properties metadata = new Properties();
+		try (InputStream in = ConfigurationMetadataTests.class
+			.getResourceAsStream("/META-INF/spring-autoconfigure-metadata.properties")) {
+			assertThat(in).as("generated auto-configuration metadata").isNotNull();
+			metadata.load(in);
+		}
+		List<String> autoConfigurations = Files.readAllLines(Path.of("src/main/resources/META-INF/spring",
+				"org.springframework.boot.autoconfigure.AutoConfiguration.imports"));
+		assertThat(autoConfigurations).hasSizeGreaterThanOrEqualTo(6)
+			.allSatisfy((name) -> assertThat(metadata).containsKey(name));
+		assertThat(metadata.getProperty(
+				"io.zeroclaw.resilience.autoconfigure.actuate.ResilienceActuatorAutoConfiguration.ConditionalOnClass"))
+			.isEqualTo("org.springframework.boot.actuate.endpoint.annotation.Endpoint");
 	}
 
 }

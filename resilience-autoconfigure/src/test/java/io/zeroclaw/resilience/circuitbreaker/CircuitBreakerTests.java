@@ -531,7 +531,7 @@ class CircuitBreakerTests {
 
 	@Test
 	void providersOwnExceptionThatMerelyWrapsAnIgnoredOneShouldCountAsFailure() {
-		// as the README says: only carriers (CompletionException, ExecutionException, proxies' wrappers) are looked into
+		// as the README says: only carriers (CompletionException, ExecutionException, proxies' wrappers) are opened
 		CircuitBreaker breaker = breaker(1, 1);
 		assertThatIllegalStateException().isThrownBy(() -> breaker.execute(() -> {
 			throw new IllegalStateException("upstream failed", new IllegalArgumentException("bad request"));

@@ -72,11 +72,13 @@ public class ResilienceExceptionHandler {
 	@ExceptionHandler(LoadShedException.class)
 	protected ResponseEntity<ProblemDetail> loadShed(LoadShedException ex) {
 		if (ex.shuttingDown()) {
-			return problem(SHUTTING_DOWN_TYPE, "Shutting down", "The service is shutting down and no longer admits " + ex.priority()
-					+ " work.", LOAD_SHED_RETRY_AFTER);
+			return problem(SHUTTING_DOWN_TYPE, "Shutting down",
+					"The service is shutting down and no longer admits " + ex.priority() + " work.",
+					LOAD_SHED_RETRY_AFTER);
 		}
-		return problem(OVERLOADED_TYPE, "Overloaded", "The service is shedding " + ex.priority() + " work at queue depth "
-				+ ex.depth() + ".", LOAD_SHED_RETRY_AFTER);
+		return problem(OVERLOADED_TYPE, "Overloaded",
+				"The service is shedding " + ex.priority() + " work at queue depth " + ex.depth() + ".",
+				LOAD_SHED_RETRY_AFTER);
 	}
 
 	private static ResponseEntity<ProblemDetail> problem(URI type, String title, String detail, Duration retryAfter) {
