@@ -298,6 +298,12 @@ public final class RateLimitFilter implements Filter {
 		try {
 			route = route(httpRequest);
 		}
+		catch (AmbiguousPathException ex) {
+			writeProblem(httpResponse, HttpStatus.BAD_REQUEST, "The request path names one path as written and "
+					+ "another once its dot segments and doubled slashes are resolved, under different rate limits; "
+					+ "send it resolved.", httpRequest);
+			return;
+		}
 		catch (IllegalArgumentException ex) {
 			// A path that does not parse (a malformed %-escape) names no handler either: the client's mistake.
 			writeProblem(httpResponse, HttpStatus.BAD_REQUEST, "The request path is not a valid URI path.",
@@ -353,29 +359,81 @@ public final class RateLimitFilter implements Filter {
 	/**
 	 * The policy of a request by the path its URI spells, and, when that spelling could name another path once the
 	 * server has decoded and normalized it (a {@code //}, a segment starting with a dot such as {@code /../}, a
-	 * %-escape, a {@code ;}parameter), also by the path the server routes on, its servlet path and path info: of the
-	 * two, the policy of the earlier rule applies, and the request is excluded only if no spelling has a policy. Spring
-	 * MVC's default matching sees the URI's spelling, which is what the filter matches first; but a servlet other than
-	 * Spring MVC's is chosen by the normalized path ({@code /actuator/../legacy/a} is served as {@code /legacy/a}), and
-	 * so is a handler under the Ant-style matching strategy, which also merges {@code //}.
+	 * %-escape, a {@code ;}parameter), also by the path the server routes on: its servlet path and path info, with
+	 * dot segments and doubled slashes resolved here too (as a server has already done, and a mock request has not).
+	 * Spring MVC's default matching sees the spelling, but a servlet other than Spring MVC's is chosen by the
+	 * normalized path ({@code /actuator/../legacy/a} is served as {@code /legacy/a}), and so is a handler under the
+	 * Ant-style matching strategy, which also merges {@code //}. When only one of the two has a policy, it applies;
+	 * when they have different policies the request is refused, since which one the server serves it as depends on
+	 * the servlet and the matching strategy, and a client must not choose the looser one by spelling.
+	 * @throws AmbiguousPathException when the two have different policies
+	 * @throws IllegalArgumentException when the path as spelled does not parse and the server gives no other
 	 */
 	private @Nullable Route route(HttpServletRequest request) {
 		String requestUri = request.getRequestURI();
 		String method = request.getMethod();
-		int rule = this.router.ruleIndex(requestUri, request.getContextPath(), method);
-		if (mayNameAnotherPath(requestUri)) {
-			String servletPath = request.getServletPath();
-			String pathInfo = request.getPathInfo();
-			String served = (pathInfo != null) ? servletPath + pathInfo : servletPath;
-			// empty only where no server set them (a bare mock request): nothing to add then
-			int servedRule = served.isEmpty() ? -1
-					: this.router.ruleIndex(PathContainer.parsePath(served, SERVED_PATH), method);
-			if (this.router.target(servedRule) != null
-					&& (this.router.target(rule) == null || servedRule < rule)) {
-				rule = servedRule;
+		if (!mayNameAnotherPath(requestUri)) {
+			return this.router.route(requestUri, request.getContextPath(), method);
+		}
+		String servletPath = request.getServletPath();
+		String pathInfo = request.getPathInfo();
+		String served = (pathInfo != null) ? servletPath + pathInfo : servletPath;
+		if (served.isEmpty()) {
+			// no server set them (a bare mock request): the spelling is all there is
+			return this.router.route(requestUri, request.getContextPath(), method);
+		}
+		Route servedRoute = this.router.target(
+				this.router.ruleIndex(PathContainer.parsePath(normalize(served), SERVED_PATH), method));
+		Route spelledRoute;
+		try {
+			spelledRoute = this.router.route(requestUri, request.getContextPath(), method);
+		}
+		catch (IllegalArgumentException ex) {
+			// the spelling does not parse (as //ctx/... under a context path), but the server made a path of it
+			return servedRoute;
+		}
+		if (spelledRoute == null || servedRoute == null || spelledRoute == servedRoute) {
+			return (spelledRoute != null) ? spelledRoute : servedRoute;
+		}
+		throw new AmbiguousPathException();
+	}
+
+	/**
+	 * A path with its dot segments and empty segments resolved, as a server resolves them before it picks a servlet:
+	 * {@code //a/./b/../c} is {@code /a/c}; {@code ..} never climbs above the root.
+	 */
+	static String normalize(String path) {
+		if (!path.contains("//") && !path.contains("/.")) {
+			return path;
+		}
+		List<String> kept = new ArrayList<>();
+		String[] segments = path.split("/", -1);
+		boolean trailingSlash = false;
+		for (int i = 1; i < segments.length; i++) {
+			String segment = segments[i];
+			boolean last = (i == segments.length - 1);
+			if (segment.isEmpty() || segment.equals(".")) {
+				trailingSlash = last;
+			}
+			else if (segment.equals("..")) {
+				if (!kept.isEmpty()) {
+					kept.remove(kept.size() - 1);
+				}
+				trailingSlash = last;
+			}
+			else {
+				kept.add(segment);
+				trailingSlash = false;
 			}
 		}
-		return this.router.target(rule);
+		StringBuilder normalized = new StringBuilder(path.length());
+		for (String segment : kept) {
+			normalized.append('/').append(segment);
+		}
+		if (normalized.length() == 0 || trailingSlash) {
+			normalized.append('/');
+		}
+		return normalized.toString();
 	}
 
 	/**
@@ -787,6 +845,15 @@ public final class RateLimitFilter implements Filter {
 	}
 
 	/** A policy as the filter uses it, with everything a request needs computed up front. */
+	/** A request path that names two paths with different policies. */
+	private static final class AmbiguousPathException extends RuntimeException {
+
+		AmbiguousPathException() {
+			super(null, null, false, false);
+		}
+
+	}
+
 	private static final class Route {
 
 		final String name;

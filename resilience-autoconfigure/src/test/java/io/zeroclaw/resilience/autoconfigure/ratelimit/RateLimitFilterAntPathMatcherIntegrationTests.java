@@ -8,22 +8,29 @@ import java.net.http.HttpResponse;
 import io.zeroclaw.resilience.ratelimit.LocalRateLimiter;
 import org.junit.jupiter.api.Test;
 
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.boot.webmvc.test.autoconfigure.AutoConfigureMockMvc;
 import org.springframework.context.annotation.Bean;
+import org.springframework.test.web.servlet.MockMvc;
+import org.springframework.test.web.servlet.request.MockMvcRequestBuilders;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RestController;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.content;
+import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
 
 /**
  * Under Spring MVC's Ant-style matching strategy a handler is found from the path with {@code //} merged and path
  * parameters dropped, so {@code //webhook} and {@code /;x=1/webhook} reach the {@code /webhook} handler: they must
  * take from its policy. On a real server; only {@code /webhook} is limited, once a minute per client address.
  */
+@AutoConfigureMockMvc
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT,
 		classes = RateLimitFilterAntPathMatcherIntegrationTests.WebhookApplication.class,
 		properties = { "spring.mvc.pathmatch.matching-strategy=ant-path-matcher",
@@ -39,6 +46,9 @@ class RateLimitFilterAntPathMatcherIntegrationTests {
 	@LocalServerPort
 	private int port;
 
+	@Autowired
+	private MockMvc mvc;
+
 	@Test
 	void doubledSlashSpellingShouldTakeFromTheHandlersPolicy() throws Exception {
 		assertThat(post("/webhook", "slashes").statusCode()).isEqualTo(200);
@@ -52,6 +62,16 @@ class RateLimitFilterAntPathMatcherIntegrationTests {
 	void pathParameterSpellingShouldTakeFromTheHandlersPolicy() throws Exception {
 		assertThat(post("/;x=1/webhook", "parameter").body()).isEqualTo("accepted");
 		assertThat(post("/;x=1/webhook", "parameter").statusCode()).isEqualTo(429);
+	}
+
+	@Test
+	void doubledSlashThroughMockMvcShouldBeLimitedAsOnTheServer() throws Exception {
+		// MockMvc gives the path as written for path info, without a server's normalization, which the filter adds
+		URI doubled = new URI("http", "localhost", "//webhook", null);
+		this.mvc.perform(MockMvcRequestBuilders.post(doubled).header("X-Client", "mock"))
+			.andExpect(content().string("accepted"));
+		this.mvc.perform(MockMvcRequestBuilders.post(doubled).header("X-Client", "mock"))
+			.andExpect(status().isTooManyRequests());
 	}
 
 	private HttpResponse<String> post(String path, String clientId) throws Exception {

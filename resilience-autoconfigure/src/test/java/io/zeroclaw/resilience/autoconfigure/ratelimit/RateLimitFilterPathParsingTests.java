@@ -11,6 +11,9 @@ import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletRequestWrapper;
 import jakarta.servlet.ServletResponseWrapper;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.ParameterizedTest;
 
 import org.springframework.mock.web.MockFilterChain;
 import org.springframework.mock.web.MockHttpServletRequest;
@@ -104,6 +107,26 @@ class RateLimitFilterPathParsingTests {
 		RateLimitPolicy policy = new RateLimitPolicy(name, requestsPerWindow, Duration.ofMinutes(1), 0);
 		return new RateLimitPolicyRegistration(policy, List.of(paths), KeyType.IP, null,
 				new LocalRateLimiter(policy, 100, () -> 42L));
+	}
+
+	@ParameterizedTest
+	@CsvSource({ "/webhook, /webhook", "//webhook, /webhook", "/a//b/, /a/b/", "/a/./b, /a/b", "/a/../b, /b",
+			"/../../b, /b", "/a/.., /", "/a/., /a/", "/, /", "//, /", "/.well-known/x, /.well-known/x",
+			"/a/..b/c, /a/..b/c", "/a/b/../../../c/, /c/" })
+	void servedPathShouldBeResolvedAsAServerResolvesIt(String path, String resolved) {
+		assertThat(RateLimitFilter.normalize(path)).isEqualTo(resolved);
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "/webhook", "/a/b-c/d_e", "/api/v1/items/42", "/a.b/c." })
+	void plainUrisShouldBeMatchedOnceAsSpelled(String uri) {
+		assertThat(RateLimitFilter.mayNameAnotherPath(uri)).isFalse();
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "//webhook", "/a/../b", "/./a", "/a%2e", "/a;x=1", "/a\\b", "/.well-known/x" })
+	void urisThatAServerMayRespellShouldAlsoBeMatchedAsServed(String uri) {
+		assertThat(RateLimitFilter.mayNameAnotherPath(uri)).isTrue();
 	}
 
 }
