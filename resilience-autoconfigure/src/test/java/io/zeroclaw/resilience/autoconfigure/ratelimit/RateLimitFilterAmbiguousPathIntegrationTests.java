@@ -1,25 +1,13 @@
 package io.zeroclaw.resilience.autoconfigure.ratelimit;
 
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.UUID;
 
-import io.zeroclaw.resilience.ratelimit.LocalRateLimiter;
-import jakarta.servlet.http.HttpServlet;
-import jakarta.servlet.http.HttpServletRequest;
-import jakarta.servlet.http.HttpServletResponse;
 import org.junit.jupiter.api.Test;
 
-import org.springframework.boot.SpringBootConfiguration;
-import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.boot.web.servlet.ServletRegistrationBean;
-import org.springframework.context.annotation.Bean;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
 
@@ -32,7 +20,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * request is refused. On a real server; every policy one request a minute; a fresh API key per request.
  */
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT,
-		classes = RateLimitFilterAmbiguousPathIntegrationTests.ReportsApplication.class,
+		classes = { LegacyServletApplication.class, RateLimitFilterAmbiguousPathIntegrationTests.Reports.class },
 		properties = { "zeroclaw.resilience.rate-limit.enabled=true", "zeroclaw.resilience.rate-limit.include-paths=",
 				"zeroclaw.resilience.rate-limit.requests-per-window=1", "zeroclaw.resilience.rate-limit.burst=0",
 				"zeroclaw.resilience.rate-limit.policies.public.paths=/public/**",
@@ -41,8 +29,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 				"zeroclaw.resilience.rate-limit.policies.reports.paths=/reports/**",
 				"zeroclaw.resilience.rate-limit.policies.legacy.paths=/legacy/**" })
 class RateLimitFilterAmbiguousPathIntegrationTests {
-
-	private static final HttpClient client = HttpClient.newHttpClient();
 
 	@LocalServerPort
 	private int port;
@@ -74,47 +60,21 @@ class RateLimitFilterAmbiguousPathIntegrationTests {
 		assertThat(again.headers().firstValue("RateLimit")).hasValue("\"legacy\";r=0;t=60");
 	}
 
-	private HttpResponse<String> get(String path) throws Exception {
-		return client.send(HttpRequest.newBuilder(URI.create("http://localhost:" + this.port + path))
-			.header("X-API-Key", UUID.randomUUID().toString())
-			.build(), HttpResponse.BodyHandlers.ofString());
+	private HttpResponse<String> get(String target) throws Exception {
+		return LegacyServletApplication.get(this.port, target, "X-API-Key", UUID.randomUUID().toString());
 	}
 
-	@SpringBootConfiguration
-	@EnableAutoConfiguration(
-			excludeName = "org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration")
-	static class ReportsApplication {
+	@RestController
+	static class Reports {
 
-		@Bean
-		RateLimiterFactory frozenClockRateLimiterFactory() {
-			return (policy, maxKeys) -> new LocalRateLimiter(policy, maxKeys, () -> 42L);
+		@GetMapping("/reports/**")
+		String report() {
+			return "report";
 		}
 
-		@Bean
-		ServletRegistrationBean<HttpServlet> legacyServlet() {
-			return new ServletRegistrationBean<>(new HttpServlet() {
-
-				@Override
-				protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
-					response.getWriter().write("legacy " + request.getPathInfo());
-				}
-
-			}, "/legacy/*");
-		}
-
-		@RestController
-		static class Reports {
-
-			@GetMapping("/reports/**")
-			String report() {
-				return "report";
-			}
-
-			@GetMapping("/public/**")
-			String open() {
-				return "public";
-			}
-
+		@GetMapping("/public/**")
+		String open() {
+			return "public";
 		}
 
 	}

@@ -1,24 +1,12 @@
 package io.zeroclaw.resilience.autoconfigure.ratelimit;
 
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 
-import io.zeroclaw.resilience.ratelimit.LocalRateLimiter;
-import jakarta.servlet.http.HttpServlet;
-import jakarta.servlet.http.HttpServletRequest;
-import jakarta.servlet.http.HttpServletResponse;
 import org.junit.jupiter.api.Test;
 
-import org.springframework.boot.SpringBootConfiguration;
-import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.boot.web.servlet.ServletRegistrationBean;
-import org.springframework.context.annotation.Bean;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -28,13 +16,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  * as a malformed path. On a real server, one request a minute per client.
  */
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT,
-		classes = RateLimitFilterContextPathSpellingIntegrationTests.LegacyServletApplication.class,
+		classes = LegacyServletApplication.class,
 		properties = { "server.servlet.context-path=/ctx", "zeroclaw.resilience.rate-limit.enabled=true",
 				"zeroclaw.resilience.rate-limit.requests-per-window=1", "zeroclaw.resilience.rate-limit.burst=0",
 				"zeroclaw.resilience.rate-limit.key=header", "zeroclaw.resilience.rate-limit.key-header=X-Client" })
 class RateLimitFilterContextPathSpellingIntegrationTests {
-
-	private static final HttpClient client = HttpClient.newHttpClient();
 
 	@LocalServerPort
 	private int port;
@@ -48,34 +34,8 @@ class RateLimitFilterContextPathSpellingIntegrationTests {
 		assertThat(get("/ctx/legacy/a", "doubled").statusCode()).isEqualTo(429);
 	}
 
-	private HttpResponse<String> get(String path, String clientId) throws Exception {
-		return client.send(HttpRequest.newBuilder(URI.create("http://localhost:" + this.port + path))
-			.header("X-Client", clientId)
-			.build(), HttpResponse.BodyHandlers.ofString());
-	}
-
-	@SpringBootConfiguration
-	@EnableAutoConfiguration(
-			excludeName = "org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration")
-	static class LegacyServletApplication {
-
-		@Bean
-		RateLimiterFactory frozenClockRateLimiterFactory() {
-			return (policy, maxKeys) -> new LocalRateLimiter(policy, maxKeys, () -> 42L);
-		}
-
-		@Bean
-		ServletRegistrationBean<HttpServlet> legacyServlet() {
-			return new ServletRegistrationBean<>(new HttpServlet() {
-
-				@Override
-				protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
-					response.getWriter().write("legacy " + request.getPathInfo());
-				}
-
-			}, "/legacy/*");
-		}
-
+	private HttpResponse<String> get(String target, String clientId) throws Exception {
+		return LegacyServletApplication.get(this.port, target, "X-Client", clientId);
 	}
 
 }
