@@ -42,6 +42,7 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.server.PathContainer;
+import org.springframework.http.server.RequestPath;
 import org.springframework.util.LinkedCaseInsensitiveMap;
 import org.springframework.util.StringUtils;
 import org.springframework.util.function.SingletonSupplier;
@@ -299,13 +300,15 @@ public final class RateLimitFilter implements Filter {
 			route = route(httpRequest);
 		}
 		catch (AmbiguousPathException ex) {
+			addCorsHeaders(httpRequest, httpResponse);
 			writeProblem(httpResponse, HttpStatus.BAD_REQUEST, "The request path names one path as written and "
-					+ "another once its dot segments and doubled slashes are resolved, under different rate limits; "
+					+ "another as the server resolves it (its empty or dot segments), under different rate limits; "
 					+ "send it resolved.", httpRequest);
 			return;
 		}
 		catch (IllegalArgumentException ex) {
 			// A path that does not parse (a malformed %-escape) names no handler either: the client's mistake.
+			addCorsHeaders(httpRequest, httpResponse);
 			writeProblem(httpResponse, HttpStatus.BAD_REQUEST, "The request path is not a valid URI path.",
 					httpRequest);
 			return;
@@ -395,7 +398,24 @@ public final class RateLimitFilter implements Filter {
 		if (spelledRoute == null || servedRoute == null || spelledRoute == servedRoute) {
 			return (spelledRoute != null) ? spelledRoute : servedRoute;
 		}
+		if (normalize(served).equals(decodedSpelling(requestUri, request.getContextPath()))) {
+			// the same characters, only cut into other segments: an encoded slash that a server set to decode it
+			// (Tomcat's encodedSolidusHandling) turned into a separator, while Spring MVC keeps it in its segment
+			return spelledRoute;
+		}
 		throw new AmbiguousPathException();
+	}
+
+	/** The path within the application as spelled, each segment decoded and without its parameters. */
+	private static String decodedSpelling(String requestUri, String contextPath) {
+		StringBuilder decoded = new StringBuilder(requestUri.length());
+		for (PathContainer.Element element : RequestPath.parse(requestUri, contextPath)
+			.pathWithinApplication()
+			.elements()) {
+			decoded.append((element instanceof PathContainer.PathSegment segment) ? segment.valueToMatch()
+					: element.value());
+		}
+		return decoded.toString();
 	}
 
 	/**

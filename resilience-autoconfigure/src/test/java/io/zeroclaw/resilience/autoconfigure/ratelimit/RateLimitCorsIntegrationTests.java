@@ -1,5 +1,6 @@
 package io.zeroclaw.resilience.autoconfigure.ratelimit;
 
+import java.net.URI;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
@@ -60,6 +61,15 @@ class RateLimitCorsIntegrationTests {
 			.andExpect(header().string("Access-Control-Expose-Headers", "Retry-After, RateLimit, RateLimit-Policy"))
 			.andExpect(header().stringValues("Vary", hasItem("Origin")))
 			.andExpect(header().exists("Retry-After"));
+	}
+
+	@Test
+	void pathRefusedAsAmbiguousShouldCarryTheCorsHeadersToo() throws Exception {
+		// as written under /mvc/** (the default policy), resolved under /api/** (its own): a 400 the page can read
+		this.mvc.perform(get(new URI("http", "localhost", "/mvc/x/../../api/y", null)).header("Origin", APP)
+			.with(from("10.9.0.9")))
+			.andExpect(status().isBadRequest())
+			.andExpect(header().string("Access-Control-Allow-Origin", APP));
 	}
 
 	@Test
