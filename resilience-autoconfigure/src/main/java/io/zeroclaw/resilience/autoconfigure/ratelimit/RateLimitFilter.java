@@ -385,9 +385,10 @@ public final class RateLimitFilter implements Filter {
 			// no server set them (a bare mock request): the spelling is all there is
 			return this.router.route(requestUri, request.getContextPath(), method);
 		}
-		Route servedRoute = this.router.target(
-				this.router.ruleIndex(PathContainer.parsePath(normalize(served), SERVED_PATH), method));
-		Route spelledRoute;
+		String resolved = normalize(served);
+		@Nullable Route servedRoute = this.router
+			.target(this.router.ruleIndex(PathContainer.parsePath(resolved, SERVED_PATH), method));
+		@Nullable Route spelledRoute;
 		try {
 			spelledRoute = this.router.route(requestUri, request.getContextPath(), method);
 		}
@@ -398,7 +399,7 @@ public final class RateLimitFilter implements Filter {
 		if (spelledRoute == null || servedRoute == null || spelledRoute == servedRoute) {
 			return (spelledRoute != null) ? spelledRoute : servedRoute;
 		}
-		if (normalize(served).equals(decodedSpelling(requestUri, request.getContextPath()))) {
+		if (resolved.equals(decodedSpelling(requestUri, request.getContextPath()))) {
 			// the same characters, only cut into other segments: an encoded slash that a server set to decode it
 			// (Tomcat's encodedSolidusHandling) turned into a separator, while Spring MVC keeps it in its segment
 			return spelledRoute;
