@@ -42,7 +42,6 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.server.PathContainer;
-import org.springframework.http.server.RequestPath;
 import org.springframework.util.LinkedCaseInsensitiveMap;
 import org.springframework.util.StringUtils;
 import org.springframework.util.function.SingletonSupplier;
@@ -302,7 +301,7 @@ public final class RateLimitFilter implements Filter {
 		catch (AmbiguousPathException ex) {
 			addCorsHeaders(httpRequest, httpResponse);
 			writeProblem(httpResponse, HttpStatus.BAD_REQUEST, "The request path names one path as written and "
-					+ "another as the server resolves it (its empty or dot segments), under different rate limits; "
+					+ "another as the server resolves it (its escapes, empty or dot segments), under different rate limits; "
 					+ "send it resolved.", httpRequest);
 			return;
 		}
@@ -399,24 +398,7 @@ public final class RateLimitFilter implements Filter {
 		if (spelledRoute == null || servedRoute == null || spelledRoute == servedRoute) {
 			return (spelledRoute != null) ? spelledRoute : servedRoute;
 		}
-		if (resolved.equals(decodedSpelling(requestUri, request.getContextPath()))) {
-			// the same characters, only cut into other segments: an encoded slash that a server set to decode it
-			// (Tomcat's encodedSolidusHandling) turned into a separator, while Spring MVC keeps it in its segment
-			return spelledRoute;
-		}
 		throw new AmbiguousPathException();
-	}
-
-	/** The path within the application as spelled, each segment decoded and without its parameters. */
-	private static String decodedSpelling(String requestUri, String contextPath) {
-		StringBuilder decoded = new StringBuilder(requestUri.length());
-		for (PathContainer.Element element : RequestPath.parse(requestUri, contextPath)
-			.pathWithinApplication()
-			.elements()) {
-			decoded.append((element instanceof PathContainer.PathSegment segment) ? segment.valueToMatch()
-					: element.value());
-		}
-		return decoded.toString();
 	}
 
 	/**
@@ -865,7 +847,6 @@ public final class RateLimitFilter implements Filter {
 			.add(BigInteger.valueOf(duration.getNano()));
 	}
 
-	/** A policy as the filter uses it, with everything a request needs computed up front. */
 	/** A request path that names two paths with different policies. */
 	private static final class AmbiguousPathException extends RuntimeException {
 
@@ -875,6 +856,7 @@ public final class RateLimitFilter implements Filter {
 
 	}
 
+	/** A policy as the filter uses it, with everything a request needs computed up front. */
 	private static final class Route {
 
 		final String name;

@@ -18,9 +18,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Spellings under the default {@code include-paths} ({@code /**}) beside named policies, on a Tomcat set to decode
  * an encoded slash ({@code encodedSolidusHandling=decode}, the usual way to allow ids that hold a {@code /}): Spring
- * MVC keeps {@code a%2Fb} in one segment where the server's path has two, which is no ambiguity; a doubled slash
- * ahead of a named policy's path is one (Spring MVC serves such a path only through a catch-all, other servlets as
- * resolved), and is refused. On a real server, one request a minute per client.
+ * MVC's default matching keeps {@code a%2Fb} in one segment where the server, other servlets and the Ant-style
+ * matcher see two, so when that puts the two under different policies no one of them is safe to apply, and the
+ * request is refused; so is a doubled slash ahead of a named policy's path (Spring MVC serves such a path only
+ * through a catch-all, other servlets as resolved). On a real server, one request a minute per client.
  */
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT,
 		classes = { LegacyServletApplication.class, RateLimitFilterEncodedSlashIntegrationTests.Files.class },
@@ -35,11 +36,19 @@ class RateLimitFilterEncodedSlashIntegrationTests {
 	private int port;
 
 	@Test
-	void encodedSlashInAVariableShouldTakeFromTheHandlersPolicy() throws Exception {
-		HttpResponse<String> first = get("/files/a%2Fb", "encoded");
-		assertThat(first.body()).isEqualTo("file a/b");
-		assertThat(first.headers().firstValue("RateLimit")).hasValue("\"files\";r=0;t=60");
-		assertThat(get("/files/a%2Fb", "encoded").statusCode()).isEqualTo(429);
+	void encodedSlashThatPutsThePathUnderAnotherPolicyShouldBeRefusedAsAmbiguous() throws Exception {
+		// Spring MVC serves /files/a%2Fb as /files/{name}, the server as /files/a/b (the default policy's path)
+		assertThat(get("/files/a%2Fb", "encoded").statusCode()).isEqualTo(400);
+		// and a servlet of its own serves /legacy%2Fa as /legacy/a, which the spelling would have put under the default
+		assertThat(get("/legacy%2Fa", "encoded").statusCode()).isEqualTo(400);
+	}
+
+	@Test
+	void encodedSlashWithinOnePolicysPathShouldTakeFromIt() throws Exception {
+		HttpResponse<String> first = get("/legacy/x%2Fa", "within");
+		assertThat(first.body()).isEqualTo("legacy /x/a");
+		assertThat(first.headers().firstValue("RateLimit")).hasValue("\"legacy\";r=0;t=60");
+		assertThat(get("/legacy/x/a", "within").statusCode()).isEqualTo(429);
 	}
 
 	@Test
