@@ -301,8 +301,8 @@ public final class RateLimitFilter implements Filter {
 		catch (AmbiguousPathException ex) {
 			addCorsHeaders(httpRequest, httpResponse);
 			writeProblem(httpResponse, HttpStatus.BAD_REQUEST, "The request path names one path as written and "
-					+ "another as the server resolves it (its escapes, empty or dot segments), under different rate limits; "
-					+ "send it resolved.", httpRequest);
+					+ "another as the server resolves it (its escapes, empty or dot segments), under different rate "
+					+ "limits; send it resolved.", httpRequest);
 			return;
 		}
 		catch (IllegalArgumentException ex) {
