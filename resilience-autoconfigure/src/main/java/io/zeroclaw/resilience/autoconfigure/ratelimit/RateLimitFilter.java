@@ -50,6 +50,7 @@ import org.springframework.web.cors.CorsConfigurationSource;
 import org.springframework.web.cors.CorsProcessor;
 import org.springframework.web.cors.CorsUtils;
 import org.springframework.web.cors.DefaultCorsProcessor;
+import org.springframework.web.util.UrlPathHelper;
 import org.springframework.web.util.pattern.PathPattern;
 import org.springframework.web.util.pattern.PathPatternParser;
 import org.springframework.web.util.pattern.PatternParseException;
@@ -387,18 +388,47 @@ public final class RateLimitFilter implements Filter {
 		String resolved = normalize(served);
 		@Nullable Route servedRoute = this.router
 			.target(this.router.ruleIndex(PathContainer.parsePath(resolved, SERVED_PATH), method));
-		@Nullable Route spelledRoute;
+		@Nullable Route route;
 		try {
-			spelledRoute = this.router.route(requestUri, request.getContextPath(), method);
+			route = only(this.router.route(requestUri, request.getContextPath(), method), servedRoute);
 		}
 		catch (IllegalArgumentException ex) {
 			// the spelling does not parse (as //ctx/... under a context path), but the server made a path of it
-			return servedRoute;
+			route = servedRoute;
 		}
-		if (spelledRoute == null || servedRoute == null || spelledRoute == servedRoute) {
-			return (spelledRoute != null) ? spelledRoute : servedRoute;
+		if (holdsEncodedSeparator(requestUri)) {
+			// A server set to pass %2F through leaves it in the servlet path, one segment there as in the spelling,
+			// while the Ant-style matcher decodes the whole URI and finds two: read it as that matcher does as well.
+			String decoded = UrlPathHelper.defaultInstance.getPathWithinApplication(request);
+			route = only(route, this.router.target(this.router.ruleIndex(
+					PathContainer.parsePath(decoded.isEmpty() ? "/" : decoded, SERVED_PATH), method)));
+		}
+		return route;
+	}
+
+	/**
+	 * The one policy of two readings of a request path: either's when the other has none (excluded, or matching
+	 * nothing), theirs when they agree.
+	 * @throws AmbiguousPathException when they have different policies
+	 */
+	private static @Nullable Route only(@Nullable Route one, @Nullable Route other) {
+		if (one == null || other == null || one == other) {
+			return (one != null) ? one : other;
 		}
 		throw new AmbiguousPathException();
+	}
+
+	/** Whether a request URI holds an encoded slash or backslash ({@code %2F}, {@code %5C}, in either case). */
+	static boolean holdsEncodedSeparator(String requestUri) {
+		int length = requestUri.length();
+		for (int i = requestUri.indexOf('%'); i >= 0 && i + 2 < length; i = requestUri.indexOf('%', i + 1)) {
+			char high = requestUri.charAt(i + 1);
+			char low = Character.toUpperCase(requestUri.charAt(i + 2));
+			if ((high == '2' && low == 'F') || (high == '5' && low == 'C')) {
+				return true;
+			}
+		}
+		return false;
 	}
 
 	/**

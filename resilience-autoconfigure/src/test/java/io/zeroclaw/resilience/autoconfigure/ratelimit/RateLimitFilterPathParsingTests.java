@@ -129,4 +129,11 @@ class RateLimitFilterPathParsingTests {
 		assertThat(RateLimitFilter.mayNameAnotherPath(uri)).isTrue();
 	}
 
+	@ParameterizedTest
+	@CsvSource({ "/api%2Fchat, true", "/api%2fchat, true", "/a%5Cb, true", "/a%5cb, true", "/a%20b, false",
+			"/a%2, false", "/a%, false", "/%252F, false", "/webhook, false" })
+	void encodedSeparatorsShouldBeFoundInEitherCase(String uri, boolean found) {
+		assertThat(RateLimitFilter.holdsEncodedSeparator(uri)).isEqualTo(found);
+	}
+
 }
