@@ -240,16 +240,22 @@ public final class RateLimitAutoConfiguration {
 					beanFactory.containsBeanDefinition(PRINCIPAL_FILTER_REGISTRATION));
 			// getIfAvailable, not getIfUnique: two resolvers (or handlers) and no @Primary must stop start-up, not be
 			// ignored
-			RateLimitFilter filter = new RateLimitFilter(policies, keyResolver.getIfAvailable(),
-					rejectionHandler.getIfAvailable(), rateLimit.isHeaders(),
-					placement.split() ? (registration) -> registration.key() != KeyType.PRINCIPAL
-							: (registration) -> true);
+			return registration("zeroclawRateLimitFilter", placement.order(),
+					new RateLimitFilter(policies, keyResolver.getIfAvailable(), rejectionHandler.getIfAvailable(),
+							rateLimit.isHeaders(),
+							placement.split() ? (policy) -> policy.key() != KeyType.PRINCIPAL
+									: (policy) -> true),
+					rateLimit, corsSources);
+		}
+
+		private static FilterRegistrationBean<RateLimitFilter> registration(String name, int order,
+				RateLimitFilter filter, RateLimit rateLimit, ObjectProvider<CorsConfigurationSource> corsSources) {
 			filter.setCorsConfigurationSources(corsSourcesOf(corsSources));
 			filter.setIpv6PrefixLength(rateLimit.getIpv6PrefixLength());
 			FilterRegistrationBean<RateLimitFilter> registration = new FilterRegistrationBean<>(filter);
-			registration.setName("zeroclawRateLimitFilter");
+			registration.setName(name);
 			registration.setDispatcherTypes(DispatcherType.REQUEST, DispatcherType.FORWARD);
-			registration.setOrder(placement.order());
+			registration.setOrder(order);
 			return registration;
 		}
 
@@ -282,15 +288,11 @@ public final class RateLimitAutoConfiguration {
 				ConfigurableListableBeanFactory beanFactory) {
 			RateLimit rateLimit = properties.getRateLimit();
 			FilterPlacement placement = FilterPlacement.of(rateLimit, policies, environment, true);
-			RateLimitFilter filter = new RateLimitFilter(policies, keyResolver.getIfAvailable(),
-					rejectionHandler.getIfAvailable(), rateLimit.isHeaders(),
-					(registration) -> registration.key() == KeyType.PRINCIPAL);
-			filter.setCorsConfigurationSources(corsSourcesOf(corsSources));
-			filter.setIpv6PrefixLength(rateLimit.getIpv6PrefixLength());
-			FilterRegistrationBean<RateLimitFilter> registration = new FilterRegistrationBean<>(filter);
-			registration.setName("zeroclawPrincipalRateLimitFilter");
-			registration.setDispatcherTypes(DispatcherType.REQUEST, DispatcherType.FORWARD);
-			registration.setOrder(placement.afterSecurity());
+			FilterRegistrationBean<RateLimitFilter> registration = registration("zeroclawPrincipalRateLimitFilter",
+					placement.afterSecurity(),
+					new RateLimitFilter(policies, keyResolver.getIfAvailable(), rejectionHandler.getIfAvailable(),
+							rateLimit.isHeaders(), (policy) -> policy.key() == KeyType.PRINCIPAL),
+					rateLimit, corsSources);
 			// Off when the policies of run time need no second filter (the properties were read at build time under
 			// AOT, or the application has its own RateLimitPolicies), and when the application replaced the first
 			// registration with its own: that replaces the starter's filtering as a whole.
