@@ -14,6 +14,7 @@ import io.zeroclaw.resilience.backpressure.Priority;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.aop.framework.Advised;
+import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -93,6 +94,15 @@ public final class BackpressureAutoConfiguration {
 		PrioritizedBeanPostProcessor admitting = postProcessor.getIfAvailable();
 		return new BackpressureDrainLifecycle(controller, properties.getBackpressure().getGracefulShutdownTimeout(),
 				(admitting != null) ? admitting::queuedTasks : () -> 0);
+	}
+
+	@Bean
+	static DiscardingExecutorCheck discardingExecutorCheck(ListableBeanFactory beanFactory,
+			ObjectProvider<PrioritizedBeanPostProcessor> postProcessor) {
+		return new DiscardingExecutorCheck(beanFactory, () -> {
+			PrioritizedBeanPostProcessor admitting = postProcessor.getIfAvailable();
+			return admitting != null && admitting.hasPrioritizedBeans();
+		});
 	}
 
 	@Configuration(proxyBeanMethods = false)

@@ -70,6 +70,9 @@ final class PrioritizedBeanPostProcessor implements SmartInstantiationAwareBeanP
 	/** {@code @Async} tasks admitted that have not started yet: queued behind their executor. */
 	private final AtomicInteger queued = new AtomicInteger();
 
+	/** Whether a bean with {@code @Prioritized} methods has passed through here. */
+	private volatile boolean admitting;
+
 	private final Map<Class<?>, Boolean> eligibleTypes = new ConcurrentHashMap<>();
 
 	private @Nullable ClassLoader classLoader = ClassUtils.getDefaultClassLoader();
@@ -93,6 +96,14 @@ final class PrioritizedBeanPostProcessor implements SmartInstantiationAwareBeanP
 		return Math.max(0, this.queued.get());
 	}
 
+	/**
+	 * Returns whether a bean with {@code @Prioritized} methods has been post-processed.
+	 * @return whether any calls are admitted through a proxy
+	 */
+	boolean hasPrioritizedBeans() {
+		return this.admitting;
+	}
+
 	@Override
 	public void setBeanClassLoader(ClassLoader classLoader) {
 		this.classLoader = classLoader;
@@ -112,6 +123,7 @@ final class PrioritizedBeanPostProcessor implements SmartInstantiationAwareBeanP
 		if (!isEligible(targetClass)) {
 			return bean;
 		}
+		this.admitting = true;
 		if (bean instanceof Advised advised && !advised.isFrozen()) {
 			if (isAdmitting(advised)) {
 				return bean;
