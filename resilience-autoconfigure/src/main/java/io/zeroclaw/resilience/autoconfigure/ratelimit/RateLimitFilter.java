@@ -378,19 +378,31 @@ public final class RateLimitFilter implements Filter {
 		if (!mayNameAnotherPath(requestUri)) {
 			return this.router.route(requestUri, request.getContextPath(), method);
 		}
-		String servletPath = request.getServletPath();
-		String pathInfo = request.getPathInfo();
-		String served = (pathInfo != null) ? servletPath + pathInfo : servletPath;
-		if (served.isEmpty()) {
+		@Nullable String contextPath = contextPath(request);
+		@Nullable String served = servedPath(request);
+		if (served == null && contextPath != null) {
+			// Jetty keeps the servlet path of an ambiguous URI to itself unless told to decode such URIs, while Spring
+			// MVC, which never asks for it, serves the request: read the path as Spring's own helper does.
+			served = UrlPathHelper.defaultInstance.getPathWithinApplication(request);
+		}
+		if (served == null || served.isEmpty()) {
+			if (contextPath == null) {
+				throw new IllegalArgumentException("Neither the context path nor the servlet path of " + requestUri);
+			}
 			// no server set them (a bare mock request): the spelling is all there is
-			return this.router.route(requestUri, request.getContextPath(), method);
+			return this.router.route(requestUri, contextPath, method);
 		}
 		String resolved = normalize(served);
 		@Nullable Route servedRoute = this.router
 			.target(this.router.ruleIndex(PathContainer.parsePath(resolved, SERVED_PATH), method));
+		if (contextPath == null) {
+			// The server routed the URI to this application but cannot say by which spelling of its context path
+			// (Tomcat, with an encoded backslash decoded and backslashes taken for slashes): the served path is all.
+			return servedRoute;
+		}
 		@Nullable Route route;
 		try {
-			route = only(this.router.route(requestUri, request.getContextPath(), method), servedRoute);
+			route = only(this.router.route(requestUri, contextPath, method), servedRoute);
 		}
 		catch (IllegalArgumentException ex) {
 			// the spelling does not parse (as //ctx/... under a context path), but the server made a path of it
@@ -404,6 +416,35 @@ public final class RateLimitFilter implements Filter {
 					PathContainer.parsePath(decoded.isEmpty() ? "/" : decoded, SERVED_PATH), method)));
 		}
 		return route;
+	}
+
+	/**
+	 * The context path, or {@code null} when the server cannot tell it: Tomcat throws when the URI spells the context
+	 * path in a way it cannot match to the decoded one.
+	 */
+	private static @Nullable String contextPath(HttpServletRequest request) {
+		try {
+			return request.getContextPath();
+		}
+		catch (RuntimeException ex) {
+			return null;
+		}
+	}
+
+	/**
+	 * The path the server routes on within the application, its servlet path and path info; empty when no server set
+	 * them (a bare mock request), {@code null} when the server will not tell them: Jetty throws for an ambiguous URI
+	 * (an encoded slash, a doubled slash, an encoded dot segment) unless it is set to decode such URIs.
+	 */
+	private static @Nullable String servedPath(HttpServletRequest request) {
+		try {
+			String servletPath = request.getServletPath();
+			String pathInfo = request.getPathInfo();
+			return (pathInfo != null) ? servletPath + pathInfo : servletPath;
+		}
+		catch (RuntimeException ex) {
+			return null;
+		}
 	}
 
 	/**
