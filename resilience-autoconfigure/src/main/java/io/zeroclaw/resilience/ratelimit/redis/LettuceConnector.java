@@ -135,20 +135,35 @@ public final class LettuceConnector {
 	}
 
 	/**
+	 * Whether the connection is open but cut off, with Lettuce trying to reconnect it: commands sent meanwhile wait
+	 * for the reconnection, so a decision times out, and Lettuce's own log says why it cannot reconnect (Redis down,
+	 * a refused password).
+	 * @return whether the connection that was opened is reconnecting
+	 */
+	public boolean isReconnecting() {
+		StatefulConnection<?, ?> connection = connection(this.commands);
+		return connection != null && !connection.isOpen()
+				&& !(connection instanceof RedisChannelHandler handler && handler.isClosed());
+	}
+
+	/**
 	 * Whether the connection behind the commands was closed for good. Not {@code !isOpen()}: that is also true while
 	 * Lettuce reconnects a connection that dropped, which must be waited for, not replaced.
-	 * <p>
-	 * {@code getStatefulConnection()} is deprecated (Lettuce would have callers hold the connection rather than its
-	 * commands), but Spring Data Redis hands out only the commands of its shared connection; it is still there, and
-	 * works, in the Lettuce 7 that Spring Boot 4.1 manages.
+	 */
+	static boolean isClosed(RedisClusterAsyncCommands<?, ?> commands) {
+		return connection(commands) instanceof RedisChannelHandler handler && handler.isClosed();
+	}
+
+	/**
+	 * The connection behind the commands. {@code getStatefulConnection()} is deprecated (Lettuce would have callers
+	 * hold the connection rather than its commands), but Spring Data Redis hands out only the commands of its shared
+	 * connection; it is still there, and works, in the Lettuce 7 that Spring Boot 4.1 manages.
 	 */
 	@SuppressWarnings("deprecation")
-	static boolean isClosed(RedisClusterAsyncCommands<?, ?> commands) {
-		StatefulConnection<?, ?> connection = (commands instanceof RedisAsyncCommands<?, ?> standalone)
-				? standalone.getStatefulConnection()
+	private static @Nullable StatefulConnection<?, ?> connection(@Nullable RedisClusterAsyncCommands<?, ?> commands) {
+		return (commands instanceof RedisAsyncCommands<?, ?> standalone) ? standalone.getStatefulConnection()
 				: (commands instanceof RedisAdvancedClusterAsyncCommands<?, ?> cluster) ? cluster.getStatefulConnection()
 						: null;
-		return connection instanceof RedisChannelHandler handler && handler.isClosed();
 	}
 
 	private RedisClusterAsyncCommands<byte[], byte[]> open() {

@@ -19,6 +19,7 @@ import java.util.function.LongSupplier;
 
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.cluster.api.async.RedisAdvancedClusterAsyncCommands;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreaker;
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreakerConfig;
@@ -307,14 +308,36 @@ public final class RedisRateLimiter implements RateLimiter {
 	 */
 	public static CompletableFuture<Void> prepare(LettuceConnector connector) {
 		return connector.connectInBackground()
-			.thenCompose((commands) -> commands.scriptLoad(SCRIPT_BYTES).toCompletableFuture())
-			.<Void>thenApply((sha) -> null)
+			.thenCompose((commands) -> commands.scriptLoad(SCRIPT_BYTES)
+				.toCompletableFuture()
+				.thenCompose((sha) -> warnIfOneNodeOfACluster(commands)))
 			.whenComplete((loaded, failure) -> {
 				if (failure != null) {
 					logger.debug("Could not open the Redis connection for rate limiting at start-up; decisions will "
 							+ "try again", failure);
 				}
 			});
+	}
+
+	/**
+	 * Warns when a connection to one Redis server finds a node of a Redis Cluster (the standalone settings pointed at
+	 * one of its nodes): the node answers {@code MOVED} for every key whose slot another node holds, so those
+	 * decisions all fail and follow {@link OnFailure}, and the shared quota silently splits. A server that refuses
+	 * {@code INFO} (an ACL) is not asked again.
+	 */
+	private static CompletableFuture<Void> warnIfOneNodeOfACluster(RedisClusterAsyncCommands<byte[], byte[]> commands) {
+		if (commands instanceof RedisAdvancedClusterAsyncCommands) {
+			return CompletableFuture.completedFuture(null);
+		}
+		return commands.info("cluster").toCompletableFuture().handle((info, failure) -> {
+			if (info != null && info.contains("cluster_enabled:1")) {
+				logger.warn("The Redis server the rate limiter connects to is a node of a Redis Cluster, but the "
+						+ "connection is not a cluster connection: decisions for the keys of the other nodes' slots "
+						+ "will fail (MOVED) and follow on-failure, so instances will not share one quota. Give the "
+						+ "cluster's nodes in spring.data.redis.cluster.nodes instead of spring.data.redis.host/port.");
+			}
+			return null;
+		});
 	}
 
 	/**
@@ -506,7 +529,9 @@ public final class RedisRateLimiter implements RateLimiter {
 	/** What went wrong, down to the root cause: a wrapper's message alone often hides it (a refused password). */
 	private String describe(Throwable cause) {
 		if (cause instanceof TimeoutException) {
-			return "no answer within the timeout of " + this.timeoutNanos / 1_000_000 + " ms";
+			return "no answer within the timeout of " + this.timeoutNanos / 1_000_000 + " ms"
+					+ (this.connector.isReconnecting() ? ": the connection is cut off and Lettuce is reconnecting it; "
+							+ "its own log says why it cannot (Redis down, a refused password)" : "");
 		}
 		Throwable root = cause;
 		for (int depth = 0; root.getCause() != null && root.getCause() != root && depth < 16; depth++) {

@@ -108,6 +108,23 @@ class RedisOutageTests {
 		assertThat(output.toString().split("Redis answers again: rate-limit policy 'outage'", -1)).hasSize(2);
 	}
 
+	@Test
+	void redisGoneShouldBeReportedAsAConnectionLettuceIsReconnecting(CapturedOutput output) {
+		RedisClient client = RedisClient.create(redis.uri());
+		this.clients.add(client);
+		LettuceConnector connector = new LettuceConnector(() -> client.connect(ByteArrayCodec.INSTANCE).async());
+		RedisRateLimiter limiter = new RedisRateLimiter(POLICY, connector,
+				new RedisRateLimiterConfig("gone:" + UUID.randomUUID() + ":", Duration.ofSeconds(2), OnFailure.ALLOW),
+				null, null);
+		assertThat(limiter.tryAcquire("before").remaining()).isEqualTo(14);
+		assertThat(connector.isReconnecting()).isFalse();
+		redis.stop();
+		await().atMost(Duration.ofSeconds(10)).until(connector::isReconnecting);
+		limiter.tryAcquire("during");
+		assertThat(output).contains("Redis did not decide for rate-limit policy 'outage' (no answer within the timeout "
+				+ "of 2000 ms: the connection is cut off and Lettuce is reconnecting it; its own log says why it cannot");
+	}
+
 	/** One decision; a refusal for want of Redis is expected under DENY and is not a failure of the test. */
 	private static void decide(RateLimiter limiter, String key, OnFailure onFailure) {
 		try {

@@ -319,13 +319,14 @@ class RedisRateLimiterTests {
 	}
 
 	@Test
-	void preparingShouldOpenTheConnectionAndLoadTheScriptBeforeAnyDecision() throws Exception {
+	void preparingShouldOpenTheConnectionAndLoadTheScriptBeforeAnyDecision(CapturedOutput output) throws Exception {
 		redis.command("SCRIPT", "FLUSH");
 		AtomicInteger opened = new AtomicInteger();
 		LettuceConnector connector = countingConnector(opened);
 		RedisRateLimiter.prepare(connector).get(20, TimeUnit.SECONDS);
 		assertThat(opened).hasValue(1);
 		assertThat(scriptCached()).isTrue();
+		assertThat(output).doesNotContain("Redis Cluster");
 		RateLimiter limiter = new RedisRateLimiter(POLICY, connector,
 				new RedisRateLimiterConfig(this.prefix, PATIENT, OnFailure.DENY), null, null);
 		assertThat(limiter.tryAcquire("client-1").allowed()).isTrue();

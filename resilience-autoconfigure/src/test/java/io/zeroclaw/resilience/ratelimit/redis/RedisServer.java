@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -32,12 +33,19 @@ public final class RedisServer implements BeforeAllCallback, AfterAllCallback {
 
 	private final int port;
 
+	private final List<String> options;
+
 	private Path executable;
 
 	private Process process;
 
-	public RedisServer() {
+	/**
+	 * @param options more of {@code redis-server}'s command-line options, each name and value an element
+	 * ({@code "--cluster-enabled", "yes"})
+	 */
+	public RedisServer(String... options) {
 		this.port = freePort();
+		this.options = List.of(options);
 	}
 
 	/** @return the port the server listens on, the same across {@link #stop()} and {@link #start()} */
@@ -67,9 +75,11 @@ public final class RedisServer implements BeforeAllCallback, AfterAllCallback {
 			return;
 		}
 		try {
-			this.process = new ProcessBuilder(this.executable.toString(), "--port", Integer.toString(this.port),
-					"--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no")
-				.redirectErrorStream(true)
+			List<String> command = new ArrayList<>(List.of(this.executable.toString(), "--port",
+					Integer.toString(this.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+					"--protected-mode", "no"));
+			command.addAll(this.options);
+			this.process = new ProcessBuilder(command).redirectErrorStream(true)
 				.redirectOutput(ProcessBuilder.Redirect.DISCARD)
 				.start();
 		}

@@ -1,0 +1,58 @@
+package io.zeroclaw.resilience.ratelimit.redis;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.util.concurrent.TimeUnit;
+
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.codec.ByteArrayCodec;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The standalone settings pointed at one node of a Redis Cluster: the node would answer {@code MOVED} for most keys,
+ * so every such decision would fail and the shared quota split in silence; start-up warns, naming the property.
+ */
+@ExtendWith(OutputCaptureExtension.class)
+class RedisClusterNodeAloneTests {
+
+	@RegisterExtension
+	static final RedisServer node = new RedisServer("--cluster-enabled", "yes", "--cluster-config-file",
+			nodesFile());
+
+	private RedisClient client;
+
+	@AfterEach
+	void shutdown() {
+		if (this.client != null) {
+			this.client.shutdown();
+		}
+	}
+
+	@Test
+	void connectionToOneNodeOfAClusterShouldBeWarnedOf(CapturedOutput output) throws Exception {
+		this.client = RedisClient.create(node.uri());
+		LettuceConnector connector = new LettuceConnector(() -> this.client.connect(ByteArrayCodec.INSTANCE).async());
+		RedisRateLimiter.prepare(connector).get(20, TimeUnit.SECONDS);
+		assertThat(output).contains("is a node of a Redis Cluster, but the connection is not a cluster connection")
+			.contains("spring.data.redis.cluster.nodes");
+	}
+
+	private static String nodesFile() {
+		try {
+			return Files.createTempDirectory("redis-cluster-node").resolve("nodes.conf").toString();
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+}
