@@ -122,7 +122,7 @@ class RedisOutageTests {
 		await().atMost(Duration.ofSeconds(10)).until(connector::isReconnecting);
 		limiter.tryAcquire("during");
 		assertThat(output).contains("Redis did not decide for rate-limit policy 'outage' (no answer within the timeout "
-				+ "of 2000 ms: the connection is cut off and Lettuce is reconnecting it; its own log says why it cannot");
+				+ "of 2000 ms: the connection is cut off and Lettuce is reconnecting it; its own log says why");
 	}
 
 	/** One decision; a refusal for want of Redis is expected under DENY and is not a failure of the test. */
