@@ -100,6 +100,9 @@ public final class CircuitBreaker {
 	 */
 	static final long MIN_PROBE_DEADLINE_NANOS = Duration.ofMinutes(5).toNanos();
 
+	/** The pause a call refused by a half-open breaker is told to wait (the recovery timeout when shorter). */
+	static final long PROBING_RETRY_AFTER_NANOS = Duration.ofSeconds(1).toNanos();
+
 	/** How deep a cause chain is followed; a chain with a cycle is not followed forever. */
 	private static final int MAX_CAUSE_DEPTH = 16;
 
@@ -335,6 +338,21 @@ public final class CircuitBreaker {
 	 * @throws CircuitOpenException when the breaker does not permit the call; {@code call} was not invoked
 	 */
 	public <T extends @Nullable Object> Stream<T> executeStream(Supplier<? extends Stream<T>> call) {
+		return executeStream(call, null);
+	}
+
+	/**
+	 * Same as {@link #executeStream(Supplier)} for a stream whose last element says so (the Provider SPI's
+	 * {@code StreamChunk.last()}): delivering that element is a success, so that a consumer that stops reading there,
+	 * without closing the stream, has still reported the upstream's complete answer.
+	 * @param <T> the element type
+	 * @param call opens the upstream stream
+	 * @param last whether an element is the stream's last; {@code null} when no element says so
+	 * @return a sequential stream with the upstream's elements; closing it closes the upstream stream
+	 * @throws CircuitOpenException when the breaker does not permit the call; {@code call} was not invoked
+	 */
+	public <T extends @Nullable Object> Stream<T> executeStream(Supplier<? extends Stream<T>> call,
+			@Nullable Predicate<? super T> last) {
 		Permission permission = acquirePermission();
 		Stream<T> source;
 		try {
@@ -355,7 +373,7 @@ public final class CircuitBreaker {
 			permission.onIgnore();
 			throw ex;
 		}
-		GuardedSpliterator<T> guarded = new GuardedSpliterator<>(elements, permission);
+		GuardedSpliterator<T> guarded = new GuardedSpliterator<>(elements, permission, last);
 		return StreamSupport.stream(guarded, false).onClose(() -> {
 			// Reported before the upstream is closed: closing it ends a read blocked in another thread, whose end or
 			// exception would otherwise be reported first, as the upstream's answer.
@@ -401,7 +419,7 @@ public final class CircuitBreaker {
 						transition(current, Epoch.open(checked, current.failures + 1));
 						break;
 					}
-					throw reject(Duration.ZERO);
+					throw reject(null);
 			}
 		}
 	}
@@ -477,8 +495,16 @@ public final class CircuitBreaker {
 		return (elapsed >= this.recoveryNanos) ? 0 : this.recoveryNanos - elapsed;
 	}
 
-	private CircuitOpenException reject(Duration retryAfter) {
-		CircuitOpenException refusal = new CircuitOpenException(this.name, retryAfter);
+	/**
+	 * The refusal of a call, told to the listeners.
+	 * @param retryAfter the time left while open; {@code null} when half-open with every probe slot taken, when no
+	 * one can tell how long the probes take: then the shorter of a second and the recovery timeout, a pause that keeps
+	 * a caller who waits as told from retrying in a busy loop
+	 */
+	private CircuitOpenException reject(@Nullable Duration retryAfter) {
+		CircuitOpenException refusal = (retryAfter != null) ? new CircuitOpenException(this.name, retryAfter)
+				: new CircuitOpenException(this.name,
+						Duration.ofNanos(Math.min(this.recoveryNanos, PROBING_RETRY_AFTER_NANOS)), true);
 		for (CircuitBreakerListener listener : this.listeners) {
 			try {
 				listener.onRejected(this, refusal);
@@ -855,9 +881,12 @@ public final class CircuitBreaker {
 		/** Whether the upstream has sent an element; read by {@code close}, which may run on another thread. */
 		private volatile boolean answered;
 
-		GuardedSpliterator(Spliterator<T> source, Permission permission) {
+		private final @Nullable Predicate<? super T> last;
+
+		GuardedSpliterator(Spliterator<T> source, Permission permission, @Nullable Predicate<? super T> last) {
 			this.source = source;
 			this.permission = permission;
+			this.last = last;
 		}
 
 		@Override
@@ -894,6 +923,10 @@ public final class CircuitBreaker {
 		public void accept(T element) {
 			if (!this.answered) {
 				this.answered = true;
+			}
+			if (this.last != null && this.last.test(element)) {
+				// the upstream's whole answer has come, whether or not the consumer reads on
+				this.permission.onSuccess();
 			}
 			this.inAction = true;
 			this.action.accept(element);

@@ -18,8 +18,18 @@ public class CircuitOpenException extends RuntimeException {
 	 * @param retryAfter how long until the breaker will let a probe through; zero or positive, never {@code null}
 	 */
 	public CircuitOpenException(String breakerName, Duration retryAfter) {
-		super("Circuit breaker '" + breakerName + "' is open; retry after " + Objects.requireNonNull(retryAfter).toMillis()
-				+ " ms", null, false, false);
+		this(breakerName, retryAfter, false);
+	}
+
+	/**
+	 * @param breakerName the name of the breaker that refused the call
+	 * @param retryAfter how long to wait before trying again
+	 * @param probing whether the breaker is half-open with every probe slot taken, rather than open
+	 */
+	CircuitOpenException(String breakerName, Duration retryAfter, boolean probing) {
+		super("Circuit breaker '" + breakerName + "' is "
+				+ (probing ? "half-open and its probe calls are all in flight" : "open") + "; retry after "
+				+ Objects.requireNonNull(retryAfter).toMillis() + " ms", null, false, false);
 		this.breakerName = breakerName;
 		this.retryAfter = retryAfter.isNegative() ? Duration.ZERO : retryAfter;
 	}

@@ -115,6 +115,23 @@ class CircuitBreakerTests {
 	}
 
 	@Test
+	void refusalWhileTheProbesAreOutShouldSaySoAndAskForAPauseNoLongerThanTheRecoveryTimeout() {
+		for (Duration recovery : List.of(Duration.ofSeconds(30), Duration.ofMillis(200))) {
+			CircuitBreaker breaker = new CircuitBreaker("upstream", new CircuitBreakerConfig(1, recovery, 1),
+					this.clock::get);
+			failTimes(breaker, 1);
+			elapse(recovery);
+			try (CircuitBreaker.Permission probe = breaker.acquirePermission()) {
+				assertThatExceptionOfType(CircuitOpenException.class).isThrownBy(() -> breaker.execute(this::succeed))
+					.withMessage("Circuit breaker 'upstream' is half-open and its probe calls are all in flight; "
+							+ "retry after " + Math.min(recovery.toMillis(), 1000) + " ms")
+					.satisfies((ex) -> assertThat(ex.retryAfter())
+						.isEqualTo(recovery.compareTo(Duration.ofSeconds(1)) < 0 ? recovery : Duration.ofSeconds(1)));
+			}
+		}
+	}
+
+	@Test
 	void executeWhenClosedShouldReturnTheResultAndStayClosed() {
 		CircuitBreaker breaker = breaker(3, 1);
 		assertThat(breaker.execute(this::succeed)).isEqualTo("ok");

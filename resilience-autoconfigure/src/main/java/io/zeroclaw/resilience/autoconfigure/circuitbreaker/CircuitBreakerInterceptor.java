@@ -13,6 +13,7 @@ import java.util.stream.Stream;
 
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreaker;
 import io.zeroclaw.resilience.provider.Provider;
+import io.zeroclaw.resilience.provider.StreamChunk;
 import org.aopalliance.intercept.MethodInterceptor;
 import org.aopalliance.intercept.MethodInvocation;
 import org.jspecify.annotations.Nullable;
@@ -122,8 +123,10 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 			case SYNC -> executeSync(invocation);
 			case DIMENSIONS -> hasCachedDimensions(invocation.getThis()) ? invocation.proceed()
 					: cacheDimensions(invocation);
-			case ASYNC -> this.breaker.executeAsync(() -> (CompletionStage<?>) held(invocation));
-			case STREAM -> this.breaker.executeStream(() -> (Stream<?>) held(invocation));
+			case ASYNC -> HeldBreakers.runsUnder(this.breaker) ? invocation.proceed()
+					: this.breaker.executeAsync(() -> (CompletionStage<?>) held(invocation));
+			case STREAM -> HeldBreakers.runsUnder(this.breaker) ? invocation.proceed()
+					: this.breaker.executeStream(() -> (Stream<?>) held(invocation), CircuitBreakerInterceptor::isLast);
 			case FLUX -> ReactorCalls.flux(this.breaker, () -> invokeAgain(invocation));
 			case MONO -> ReactorCalls.mono(this.breaker, () -> invokeAgain(invocation));
 			case ADAPTED -> ReactorCalls.adapted(this.breaker, adapterFor(method.getReturnType()),
@@ -131,14 +134,20 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 		};
 	}
 
+	/** Whether a streamed element is the last of the upstream's answer: a Provider's closing chunk. */
+	private static boolean isLast(@Nullable Object element) {
+		return element instanceof StreamChunk chunk && chunk.last();
+	}
+
 	/**
 	 * Runs a synchronous call through the breaker, unless this thread already runs a call holding a permission of the
-	 * same breaker (see {@link HeldBreakers}): a call back into the same bean made by the call in progress (a tool the
-	 * model runs that asks the model again) is part of that call. The outer call's outcome counts for both, once, and
-	 * a half-open breaker's only probe does not refuse its own inner call.
+	 * same breaker (see {@link HeldBreakers#runsUnder}): a call back into the same bean made by the call in progress
+	 * (a tool the model runs that asks the model again, a blocking call that reads the bean's own stream or waits on
+	 * its own future) is part of that call. The outer call's outcome counts for both, once, and a half-open breaker's
+	 * only probe does not refuse its own inner call.
 	 */
 	private @Nullable Object executeSync(MethodInvocation invocation) throws Throwable {
-		if (HeldBreakers.holds(this.breaker)) {
+		if (HeldBreakers.runsUnder(this.breaker)) {
 			return invocation.proceed();
 		}
 		return this.breaker.execute(() -> held(invocation));

@@ -3,6 +3,7 @@ package io.zeroclaw.resilience.autoconfigure.circuitbreaker;
 import java.util.function.Supplier;
 
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreaker;
+import io.zeroclaw.resilience.circuitbreaker.CircuitState;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -29,6 +30,17 @@ final class HeldBreakers {
 			}
 		}
 		return false;
+	}
+
+	/**
+	 * Whether a call of the breaker made now is part of a call in progress on this thread: the thread holds a
+	 * permission of the breaker, and the breaker has not opened since. Code that is not the call's own can run on its
+	 * thread (a task the JDK runs there while the call waits on a future), so an open breaker refuses it all the same.
+	 * @param breaker a breaker
+	 * @return whether to run the call under the permission the thread holds, asking the breaker nothing
+	 */
+	static boolean runsUnder(CircuitBreaker breaker) {
+		return holds(breaker) && breaker.state() != CircuitState.OPEN;
 	}
 
 	/**

@@ -1,5 +1,6 @@
 package io.zeroclaw.resilience.autoconfigure.circuitbreaker;
 
+import java.util.Objects;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -30,6 +31,10 @@ final class ReactorCalls {
 
 	static Flux<?> flux(CircuitBreaker breaker, Supplier<@Nullable Object> call) {
 		return Flux.defer(() -> {
+			if (HeldBreakers.runsUnder(breaker)) {
+				// subscribed to by a call of the same breaker in progress on this thread: part of that call
+				return Flux.from(Objects.requireNonNull((Flux<?>) call.get(), "The guarded method returned null"));
+			}
 			Permission permission = breaker.acquirePermission();
 			Flux<?> source;
 			try {
@@ -62,6 +67,10 @@ final class ReactorCalls {
 
 	static Mono<?> mono(CircuitBreaker breaker, Supplier<@Nullable Object> call) {
 		return Mono.defer(() -> {
+			if (HeldBreakers.runsUnder(breaker)) {
+				// subscribed to by a call of the same breaker in progress on this thread: part of that call
+				return Objects.requireNonNull((Mono<?>) call.get(), "The guarded method returned null");
+			}
 			Permission permission = breaker.acquirePermission();
 			Mono<?> source;
 			try {
