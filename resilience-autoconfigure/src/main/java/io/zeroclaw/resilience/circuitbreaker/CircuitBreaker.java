@@ -15,6 +15,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import java.util.function.Predicate;
@@ -136,6 +137,9 @@ public final class CircuitBreaker {
 	/** The current state and its counters; replaced, never mutated in place except for its counters. */
 	private volatile Epoch epoch;
 
+	/** State changes so far, counted after each one takes effect. */
+	private final AtomicLong transitions = new AtomicLong();
+
 	private volatile CircuitBreakerListener[] listeners = NO_LISTENERS;
 
 	/**
@@ -195,6 +199,17 @@ public final class CircuitBreaker {
 	 */
 	public CircuitState state() {
 		return current().state;
+	}
+
+	/**
+	 * Returns how many times the breaker has changed state, or been forced to one, since it was made. A call admitted
+	 * when this read {@code n} belongs to a period of the breaker that has ended once it reads more: glue that lets
+	 * code run under a call's permission checks it before it does.
+	 * @return the count, from zero
+	 */
+	public long transitions() {
+		current();
+		return this.transitions.get();
 	}
 
 	/**
@@ -587,12 +602,14 @@ public final class CircuitBreaker {
 
 	private void transition(Epoch from, Epoch to) {
 		if (EPOCH.compareAndSet(this, from, to)) {
+			this.transitions.incrementAndGet();
 			notifyTransition(from.state, to.state);
 		}
 	}
 
 	private void force(Epoch to) {
 		Epoch from = (Epoch) EPOCH.getAndSet(this, to);
+		this.transitions.incrementAndGet();
 		if (from.state != to.state) {
 			notifyTransition(from.state, to.state);
 		}

@@ -132,6 +132,26 @@ class CircuitBreakerTests {
 	}
 
 	@Test
+	void transitionsShouldCountEveryChangeOfStateAndEveryForcedOne() {
+		CircuitBreaker breaker = breaker(1, 1);
+		assertThat(breaker.transitions()).isZero();
+		breaker.execute(this::succeed);
+		assertThat(breaker.transitions()).isZero();
+		failTimes(breaker, 1);
+		assertThat(breaker.transitions()).isEqualTo(1);
+		elapse(RECOVERY);
+		// read as the next call would: the breaker is half-open now
+		assertThat(breaker.transitions()).isEqualTo(2);
+		breaker.execute(this::succeed);
+		assertThat(breaker.transitions()).isEqualTo(3);
+		breaker.transitionToOpen();
+		breaker.transitionToOpen();
+		assertThat(breaker.transitions()).isEqualTo(5);
+		breaker.transitionToClosed();
+		assertThat(breaker.transitions()).isEqualTo(6);
+	}
+
+	@Test
 	void executeWhenClosedShouldReturnTheResultAndStayClosed() {
 		CircuitBreaker breaker = breaker(3, 1);
 		assertThat(breaker.execute(this::succeed)).isEqualTo("ok");

@@ -40,7 +40,13 @@ final class HeldBreakers {
 	 * @return whether to run the call under the permission the thread holds, asking the breaker nothing
 	 */
 	static boolean runsUnder(CircuitBreaker breaker) {
-		return holds(breaker) && breaker.state() != CircuitState.OPEN;
+		for (Frame frame = HELD.get(); frame != null; frame = frame.outer()) {
+			if (frame.breaker() == breaker) {
+				// the period the permission was given in is still the breaker's, and the breaker is not open
+				return frame.period() == breaker.transitions() && breaker.state() != CircuitState.OPEN;
+			}
+		}
+		return false;
 	}
 
 	/**
@@ -51,7 +57,19 @@ final class HeldBreakers {
 	 * @return what it returned
 	 */
 	static <T extends @Nullable Object> T run(CircuitBreaker breaker, Supplier<T> work) {
-		Frame frame = enter(breaker, null);
+		return run(breaker, breaker.transitions(), work);
+	}
+
+	/**
+	 * Runs code of a call that holds a permission of the breaker, given in a known period.
+	 * @param breaker the breaker whose permission the call holds
+	 * @param period the breaker's {@link CircuitBreaker#transitions()} when it gave the permission
+	 * @param work the call's code
+	 * @param <T> what it returns
+	 * @return what it returned
+	 */
+	static <T extends @Nullable Object> T run(CircuitBreaker breaker, long period, Supplier<T> work) {
+		Frame frame = enter(breaker, null, period);
 		try {
 			return work.get();
 		}
@@ -65,10 +83,11 @@ final class HeldBreakers {
 	 * {@link #exit}.
 	 * @param breaker the breaker
 	 * @param owner the call the mark belongs to, for {@link #outside} and {@link #inside}; {@code null} for none
+	 * @param period the breaker's {@link CircuitBreaker#transitions()} when it gave the permission
 	 * @return the mark, for {@code exit}
 	 */
-	static Frame enter(CircuitBreaker breaker, @Nullable Object owner) {
-		Frame frame = new Frame(breaker, HELD.get(), owner);
+	static Frame enter(CircuitBreaker breaker, @Nullable Object owner, long period) {
+		Frame frame = new Frame(breaker, HELD.get(), owner, period);
 		HELD.set(frame);
 		return frame;
 	}
@@ -112,15 +131,16 @@ final class HeldBreakers {
 	 * Runs the call's own code again (its publisher, asked for more by the caller) with the call's mark.
 	 * @param breaker the call's breaker
 	 * @param owner the call
+	 * @param period the breaker's {@link CircuitBreaker#transitions()} when it gave the call its permission
 	 * @param code the call's code
 	 */
-	static void inside(CircuitBreaker breaker, Object owner, Runnable code) {
+	static void inside(CircuitBreaker breaker, Object owner, long period, Runnable code) {
 		Frame current = HELD.get();
 		if (current != null && current.owner() == owner) {
 			code.run();
 			return;
 		}
-		Frame frame = enter(breaker, owner);
+		Frame frame = enter(breaker, owner, period);
 		try {
 			code.run();
 		}
@@ -129,8 +149,11 @@ final class HeldBreakers {
 		}
 	}
 
-	/** A call's mark: its breaker, the mark of the call it runs inside of (if any), and the call it belongs to. */
-	record Frame(CircuitBreaker breaker, @Nullable Frame outer, @Nullable Object owner) {
+	/**
+	 * A call's mark: its breaker, the mark of the call it runs inside of (if any), the call it belongs to, and the
+	 * breaker's period its permission was given in.
+	 */
+	record Frame(CircuitBreaker breaker, @Nullable Frame outer, @Nullable Object owner, long period) {
 	}
 
 }

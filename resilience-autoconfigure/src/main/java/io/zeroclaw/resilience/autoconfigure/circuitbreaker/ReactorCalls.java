@@ -36,9 +36,10 @@ final class ReactorCalls {
 				return Flux.from(Objects.requireNonNull((Flux<?>) call.get(), "The guarded method returned null"));
 			}
 			Permission permission = breaker.acquirePermission();
+			long period = breaker.transitions();
 			Flux<?> source;
 			try {
-				source = (Flux<?>) HeldBreakers.run(breaker, call);
+				source = (Flux<?>) HeldBreakers.run(breaker, period, call);
 			}
 			catch (Throwable ex) {
 				permission.onFailure(ex);
@@ -61,7 +62,7 @@ final class ReactorCalls {
 					}
 				})
 				.doFinally((signal) -> permission.onIgnore());
-			return Flux.from(held(breaker, guarded));
+			return Flux.from(held(breaker, period, guarded));
 		});
 	}
 
@@ -72,9 +73,10 @@ final class ReactorCalls {
 				return Objects.requireNonNull((Mono<?>) call.get(), "The guarded method returned null");
 			}
 			Permission permission = breaker.acquirePermission();
+			long period = breaker.transitions();
 			Mono<?> source;
 			try {
-				source = (Mono<?>) HeldBreakers.run(breaker, call);
+				source = (Mono<?>) HeldBreakers.run(breaker, period, call);
 			}
 			catch (Throwable ex) {
 				permission.onFailure(ex);
@@ -90,7 +92,7 @@ final class ReactorCalls {
 			Mono<?> guarded = source.doOnSuccess((value) -> permission.onSuccess())
 				.doOnError(permission::onFailure)
 				.doFinally((signal) -> permission.onIgnore());
-			return Mono.fromDirect(held(breaker, guarded));
+			return Mono.fromDirect(held(breaker, period, guarded));
 		});
 	}
 
@@ -146,10 +148,10 @@ final class ReactorCalls {
 	 * thread (a deferred body, elements made when asked for) is part of the call, while the signals it sends go to
 	 * the caller's code without the permission.
 	 */
-	private static Publisher<Object> held(CircuitBreaker breaker, Publisher<?> publisher) {
+	private static Publisher<Object> held(CircuitBreaker breaker, long period, Publisher<?> publisher) {
 		return (subscriber) -> {
-			SignalsOutside call = new SignalsOutside(subscriber, breaker);
-			HeldBreakers.Frame frame = HeldBreakers.enter(breaker, call);
+			SignalsOutside call = new SignalsOutside(subscriber, breaker, period);
+			HeldBreakers.Frame frame = HeldBreakers.enter(breaker, call, period);
 			try {
 				publisher.subscribe(call);
 			}
@@ -169,11 +171,14 @@ final class ReactorCalls {
 
 		private final CircuitBreaker breaker;
 
+		private final long period;
+
 		private volatile @Nullable Subscription upstream;
 
-		SignalsOutside(Subscriber<? super Object> actual, CircuitBreaker breaker) {
+		SignalsOutside(Subscriber<? super Object> actual, CircuitBreaker breaker, long period) {
 			this.actual = actual;
 			this.breaker = breaker;
+			this.period = period;
 		}
 
 		@Override
@@ -204,12 +209,12 @@ final class ReactorCalls {
 
 		@Override
 		public void request(long n) {
-			HeldBreakers.inside(this.breaker, this, () -> this.upstream.request(n));
+			HeldBreakers.inside(this.breaker, this, this.period, () -> this.upstream.request(n));
 		}
 
 		@Override
 		public void cancel() {
-			HeldBreakers.inside(this.breaker, this, this.upstream::cancel);
+			HeldBreakers.inside(this.breaker, this, this.period, this.upstream::cancel);
 		}
 
 	}

@@ -95,6 +95,28 @@ class HalfOpenProbeNestedCallTests {
 	}
 
 	@Test
+	void callBackAfterTheBreakerOpenedAndWentHalfOpenWhileAnotherProbeIsOutShouldBeRefused() {
+		this.contextRunner.run((context) -> {
+			SelfCallingProvider provider = context.getBean(SelfCallingProvider.class);
+			assertThat(provider.simpleChat("reopened-probe-out", "m", 0)).isEqualTo("call back refused");
+			assertThat(context.getBean(Beans.class).upstream).containsExactly("reopened-probe-out");
+		});
+	}
+
+	@Test
+	void callBackAfterTheBreakerOpenedAndWentHalfOpenShouldBeTheProbeItIs() {
+		this.contextRunner.run((context) -> {
+			SelfCallingProvider provider = context.getBean(SelfCallingProvider.class);
+			CircuitBreaker breaker = context.getBean(CircuitBreakerRegistry.class)
+				.find("selfCallingProvider")
+				.orElseThrow();
+			assertThat(provider.simpleChat("reopened-call-back-fails", "m", 0)).isEqualTo("fallback");
+			assertThat(context.getBean(Beans.class).upstream).containsExactly("reopened-call-back-fails", "boom");
+			assertThat(breaker.state()).isEqualTo(CircuitState.OPEN);
+		});
+	}
+
+	@Test
 	void providerStreamReadUpToItsLastChunkShouldCloseAHalfOpenBreaker() {
 		this.contextRunner.run((context) -> {
 			Provider provider = context.getBean(SelfCallingProvider.class);
@@ -209,17 +231,43 @@ class HalfOpenProbeNestedCallTests {
 					}
 				case "open-then-call-back":
 					// other requests' failures open the breaker meanwhile, or an operator forces it open
-					this.beans.getBean(CircuitBreakerRegistry.class).find("selfCallingProvider").orElseThrow()
-						.transitionToOpen();
+					breaker().transitionToOpen();
 					try {
 						return self().simpleChat("call back", model, temperature);
 					}
 					catch (CircuitOpenException ex) {
 						return "call back refused";
 					}
+				case "reopened-probe-out":
+					// while this long call runs the breaker opens, its recovery timeout passes, and another request
+					// takes the only probe and is still out
+					breaker().transitionToOpen();
+					this.beans.getBean(AtomicLong.class).addAndGet(RECOVERY.toNanos());
+					breaker().acquirePermission();
+					try {
+						return self().simpleChat("call back", model, temperature);
+					}
+					catch (CircuitOpenException ex) {
+						return "call back refused";
+					}
+				case "reopened-call-back-fails":
+					breaker().transitionToOpen();
+					this.beans.getBean(AtomicLong.class).addAndGet(RECOVERY.toNanos());
+					try {
+						return self().simpleChat("boom", model, temperature);
+					}
+					catch (IllegalStateException ex) {
+						return "fallback";
+					}
+				case "boom":
+					throw new IllegalStateException("upstream down");
 				default:
 					return "answer";
 			}
+		}
+
+		private CircuitBreaker breaker() {
+			return this.beans.getBean(CircuitBreakerRegistry.class).find("selfCallingProvider").orElseThrow();
 		}
 
 		@Override
