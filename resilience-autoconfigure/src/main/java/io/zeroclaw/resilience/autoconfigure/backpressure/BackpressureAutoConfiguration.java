@@ -1,6 +1,7 @@
 package io.zeroclaw.resilience.autoconfigure.backpressure;
 
 import java.util.List;
+import java.util.Map;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.zeroclaw.resilience.autoconfigure.ResilienceAutoConfiguration;
@@ -14,7 +15,6 @@ import io.zeroclaw.resilience.backpressure.Priority;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.aop.framework.Advised;
-import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -97,11 +97,10 @@ public final class BackpressureAutoConfiguration {
 	}
 
 	@Bean
-	static DiscardingExecutorCheck discardingExecutorCheck(ListableBeanFactory beanFactory,
-			ObjectProvider<PrioritizedBeanPostProcessor> postProcessor) {
-		return new DiscardingExecutorCheck(beanFactory, () -> {
+	static DiscardingExecutorCheck discardingExecutorCheck(ObjectProvider<PrioritizedBeanPostProcessor> postProcessor) {
+		return new DiscardingExecutorCheck(() -> {
 			PrioritizedBeanPostProcessor admitting = postProcessor.getIfAvailable();
-			return admitting != null && admitting.hasPrioritizedBeans();
+			return (admitting != null) ? admitting.proxies() : Map.of();
 		});
 	}
 

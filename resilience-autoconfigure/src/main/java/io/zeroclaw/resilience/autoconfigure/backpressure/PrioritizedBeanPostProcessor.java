@@ -70,8 +70,8 @@ final class PrioritizedBeanPostProcessor implements SmartInstantiationAwareBeanP
 	/** {@code @Async} tasks admitted that have not started yet: queued behind their executor. */
 	private final AtomicInteger queued = new AtomicInteger();
 
-	/** Whether a bean with {@code @Prioritized} methods has passed through here. */
-	private volatile boolean admitting;
+	/** A proxy per class of bean with {@code @Prioritized} methods, for the start-up check of their executors. */
+	private final Map<Class<?>, Advised> proxies = new ConcurrentHashMap<>();
 
 	private final Map<Class<?>, Boolean> eligibleTypes = new ConcurrentHashMap<>();
 
@@ -97,11 +97,12 @@ final class PrioritizedBeanPostProcessor implements SmartInstantiationAwareBeanP
 	}
 
 	/**
-	 * Returns whether a bean with {@code @Prioritized} methods has been post-processed.
-	 * @return whether any calls are admitted through a proxy
+	 * Returns a proxy of each class of bean with {@code @Prioritized} methods post-processed so far: one per class,
+	 * so that prototype beans do not accumulate.
+	 * @return the proxies by the class of their bean
 	 */
-	boolean hasPrioritizedBeans() {
-		return this.admitting;
+	Map<Class<?>, Advised> proxies() {
+		return this.proxies;
 	}
 
 	@Override
@@ -123,11 +124,11 @@ final class PrioritizedBeanPostProcessor implements SmartInstantiationAwareBeanP
 		if (!isEligible(targetClass)) {
 			return bean;
 		}
-		this.admitting = true;
 		if (bean instanceof Advised advised && !advised.isFrozen()) {
 			if (isAdmitting(advised)) {
 				return bean;
 			}
+			this.proxies.putIfAbsent(targetClass, advised);
 			requireOverridable(beanName, targetClass, AopUtils.isCglibProxy(bean));
 			advised.addAdvisor(0, admissionAdvisor(advised));
 			int async = lastAsyncAdvisor(advised);
@@ -157,7 +158,12 @@ final class PrioritizedBeanPostProcessor implements SmartInstantiationAwareBeanP
 		requireOverridable(beanName, targetClass, !needsInterfaceProxy(targetClass));
 		ProxyFactory proxyFactory = new ProxyFactory(bean);
 		configure(proxyFactory, targetClass);
-		return proxyFactory.getProxy(this.classLoader);
+		Object proxy = proxyFactory.getProxy(this.classLoader);
+		if (proxy instanceof Advised advised) {
+			// the async post-processor, when it comes later, adds its advisor to this proxy
+			this.proxies.putIfAbsent(targetClass, advised);
+		}
+		return proxy;
 	}
 
 	/**

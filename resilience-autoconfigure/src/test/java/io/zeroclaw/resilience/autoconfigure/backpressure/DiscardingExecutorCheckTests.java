@@ -1,11 +1,14 @@
 package io.zeroclaw.resilience.autoconfigure.backpressure;
 
+import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 import io.zeroclaw.resilience.autoconfigure.ResilienceAutoConfiguration;
 import io.zeroclaw.resilience.backpressure.BackpressureController;
+import io.zeroclaw.resilience.backpressure.Prioritized;
+import io.zeroclaw.resilience.backpressure.Priority;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -16,14 +19,18 @@ import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.scheduling.annotation.Async;
+import org.springframework.scheduling.annotation.AsyncConfigurer;
 import org.springframework.scheduling.annotation.EnableAsync;
+import org.springframework.scheduling.concurrent.ConcurrentTaskExecutor;
 import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * A thread pool that drops tasks in silence would keep the slots of the {@code @Async @Prioritized} tasks it drops for
- * good: start-up warns of it, naming the executor bean and the fix.
+ * good: start-up warns of the executor such a method really runs on (its qualifier's, an {@code AsyncConfigurer}'s,
+ * the default), through Spring's adapters, and of no other.
  */
 @ExtendWith(OutputCaptureExtension.class)
 class DiscardingExecutorCheckTests {
@@ -36,28 +43,49 @@ class DiscardingExecutorCheckTests {
 		.withPropertyValues("zeroclaw.resilience.backpressure.enabled=true", "spring.threads.virtual.enabled=false");
 
 	@Test
-	void taskExecutorThatDiscardsShouldBeWarnedOf(CapturedOutput output) {
+	void defaultExecutorThatDiscardsShouldBeWarnedOf(CapturedOutput output) {
 		this.runner.withUserConfiguration(WorkerConfiguration.class, DiscardingTaskExecutorConfiguration.class)
 			.run((context) -> {
 				assertThat(context).hasNotFailed();
-				assertThat(output).contains("Executor 'taskExecutor' " + WARNING)
+				assertThat(output).contains("The executor of @Async @Prioritized method AgentWorker.")
+					.contains(WARNING)
 					.contains("ThreadPoolExecutor.DiscardOldestPolicy")
 					.contains("AbortPolicy");
 			});
 	}
 
 	@Test
-	void threadPoolThatDiscardsShouldBeWarnedOf(CapturedOutput output) {
-		this.runner.withUserConfiguration(WorkerConfiguration.class, DiscardingThreadPoolConfiguration.class)
+	void qualifiedThreadPoolThatDiscardsShouldBeWarnedOf(CapturedOutput output) {
+		this.runner.withUserConfiguration(QualifiedWorker.class, DiscardingThreadPoolConfiguration.class)
 			.run((context) -> {
 				assertThat(context).hasNotFailed();
-				assertThat(output).contains("Executor 'agentPool' " + WARNING)
+				assertThat(output).contains("The executor of @Async @Prioritized method QualifiedWorker.run " + WARNING)
 					.contains("ThreadPoolExecutor.DiscardPolicy");
 			});
 	}
 
 	@Test
-	void taskExecutorThatThrowsShouldNotBeWarnedOf(CapturedOutput output) {
+	void asyncConfigurersExecutorThatDiscardsShouldBeWarnedOf(CapturedOutput output) {
+		this.runner.withUserConfiguration(WorkerConfiguration.class, DiscardingAsyncConfigurer.class)
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				assertThat(output).contains("The executor of @Async @Prioritized method AgentWorker.")
+					.contains("ThreadPoolExecutor.DiscardPolicy");
+			});
+	}
+
+	@Test
+	void adaptedThreadPoolThatDiscardsShouldBeWarnedOf(CapturedOutput output) {
+		this.runner.withUserConfiguration(WorkerConfiguration.class, AdaptedDiscardingPoolConfiguration.class)
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				assertThat(output).contains("The executor of @Async @Prioritized method AgentWorker.")
+					.contains("ThreadPoolExecutor.DiscardPolicy");
+			});
+	}
+
+	@Test
+	void executorThatThrowsShouldNotBeWarnedOf(CapturedOutput output) {
 		this.runner.withUserConfiguration(WorkerConfiguration.class).run((context) -> {
 			assertThat(context).hasSingleBean(ThreadPoolTaskExecutor.class);
 			assertThat(output).doesNotContain(WARNING);
@@ -65,11 +93,12 @@ class DiscardingExecutorCheckTests {
 	}
 
 	@Test
-	void discardingExecutorShouldNotBeWarnedOfWithoutPrioritizedBeans(CapturedOutput output) {
-		this.runner.withUserConfiguration(DiscardingTaskExecutorConfiguration.class).run((context) -> {
-			assertThat(context).hasSingleBean(ThreadPoolTaskExecutor.class);
-			assertThat(output).doesNotContain(WARNING);
-		});
+	void discardingExecutorThatNoPrioritizedMethodRunsOnShouldNotBeWarnedOf(CapturedOutput output) {
+		this.runner.withUserConfiguration(SynchronousWorker.class, DiscardingTaskExecutorConfiguration.class)
+			.run((context) -> {
+				assertThat(context).hasSingleBean(SynchronousWorker.class);
+				assertThat(output).doesNotContain(WARNING);
+			});
 	}
 
 	@Configuration(proxyBeanMethods = false)
@@ -102,10 +131,59 @@ class DiscardingExecutorCheckTests {
 
 		@Bean(destroyMethod = "shutdown")
 		ThreadPoolExecutor agentPool() {
-			return new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(1),
-					new ThreadPoolExecutor.DiscardPolicy());
+			return discardingPool();
 		}
 
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class AdaptedDiscardingPoolConfiguration {
+
+		@Bean(destroyMethod = "")
+		ConcurrentTaskExecutor taskExecutor() {
+			return new ConcurrentTaskExecutor(discardingPool());
+		}
+
+	}
+
+	/** The usual way to give {@code @Async} its executor: one that is no bean. */
+	@Configuration(proxyBeanMethods = false)
+	static class DiscardingAsyncConfigurer implements AsyncConfigurer {
+
+		@Override
+		public Executor getAsyncExecutor() {
+			ThreadPoolTaskExecutor executor = new ThreadPoolTaskExecutor();
+			executor.setCorePoolSize(1);
+			executor.setMaxPoolSize(1);
+			executor.setQueueCapacity(0);
+			executor.setRejectedExecutionHandler(new ThreadPoolExecutor.DiscardPolicy());
+			executor.initialize();
+			return executor;
+		}
+
+	}
+
+	@EnableAsync
+	static class QualifiedWorker {
+
+		@Async("agentPool")
+		@Prioritized(Priority.LOW)
+		public void run() {
+		}
+
+	}
+
+	static class SynchronousWorker {
+
+		@Prioritized(Priority.LOW)
+		public void run() {
+		}
+
+	}
+
+	private static ThreadPoolExecutor discardingPool() {
+		return new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(1),
+				new ThreadPoolExecutor.DiscardPolicy());
 	}
 
 }
