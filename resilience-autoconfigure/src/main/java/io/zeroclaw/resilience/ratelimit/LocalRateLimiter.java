@@ -39,8 +39,8 @@ import org.slf4j.LoggerFactory;
  * limiter's own arithmetic: a client who waits it is allowed. Times are kept relative to the clock's reading at
  * construction so that sums stay far from overflow; a policy whose empty bucket takes more than about 73 years to
  * refill is refused with {@link IllegalArgumentException}. A policy with {@code requestsPerWindow = 0} never
- * refills: its TAT degenerates into a count of tokens used, and a refused request's {@code retryAfter} is
- * {@link #NEVER}.
+ * refills: its TAT degenerates into a count of tokens used (at most 2<sup>61</sup>, which caps a larger
+ * {@code burst}), and a refused request's {@code retryAfter} is {@link #NEVER}.
  *
  * <h2>Hot keys</h2>
  * One number per key means that every allowed decision on a key writes the same word, so when several cores decide
@@ -52,10 +52,12 @@ import org.slf4j.LoggerFactory;
  * chosen by its thread, and only when that stripe is empty from the others in turn; a request is refused only when
  * no stripe can serve it. Each stripe admits at most its share plus its rate times any interval, so all of them
  * together admit at most {@code capacity + rate * interval}: striping can never let through more than the policy.
- * What it can do is lag: tokens refill in fractions spread over the stripes, so a striped key may be up to a token
- * per stripe behind the exact bucket. That is why only policies of at least 1 000 requests a second are ever striped
- * (there the lag is a few milliseconds; slower policies are hardly ever contended, since a refused decision writes
- * nothing), and why policies with fewer tokens than stripes are not.
+ * What it can do is lag: tokens refill in fractions spread over the stripes, and a stripe holds at most its share, so
+ * while one stripe is empty and another full the full one's refill is lost. A key its threads use unevenly can then
+ * refuse up to about a stripe's share of tokens ({@code capacity / S}) that the exact bucket would allow, until the
+ * empty stripe has refilled. That is why only policies of at least 1 000 requests a second are ever striped (slower
+ * policies are hardly ever contended, since a refused decision writes nothing), and why policies with fewer tokens
+ * than stripes are not.
  * <p>
  * Splitting keeps exactly the bucket's tokens: its debt ({@code tat - now}) is shared out in whole tokens, and the
  * fraction left over goes whole to one stripe. The bucket's own number then reads {@code STRIPED}. A request for
@@ -66,8 +68,9 @@ import org.slf4j.LoggerFactory;
  * that meets a frozen stripe waits for the bucket to leave {@code FREEZING} and starts its decision over.
  * <p>
  * On a striped key {@code remaining} and {@code resetAfter} are estimates from the stripe the decision came from
- * (reading the other stripes would bring back the cache-line traffic striping removes), and {@code retryAfter} of a
- * refusal is the soonest any stripe has a token again, which is exact for that stripe.
+ * (reading the other stripes would bring back the cache-line traffic striping removes): its tokens times {@code S},
+ * which overstates what is left when the other stripes are emptier. {@code retryAfter} of a refusal is the soonest
+ * any stripe has a token again, which is exact for that stripe.
  *
  * <h2>Bounded memory</h2>
  * The buckets live in a {@link ConcurrentHashMap} from key to a small bucket object, holding at most {@code maxKeys}
@@ -595,9 +598,15 @@ public final class LocalRateLimiter implements RateLimiter {
 
 	/**
 	 * Decides for a key not in the table, inserting it with the state after the decision when a slot is free.
+	 * <p>
+	 * The clock is read again first: the caller's reading may be older than the sweep that dropped the key's bucket
+	 * (the thread was paused between the two), and a bucket made from it would start that much in the past, full again
+	 * at once, a second bucket's tokens. A reading taken after the table showed the key absent is no older than the
+	 * sweep's, at which the dropped bucket was full, so the new bucket carries on from it.
 	 * @return the decision, or {@code null} if another thread inserted the key meanwhile
 	 */
-	private @Nullable RateLimitDecision acquireAsNewcomer(String key, long permits, long now) {
+	private @Nullable RateLimitDecision acquireAsNewcomer(String key, long permits, long readBefore) {
+		long now = Math.max(readBefore, now());
 		if (permits > this.capacity) {
 			// Refused from a full bucket: there is nothing to remember.
 			return refusedForever(now, now);
