@@ -53,11 +53,12 @@ import org.slf4j.LoggerFactory;
  * no stripe can serve it. Each stripe admits at most its share plus its rate times any interval, so all of them
  * together admit at most {@code capacity + rate * interval}: striping can never let through more than the policy.
  * What it can do is lag: tokens refill in fractions spread over the stripes, and a stripe holds at most its share, so
- * while one stripe is empty and another full the full one's refill is lost. A key its threads use unevenly can then
- * refuse up to about a stripe's share of tokens ({@code capacity / S}) that the exact bucket would allow, until the
- * empty stripe has refilled. That is why only policies of at least 1 000 requests a second are ever striped (slower
- * policies are hardly ever contended, since a refused decision writes nothing), and why policies with fewer tokens
- * than stripes are not.
+ * while a stripe is full the refill it cannot hold is lost. A caller whose own stripe is empty and who has to borrow
+ * from a full one (the key's contention has passed, or few threads use it) therefore merges the key back into one
+ * bucket, which loses nothing, until contention splits it again; before that a key its threads use unevenly can
+ * refuse tokens the exact bucket would allow. That is why only policies of at least 1 000 requests a second are ever
+ * striped (slower policies are hardly ever contended, since a refused decision writes nothing), and why policies with
+ * fewer tokens than stripes are not.
  * <p>
  * Splitting keeps exactly the bucket's tokens: its debt ({@code tat - now}) is shared out in whole tokens, and the
  * fraction left over goes whole to one stripe. The bucket's own number then reads {@code STRIPED}. A request for
@@ -451,6 +452,12 @@ public final class LocalRateLimiter implements RateLimiter {
 				long next = start + cost;
 				if (next - now <= stripeTolerance) {
 					if (CELLS.compareAndSet(cells, index, tat, next)) {
+						if (j > 0 && tat <= now) {
+							// The caller's own stripe is empty while this one was full, losing the refill it could
+							// not hold: the key's use is uneven (its contention has passed, or few threads use it),
+							// so it goes back to one bucket, which loses nothing, until contention splits it again.
+							merge(bucket, now);
+						}
 						return allowedStriped(stripe, next, now, stripe == home);
 					}
 					continue;

@@ -74,9 +74,12 @@ class LocalRateLimiterStripingTests extends HammeredLimiterTests {
 	@Test
 	void refusedRequestOnAStripedBucketShouldBeToldWhenAStripeHasATokenAgain() {
 		LocalRateLimiter limiter = limiter(new RateLimitPolicy("p", 60, Duration.ofMillis(60), 0), 4);
-		limiter.tryAcquire("k");
+		for (int i = 0; i < 4; i++) {
+			limiter.tryAcquire("k");
+		}
+		// a token of debt on every stripe: none is full, so draining them from one thread keeps the key striped
 		limiter.stripe("k");
-		countAllowed(limiter, "k");
+		assertThat(countAllowed(limiter, "k")).isEqualTo(56);
 		RateLimitDecision refused = limiter.tryAcquire("k");
 		assertThat(refused.allowed()).isFalse();
 		assertThat(refused.remaining()).isZero();
@@ -350,9 +353,8 @@ class LocalRateLimiterStripingTests extends HammeredLimiterTests {
 		// as many tokens as stripes: 4 tokens, one a millisecond, so each stripe holds one, refilled every 4 ms
 		LocalRateLimiter limiter = limiter(new RateLimitPolicy("p", 4, Duration.ofMillis(4), 0), 4);
 		this.clock.advance(Duration.ofMillis(10));
-		limiter.tryAcquire("k");
+		assertThat(countAllowed(limiter, "k")).isEqualTo(4);
 		assertThat(limiter.stripe("k")).isTrue();
-		assertThat(countAllowed(limiter, "k")).isEqualTo(3);
 		RateLimitDecision refused = limiter.tryAcquire("k");
 		assertThat(refused.allowed()).isFalse();
 		assertThat(refused.retryAfter()).isEqualTo(Duration.ofMillis(4));
@@ -368,6 +370,44 @@ class LocalRateLimiterStripingTests extends HammeredLimiterTests {
 		assertThat(limiter.tryAcquire("k").allowed()).isFalse();
 		this.clock.advanceNanos(1);
 		assertThat(limiter.tryAcquire("k").allowed()).isTrue();
+	}
+
+	@Test
+	void callerThatMustBorrowFromAFullStripeShouldPutTheKeyBackIntoOneBucket() {
+		// 60 tokens, one a millisecond; 4 stripes of 15, all full
+		LocalRateLimiter limiter = limiter(new RateLimitPolicy("p", 60, Duration.ofMillis(60), 0), 4);
+		limiter.tryAcquire("k");
+		this.clock.advance(Duration.ofSeconds(1));
+		assertThat(limiter.stripe("k")).isTrue();
+		for (int i = 0; i < 15; i++) {
+			assertThat(limiter.tryAcquire("k").allowed()).isTrue();
+		}
+		// its own stripe empty, the caller borrows from a full one, whose refill would be lost while it stays full
+		assertThat(limiter.tryAcquire("k").allowed()).isTrue();
+		assertThat(limiter.stripe("k")).as("back in one bucket, so it can be striped again").isTrue();
+		assertThat(countAllowed(limiter, "k")).isEqualTo(44);
+	}
+
+	@Test
+	void stripedKeyUsedFromOneThreadNearItsRateShouldBeRefusedNoEarlierThanAShareBeforeTheExactBucket() {
+		// 1 000 a second, 4 stripes of 250; one request every 0.9 ms from this one thread
+		RateLimitPolicy policy = new RateLimitPolicy("p", 1000, Duration.ofSeconds(1), 0);
+		LocalRateLimiter striped = limiter(policy, 4);
+		LocalRateLimiter exact = limiter(policy, 4);
+		assertThat(striped.tryAcquire("k").allowed()).isTrue();
+		assertThat(exact.tryAcquire("k").allowed()).isTrue();
+		assertThat(striped.stripe("k")).isTrue();
+		for (int i = 0; i < 100_000; i++) {
+			this.clock.advanceNanos(900_000);
+			RateLimitDecision decision = striped.tryAcquire("k");
+			RateLimitDecision exactDecision = exact.tryAcquire("k");
+			if (!decision.allowed()) {
+				assertThat(exactDecision.remaining()).as("tokens the exact bucket still holds").isLessThanOrEqualTo(250);
+				return;
+			}
+			assertThat(exactDecision.allowed()).isTrue();
+		}
+		throw new AssertionError("never refused");
 	}
 
 	@Test
