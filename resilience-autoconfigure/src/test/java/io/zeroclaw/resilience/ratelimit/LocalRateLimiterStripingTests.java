@@ -402,7 +402,8 @@ class LocalRateLimiterStripingTests extends HammeredLimiterTests {
 			RateLimitDecision decision = striped.tryAcquire("k");
 			RateLimitDecision exactDecision = exact.tryAcquire("k");
 			if (!decision.allowed()) {
-				assertThat(exactDecision.remaining()).as("tokens the exact bucket still holds").isLessThanOrEqualTo(250);
+				assertThat(exactDecision.remaining()).as("tokens the exact bucket still holds")
+					.isLessThanOrEqualTo(250);
 				return;
 			}
 			assertThat(exactDecision.allowed()).isTrue();
