@@ -15,11 +15,11 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 
@@ -137,9 +137,6 @@ public final class CircuitBreaker {
 	/** The current state and its counters; replaced, never mutated in place except for its counters. */
 	private volatile Epoch epoch;
 
-	/** State changes so far, counted after each one takes effect. */
-	private final AtomicLong transitions = new AtomicLong();
-
 	private volatile CircuitBreakerListener[] listeners = NO_LISTENERS;
 
 	/**
@@ -179,7 +176,7 @@ public final class CircuitBreaker {
 		this.ignored = Objects.requireNonNull(ignored, "ignored must not be null");
 		this.recoveryNanos = saturatedNanos(config.recoveryTimeout());
 		this.probeDeadlineNanos = Math.max(this.recoveryNanos, MIN_PROBE_DEADLINE_NANOS);
-		this.epoch = Epoch.closed();
+		this.epoch = Epoch.closed(null);
 	}
 
 	/** @return the breaker's name */
@@ -208,8 +205,7 @@ public final class CircuitBreaker {
 	 * @return the count, from zero
 	 */
 	public long transitions() {
-		current();
-		return this.transitions.get();
+		return current().sequence;
 	}
 
 	/**
@@ -240,7 +236,7 @@ public final class CircuitBreaker {
 		long now = this.nanoClock.getAsLong();
 		Epoch current = this.epoch;
 		if (current.state == CircuitState.OPEN && remainingNanos(current, now) <= 0) {
-			transition(current, Epoch.halfOpen(now, current.failures));
+			transition(current, Epoch.halfOpen(current, now, current.failures));
 			current = this.epoch;
 		}
 		Duration retryAfter = (current.state == CircuitState.OPEN)
@@ -420,7 +416,7 @@ public final class CircuitBreaker {
 					if (remaining > 0) {
 						throw reject(Duration.ofNanos(remaining));
 					}
-					transition(current, Epoch.halfOpen(now, current.failures));
+					transition(current, Epoch.halfOpen(current, now, current.failures));
 					break; // admit in whatever epoch won the race
 				default:
 					long checked = this.nanoClock.getAsLong();
@@ -431,7 +427,7 @@ public final class CircuitBreaker {
 						// The probes have been out too long to be waited for (hung upstream, or a stream never
 						// closed): a probe that does not answer is a failed one. Their late outcomes go to this
 						// epoch and change nothing.
-						transition(current, Epoch.open(checked, current.failures + 1));
+						transition(current, Epoch.open(current, checked, current.failures + 1));
 						break;
 					}
 					throw reject(null);
@@ -444,7 +440,8 @@ public final class CircuitBreaker {
 	 * service. Calls still running report to the epoch they were admitted in and change nothing.
 	 */
 	public void transitionToOpen() {
-		force(Epoch.open(this.nanoClock.getAsLong(), 0));
+		long now = this.nanoClock.getAsLong();
+		force((from) -> Epoch.open(from, now, 0));
 	}
 
 	/**
@@ -452,7 +449,7 @@ public final class CircuitBreaker {
 	 * back.
 	 */
 	public void transitionToClosed() {
-		force(Epoch.closed());
+		force(Epoch::closed);
 	}
 
 	/**
@@ -495,7 +492,7 @@ public final class CircuitBreaker {
 		if (current.state == CircuitState.OPEN) {
 			long now = this.nanoClock.getAsLong();
 			if (remainingNanos(current, now) <= 0) {
-				transition(current, Epoch.halfOpen(now, current.failures));
+				transition(current, Epoch.halfOpen(current, now, current.failures));
 				current = this.epoch;
 			}
 		}
@@ -547,7 +544,7 @@ public final class CircuitBreaker {
 		}
 		if (admitted.state == CircuitState.HALF_OPEN
 				&& admitted.addSuccess() >= this.config.halfOpenMaxRequests()) {
-			transition(admitted, Epoch.closed());
+			transition(admitted, Epoch.closed(admitted));
 		}
 		CircuitBreakerListener[] listeners = this.listeners;
 		if (listeners.length != 0) {
@@ -567,11 +564,11 @@ public final class CircuitBreaker {
 		if (admitted.state == CircuitState.CLOSED) {
 			int failures = admitted.addFailure();
 			if (failures >= this.config.failureThreshold()) {
-				transition(admitted, Epoch.open(this.nanoClock.getAsLong(), failures));
+				transition(admitted, Epoch.open(admitted, this.nanoClock.getAsLong(), failures));
 			}
 		}
 		else if (admitted.state == CircuitState.HALF_OPEN) {
-			transition(admitted, Epoch.open(this.nanoClock.getAsLong(), admitted.failures + 1));
+			transition(admitted, Epoch.open(admitted, this.nanoClock.getAsLong(), admitted.failures + 1));
 		}
 	}
 
@@ -602,14 +599,18 @@ public final class CircuitBreaker {
 
 	private void transition(Epoch from, Epoch to) {
 		if (EPOCH.compareAndSet(this, from, to)) {
-			this.transitions.incrementAndGet();
 			notifyTransition(from.state, to.state);
 		}
 	}
 
-	private void force(Epoch to) {
-		Epoch from = (Epoch) EPOCH.getAndSet(this, to);
-		this.transitions.incrementAndGet();
+	private void force(UnaryOperator<Epoch> next) {
+		Epoch from;
+		Epoch to;
+		do {
+			from = this.epoch;
+			to = next.apply(from);
+		}
+		while (!EPOCH.compareAndSet(this, from, to));
 		if (from.state != to.state) {
 			notifyTransition(from.state, to.state);
 		}
@@ -834,23 +835,27 @@ public final class CircuitBreaker {
 		 */
 		volatile long lastSlotAt;
 
-		private Epoch(CircuitState state, long since, int failures) {
+		/** The period's number: one more than the one it replaced, zero for the first. */
+		final long sequence;
+
+		private Epoch(@Nullable Epoch replaced, CircuitState state, long since, int failures) {
+			this.sequence = (replaced != null) ? replaced.sequence + 1 : 0;
 			this.state = state;
 			this.since = since;
 			this.failures = failures;
 			this.lastSlotAt = since;
 		}
 
-		static Epoch closed() {
-			return new Epoch(CircuitState.CLOSED, 0, 0);
+		static Epoch closed(@Nullable Epoch replaced) {
+			return new Epoch(replaced, CircuitState.CLOSED, 0, 0);
 		}
 
-		static Epoch open(long now, int failures) {
-			return new Epoch(CircuitState.OPEN, now, failures);
+		static Epoch open(Epoch replaced, long now, int failures) {
+			return new Epoch(replaced, CircuitState.OPEN, now, failures);
 		}
 
-		static Epoch halfOpen(long now, int failures) {
-			return new Epoch(CircuitState.HALF_OPEN, now, failures);
+		static Epoch halfOpen(Epoch replaced, long now, int failures) {
+			return new Epoch(replaced, CircuitState.HALF_OPEN, now, failures);
 		}
 
 		int addFailure() {

@@ -124,9 +124,9 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 			case DIMENSIONS -> hasCachedDimensions(invocation.getThis()) ? invocation.proceed()
 					: cacheDimensions(invocation);
 			case ASYNC -> HeldBreakers.runsUnder(this.breaker) ? invocation.proceed()
-					: this.breaker.executeAsync(() -> (CompletionStage<?>) held(invocation));
+					: executeAsync(invocation, this.breaker.transitions());
 			case STREAM -> HeldBreakers.runsUnder(this.breaker) ? invocation.proceed()
-					: this.breaker.executeStream(() -> (Stream<?>) held(invocation), CircuitBreakerInterceptor::isLast);
+					: executeStream(invocation, this.breaker.transitions());
 			case FLUX -> ReactorCalls.flux(this.breaker, () -> invokeAgain(invocation));
 			case MONO -> ReactorCalls.mono(this.breaker, () -> invokeAgain(invocation));
 			case ADAPTED -> ReactorCalls.adapted(this.breaker, adapterFor(method.getReturnType()),
@@ -150,12 +150,27 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 		if (HeldBreakers.runsUnder(this.breaker)) {
 			return invocation.proceed();
 		}
-		return this.breaker.execute(() -> held(invocation));
+		long period = this.breaker.transitions();
+		return this.breaker.execute(() -> held(invocation, period));
 	}
 
-	/** Proceeds as a call that holds a permission of this breaker. */
-	private @Nullable Object held(MethodInvocation invocation) {
-		return HeldBreakers.run(this.breaker, () -> proceed(invocation));
+	private Object executeAsync(MethodInvocation invocation, long period) {
+		return this.breaker.executeAsync(() -> (CompletionStage<?>) held(invocation, period));
+	}
+
+	private Object executeStream(MethodInvocation invocation, long period) {
+		return this.breaker.executeStream(() -> (Stream<?>) held(invocation, period),
+				CircuitBreakerInterceptor::isLast);
+	}
+
+	/**
+	 * Proceeds as a call that holds a permission of this breaker.
+	 * @param period the breaker's {@link CircuitBreaker#transitions()} read before it was asked for the permission:
+	 * if the breaker changed state between the two, the call's own calls back do not run under its permission but
+	 * are asked of the breaker, so they are never run uncounted in a later state
+	 */
+	private @Nullable Object held(MethodInvocation invocation, long period) {
+		return HeldBreakers.run(this.breaker, period, () -> proceed(invocation));
 	}
 
 	/**

@@ -49,21 +49,15 @@ final class HeldBreakers {
 		return false;
 	}
 
-	/**
-	 * Runs code of a call that holds a permission of the breaker.
-	 * @param breaker the breaker whose permission the call holds
-	 * @param work the call's code
-	 * @param <T> what it returns
-	 * @return what it returned
-	 */
-	static <T extends @Nullable Object> T run(CircuitBreaker breaker, Supplier<T> work) {
-		return run(breaker, breaker.transitions(), work);
+	/** @return the innermost call's mark on this thread, or {@code null}; for tests */
+	static @Nullable Frame innermost() {
+		return HELD.get();
 	}
 
 	/**
-	 * Runs code of a call that holds a permission of the breaker, given in a known period.
+	 * Runs code of a call that holds a permission of the breaker.
 	 * @param breaker the breaker whose permission the call holds
-	 * @param period the breaker's {@link CircuitBreaker#transitions()} when it gave the permission
+	 * @param period the breaker's {@link CircuitBreaker#transitions()}, read before it gave the permission
 	 * @param work the call's code
 	 * @param <T> what it returns
 	 * @return what it returned
@@ -83,7 +77,7 @@ final class HeldBreakers {
 	 * {@link #exit}.
 	 * @param breaker the breaker
 	 * @param owner the call the mark belongs to, for {@link #outside} and {@link #inside}; {@code null} for none
-	 * @param period the breaker's {@link CircuitBreaker#transitions()} when it gave the permission
+	 * @param period the breaker's {@link CircuitBreaker#transitions()}, read before it gave the permission
 	 * @return the mark, for {@code exit}
 	 */
 	static Frame enter(CircuitBreaker breaker, @Nullable Object owner, long period) {
@@ -131,7 +125,7 @@ final class HeldBreakers {
 	 * Runs the call's own code again (its publisher, asked for more by the caller) with the call's mark.
 	 * @param breaker the call's breaker
 	 * @param owner the call
-	 * @param period the breaker's {@link CircuitBreaker#transitions()} when it gave the call its permission
+	 * @param period the breaker's {@link CircuitBreaker#transitions()}, read before it gave the call its permission
 	 * @param code the call's code
 	 */
 	static void inside(CircuitBreaker breaker, Object owner, long period, Runnable code) {

@@ -35,8 +35,9 @@ final class ReactorCalls {
 				// subscribed to by a call of the same breaker in progress on this thread: part of that call
 				return Flux.from(Objects.requireNonNull((Flux<?>) call.get(), "The guarded method returned null"));
 			}
-			Permission permission = breaker.acquirePermission();
+			// read before the permission is asked for: see CircuitBreakerInterceptor.held
 			long period = breaker.transitions();
+			Permission permission = breaker.acquirePermission();
 			Flux<?> source;
 			try {
 				source = (Flux<?>) HeldBreakers.run(breaker, period, call);
@@ -72,8 +73,9 @@ final class ReactorCalls {
 				// subscribed to by a call of the same breaker in progress on this thread: part of that call
 				return Objects.requireNonNull((Mono<?>) call.get(), "The guarded method returned null");
 			}
-			Permission permission = breaker.acquirePermission();
+			// read before the permission is asked for: see CircuitBreakerInterceptor.held
 			long period = breaker.transitions();
+			Permission permission = breaker.acquirePermission();
 			Mono<?> source;
 			try {
 				source = (Mono<?>) HeldBreakers.run(breaker, period, call);
