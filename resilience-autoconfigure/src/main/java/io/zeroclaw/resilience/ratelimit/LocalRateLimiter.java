@@ -452,13 +452,7 @@ public final class LocalRateLimiter implements RateLimiter {
 				long next = start + cost;
 				if (next - now <= stripeTolerance) {
 					if (CELLS.compareAndSet(cells, index, tat, next)) {
-						if (j > 0 && tat <= now) {
-							// The caller's own stripe is empty while this one was full, losing the refill it could
-							// not hold: the key's use is uneven (its contention has passed, or few threads use it),
-							// so it goes back to one bucket, which loses nothing, until contention splits it again.
-							merge(bucket, now);
-						}
-						return allowedStriped(stripe, next, now, stripe == home);
+						return takenFromStripe(bucket, stripe, tat, next, now, stripe == home);
 					}
 					continue;
 				}
@@ -476,8 +470,28 @@ public final class LocalRateLimiter implements RateLimiter {
 			merge(bucket, now);
 			return RETRY;
 		}
-		// Once every stripe is full they hold the whole capacity, and a request no stripe can serve alone merges them
-		// and is allowed: a bound for several permits, which the stripes' fractional refills make hard to beat.
+		return refusedStriped(permits, soonest, untilFull, available);
+	}
+
+	/**
+	 * The answer to a request a stripe served. A caller whose own stripe is empty and who borrowed from a full one
+	 * (whose refill is lost while it stays full) shows that the key's use is uneven: its contention has passed, or few
+	 * threads use it. The key then goes back to one bucket, which loses nothing, until contention splits it again.
+	 * (Kept out of {@link #acquireStriped}, which the JIT then still inlines.)
+	 */
+	private RateLimitDecision takenFromStripe(Bucket bucket, int stripe, long tat, long next, long now, boolean home) {
+		if (!home && tat <= now) {
+			merge(bucket, now);
+		}
+		return allowedStriped(stripe, next, now, home);
+	}
+
+	/**
+	 * The refusal of a striped key. Once every stripe is full they hold the whole capacity, and a request no stripe
+	 * can serve alone merges them and is allowed: a bound for several permits, which the stripes' fractional refills
+	 * make hard to beat.
+	 */
+	private RateLimitDecision refusedStriped(long permits, long soonest, long untilFull, long available) {
 		long retryAfter = (permits == 1) ? soonest : Math.min(soonest, untilFull);
 		return new RateLimitDecision(false, this.policy.capacity(), available, duration(retryAfter),
 				duration(untilFull));
