@@ -8,8 +8,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
-import io.zeroclaw.resilience.autoconfigure.ResilienceAutoConfiguration;
-import io.zeroclaw.resilience.autoconfigure.ResilienceProperties;
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreaker;
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreakerRegistry;
 import io.zeroclaw.resilience.circuitbreaker.CircuitOpenException;
@@ -25,9 +23,7 @@ import org.springframework.ai.chat.model.ChatResponse;
 import org.springframework.ai.chat.model.Generation;
 import org.springframework.ai.chat.prompt.Prompt;
 import org.springframework.beans.factory.BeanFactory;
-import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
-import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -43,23 +39,15 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
  */
 class HalfOpenProbeNestedCallTests {
 
-	private static final Duration RECOVERY = Duration.ofSeconds(30);
+	private final ClockedBreakers breakers = new ClockedBreakers();
 
-	private final AtomicLong clock = new AtomicLong(1_000_000_000L);
-
-	private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
-		.withConfiguration(
-				AutoConfigurations.of(ResilienceAutoConfiguration.class, CircuitBreakerAutoConfiguration.class))
-		.withUserConfiguration(Beans.class)
-		.withBean(AtomicLong.class, () -> this.clock)
-		.withPropertyValues("zeroclaw.resilience.circuit-breaker.enabled=true",
-				"zeroclaw.resilience.circuit-breaker.recovery-timeout=" + RECOVERY.toSeconds() + "s");
+	private final ApplicationContextRunner contextRunner = this.breakers.runner(Beans.class);
 
 	@Test
 	void modelWhoseCallReadsItsOwnStreamShouldCloseAHalfOpenBreaker() {
 		this.contextRunner.run((context) -> {
 			ChatModel model = context.getBean("selfStreamingModel", ChatModel.class);
-			CircuitBreaker breaker = halfOpen(context, "selfStreamingModel");
+			CircuitBreaker breaker = this.breakers.halfOpen(context, "selfStreamingModel");
 			assertThat(model.call(new Prompt("hi")).getResult().getOutput().getText()).isEqualTo("a b");
 			assertThat(breaker.state()).isEqualTo(CircuitState.CLOSED);
 		});
@@ -69,7 +57,7 @@ class HalfOpenProbeNestedCallTests {
 	void providerWhoseCallWaitsOnItsOwnFutureShouldCloseAHalfOpenBreaker() {
 		this.contextRunner.run((context) -> {
 			SelfCallingProvider provider = context.getBean(SelfCallingProvider.class);
-			CircuitBreaker breaker = halfOpen(context, "selfCallingProvider");
+			CircuitBreaker breaker = this.breakers.halfOpen(context, "selfCallingProvider");
 			assertThat(provider.simpleChat("async", "m", 0)).isEqualTo("async answer");
 			assertThat(breaker.state()).isEqualTo(CircuitState.CLOSED);
 		});
@@ -79,7 +67,7 @@ class HalfOpenProbeNestedCallTests {
 	void providerWhoseCallReadsItsOwnStreamShouldCloseAHalfOpenBreaker() {
 		this.contextRunner.run((context) -> {
 			SelfCallingProvider provider = context.getBean(SelfCallingProvider.class);
-			CircuitBreaker breaker = halfOpen(context, "selfCallingProvider");
+			CircuitBreaker breaker = this.breakers.halfOpen(context, "selfCallingProvider");
 			assertThat(provider.simpleChat("stream", "m", 0)).isEqualTo("ab");
 			assertThat(breaker.state()).isEqualTo(CircuitState.CLOSED);
 		});
@@ -120,7 +108,7 @@ class HalfOpenProbeNestedCallTests {
 	void providerStreamReadUpToItsLastChunkShouldCloseAHalfOpenBreaker() {
 		this.contextRunner.run((context) -> {
 			Provider provider = context.getBean(SelfCallingProvider.class);
-			CircuitBreaker breaker = halfOpen(context, "selfCallingProvider");
+			CircuitBreaker breaker = this.breakers.halfOpen(context, "selfCallingProvider");
 			// read up to the end marker, the stream left open
 			List<String> text = provider.streamChatWithSystem(null, "x", "m", 0)
 				.takeWhile((chunk) -> !chunk.last())
@@ -135,7 +123,7 @@ class HalfOpenProbeNestedCallTests {
 	void providerStreamClosedBeforeItsLastChunkShouldLeaveTheProbeUnanswered() {
 		this.contextRunner.run((context) -> {
 			Provider provider = context.getBean(SelfCallingProvider.class);
-			CircuitBreaker breaker = halfOpen(context, "selfCallingProvider");
+			CircuitBreaker breaker = this.breakers.halfOpen(context, "selfCallingProvider");
 			try (Stream<StreamChunk> stream = provider.streamChatWithSystem(null, "x", "m", 0)) {
 				assertThat(stream.findFirst()).map(StreamChunk::delta).hasValue("a");
 				assertThat(breaker.state()).isEqualTo(CircuitState.HALF_OPEN);
@@ -145,14 +133,6 @@ class HalfOpenProbeNestedCallTests {
 					.satisfies((ex) -> assertThat(ex.retryAfter()).isEqualTo(Duration.ofSeconds(1)));
 			}
 		});
-	}
-
-	/** The named breaker, opened and then left for its recovery timeout on the test clock: the next call probes. */
-	private CircuitBreaker halfOpen(ApplicationContext context, String name) {
-		CircuitBreaker breaker = context.getBean(CircuitBreakerRegistry.class).find(name).orElseThrow();
-		breaker.transitionToOpen();
-		this.clock.addAndGet(RECOVERY.toNanos());
-		return breaker;
 	}
 
 	private static ChatResponse reply(String text) {
@@ -190,12 +170,6 @@ class HalfOpenProbeNestedCallTests {
 		@Bean
 		SelfCallingProvider selfCallingProvider(BeanFactory beans) {
 			return new SelfCallingProvider(beans, this.upstream);
-		}
-
-		@Bean
-		CircuitBreakerFactory circuitBreakerFactory(ResilienceProperties properties, AtomicLong clock) {
-			return new PropertiesCircuitBreakerFactory(properties.getCircuitBreaker(), getClass().getClassLoader(),
-					clock::get);
 		}
 
 	}
@@ -242,7 +216,7 @@ class HalfOpenProbeNestedCallTests {
 					// while this long call runs the breaker opens, its recovery timeout passes, and another request
 					// takes the only probe and is still out
 					breaker().transitionToOpen();
-					this.beans.getBean(AtomicLong.class).addAndGet(RECOVERY.toNanos());
+					this.beans.getBean(AtomicLong.class).addAndGet(ClockedBreakers.RECOVERY.toNanos());
 					breaker().acquirePermission();
 					try {
 						return self().simpleChat("call back", model, temperature);
@@ -252,7 +226,7 @@ class HalfOpenProbeNestedCallTests {
 					}
 				case "reopened-call-back-fails":
 					breaker().transitionToOpen();
-					this.beans.getBean(AtomicLong.class).addAndGet(RECOVERY.toNanos());
+					this.beans.getBean(AtomicLong.class).addAndGet(ClockedBreakers.RECOVERY.toNanos());
 					try {
 						return self().simpleChat("boom", model, temperature);
 					}

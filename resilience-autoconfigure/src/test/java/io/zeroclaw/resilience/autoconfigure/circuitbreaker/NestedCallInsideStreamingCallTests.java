@@ -1,15 +1,10 @@
 package io.zeroclaw.resilience.autoconfigure.circuitbreaker;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
-import io.zeroclaw.resilience.autoconfigure.ResilienceAutoConfiguration;
-import io.zeroclaw.resilience.autoconfigure.ResilienceProperties;
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreaker;
-import io.zeroclaw.resilience.circuitbreaker.CircuitBreakerRegistry;
 import io.zeroclaw.resilience.circuitbreaker.CircuitState;
 import io.zeroclaw.resilience.provider.Provider;
 import io.zeroclaw.resilience.provider.StreamChunk;
@@ -22,9 +17,7 @@ import org.springframework.ai.chat.model.ChatResponse;
 import org.springframework.ai.chat.model.Generation;
 import org.springframework.ai.chat.prompt.Prompt;
 import org.springframework.beans.factory.ObjectProvider;
-import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
-import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -37,23 +30,15 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class NestedCallInsideStreamingCallTests {
 
-	private static final Duration RECOVERY = Duration.ofSeconds(30);
+	private final ClockedBreakers breakers = new ClockedBreakers();
 
-	private final AtomicLong clock = new AtomicLong(1_000_000_000L);
-
-	private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
-		.withConfiguration(
-				AutoConfigurations.of(ResilienceAutoConfiguration.class, CircuitBreakerAutoConfiguration.class))
-		.withUserConfiguration(ModelsConfiguration.class)
-		.withBean(AtomicLong.class, () -> this.clock)
-		.withPropertyValues("zeroclaw.resilience.circuit-breaker.enabled=true",
-				"zeroclaw.resilience.circuit-breaker.recovery-timeout=" + RECOVERY.toSeconds() + "s");
+	private final ApplicationContextRunner contextRunner = this.breakers.runner(ModelsConfiguration.class);
 
 	@Test
 	void halfOpenProbeThatStreamsShouldNotRefuseItsOwnToolCallBackIntoTheSameProvider() {
 		this.contextRunner.run((context) -> {
 			Provider assistant = context.getBean("streamingAssistant", Provider.class);
-			CircuitBreaker breaker = halfOpenBreaker(context, "streamingAssistant");
+			CircuitBreaker breaker = this.breakers.halfOpen(context, "streamingAssistant");
 			List<String> chunks;
 			try (Stream<StreamChunk> stream = assistant.streamChatWithSystem(null, "tool:weather", "m", 0)) {
 				chunks = stream.map(StreamChunk::delta).toList();
@@ -68,7 +53,7 @@ class NestedCallInsideStreamingCallTests {
 		// the streaming probe alone is admitted and closes the breaker
 		this.contextRunner.run((context) -> {
 			Provider assistant = context.getBean("streamingAssistant", Provider.class);
-			CircuitBreaker breaker = halfOpenBreaker(context, "streamingAssistant");
+			CircuitBreaker breaker = this.breakers.halfOpen(context, "streamingAssistant");
 			try (Stream<StreamChunk> stream = assistant.streamChatWithSystem(null, "weather", "m", 0)) {
 				assertThat(stream.map(StreamChunk::delta).toList()).contains("answer to weather");
 			}
@@ -80,21 +65,13 @@ class NestedCallInsideStreamingCallTests {
 	void halfOpenProbeThatStreamsShouldNotRefuseItsOwnToolCallBackIntoTheSameChatModel() {
 		this.contextRunner.run((context) -> {
 			ChatModel model = context.getBean(ChatModel.class);
-			CircuitBreaker breaker = halfOpenBreaker(context, "toolUsingChatModel");
+			CircuitBreaker breaker = this.breakers.halfOpen(context, "toolUsingChatModel");
 			// subscribed on this thread, with no scheduler: the model's work and its tool run here
 			assertThat(model.stream("tool:weather").collectList().block())
 				.containsExactly("used weather: answer to weather");
 			assertThat(context.getBean(ToolUsingChatModel.class).getUpstreamCalls()).isEqualTo(2);
 			assertThat(breaker.state()).isEqualTo(CircuitState.CLOSED);
 		});
-	}
-
-	/** The named breaker, opened and then left for its recovery timeout on the test clock: the next call probes. */
-	private CircuitBreaker halfOpenBreaker(ApplicationContext context, String name) {
-		CircuitBreaker breaker = context.getBean(CircuitBreakerRegistry.class).find(name).orElseThrow();
-		breaker.transitionToOpen();
-		this.clock.addAndGet(RECOVERY.toNanos());
-		return breaker;
 	}
 
 	@Configuration(proxyBeanMethods = false)
@@ -108,12 +85,6 @@ class NestedCallInsideStreamingCallTests {
 		@Bean
 		ToolUsingChatModel toolUsingChatModel(ObjectProvider<ChatModel> self) {
 			return new ToolUsingChatModel(self);
-		}
-
-		@Bean
-		CircuitBreakerFactory circuitBreakerFactory(ResilienceProperties properties, AtomicLong clock) {
-			return new PropertiesCircuitBreakerFactory(properties.getCircuitBreaker(), getClass().getClassLoader(),
-					clock::get);
 		}
 
 	}

@@ -1,11 +1,7 @@
 package io.zeroclaw.resilience.autoconfigure.circuitbreaker;
 
-import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 
-import io.zeroclaw.resilience.autoconfigure.ResilienceAutoConfiguration;
-import io.zeroclaw.resilience.autoconfigure.ResilienceProperties;
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreaker;
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreakerRegistry;
 import io.zeroclaw.resilience.circuitbreaker.CircuitOpenException;
@@ -14,9 +10,7 @@ import io.zeroclaw.resilience.provider.Provider;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.ObjectProvider;
-import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
-import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -31,24 +25,16 @@ import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
  */
 class NestedCallThroughBreakerTests {
 
-	private static final Duration RECOVERY = Duration.ofSeconds(30);
+	private final ClockedBreakers breakers = new ClockedBreakers();
 
-	private final AtomicLong clock = new AtomicLong(1_000_000_000L);
-
-	private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
-		.withConfiguration(
-				AutoConfigurations.of(ResilienceAutoConfiguration.class, CircuitBreakerAutoConfiguration.class))
-		.withUserConfiguration(AssistantConfiguration.class)
-		.withBean(AtomicLong.class, () -> this.clock)
-		.withPropertyValues("zeroclaw.resilience.circuit-breaker.enabled=true",
-				"zeroclaw.resilience.circuit-breaker.failure-threshold=2",
-				"zeroclaw.resilience.circuit-breaker.recovery-timeout=" + RECOVERY.toSeconds() + "s");
+	private final ApplicationContextRunner contextRunner = this.breakers.runner(AssistantConfiguration.class)
+		.withPropertyValues("zeroclaw.resilience.circuit-breaker.failure-threshold=2");
 
 	@Test
 	void halfOpenProbeShouldNotRefuseItsOwnCallBackIntoTheSameBean() {
 		this.contextRunner.run((context) -> {
 			Provider assistant = context.getBean(Provider.class);
-			CircuitBreaker breaker = halfOpenBreaker(context, "assistant");
+			CircuitBreaker breaker = this.breakers.halfOpen(context, "assistant");
 			assertThat(assistant.chatWithSystem(null, "tool:weather", "m", 0))
 				.isEqualTo("used weather: answer to weather");
 			assertThat(context.getBean(Assistant.class).getUpstreamCalls()).isEqualTo(2);
@@ -81,26 +67,12 @@ class NestedCallThroughBreakerTests {
 		});
 	}
 
-	/** The named breaker, opened and then left for its recovery timeout on the test clock: the next call probes. */
-	private CircuitBreaker halfOpenBreaker(ApplicationContext context, String name) {
-		CircuitBreaker breaker = context.getBean(CircuitBreakerRegistry.class).find(name).orElseThrow();
-		breaker.transitionToOpen();
-		this.clock.addAndGet(RECOVERY.toNanos());
-		return breaker;
-	}
-
 	@Configuration(proxyBeanMethods = false)
 	static class AssistantConfiguration {
 
 		@Bean
 		Assistant assistant(ObjectProvider<Provider> self) {
 			return new Assistant(new ToolRunner(self));
-		}
-
-		@Bean
-		CircuitBreakerFactory circuitBreakerFactory(ResilienceProperties properties, AtomicLong clock) {
-			return new PropertiesCircuitBreakerFactory(properties.getCircuitBreaker(), getClass().getClassLoader(),
-					clock::get);
 		}
 
 	}

@@ -1,13 +1,8 @@
 package io.zeroclaw.resilience.autoconfigure.circuitbreaker;
 
-import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
 
-import io.zeroclaw.resilience.autoconfigure.ResilienceAutoConfiguration;
-import io.zeroclaw.resilience.autoconfigure.ResilienceProperties;
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreaker;
-import io.zeroclaw.resilience.circuitbreaker.CircuitBreakerRegistry;
 import io.zeroclaw.resilience.circuitbreaker.CircuitOpenException;
 import io.zeroclaw.resilience.circuitbreaker.CircuitState;
 import org.junit.jupiter.api.Test;
@@ -19,9 +14,7 @@ import org.springframework.ai.chat.model.ChatResponse;
 import org.springframework.ai.chat.model.Generation;
 import org.springframework.ai.chat.prompt.Prompt;
 import org.springframework.beans.factory.BeanFactory;
-import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
-import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -36,25 +29,17 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class SameBreakerStreamInsideHeldCallTests {
 
-	private static final Duration RECOVERY = Duration.ofSeconds(30);
+	private final ClockedBreakers breakers = new ClockedBreakers();
 
-	private final AtomicLong clock = new AtomicLong(1_000_000_000L);
-
-	private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
-		.withConfiguration(
-				AutoConfigurations.of(ResilienceAutoConfiguration.class, CircuitBreakerAutoConfiguration.class))
-		.withUserConfiguration(AgentConfiguration.class)
-		.withBean(AtomicLong.class, () -> this.clock)
-		.withPropertyValues("zeroclaw.resilience.circuit-breaker.enabled=true",
-				"zeroclaw.resilience.circuit-breaker.failure-threshold=1",
-				// one probe (the default): the outer blocking call takes it, and the stream it reads is part of it
-				"zeroclaw.resilience.circuit-breaker.recovery-timeout=" + RECOVERY.toSeconds() + "s");
+	// one probe (the default): the outer blocking call takes it, and the stream it reads is part of it
+	private final ApplicationContextRunner contextRunner = this.breakers.runner(AgentConfiguration.class)
+		.withPropertyValues("zeroclaw.resilience.circuit-breaker.failure-threshold=1");
 
 	@Test
 	void callBackFromTheOuterCallsOperatorOnASameBreakerStreamShouldRunUnderTheOuterPermission() {
 		this.contextRunner.run((context) -> {
 			ChatModel agent = context.getBean("agentModel", ChatModel.class);
-			CircuitBreaker breaker = halfOpenBreaker(context, "agentModel");
+			CircuitBreaker breaker = this.breakers.halfOpen(context, "agentModel");
 			assertThat(text(agent.call(new Prompt("agent:self-stream"))))
 				.isEqualTo("done after 1 tool calls, 0 refused");
 			assertThat(breaker.state()).isEqualTo(CircuitState.CLOSED);
@@ -65,7 +50,7 @@ class SameBreakerStreamInsideHeldCallTests {
 	void controlCallBackFromTheOuterCallsOperatorOnAnotherBreakersStreamRunsUnderTheOuterPermission() {
 		this.contextRunner.run((context) -> {
 			ChatModel agent = context.getBean("agentModel", ChatModel.class);
-			CircuitBreaker breaker = halfOpenBreaker(context, "agentModel");
+			CircuitBreaker breaker = this.breakers.halfOpen(context, "agentModel");
 			assertThat(text(agent.call(new Prompt("agent:other-stream"))))
 				.isEqualTo("done after 1 tool calls, 0 refused");
 			assertThat(breaker.state()).isEqualTo(CircuitState.CLOSED);
@@ -76,7 +61,7 @@ class SameBreakerStreamInsideHeldCallTests {
 	void controlCallBackAfterTheSameBreakerStreamEndedRunsUnderTheOuterPermission() {
 		this.contextRunner.run((context) -> {
 			ChatModel agent = context.getBean("agentModel", ChatModel.class);
-			CircuitBreaker breaker = halfOpenBreaker(context, "agentModel");
+			CircuitBreaker breaker = this.breakers.halfOpen(context, "agentModel");
 			assertThat(text(agent.call(new Prompt("agent:self-stream-then-call"))))
 				.isEqualTo("done after 1 tool calls, 0 refused");
 			assertThat(breaker.state()).isEqualTo(CircuitState.CLOSED);
@@ -87,7 +72,7 @@ class SameBreakerStreamInsideHeldCallTests {
 	void callBackFromAGuardedFluxsOwnOperatorOnASameBreakerStreamShouldRunUnderThatFluxsPermission() {
 		this.contextRunner.run((context) -> {
 			ChatModel agent = context.getBean("agentModel", ChatModel.class);
-			CircuitBreaker breaker = halfOpenBreaker(context, "agentModel");
+			CircuitBreaker breaker = this.breakers.halfOpen(context, "agentModel");
 			assertThat(text(agent.stream(new Prompt("agent:self-stream")).blockLast()))
 				.isEqualTo("done after 1 tool calls, 0 refused");
 		});
@@ -97,7 +82,7 @@ class SameBreakerStreamInsideHeldCallTests {
 	void controlCallBackFromAGuardedFluxsOwnOperatorOnAnotherBreakersStreamRunsUnderThatFluxsPermission() {
 		this.contextRunner.run((context) -> {
 			ChatModel agent = context.getBean("agentModel", ChatModel.class);
-			CircuitBreaker breaker = halfOpenBreaker(context, "agentModel");
+			CircuitBreaker breaker = this.breakers.halfOpen(context, "agentModel");
 			assertThat(text(agent.stream(new Prompt("agent:other-stream")).blockLast()))
 				.isEqualTo("done after 1 tool calls, 0 refused");
 		});
@@ -105,14 +90,6 @@ class SameBreakerStreamInsideHeldCallTests {
 
 	private static String text(ChatResponse response) {
 		return response.getResult().getOutput().getText();
-	}
-
-	/** The named breaker, opened and then left for its recovery timeout on the test clock: the next call probes. */
-	private CircuitBreaker halfOpenBreaker(ApplicationContext context, String name) {
-		CircuitBreaker breaker = context.getBean(CircuitBreakerRegistry.class).find(name).orElseThrow();
-		breaker.transitionToOpen();
-		this.clock.addAndGet(RECOVERY.toNanos());
-		return breaker;
 	}
 
 	@Configuration(proxyBeanMethods = false)
@@ -126,12 +103,6 @@ class SameBreakerStreamInsideHeldCallTests {
 		@Bean
 		PlannerModel plannerModel() {
 			return new PlannerModel();
-		}
-
-		@Bean
-		CircuitBreakerFactory circuitBreakerFactory(ResilienceProperties properties, AtomicLong clock) {
-			return new PropertiesCircuitBreakerFactory(properties.getCircuitBreaker(), getClass().getClassLoader(),
-					clock::get);
 		}
 
 	}
