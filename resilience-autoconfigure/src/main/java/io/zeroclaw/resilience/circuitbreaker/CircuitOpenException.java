@@ -13,9 +13,12 @@ public class CircuitOpenException extends RuntimeException {
 
 	private final Duration retryAfter;
 
+	private final boolean probing;
+
 	/**
 	 * @param breakerName the name of the breaker that refused the call
-	 * @param retryAfter how long until the breaker will let a probe through; zero or positive, never {@code null}
+	 * @param retryAfter how long to wait before trying again (while open, until the breaker lets a probe through);
+	 * zero or positive, never {@code null}
 	 */
 	public CircuitOpenException(String breakerName, Duration retryAfter) {
 		this(breakerName, retryAfter, false);
@@ -32,6 +35,7 @@ public class CircuitOpenException extends RuntimeException {
 				+ Objects.requireNonNull(retryAfter).toMillis() + " ms", null, false, false);
 		this.breakerName = breakerName;
 		this.retryAfter = retryAfter.isNegative() ? Duration.ZERO : retryAfter;
+		this.probing = probing;
 	}
 
 	/** @return the name of the breaker that refused the call */
@@ -39,9 +43,17 @@ public class CircuitOpenException extends RuntimeException {
 		return this.breakerName;
 	}
 
-	/** @return how long until the breaker lets a probe through; possibly zero but never negative */
+	/**
+	 * @return how long to wait before trying again: while the breaker is open, until it lets a probe through; while
+	 * its probes are all out, a short pause; possibly zero but never negative
+	 */
 	public Duration retryAfter() {
 		return this.retryAfter;
+	}
+
+	/** @return whether the breaker is half-open with every probe slot taken, rather than open */
+	public boolean probing() {
+		return this.probing;
 	}
 
 }

@@ -135,8 +135,8 @@ public final class LocalRateLimiter implements RateLimiter {
 
 	/**
 	 * Largest emission interval of a policy whose hot keys are striped: a policy of at least 1 000 requests a second.
-	 * Slower policies are never contended on an allowed decision (a refusal writes nothing), and a striped bucket may
-	 * lag the exact one by up to a token per stripe, which at this rate is a few milliseconds.
+	 * Slower policies are hardly ever contended on an allowed decision (a refusal writes nothing), and a striped bucket
+	 * can lag the exact one (see the class comment).
 	 */
 	private static final long MAX_STRIPED_INTERVAL = TimeUnit.MILLISECONDS.toNanos(1);
 

@@ -59,8 +59,9 @@ public class ResilienceExceptionHandler {
 	 */
 	@ExceptionHandler(CircuitOpenException.class)
 	protected ResponseEntity<ProblemDetail> circuitOpen(CircuitOpenException ex) {
-		return problem(CIRCUIT_OPEN_TYPE, "Upstream unavailable",
-				"The upstream '" + ex.breakerName() + "' is failing and its circuit breaker is open.",
+		return problem(CIRCUIT_OPEN_TYPE, "Upstream unavailable", "The upstream '" + ex.breakerName() + "' "
+				+ (ex.probing() ? "is being probed after failing; its circuit breaker lets no more calls through "
+						+ "until the probes answer." : "is failing and its circuit breaker is open."),
 				ex.retryAfter());
 	}
 

@@ -5,6 +5,8 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.zeroclaw.resilience.autoconfigure.ResilienceProperties;
+import io.zeroclaw.resilience.circuitbreaker.CircuitBreaker;
+import io.zeroclaw.resilience.circuitbreaker.CircuitBreakerRegistry;
 import io.zeroclaw.resilience.provider.Provider;
 import org.junit.jupiter.api.Test;
 
@@ -44,6 +46,9 @@ class CircuitBreakerWebMvcTests {
 	@Autowired
 	private CountingProvider provider;
 
+	@Autowired
+	private CircuitBreakerRegistry breakers;
+
 	@Test
 	void openBreakerShouldAnswer503WithRetryAfterAndProblemBody() throws Exception {
 		String body = "{\"message\":\"hi\"}";
@@ -65,6 +70,18 @@ class CircuitBreakerWebMvcTests {
 			.andExpect(jsonPath("$.type").value("tag:zeroclaw.io,2026:resilience/circuit-open"))
 			.andExpect(jsonPath("$.title").value("Upstream unavailable"))
 			.andExpect(jsonPath("$.detail").value(org.hamcrest.Matchers.containsString("upstreamProvider")));
+		org.assertj.core.api.Assertions.assertThat(this.provider.getCalls()).isEqualTo(calls);
+		// the recovery timeout passes and another request takes the only probe: this one is told so
+		clock.addAndGet(Duration.ofSeconds(60).toNanos());
+		try (CircuitBreaker.Permission probe = this.breakers.find("upstreamProvider").orElseThrow()
+			.acquirePermission()) {
+			this.mvc.perform(post("/ask").contentType(MediaType.APPLICATION_JSON).content(body))
+				.andExpect(status().isServiceUnavailable())
+				.andExpect(header().string("Retry-After", "1"))
+				.andExpect(jsonPath("$.title").value("Upstream unavailable"))
+				.andExpect(jsonPath("$.detail").value("The upstream 'upstreamProvider' is being probed after failing; "
+						+ "its circuit breaker lets no more calls through until the probes answer."));
+		}
 		org.assertj.core.api.Assertions.assertThat(this.provider.getCalls()).isEqualTo(calls);
 	}
 
