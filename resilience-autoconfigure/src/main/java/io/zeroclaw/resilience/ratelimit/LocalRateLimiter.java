@@ -54,9 +54,9 @@ import org.slf4j.LoggerFactory;
  * together admit at most {@code capacity + rate * interval}: striping can never let through more than the policy.
  * What it can do is lag: tokens refill in fractions spread over the stripes, and a stripe holds at most its share, so
  * while a stripe is full the refill it cannot hold is lost. A caller whose own stripe is empty and who has to borrow
- * from a full one (the key's contention has passed, or few threads use it) therefore merges the key back into one
- * bucket, which loses nothing, until contention splits it again; before that a key its threads use unevenly can
- * refuse tokens the exact bucket would allow. That is why only policies of at least 1 000 requests a second are ever
+ * while some stripe is full (the key's contention has passed, or few threads use it) therefore merges the key back
+ * into one bucket, which loses nothing more, until contention splits it again; before that a key its threads use
+ * unevenly can refuse tokens the exact bucket would allow. That is why only policies of at least 1 000 requests a second are ever
  * striped (slower policies are hardly ever contended, since a refused decision writes nothing), and why policies with
  * fewer tokens than stripes are not.
  * <p>
@@ -129,6 +129,9 @@ public final class LocalRateLimiter implements RateLimiter {
 
 	/** Marks a striped bucket whose stripes one thread is freezing, to sweep or merge them; others wait. */
 	private static final long FREEZING = Long.MIN_VALUE + 2;
+
+	/** What {@code merge} answers when another thread was freezing the bucket; never a TAT. */
+	private static final long NOT_MERGED = DEAD;
 
 	/** Failed compare-and-sets on one bucket within one decision that make the bucket striped. */
 	private static final int STRIPE_AFTER_FAILURES = 2;
@@ -452,7 +455,7 @@ public final class LocalRateLimiter implements RateLimiter {
 				long next = start + cost;
 				if (next - now <= stripeTolerance) {
 					if (CELLS.compareAndSet(cells, index, tat, next)) {
-						return takenFromStripe(bucket, stripe, tat, next, now, stripe == home);
+						return takenFromStripe(bucket, cells, stripe, tat, next, now, stripe == home);
 					}
 					continue;
 				}
@@ -474,16 +477,31 @@ public final class LocalRateLimiter implements RateLimiter {
 	}
 
 	/**
-	 * The answer to a request a stripe served. A caller whose own stripe is empty and who borrowed from a full one
-	 * (whose refill is lost while it stays full) shows that the key's use is uneven: its contention has passed, or few
-	 * threads use it. The key then goes back to one bucket, which loses nothing, until contention splits it again.
-	 * (Kept out of {@link #acquireStriped}, which the JIT then still inlines.)
+	 * The answer to a request a stripe served. A caller whose own stripe is empty, while some stripe is full (losing
+	 * the refill it cannot hold), shows that the key's use is uneven: its contention has passed, or few threads use
+	 * it. The key then goes back to one bucket, which loses nothing more, until contention splits it again, and the
+	 * answer is that bucket's. (Kept out of {@link #acquireStriped}, which the JIT then still inlines.)
 	 */
-	private RateLimitDecision takenFromStripe(Bucket bucket, int stripe, long tat, long next, long now, boolean home) {
-		if (!home && tat <= now) {
-			merge(bucket, now);
+	private RateLimitDecision takenFromStripe(Bucket bucket, long[] cells, int stripe, long tat, long next, long now,
+			boolean home) {
+		if (!home && (tat <= now || anyStripeFull(cells, now))) {
+			long merged = merge(bucket, now);
+			if (merged != NOT_MERGED) {
+				return allowed(merged, now);
+			}
 		}
 		return allowedStriped(stripe, next, now, home);
+	}
+
+	/** Whether a stripe of the cells is full (its TAT reached); read on the borrowing path only. */
+	private boolean anyStripeFull(long[] cells, long now) {
+		for (int stripe = 0; stripe < this.stripeCount; stripe++) {
+			long tat = (long) CELLS.getVolatile(cells, (stripe + 1) * CELL_STRIDE);
+			if (tat != DEAD && tat <= now) {
+				return true;
+			}
+		}
+		return false;
 	}
 
 	/**
@@ -573,10 +591,11 @@ public final class LocalRateLimiter implements RateLimiter {
 	 * stripes' debts summed and rounded up, so the merge never creates a token. The debts are measured against the
 	 * clock read again here: the caller's reading may be older than what other threads have since taken from the
 	 * stripes, and against it a stripe that was full would count the refill it could not hold as debt paid off.
+	 * @return the merged TAT, or {@link #NOT_MERGED} when another thread was freezing the bucket
 	 */
-	private void merge(Bucket bucket, long callerNow) {
+	private long merge(Bucket bucket, long callerNow) {
 		if (!TAT.compareAndSet(bucket, STRIPED, FREEZING)) {
-			return;
+			return NOT_MERGED;
 		}
 		long now = Math.max(callerNow, now());
 		long[] cells = (long[]) STRIPES.getVolatile(bucket);
@@ -591,6 +610,7 @@ public final class LocalRateLimiter implements RateLimiter {
 		if (merged < this.nextSweepAt.get()) {
 			this.nextSweepAt.accumulateAndGet(merged, Math::min);
 		}
+		return merged;
 	}
 
 	/** Freezes one stripe of a bucket this thread holds {@code FREEZING}, returning the TAT it had. */

@@ -10,6 +10,8 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -332,20 +334,25 @@ class LocalRateLimiterStripingTests extends HammeredLimiterTests {
 		LocalRateLimiter limiter = limiter(new RateLimitPolicy("p", 1000, Duration.ofSeconds(1), 0), 4);
 		limiter.tryAcquire("k");
 		this.clock.advance(Duration.ofSeconds(1));
+		for (int i = 0; i < 4; i++) {
+			limiter.tryAcquire("k");
+		}
+		// a token of debt on every stripe: none is full, so a caller that borrows does not merge the key
 		assertThat(limiter.stripe("k")).isTrue();
-		// from the caller's own stripe: its 249 tokens left stand for 4 x 249 of the key's
+		// from the caller's own stripe: its 248 tokens left stand for 4 x 248 of the key's
 		RateLimitDecision home = limiter.tryAcquire("k");
 		assertThat(home.allowed()).isTrue();
-		assertThat(home.remaining()).isEqualTo(996);
-		assertThat(home.resetAfter()).isEqualTo(Duration.ofMillis(4));
-		for (int i = 0; i < 249; i++) {
+		assertThat(home.remaining()).isEqualTo(992);
+		assertThat(home.resetAfter()).isEqualTo(Duration.ofMillis(8));
+		for (int i = 0; i < 248; i++) {
 			assertThat(limiter.tryAcquire("k").allowed()).isTrue();
 		}
 		// its own stripe empty, the caller borrows from another, whose tokens are counted alone
 		RateLimitDecision borrowed = limiter.tryAcquire("k");
 		assertThat(borrowed.allowed()).isTrue();
-		assertThat(borrowed.remaining()).isEqualTo(249);
-		assertThat(borrowed.resetAfter()).isEqualTo(Duration.ofMillis(4));
+		assertThat(limiter.isStriped("k")).isTrue();
+		assertThat(borrowed.remaining()).isEqualTo(248);
+		assertThat(borrowed.resetAfter()).isEqualTo(Duration.ofMillis(8));
 	}
 
 	@Test
@@ -410,6 +417,51 @@ class LocalRateLimiterStripingTests extends HammeredLimiterTests {
 			assertThat(exactDecision.allowed()).isTrue();
 		}
 		throw new AssertionError("never refused");
+	}
+
+	@ParameterizedTest(name = "{0} stripes")
+	@ValueSource(ints = { 4, 16 })
+	void stripedKeyUsedBelowItsRateFromOneThreadShouldNotLoseTheRefillOfAStripeItNeverReaches(int stripes) {
+		// 1 000 a second, 1 000 at once: a burst drains the key, and its contention splits it
+		RateLimitPolicy policy = new RateLimitPolicy("p", 1000, Duration.ofSeconds(1), 0);
+		LocalRateLimiter striped = limiter(policy, stripes);
+		LocalRateLimiter exact = limiter(policy, stripes);
+		assertThat(countAllowed(striped, "k")).isEqualTo(1000);
+		assertThat(countAllowed(exact, "k")).isEqualTo(1000);
+		assertThat(striped.stripe("k")).isTrue();
+		// then one thread at two thirds of the rate: its own stripe and the next drain, and the last fills up
+		for (int i = 0; i < 1933; i++) {
+			this.clock.advanceNanos(1_500_000);
+			striped.tryAcquire("k");
+			exact.tryAcquire("k");
+		}
+		// then a burst: refused no earlier than the exact bucket's last share of tokens
+		for (int i = 0; i < 1000; i++) {
+			RateLimitDecision decision = striped.tryAcquire("k");
+			RateLimitDecision exactDecision = exact.tryAcquire("k");
+			if (!decision.allowed()) {
+				assertThat(exactDecision.remaining()).as("tokens the exact bucket still holds")
+					.isLessThanOrEqualTo(1000 / stripes);
+				return;
+			}
+		}
+		throw new AssertionError("never refused");
+	}
+
+	@Test
+	void decisionThatMergesAKeyShouldTellWhatTheMergedBucketHolds() {
+		// 60 tokens, one a millisecond; 4 stripes of 15, all full
+		LocalRateLimiter limiter = limiter(new RateLimitPolicy("p", 60, Duration.ofMillis(60), 0), 4);
+		limiter.tryAcquire("k");
+		this.clock.advance(Duration.ofSeconds(1));
+		assertThat(limiter.stripe("k")).isTrue();
+		for (int i = 0; i < 15; i++) {
+			limiter.tryAcquire("k");
+		}
+		RateLimitDecision merging = limiter.tryAcquire("k");
+		assertThat(limiter.isStriped("k")).isFalse();
+		assertThat(merging.remaining()).isEqualTo(44);
+		assertThat(limiter.tryAcquire("k").remaining()).isEqualTo(43);
 	}
 
 	@Test
