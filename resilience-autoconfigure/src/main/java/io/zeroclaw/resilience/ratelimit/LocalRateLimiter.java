@@ -52,13 +52,13 @@ import org.slf4j.LoggerFactory;
  * chosen by its thread, and only when that stripe is empty from the others in turn; a request is refused only when
  * no stripe can serve it. Each stripe admits at most its share plus its rate times any interval, so all of them
  * together admit at most {@code capacity + rate * interval}: striping can never let through more than the policy.
- * What it can do is lag: tokens refill in fractions spread over the stripes, and a stripe holds at most its share, so
- * while a stripe is full the refill it cannot hold is lost. A caller whose own stripe is empty and who has to borrow
- * while some stripe is full (the key's contention has passed, or few threads use it) therefore merges the key back
- * into one bucket, which loses nothing more, until contention splits it again; before that a key its threads use
- * unevenly can refuse tokens the exact bucket would allow. That is why only policies of at least 1 000 requests a second are ever
- * striped (slower policies are hardly ever contended, since a refused decision writes nothing), and why policies with
- * fewer tokens than stripes are not.
+ * What it can do is lag: tokens refill in fractions spread over the stripes, and a stripe holds at most its share,
+ * so while a stripe is full the refill it cannot hold is lost. A caller whose own stripe is empty and who has to
+ * borrow while some stripe is full (the key's contention has passed, or few threads use it) therefore merges the key
+ * back into one bucket, which loses nothing more, until contention splits it again; before that a key its threads
+ * use unevenly can refuse tokens the exact bucket would allow. That is why only policies of at least 1 000 requests
+ * a second are ever striped (slower policies are hardly ever contended, since a refused decision writes nothing),
+ * and why policies with fewer tokens than stripes are not.
  * <p>
  * Splitting keeps exactly the bucket's tokens: its debt ({@code tat - now}) is shared out in whole tokens, and the
  * fraction left over goes whole to one stripe. The bucket's own number then reads {@code STRIPED}. A request for
