@@ -163,9 +163,13 @@ public class BackpressureDrainLifecycle
 						TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
 			}
 			else {
-				logger.warn("Stopped waiting after {} with {} admitted task(s) still running; the task executor's own "
-						+ "shutdown settings (spring.task.execution.shutdown.*) decide whether they may finish",
-						this.timeout, this.controller.depth());
+				int left = this.controller.depth();
+				int queued = Math.min(left, this.queuedTasks.getAsInt());
+				logger.warn("Stopped waiting after {} with {} admitted task(s) still running and {} not started yet; "
+						+ "the task executor stops next: Spring's executor waits up to "
+						+ "spring.lifecycle.timeout-per-shutdown-phase for the tasks it runs, and its "
+						+ "spring.task.execution.shutdown.* settings decide about the rest", this.timeout,
+						left - queued, queued);
 			}
 		}
 		catch (InterruptedException ex) {

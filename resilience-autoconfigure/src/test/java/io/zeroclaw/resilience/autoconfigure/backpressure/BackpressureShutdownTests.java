@@ -87,6 +87,26 @@ class BackpressureShutdownTests {
 	}
 
 	@Test
+	void givingUpShouldTellRunningTasksFromQueuedOnes(CapturedOutput output) {
+		this.runner
+			.withPropertyValues("zeroclaw.resilience.backpressure.graceful-shutdown-timeout=200ms",
+					"spring.task.execution.pool.core-size=1", "spring.task.execution.pool.max-size=1")
+			.run((context) -> {
+				AgentWorker worker = context.getBean(AgentWorker.class);
+				CountDownLatch gate = new CountDownLatch(1);
+				worker.runVoid(gate);
+				worker.runVoid(gate);
+				await().atMost(Duration.ofSeconds(10)).until(() -> worker.started() == 1);
+				CompletableFuture<Void> closing = CompletableFuture.runAsync(context::close);
+				await().atMost(Duration.ofSeconds(10)).until(() -> output.toString()
+					.contains("Stopped waiting after PT0.2S with 1 admitted task(s) still running and 1 not started "
+							+ "yet; the task executor stops next"));
+				gate.countDown();
+				closing.get(30, TimeUnit.SECONDS);
+			});
+	}
+
+	@Test
 	void theContextsTimeoutPerShutdownPhaseShouldBoundTheDrain(CapturedOutput output) {
 		this.runner.withConfiguration(AutoConfigurations.of(LifecycleAutoConfiguration.class))
 			.withPropertyValues("zeroclaw.resilience.backpressure.graceful-shutdown-timeout=30s",
