@@ -130,8 +130,8 @@ public final class LocalRateLimiter implements RateLimiter {
 	/** Marks a striped bucket whose stripes one thread is freezing, to sweep or merge them; others wait. */
 	private static final long FREEZING = Long.MIN_VALUE + 2;
 
-	/** What {@code merge} answers when another thread was freezing the bucket; never a TAT. */
-	private static final long NOT_MERGED = DEAD;
+	/** What {@code merge} answers when another thread was freezing the bucket; never a time until full. */
+	private static final long NOT_MERGED = -1;
 
 	/** Failed compare-and-sets on one bucket within one decision that make the bucket striped. */
 	private static final int STRIPE_AFTER_FAILURES = 2;
@@ -403,10 +403,12 @@ public final class LocalRateLimiter implements RateLimiter {
 				if (decision != RETRY) {
 					return decision;
 				}
+				now = later(now);
 				continue;
 			}
 			if (tat == FREEZING) {
 				Thread.onSpinWait();
+				now = later(now);
 				continue;
 			}
 			if (permits > this.capacity) {
@@ -485,9 +487,9 @@ public final class LocalRateLimiter implements RateLimiter {
 	private RateLimitDecision takenFromStripe(Bucket bucket, long[] cells, int stripe, long tat, long next, long now,
 			boolean home) {
 		if (!home && (tat <= now || anyStripeFull(cells, now))) {
-			long merged = merge(bucket, now);
-			if (merged != NOT_MERGED) {
-				return allowed(merged, now);
+			long untilFull = merge(bucket, now);
+			if (untilFull != NOT_MERGED) {
+				return allowed(untilFull);
 			}
 		}
 		return allowedStriped(stripe, next, now, home);
@@ -591,7 +593,8 @@ public final class LocalRateLimiter implements RateLimiter {
 	 * stripes' debts summed and rounded up, so the merge never creates a token. The debts are measured against the
 	 * clock read again here: the caller's reading may be older than what other threads have since taken from the
 	 * stripes, and against it a stripe that was full would count the refill it could not hold as debt paid off.
-	 * @return the merged TAT, or {@link #NOT_MERGED} when another thread was freezing the bucket
+	 * @return how long until the merged bucket is full, measured from the clock read here, or {@link #NOT_MERGED} when
+	 * another thread was freezing the bucket
 	 */
 	private long merge(Bucket bucket, long callerNow) {
 		if (!TAT.compareAndSet(bucket, STRIPED, FREEZING)) {
@@ -610,7 +613,7 @@ public final class LocalRateLimiter implements RateLimiter {
 		if (merged < this.nextSweepAt.get()) {
 			this.nextSweepAt.accumulateAndGet(merged, Math::min);
 		}
-		return merged;
+		return merged - now;
 	}
 
 	/** Freezes one stripe of a bucket this thread holds {@code FREEZING}, returning the TAT it had. */
@@ -877,6 +880,15 @@ public final class LocalRateLimiter implements RateLimiter {
 			return Duration.ZERO;
 		}
 		return this.refills ? Duration.ofNanos(nanos) : NEVER;
+	}
+
+	/**
+	 * The clock read again after the bucket changed shape (merged, or being merged or swept by another thread): a
+	 * merged TAT is measured from the merging thread's own reading, and against an older one its debt would look
+	 * larger by the difference, refusing what the bucket holds.
+	 */
+	private long later(long now) {
+		return Math.max(now, now());
 	}
 
 	private long now() {

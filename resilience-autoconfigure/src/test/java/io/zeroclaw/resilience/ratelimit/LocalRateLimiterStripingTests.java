@@ -553,8 +553,53 @@ class LocalRateLimiterStripingTests extends HammeredLimiterTests {
 		assertThat(LocalRateLimiter.stripesFor(64)).isEqualTo(64);
 	}
 
+	@Test
+	void decisionThatMergesAKeyAfterItsCallerWasPausedShouldTellWhatTheMergedBucketHolds() {
+		// 60 tokens, one a millisecond; 4 stripes of 15, all full
+		AtomicLong pause = new AtomicLong();
+		LocalRateLimiter limiter = pausingLimiter(new RateLimitPolicy("p", 60, Duration.ofMillis(60), 0), pause);
+		limiter.tryAcquire("k");
+		this.clock.advance(Duration.ofSeconds(1));
+		assertThat(limiter.stripe("k")).isTrue();
+		for (int i = 0; i < 15; i++) {
+			assertThat(limiter.tryAcquire("k").allowed()).isTrue();
+		}
+		// the caller that borrows, and so merges, is held 100 ms after it read its clock (a pause, the scheduler)
+		pause.set(Duration.ofMillis(100).toNanos());
+		RateLimitDecision merging = limiter.tryAcquire("k");
+		assertThat(merging.allowed()).isTrue();
+		assertThat(limiter.isStriped("k")).isFalse();
+		// measured from the merge's own reading, 100 ms on, by when the tokens taken have come back: a full bucket
+		assertThat(merging.remaining()).isEqualTo(60);
+		assertThat(merging.resetAfter()).isZero();
+		assertThat(limiter.tryAcquire("k").remaining()).isEqualTo(59);
+	}
+
+	@Test
+	void requestForSeveralPermitsThatMergesAFullKeyAfterItsCallerWasPausedShouldBeAllowed() {
+		// 1 token a millisecond, 1000 at once; 4 stripes of 250, all full, nobody else taking
+		AtomicLong pause = new AtomicLong();
+		LocalRateLimiter limiter = pausingLimiter(new RateLimitPolicy("p", 1000, Duration.ofSeconds(1), 0), pause);
+		limiter.tryAcquire("k");
+		this.clock.advance(Duration.ofSeconds(10));
+		assertThat(limiter.stripe("k")).isTrue();
+		pause.set(Duration.ofMillis(800).toNanos());
+		RateLimitDecision decision = limiter.tryAcquire("k", 251);
+		assertThat(decision.allowed()).as("251 of a full bucket of 1000").isTrue();
+		assertThat(decision.remaining()).isEqualTo(749);
+	}
+
 	private LocalRateLimiter limiter(RateLimitPolicy policy, int stripes) {
 		return new LocalRateLimiter(policy, 100, this.clock, stripes);
+	}
+
+	/** A limiter of 4 stripes whose clock, once {@code pause} is set, moves on by it right after the next reading. */
+	private LocalRateLimiter pausingLimiter(RateLimitPolicy policy, AtomicLong pause) {
+		return new LocalRateLimiter(policy, 100, () -> {
+			long now = this.clock.getAsLong();
+			this.clock.advanceNanos(pause.getAndSet(0));
+			return now;
+		}, 4);
 	}
 
 	private static long countAllowed(LocalRateLimiter limiter, String key) {
