@@ -26,10 +26,11 @@ public class CircuitOpenException extends RuntimeException {
 
 	/**
 	 * @param breakerName the name of the breaker that refused the call
-	 * @param retryAfter how long to wait before trying again
-	 * @param probing whether the breaker is half-open with every probe slot taken, rather than open
+	 * @param retryAfter how long to wait before trying again; zero or positive, never {@code null}
+	 * @param probing whether the breaker is half-open with every probe slot taken, rather than open (a test double
+	 * of an upstream can throw either refusal)
 	 */
-	CircuitOpenException(String breakerName, Duration retryAfter, boolean probing) {
+	public CircuitOpenException(String breakerName, Duration retryAfter, boolean probing) {
 		super("Circuit breaker '" + breakerName + "' is "
 				+ (probing ? "half-open and its probe calls are all in flight" : "open") + "; retry after "
 				+ Objects.requireNonNull(retryAfter).toMillis() + " ms", null, false, false);

@@ -82,7 +82,17 @@ public class ResilienceExceptionHandler {
 				LOAD_SHED_RETRY_AFTER);
 	}
 
-	private static ResponseEntity<ProblemDetail> problem(URI type, String title, String detail, Duration retryAfter) {
+	/**
+	 * A {@code 503} with {@code Retry-After} (whole seconds, rounded up) and a problem body, as this handler answers;
+	 * for a subclass that words a refusal its own way.
+	 * @param type the problem's type, such as {@link #CIRCUIT_OPEN_TYPE}
+	 * @param title the problem's title
+	 * @param detail the problem's detail
+	 * @param retryAfter how long the client should wait
+	 * @return the answer
+	 */
+	protected static ResponseEntity<ProblemDetail> problem(URI type, String title, String detail,
+			Duration retryAfter) {
 		ProblemDetail body = ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE, detail);
 		body.setType(type);
 		body.setTitle(title);

@@ -49,6 +49,16 @@ class CustomizedExceptionHandlerTests {
 	}
 
 	@Test
+	void overriddenHandlerShouldBuildOnTheDefaultAnswerForAProbingBreaker() throws Exception {
+		this.mvc.perform(get("/probing"))
+			.andExpect(status().isServiceUnavailable())
+			.andExpect(header().string("Retry-After", "1"))
+			.andExpect(jsonPath("$.type").value("tag:zeroclaw.io,2026:resilience/circuit-open"))
+			.andExpect(jsonPath("$.title").value("Assistant busy"))
+			.andExpect(jsonPath("$.detail").value("llm is checking whether it is back"));
+	}
+
+	@Test
 	void handlerNotOverriddenShouldKeepTheDefaultAnswer() throws Exception {
 		this.mvc.perform(get("/shed"))
 			.andExpect(status().isServiceUnavailable())
@@ -67,6 +77,10 @@ class CustomizedExceptionHandlerTests {
 
 				@Override
 				protected ResponseEntity<ProblemDetail> circuitOpen(CircuitOpenException ex) {
+					if (ex.probing()) {
+						return problem(CIRCUIT_OPEN_TYPE, "Assistant busy",
+								ex.breakerName() + " is checking whether it is back", ex.retryAfter());
+					}
 					ProblemDetail body = ProblemDetail.forStatus(HttpStatus.BAD_GATEWAY);
 					body.setTitle("Assistant resting");
 					body.setProperty("upstream", ex.breakerName());
@@ -84,6 +98,11 @@ class CustomizedExceptionHandlerTests {
 		@GetMapping("/refused")
 		String refused() {
 			throw new CircuitOpenException("llm", Duration.ofMillis(2500));
+		}
+
+		@GetMapping("/probing")
+		String probing() {
+			throw new CircuitOpenException("llm", Duration.ofMillis(300), true);
 		}
 
 		@GetMapping("/shed")
