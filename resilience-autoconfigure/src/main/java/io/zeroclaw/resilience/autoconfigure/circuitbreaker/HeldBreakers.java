@@ -20,19 +20,6 @@ final class HeldBreakers {
 	}
 
 	/**
-	 * @param breaker a breaker
-	 * @return whether the current thread runs a call that holds a permission of that breaker
-	 */
-	static boolean holds(CircuitBreaker breaker) {
-		for (Frame frame = HELD.get(); frame != null; frame = frame.outer()) {
-			if (frame.breaker() == breaker) {
-				return true;
-			}
-		}
-		return false;
-	}
-
-	/**
 	 * Whether a call of the breaker made now is part of a call in progress on this thread: the thread holds a
 	 * permission of the breaker, and the breaker has not opened since. Code that is not the call's own can run on its
 	 * thread (a task the JDK runs there while the call waits on a future), so an open breaker refuses it all the same.
