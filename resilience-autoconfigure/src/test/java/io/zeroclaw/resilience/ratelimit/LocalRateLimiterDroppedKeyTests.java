@@ -37,8 +37,12 @@ class LocalRateLimiterDroppedKeyTests {
 	void requestsPausedAcrossTheDropOfTheirKeyShouldNotGetASecondBucket() throws Exception {
 		int paused = 10;
 		CountDownLatch read = new CountDownLatch(paused);
-		LocalRateLimiter limiter = limiterHolding(read);
-		limiter.tryAcquire("idle");
+		// A slot free for each paused request once the table is swept: were it full again, a request that lost the
+		// race to insert 'k' would be served from the overflow bucket, by design a bucket of its own.
+		LocalRateLimiter limiter = limiterHolding(read, paused + 2);
+		for (int i = 0; i <= paused; i++) {
+			limiter.tryAcquire("idle-" + i);
+		}
 		assertThat(countAllowed(limiter, "k")).isEqualTo(10);
 		List<CompletableFuture<Boolean>> late = new ArrayList<>();
 		for (int i = 0; i < paused; i++) {
@@ -50,7 +54,7 @@ class LocalRateLimiterDroppedKeyTests {
 		}
 		assertThat(read.await(10, TimeUnit.SECONDS)).isTrue();
 		this.clock.advance(Duration.ofMillis(10));
-		// the table (two slots) is full: a newcomer sweeps "k" and "idle", both full again, out
+		// the table is full: a newcomer sweeps "k" and the idle keys, all full again, out
 		assertThat(limiter.tryAcquire("newcomer").allowed()).isTrue();
 		assertThat(limiter.size()).isEqualTo(1);
 		this.release.countDown();
@@ -60,12 +64,13 @@ class LocalRateLimiterDroppedKeyTests {
 		}
 		allowed += countAllowed(limiter, "k");
 		assertThat(allowed).as("requests for 'k' allowed at one instant, once the pause is over").isEqualTo(10);
+		assertThat(limiter.overflowDecisions()).isZero();
 	}
 
 	@Test
 	void requestForManyPermitsPausedAcrossTheDropOfItsKeyShouldNotGetASecondBucket() throws Exception {
 		CountDownLatch read = new CountDownLatch(1);
-		LocalRateLimiter limiter = limiterHolding(read);
+		LocalRateLimiter limiter = limiterHolding(read, 2);
 		long t0 = this.clock.getAsLong();
 		limiter.tryAcquire("idle");
 		long allowed = countAllowed(limiter, "k");
@@ -83,8 +88,8 @@ class LocalRateLimiterDroppedKeyTests {
 		assertThat(allowed).as("permits for 'k' within %d ms", elapsedMillis).isEqualTo(10 + elapsedMillis);
 	}
 
-	/** A limiter with two slots whose clock holds the threads in {@link #toHold} right after they read it. */
-	private LocalRateLimiter limiterHolding(CountDownLatch read) {
+	/** A limiter whose clock holds the threads in {@link #toHold} right after they read it. */
+	private LocalRateLimiter limiterHolding(CountDownLatch read, int maxKeys) {
 		LongSupplier holding = () -> {
 			long now = this.clock.getAsLong();
 			if (this.toHold.remove(Thread.currentThread())) {
@@ -98,7 +103,7 @@ class LocalRateLimiterDroppedKeyTests {
 			}
 			return now;
 		};
-		return new LocalRateLimiter(POLICY, 2, holding, 4);
+		return new LocalRateLimiter(POLICY, maxKeys, holding, 4);
 	}
 
 	private static long countAllowed(RateLimiter limiter, String key) {
