@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 import io.zeroclaw.resilience.autoconfigure.ResilienceProperties.Backpressure;
@@ -27,7 +28,11 @@ import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
+import org.springframework.boot.context.properties.source.ConfigurationPropertySource;
+import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
+import org.springframework.boot.context.properties.source.IterableConfigurationPropertySource;
 import org.springframework.core.env.Environment;
+import org.springframework.core.env.SystemEnvironmentPropertySource;
 import org.springframework.util.ClassUtils;
 import org.springframework.util.StringUtils;
 
@@ -39,6 +44,8 @@ import org.springframework.util.StringUtils;
 final class ResiliencePropertiesValidator {
 
 	static final String PREFIX = "zeroclaw.resilience.";
+
+	private static final Pattern DIGITS = Pattern.compile("\\d+");
 
 	/** A header field name: an RFC 9110 token. */
 	private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+\\-.^_`|~0-9A-Za-z]+");
@@ -176,11 +183,43 @@ final class ResiliencePropertiesValidator {
 		checkSwitch(environment, "circuit-breaker.enabled", properties.getCircuitBreaker().isEnabled());
 		checkSwitch(environment, "backpressure.enabled", properties.getBackpressure().isEnabled());
 		if (properties.getRateLimit().isEnabled()) {
+			checkPolicySpellings(environment);
 			String name = PREFIX + "rate-limit.store";
 			String text = environment.getProperty(name);
 			if (text != null && !text.equalsIgnoreCase(properties.getRateLimit().getStore().name())) {
 				throw new InvalidResiliencePropertyException(name, text, "the store is chosen by its name.",
 						"set it to memory (the default) or redis, or remove it.");
+			}
+		}
+	}
+
+	/**
+	 * Fails when the configuration spells one policy's name two ways that relaxed binding reads as one (case, '-' or
+	 * '_'): the binder then merges them into one map entry before {@link #collapseRelaxedPolicyNames} sees the map, so
+	 * one declaration's settings would silently replace or blend with the other's. The names are read as written in
+	 * each source; environment variables are left out, since they can spell a name only in its relaxed form.
+	 */
+	private static void checkPolicySpellings(Environment environment) {
+		ConfigurationPropertyName policies = ConfigurationPropertyName.of(PREFIX + "rate-limit.policies");
+		int element = policies.getNumberOfElements();
+		Map<String, Set<String>> spellings = new LinkedHashMap<>();
+		for (ConfigurationPropertySource source : ConfigurationPropertySources.get(environment)) {
+			if (source.getUnderlyingSource() instanceof SystemEnvironmentPropertySource
+					|| !(source instanceof IterableConfigurationPropertySource iterable)) {
+				continue;
+			}
+			iterable.stream()
+				.filter((name) -> policies.isAncestorOf(name) && !name.isNumericIndex(element))
+				.map((name) -> name.getElement(element, ConfigurationPropertyName.Form.ORIGINAL))
+				.forEach((name) -> spellings.computeIfAbsent(relaxed(name), (key) -> new TreeSet<>()).add(name));
+		}
+		for (Set<String> names : spellings.values()) {
+			if (names.size() > 1) {
+				throw new InvalidResiliencePropertyException(PREFIX + "rate-limit.policies", names,
+						"relaxed binding reads these spellings (they differ only in case, '-' or '_') as one policy, so "
+								+ "one declaration's settings would silently replace the other's.",
+						"use one spelling of the policy's name everywhere, in lower case with dashes, such as "
+								+ "'public-api'.");
 			}
 		}
 	}
@@ -329,6 +368,13 @@ final class ResiliencePropertiesValidator {
 						"a policy's name is sent in the RateLimit and RateLimit-Policy headers, which carry printable "
 								+ "ASCII only.",
 						"rename the policy with letters, digits and punctuation, for example 'webhook'.");
+			}
+			if (DIGITS.matcher(entry.getKey()).matches()) {
+				throw new InvalidResiliencePropertyException(prefix + "policies", entry.getKey(),
+						"policies is a map from each policy's name to its settings; written as a list (YAML '- paths:' "
+								+ "items, or policies[0]), its entries are named 0, 1, ..., and that number would be "
+								+ "sent as the policy's name in the RateLimit headers and tagged on the metrics.",
+						"name each policy, for example policies: { webhook: { paths: [\"/webhook/**\"] } }.");
 			}
 			Policy policy = entry.getValue();
 			if (policy.getPaths() == null || policy.getPaths().isEmpty()) {

@@ -234,6 +234,42 @@ class ResiliencePropertiesValidationTests {
 	}
 
 	@Test
+	void policySpellingsDifferingOnlyInCaseInTwoFilesShouldFailNamingBoth() {
+		// the binder merges these into one entry: the later file's /chat would silently replace /webhook
+		Map<String, Object> application = Map.of("zeroclaw.resilience.rate-limit.enabled", "true",
+				"zeroclaw.resilience.rate-limit.policies.webhook.paths[0]", "/webhook",
+				"zeroclaw.resilience.rate-limit.policies.webhook.requests-per-window", "5");
+		Map<String, Object> profile = Map.of("zeroclaw.resilience.rate-limit.policies.Webhook.paths[0]", "/chat");
+		this.contextRunner.withInitializer((context) -> {
+			context.getEnvironment().getPropertySources().addFirst(new MapPropertySource("application.yml", application));
+			context.getEnvironment().getPropertySources().addFirst(new MapPropertySource("application-prod.yml", profile));
+		}).run(failsNaming("zeroclaw.resilience.rate-limit.policies", "[Webhook, webhook]"));
+	}
+
+	@Test
+	void policySpellingsDifferingOnlyInCaseInOneFileShouldFailNamingBoth() {
+		this.contextRunner
+			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
+					"zeroclaw.resilience.rate-limit.policies.webhook.paths=/webhook",
+					"zeroclaw.resilience.rate-limit.policies.WebHook.paths=/chat")
+			.run(failsNaming("zeroclaw.resilience.rate-limit.policies", "[WebHook, webhook]"));
+	}
+
+	@Test
+	void policiesWrittenAsAListShouldFailSayingTheyAreAMapByName() {
+		this.contextRunner
+			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
+					"zeroclaw.resilience.rate-limit.policies[0].paths=/webhook",
+					"zeroclaw.resilience.rate-limit.policies[0].requests-per-window=5")
+			.run((context) -> {
+				failsNaming("zeroclaw.resilience.rate-limit.policies", "0").accept(context);
+				FailureAnalysis analysis = FailureAnalysisSupport.analyze(context.getStartupFailure());
+				assertThat(analysis.getDescription()).contains("written as a list");
+				assertThat(analysis.getAction()).contains("webhook: { paths:");
+			});
+	}
+
+	@Test
 	void bareNumbersForWindowsAndRecoveryTimeoutsShouldBeSecondsAsInTheHeaders() {
 		this.contextRunner
 			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
