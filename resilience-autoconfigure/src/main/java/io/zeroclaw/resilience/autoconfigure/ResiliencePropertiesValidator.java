@@ -344,7 +344,7 @@ final class ResiliencePropertiesValidator {
 	private static void validateRateLimit(RateLimit rateLimit, ClassLoader classLoader) {
 		String prefix = PREFIX + "rate-limit.";
 		validateQuota(prefix, rateLimit.getRequestsPerWindow(), rateLimit.getWindow(), rateLimit.getBurst());
-		validateKey(prefix, rateLimit.getKey(), rateLimit.getKeyHeader());
+		validateKey(prefix, rateLimit.getKey(), rateLimit.getKeyHeader(), rateLimit.getKeyHeader());
 		if (rateLimit.getMaxKeys() < 1) {
 			throw new InvalidResiliencePropertyException(prefix + "max-keys", rateLimit.getMaxKeys(),
 					"at least one key must be tracked per policy.",
@@ -403,7 +403,7 @@ final class ResiliencePropertiesValidator {
 					orDefault(policy.getWindow(), rateLimit.getWindow()),
 					orDefault(policy.getBurst(), rateLimit.getBurst()));
 			validateKey(policyPrefix, orDefault(policy.getKey(), rateLimit.getKey()),
-					orDefault(policy.getKeyHeader(), rateLimit.getKeyHeader()));
+					orDefault(policy.getKeyHeader(), rateLimit.getKeyHeader()), policy.getKeyHeader());
 		}
 		if (rateLimit.getStore() == Store.REDIS) {
 			if (!ClassUtils.isPresent(REDIS_CONNECTION_FACTORY, classLoader)) {
@@ -427,7 +427,14 @@ final class ResiliencePropertiesValidator {
 						"set the property it names (spring.application.name, say), or give the placeholder a default: "
 								+ "${spring.application.name:my-service}:rl:.");
 			}
-			if (keyPrefix == null || keyPrefix.indexOf('{') >= 0 || keyPrefix.indexOf('}') >= 0) {
+			if (keyPrefix == null || keyPrefix.isBlank()) {
+				throw new InvalidResiliencePropertyException(prefix + "redis.key-prefix", keyPrefix,
+						"without a prefix the buckets' keys share the database's namespace with every other "
+								+ "application's keys (an unset variable behind ${...:} leaves it empty).",
+						"set a prefix of this application's own, for example ${spring.application.name}:rl:, or "
+								+ "remove the property for the default zeroclaw:rl:.");
+			}
+			if (keyPrefix.indexOf('{') >= 0 || keyPrefix.indexOf('}') >= 0) {
 				throw new InvalidResiliencePropertyException(prefix + "redis.key-prefix", keyPrefix,
 						"braces in the prefix would change the Redis Cluster hash tag that keeps each client's bucket "
 								+ "on one slot and spreads clients over the cluster.",
@@ -499,7 +506,18 @@ final class ResiliencePropertiesValidator {
 		}
 	}
 
-	private static void validateKey(String prefix, KeyType key, String keyHeader) {
+	/**
+	 * Checks the header a key reads: when the key is {@code header}, and whenever a header is written at all, so that
+	 * an empty or misspelt value (an unset variable behind {@code ${...:}}) is caught before a policy switches to it.
+	 * @param keyHeader the header in effect
+	 * @param declared the value written at this level, or {@code null} when inherited
+	 */
+	private static void validateKey(String prefix, KeyType key, String keyHeader, @Nullable String declared) {
+		if (declared != null && !HEADER_NAME.matcher(declared).matches()) {
+			throw new InvalidResiliencePropertyException(prefix + "key-header", declared,
+					"it names no header (a header name is letters, digits and !#$%&'*+-.^_`|~, without spaces).",
+					"set it to a header name, for example X-API-Key, or remove it.");
+		}
 		if (key == KeyType.HEADER && !StringUtils.hasText(keyHeader)) {
 			throw new InvalidResiliencePropertyException(prefix + "key-header", keyHeader,
 					"key 'header' needs the name of the header that carries the client key.",

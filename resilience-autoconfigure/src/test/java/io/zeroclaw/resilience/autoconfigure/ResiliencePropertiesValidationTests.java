@@ -90,6 +90,36 @@ class ResiliencePropertiesValidationTests {
 	}
 
 	@Test
+	void emptyKeyHeaderShouldFailEvenWhileNoPolicyReadsIt() {
+		// an unset variable behind ${API_KEY_HEADER:} would otherwise lie in wait for the first policy keyed by header
+		this.contextRunner
+			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
+					"zeroclaw.resilience.rate-limit.key-header=")
+			.run(failsNaming("zeroclaw.resilience.rate-limit.key-header", ""));
+	}
+
+	@Test
+	void policyKeyHeaderNoRequestCanCarryShouldFailEvenUnderAnAddressKey() {
+		this.contextRunner
+			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
+					"zeroclaw.resilience.rate-limit.policies.api.paths=/api/**",
+					"zeroclaw.resilience.rate-limit.policies.api.key-header=X API Key")
+			.run(failsNaming("zeroclaw.resilience.rate-limit.policies.api.key-header", "X API Key"));
+	}
+
+	@Test
+	void emptyRedisKeyPrefixShouldFailNamingIt() {
+		this.contextRunner
+			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
+					"zeroclaw.resilience.rate-limit.store=redis", "zeroclaw.resilience.rate-limit.redis.key-prefix=")
+			.run((context) -> {
+				failsNaming("zeroclaw.resilience.rate-limit.redis.key-prefix", "").accept(context);
+				FailureAnalysis analysis = FailureAnalysisSupport.analyze(context.getStartupFailure());
+				assertThat(analysis.getDescription()).contains("namespace");
+			});
+	}
+
+	@Test
 	void policyMethodThatIsNotOneMethodNameShouldFailNamingMethods() {
 		this.contextRunner
 			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
