@@ -559,6 +559,14 @@ final class ResiliencePropertiesValidator {
 				throw new InvalidResiliencePropertyException(property, name, "the class is not a Throwable.",
 						"give the fully qualified name of an exception class.");
 			}
+			if (type == Throwable.class || type == Exception.class || type == RuntimeException.class) {
+				throw new InvalidResiliencePropertyException(property, name,
+						"a provider's calls fail with unchecked exceptions, so ignoring " + type.getSimpleName()
+								+ " ignores every failure and no breaker could ever open.",
+						"list only the exceptions that are not the upstream's fault, for example "
+								+ "java.lang.IllegalArgumentException; to switch breakers off, set "
+								+ PREFIX + "circuit-breaker.enabled=false, or instances.<bean>.enabled=false for one.");
+			}
 		}
 	}
 

@@ -50,6 +50,9 @@ class ResiliencePropertiesValidationTests {
 			circuit-breaker.instances.openAi.failure-threshold | -2    | circuit-breaker.instances.openAi.failure-threshold
 			circuit-breaker.ignore-exceptions                  | com.example.NoSuchException | circuit-breaker.ignore-exceptions[0]
 			circuit-breaker.ignore-exceptions                  | java.lang.String | circuit-breaker.ignore-exceptions[0]
+			circuit-breaker.ignore-exceptions                  | java.lang.Exception | circuit-breaker.ignore-exceptions[0]
+			circuit-breaker.ignore-exceptions                  | java.lang.RuntimeException | circuit-breaker.ignore-exceptions[0]
+			circuit-breaker.ignore-exceptions                  | java.lang.Throwable | circuit-breaker.ignore-exceptions[0]
 			backpressure.max-queue-depth                       | 0     | backpressure.max-queue-depth
 			backpressure.shed-thresholds.low                   | 0.0   | backpressure.shed-thresholds.low
 			backpressure.shed-thresholds.high                  | 1.5   | backpressure.shed-thresholds.high
