@@ -189,7 +189,7 @@ public class BackpressureDrainLifecycle
 		logger.info("Closed while paused: waiting up to {} for the admitted task(s) that have started, not for {} "
 				+ "queued behind an executor that may be paused too (it releases them when it shuts down)",
 				this.timeout, queued);
-		long deadline = System.nanoTime() + this.timeout.toNanos();
+		long deadline = System.nanoTime() + saturatedNanos(this.timeout);
 		// depth first: a task that starts between the two reads then counts as started, never as neither
 		while (this.controller.depth() > this.queuedTasks.getAsInt()) {
 			if (System.nanoTime() - deadline >= 0) {
@@ -200,6 +200,16 @@ public class BackpressureDrainLifecycle
 			if (this.controller.awaitDrained(RECHECK_INTERVAL)) {
 				return;
 			}
+		}
+	}
+
+	/** A timeout in nanoseconds, a timeout of centuries (past what a long holds) as about 146 years. */
+	private static long saturatedNanos(Duration timeout) {
+		try {
+			return Math.min(timeout.toNanos(), Long.MAX_VALUE / 2);
+		}
+		catch (ArithmeticException ex) {
+			return Long.MAX_VALUE / 2;
 		}
 	}
 
