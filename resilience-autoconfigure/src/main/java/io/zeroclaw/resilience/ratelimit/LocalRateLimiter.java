@@ -45,7 +45,7 @@ import org.slf4j.LoggerFactory;
  * <h2>Hot keys</h2>
  * One number per key means that every allowed decision on a key writes the same word, so when several cores decide
  * for one busy key at once, the cache line holding it travels between them on every decision and that transfer, not
- * the arithmetic, becomes the cost. A key whose compare-and-set fails twice within one decision is therefore split
+ * the arithmetic, becomes the cost. A key whose compare-and-set fails twice within one single-permit decision is split
  * into {@code S} <em>stripes</em> ({@code S} is twice the processors, as a power of two): independent GCRA buckets on
  * separate cache lines, each with a share of the capacity (shares differ by at most one token) and an emission
  * interval of {@code S * T}, so that together they refill at the policy's rate. A caller takes from its own stripe,
@@ -55,10 +55,15 @@ import org.slf4j.LoggerFactory;
  * What it can do is lag: tokens refill in fractions spread over the stripes, and a stripe holds at most its share,
  * so while a stripe is full the refill it cannot hold is lost. A caller whose own stripe is empty and who has to
  * borrow while some stripe is full (the key's contention has passed, or few threads use it) therefore merges the key
- * back into one bucket, which loses nothing more, until contention splits it again; before that a key its threads
- * use unevenly can refuse tokens the exact bucket would allow. That is why only policies of at least 1 000 requests
- * a second are ever striped (slower policies are hardly ever contended, since a refused decision writes nothing),
- * and why policies with fewer tokens than stripes are not.
+ * back into one bucket, which loses nothing more, until contention splits it again. Before that a striped key can
+ * refuse tokens the exact bucket would allow, by two amounts: the refill its stripes hold as fractions of a token,
+ * fewer than {@code S} tokens in all (so a key kept at its limit gets its tokens {@code S} at a time, every
+ * {@code S * T}); and the refill lost by stripes that stay full while their callers' own stripes drain, which with
+ * {@code k} of the stripes in use can reach {@code S - k} shares (nearly the whole capacity when one or two threads
+ * of a many-core machine keep using a key once split). It is a burst that feels it: a key used below its rate is
+ * hardly ever refused, since its callers borrow, and so merge, before a refusal. That is why only policies of at
+ * least 1 000 requests a second are ever striped (slower policies are hardly ever contended, since a refused
+ * decision writes nothing), and why policies with fewer tokens than stripes are not.
  * <p>
  * Splitting keeps exactly the bucket's tokens: its debt ({@code tat - now}) is shared out in whole tokens, and the
  * fraction left over goes whole to one stripe. The bucket's own number then reads {@code STRIPED}. A request for
@@ -69,9 +74,13 @@ import org.slf4j.LoggerFactory;
  * that meets a frozen stripe waits for the bucket to leave {@code FREEZING} and starts its decision over.
  * <p>
  * On a striped key {@code remaining} and {@code resetAfter} are estimates from the stripe the decision came from
- * (reading the other stripes would bring back the cache-line traffic striping removes): its tokens times {@code S},
- * which overstates what is left when the other stripes are emptier. {@code retryAfter} of a refusal is the soonest
- * any stripe has a token again, which is exact for that stripe.
+ * (reading the other stripes would bring back the cache-line traffic striping removes): its whole tokens times
+ * {@code S}, which overstates what is left when the other stripes are emptier, and understates it by up to about
+ * {@code 2 * S} tokens when they are fuller (when the shares are one or two tokens, a nearly full key can read 0).
+ * {@code retryAfter} of a single-permit refusal is the soonest any stripe has a token again, which is exact for that
+ * stripe; of a refusal of several permits, the sooner of that and the time until every stripe is full, which always
+ * suffices but can be longer than needed. A refusal of several permits that the stripes hold together, though no one
+ * of them alone, merges the key and is decided there, so it writes.
  *
  * <h2>Bounded memory</h2>
  * The buckets live in a {@link ConcurrentHashMap} from key to a small bucket object, holding at most {@code maxKeys}
