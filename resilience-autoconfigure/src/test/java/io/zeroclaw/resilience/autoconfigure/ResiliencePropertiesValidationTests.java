@@ -1,6 +1,7 @@
 package io.zeroclaw.resilience.autoconfigure;
 
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
@@ -66,6 +67,36 @@ class ResiliencePropertiesValidationTests {
 			.withPropertyValues("zeroclaw.resilience." + feature + ".enabled=true",
 					"zeroclaw.resilience." + property + "=" + value)
 			.run(failsNaming("zeroclaw.resilience." + reported, value));
+	}
+
+	@ParameterizedTest(name = "{0}= refuses to start, saying it is empty")
+	@ValueSource(strings = { "rate-limit.window", "rate-limit.key", "rate-limit.redis.timeout",
+			"rate-limit.redis.on-failure", "backpressure.graceful-shutdown-timeout",
+			"circuit-breaker.instances.openAi.recovery-timeout" })
+	void emptyValueTheBinderLeavesUnboundShouldBeReportedAsEmpty(String property) {
+		String name = "zeroclaw.resilience." + property;
+		// named in its canonical form (lower case), with where it was written as it was written
+		String canonical = name.toLowerCase(Locale.ROOT);
+		this.contextRunner.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true", name + "=")
+			.run((context) -> {
+				assertThat(context).hasFailed();
+				FailureAnalysis analysis = FailureAnalysisSupport.analyze(context.getStartupFailure());
+				assertThat(analysis.getDescription()).contains("'" + canonical + "'")
+					.contains("\"" + name + "\"")
+					.contains("has an empty value");
+				assertThat(analysis.getAction()).contains("'" + canonical + "'")
+					.contains("remove it to keep its default");
+			});
+	}
+
+	@Test
+	void unknownPropertyShouldStillGetSpringBootsReport() {
+		this.contextRunner.withPropertyValues("zeroclaw.resilience.rate-limit.requests-per-minute=5").run((context) -> {
+			assertThat(context).hasFailed();
+			FailureAnalysis analysis = FailureAnalysisSupport.analyze(context.getStartupFailure());
+			assertThat(analysis.getDescription()).contains("zeroclaw.resilience.rate-limit.requests-per-minute")
+				.doesNotContain("empty value");
+		});
 	}
 
 	@Test
