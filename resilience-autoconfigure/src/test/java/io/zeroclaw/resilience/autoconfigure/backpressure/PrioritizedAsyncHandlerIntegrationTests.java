@@ -359,7 +359,13 @@ class PrioritizedAsyncHandlerIntegrationTests {
 
 		@Bean(destroyMethod = "shutdownNow")
 		ExecutorService handlerPool() {
-			return Executors.newFixedThreadPool(16);
+			// daemon threads: the cached context that shuts the pool down closes in a JVM shutdown hook, which
+			// live pool threads would keep from running outside Surefire
+			return Executors.newFixedThreadPool(16, (task) -> {
+				Thread thread = new Thread(task, "handler-pool");
+				thread.setDaemon(true);
+				return thread;
+			});
 		}
 
 		@Bean
