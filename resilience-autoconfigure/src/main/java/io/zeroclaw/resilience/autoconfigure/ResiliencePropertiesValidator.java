@@ -3,6 +3,7 @@ package io.zeroclaw.resilience.autoconfigure;
 import java.math.BigInteger;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -12,6 +13,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 import io.zeroclaw.resilience.autoconfigure.ResilienceProperties.Backpressure;
 import io.zeroclaw.resilience.autoconfigure.ResilienceProperties.CircuitBreaker;
@@ -46,6 +48,11 @@ final class ResiliencePropertiesValidator {
 	static final String PREFIX = "zeroclaw.resilience.";
 
 	private static final Pattern DIGITS = Pattern.compile("\\d+");
+
+	/** Exceptions that carry another, which the breaker tests instead; never a failure of their own. */
+	private static final Set<String> CARRIERS = Set.of("java.util.concurrent.CompletionException",
+			"java.util.concurrent.ExecutionException", "java.lang.reflect.UndeclaredThrowableException",
+			"java.lang.reflect.InvocationTargetException");
 
 	/** A header field name: an RFC 9110 token. */
 	private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+\\-.^_`|~0-9A-Za-z]+");
@@ -197,19 +204,30 @@ final class ResiliencePropertiesValidator {
 	 * Fails when the configuration spells one policy's name two ways that relaxed binding reads as one (case, '-' or
 	 * '_'): the binder then merges them into one map entry before {@link #collapseRelaxedPolicyNames} sees the map, so
 	 * one declaration's settings would silently replace or blend with the other's. The names are read as written in
-	 * each source; environment variables are left out, since they can spell a name only in its relaxed form.
+	 * each source; environment variables in the usual form (capitals and '_') are left out, since they can spell a
+	 * name only in its relaxed form.
 	 */
 	private static void checkPolicySpellings(Environment environment) {
 		ConfigurationPropertyName policies = ConfigurationPropertyName.of(PREFIX + "rate-limit.policies");
 		int element = policies.getNumberOfElements();
 		Map<String, Set<String>> spellings = new LinkedHashMap<>();
 		for (ConfigurationPropertySource source : ConfigurationPropertySources.get(environment)) {
-			if (source.getUnderlyingSource() instanceof SystemEnvironmentPropertySource
-					|| !(source instanceof IterableConfigurationPropertySource iterable)) {
+			Stream<ConfigurationPropertyName> names;
+			if (source.getUnderlyingSource() instanceof SystemEnvironmentPropertySource variables) {
+				// ZEROCLAW_..._POLICIES_WEBHOOK_PATHS spells the relaxed form only; a variable written with dots
+				// (Docker, Kubernetes and Compose allow it) spells a name as any file does
+				names = Arrays.stream(variables.getPropertyNames())
+					.filter((name) -> name.indexOf('.') >= 0)
+					.map((name) -> ConfigurationPropertyName.adapt(name, '.'))
+					.filter((name) -> !name.isEmpty());
+			}
+			else if (source instanceof IterableConfigurationPropertySource iterable) {
+				names = iterable.stream();
+			}
+			else {
 				continue;
 			}
-			iterable.stream()
-				.filter((name) -> policies.isAncestorOf(name) && !name.isNumericIndex(element))
+			names.filter((name) -> policies.isAncestorOf(name) && !name.isNumericIndex(element))
 				.map((name) -> name.getElement(element, ConfigurationPropertyName.Form.ORIGINAL))
 				.forEach((name) -> spellings.computeIfAbsent(relaxed(name), (key) -> new TreeSet<>()).add(name));
 		}
@@ -371,10 +389,12 @@ final class ResiliencePropertiesValidator {
 			}
 			if (DIGITS.matcher(entry.getKey()).matches()) {
 				throw new InvalidResiliencePropertyException(prefix + "policies", entry.getKey(),
-						"policies is a map from each policy's name to its settings; written as a list (YAML '- paths:' "
-								+ "items, or policies[0]), its entries are named 0, 1, ..., and that number would be "
-								+ "sent as the policy's name in the RateLimit headers and tagged on the metrics.",
-						"name each policy, for example policies: { webhook: { paths: [\"/webhook/**\"] } }.");
+						"a policy's name must not be digits only: policies is a map from each policy's name to its "
+								+ "settings, and written as a list (YAML '- paths:' items, or policies[0]) its entries "
+								+ "would be named 0, 1, ..., a number sent as the policy's name in the RateLimit headers "
+								+ "and tagged on the metrics.",
+						"name each policy with at least one letter, for example policies: { webhook: { paths: "
+								+ "[\"/webhook/**\"] } } or 'year-2024'.");
 			}
 			Policy policy = entry.getValue();
 			if (policy.getPaths() == null || policy.getPaths().isEmpty()) {
@@ -558,6 +578,14 @@ final class ResiliencePropertiesValidator {
 			if (!Throwable.class.isAssignableFrom(type)) {
 				throw new InvalidResiliencePropertyException(property, name, "the class is not a Throwable.",
 						"give the fully qualified name of an exception class.");
+			}
+			if (CARRIERS.contains(type.getName())) {
+				throw new InvalidResiliencePropertyException(property, name,
+						"it only carries the exception a call failed with, whatever it is, and a provider that waits on "
+								+ "a future fails with it for every upstream failure; the carried exception is what is "
+								+ "tested against this list.",
+						"list the carried exceptions that are not the upstream's fault instead, for example "
+								+ "java.lang.IllegalArgumentException.");
 			}
 			if (type == Throwable.class || type == Exception.class || type == RuntimeException.class) {
 				throw new InvalidResiliencePropertyException(property, name,

@@ -19,6 +19,8 @@ import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.context.runner.ContextConsumer;
 import org.springframework.core.env.MapPropertySource;
+import org.springframework.core.env.StandardEnvironment;
+import org.springframework.core.env.SystemEnvironmentPropertySource;
 import org.springframework.mock.env.MockEnvironment;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -54,6 +56,9 @@ class ResiliencePropertiesValidationTests {
 			circuit-breaker.ignore-exceptions                  | java.lang.Exception | circuit-breaker.ignore-exceptions[0]
 			circuit-breaker.ignore-exceptions                  | java.lang.RuntimeException | circuit-breaker.ignore-exceptions[0]
 			circuit-breaker.ignore-exceptions                  | java.lang.Throwable | circuit-breaker.ignore-exceptions[0]
+			circuit-breaker.ignore-exceptions                  | java.util.concurrent.CompletionException | circuit-breaker.ignore-exceptions[0]
+			circuit-breaker.ignore-exceptions                  | java.util.concurrent.ExecutionException | circuit-breaker.ignore-exceptions[0]
+			circuit-breaker.ignore-exceptions                  | java.lang.reflect.UndeclaredThrowableException | circuit-breaker.ignore-exceptions[0]
 			backpressure.max-queue-depth                       | 0     | backpressure.max-queue-depth
 			backpressure.shed-thresholds.low                   | 0.0   | backpressure.shed-thresholds.low
 			backpressure.shed-thresholds.high                  | 1.5   | backpressure.shed-thresholds.high
@@ -72,7 +77,9 @@ class ResiliencePropertiesValidationTests {
 	@ParameterizedTest(name = "{0}= refuses to start, saying it is empty")
 	@ValueSource(strings = { "rate-limit.window", "rate-limit.key", "rate-limit.redis.timeout",
 			"rate-limit.redis.on-failure", "backpressure.graceful-shutdown-timeout",
-			"circuit-breaker.instances.openAi.recovery-timeout" })
+			"circuit-breaker.instances.openAi.recovery-timeout", "rate-limit.requests-per-window", "rate-limit.burst",
+			"rate-limit.max-keys", "rate-limit.headers", "circuit-breaker.failure-threshold",
+			"backpressure.shed-thresholds.low" })
 	void emptyValueTheBinderLeavesUnboundShouldBeReportedAsEmpty(String property) {
 		String name = "zeroclaw.resilience." + property;
 		// named in its canonical form (lower case), with where it was written as it was written
@@ -86,6 +93,20 @@ class ResiliencePropertiesValidationTests {
 					.contains("has an empty value");
 				assertThat(analysis.getAction()).contains("'" + canonical + "'")
 					.contains("remove it to keep its default");
+			});
+	}
+
+	@Test
+	void twoEmptyValuesShouldBeReportedTogether() {
+		this.contextRunner
+			.withPropertyValues("zeroclaw.resilience.rate-limit.window=", "zeroclaw.resilience.rate-limit.key=")
+			.run((context) -> {
+				assertThat(context).hasFailed();
+				FailureAnalysis analysis = FailureAnalysisSupport.analyze(context.getStartupFailure());
+				assertThat(analysis.getDescription()).contains("'zeroclaw.resilience.rate-limit.window'")
+					.contains("'zeroclaw.resilience.rate-limit.key'")
+					.contains("have an empty value");
+				assertThat(analysis.getAction()).contains("remove them to keep their default");
 			});
 	}
 
@@ -320,6 +341,39 @@ class ResiliencePropertiesValidationTests {
 	}
 
 	@Test
+	void policySpellingInAnEnvironmentVariableWrittenWithDotsShouldFailLikeAnyOther() {
+		// Docker, Compose and Kubernetes accept such names; Spring Boot binds them as written
+		Map<String, Object> variables = Map.of("zeroclaw.resilience.rate-limit.policies.Webhook.paths", "/chat");
+		this.contextRunner.withInitializer((context) -> {
+			context.getEnvironment()
+				.getPropertySources()
+				.replace(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME, new SystemEnvironmentPropertySource(
+						StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME, variables));
+			context.getEnvironment()
+				.getPropertySources()
+				.addLast(new MapPropertySource("application.yml",
+						Map.of("zeroclaw.resilience.rate-limit.enabled", "true",
+								"zeroclaw.resilience.rate-limit.policies.webhook.paths[0]", "/webhook")));
+		}).run(failsNaming("zeroclaw.resilience.rate-limit.policies", "[Webhook, webhook]"));
+	}
+
+	@Test
+	void policyTunedByAnEnvironmentVariableInCapitalsShouldStart() {
+		Map<String, Object> variables = Map.of("ZEROCLAW_RESILIENCE_RATELIMIT_POLICIES_CHATWRITES_BURST", "3");
+		this.contextRunner.withInitializer((context) -> {
+			context.getEnvironment()
+				.getPropertySources()
+				.replace(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME, new SystemEnvironmentPropertySource(
+						StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME, variables));
+			context.getEnvironment()
+				.getPropertySources()
+				.addLast(new MapPropertySource("application.yml",
+						Map.of("zeroclaw.resilience.rate-limit.enabled", "true",
+								"zeroclaw.resilience.rate-limit.policies.chat-writes.paths[0]", "/chat")));
+		}).run((context) -> assertThat(context).hasNotFailed());
+	}
+
+	@Test
 	void policiesWrittenAsAListShouldFailSayingTheyAreAMapByName() {
 		this.contextRunner
 			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
@@ -328,7 +382,7 @@ class ResiliencePropertiesValidationTests {
 			.run((context) -> {
 				failsNaming("zeroclaw.resilience.rate-limit.policies", "0").accept(context);
 				FailureAnalysis analysis = FailureAnalysisSupport.analyze(context.getStartupFailure());
-				assertThat(analysis.getDescription()).contains("written as a list");
+				assertThat(analysis.getDescription()).contains("digits only").contains("written as a list");
 				assertThat(analysis.getAction()).contains("webhook: { paths:");
 			});
 	}
