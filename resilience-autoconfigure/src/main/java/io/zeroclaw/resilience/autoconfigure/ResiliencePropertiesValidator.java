@@ -390,9 +390,9 @@ final class ResiliencePropertiesValidator {
 			if (DIGITS.matcher(entry.getKey()).matches()) {
 				throw new InvalidResiliencePropertyException(prefix + "policies", entry.getKey(),
 						"a policy's name must not be digits only: policies is a map from each policy's name to its "
-								+ "settings, and written as a list (YAML '- paths:' items, or policies[0]) its entries "
-								+ "would be named 0, 1, ..., a number sent as the policy's name in the RateLimit headers "
-								+ "and tagged on the metrics.",
+								+ "settings, and written as a list (YAML '- paths:' items, or policies[0]) its "
+								+ "entries would be named 0, 1, ..., a number sent as the policy's name in the "
+								+ "RateLimit headers and tagged on the metrics.",
 						"name each policy with at least one letter, for example policies: { webhook: { paths: "
 								+ "[\"/webhook/**\"] } } or 'year-2024'.");
 			}
@@ -581,9 +581,9 @@ final class ResiliencePropertiesValidator {
 			}
 			if (CARRIERS.contains(type.getName())) {
 				throw new InvalidResiliencePropertyException(property, name,
-						"it only carries the exception a call failed with, whatever it is, and a provider that waits on "
-								+ "a future fails with it for every upstream failure; the carried exception is what is "
-								+ "tested against this list.",
+						"it only carries the exception a call failed with, whatever it is, and a provider that "
+								+ "waits on a future fails with it for every upstream failure; the carried exception "
+								+ "is what is tested against this list.",
 						"list the carried exceptions that are not the upstream's fault instead, for example "
 								+ "java.lang.IllegalArgumentException.");
 			}

@@ -53,12 +53,6 @@ class ResiliencePropertiesValidationTests {
 			circuit-breaker.instances.openAi.failure-threshold | -2    | circuit-breaker.instances.openAi.failure-threshold
 			circuit-breaker.ignore-exceptions                  | com.example.NoSuchException | circuit-breaker.ignore-exceptions[0]
 			circuit-breaker.ignore-exceptions                  | java.lang.String | circuit-breaker.ignore-exceptions[0]
-			circuit-breaker.ignore-exceptions                  | java.lang.Exception | circuit-breaker.ignore-exceptions[0]
-			circuit-breaker.ignore-exceptions                  | java.lang.RuntimeException | circuit-breaker.ignore-exceptions[0]
-			circuit-breaker.ignore-exceptions                  | java.lang.Throwable | circuit-breaker.ignore-exceptions[0]
-			circuit-breaker.ignore-exceptions                  | java.util.concurrent.CompletionException | circuit-breaker.ignore-exceptions[0]
-			circuit-breaker.ignore-exceptions                  | java.util.concurrent.ExecutionException | circuit-breaker.ignore-exceptions[0]
-			circuit-breaker.ignore-exceptions                  | java.lang.reflect.UndeclaredThrowableException | circuit-breaker.ignore-exceptions[0]
 			backpressure.max-queue-depth                       | 0     | backpressure.max-queue-depth
 			backpressure.shed-thresholds.low                   | 0.0   | backpressure.shed-thresholds.low
 			backpressure.shed-thresholds.high                  | 1.5   | backpressure.shed-thresholds.high
@@ -118,6 +112,17 @@ class ResiliencePropertiesValidationTests {
 			assertThat(analysis.getDescription()).contains("zeroclaw.resilience.rate-limit.requests-per-minute")
 				.doesNotContain("empty value");
 		});
+	}
+
+	@ParameterizedTest(name = "ignore-exceptions={0} refuses to start")
+	@ValueSource(strings = { "java.lang.Exception", "java.lang.RuntimeException", "java.lang.Throwable",
+			"java.util.concurrent.CompletionException", "java.util.concurrent.ExecutionException",
+			"java.lang.reflect.UndeclaredThrowableException" })
+	void ignoringEveryFailureShouldFailNamingTheEntry(String type) {
+		this.contextRunner
+			.withPropertyValues("zeroclaw.resilience.circuit-breaker.enabled=true",
+					"zeroclaw.resilience.circuit-breaker.ignore-exceptions=" + type)
+			.run(failsNaming("zeroclaw.resilience.circuit-breaker.ignore-exceptions[0]", type));
 	}
 
 	@Test
@@ -345,10 +350,10 @@ class ResiliencePropertiesValidationTests {
 		// Docker, Compose and Kubernetes accept such names; Spring Boot binds them as written
 		Map<String, Object> variables = Map.of("zeroclaw.resilience.rate-limit.policies.Webhook.paths", "/chat");
 		this.contextRunner.withInitializer((context) -> {
+			String name = StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME;
 			context.getEnvironment()
 				.getPropertySources()
-				.replace(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME, new SystemEnvironmentPropertySource(
-						StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME, variables));
+				.replace(name, new SystemEnvironmentPropertySource(name, variables));
 			context.getEnvironment()
 				.getPropertySources()
 				.addLast(new MapPropertySource("application.yml",
@@ -361,10 +366,10 @@ class ResiliencePropertiesValidationTests {
 	void policyTunedByAnEnvironmentVariableInCapitalsShouldStart() {
 		Map<String, Object> variables = Map.of("ZEROCLAW_RESILIENCE_RATELIMIT_POLICIES_CHATWRITES_BURST", "3");
 		this.contextRunner.withInitializer((context) -> {
+			String name = StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME;
 			context.getEnvironment()
 				.getPropertySources()
-				.replace(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME, new SystemEnvironmentPropertySource(
-						StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME, variables));
+				.replace(name, new SystemEnvironmentPropertySource(name, variables));
 			context.getEnvironment()
 				.getPropertySources()
 				.addLast(new MapPropertySource("application.yml",
