@@ -234,8 +234,8 @@ final class ResiliencePropertiesValidator {
 		for (Set<String> names : spellings.values()) {
 			if (names.size() > 1) {
 				throw new InvalidResiliencePropertyException(PREFIX + "rate-limit.policies", names,
-						"relaxed binding reads these spellings (they differ only in case, '-' or '_') as one policy, so "
-								+ "one declaration's settings would silently replace the other's.",
+						"relaxed binding reads these spellings (they differ only in case, '-' or '_') as one "
+								+ "policy, so one declaration's settings would silently replace the other's.",
 						"use one spelling of the policy's name everywhere, in lower case with dashes, such as "
 								+ "'public-api'.");
 			}

@@ -19,6 +19,7 @@ import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.context.runner.ContextConsumer;
 import org.springframework.core.env.MapPropertySource;
+import org.springframework.core.env.MutablePropertySources;
 import org.springframework.core.env.StandardEnvironment;
 import org.springframework.core.env.SystemEnvironmentPropertySource;
 import org.springframework.mock.env.MockEnvironment;
@@ -331,8 +332,9 @@ class ResiliencePropertiesValidationTests {
 				"zeroclaw.resilience.rate-limit.policies.webhook.requests-per-window", "5");
 		Map<String, Object> profile = Map.of("zeroclaw.resilience.rate-limit.policies.Webhook.paths[0]", "/chat");
 		this.contextRunner.withInitializer((context) -> {
-			context.getEnvironment().getPropertySources().addFirst(new MapPropertySource("application.yml", application));
-			context.getEnvironment().getPropertySources().addFirst(new MapPropertySource("application-prod.yml", profile));
+			MutablePropertySources sources = context.getEnvironment().getPropertySources();
+			sources.addFirst(new MapPropertySource("application.yml", application));
+			sources.addFirst(new MapPropertySource("application-prod.yml", profile));
 		}).run(failsNaming("zeroclaw.resilience.rate-limit.policies", "[Webhook, webhook]"));
 	}
 
