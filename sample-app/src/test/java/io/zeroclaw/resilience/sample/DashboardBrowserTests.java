@@ -27,6 +27,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.util.FileSystemUtils;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -45,6 +46,8 @@ class DashboardBrowserTests {
 
 	private static WebDriver driver;
 
+	private static Path profile;
+
 	@LocalServerPort
 	private int port;
 
@@ -58,7 +61,7 @@ class DashboardBrowserTests {
 					+ "(Debian packages chromium and chromium-driver, installed by .ci/run)");
 		}
 		assumeTrue(present, "Chromium is not installed here (apt-get install chromium chromium-driver)");
-		Path profile = Files.createTempDirectory("zeroclaw-chromium");
+		profile = Files.createTempDirectory("zeroclaw-chromium");
 		ChromeOptions options = new ChromeOptions();
 		options.setBinary(CHROMIUM.toFile());
 		options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
@@ -71,9 +74,13 @@ class DashboardBrowserTests {
 	}
 
 	@AfterAll
-	static void stopBrowser() {
+	static void stopBrowser() throws Exception {
 		if (driver != null) {
 			driver.quit();
+		}
+		if (profile != null) {
+			// a few megabytes per run, never reused
+			FileSystemUtils.deleteRecursively(profile);
 		}
 	}
 
