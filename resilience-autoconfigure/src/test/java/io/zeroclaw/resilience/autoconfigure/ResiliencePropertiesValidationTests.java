@@ -350,34 +350,28 @@ class ResiliencePropertiesValidationTests {
 	@Test
 	void policySpellingInAnEnvironmentVariableWrittenWithDotsShouldFailLikeAnyOther() {
 		// Docker, Compose and Kubernetes accept such names; Spring Boot binds them as written
-		Map<String, Object> variables = Map.of("zeroclaw.resilience.rate-limit.policies.Webhook.paths", "/chat");
-		this.contextRunner.withInitializer((context) -> {
-			String name = StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME;
-			context.getEnvironment()
-				.getPropertySources()
-				.replace(name, new SystemEnvironmentPropertySource(name, variables));
-			context.getEnvironment()
-				.getPropertySources()
-				.addLast(new MapPropertySource("application.yml",
-						Map.of("zeroclaw.resilience.rate-limit.enabled", "true",
-								"zeroclaw.resilience.rate-limit.policies.webhook.paths[0]", "/webhook")));
-		}).run(failsNaming("zeroclaw.resilience.rate-limit.policies", "[Webhook, webhook]"));
+		withVariablesAndFile(Map.of("zeroclaw.resilience.rate-limit.policies.Webhook.paths", "/chat"),
+				Map.of("zeroclaw.resilience.rate-limit.enabled", "true",
+						"zeroclaw.resilience.rate-limit.policies.webhook.paths[0]", "/webhook"))
+			.run(failsNaming("zeroclaw.resilience.rate-limit.policies", "[Webhook, webhook]"));
 	}
 
 	@Test
 	void policyTunedByAnEnvironmentVariableInCapitalsShouldStart() {
-		Map<String, Object> variables = Map.of("ZEROCLAW_RESILIENCE_RATELIMIT_POLICIES_CHATWRITES_BURST", "3");
-		this.contextRunner.withInitializer((context) -> {
+		withVariablesAndFile(Map.of("ZEROCLAW_RESILIENCE_RATELIMIT_POLICIES_CHATWRITES_BURST", "3"),
+				Map.of("zeroclaw.resilience.rate-limit.enabled", "true",
+						"zeroclaw.resilience.rate-limit.policies.chat-writes.paths[0]", "/chat"))
+			.run((context) -> assertThat(context).hasNotFailed());
+	}
+
+	/** The runner with the given environment variables, and a configuration file below them. */
+	private ApplicationContextRunner withVariablesAndFile(Map<String, Object> variables, Map<String, Object> file) {
+		return this.contextRunner.withInitializer((context) -> {
 			String name = StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME;
-			context.getEnvironment()
-				.getPropertySources()
-				.replace(name, new SystemEnvironmentPropertySource(name, variables));
-			context.getEnvironment()
-				.getPropertySources()
-				.addLast(new MapPropertySource("application.yml",
-						Map.of("zeroclaw.resilience.rate-limit.enabled", "true",
-								"zeroclaw.resilience.rate-limit.policies.chat-writes.paths[0]", "/chat")));
-		}).run((context) -> assertThat(context).hasNotFailed());
+			MutablePropertySources sources = context.getEnvironment().getPropertySources();
+			sources.replace(name, new SystemEnvironmentPropertySource(name, variables));
+			sources.addLast(new MapPropertySource("application.yml", file));
+		});
 	}
 
 	@Test
