@@ -1,30 +1,47 @@
 package io.zeroclaw.resilience.autoconfigure;
 
+import java.beans.PropertyDescriptor;
+import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.stream.Collectors;
 
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.beans.BeanUtils;
 import org.springframework.boot.context.properties.bind.BindException;
 import org.springframework.boot.context.properties.bind.UnboundConfigurationPropertiesException;
 import org.springframework.boot.context.properties.source.ConfigurationProperty;
+import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
 import org.springframework.boot.diagnostics.AbstractFailureAnalyzer;
 import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.core.Ordered;
+import org.springframework.core.ResolvableType;
 import org.springframework.core.annotation.Order;
+import org.springframework.core.convert.ConverterNotFoundException;
 
 /**
  * Reports a property under {@code zeroclaw.resilience} written with an empty value (what an unset variable behind
  * {@code ${...:}} gives): the binder leaves it unbound for a duration or a choice ({@code window=}) and cannot convert
  * it for a number or a switch ({@code burst=}), and Spring Boot's own report then says only that the element "was
- * left unbound" or that "a null value cannot be assigned to a primitive type". Ahead of that report, so that the user
- * reads that the value is empty and what to do; any other binding failure is left to Spring Boot's report.
+ * left unbound" or that "a null value cannot be assigned to a primitive type". Also a group of settings written as a
+ * single value (a YAML key whose settings are all commented out), which Spring Boot reports as a missing converter.
+ * Ahead of those reports, so that the user reads what is wrong and what to do; a name the starter does not have, and
+ * any other binding failure, are left to Spring Boot's report.
  */
 @Order(Ordered.HIGHEST_PRECEDENCE)
 class EmptyResiliencePropertyFailureAnalyzer extends AbstractFailureAnalyzer<BindException> {
 
+	private static final ConfigurationPropertyName ROOT = ConfigurationPropertyName.of("zeroclaw.resilience");
+
 	@Override
 	protected @Nullable FailureAnalysis analyze(Throwable rootFailure, BindException cause) {
+		if (cause.getProperty() == null && ROOT.isAncestorOf(cause.getName())
+				&& findCause(cause, ConverterNotFoundException.class) != null) {
+			return groupWrittenAsAValue(cause);
+		}
 		List<ConfigurationProperty> properties;
 		if (cause.getCause() instanceof UnboundConfigurationPropertiesException unbound) {
 			properties = List.copyOf(unbound.getUnboundProperties());
@@ -32,7 +49,7 @@ class EmptyResiliencePropertyFailureAnalyzer extends AbstractFailureAnalyzer<Bin
 		else {
 			properties = (cause.getProperty() != null) ? List.of(cause.getProperty()) : List.of();
 		}
-		if (properties.isEmpty() || !properties.stream().allMatch((property) -> isOursAndEmpty(property))) {
+		if (properties.isEmpty() || !properties.stream().allMatch((property) -> isKnownAndEmpty(property))) {
 			return null;
 		}
 		String written = properties.stream()
@@ -51,9 +68,62 @@ class EmptyResiliencePropertyFailureAnalyzer extends AbstractFailureAnalyzer<Bin
 		return new FailureAnalysis(description, action, cause);
 	}
 
-	private static boolean isOursAndEmpty(ConfigurationProperty property) {
-		return property.getName().toString().startsWith(ResiliencePropertiesValidator.PREFIX)
-				&& property.getValue() != null && property.getValue().toString().isBlank();
+	private static FailureAnalysis groupWrittenAsAValue(BindException cause) {
+		String description = String.format("The property '%s' is written as a single value, which ZeroClaw "
+				+ "Resilience cannot use:%n    it is a group of settings; in YAML a key whose settings below it are "
+				+ "all commented out reads as such a value (an empty one).", cause.getName());
+		String action = String.format("Update '%s' in your application's configuration: give it its settings "
+				+ "underneath, or remove the key.", cause.getName());
+		return new FailureAnalysis(description, action, cause);
+	}
+
+	private static boolean isKnownAndEmpty(ConfigurationProperty property) {
+		return property.getValue().toString().isBlank() && isKnown(property.getName());
+	}
+
+	/**
+	 * Whether a name is one of the starter's properties: its elements, walked from {@link ResilienceProperties},
+	 * each name a property of the type reached so far (a map's key and a list's index standing for its entries).
+	 */
+	static boolean isKnown(ConfigurationPropertyName name) {
+		if (!ROOT.isAncestorOf(name)) {
+			return false;
+		}
+		ResolvableType type = ResolvableType.forClass(ResilienceProperties.class);
+		for (int i = ROOT.getNumberOfElements(); i < name.getNumberOfElements(); i++) {
+			Class<?> raw = type.resolve();
+			if (raw == null || BeanUtils.isSimpleValueType(raw) || raw == Duration.class) {
+				return false;
+			}
+			if (Map.class.isAssignableFrom(raw)) {
+				type = type.asMap().getGeneric(1);
+				continue;
+			}
+			if (Collection.class.isAssignableFrom(raw)) {
+				if (!name.isNumericIndex(i)) {
+					return false;
+				}
+				type = type.asCollection().getGeneric(0);
+				continue;
+			}
+			PropertyDescriptor descriptor = descriptor(raw, name.getElement(i, ConfigurationPropertyName.Form.UNIFORM));
+			if (descriptor == null) {
+				return false;
+			}
+			type = ResolvableType.forMethodReturnType(descriptor.getReadMethod());
+		}
+		return true;
+	}
+
+	private static @Nullable PropertyDescriptor descriptor(Class<?> type, String uniformName) {
+		for (PropertyDescriptor descriptor : BeanUtils.getPropertyDescriptors(type)) {
+			// a nested group has a getter only; every setting has a getter too
+			if (descriptor.getReadMethod() != null && !"class".equals(descriptor.getName())
+					&& descriptor.getName().toLowerCase(Locale.ROOT).equals(uniformName)) {
+				return descriptor;
+			}
+		}
+		return null;
 	}
 
 }

@@ -1,6 +1,8 @@
 package io.zeroclaw.resilience.autoconfigure;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -12,6 +14,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.diagnostics.FailureAnalysis;
+import org.springframework.boot.env.YamlPropertySourceLoader;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -20,8 +23,10 @@ import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.context.runner.ContextConsumer;
 import org.springframework.core.env.MapPropertySource;
 import org.springframework.core.env.MutablePropertySources;
+import org.springframework.core.env.PropertySource;
 import org.springframework.core.env.StandardEnvironment;
 import org.springframework.core.env.SystemEnvironmentPropertySource;
+import org.springframework.core.io.ByteArrayResource;
 import org.springframework.mock.env.MockEnvironment;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -102,6 +107,43 @@ class ResiliencePropertiesValidationTests {
 					.contains("'zeroclaw.resilience.rate-limit.key'")
 					.contains("have an empty value");
 				assertThat(analysis.getAction()).contains("remove them to keep their default");
+			});
+	}
+
+	@ParameterizedTest(name = "{0}= gets Spring Boot's report of an unknown name")
+	@ValueSource(strings = { "rate-limit.windw", "rate-limit.requests-per-minute", "rate-limit.policies.webhook.path" })
+	void misspeltPropertyWithAnEmptyValueShouldNotBeReportedAsEmpty(String property) {
+		String name = "zeroclaw.resilience." + property;
+		this.contextRunner
+			.withPropertyValues("zeroclaw.resilience.rate-limit.policies.webhook.paths=/webhook", name + "=")
+			.run((context) -> {
+				assertThat(context).hasFailed();
+				FailureAnalysis analysis = FailureAnalysisSupport.analyze(context.getStartupFailure());
+				assertThat(analysis.getDescription()).contains(name).doesNotContain("empty value");
+			});
+	}
+
+	@ParameterizedTest(name = "{0} with its settings commented out is reported as a group written as a value")
+	@CsvSource(delimiter = '|', textBlock = """
+			rate-limit.policies.webhook     | rate-limit:~  policies:~    webhook:~    #  paths: [/webhook]
+			circuit-breaker.instances.openai | circuit-breaker:~  instances:~    openAi:~    #  failure-threshold: 3
+			rate-limit.redis                 | rate-limit:~  redis:~  #  timeout: 100ms
+			""")
+	void yamlKeyWithEverySettingCommentedOutShouldBeReportedAsAGroupWithoutSettings(String property, String body)
+			throws Exception {
+		// '~' stands for a line break in the table
+		String yaml = "zeroclaw:\n  resilience:\n    " + body.replace("~", "\n    ") + "\n";
+		List<PropertySource<?>> sources = new YamlPropertySourceLoader().load("application.yml",
+				new ByteArrayResource(yaml.getBytes(StandardCharsets.UTF_8)));
+		this.contextRunner
+			.withInitializer((context) -> sources.forEach(context.getEnvironment().getPropertySources()::addFirst))
+			.run((context) -> {
+				assertThat(context).hasFailed();
+				FailureAnalysis analysis = FailureAnalysisSupport.analyze(context.getStartupFailure());
+				assertThat(analysis.getDescription()).contains("'zeroclaw.resilience." + property + "'")
+					.contains("is written as a single value")
+					.contains("commented out");
+				assertThat(analysis.getAction()).contains("remove the key");
 			});
 	}
 
