@@ -148,6 +148,15 @@ class OperatorsViewTests {
 	}
 
 	@Test
+	void forcingAHugeStateShouldNotEchoItWhole() throws Exception {
+		String state = "A".repeat(1_000_000);
+		HttpResponse<String> response = send("POST", "/actuator/resilience/demoProvider",
+				"{\"state\":\"" + state + "\"}");
+		assertThat(response.statusCode()).isEqualTo(400);
+		assertThat(response.body()).hasSizeLessThan(1_000).contains("A".repeat(64) + "...");
+	}
+
+	@Test
 	void prometheusShouldServeEveryMeterOfTheDesignUnderItsPrometheusName() throws Exception {
 		for (int i = 0; i < 6; i++) {
 			send("POST", "/webhook", "");

@@ -30,6 +30,9 @@ public class ResilienceEndpointWebExtension {
 
 	private static final MimeType PROBLEM_JSON = MimeType.valueOf("application/problem+json");
 
+	/** Most characters of a client's value quoted back in an answer. */
+	private static final int MAX_QUOTED = 64;
+
 	private final ResilienceEndpoint delegate;
 
 	public ResilienceEndpointWebExtension(ResilienceEndpoint delegate) {
@@ -77,11 +80,17 @@ public class ResilienceEndpointWebExtension {
 			}
 			default -> {
 				return problem(WebEndpointResponse.STATUS_BAD_REQUEST, "Bad Request",
-						"The state must be OPEN or CLOSED, not '" + state + "'. OPEN opens the breaker as failures "
-								+ "do, so it half-opens after its recovery-timeout: no state holds a breaker open.");
+						"The state must be OPEN or CLOSED, not '" + shortened(state) + "'. OPEN opens the breaker as "
+								+ "failures do, so it half-opens after its recovery-timeout: no state holds a breaker "
+								+ "open.");
 			}
 		}
 		return new WebEndpointResponse<>(BreakerDescriptor.of(breaker), WebEndpointResponse.STATUS_OK);
+	}
+
+	/** A value to quote in an answer, cut short: a client must not get back whatever it sent. */
+	private static String shortened(String value) {
+		return (value.length() <= MAX_QUOTED) ? value : value.substring(0, MAX_QUOTED) + "...";
 	}
 
 	private static WebEndpointResponse<Object> unknownBreaker(String breakerName) {

@@ -161,6 +161,23 @@ class CircuitBreakerAutoConfigurationTests {
 	}
 
 	@Test
+	void beanNamedWithDotsShouldBeTunedThroughABracketedInstanceKey() {
+		// an @Import-ed class's bean is named by its full class name
+		this.contextRunner
+			.withPropertyValues("zeroclaw.resilience.circuit-breaker.enabled=true",
+					"zeroclaw.resilience.circuit-breaker.instances[com.example.AcmeProvider].failure-threshold=1")
+			.withBean("com.example.AcmeProvider", Provider.class, () -> (system, message, model, temperature) -> {
+				throw new IllegalStateException("upstream down");
+			})
+			.run((context) -> {
+				Provider provider = context.getBean("com.example.AcmeProvider", Provider.class);
+				assertThatIllegalStateException().isThrownBy(() -> provider.simpleChat("hi", "m", 0));
+				assertThat(context.getBean(CircuitBreakerRegistry.class).find("com.example.AcmeProvider").get().state())
+					.isEqualTo(CircuitState.OPEN);
+			});
+	}
+
+	@Test
 	void instanceNamingNoUpstreamBeanShouldBeReportedWithTheBeansThatExist(CapturedOutput output) {
 		this.contextRunner
 			.withPropertyValues("zeroclaw.resilience.circuit-breaker.enabled=true",
