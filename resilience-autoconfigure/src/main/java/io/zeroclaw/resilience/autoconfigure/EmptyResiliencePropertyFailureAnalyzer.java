@@ -38,8 +38,7 @@ class EmptyResiliencePropertyFailureAnalyzer extends AbstractFailureAnalyzer<Bin
 
 	@Override
 	protected @Nullable FailureAnalysis analyze(Throwable rootFailure, BindException cause) {
-		if (cause.getProperty() == null && ROOT.isAncestorOf(cause.getName())
-				&& findCause(cause, ConverterNotFoundException.class) != null) {
+		if (findCause(cause, ConverterNotFoundException.class) != null && isGroup(cause.getName())) {
 			return groupWrittenAsAValue(cause);
 		}
 		List<ConfigurationProperty> properties;
@@ -69,9 +68,14 @@ class EmptyResiliencePropertyFailureAnalyzer extends AbstractFailureAnalyzer<Bin
 	}
 
 	private static FailureAnalysis groupWrittenAsAValue(BindException cause) {
-		String description = String.format("The property '%s' is written as a single value, which ZeroClaw "
-				+ "Resilience cannot use:%n    it is a group of settings; in YAML a key whose settings below it are "
-				+ "all commented out reads as such a value (an empty one).", cause.getName());
+		ConfigurationProperty property = cause.getProperty();
+		String origin = (property != null && property.getOrigin() != null) ? ", " + property.getOrigin() : "";
+		String written = (property == null) ? "" : " ('" + property.getValue() + "'" + origin + ")";
+		String hint = (property == null || property.getValue().toString().isBlank())
+				? "; in YAML a key whose settings below it are all commented out reads as such a value (an empty one)"
+				: "";
+		String description = String.format("The property '%s'%s is written as a single value, which ZeroClaw "
+				+ "Resilience cannot use:%n    it is a group of settings%s.", cause.getName(), written, hint);
 		String action = String.format("Update '%s' in your application's configuration: give it its settings "
 				+ "underneath, or remove the key.", cause.getName());
 		return new FailureAnalysis(description, action, cause);
@@ -86,14 +90,27 @@ class EmptyResiliencePropertyFailureAnalyzer extends AbstractFailureAnalyzer<Bin
 	 * each name a property of the type reached so far (a map's key and a list's index standing for its entries).
 	 */
 	static boolean isKnown(ConfigurationPropertyName name) {
+		return typeOf(name) != null;
+	}
+
+	/** Whether a name is one of the starter's groups of settings (a nested object or a map), not a single setting. */
+	private static boolean isGroup(ConfigurationPropertyName name) {
+		ResolvableType type = typeOf(name);
+		Class<?> raw = (type != null) ? type.resolve() : null;
+		return raw != null && !BeanUtils.isSimpleValueType(raw) && raw != Duration.class
+				&& !Collection.class.isAssignableFrom(raw);
+	}
+
+	/** The type a name of the starter's binds to, or {@code null} when it is none of the starter's properties. */
+	private static @Nullable ResolvableType typeOf(ConfigurationPropertyName name) {
 		if (!ROOT.isAncestorOf(name)) {
-			return false;
+			return null;
 		}
 		ResolvableType type = ResolvableType.forClass(ResilienceProperties.class);
 		for (int i = ROOT.getNumberOfElements(); i < name.getNumberOfElements(); i++) {
 			Class<?> raw = type.resolve();
 			if (raw == null || BeanUtils.isSimpleValueType(raw) || raw == Duration.class) {
-				return false;
+				return null;
 			}
 			if (Map.class.isAssignableFrom(raw)) {
 				type = type.asMap().getGeneric(1);
@@ -101,18 +118,18 @@ class EmptyResiliencePropertyFailureAnalyzer extends AbstractFailureAnalyzer<Bin
 			}
 			if (Collection.class.isAssignableFrom(raw)) {
 				if (!name.isNumericIndex(i)) {
-					return false;
+					return null;
 				}
 				type = type.asCollection().getGeneric(0);
 				continue;
 			}
 			PropertyDescriptor descriptor = descriptor(raw, name.getElement(i, ConfigurationPropertyName.Form.UNIFORM));
 			if (descriptor == null) {
-				return false;
+				return null;
 			}
 			type = ResolvableType.forMethodReturnType(descriptor.getReadMethod());
 		}
-		return true;
+		return type;
 	}
 
 	private static @Nullable PropertyDescriptor descriptor(Class<?> type, String uniformName) {

@@ -128,6 +128,8 @@ class ResiliencePropertiesValidationTests {
 			rate-limit.policies.webhook     | rate-limit:~  policies:~    webhook:~    #  paths: [/webhook]
 			circuit-breaker.instances.openai | circuit-breaker:~  instances:~    openAi:~    #  failure-threshold: 3
 			rate-limit.redis                 | rate-limit:~  redis:~  #  timeout: 100ms
+			rate-limit.policies              | rate-limit:~  policies:~  #  webhook:~  #    paths: [/webhook]
+			circuit-breaker.instances        | circuit-breaker:~  instances:~  #  openAi:
 			""")
 	void yamlKeyWithEverySettingCommentedOutShouldBeReportedAsAGroupWithoutSettings(String property, String body)
 			throws Exception {
@@ -144,6 +146,20 @@ class ResiliencePropertiesValidationTests {
 					.contains("is written as a single value")
 					.contains("commented out");
 				assertThat(analysis.getAction()).contains("remove the key");
+			});
+	}
+
+	@Test
+	void valueWrittenWhereAGroupBelongsShouldBeQuotedWithoutTheHintAboutCommentedOutSettings() {
+		// a map of policies: the binder keeps the value it could not convert (for a nested object it does not)
+		this.contextRunner.withPropertyValues("zeroclaw.resilience.rate-limit.policies=/webhook/**")
+			.run((context) -> {
+				assertThat(context).hasFailed();
+				FailureAnalysis analysis = FailureAnalysisSupport.analyze(context.getStartupFailure());
+				assertThat(analysis.getDescription()).contains("'zeroclaw.resilience.rate-limit.policies'")
+					.contains("'/webhook/**'")
+					.contains("is written as a single value")
+					.doesNotContain("commented out");
 			});
 	}
 
