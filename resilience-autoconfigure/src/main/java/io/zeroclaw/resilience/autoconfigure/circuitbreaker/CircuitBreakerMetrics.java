@@ -1,8 +1,10 @@
 package io.zeroclaw.resilience.autoconfigure.circuitbreaker;
 
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.WeakHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
@@ -38,11 +40,15 @@ public class CircuitBreakerMetrics implements SmartInitializingSingleton, Dispos
 
 	private final MeterRegistry meters;
 
-	/** The state gauges this context registered: they read its breakers. */
-	private final List<Meter> gauges = new CopyOnWriteArrayList<>();
+	/**
+	 * The breakers bound to each meter registry, by every context that binds them: a breaker registry shared by
+	 * several contexts (a parent's, used by its children) is bound once per meter registry, or each context's
+	 * listener would count every call again, and its meters stay until the last of those contexts closes.
+	 */
+	private static final Map<MeterRegistry, Map<CircuitBreaker, Binding>> BINDINGS = new WeakHashMap<>();
 
-	/** The call counters this context added to its breakers, by breaker. */
-	private final Map<CircuitBreaker, CircuitBreakerListener> counters = new ConcurrentHashMap<>();
+	/** The breakers this context bound. */
+	private final List<CircuitBreaker> bound = new CopyOnWriteArrayList<>();
 
 	private final Consumer<CircuitBreaker> bind = this::bind;
 
@@ -68,13 +74,33 @@ public class CircuitBreakerMetrics implements SmartInitializingSingleton, Dispos
 	@Override
 	public void destroy() {
 		this.breakers.removeObserver(this.bind);
-		this.counters.forEach(CircuitBreaker::removeListener);
-		this.gauges.forEach(this.meters::remove);
+		synchronized (BINDINGS) {
+			Map<CircuitBreaker, Binding> bindings = BINDINGS.getOrDefault(this.meters, Map.of());
+			for (CircuitBreaker breaker : this.bound) {
+				Binding binding = bindings.get(breaker);
+				if (binding != null && --binding.holders == 0) {
+					bindings.remove(breaker);
+					breaker.removeListener(binding.counters);
+					binding.gauges.forEach(this.meters::remove);
+				}
+			}
+		}
+		this.bound.clear();
 	}
 
 	private void bind(CircuitBreaker breaker) {
+		synchronized (BINDINGS) {
+			Binding binding = BINDINGS.computeIfAbsent(this.meters, (meters) -> new HashMap<>())
+				.computeIfAbsent(breaker, this::newBinding);
+			binding.holders++;
+		}
+		this.bound.add(breaker);
+	}
+
+	private Binding newBinding(CircuitBreaker breaker) {
+		List<Meter> gauges = new ArrayList<>();
 		for (CircuitState state : CircuitState.values()) {
-			this.gauges.add(Gauge.builder(STATE, breaker, (b) -> (b.state() == state) ? 1 : 0)
+			gauges.add(Gauge.builder(STATE, breaker, (b) -> (b.state() == state) ? 1 : 0)
 				.description("1 when the circuit breaker is in this state, else 0")
 				.tag("name", breaker.name())
 				.tag("state", state.name())
@@ -82,8 +108,24 @@ public class CircuitBreakerMetrics implements SmartInitializingSingleton, Dispos
 				.register(this.meters));
 		}
 		CallCounters counters = new CallCounters(breaker.name(), this.meters);
-		this.counters.put(breaker, counters);
 		breaker.addListener(counters);
+		return new Binding(gauges, counters);
+	}
+
+	/** One breaker's meters in one meter registry, and how many contexts hold them. */
+	private static final class Binding {
+
+		private final List<Meter> gauges;
+
+		private final CallCounters counters;
+
+		private int holders;
+
+		Binding(List<Meter> gauges, CallCounters counters) {
+			this.gauges = gauges;
+			this.counters = counters;
+		}
+
 	}
 
 	/** Counts the outcomes of one breaker's calls; the counters are looked up once, not per call. */
