@@ -97,17 +97,33 @@ public class CircuitBreakerMetrics implements SmartInitializingSingleton, Dispos
 		this.bound.add(breaker);
 	}
 
+	/**
+	 * Registers a breaker's meters. Only the gauges registered here are this binding's to remove: a gauge of the same
+	 * name and tags already there belongs to another context's breaker of that name, and stays its own.
+	 */
 	private Binding newBinding(CircuitBreaker breaker) {
-		List<Meter> gauges = new ArrayList<>();
-		for (CircuitState state : CircuitState.values()) {
-			gauges.add(Gauge.builder(STATE, breaker, (b) -> (b.state() == state) ? 1 : 0)
-				.description("1 when the circuit breaker is in this state, else 0")
-				.tag("name", breaker.name())
-				.tag("state", state.name())
-				.strongReference(true)
-				.register(this.meters));
-		}
 		CallCounters counters = new CallCounters(breaker.name(), this.meters);
+		List<Meter> gauges = new ArrayList<>();
+		try {
+			for (CircuitState state : CircuitState.values()) {
+				boolean present = this.meters.find(STATE).tags("name", breaker.name(), "state", state.name())
+					.gauge() != null;
+				Gauge gauge = Gauge.builder(STATE, breaker, (b) -> (b.state() == state) ? 1 : 0)
+					.description("1 when the circuit breaker is in this state, else 0")
+					.tag("name", breaker.name())
+					.tag("state", state.name())
+					.strongReference(true)
+					.register(this.meters);
+				if (!present) {
+					gauges.add(gauge);
+				}
+			}
+		}
+		catch (RuntimeException ex) {
+			// a meter of the same name but another type: leave nothing of this binding behind
+			gauges.forEach(this.meters::remove);
+			throw ex;
+		}
 		breaker.addListener(counters);
 		return new Binding(gauges, counters);
 	}

@@ -1,5 +1,9 @@
 package io.zeroclaw.resilience.autoconfigure.circuitbreaker;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.WeakHashMap;
 import java.util.function.Consumer;
 
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreaker;
@@ -26,7 +30,14 @@ public class CircuitBreakerStateChangePublisher
 
 	private final ApplicationEventPublisher publisher;
 
-	private final Consumer<CircuitBreaker> listenTo = (breaker) -> breaker.addListener(this);
+	/**
+	 * The contexts listening to each breaker, in the order they began: a breaker registry shared by several contexts
+	 * (a parent's, used by its children) has each state change published in every one of them, but logged once, by
+	 * the first still listening.
+	 */
+	private static final Map<CircuitBreaker, List<CircuitBreakerStateChangePublisher>> LISTENERS = new WeakHashMap<>();
+
+	private final Consumer<CircuitBreaker> listenTo = this::listenTo;
 
 	/**
 	 * @param breakers the breakers to listen to
@@ -49,11 +60,40 @@ public class CircuitBreakerStateChangePublisher
 	@Override
 	public void destroy() {
 		this.breakers.removeObserver(this.listenTo);
-		this.breakers.breakers().values().forEach((breaker) -> breaker.removeListener(this));
+		for (CircuitBreaker breaker : this.breakers.breakers().values()) {
+			breaker.removeListener(this);
+			synchronized (LISTENERS) {
+				List<CircuitBreakerStateChangePublisher> listening = LISTENERS.get(breaker);
+				if (listening != null && listening.remove(this) && listening.isEmpty()) {
+					LISTENERS.remove(breaker);
+				}
+			}
+		}
+	}
+
+	private void listenTo(CircuitBreaker breaker) {
+		synchronized (LISTENERS) {
+			LISTENERS.computeIfAbsent(breaker, (key) -> new ArrayList<>()).add(this);
+		}
+		breaker.addListener(this);
+	}
+
+	private boolean logsFor(CircuitBreaker breaker) {
+		synchronized (LISTENERS) {
+			List<CircuitBreakerStateChangePublisher> listening = LISTENERS.get(breaker);
+			return listening == null || listening.isEmpty() || listening.get(0) == this;
+		}
 	}
 
 	@Override
 	public void onStateTransition(CircuitBreaker breaker, CircuitState from, CircuitState to) {
+		if (logsFor(breaker)) {
+			log(breaker, from, to);
+		}
+		this.publisher.publishEvent(new CircuitBreakerStateChangedEvent(breaker, from, to));
+	}
+
+	private static void log(CircuitBreaker breaker, CircuitState from, CircuitState to) {
 		switch (to) {
 			case OPEN -> logger.warn("Circuit breaker '{}' opened ({} -> OPEN, {} consecutive failures); "
 					+ "calls are refused for {}", breaker.name(), from, breaker.consecutiveFailures(),
@@ -63,7 +103,6 @@ public class CircuitBreakerStateChangePublisher
 			case HALF_OPEN -> logger.debug("Circuit breaker '{}' half-open; letting up to {} probes through",
 					breaker.name(), breaker.config().halfOpenMaxRequests());
 		}
-		this.publisher.publishEvent(new CircuitBreakerStateChangedEvent(breaker, from, to));
 	}
 
 }
