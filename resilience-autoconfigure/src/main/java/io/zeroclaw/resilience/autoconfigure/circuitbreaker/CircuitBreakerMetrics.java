@@ -1,11 +1,12 @@
 package io.zeroclaw.resilience.autoconfigure.circuitbreaker;
 
+import java.lang.ref.WeakReference;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.WeakHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
 import io.micrometer.core.instrument.Counter;
@@ -45,10 +46,13 @@ public class CircuitBreakerMetrics implements SmartInitializingSingleton, Dispos
 	 * several contexts (a parent's, used by its children) is bound once per meter registry, or each context's
 	 * listener would count every call again, and its meters stay until the last of those contexts closes.
 	 */
-	private static final Map<MeterRegistry, Map<CircuitBreaker, Binding>> BINDINGS = new WeakHashMap<>();
+	private static final Map<MeterRegistry, Map<CircuitBreaker, WeakReference<Binding>>> BINDINGS = new WeakHashMap<>();
 
-	/** The breakers this context bound. */
-	private final List<CircuitBreaker> bound = new CopyOnWriteArrayList<>();
+	/**
+	 * The bindings this context holds. Only the contexts hold bindings strongly: the static map refers to registries,
+	 * breakers and bindings weakly, so a context dropped without being closed is still collected.
+	 */
+	private final Map<CircuitBreaker, Binding> bound = new ConcurrentHashMap<>();
 
 	private final Consumer<CircuitBreaker> bind = this::bind;
 
@@ -75,26 +79,31 @@ public class CircuitBreakerMetrics implements SmartInitializingSingleton, Dispos
 	public void destroy() {
 		this.breakers.removeObserver(this.bind);
 		synchronized (BINDINGS) {
-			Map<CircuitBreaker, Binding> bindings = BINDINGS.getOrDefault(this.meters, Map.of());
-			for (CircuitBreaker breaker : this.bound) {
-				Binding binding = bindings.get(breaker);
-				if (binding != null && --binding.holders == 0) {
+			Map<CircuitBreaker, WeakReference<Binding>> bindings = BINDINGS.getOrDefault(this.meters, Map.of());
+			this.bound.forEach((breaker, binding) -> {
+				if (--binding.holders == 0) {
 					bindings.remove(breaker);
 					breaker.removeListener(binding.counters);
 					binding.gauges.forEach(this.meters::remove);
 				}
-			}
+			});
 		}
 		this.bound.clear();
 	}
 
 	private void bind(CircuitBreaker breaker) {
 		synchronized (BINDINGS) {
-			Binding binding = BINDINGS.computeIfAbsent(this.meters, (meters) -> new HashMap<>())
-				.computeIfAbsent(breaker, this::newBinding);
+			Map<CircuitBreaker, WeakReference<Binding>> bindings = BINDINGS.computeIfAbsent(this.meters,
+					(meters) -> new WeakHashMap<>());
+			WeakReference<Binding> held = bindings.get(breaker);
+			Binding binding = (held != null) ? held.get() : null;
+			if (binding == null || binding.holders == 0) {
+				binding = newBinding(breaker);
+				bindings.put(breaker, new WeakReference<>(binding));
+			}
 			binding.holders++;
+			this.bound.put(breaker, binding);
 		}
-		this.bound.add(breaker);
 	}
 
 	/**
@@ -106,15 +115,17 @@ public class CircuitBreakerMetrics implements SmartInitializingSingleton, Dispos
 		List<Meter> gauges = new ArrayList<>();
 		try {
 			for (CircuitState state : CircuitState.values()) {
-				boolean present = this.meters.find(STATE).tags("name", breaker.name(), "state", state.name())
-					.gauge() != null;
+				// meters are equal when their ids are: one of another context's under the same name and tags
+				Collection<Gauge> present = this.meters.find(STATE)
+					.tags("name", breaker.name(), "state", state.name())
+					.gauges();
 				Gauge gauge = Gauge.builder(STATE, breaker, (b) -> (b.state() == state) ? 1 : 0)
 					.description("1 when the circuit breaker is in this state, else 0")
 					.tag("name", breaker.name())
 					.tag("state", state.name())
 					.strongReference(true)
 					.register(this.meters);
-				if (!present) {
+				if (!present.contains(gauge)) {
 					gauges.add(gauge);
 				}
 			}

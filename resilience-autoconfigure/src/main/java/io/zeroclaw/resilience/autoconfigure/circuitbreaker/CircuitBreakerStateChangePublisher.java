@@ -1,5 +1,6 @@
 package io.zeroclaw.resilience.autoconfigure.circuitbreaker;
 
+import java.lang.ref.WeakReference;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -35,7 +36,8 @@ public class CircuitBreakerStateChangePublisher
 	 * (a parent's, used by its children) has each state change published in every one of them, but logged once, by
 	 * the first still listening.
 	 */
-	private static final Map<CircuitBreaker, List<CircuitBreakerStateChangePublisher>> LISTENERS = new WeakHashMap<>();
+	private static final Map<CircuitBreaker, List<WeakReference<CircuitBreakerStateChangePublisher>>> LISTENERS =
+			new WeakHashMap<>();
 
 	private final Consumer<CircuitBreaker> listenTo = this::listenTo;
 
@@ -61,27 +63,36 @@ public class CircuitBreakerStateChangePublisher
 	public void destroy() {
 		this.breakers.removeObserver(this.listenTo);
 		for (CircuitBreaker breaker : this.breakers.breakers().values()) {
-			breaker.removeListener(this);
+			// out of the list first: a change heard after this is logged by the next still listening, never by none
 			synchronized (LISTENERS) {
-				List<CircuitBreakerStateChangePublisher> listening = LISTENERS.get(breaker);
-				if (listening != null && listening.remove(this) && listening.isEmpty()) {
-					LISTENERS.remove(breaker);
+				List<WeakReference<CircuitBreakerStateChangePublisher>> listening = LISTENERS.get(breaker);
+				if (listening != null) {
+					listening.removeIf((held) -> held.get() == null || held.get() == this);
+					if (listening.isEmpty()) {
+						LISTENERS.remove(breaker);
+					}
 				}
 			}
+			breaker.removeListener(this);
 		}
 	}
 
 	private void listenTo(CircuitBreaker breaker) {
 		synchronized (LISTENERS) {
-			LISTENERS.computeIfAbsent(breaker, (key) -> new ArrayList<>()).add(this);
+			// weakly: a context dropped without being closed must still be collected
+			LISTENERS.computeIfAbsent(breaker, (key) -> new ArrayList<>()).add(new WeakReference<>(this));
 		}
 		breaker.addListener(this);
 	}
 
 	private boolean logsFor(CircuitBreaker breaker) {
 		synchronized (LISTENERS) {
-			List<CircuitBreakerStateChangePublisher> listening = LISTENERS.get(breaker);
-			return listening == null || listening.isEmpty() || listening.get(0) == this;
+			List<WeakReference<CircuitBreakerStateChangePublisher>> listening = LISTENERS.get(breaker);
+			if (listening == null) {
+				return true;
+			}
+			listening.removeIf((held) -> held.get() == null);
+			return listening.isEmpty() || listening.get(0).get() == this;
 		}
 	}
 
