@@ -13,6 +13,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.SearchStrategy;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
@@ -23,6 +24,11 @@ import org.springframework.context.annotation.Configuration;
  * {@code Provider} bean, and every Spring AI model (chat, embedding, image, moderation, speech, transcription), gets a
  * breaker of its own named after the bean, kept in the {@link CircuitBreakerRegistry}. State changes are logged and
  * published as {@link CircuitBreakerStateChangedEvent}s; with a {@link MeterRegistry} bean they are also measured.
+ * <p>
+ * A context has breakers of its own: a child context that runs this auto-configuration makes its own registry, factory
+ * and publisher rather than use its parent's, so that its own settings govern its own beans and a bean named like one
+ * of the parent's does not share, and open, the parent's breaker. Contexts share breakers only through a
+ * {@link CircuitBreakerRegistry} bean each of them defines as the same instance.
  */
 @AutoConfiguration(after = ResilienceAutoConfiguration.class,
 		afterName = { "org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration",
@@ -46,20 +52,20 @@ public final class CircuitBreakerAutoConfiguration {
 	}
 
 	@Bean
-	@ConditionalOnMissingBean
+	@ConditionalOnMissingBean(search = SearchStrategy.CURRENT)
 	CircuitBreakerRegistry circuitBreakerRegistry() {
 		return new CircuitBreakerRegistry();
 	}
 
 	@Bean
-	@ConditionalOnMissingBean
+	@ConditionalOnMissingBean(search = SearchStrategy.CURRENT)
 	CircuitBreakerStateChangePublisher circuitBreakerStateChangePublisher(CircuitBreakerRegistry breakers,
 			ApplicationEventPublisher publisher) {
 		return new CircuitBreakerStateChangePublisher(breakers, publisher);
 	}
 
 	@Bean
-	@ConditionalOnMissingBean
+	@ConditionalOnMissingBean(search = SearchStrategy.CURRENT)
 	CircuitBreakerFactory circuitBreakerFactory(ResilienceProperties properties, BeanFactory beanFactory) {
 		// the application's class loader, as the validator uses: under DevTools or a child context the
 		// ignore-exceptions classes are the application's, which the starter's own loader cannot see
@@ -75,7 +81,7 @@ public final class CircuitBreakerAutoConfiguration {
 	static class CircuitBreakerMetricsConfiguration {
 
 		@Bean
-		@ConditionalOnMissingBean
+		@ConditionalOnMissingBean(search = SearchStrategy.CURRENT)
 		CircuitBreakerMetrics circuitBreakerMetrics(CircuitBreakerRegistry breakers, MeterRegistry meters) {
 			return new CircuitBreakerMetrics(breakers, meters);
 		}

@@ -22,8 +22,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
 /**
- * Child contexts that share their parent's breakers and meter registry (siblings built under one parent) bind each
- * breaker once: a call is counted once, and the meters stay while any of the contexts runs.
+ * Child contexts that share their parent's breakers (each defines the parent's registry as its own) and meter
+ * registry (siblings built under one parent) bind each breaker once: a call is counted once, and the meters stay
+ * while any of the contexts runs.
  */
 @ExtendWith(OutputCaptureExtension.class)
 class CircuitBreakerMetricsSharedRegistryTests {
@@ -35,7 +36,7 @@ class CircuitBreakerMetricsSharedRegistryTests {
 			parent.registerBean(CircuitBreakerRegistry.class, CircuitBreakerRegistry::new);
 			parent.refresh();
 			MeterRegistry meters = parent.getBean(MeterRegistry.class);
-			ApplicationContextRunner children = children(parent);
+			ApplicationContextRunner children = sharingChildren(parent);
 			children.run((first) -> {
 				children.run((second) -> {
 					second.getBean(Provider.class).simpleChat("hello", "model", 0.0);
@@ -97,6 +98,7 @@ class CircuitBreakerMetricsSharedRegistryTests {
 				.withConfiguration(
 						AutoConfigurations.of(ResilienceAutoConfiguration.class, CircuitBreakerAutoConfiguration.class))
 				.withUserConfiguration(SharedBreakerRegistryRestartTests.FailingProviderConfiguration.class)
+				.withBean(CircuitBreakerRegistry.class, () -> parent.getBean(CircuitBreakerRegistry.class))
 				.withPropertyValues("zeroclaw.resilience.circuit-breaker.enabled=true",
 						"zeroclaw.resilience.circuit-breaker.failure-threshold=1");
 			children.run((first) -> children.run((second) -> {
@@ -114,6 +116,12 @@ class CircuitBreakerMetricsSharedRegistryTests {
 					AutoConfigurations.of(ResilienceAutoConfiguration.class, CircuitBreakerAutoConfiguration.class))
 			.withUserConfiguration(ProviderConfiguration.class)
 			.withPropertyValues("zeroclaw.resilience.circuit-breaker.enabled=true");
+	}
+
+	/** Children that share the parent's breakers: each defines the parent's registry as its own. */
+	private static ApplicationContextRunner sharingChildren(AnnotationConfigApplicationContext parent) {
+		return children(parent)
+			.withBean(CircuitBreakerRegistry.class, () -> parent.getBean(CircuitBreakerRegistry.class));
 	}
 
 	private static double successes(MeterRegistry meters) {

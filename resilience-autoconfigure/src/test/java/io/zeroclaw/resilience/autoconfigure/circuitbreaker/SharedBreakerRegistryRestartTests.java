@@ -72,8 +72,9 @@ class SharedBreakerRegistryRestartTests {
 	}
 
 	/**
-	 * The same with the registry in a parent context, child contexts restarted under it: each child closed stays
-	 * hooked to the parent's breakers.
+	 * The same with the registry in a parent context, which child contexts restarted under it share (each defines
+	 * it as a bean of its own; a child does not take its parent's): each child closed stays hooked to the parent's
+	 * breakers.
 	 */
 	@Test
 	void closedChildContextsShouldNoLongerHearOfTheBreakersOfTheirParent(CapturedOutput output) {
@@ -84,6 +85,7 @@ class SharedBreakerRegistryRestartTests {
 				.withConfiguration(
 						AutoConfigurations.of(ResilienceAutoConfiguration.class, CircuitBreakerAutoConfiguration.class))
 				.withUserConfiguration(FailingProviderConfiguration.class)
+				.withBean(CircuitBreakerRegistry.class, () -> parent.getBean(CircuitBreakerRegistry.class))
 				.withPropertyValues("zeroclaw.resilience.circuit-breaker.enabled=true",
 						"zeroclaw.resilience.circuit-breaker.failure-threshold=1");
 			for (int restart = 0; restart < 3; restart++) {

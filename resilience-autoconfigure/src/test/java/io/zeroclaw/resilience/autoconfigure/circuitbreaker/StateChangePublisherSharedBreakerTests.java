@@ -109,6 +109,7 @@ class StateChangePublisherSharedBreakerTests {
 			.withConfiguration(
 					AutoConfigurations.of(ResilienceAutoConfiguration.class, CircuitBreakerAutoConfiguration.class))
 			.withUserConfiguration(SharedBreakerRegistryRestartTests.FailingProviderConfiguration.class)
+			.withBean(CircuitBreakerRegistry.class, () -> parent.getBean(CircuitBreakerRegistry.class))
 			.withPropertyValues("zeroclaw.resilience.circuit-breaker.enabled=true",
 					"zeroclaw.resilience.circuit-breaker.failure-threshold=1");
 	}
