@@ -131,6 +131,8 @@ public final class RateLimitFilter implements Filter {
 
 	private final AtomicLong lastRejectionHandlerErrorLog = new AtomicLong(System.nanoTime() - ERROR_LOG_INTERVAL);
 
+	private final AtomicLong lastNamelessPrincipalLog = new AtomicLong(System.nanoTime() - ERROR_LOG_INTERVAL);
+
 	/**
 	 * @param policies the policies and their limiters
 	 * @param keyResolver the application's key resolver, or {@code null} to key by each policy's key type
@@ -555,7 +557,7 @@ public final class RateLimitFilter implements Filter {
 			return !StringUtils.hasLength(request.getHeader(route.keyHeader));
 		}
 		Principal principal = request.getUserPrincipal();
-		return principal == null || principal.getName() == null;
+		return principal == null || !StringUtils.hasLength(principal.getName());
 	}
 
 	/**
@@ -599,8 +601,12 @@ public final class RateLimitFilter implements Filter {
 			}
 			case PRINCIPAL -> {
 				Principal principal = request.getUserPrincipal();
-				if (principal != null && principal.getName() != null) {
-					return "principal:" + principal.getName();
+				if (principal != null) {
+					String name = principal.getName();
+					if (name != null && !name.isEmpty()) {
+						return "principal:" + name;
+					}
+					logNamelessPrincipal(route, principal);
 				}
 			}
 			case IP -> {
@@ -833,6 +839,21 @@ public final class RateLimitFilter implements Filter {
 	private void logError(Route route, Exception ex) {
 		warnAtMostOnceAMinute(this.lastErrorLog, "Rate limiting of policy '{}' failed; letting requests through while "
 				+ "it does (logged at most once a minute)", route, ex);
+	}
+
+	/**
+	 * An authenticated client without a name (a token introspected without a subject, say) is keyed by its address,
+	 * where every such client behind one address shares a bucket: a surprise worth saying, at most once a minute.
+	 */
+	private void logNamelessPrincipal(Route route, Principal principal) {
+		long now = System.nanoTime();
+		long last = this.lastNamelessPrincipalLog.get();
+		if (now - last >= ERROR_LOG_INTERVAL && this.lastNamelessPrincipalLog.compareAndSet(last, now)) {
+			logger.warn("Policy '{}' keys clients by principal, but an authenticated principal ({}) has no name, so its "
+					+ "requests are keyed by the client address, shared by every such client behind it. Give the "
+					+ "Authentication a name (getName()), or key with a RateLimitKeyResolver (logged at most once a "
+					+ "minute)", route.name, principal.getClass().getName());
+		}
 	}
 
 	private static void warnAtMostOnceAMinute(AtomicLong lastLog, String message, Route route, Exception ex) {

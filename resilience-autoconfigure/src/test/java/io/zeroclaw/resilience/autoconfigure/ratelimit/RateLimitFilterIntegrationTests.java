@@ -6,10 +6,13 @@ import java.util.Locale;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.webmvc.test.autoconfigure.AutoConfigureMockMvc;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.http.MediaType;
@@ -57,6 +60,7 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 				"zeroclaw.resilience.rate-limit.policies.once.requests-per-window=0",
 				"zeroclaw.resilience.rate-limit.policies.once.burst=1" })
 @AutoConfigureMockMvc
+@ExtendWith(OutputCaptureExtension.class)
 class RateLimitFilterIntegrationTests {
 
 	@Autowired
@@ -293,6 +297,20 @@ class RateLimitFilterIntegrationTests {
 		this.mvc.perform(get("/me/profile").with(from("10.0.10.1"))).andExpect(status().isTooManyRequests());
 		this.mvc.perform(get("/me/profile").with(from("10.0.10.1")).principal(() -> "carol"))
 			.andExpect(status().isOk());
+	}
+
+	@Test
+	void authenticatedPrincipalWithoutANameShouldBeKeyedByAddressAndSaidSo(CapturedOutput output) throws Exception {
+		// an empty name was a key of its own, one bucket for every nameless client wherever it came from
+		this.mvc.perform(get("/me/profile").with(from("10.0.12.1")).principal(() -> "")).andExpect(status().isOk());
+		this.mvc.perform(get("/me/profile").with(from("10.0.12.2")).principal(() -> null)).andExpect(status().isOk());
+		this.mvc.perform(get("/me/profile").with(from("10.0.12.3")).principal(() -> "")).andExpect(status().isOk());
+		this.mvc.perform(get("/me/profile").with(from("10.0.12.3")).principal(() -> ""))
+			.andExpect(status().isOk());
+		this.mvc.perform(get("/me/profile").with(from("10.0.12.3")).principal(() -> null))
+			.andExpect(status().isTooManyRequests());
+		assertThat(output.getOut().split("keys clients by principal, but an authenticated principal", -1))
+			.as("one WARN line, and one more part").hasSize(2);
 	}
 
 	@Test
