@@ -11,6 +11,7 @@ import io.zeroclaw.resilience.autoconfigure.ratelimit.RateLimitPolicies;
 import io.zeroclaw.resilience.backpressure.BackpressureController;
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreakerRegistry;
 
+import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
@@ -42,8 +43,10 @@ public final class ResilienceActuatorAutoConfiguration {
 	@ConditionalOnAvailableEndpoint
 	ResilienceEndpoint resilienceEndpoint(ResilienceProperties properties, ObjectProvider<RateLimitPolicies> policies,
 			ObjectProvider<RateLimitKeyResolver> keyResolver, ObjectProvider<CircuitBreakerRegistry> breakers,
-			ObjectProvider<BackpressureController> backpressure) {
-		return new ResilienceEndpoint(properties, policies, keyResolver, breakers, backpressure);
+			ObjectProvider<BackpressureController> backpressure, ListableBeanFactory beanFactory) {
+		// the starter's filter registration, or the application's bean of that name in its place
+		return new ResilienceEndpoint(properties, policies, keyResolver, breakers, backpressure,
+				() -> beanFactory.containsBean(RateLimitAutoConfiguration.FILTER_REGISTRATION));
 	}
 
 	@Bean

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 
 import io.zeroclaw.resilience.autoconfigure.ResilienceProperties;
 import io.zeroclaw.resilience.autoconfigure.ratelimit.RateLimitKeyResolver;
@@ -49,6 +50,8 @@ public class ResilienceEndpoint {
 
 	private final ObjectProvider<RateLimitKeyResolver> keyResolver;
 
+	private final BooleanSupplier filtered;
+
 	/**
 	 * @param properties the bound properties
 	 * @param policies the rate-limit policies, when rate limiting is on
@@ -59,11 +62,27 @@ public class ResilienceEndpoint {
 	public ResilienceEndpoint(ResilienceProperties properties, ObjectProvider<RateLimitPolicies> policies,
 			ObjectProvider<RateLimitKeyResolver> keyResolver, ObjectProvider<CircuitBreakerRegistry> breakers,
 			ObjectProvider<BackpressureController> backpressure) {
+		this(properties, policies, keyResolver, breakers, backpressure, () -> policies.getIfAvailable() != null);
+	}
+
+	/**
+	 * @param properties the bound properties
+	 * @param policies the rate-limit policies, when rate limiting is on
+	 * @param keyResolver the application's key resolver, if any: it keys every policy in place of its key type
+	 * @param breakers the circuit breakers, when they are on
+	 * @param backpressure the backpressure controller, when it is on
+	 * @param filtered whether the starter's servlet filter applies the policies to HTTP requests (outside a servlet
+	 * web application the policies exist for the application's own calls only)
+	 */
+	public ResilienceEndpoint(ResilienceProperties properties, ObjectProvider<RateLimitPolicies> policies,
+			ObjectProvider<RateLimitKeyResolver> keyResolver, ObjectProvider<CircuitBreakerRegistry> breakers,
+			ObjectProvider<BackpressureController> backpressure, BooleanSupplier filtered) {
 		this.properties = properties;
 		this.policies = policies;
 		this.keyResolver = keyResolver;
 		this.breakers = breakers;
 		this.backpressure = backpressure;
+		this.filtered = filtered;
 	}
 
 	@ReadOperation
@@ -98,7 +117,8 @@ public class ResilienceEndpoint {
 				: rateLimit.getStore().name().toLowerCase(Locale.ROOT);
 		// the paths in effect: the default list follows Actuator and the health groups, which configprops does not show
 		List<String> excludePaths = (registered != null) ? registered.excludePaths() : rateLimit.getExcludePaths();
-		return new RateLimitDescriptor(registered != null, store, excludePaths, descriptors);
+		return new RateLimitDescriptor(registered != null, registered != null && this.filtered.getAsBoolean(), store,
+				excludePaths, descriptors);
 	}
 
 	/**
@@ -170,10 +190,12 @@ public class ResilienceEndpoint {
 	}
 
 	/**
-	 * Rate limiting: whether it is on, where buckets live, the paths no policy limits (as in effect, the default list
-	 * worked out from where Actuator and the health groups answer), and each policy in matching order.
+	 * Rate limiting: whether it is on, whether the starter's filter applies it to HTTP requests ({@code false}
+	 * outside a servlet web application, where nothing is limited but what the application asks of the policies
+	 * itself), where buckets live, the paths no policy limits (as in effect, the default list worked out from where
+	 * Actuator and the health groups answer), and each policy in matching order.
 	 */
-	public record RateLimitDescriptor(boolean enabled, String store, List<String> excludePaths,
+	public record RateLimitDescriptor(boolean enabled, boolean filter, String store, List<String> excludePaths,
 			Map<String, PolicyDescriptor> policies) {
 
 		/** The {@code store} shown when the limiters are another {@code RateLimiter} implementation, or mixed. */

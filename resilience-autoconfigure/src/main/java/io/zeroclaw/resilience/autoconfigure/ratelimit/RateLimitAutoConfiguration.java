@@ -69,7 +69,12 @@ public final class RateLimitAutoConfiguration {
 
 	private static final String PREFIX = "zeroclaw.resilience.rate-limit.";
 
-	private static final String MAIN_FILTER_REGISTRATION = "rateLimitFilterRegistration";
+	/**
+	 * The name of the rate-limit filter's registration bean, registered in a servlet web application only; an
+	 * application's bean of that name replaces it.
+	 */
+	public static final String FILTER_REGISTRATION = "rateLimitFilterRegistration";
+
 
 	private static final String PRINCIPAL_FILTER_REGISTRATION = "principalRateLimitFilterRegistration";
 
@@ -229,7 +234,7 @@ public final class RateLimitAutoConfiguration {
 	static class ServletFilterConfiguration {
 
 		@Bean
-		@ConditionalOnMissingBean(name = MAIN_FILTER_REGISTRATION)
+		@ConditionalOnMissingBean(name = FILTER_REGISTRATION)
 		FilterRegistrationBean<RateLimitFilter> rateLimitFilterRegistration(ResilienceProperties properties,
 				RateLimitPolicies policies, ObjectProvider<RateLimitKeyResolver> keyResolver,
 				ObjectProvider<RateLimitRejectionHandler> rejectionHandler,
@@ -296,7 +301,7 @@ public final class RateLimitAutoConfiguration {
 			// Off when the policies of run time need no second filter (the properties were read at build time under
 			// AOT, or the application has its own RateLimitPolicies), and when the application replaced the first
 			// registration with its own: that replaces the starter's filtering as a whole.
-			registration.setEnabled(placement.split() && isOwnFilter(beanFactory, MAIN_FILTER_REGISTRATION));
+			registration.setEnabled(placement.split() && isOwnFilter(beanFactory, FILTER_REGISTRATION));
 			return registration;
 		}
 

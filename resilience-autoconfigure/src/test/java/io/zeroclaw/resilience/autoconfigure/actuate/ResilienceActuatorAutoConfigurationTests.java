@@ -24,6 +24,7 @@ import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.Status;
 import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
@@ -88,6 +89,27 @@ class ResilienceActuatorAutoConfigurationTests {
 				assertThat(view.backpressure().enabled()).isTrue();
 				assertThat(view.backpressure().maxQueueDepth()).isEqualTo(10);
 				assertThat(view.backpressure().limits()).containsEntry("BACKGROUND", 5).containsEntry("HIGH", 10);
+			});
+	}
+
+	@Test
+	void endpointShouldSayWhetherTheFilterAppliesThePolicies() {
+		this.contextRunner.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true").run((context) -> {
+			ResilienceDescriptor view = context.getBean(ResilienceEndpoint.class).resilience();
+			assertThat(view.rateLimit().enabled()).isTrue();
+			assertThat(view.rateLimit().filter()).isTrue();
+		});
+		// outside a servlet web application the policies exist for the application's own calls, and limit no request
+		new ApplicationContextRunner()
+			.withConfiguration(AutoConfigurations.of(ResilienceAutoConfiguration.class,
+					RateLimitAutoConfiguration.class, ResilienceActuatorAutoConfiguration.class))
+			.withPropertyValues("management.endpoints.web.exposure.include=resilience",
+					"zeroclaw.resilience.rate-limit.enabled=true")
+			.run((context) -> {
+				ResilienceDescriptor view = context.getBean(ResilienceEndpoint.class).resilience();
+				assertThat(view.rateLimit().enabled()).isTrue();
+				assertThat(view.rateLimit().filter()).isFalse();
+				assertThat(view.rateLimit().policies()).containsKey("default");
 			});
 	}
 
