@@ -22,6 +22,7 @@ import org.springframework.aop.Advisor;
 import org.springframework.aop.SpringProxy;
 import org.springframework.aop.framework.Advised;
 import org.springframework.aop.framework.ProxyFactory;
+import org.springframework.aop.scope.ScopedProxyFactoryBean;
 import org.springframework.aop.scope.ScopedProxyUtils;
 import org.springframework.aop.support.DefaultPointcutAdvisor;
 import org.springframework.aop.target.EmptyTargetSource;
@@ -30,8 +31,10 @@ import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.BeanFactoryAware;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.SmartInitializingSingleton;
+import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.beans.factory.config.SmartInstantiationAwareBeanPostProcessor;
+import org.springframework.beans.factory.support.AbstractBeanDefinition;
 import org.springframework.core.Ordered;
 import org.springframework.util.ClassUtils;
 
@@ -131,17 +134,28 @@ public class CircuitBreakerBeanPostProcessor
 
 	@Override
 	public Object postProcessAfterInitialization(Object bean, String beanName) {
-		if (!isUpstream(bean) || ScopedProxyUtils.isScopedTarget(beanName)) {
-			// A scoped bean (request, refresh, prototype with a proxy mode) is guarded once, on the proxy that
-			// callers hold under the bean's own name; its targets come and go behind it.
+		if (!isUpstream(bean)) {
 			return bean;
 		}
-		this.upstreamBeans.add(beanName);
-		if (isWrapped(bean) || !isEnabled(beanName)) {
+		String name = beanName;
+		if (ScopedProxyUtils.isScopedTarget(beanName)) {
+			// A scoped bean (request, session, prototype with a proxy mode) is guarded once, on the proxy that
+			// callers hold under the bean's own name; its targets come and go behind it. Unless that proxy is out of
+			// reach (see isGuardedOnTargets): then each target is guarded, by the breaker of the bean's own name.
+			name = ScopedProxyUtils.getOriginalBeanName(beanName);
+			if (!isGuardedOnTargets(name)) {
+				return bean;
+			}
+		}
+		else if (isGuardedOnTargets(beanName)) {
+			return bean;
+		}
+		this.upstreamBeans.add(name);
+		if (isWrapped(bean) || !isEnabled(name)) {
 			return bean;
 		}
 		CircuitBreakerFactory breakers = this.factory.getObject();
-		CircuitBreaker breaker = this.registry.getObject().computeIfAbsent(beanName, breakers::create);
+		CircuitBreaker breaker = this.registry.getObject().computeIfAbsent(name, breakers::create);
 		Class<?> beanClass = bean.getClass();
 		CircuitBreakerInterceptor interceptor = new CircuitBreakerInterceptor(breaker, applicableTypes(beanClass));
 		if (bean instanceof Advised advised && !advised.isFrozen()) {
@@ -172,7 +186,9 @@ public class CircuitBreakerBeanPostProcessor
 	@Override
 	public Class<?> determineBeanType(Class<?> beanClass, String beanName) {
 		if (beanClass.isInterface() || SpringProxy.class.isAssignableFrom(beanClass) || !isUpstreamType(beanClass)
-				|| ScopedProxyUtils.isScopedTarget(beanName) || isMadeByFactoryBean(beanName)) {
+				|| (ScopedProxyUtils.isScopedTarget(beanName)
+						&& !isGuardedOnTargets(ScopedProxyUtils.getOriginalBeanName(beanName)))
+				|| isMadeByFactoryBean(beanName)) {
 			// An interface type says nothing of the class the bean will have; a proxy gets the breaker as advice;
 			// a factory bean's object (a scoped proxy, say) is a proxy already, or of a class not known here.
 			return beanClass;
@@ -272,6 +288,25 @@ public class CircuitBreakerBeanPostProcessor
 		proxyFactory.addAdvice(interceptor);
 	}
 
+	/**
+	 * Whether the scoped bean of this name is guarded on each of its targets rather than on its scoped proxy: when
+	 * the proxy is not Spring's plain {@link ScopedProxyFactoryBean}'s, or its definition is synthetic. Spring Cloud's
+	 * refresh scope does both: its proxy's definition is marked synthetic, which no post-processor sees the object of,
+	 * and its proxy's first advice calls the target itself, never reaching advice added after it.
+	 * @param beanName the name the scoped proxy is registered under (the bean's own name)
+	 * @return whether its targets get the breaker
+	 */
+	private boolean isGuardedOnTargets(String beanName) {
+		if (!(this.beanFactory instanceof ConfigurableListableBeanFactory factory)
+				|| !factory.containsBeanDefinition(beanName)
+				|| !factory.containsBeanDefinition(ScopedProxyUtils.getTargetBeanName(beanName))) {
+			return false;
+		}
+		BeanDefinition definition = factory.getMergedBeanDefinition(beanName);
+		return (definition instanceof AbstractBeanDefinition abstractDefinition && abstractDefinition.isSynthetic())
+				|| !ScopedProxyFactoryBean.class.getName().equals(definition.getBeanClassName());
+	}
+
 	private boolean isMadeByFactoryBean(String beanName) {
 		return this.beanFactory instanceof ConfigurableListableBeanFactory factory
 				&& factory.containsBeanDefinition(beanName) && factory.isFactoryBean(beanName);
@@ -352,6 +387,10 @@ public class CircuitBreakerBeanPostProcessor
 			// allowEagerInit false: find the beans by their definitions, without creating any of them
 			for (String bean : factory.getBeanNamesForType(type, true, false)) {
 				if (ScopedProxyUtils.isScopedTarget(bean)) {
+					String scoped = ScopedProxyUtils.getOriginalBeanName(bean);
+					if (isGuardedOnTargets(scoped) && isEnabled(scoped)) {
+						this.registry.getObject().computeIfAbsent(scoped, this.factory.getObject()::create);
+					}
 					continue;
 				}
 				boolean exists = factory.containsSingleton(bean);
