@@ -1,0 +1,32 @@
+package io.zeroclaw.resilience.autoconfigure.web;
+
+import io.zeroclaw.resilience.autoconfigure.OnAnyResilienceFeatureEnabled;
+import io.zeroclaw.resilience.autoconfigure.ResilienceAutoConfiguration;
+
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication.Type;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
+
+/**
+ * Maps {@code CircuitOpenException} and {@code LoadShedException} escaping a WebFlux handler to 503 responses, as
+ * {@link ResilienceWebMvcAutoConfiguration} does for Spring MVC: WebFlux asks the same {@code @RestControllerAdvice}
+ * beans, in the same order, for a handler's exception or its publisher's error. (A controller's own catch-all
+ * {@code @ExceptionHandler}, which WebFlux asks before any advice, still answers these refusals there.)
+ */
+@AutoConfiguration(after = ResilienceAutoConfiguration.class)
+@ConditionalOnWebApplication(type = Type.REACTIVE)
+@ConditionalOnClass(name = "org.springframework.web.reactive.DispatcherHandler")
+@Conditional(OnAnyResilienceFeatureEnabled.class)
+public final class ResilienceWebFluxAutoConfiguration {
+
+	@Bean
+	@ConditionalOnMissingBean
+	ResilienceExceptionHandler resilienceExceptionHandler() {
+		return new ResilienceExceptionHandler();
+	}
+
+}

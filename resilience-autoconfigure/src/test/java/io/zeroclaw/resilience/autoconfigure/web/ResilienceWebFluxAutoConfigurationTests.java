@@ -1,0 +1,95 @@
+package io.zeroclaw.resilience.autoconfigure.web;
+
+import java.time.Duration;
+
+import io.zeroclaw.resilience.autoconfigure.ResilienceAutoConfiguration;
+import io.zeroclaw.resilience.backpressure.LoadShedException;
+import io.zeroclaw.resilience.backpressure.Priority;
+import io.zeroclaw.resilience.circuitbreaker.CircuitOpenException;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Mono;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.runner.ReactiveWebApplicationContextRunner;
+import org.springframework.boot.webflux.autoconfigure.WebFluxAutoConfiguration;
+import org.springframework.http.MediaType;
+import org.springframework.test.web.reactive.server.WebTestClient;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Refusals escaping a WebFlux handler, thrown or signalled by its publisher, through the reactive dispatcher: 503,
+ * {@code Retry-After} and a problem body, as in Spring MVC.
+ */
+class ResilienceWebFluxAutoConfigurationTests {
+
+	private final ReactiveWebApplicationContextRunner contextRunner = new ReactiveWebApplicationContextRunner()
+		.withConfiguration(AutoConfigurations.of(ResilienceAutoConfiguration.class,
+				ResilienceWebFluxAutoConfiguration.class, ResilienceWebMvcAutoConfiguration.class,
+				WebFluxAutoConfiguration.class))
+		.withUserConfiguration(RefusingController.class);
+
+	@Test
+	void anOpenBreakerEscapingAHandlerShouldBeA503WithRetryAfterAndAProblem() {
+		this.contextRunner.withPropertyValues("zeroclaw.resilience.circuit-breaker.enabled=true").run((context) -> {
+			assertThat(context).hasSingleBean(ResilienceExceptionHandler.class);
+			WebTestClient client = WebTestClient.bindToApplicationContext(context).build();
+			client.get()
+				.uri("/open")
+				.exchange()
+				.expectStatus()
+				.isEqualTo(503)
+				.expectHeader()
+				.valueEquals("Retry-After", "13")
+				.expectHeader()
+				.contentType(MediaType.APPLICATION_PROBLEM_JSON)
+				.expectBody()
+				.jsonPath("$.type")
+				.isEqualTo(ResilienceExceptionHandler.CIRCUIT_OPEN_TYPE.toString())
+				.jsonPath("$.status")
+				.isEqualTo(503)
+				.jsonPath("$.detail")
+				.isEqualTo("The upstream 'llm' is failing and its circuit breaker is open.");
+		});
+	}
+
+	@Test
+	void workShedInAPublisherShouldBeA503WithRetryAfterAndAProblem() {
+		this.contextRunner.withPropertyValues("zeroclaw.resilience.backpressure.enabled=true").run((context) -> {
+			WebTestClient client = WebTestClient.bindToApplicationContext(context).build();
+			client.get()
+				.uri("/shed")
+				.exchange()
+				.expectStatus()
+				.isEqualTo(503)
+				.expectHeader()
+				.valueEquals("Retry-After", "1")
+				.expectBody()
+				.jsonPath("$.type")
+				.isEqualTo(ResilienceExceptionHandler.OVERLOADED_TYPE.toString());
+		});
+	}
+
+	@Test
+	void withNoProtectionEnabledTheRefusalShouldBeLeftToTheApplication() {
+		this.contextRunner.run((context) -> assertThat(context).doesNotHaveBean(ResilienceExceptionHandler.class));
+	}
+
+	@RestController
+	static class RefusingController {
+
+		@GetMapping("/open")
+		String open() {
+			throw new CircuitOpenException("llm", Duration.ofMillis(12_500));
+		}
+
+		@GetMapping("/shed")
+		Mono<String> shed() {
+			return Mono.error(new LoadShedException(Priority.LOW, 900));
+		}
+
+	}
+
+}
