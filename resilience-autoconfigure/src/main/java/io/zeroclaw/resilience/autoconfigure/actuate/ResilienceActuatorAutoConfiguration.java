@@ -46,7 +46,7 @@ public final class ResilienceActuatorAutoConfiguration {
 			ObjectProvider<BackpressureController> backpressure, ListableBeanFactory beanFactory) {
 		// the starter's filter registration, or the application's bean of that name in its place
 		return new ResilienceEndpoint(properties, policies, keyResolver, breakers, backpressure,
-				() -> beanFactory.containsBean(RateLimitAutoConfiguration.FILTER_REGISTRATION));
+				() -> RateLimitAutoConfiguration.filtersRequests(beanFactory));
 	}
 
 	@Bean

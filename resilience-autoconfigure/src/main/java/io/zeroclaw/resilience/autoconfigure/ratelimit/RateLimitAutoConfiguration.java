@@ -22,6 +22,7 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.LoggerFactory;
 
 import org.springframework.beans.factory.InitializingBean;
+import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -47,6 +48,7 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 import org.springframework.core.env.Environment;
 import org.springframework.core.type.AnnotatedTypeMetadata;
+import org.springframework.util.ClassUtils;
 import org.springframework.util.StringUtils;
 import org.springframework.web.cors.CorsConfigurationSource;
 import org.springframework.web.util.pattern.PathPattern;
@@ -69,18 +71,34 @@ public final class RateLimitAutoConfiguration {
 
 	private static final String PREFIX = "zeroclaw.resilience.rate-limit.";
 
-	/**
-	 * The name of the rate-limit filter's registration bean, registered in a servlet web application only; an
-	 * application's bean of that name replaces it.
-	 */
-	public static final String FILTER_REGISTRATION = "rateLimitFilterRegistration";
-
+	private static final String FILTER_REGISTRATION = "rateLimitFilterRegistration";
 
 	private static final String PRINCIPAL_FILTER_REGISTRATION = "principalRateLimitFilterRegistration";
+
+	private static final String FILTER_REGISTRATION_BEAN = "org.springframework.boot.web.servlet.FilterRegistrationBean";
 
 	private static final String DEFAULT_ACTUATOR_BASE_PATH = "/actuator";
 
 	private static final List<String> DEFAULT_EXCLUDE_PATHS = List.of(DEFAULT_ACTUATOR_BASE_PATH + "/**");
+
+	/**
+	 * Whether the rate-limit filter limits the requests of this context's servlet web server: one of its registrations
+	 * (or an application's bean in place of one, under the same name) is enabled and registers a
+	 * {@link RateLimitFilter}. Never outside a servlet web application, where the policies only serve the
+	 * application's own calls.
+	 * @param beanFactory the context's bean factory
+	 * @return whether requests are limited by the filter
+	 */
+	public static boolean filtersRequests(ListableBeanFactory beanFactory) {
+		if (!beanFactory.containsBean(FILTER_REGISTRATION) && !beanFactory.containsBean(PRINCIPAL_FILTER_REGISTRATION)) {
+			return false;
+		}
+		if (!ClassUtils.isPresent(FILTER_REGISTRATION_BEAN, RateLimitAutoConfiguration.class.getClassLoader())) {
+			return false;
+		}
+		return ServletFilterConfiguration.isEnabledOwnFilter(beanFactory, FILTER_REGISTRATION)
+				|| ServletFilterConfiguration.isEnabledOwnFilter(beanFactory, PRINCIPAL_FILTER_REGISTRATION);
+	}
 
 	@Bean
 	@ConditionalOnMissingBean
@@ -305,9 +323,14 @@ public final class RateLimitAutoConfiguration {
 			return registration;
 		}
 
-		private static boolean isOwnFilter(ConfigurableListableBeanFactory beanFactory, String name) {
+		private static boolean isOwnFilter(ListableBeanFactory beanFactory, String name) {
 			return beanFactory.containsBean(name) && beanFactory.getBean(name) instanceof FilterRegistrationBean<?> bean
 					&& bean.getFilter() instanceof RateLimitFilter;
+		}
+
+		private static boolean isEnabledOwnFilter(ListableBeanFactory beanFactory, String name) {
+			return isOwnFilter(beanFactory, name)
+					&& ((FilterRegistrationBean<?>) beanFactory.getBean(name)).isEnabled();
 		}
 
 	}

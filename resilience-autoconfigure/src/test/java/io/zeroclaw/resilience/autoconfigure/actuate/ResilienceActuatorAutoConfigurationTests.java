@@ -15,6 +15,7 @@ import io.zeroclaw.resilience.backpressure.BackpressureController;
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreakerRegistry;
 import io.zeroclaw.resilience.circuitbreaker.CircuitState;
 import io.zeroclaw.resilience.provider.Provider;
+import jakarta.servlet.Filter;
 import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -28,6 +29,7 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -111,6 +113,16 @@ class ResilienceActuatorAutoConfigurationTests {
 				assertThat(view.rateLimit().filter()).isFalse();
 				assertThat(view.rateLimit().policies()).containsKey("default");
 			});
+		// the application's registration in place of the starter's, switched off as Spring Boot's are
+		this.contextRunner.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true")
+			.withBean("rateLimitFilterRegistration", FilterRegistrationBean.class, () -> {
+				FilterRegistrationBean<Filter> off = new FilterRegistrationBean<>(
+						(request, response, chain) -> chain.doFilter(request, response));
+				off.setEnabled(false);
+				return off;
+			})
+			.run((context) -> assertThat(context.getBean(ResilienceEndpoint.class).resilience().rateLimit().filter())
+				.isFalse());
 	}
 
 	@Test
