@@ -17,9 +17,9 @@ import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 
 /**
- * Turns a refusal by a protection that escapes a Spring MVC handler into {@code 503 Service Unavailable} with a
- * {@code Retry-After} header and an RFC 9457 problem body. The server, not the client, is the reason the request was
- * refused, hence 503 rather than 429.
+ * Turns a refusal by a protection that escapes a Spring MVC or WebFlux handler into {@code 503 Service Unavailable}
+ * with a {@code Retry-After} header and an RFC 9457 problem body. The server, not the client, is the reason the
+ * request was refused, hence 503 rather than 429.
  * <p>
  * Ordered ahead of the application's advice: Spring MVC asks advice beans in order and takes the first with any
  * matching handler, so behind them a common catch-all {@code @ExceptionHandler(Exception.class)} would turn these

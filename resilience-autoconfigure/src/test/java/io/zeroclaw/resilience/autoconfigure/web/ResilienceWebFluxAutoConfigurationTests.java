@@ -7,15 +7,21 @@ import io.zeroclaw.resilience.backpressure.LoadShedException;
 import io.zeroclaw.resilience.backpressure.Priority;
 import io.zeroclaw.resilience.circuitbreaker.CircuitOpenException;
 import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ReactiveWebApplicationContextRunner;
 import org.springframework.boot.webflux.autoconfigure.WebFluxAutoConfiguration;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 import org.springframework.http.MediaType;
 import org.springframework.test.web.reactive.server.WebTestClient;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.reactive.function.server.RouterFunction;
+import org.springframework.web.reactive.function.server.RouterFunctions;
+import org.springframework.web.reactive.function.server.ServerResponse;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -73,8 +79,73 @@ class ResilienceWebFluxAutoConfigurationTests {
 	}
 
 	@Test
+	void aRefusalThrownByAFunctionalEndpointShouldBeA503WithRetryAfterAndAProblem() {
+		this.contextRunner.withPropertyValues("zeroclaw.resilience.circuit-breaker.enabled=true")
+			.withUserConfiguration(RefusingRoutes.class)
+			.run((context) -> {
+				WebTestClient client = WebTestClient.bindToApplicationContext(context).build();
+				client.get()
+					.uri("/fn/open")
+					.exchange()
+					.expectStatus()
+					.isEqualTo(503)
+					.expectHeader()
+					.valueEquals("Retry-After", "13")
+					.expectHeader()
+					.contentType(MediaType.APPLICATION_PROBLEM_JSON)
+					.expectBody()
+					.jsonPath("$.type")
+					.isEqualTo(ResilienceExceptionHandler.CIRCUIT_OPEN_TYPE.toString())
+					.jsonPath("$.instance")
+					.isEqualTo("/fn/open");
+			});
+	}
+
+	@Test
+	void aBodyOfAFunctionalEndpointFailingBeforeTheResponseIsCommittedShouldBeA503() {
+		this.contextRunner.withPropertyValues("zeroclaw.resilience.backpressure.enabled=true")
+			.withUserConfiguration(RefusingRoutes.class)
+			.run((context) -> {
+				WebTestClient client = WebTestClient.bindToApplicationContext(context).build();
+				client.get()
+					.uri("/fn/stream")
+					.exchange()
+					.expectStatus()
+					.isEqualTo(503)
+					.expectHeader()
+					.valueEquals("Retry-After", "1")
+					.expectBody()
+					.jsonPath("$.type")
+					.isEqualTo(ResilienceExceptionHandler.OVERLOADED_TYPE.toString());
+				// anything else is left to the application's error handling
+				client.get().uri("/fn/broken").exchange().expectStatus().isEqualTo(500);
+			});
+	}
+
+	@Test
 	void withNoProtectionEnabledTheRefusalShouldBeLeftToTheApplication() {
 		this.contextRunner.run((context) -> assertThat(context).doesNotHaveBean(ResilienceExceptionHandler.class));
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class RefusingRoutes {
+
+		@Bean
+		RouterFunction<ServerResponse> refusingRoutes() {
+			return RouterFunctions.route()
+				.GET("/fn/open", (request) -> {
+					throw new CircuitOpenException("llm", Duration.ofMillis(12_500));
+				})
+				.GET("/fn/stream",
+						(request) -> ServerResponse.ok()
+							.contentType(MediaType.TEXT_EVENT_STREAM)
+							.body(Flux.error(new LoadShedException(Priority.LOW, 900)), String.class))
+				.GET("/fn/broken", (request) -> {
+					throw new IllegalStateException("a bug of the application's");
+				})
+				.build();
+		}
+
 	}
 
 	@RestController
