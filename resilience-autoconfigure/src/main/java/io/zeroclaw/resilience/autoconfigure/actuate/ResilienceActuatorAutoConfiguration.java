@@ -42,10 +42,11 @@ public final class ResilienceActuatorAutoConfiguration {
 	@ConditionalOnMissingBean
 	@ConditionalOnAvailableEndpoint
 	ResilienceEndpoint resilienceEndpoint(ResilienceProperties properties, ObjectProvider<RateLimitPolicies> policies,
-			ObjectProvider<RateLimitKeyResolver> keyResolver, ObjectProvider<CircuitBreakerRegistry> breakers,
-			ObjectProvider<BackpressureController> backpressure, ListableBeanFactory beanFactory) {
-		// the starter's filter registration, or the application's bean of that name in its place
-		return new ResilienceEndpoint(properties, policies, keyResolver, breakers, backpressure,
+			ObjectProvider<RateLimitKeyResolver> keyResolver, ObjectProvider<BackpressureController> backpressure,
+			ListableBeanFactory beanFactory) {
+		// the context's own registry first (an injected provider would find a parent's of another name ambiguous)
+		return new ResilienceEndpoint(properties, policies, keyResolver,
+				beanFactory.getBeanProvider(CircuitBreakerRegistry.class), backpressure,
 				() -> RateLimitAutoConfiguration.filtersRequests(beanFactory));
 	}
 
@@ -65,9 +66,10 @@ public final class ResilienceActuatorAutoConfiguration {
 
 		@Bean
 		@ConditionalOnMissingBean(name = "resilienceHealthIndicator")
-		ResilienceHealthIndicator resilienceHealthIndicator(CircuitBreakerRegistry breakers,
+		ResilienceHealthIndicator resilienceHealthIndicator(ListableBeanFactory beanFactory,
 				ResilienceProperties properties) {
-			return new ResilienceHealthIndicator(breakers, properties.getCircuitBreaker().isHealthDownWhenOpen());
+			return new ResilienceHealthIndicator(beanFactory.getBeanProvider(CircuitBreakerRegistry.class).getObject(),
+					properties.getCircuitBreaker().isHealthDownWhenOpen());
 		}
 
 	}

@@ -6,7 +6,7 @@ import io.zeroclaw.resilience.autoconfigure.ResilienceProperties;
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreakerRegistry;
 
 import org.springframework.beans.factory.BeanFactory;
-import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.config.ConfigurableBeanFactory;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -38,11 +38,16 @@ import org.springframework.context.annotation.Configuration;
 @EnableConfigurationProperties(ResilienceProperties.class)
 public final class CircuitBreakerAutoConfiguration {
 
+	/**
+	 * The post-processor, given this context's own factory and registry: looked up by the bean factory, which asks
+	 * its own beans before its parent's, rather than injected, which would see a parent's bean of another name as a
+	 * second candidate in a child context.
+	 */
 	@Bean
-	static CircuitBreakerBeanPostProcessor circuitBreakerBeanPostProcessor(
-			ObjectProvider<ResilienceProperties> properties, ObjectProvider<CircuitBreakerFactory> factory,
-			ObjectProvider<CircuitBreakerRegistry> registry) {
-		return new CircuitBreakerBeanPostProcessor(properties, factory, registry,
+	static CircuitBreakerBeanPostProcessor circuitBreakerBeanPostProcessor(ListableBeanFactory beanFactory) {
+		return new CircuitBreakerBeanPostProcessor(beanFactory.getBeanProvider(ResilienceProperties.class),
+				beanFactory.getBeanProvider(CircuitBreakerFactory.class),
+				beanFactory.getBeanProvider(CircuitBreakerRegistry.class),
 				CircuitBreakerAutoConfiguration.class.getClassLoader());
 	}
 
@@ -59,9 +64,9 @@ public final class CircuitBreakerAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean(search = SearchStrategy.CURRENT)
-	CircuitBreakerStateChangePublisher circuitBreakerStateChangePublisher(CircuitBreakerRegistry breakers,
+	CircuitBreakerStateChangePublisher circuitBreakerStateChangePublisher(ListableBeanFactory beanFactory,
 			ApplicationEventPublisher publisher) {
-		return new CircuitBreakerStateChangePublisher(breakers, publisher);
+		return new CircuitBreakerStateChangePublisher(ownRegistry(beanFactory), publisher);
 	}
 
 	@Bean
@@ -75,6 +80,16 @@ public final class CircuitBreakerAutoConfiguration {
 		return new PropertiesCircuitBreakerFactory(properties.getCircuitBreaker(), classLoader, System::nanoTime);
 	}
 
+	/**
+	 * The context's registry: its own bean if it has one, else its parent's (the bean factory asks its own beans
+	 * first). An injected registry would also see a parent's registry of another name, and fail as ambiguous.
+	 * @param beanFactory the context's bean factory
+	 * @return the registry
+	 */
+	private static CircuitBreakerRegistry ownRegistry(ListableBeanFactory beanFactory) {
+		return beanFactory.getBeanProvider(CircuitBreakerRegistry.class).getObject();
+	}
+
 	@Configuration(proxyBeanMethods = false)
 	@ConditionalOnClass(MeterRegistry.class)
 	@ConditionalOnBean(MeterRegistry.class)
@@ -82,8 +97,8 @@ public final class CircuitBreakerAutoConfiguration {
 
 		@Bean
 		@ConditionalOnMissingBean(search = SearchStrategy.CURRENT)
-		CircuitBreakerMetrics circuitBreakerMetrics(CircuitBreakerRegistry breakers, MeterRegistry meters) {
-			return new CircuitBreakerMetrics(breakers, meters);
+		CircuitBreakerMetrics circuitBreakerMetrics(ListableBeanFactory beanFactory, MeterRegistry meters) {
+			return new CircuitBreakerMetrics(ownRegistry(beanFactory), meters);
 		}
 
 	}

@@ -2,6 +2,7 @@ package io.zeroclaw.resilience.autoconfigure.circuitbreaker;
 
 import io.zeroclaw.resilience.autoconfigure.ResilienceAutoConfiguration;
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreaker;
+import io.zeroclaw.resilience.circuitbreaker.CircuitBreakerConfig;
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreakerRegistry;
 import io.zeroclaw.resilience.circuitbreaker.CircuitOpenException;
 import io.zeroclaw.resilience.circuitbreaker.CircuitState;
@@ -74,6 +75,42 @@ class ChildContextBreakersTests {
 					assertThat(parent.getBean("acme", Provider.class).simpleChat("x", "m", 0)).isEqualTo("parent ok");
 					assertThat(child.getBean(CircuitBreakerRegistry.class))
 						.isNotSameAs(parent.getBean(CircuitBreakerRegistry.class));
+				}));
+	}
+
+	@Test
+	void aChildShouldStartUnderAParentWhoseRegistryAndFactoryHaveNamesOfTheirOwn() {
+		this.parents.withBean("sharedBreakers", CircuitBreakerRegistry.class, CircuitBreakerRegistry::new)
+			.withBean("acmeBreakerFactory", CircuitBreakerFactory.class,
+					() -> (name) -> new CircuitBreaker(name, CircuitBreakerConfig.defaults()))
+			.run((parent) -> children(parent)
+				.withPropertyValues("zeroclaw.resilience.circuit-breaker.failure-threshold=2")
+				.withBean("childProvider", Provider.class, () -> (system, message, model, temperature) -> "ok")
+				.run((child) -> {
+					assertThat(child).hasNotFailed();
+					assertThat(child.getBean("childProvider", Provider.class).simpleChat("x", "m", 0)).isEqualTo("ok");
+					assertThat(child.getBean("circuitBreakerRegistry", CircuitBreakerRegistry.class)
+						.find("childProvider")
+						.orElseThrow()
+						.config()
+						.failureThreshold()).isEqualTo(2);
+					assertThat(parent.getBean("sharedBreakers", CircuitBreakerRegistry.class).find("childProvider"))
+						.isEmpty();
+				}));
+	}
+
+	@Test
+	void aChildThatDefinesItsParentsRegistryUnderAnotherNameShouldShareItsBreakers() {
+		this.parents.withBean("sharedBreakers", CircuitBreakerRegistry.class, CircuitBreakerRegistry::new)
+			.run((parent) -> children(parent)
+				.withBean("childBreakers", CircuitBreakerRegistry.class,
+						() -> parent.getBean("sharedBreakers", CircuitBreakerRegistry.class))
+				.withBean("childProvider", Provider.class, () -> (system, message, model, temperature) -> "ok")
+				.run((child) -> {
+					assertThat(child).hasNotFailed();
+					child.getBean("childProvider", Provider.class).simpleChat("x", "m", 0);
+					assertThat(parent.getBean("sharedBreakers", CircuitBreakerRegistry.class).find("childProvider"))
+						.isPresent();
 				}));
 	}
 
