@@ -265,9 +265,8 @@ public final class RedisRateLimiter implements RateLimiter {
 			@Override
 			public void onStateTransition(CircuitBreaker breaker, CircuitState from, CircuitState to) {
 				// Once per reported outage: a flapping Redis would otherwise log this every retry interval.
-				if (to == CircuitState.CLOSED && RedisRateLimiter.this.outageReported.compareAndSet(true, false)) {
-					logger.info("Redis answers again: rate-limit policy '{}' shares its quota through Redis again",
-							policy.name());
+				if (to == CircuitState.CLOSED) {
+					reportReturn();
 				}
 			}
 		});
@@ -396,7 +395,19 @@ public final class RedisRateLimiter implements RateLimiter {
 			return failed(permission, key, permits, ex);
 		}
 		permission.onSuccess();
+		if (this.outageReported.get()) {
+			// Redis decided again after a failure that was logged: say so, once, even when too few failures came to
+			// open the breaker (one late answer in a fail-over, a write refused for memory)
+			reportReturn();
+		}
 		return decision;
+	}
+
+	private void reportReturn() {
+		if (this.outageReported.compareAndSet(true, false)) {
+			logger.info("Redis answers again: rate-limit policy '{}' shares its quota through Redis again",
+					this.policy.name());
+		}
 	}
 
 	private RateLimitDecision decide(String key, long permits)
