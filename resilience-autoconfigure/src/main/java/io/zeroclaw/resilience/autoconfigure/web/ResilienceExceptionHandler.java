@@ -55,7 +55,8 @@ public class ResilienceExceptionHandler {
 	/**
 	 * Answers a call refused by an open (or fully probing) circuit breaker.
 	 * @param ex the refusal
-	 * @return {@code 503} with {@code Retry-After} for the breaker's time left and a problem body
+	 * @return {@code 503} with {@code Retry-After} for the breaker's time left and a problem body; an override must
+	 * answer too, never {@code null}
 	 */
 	@ExceptionHandler(CircuitOpenException.class)
 	protected ResponseEntity<ProblemDetail> circuitOpen(CircuitOpenException ex) {
@@ -68,7 +69,8 @@ public class ResilienceExceptionHandler {
 	/**
 	 * Answers work shed by the backpressure controller.
 	 * @param ex the refusal
-	 * @return {@code 503} with {@code Retry-After: 1} and a problem body
+	 * @return {@code 503} with {@code Retry-After: 1} and a problem body; an override must answer too, never
+	 * {@code null}
 	 */
 	@ExceptionHandler(LoadShedException.class)
 	protected ResponseEntity<ProblemDetail> loadShed(LoadShedException ex) {

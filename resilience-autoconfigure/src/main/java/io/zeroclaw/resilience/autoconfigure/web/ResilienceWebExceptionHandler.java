@@ -27,8 +27,12 @@ import org.springframework.web.server.WebExceptionHandler;
  */
 final class ResilienceWebExceptionHandler implements WebExceptionHandler, Ordered {
 
-	/** Ahead of Spring Boot's {@code ErrorWebExceptionHandler} ({@code -1}). */
-	static final int ORDER = -2;
+	/**
+	 * Well ahead of Spring Boot's {@code ErrorWebExceptionHandler} ({@code -1}) and of an application's own handlers
+	 * placed before it (commonly {@code -2}), as the advice is ahead of the application's: it answers the refusals
+	 * alone and hands everything else on.
+	 */
+	static final int ORDER = Ordered.HIGHEST_PRECEDENCE + 1000;
 
 	private static final ResolvableType PROBLEM = ResolvableType.forClass(ProblemDetail.class);
 

@@ -40,6 +40,7 @@ public final class ResilienceWebFluxAutoConfiguration {
 	 * it returned that fails before the response is committed.
 	 */
 	@Bean
+	@ConditionalOnMissingBean(name = "resilienceWebExceptionHandler")
 	@Order(ResilienceWebExceptionHandler.ORDER)
 	WebExceptionHandler resilienceWebExceptionHandler(ResilienceExceptionHandler answers,
 			ObjectProvider<ServerCodecConfigurer> codecs) {

@@ -15,6 +15,8 @@ import org.springframework.boot.test.context.runner.ReactiveWebApplicationContex
 import org.springframework.boot.webflux.autoconfigure.WebFluxAutoConfiguration;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.annotation.Order;
+import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.test.web.reactive.server.WebTestClient;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -22,6 +24,7 @@ import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.reactive.function.server.RouterFunction;
 import org.springframework.web.reactive.function.server.RouterFunctions;
 import org.springframework.web.reactive.function.server.ServerResponse;
+import org.springframework.web.server.WebExceptionHandler;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -123,8 +126,54 @@ class ResilienceWebFluxAutoConfigurationTests {
 	}
 
 	@Test
+	void anApplicationsCatchAllHandlerPlacedBeforeSpringBootsShouldNotTurnARefusalIntoA500() {
+		this.contextRunner.withPropertyValues("zeroclaw.resilience.circuit-breaker.enabled=true")
+			.withUserConfiguration(RefusingRoutes.class, CatchAllHandler.class)
+			.run((context) -> {
+				WebTestClient client = WebTestClient.bindToApplicationContext(context).build();
+				client.get().uri("/fn/open").exchange().expectStatus().isEqualTo(503);
+				client.get()
+					.uri("/fn/broken")
+					.exchange()
+					.expectStatus()
+					.isEqualTo(500)
+					.expectBody(String.class)
+					.isEqualTo("caught");
+			});
+	}
+
+	@Test
+	void anApplicationsHandlerOfTheSameNameShouldReplaceTheStarters() {
+		this.contextRunner.withPropertyValues("zeroclaw.resilience.circuit-breaker.enabled=true")
+			.withUserConfiguration(RefusingRoutes.class)
+			.withBean("resilienceWebExceptionHandler", WebExceptionHandler.class,
+					() -> (exchange, ex) -> Mono.error(ex))
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				assertThat(context.getBean("resilienceWebExceptionHandler"))
+					.isNotInstanceOf(ResilienceWebExceptionHandler.class);
+			});
+	}
+
+	@Test
 	void withNoProtectionEnabledTheRefusalShouldBeLeftToTheApplication() {
 		this.contextRunner.run((context) -> assertThat(context).doesNotHaveBean(ResilienceExceptionHandler.class));
+	}
+
+	/** An application's own catch-all, placed before Spring Boot's error handler as such handlers commonly are. */
+	@Configuration(proxyBeanMethods = false)
+	static class CatchAllHandler {
+
+		@Bean
+		@Order(-2)
+		WebExceptionHandler catchAll() {
+			return (exchange, ex) -> {
+				exchange.getResponse().setStatusCode(HttpStatus.INTERNAL_SERVER_ERROR);
+				return exchange.getResponse()
+					.writeWith(Mono.just(exchange.getResponse().bufferFactory().wrap("caught".getBytes())));
+			};
+		}
+
 	}
 
 	@Configuration(proxyBeanMethods = false)
