@@ -386,7 +386,10 @@ public final class RedisRateLimiter implements RateLimiter {
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
-			return failed(permission, key, permits, ex);
+			// The caller was interrupted, not Redis failing: the breaker does not count it, and it is neither
+			// logged nor counted as Redis's error; the decision still follows on-failure, Redis having given none.
+			permission.onFailure(ex);
+			return fallBack(key, permits, ex);
 		}
 		catch (ExecutionException ex) {
 			return failed(permission, key, permits, (ex.getCause() != null) ? ex.getCause() : ex);
@@ -501,6 +504,10 @@ public final class RedisRateLimiter implements RateLimiter {
 
 	private RateLimitDecision onFailure(String key, long permits, Throwable cause) {
 		this.errorListener.accept(cause);
+		return fallBack(key, permits, cause);
+	}
+
+	private RateLimitDecision fallBack(String key, long permits, Throwable cause) {
 		switch (this.onFailure) {
 			case LOCAL:
 				return this.fallback.tryAcquire(key, permits);

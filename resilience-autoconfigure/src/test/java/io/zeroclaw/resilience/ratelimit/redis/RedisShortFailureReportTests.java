@@ -23,6 +23,7 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 /**
  * A failure too short to open the limiter's breaker (a write Redis refuses for memory, one late answer in a
  * fail-over) is logged at WARN, and Redis's next decision says at INFO that it answers again, as after an outage.
+ * A caller interrupted while it waits is no failure of Redis: neither logged nor counted against it.
  */
 @ExtendWith(OutputCaptureExtension.class)
 class RedisShortFailureReportTests {
@@ -60,6 +61,31 @@ class RedisShortFailureReportTests {
 		assertThat(output.getOut().split("Redis answers again: rate-limit policy 'brief'", -1))
 			.as("one INFO line, and one more part")
 			.hasSize(2);
+	}
+
+	@Test
+	void anInterruptedCallerShouldNotBeReportedAsAFailureOfRedis(CapturedOutput output) {
+		var commands = this.client.connect(ByteArrayCodec.INSTANCE).async();
+		RateLimiter limiter = new RedisRateLimiter(new RateLimitPolicy("interrupted", 1, Duration.ofMinutes(10), 0),
+				new LettuceConnector(() -> commands), new RedisRateLimiterConfig("interrupted:" + UUID.randomUUID()
+						+ ":", Duration.ofSeconds(10), OnFailure.ALLOW, 2, Duration.ofMinutes(5)),
+				null, null);
+		assertThat(limiter.tryAcquire("warm-up").allowed()).isTrue();
+		try {
+			for (int i = 0; i < 3; i++) {
+				Thread.currentThread().interrupt();
+				assertThat(limiter.tryAcquire("caller-" + i).allowed()).as("decided by on-failure: allow").isTrue();
+				assertThat(Thread.interrupted()).as("the interrupt is kept for the caller").isTrue();
+			}
+		}
+		finally {
+			Thread.interrupted();
+		}
+		// Redis still decides (the limiter's breaker did not open): a bucket of one, spent, refuses
+		assertThat(limiter.tryAcquire("spender").allowed()).isTrue();
+		assertThat(limiter.tryAcquire("spender").allowed()).isFalse();
+		assertThat(output).doesNotContain("Redis did not decide for rate-limit policy 'interrupted'")
+			.doesNotContain("Redis answers again: rate-limit policy 'interrupted'");
 	}
 
 }
