@@ -384,13 +384,6 @@ public final class RedisRateLimiter implements RateLimiter {
 		try {
 			decision = decide(key, permits);
 		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			// The caller was interrupted, not Redis failing: the breaker does not count it, and it is neither
-			// logged nor counted as Redis's error; the decision still follows on-failure, Redis having given none.
-			permission.onFailure(ex);
-			return fallBack(key, permits, ex);
-		}
 		catch (ExecutionException ex) {
 			return failed(permission, key, permits, (ex.getCause() != null) ? ex.getCause() : ex);
 		}
@@ -413,10 +406,15 @@ public final class RedisRateLimiter implements RateLimiter {
 		}
 	}
 
-	private RateLimitDecision decide(String key, long permits)
-			throws InterruptedException, ExecutionException, TimeoutException {
+	/**
+	 * Asks Redis. A caller interrupted meanwhile (its request abandoned, the application stopping) still waits, at
+	 * most the timeout, and keeps its interrupt: the command may already be on its way, and Redis's answer, which then
+	 * spends the token anyway, is the decision, rather than a fallback that would spend a second one (or refuse the
+	 * request and count Redis's failure) for a Redis that did not fail.
+	 */
+	private RateLimitDecision decide(String key, long permits) throws ExecutionException, TimeoutException {
 		long deadline = this.nanoClock.getAsLong() + this.timeoutNanos;
-		RedisClusterAsyncCommands<byte[], byte[]> commands = this.connector.commands(this.timeoutNanos);
+		RedisClusterAsyncCommands<byte[], byte[]> commands = connectorCommands(deadline);
 		byte[][] keys = { redisKey(key) };
 		byte[][] args = args(permits);
 		Long reply;
@@ -433,15 +431,47 @@ public final class RedisRateLimiter implements RateLimiter {
 		return toDecision(reply, permits);
 	}
 
-	private <T> T await(Future<T> future, long deadline)
-			throws InterruptedException, ExecutionException, TimeoutException {
+	private RedisClusterAsyncCommands<byte[], byte[]> connectorCommands(long deadline)
+			throws ExecutionException, TimeoutException {
+		boolean interrupted = false;
 		try {
-			return future.get(Math.max(0, deadline - this.nanoClock.getAsLong()), TimeUnit.NANOSECONDS);
+			for (;;) {
+				try {
+					return this.connector.commands(Math.max(0, deadline - this.nanoClock.getAsLong()));
+				}
+				catch (InterruptedException ex) {
+					interrupted = true;
+				}
+			}
 		}
-		catch (TimeoutException ex) {
-			// A command still queued (Redis unreachable, Lettuce reconnecting) is then never sent.
-			future.cancel(false);
-			throw ex;
+		finally {
+			if (interrupted) {
+				Thread.currentThread().interrupt();
+			}
+		}
+	}
+
+	private <T> T await(Future<T> future, long deadline) throws ExecutionException, TimeoutException {
+		boolean interrupted = false;
+		try {
+			for (;;) {
+				try {
+					return future.get(Math.max(0, deadline - this.nanoClock.getAsLong()), TimeUnit.NANOSECONDS);
+				}
+				catch (InterruptedException ex) {
+					interrupted = true;
+				}
+				catch (TimeoutException ex) {
+					// A command still queued (Redis unreachable, Lettuce reconnecting) is then never sent.
+					future.cancel(false);
+					throw ex;
+				}
+			}
+		}
+		finally {
+			if (interrupted) {
+				Thread.currentThread().interrupt();
+			}
 		}
 	}
 
@@ -504,10 +534,6 @@ public final class RedisRateLimiter implements RateLimiter {
 
 	private RateLimitDecision onFailure(String key, long permits, Throwable cause) {
 		this.errorListener.accept(cause);
-		return fallBack(key, permits, cause);
-	}
-
-	private RateLimitDecision fallBack(String key, long permits, Throwable cause) {
 		switch (this.onFailure) {
 			case LOCAL:
 				return this.fallback.tryAcquire(key, permits);
