@@ -846,9 +846,7 @@ public final class RateLimitFilter implements Filter {
 	 * where every such client behind one address shares a bucket: a surprise worth saying, at most once a minute.
 	 */
 	private void logNamelessPrincipal(Route route, Principal principal) {
-		long now = System.nanoTime();
-		long last = this.lastNamelessPrincipalLog.get();
-		if (now - last >= ERROR_LOG_INTERVAL && this.lastNamelessPrincipalLog.compareAndSet(last, now)) {
+		if (isDue(this.lastNamelessPrincipalLog)) {
 			logger.warn("Policy '{}' keys clients by principal, but an authenticated principal ({}) has no name, so its "
 					+ "requests are keyed by the client address, shared by every such client behind it. Give the "
 					+ "Authentication a name (getName()), or key with a RateLimitKeyResolver (logged at most once a "
@@ -857,11 +855,16 @@ public final class RateLimitFilter implements Filter {
 	}
 
 	private static void warnAtMostOnceAMinute(AtomicLong lastLog, String message, Route route, Exception ex) {
-		long now = System.nanoTime();
-		long last = lastLog.get();
-		if (now - last >= ERROR_LOG_INTERVAL && lastLog.compareAndSet(last, now)) {
+		if (isDue(lastLog)) {
 			logger.warn(message, route.name, ex);
 		}
+	}
+
+	/** Whether a minute has passed since the last log of this kind; if so, this caller logs it, no other. */
+	private static boolean isDue(AtomicLong lastLog) {
+		long now = System.nanoTime();
+		long last = lastLog.get();
+		return now - last >= ERROR_LOG_INTERVAL && lastLog.compareAndSet(last, now);
 	}
 
 	/**

@@ -414,7 +414,7 @@ public final class RedisRateLimiter implements RateLimiter {
 	 */
 	private RateLimitDecision decide(String key, long permits) throws ExecutionException, TimeoutException {
 		long deadline = this.nanoClock.getAsLong() + this.timeoutNanos;
-		RedisClusterAsyncCommands<byte[], byte[]> commands = connectorCommands(deadline);
+		RedisClusterAsyncCommands<byte[], byte[]> commands = uninterruptibly(this.connector::commands, deadline);
 		byte[][] keys = { redisKey(key) };
 		byte[][] args = args(permits);
 		Long reply;
@@ -431,40 +431,27 @@ public final class RedisRateLimiter implements RateLimiter {
 		return toDecision(reply, permits);
 	}
 
-	private RedisClusterAsyncCommands<byte[], byte[]> connectorCommands(long deadline)
-			throws ExecutionException, TimeoutException {
-		boolean interrupted = false;
+	private <T> T await(Future<T> future, long deadline) throws ExecutionException, TimeoutException {
 		try {
-			for (;;) {
-				try {
-					return this.connector.commands(Math.max(0, deadline - this.nanoClock.getAsLong()));
-				}
-				catch (InterruptedException ex) {
-					interrupted = true;
-				}
-			}
+			return uninterruptibly((nanos) -> future.get(nanos, TimeUnit.NANOSECONDS), deadline);
 		}
-		finally {
-			if (interrupted) {
-				Thread.currentThread().interrupt();
-			}
+		catch (TimeoutException ex) {
+			// A command still queued (Redis unreachable, Lettuce reconnecting) is then never sent.
+			future.cancel(false);
+			throw ex;
 		}
 	}
 
-	private <T> T await(Future<T> future, long deadline) throws ExecutionException, TimeoutException {
+	/** Waits until the deadline whatever interrupts come meanwhile, and leaves the caller its interrupt. */
+	private <T> T uninterruptibly(TimedWait<T> wait, long deadline) throws ExecutionException, TimeoutException {
 		boolean interrupted = false;
 		try {
 			for (;;) {
 				try {
-					return future.get(Math.max(0, deadline - this.nanoClock.getAsLong()), TimeUnit.NANOSECONDS);
+					return wait.get(Math.max(0, deadline - this.nanoClock.getAsLong()));
 				}
 				catch (InterruptedException ex) {
 					interrupted = true;
-				}
-				catch (TimeoutException ex) {
-					// A command still queued (Redis unreachable, Lettuce reconnecting) is then never sent.
-					future.cancel(false);
-					throw ex;
 				}
 			}
 		}
@@ -605,6 +592,14 @@ public final class RedisRateLimiter implements RateLimiter {
 		private RedisResting() {
 			super("Redis failed repeatedly and is not asked until its retry interval has passed", null, false, false);
 		}
+
+	}
+
+	/** A wait of at most a number of nanoseconds. */
+	@FunctionalInterface
+	private interface TimedWait<T> {
+
+		T get(long nanos) throws InterruptedException, ExecutionException, TimeoutException;
 
 	}
 

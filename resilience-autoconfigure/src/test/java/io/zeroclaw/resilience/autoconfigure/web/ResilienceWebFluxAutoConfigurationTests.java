@@ -1,5 +1,6 @@
 package io.zeroclaw.resilience.autoconfigure.web;
 
+import java.net.URI;
 import java.time.Duration;
 
 import io.zeroclaw.resilience.autoconfigure.ResilienceAutoConfiguration;
@@ -19,6 +20,7 @@ import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.test.web.reactive.server.WebTestClient;
+import org.springframework.test.web.reactive.server.WebTestClient.BodyContentSpec;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.reactive.function.server.RouterFunction;
@@ -45,18 +47,7 @@ class ResilienceWebFluxAutoConfigurationTests {
 		this.contextRunner.withPropertyValues("zeroclaw.resilience.circuit-breaker.enabled=true").run((context) -> {
 			assertThat(context).hasSingleBean(ResilienceExceptionHandler.class);
 			WebTestClient client = WebTestClient.bindToApplicationContext(context).build();
-			client.get()
-				.uri("/open")
-				.exchange()
-				.expectStatus()
-				.isEqualTo(503)
-				.expectHeader()
-				.valueEquals("Retry-After", "13")
-				.expectHeader()
-				.contentType(MediaType.APPLICATION_PROBLEM_JSON)
-				.expectBody()
-				.jsonPath("$.type")
-				.isEqualTo(ResilienceExceptionHandler.CIRCUIT_OPEN_TYPE.toString())
+			expectRefusal(client, "/open", "13", ResilienceExceptionHandler.CIRCUIT_OPEN_TYPE)
 				.jsonPath("$.status")
 				.isEqualTo(503)
 				.jsonPath("$.detail")
@@ -68,16 +59,7 @@ class ResilienceWebFluxAutoConfigurationTests {
 	void workShedInAPublisherShouldBeA503WithRetryAfterAndAProblem() {
 		this.contextRunner.withPropertyValues("zeroclaw.resilience.backpressure.enabled=true").run((context) -> {
 			WebTestClient client = WebTestClient.bindToApplicationContext(context).build();
-			client.get()
-				.uri("/shed")
-				.exchange()
-				.expectStatus()
-				.isEqualTo(503)
-				.expectHeader()
-				.valueEquals("Retry-After", "1")
-				.expectBody()
-				.jsonPath("$.type")
-				.isEqualTo(ResilienceExceptionHandler.OVERLOADED_TYPE.toString());
+			expectRefusal(client, "/shed", "1", ResilienceExceptionHandler.OVERLOADED_TYPE);
 		});
 	}
 
@@ -87,18 +69,7 @@ class ResilienceWebFluxAutoConfigurationTests {
 			.withUserConfiguration(RefusingRoutes.class)
 			.run((context) -> {
 				WebTestClient client = WebTestClient.bindToApplicationContext(context).build();
-				client.get()
-					.uri("/fn/open")
-					.exchange()
-					.expectStatus()
-					.isEqualTo(503)
-					.expectHeader()
-					.valueEquals("Retry-After", "13")
-					.expectHeader()
-					.contentType(MediaType.APPLICATION_PROBLEM_JSON)
-					.expectBody()
-					.jsonPath("$.type")
-					.isEqualTo(ResilienceExceptionHandler.CIRCUIT_OPEN_TYPE.toString())
+				expectRefusal(client, "/fn/open", "13", ResilienceExceptionHandler.CIRCUIT_OPEN_TYPE)
 					.jsonPath("$.instance")
 					.isEqualTo("/fn/open");
 			});
@@ -110,16 +81,7 @@ class ResilienceWebFluxAutoConfigurationTests {
 			.withUserConfiguration(RefusingRoutes.class)
 			.run((context) -> {
 				WebTestClient client = WebTestClient.bindToApplicationContext(context).build();
-				client.get()
-					.uri("/fn/stream")
-					.exchange()
-					.expectStatus()
-					.isEqualTo(503)
-					.expectHeader()
-					.valueEquals("Retry-After", "1")
-					.expectBody()
-					.jsonPath("$.type")
-					.isEqualTo(ResilienceExceptionHandler.OVERLOADED_TYPE.toString());
+				expectRefusal(client, "/fn/stream", "1", ResilienceExceptionHandler.OVERLOADED_TYPE);
 				// anything else is left to the application's error handling
 				client.get().uri("/fn/broken").exchange().expectStatus().isEqualTo(500);
 			});
@@ -195,6 +157,22 @@ class ResilienceWebFluxAutoConfigurationTests {
 				.build();
 		}
 
+	}
+
+	/** A 503 with the given {@code Retry-After}, and a problem body of the given type, for further assertions. */
+	private static BodyContentSpec expectRefusal(WebTestClient client, String uri, String retryAfter, URI type) {
+		return client.get()
+			.uri(uri)
+			.exchange()
+			.expectStatus()
+			.isEqualTo(503)
+			.expectHeader()
+			.valueEquals("Retry-After", retryAfter)
+			.expectHeader()
+			.contentType(MediaType.APPLICATION_PROBLEM_JSON)
+			.expectBody()
+			.jsonPath("$.type")
+			.isEqualTo(type.toString());
 	}
 
 	@RestController
