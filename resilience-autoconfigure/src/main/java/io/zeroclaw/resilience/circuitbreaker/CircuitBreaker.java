@@ -717,8 +717,8 @@ public final class CircuitBreaker {
 
 	/**
 	 * The permission of one call, from {@link #acquirePermission()}. Exactly one outcome counts: the first of
-	 * {@link #onSuccess()}, {@link #onFailure(Throwable)}, {@link #onIgnore()} or {@link #close()}; any later report is
-	 * ignored, so releasing twice is harmless. Safe to report from any thread.
+	 * {@link #onSuccess()}, {@link #onFailure(Throwable)}, {@link #onThrown(Throwable)}, {@link #onIgnore()} or
+	 * {@link #close()}; any later report is ignored, so releasing twice is harmless. Safe to report from any thread.
 	 */
 	public final class Permission implements AutoCloseable {
 
@@ -756,6 +756,19 @@ public final class CircuitBreaker {
 		public void onFailure(Throwable failure) {
 			if (complete()) {
 				recordThrown(this.epoch, failure, false);
+			}
+		}
+
+		/**
+		 * Reports what the call threw on this thread, as {@link CircuitBreaker#execute} does: the same as
+		 * {@link #onFailure(Throwable)}, except that when this thread is interrupted the call was given up rather than
+		 * failed (an I/O client interrupted while it waits throws an exception of its own), and it is recorded as
+		 * ignored. Call it from the thread that made the call, where it caught the exception.
+		 * @param thrown what the call threw
+		 */
+		public void onThrown(Throwable thrown) {
+			if (complete()) {
+				recordThrown(this.epoch, thrown, Thread.currentThread().isInterrupted());
 			}
 		}
 

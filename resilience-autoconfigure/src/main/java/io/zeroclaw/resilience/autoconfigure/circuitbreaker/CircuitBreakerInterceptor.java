@@ -89,6 +89,9 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 
 	private final Map<Method, Kind> kinds = new ConcurrentHashMap<>();
 
+	/** The adapter of each {@link Kind#ADAPTED} method's reactive type. */
+	private final Map<Method, ReactiveAdapter> adapters = new ConcurrentHashMap<>();
+
 	/**
 	 * The target whose {@code AbstractEmbeddingModel.dimensions()} has had its answer from the upstream: the bean, or
 	 * behind a scoped proxy the last target that had it (another target has a cache of its own, empty until asked).
@@ -129,8 +132,9 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 					: executeStream(invocation, this.breaker.transitions());
 			case FLUX -> ReactorCalls.flux(this.breaker, () -> invokeAgain(invocation));
 			case MONO -> ReactorCalls.mono(this.breaker, () -> invokeAgain(invocation));
-			case ADAPTED -> ReactorCalls.adapted(this.breaker, adapterFor(method.getReturnType()),
-					() -> invokeAgain(invocation));
+			case STAGE -> HeldBreakers.runsUnder(this.breaker) ? invocation.proceed()
+					: judgeStage(invocation, this.breaker.transitions());
+			case ADAPTED -> ReactorCalls.adapted(this.breaker, this.adapters.get(method), () -> invokeAgain(invocation));
 		};
 	}
 
@@ -156,6 +160,36 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 
 	private Object executeAsync(MethodInvocation invocation, long period) {
 		return this.breaker.executeAsync(() -> (CompletionStage<?>) held(invocation, period));
+	}
+
+	/**
+	 * A call answering a future of its own type, which the caller gets as it is: refused by throwing while the
+	 * breaker does not permit it, judged when the future completes (cancelled, it gives the permission back).
+	 */
+	private @Nullable Object judgeStage(MethodInvocation invocation, long period) {
+		CircuitBreaker.Permission permission = this.breaker.acquirePermission();
+		CompletionStage<?> stage;
+		try {
+			stage = (CompletionStage<?>) held(invocation, period);
+		}
+		catch (Throwable ex) {
+			permission.onThrown(ex);
+			throw ex;
+		}
+		if (stage == null) {
+			// A broken upstream client: counted, so that a half-open probe never waits for an outcome that cannot come.
+			permission.onFailure(new NullPointerException("The guarded method returned null, not a CompletionStage"));
+			return null;
+		}
+		stage.whenComplete((value, failure) -> {
+			if (failure == null) {
+				permission.onSuccess();
+			}
+			else {
+				permission.onFailure(failure);
+			}
+		});
+		return stage;
 	}
 
 	private Object executeStream(MethodInvocation invocation, long period) {
@@ -205,9 +239,11 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 			return ReactorCalls.isMultiValue(new MethodParameter(method, -1).getParameterType()) ? Kind.FLUX
 					: Kind.MONO;
 		}
-		Class<?> returned = method.getReturnType();
-		if (CompletionStage.class.isAssignableFrom(returned) && returned.isAssignableFrom(CompletableFuture.class)) {
-			return Kind.ASYNC;
+		Class<?> returned = returnType(method, targetClass);
+		if (CompletionStage.class.isAssignableFrom(returned)) {
+			// a future of the method's own type (a CompletableFuture subclass, a client's CompletionStage
+			// interface) cannot be swapped for the breaker's copy: it is judged as it is, when it completes
+			return returned.isAssignableFrom(CompletableFuture.class) ? Kind.ASYNC : Kind.STAGE;
 		}
 		if (returned == Stream.class) {
 			return Kind.STREAM;
@@ -218,10 +254,22 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 		if (MONO.equals(returned.getName())) {
 			return Kind.MONO;
 		}
-		if (REACTOR_PRESENT && adapterFor(returned) != null) {
+		ReactiveAdapter adapter = REACTOR_PRESENT ? adapterFor(returned) : null;
+		if (adapter != null) {
+			this.adapters.put(method, adapter);
 			return Kind.ADAPTED;
 		}
 		return Kind.SYNC;
+	}
+
+	/**
+	 * What the target's own implementation of the method returns. Through an interface proxy the method invoked is
+	 * the interface's, which a generic interface erases ({@code Function.apply} returns {@code Object} even for a
+	 * {@code Function<String, Flux<String>>}); the class that implements it declares the type (a lambda does not, and
+	 * is judged when it returns).
+	 */
+	private static Class<?> returnType(Method method, Class<?> targetClass) {
+		return AopUtils.getMostSpecificMethod(method, targetClass).getReturnType();
 	}
 
 	/**
@@ -402,7 +450,7 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 
 	private enum Kind {
 
-		PASS, SYNC, DIMENSIONS, ASYNC, STREAM, FLUX, MONO, ADAPTED
+		PASS, SYNC, DIMENSIONS, ASYNC, STAGE, STREAM, FLUX, MONO, ADAPTED
 
 	}
 

@@ -43,7 +43,7 @@ final class ReactorCalls {
 				source = (Flux<?>) HeldBreakers.run(breaker, period, call);
 			}
 			catch (Throwable ex) {
-				permission.onFailure(ex);
+				permission.onThrown(ex);
 				throw ex;
 			}
 			if (source == null) {
@@ -81,7 +81,7 @@ final class ReactorCalls {
 				source = (Mono<?>) HeldBreakers.run(breaker, period, call);
 			}
 			catch (Throwable ex) {
-				permission.onFailure(ex);
+				permission.onThrown(ex);
 				throw ex;
 			}
 			if (source == null) {

@@ -78,6 +78,42 @@ class ReactorCallsTests {
 		assertThat(this.breaker.state()).isEqualTo(CircuitState.CLOSED);
 	}
 
+	@Test
+	void fluxProbeInterruptedWhileMakingItsCallShouldGiveItsPlaceBack() {
+		halfOpen();
+		Flux<?> interrupted = ReactorCalls.flux(this.breaker, ReactorCallsTests::interruptedWhileConnecting);
+		try {
+			assertThatIllegalStateException().isThrownBy(interrupted::blockLast);
+		}
+		finally {
+			Thread.interrupted();
+		}
+		assertThat(this.breaker.state()).isEqualTo(CircuitState.HALF_OPEN);
+		assertThat(ReactorCalls.flux(this.breaker, () -> Flux.just("x")).blockLast()).isEqualTo("x");
+		assertThat(this.breaker.state()).isEqualTo(CircuitState.CLOSED);
+	}
+
+	@Test
+	void monoProbeInterruptedWhileMakingItsCallShouldGiveItsPlaceBack() {
+		halfOpen();
+		Mono<?> interrupted = ReactorCalls.mono(this.breaker, ReactorCallsTests::interruptedWhileConnecting);
+		try {
+			assertThatIllegalStateException().isThrownBy(interrupted::block);
+		}
+		finally {
+			Thread.interrupted();
+		}
+		assertThat(this.breaker.state()).isEqualTo(CircuitState.HALF_OPEN);
+		assertThat(ReactorCalls.mono(this.breaker, () -> Mono.just("x")).block()).isEqualTo("x");
+		assertThat(this.breaker.state()).isEqualTo(CircuitState.CLOSED);
+	}
+
+	/** What an I/O client does when its thread is interrupted while it waits: an exception of its own. */
+	private static Object interruptedWhileConnecting() {
+		Thread.currentThread().interrupt();
+		throw new IllegalStateException("interrupted while connecting to the upstream");
+	}
+
 	private void halfOpen() {
 		this.breaker.transitionToOpen();
 		this.clock.addAndGet(RECOVERY.toNanos());

@@ -1,0 +1,170 @@
+package io.zeroclaw.resilience.autoconfigure.circuitbreaker;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+import io.zeroclaw.resilience.circuitbreaker.CircuitBreaker;
+import io.zeroclaw.resilience.circuitbreaker.CircuitBreakerRegistry;
+import io.zeroclaw.resilience.circuitbreaker.CircuitOpenException;
+import io.zeroclaw.resilience.circuitbreaker.CircuitState;
+import io.zeroclaw.resilience.provider.Provider;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Flux;
+
+import org.springframework.aop.support.AopUtils;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
+
+/**
+ * A call is judged by what the target's own method returns, not by the method the proxy was called through: a final
+ * class (proxied by its interfaces) implementing a generic work interface returns a {@code Flux} or a future through
+ * a method the interface erases to {@code Object}, and a method may return its own subtype of
+ * {@code CompletableFuture}, which the breaker cannot swap for a copy.
+ */
+class ReturnTypeJudgementTests {
+
+	private final ClockedBreakers breakers = new ClockedBreakers();
+
+	private final FinalStreamingFunction streamer = new FinalStreamingFunction();
+
+	@Test
+	@SuppressWarnings("unchecked")
+	void fluxThroughAnErasedWorkInterfaceShouldBeJudgedAtSubscription() {
+		this.breakers.runner()
+			.withPropertyValues("zeroclaw.resilience.circuit-breaker.failure-threshold=1")
+			.withBean("streamer", FinalStreamingFunction.class, () -> this.streamer)
+			.run((context) -> {
+				Function<String, Flux<String>> streamer = (Function<String, Flux<String>>) context.getBean("streamer");
+				assertThat(AopUtils.isJdkDynamicProxy(streamer)).isTrue();
+				CircuitBreaker breaker = breaker(context.getBean(CircuitBreakerRegistry.class), "streamer");
+				Flux<String> answer = streamer.apply("a");
+				assertThat(breaker.state()).as("nothing went out yet").isEqualTo(CircuitState.CLOSED);
+				assertThatIllegalStateException().isThrownBy(answer::blockLast);
+				assertThat(breaker.state()).as("the failed subscription counts").isEqualTo(CircuitState.OPEN);
+				int calls = this.streamer.upstreamCalls.get();
+				assertThatExceptionOfType(CircuitOpenException.class).isThrownBy(answer::blockLast);
+				assertThat(this.streamer.upstreamCalls).hasValue(calls);
+			});
+	}
+
+	@Test
+	@SuppressWarnings("unchecked")
+	void fluxThroughAnErasedWorkInterfaceNeverSubscribedShouldLeaveTheProbeOut() {
+		this.breakers.runner()
+			.withBean("streamer", FinalStreamingFunction.class, () -> this.streamer)
+			.run((context) -> {
+				Function<String, Flux<String>> streamer = (Function<String, Flux<String>>) context.getBean("streamer");
+				CircuitBreaker breaker = this.breakers.halfOpen(context, "streamer");
+				streamer.apply("a");
+				assertThat(breaker.state()).as("no call went out").isEqualTo(CircuitState.HALF_OPEN);
+				assertThat(this.streamer.upstreamCalls).hasValue(0);
+			});
+	}
+
+	@Test
+	@SuppressWarnings("unchecked")
+	void futureThroughAnErasedWorkInterfaceShouldBeJudgedWhenItCompletes() {
+		FinalAsyncSupplier target = new FinalAsyncSupplier();
+		this.breakers.runner().withBean("asker", FinalAsyncSupplier.class, () -> target).run((context) -> {
+			Supplier<CompletableFuture<String>> asker = (Supplier<CompletableFuture<String>>) context.getBean("asker");
+			CircuitBreaker breaker = this.breakers.halfOpen(context, "asker");
+			CompletableFuture<String> answer = asker.get();
+			assertThat(breaker.state()).as("the probe is still out").isEqualTo(CircuitState.HALF_OPEN);
+			target.pending.get()
+				.completeExceptionally(new IllegalStateException("upstream answered 500"));
+			assertThat(answer).isCompletedExceptionally();
+			assertThat(breaker.state()).isEqualTo(CircuitState.OPEN);
+		});
+	}
+
+	@Test
+	void futureOfItsOwnTypeShouldBeJudgedWhenItCompletes() {
+		this.breakers.runner().withBean("asker", OwnFutureProvider.class, OwnFutureProvider::new).run((context) -> {
+			OwnFutureProvider asker = context.getBean(OwnFutureProvider.class);
+			CircuitBreaker breaker = this.breakers.halfOpen(context, "asker");
+			ChatFuture<String> answer = asker.ask("hi");
+			assertThat(breaker.state()).as("the probe is still out").isEqualTo(CircuitState.HALF_OPEN);
+			assertThatExceptionOfType(CircuitOpenException.class).as("the only probe is out")
+				.isThrownBy(() -> asker.ask("again"));
+			answer.completeExceptionally(new IllegalStateException("upstream answered 500"));
+			assertThat(breaker.state()).isEqualTo(CircuitState.OPEN);
+			assertThatExceptionOfType(CircuitOpenException.class).isThrownBy(() -> asker.ask("while open"));
+		});
+	}
+
+	@Test
+	void futureOfItsOwnTypeCancelledShouldGiveTheProbeBack() {
+		this.breakers.runner().withBean("asker", OwnFutureProvider.class, OwnFutureProvider::new).run((context) -> {
+			OwnFutureProvider asker = context.getBean(OwnFutureProvider.class);
+			CircuitBreaker breaker = this.breakers.halfOpen(context, "asker");
+			asker.ask("hi").cancel(true);
+			assertThat(breaker.state()).isEqualTo(CircuitState.HALF_OPEN);
+			asker.ask("again").complete("answer");
+			assertThat(breaker.state()).isEqualTo(CircuitState.CLOSED);
+		});
+	}
+
+	private static CircuitBreaker breaker(CircuitBreakerRegistry registry, String name) {
+		return registry.find(name).orElseThrow();
+	}
+
+	static final class FinalStreamingFunction implements Provider, Function<String, Flux<String>> {
+
+		final AtomicInteger upstreamCalls = new AtomicInteger();
+
+		@Override
+		public String chatWithSystem(String systemPrompt, String message, String model, double temperature) {
+			return "ok";
+		}
+
+		@Override
+		public Flux<String> apply(String text) {
+			return Flux.defer(() -> {
+				this.upstreamCalls.incrementAndGet();
+				return Flux.error(new IllegalStateException("upstream answered 500"));
+			});
+		}
+
+	}
+
+	static final class FinalAsyncSupplier implements Provider, Supplier<CompletableFuture<String>> {
+
+		final AtomicReference<CompletableFuture<String>> pending = new AtomicReference<>();
+
+		@Override
+		public String chatWithSystem(String systemPrompt, String message, String model, double temperature) {
+			return "ok";
+		}
+
+		@Override
+		public CompletableFuture<String> get() {
+			CompletableFuture<String> future = new CompletableFuture<>();
+			this.pending.set(future);
+			return future;
+		}
+
+	}
+
+	static class ChatFuture<T> extends CompletableFuture<T> {
+
+	}
+
+	static class OwnFutureProvider implements Provider {
+
+		@Override
+		public String chatWithSystem(String systemPrompt, String message, String model, double temperature) {
+			return "ok";
+		}
+
+		public ChatFuture<String> ask(String message) {
+			return new ChatFuture<>();
+		}
+
+	}
+
+}
