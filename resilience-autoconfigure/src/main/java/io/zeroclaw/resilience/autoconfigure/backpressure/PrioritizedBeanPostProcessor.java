@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -38,6 +39,7 @@ import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.beans.factory.config.SmartInstantiationAwareBeanPostProcessor;
 import org.springframework.core.Ordered;
+import org.springframework.core.annotation.AnnotatedElementUtils;
 import org.springframework.core.annotation.AnnotationUtils;
 import org.springframework.util.ClassUtils;
 
@@ -124,6 +126,7 @@ final class PrioritizedBeanPostProcessor implements SmartInstantiationAwareBeanP
 		if (!isEligible(targetClass)) {
 			return bean;
 		}
+		requireReachable(beanName, targetClass);
 		if (bean instanceof Advised advised && !advised.isFrozen()) {
 			if (isAdmitting(advised)) {
 				return bean;
@@ -164,6 +167,30 @@ final class PrioritizedBeanPostProcessor implements SmartInstantiationAwareBeanP
 			this.proxies.putIfAbsent(targetClass, advised);
 		}
 		return proxy;
+	}
+
+	/**
+	 * Fails when a method annotated {@code @Prioritized} is private or static: no proxy, of either kind, sees its
+	 * calls, so they would never be admitted.
+	 */
+	private static void requireReachable(String beanName, Class<?> targetClass) {
+		List<String> unreachable = new ArrayList<>();
+		for (Class<?> type = ClassUtils.getUserClass(targetClass); type != null && type != Object.class;
+				type = type.getSuperclass()) {
+			for (Method method : type.getDeclaredMethods()) {
+				int modifiers = method.getModifiers();
+				if ((Modifier.isPrivate(modifiers) || Modifier.isStatic(modifiers)) && !method.isSynthetic()
+						&& AnnotatedElementUtils.hasAnnotation(method, Prioritized.class)) {
+					unreachable.add(method.getName());
+				}
+			}
+		}
+		if (!unreachable.isEmpty()) {
+			throw new IllegalStateException("Bean '" + beanName + "' has @Prioritized methods " + unreachable
+					+ " that are private or static in " + targetClass.getName() + ": no proxy sees their calls, so "
+					+ "they would never be admitted. Make them public (or protected or package-private, for a class "
+					+ "proxied as a subclass) instance methods and call them through the bean, not from inside it.");
+		}
 	}
 
 	/**

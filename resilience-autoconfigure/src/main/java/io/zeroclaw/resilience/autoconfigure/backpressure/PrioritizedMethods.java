@@ -1,6 +1,7 @@
 package io.zeroclaw.resilience.autoconfigure.backpressure;
 
 import java.lang.reflect.Method;
+import java.util.List;
 
 import io.zeroclaw.resilience.backpressure.Prioritized;
 import io.zeroclaw.resilience.backpressure.Priority;
@@ -14,7 +15,15 @@ import org.springframework.aop.framework.Advised;
 import org.springframework.aop.interceptor.AsyncExecutionInterceptor;
 import org.springframework.aop.support.AopUtils;
 import org.springframework.aop.support.StaticMethodMatcherPointcut;
+import org.springframework.beans.factory.Aware;
+import org.springframework.beans.factory.DisposableBean;
+import org.springframework.beans.factory.FactoryBean;
+import org.springframework.beans.factory.InitializingBean;
+import org.springframework.beans.factory.SmartInitializingSingleton;
+import org.springframework.context.Lifecycle;
+import org.springframework.context.Phased;
 import org.springframework.core.KotlinDetector;
+import org.springframework.core.Ordered;
 import org.springframework.core.annotation.AnnotatedElementUtils;
 import org.springframework.scheduling.annotation.Async;
 import org.springframework.util.ClassUtils;
@@ -38,6 +47,11 @@ final class PrioritizedMethods {
 
 	};
 
+	/** The interfaces whose methods the container calls on a bean, {@link #isContainerCallback}. */
+	private static final List<Class<?>> CONTAINER_CALLBACKS = List.of(Lifecycle.class, Phased.class, Ordered.class,
+			SmartInitializingSingleton.class, FactoryBean.class, InitializingBean.class, DisposableBean.class,
+			Aware.class, AutoCloseable.class);
+
 	private PrioritizedMethods() {
 	}
 
@@ -57,13 +71,43 @@ final class PrioritizedMethods {
 		if (found == null && specific != method) {
 			found = AnnotatedElementUtils.findMergedAnnotation(method, Prioritized.class);
 		}
-		if (found == null) {
-			found = AnnotatedElementUtils.findMergedAnnotation(type, Prioritized.class);
+		if (found != null) {
+			return found;
 		}
+		if (isContainerCallback(method, type)) {
+			// a whole type's annotation covers its work, not what the container calls on it: a lifecycle's stop()
+			// shed by the drain would leave the bean running at shutdown
+			return null;
+		}
+		found = AnnotatedElementUtils.findMergedAnnotation(type, Prioritized.class);
 		if (found == null && type != method.getDeclaringClass()) {
 			found = AnnotatedElementUtils.findMergedAnnotation(method.getDeclaringClass(), Prioritized.class);
 		}
 		return found;
+	}
+
+	/**
+	 * Whether the method implements one of the callback interfaces the container calls on a bean (its life cycle, its
+	 * phase and order, its creation as a factory's product, its initialization and destruction) or
+	 * {@code AutoCloseable.close()}.
+	 */
+	private static boolean isContainerCallback(Method method, Class<?> type) {
+		for (Class<?> implemented : ClassUtils.getAllInterfacesForClassAsSet(type)) {
+			if (isCallbackInterface(implemented)
+					&& ReflectionUtils.findMethod(implemented, method.getName(), method.getParameterTypes()) != null) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	private static boolean isCallbackInterface(Class<?> type) {
+		for (Class<?> callbacks : CONTAINER_CALLBACKS) {
+			if (callbacks.isAssignableFrom(type)) {
+				return true;
+			}
+		}
+		return false;
 	}
 
 	/**

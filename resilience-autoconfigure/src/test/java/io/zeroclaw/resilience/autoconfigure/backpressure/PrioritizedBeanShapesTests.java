@@ -1,5 +1,7 @@
 package io.zeroclaw.resilience.autoconfigure.backpressure;
 
+import java.util.concurrent.atomic.AtomicBoolean;
+
 import io.zeroclaw.resilience.autoconfigure.ResilienceAutoConfiguration;
 import io.zeroclaw.resilience.backpressure.BackpressureController;
 import io.zeroclaw.resilience.backpressure.Prioritized;
@@ -9,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -69,6 +72,88 @@ class PrioritizedBeanShapesTests {
 				.getFailure()
 				.rootCause()
 				.hasMessageContaining("Bean 'typeLevel' has @Prioritized methods [describe] that are final"));
+	}
+
+	@Test
+	void privateOrStaticPrioritizedMethodsShouldFailStartUpNamingThem() {
+		this.runner.withBean("hidden", HiddenWorker.class, HiddenWorker::new)
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.hasMessageContaining("Bean 'hidden' has @Prioritized methods [runPrivately, runStatically] that are "
+						+ "private or static"));
+	}
+
+	@Test
+	void typeLevelPrioritizedLifecycleShouldBeStoppedAtClose() {
+		AtomicBoolean stopped = new AtomicBoolean();
+		this.runner.withPropertyValues("zeroclaw.resilience.backpressure.max-queue-depth=10")
+			.withBean("consumer", LifecycleWorker.class, () -> new LifecycleWorker(stopped))
+			.run((context) -> {
+				LifecycleWorker consumer = context.getBean(LifecycleWorker.class);
+				assertThat(consumer.isRunning()).isTrue();
+				assertThat(consumer.depthDuringCall(context.getBean(BackpressureController.class)))
+					.as("its own work is admitted")
+					.isEqualTo(1);
+			});
+		assertThat(stopped).as("stop() ran although the drain admits only CRITICAL work by then").isTrue();
+	}
+
+	/** Private and static methods are called without any proxy in the way. */
+	static class HiddenWorker {
+
+		public void submit() {
+			runPrivately();
+			runStatically();
+		}
+
+		@Prioritized(Priority.LOW)
+		private void runPrivately() {
+		}
+
+		@Prioritized(Priority.LOW)
+		static void runStatically() {
+		}
+
+	}
+
+	/** An agent queue's consumer: its work at LOW, started and stopped with the application, after the drain. */
+	@Prioritized(Priority.LOW)
+	static class LifecycleWorker implements SmartLifecycle {
+
+		private final AtomicBoolean stopped;
+
+		private volatile boolean running;
+
+		LifecycleWorker(AtomicBoolean stopped) {
+			this.stopped = stopped;
+		}
+
+		public int depthDuringCall(BackpressureController controller) {
+			return controller.depth();
+		}
+
+		@Override
+		public void start() {
+			this.running = true;
+		}
+
+		@Override
+		public void stop() {
+			this.running = false;
+			this.stopped.set(true);
+		}
+
+		@Override
+		public boolean isRunning() {
+			return this.running;
+		}
+
+		@Override
+		public int getPhase() {
+			return 0;
+		}
+
 	}
 
 	/** As a Kotlin {@code @Prioritized open class TypeLevelWorker(val task: String)} whose members are not open. */
