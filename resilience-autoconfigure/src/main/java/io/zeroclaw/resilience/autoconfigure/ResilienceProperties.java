@@ -51,11 +51,14 @@ public class ResilienceProperties implements InitializingBean, BeanClassLoaderAw
 	 * Checks the values of every enabled feature once they are bound, so that any bean that reads them sees valid
 	 * values and a degenerate one stops start-up with a report naming the property. A policy that relaxed binding
 	 * bound under two keys (declared {@code public-api}, overridden by an environment variable as {@code publicapi})
-	 * is first kept under its declared name only.
+	 * is first kept under its declared name only, and the policies are put in the order the configuration declares
+	 * them, whichever source overrides one.
 	 */
 	@Override
 	public void afterPropertiesSet() {
-		this.rateLimit.setPolicies(ResiliencePropertiesValidator.collapseRelaxedPolicyNames(this.rateLimit.getPolicies()));
+		Map<String, Policy> policies = this.rateLimit.getPolicies();
+		policies = ResiliencePropertiesValidator.collapseRelaxedPolicyNames(policies);
+		this.rateLimit.setPolicies(ResiliencePropertiesValidator.inDeclarationOrder(policies, this.environment));
 		ResiliencePropertiesValidator.validate(this, this.classLoader, this.environment);
 	}
 

@@ -4,6 +4,8 @@ import java.math.BigInteger;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,12 +29,15 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import org.springframework.boot.context.properties.bind.BindException;
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.bind.PropertySourcesPlaceholdersResolver;
 import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
 import org.springframework.boot.context.properties.source.ConfigurationPropertySource;
 import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
 import org.springframework.boot.context.properties.source.IterableConfigurationPropertySource;
+import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.core.env.Environment;
 import org.springframework.core.env.SystemEnvironmentPropertySource;
 import org.springframework.util.ClassUtils;
@@ -146,6 +151,45 @@ final class ResiliencePropertiesValidator {
 			}
 		}
 		return collapsed;
+	}
+
+	/**
+	 * Puts the policies in the order in which the configuration first declares them, reading its sources from the
+	 * lowest precedence up. The binder fills the map from the highest precedence down, so a source that only
+	 * overrides a setting (an environment variable, a command-line argument, a profile's file) would move the policy it
+	 * names ahead of the others, and the first policy whose paths match a request is the one that applies.
+	 * @param policies the bound policies, one entry each
+	 * @param environment the environment they were bound from, or {@code null}
+	 * @return the policies in declaration order
+	 */
+	static Map<String, Policy> inDeclarationOrder(Map<String, Policy> policies, @Nullable Environment environment) {
+		if (policies.size() < 2 || !(environment instanceof ConfigurableEnvironment configurable)) {
+			return policies;
+		}
+		List<ConfigurationPropertySource> sources = new ArrayList<>();
+		ConfigurationPropertySources.get(configurable).forEach(sources::add);
+		PropertySourcesPlaceholdersResolver placeholders = new PropertySourcesPlaceholdersResolver(configurable);
+		Map<String, Integer> declared = new HashMap<>();
+		for (int i = sources.size() - 1; i >= 0; i--) {
+			Map<String, Policy> inSource;
+			try {
+				inSource = new Binder(List.of(sources.get(i)), placeholders)
+					.bind(PREFIX + "rate-limit.policies", Bindable.mapOf(String.class, Policy.class))
+					.orElse(Map.of());
+			}
+			catch (BindException ex) {
+				continue; // what this source does wrong, the binding of the whole configuration has reported
+			}
+			for (String name : inSource.keySet()) {
+				declared.putIfAbsent(relaxed(name), declared.size());
+			}
+		}
+		List<Map.Entry<String, Policy>> entries = new ArrayList<>(policies.entrySet());
+		entries.sort(Comparator
+			.comparingInt((entry) -> declared.getOrDefault(relaxed(entry.getKey()), Integer.MAX_VALUE)));
+		Map<String, Policy> ordered = new LinkedHashMap<>();
+		entries.forEach((entry) -> ordered.put(entry.getKey(), entry.getValue()));
+		return ordered;
 	}
 
 	private static String relaxed(String name) {

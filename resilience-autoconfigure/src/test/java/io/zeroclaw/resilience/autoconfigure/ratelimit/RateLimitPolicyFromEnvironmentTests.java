@@ -6,11 +6,15 @@ import java.util.Map;
 import io.zeroclaw.resilience.autoconfigure.ResilienceAutoConfiguration;
 import jakarta.servlet.Filter;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.core.env.MapPropertySource;
+import org.springframework.core.env.MutablePropertySources;
+import org.springframework.core.env.SimpleCommandLinePropertySource;
 import org.springframework.core.env.StandardEnvironment;
 import org.springframework.core.env.SystemEnvironmentPropertySource;
 import org.springframework.mock.web.MockHttpServletResponse;
@@ -72,6 +76,52 @@ class RateLimitPolicyFromEnvironmentTests {
 				.as("one policy per declared name, in declaration order")
 				.containsExactly("admin", "public-api");
 		});
+	}
+
+	/**
+	 * A name an environment variable spells as declared (no dash, no capital), and overrides from sources that spell
+	 * it as declared: each source that tunes a policy ranks above {@code application.yml}, and the binder fills the
+	 * map from the highest source down, so the tuned policy would come first and shadow the stricter one before it.
+	 */
+	private static final String SYSTEM_ENVIRONMENT = StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME;
+
+	@ParameterizedTest(name = "tuned by {0}")
+	@ValueSource(strings = { "an environment variable", "a command-line argument", "a profile's file" })
+	void tuningAPolicyFromAHigherSourceShouldKeepItsPlaceInTheOrder(String source) {
+		new WebApplicationContextRunner()
+			.withConfiguration(
+					AutoConfigurations.of(ResilienceAutoConfiguration.class, RateLimitAutoConfiguration.class))
+			.withInitializer((context) -> {
+				Map<String, Object> applicationYml = new LinkedHashMap<>();
+				applicationYml.put("zeroclaw.resilience.rate-limit.enabled", "true");
+				applicationYml.put("zeroclaw.resilience.rate-limit.policies.admin.paths", "/api/admin/**");
+				applicationYml.put("zeroclaw.resilience.rate-limit.policies.admin.requests-per-window", "1");
+				applicationYml.put("zeroclaw.resilience.rate-limit.policies.api.paths", "/api/**");
+				applicationYml.put("zeroclaw.resilience.rate-limit.policies.api.requests-per-window", "100");
+				MutablePropertySources sources = context.getEnvironment().getPropertySources();
+				sources.addLast(new MapPropertySource("Config resource 'class path resource [application.yml]'",
+						applicationYml));
+				switch (source) {
+					case "an environment variable" -> sources.replace(SYSTEM_ENVIRONMENT,
+							new SystemEnvironmentPropertySource(SYSTEM_ENVIRONMENT,
+									Map.of("ZEROCLAW_RESILIENCE_RATELIMIT_POLICIES_API_REQUESTSPERWINDOW", "200",
+											"ZEROCLAW_RESILIENCE_RATELIMIT_POLICIES_EXTRA_PATHS", "/extra/**")));
+					case "a command-line argument" -> sources.addFirst(new SimpleCommandLinePropertySource(
+							"--zeroclaw.resilience.rate-limit.policies.api.requests-per-window=200",
+							"--zeroclaw.resilience.rate-limit.policies.extra.paths=/extra/**"));
+					default -> sources.addBefore("Config resource 'class path resource [application.yml]'",
+							new MapPropertySource("Config resource 'class path resource [application-prod.yml]'",
+									Map.of("zeroclaw.resilience.rate-limit.policies.api.requests-per-window", "200",
+											"zeroclaw.resilience.rate-limit.policies.extra.paths", "/extra/**")));
+				}
+			})
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				assertThat(context.getBean(RateLimitPolicies.class).named())
+					.extracting(RateLimitPolicyRegistration::name)
+					.as("application.yml's order, then what only the override declares")
+					.containsExactly("admin", "api", "extra");
+			});
 	}
 
 }
