@@ -763,7 +763,7 @@ public final class CircuitBreaker {
 		 * Reports what the call threw on this thread, as {@link CircuitBreaker#execute} does: the same as
 		 * {@link #onFailure(Throwable)}, except that when this thread is interrupted the call was given up rather than
 		 * failed (an I/O client interrupted while it waits throws an exception of its own), and it is recorded as
-		 * ignored. Call it from the thread that made the call, where it caught the exception.
+		 * ignored. Call it on the thread the call failed on, where the failure is seen.
 		 * @param thrown what the call threw
 		 */
 		public void onThrown(Throwable thrown) {
@@ -975,7 +975,8 @@ public final class CircuitBreaker {
 				this.permission.onSuccess();
 			}
 			else {
-				this.permission.onFailure(ex);
+				// read on the consumer's thread: an interrupted read is given up, not failed
+				this.permission.onThrown(ex);
 			}
 		}
 

@@ -281,6 +281,23 @@ class CircuitBreakerTests {
 	}
 
 	@Test
+	void streamReadInterruptedShouldGiveItsSlotBackWithoutCountingAFailure() {
+		CircuitBreaker breaker = halfOpenBreaker();
+		try (Stream<String> stream = breaker.executeStream(() -> Stream.of("a").map((element) -> {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException("interrupted while reading the upstream's answer");
+		}))) {
+			assertThatIllegalStateException().isThrownBy(stream::toList);
+		}
+		finally {
+			assertThat(Thread.interrupted()).isTrue();
+		}
+		assertThat(breaker.state()).isEqualTo(CircuitState.HALF_OPEN);
+		breaker.execute(this::succeed);
+		assertThat(breaker.state()).isEqualTo(CircuitState.CLOSED);
+	}
+
+	@Test
 	void cancelledFutureOfAProbeShouldGiveItsSlotBack() {
 		CircuitBreaker breaker = halfOpenBreaker();
 		CompletableFuture<String> upstream = new CompletableFuture<>();

@@ -3,6 +3,7 @@ package io.zeroclaw.resilience.autoconfigure.circuitbreaker;
 import java.lang.ref.WeakReference;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
+import java.lang.reflect.TypeVariable;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -21,6 +22,7 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.aop.ProxyMethodInvocation;
 import org.springframework.aop.support.AopUtils;
 import org.springframework.context.annotation.Bean;
+import org.springframework.core.GenericTypeResolver;
 import org.springframework.core.KotlinDetector;
 import org.springframework.core.MethodParameter;
 import org.springframework.core.ReactiveAdapter;
@@ -181,14 +183,20 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 			permission.onFailure(new NullPointerException("The guarded method returned null, not a CompletionStage"));
 			return null;
 		}
-		stage.whenComplete((value, failure) -> {
-			if (failure == null) {
-				permission.onSuccess();
-			}
-			else {
-				permission.onFailure(failure);
-			}
-		});
+		try {
+			stage.whenComplete((value, failure) -> {
+				if (failure == null) {
+					permission.onSuccess();
+				}
+				else {
+					permission.onFailure(failure);
+				}
+			});
+		}
+		catch (RuntimeException ex) {
+			permission.onIgnore(); // a future that cannot be watched (read-only) tells nothing of the upstream
+			throw ex;
+		}
 		return stage;
 	}
 
@@ -241,9 +249,7 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 		}
 		Class<?> returned = returnType(method, targetClass);
 		if (CompletionStage.class.isAssignableFrom(returned)) {
-			// a future of the method's own type (a CompletableFuture subclass, a client's CompletionStage
-			// interface) cannot be swapped for the breaker's copy: it is judged as it is, when it completes
-			return returned.isAssignableFrom(CompletableFuture.class) ? Kind.ASYNC : Kind.STAGE;
+			return holdsCopy(method, returned) ? Kind.ASYNC : Kind.STAGE;
 		}
 		if (returned == Stream.class) {
 			return Kind.STREAM;
@@ -263,13 +269,29 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 	}
 
 	/**
+	 * Whether the caller can take the breaker's own {@code CompletableFuture} in place of the future the target
+	 * returns: the target's type can hold it, or the caller was compiled against a method declared to return a
+	 * {@code CompletableFuture} or {@code CompletionStage} (not a type variable, which the caller casts to the type it
+	 * stands for). Otherwise the future is of the method's own type (a {@code CompletableFuture} subclass, a client's
+	 * {@code CompletionStage} interface), and it is judged as it is.
+	 */
+	private static boolean holdsCopy(Method method, Class<?> returned) {
+		Class<?> declared = method.getReturnType();
+		if (returned.isAssignableFrom(CompletableFuture.class)) {
+			return true;
+		}
+		return CompletionStage.class.isAssignableFrom(declared) && declared.isAssignableFrom(CompletableFuture.class)
+				&& !(method.getGenericReturnType() instanceof TypeVariable<?>);
+	}
+
+	/**
 	 * What the target's own implementation of the method returns. Through an interface proxy the method invoked is
 	 * the interface's, which a generic interface erases ({@code Function.apply} returns {@code Object} even for a
-	 * {@code Function<String, Flux<String>>}); the class that implements it declares the type (a lambda does not, and
-	 * is judged when it returns).
+	 * {@code Function<String, Flux<String>>}); the class that implements it declares the type, or resolves it from a
+	 * generic superclass (a lambda does neither, and is judged when it returns).
 	 */
 	private static Class<?> returnType(Method method, Class<?> targetClass) {
-		return AopUtils.getMostSpecificMethod(method, targetClass).getReturnType();
+		return GenericTypeResolver.resolveReturnType(AopUtils.getMostSpecificMethod(method, targetClass), targetClass);
 	}
 
 	/**

@@ -56,7 +56,7 @@ final class ReactorCalls {
 			Answered answered = new Answered();
 			Flux<?> guarded = source.doOnNext(answered)
 				.doOnComplete(permission::onSuccess)
-				.doOnError(permission::onFailure)
+				.doOnError(permission::onThrown)
 				.doOnCancel(() -> {
 					if (answered.seen) {
 						permission.onSuccess();
@@ -92,7 +92,7 @@ final class ReactorCalls {
 				return Mono.error(ex);
 			}
 			Mono<?> guarded = source.doOnSuccess((value) -> permission.onSuccess())
-				.doOnError(permission::onFailure)
+				.doOnError(permission::onThrown)
 				.doFinally((signal) -> permission.onIgnore());
 			return Mono.fromDirect(held(breaker, period, guarded));
 		});

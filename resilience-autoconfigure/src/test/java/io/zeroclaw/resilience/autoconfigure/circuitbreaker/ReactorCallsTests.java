@@ -108,6 +108,25 @@ class ReactorCallsTests {
 		assertThat(this.breaker.state()).isEqualTo(CircuitState.CLOSED);
 	}
 
+	@Test
+	void fluxFailingOnTheSubscribingThreadWhileInterruptedShouldGiveItsPlaceBack() {
+		halfOpen();
+		Flux<?> interrupted = ReactorCalls.flux(this.breaker,
+				() -> Flux.defer(() -> Flux.error(new IllegalStateException("interrupted", interruptedNow()))));
+		try {
+			assertThatIllegalStateException().isThrownBy(interrupted::blockLast);
+		}
+		finally {
+			Thread.interrupted();
+		}
+		assertThat(this.breaker.state()).isEqualTo(CircuitState.HALF_OPEN);
+	}
+
+	private static Throwable interruptedNow() {
+		Thread.currentThread().interrupt();
+		return new IllegalStateException("the client's own exception, without an InterruptedException");
+	}
+
 	/** What an I/O client does when its thread is interrupted while it waits: an exception of its own. */
 	private static Object interruptedWhileConnecting() {
 		Thread.currentThread().interrupt();

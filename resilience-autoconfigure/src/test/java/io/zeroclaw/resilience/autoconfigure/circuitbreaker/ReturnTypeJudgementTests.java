@@ -1,8 +1,10 @@
 package io.zeroclaw.resilience.autoconfigure.circuitbreaker;
 
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -109,6 +111,58 @@ class ReturnTypeJudgementTests {
 		});
 	}
 
+	@Test
+	void fluxThroughAGenericSuperclassNeverSubscribedShouldLeaveTheProbeOut() {
+		FinalFluxClient client = new FinalFluxClient();
+		this.breakers.runner().withBean("client", FinalFluxClient.class, () -> client).run((context) -> {
+			@SuppressWarnings("unchecked")
+			Function<String, Flux<String>> function = (Function<String, Flux<String>>) context.getBean("client");
+			CircuitBreaker breaker = this.breakers.halfOpen(context, "client");
+			function.apply("a");
+			assertThat(breaker.state()).as("no call went out").isEqualTo(CircuitState.HALF_OPEN);
+			assertThat(function.apply("b").blockLast()).isEqualTo("b");
+			assertThat(breaker.state()).isEqualTo(CircuitState.CLOSED);
+		});
+	}
+
+	@Test
+	void interfaceDeclaringACompletableFutureShouldStillGetAFailedFutureWhileOpen() {
+		this.breakers.runner().withBean("asker", NarrowingAsker.class, NarrowingAsker::new).run((context) -> {
+			Asker asker = context.getBean(Asker.class);
+			this.breakers.halfOpen(context, "asker").transitionToOpen();
+			assertThat(asker.ask("hi")).failsWithin(Duration.ZERO)
+				.withThrowableThat()
+				.withCauseInstanceOf(CircuitOpenException.class);
+		});
+	}
+
+	@Test
+	@SuppressWarnings("unchecked")
+	void futureOfItsOwnTypeThroughAnErasedWorkInterfaceShouldReachTheCallerAsItsType() {
+		this.breakers.runner().withBean("asker", OwnFutureFunction.class, OwnFutureFunction::new).run((context) -> {
+			Function<String, ChatFuture<String>> asker = (Function<String, ChatFuture<String>>) context
+				.getBean("asker");
+			CircuitBreaker breaker = this.breakers.halfOpen(context, "asker");
+			ChatFuture<String> answer = asker.apply("hi");
+			assertThat(breaker.state()).as("the probe is still out").isEqualTo(CircuitState.HALF_OPEN);
+			answer.complete("answer");
+			assertThat(breaker.state()).isEqualTo(CircuitState.CLOSED);
+		});
+	}
+
+	@Test
+	void futureThatCannotBeWatchedShouldGiveTheProbeBack() {
+		this.breakers.runner().withBean("asker", ReadOnlyFutureProvider.class, ReadOnlyFutureProvider::new)
+			.run((context) -> {
+				ReadOnlyFutureProvider asker = context.getBean(ReadOnlyFutureProvider.class);
+				CircuitBreaker breaker = this.breakers.halfOpen(context, "asker");
+				assertThatExceptionOfType(UnsupportedOperationException.class).isThrownBy(() -> asker.ask("hi"));
+				assertThat(breaker.state()).isEqualTo(CircuitState.HALF_OPEN);
+				assertThat(asker.chatWithSystem(null, "hi", "m", 0)).isEqualTo("ok");
+				assertThat(breaker.state()).isEqualTo(CircuitState.CLOSED);
+			});
+	}
+
 	private static CircuitBreaker breaker(CircuitBreakerRegistry registry, String name) {
 		return registry.find(name).orElseThrow();
 	}
@@ -151,6 +205,89 @@ class ReturnTypeJudgementTests {
 	}
 
 	static class ChatFuture<T> extends CompletableFuture<T> {
+
+	}
+
+	/** A client whose answer type its subclasses choose. */
+	abstract static class FluxClient<T> implements Provider, Function<String, T> {
+
+		@Override
+		public String chatWithSystem(String systemPrompt, String message, String model, double temperature) {
+			return "ok";
+		}
+
+		@Override
+		public T apply(String text) {
+			return open(text);
+		}
+
+		abstract T open(String text);
+
+	}
+
+	static final class FinalFluxClient extends FluxClient<Flux<String>> {
+
+		@Override
+		Flux<String> open(String text) {
+			return Flux.just(text);
+		}
+
+	}
+
+	interface Asker {
+
+		CompletableFuture<String> ask(String message);
+
+	}
+
+	static final class NarrowingAsker implements Provider, Asker {
+
+		@Override
+		public String chatWithSystem(String systemPrompt, String message, String model, double temperature) {
+			return "ok";
+		}
+
+		@Override
+		public ChatFuture<String> ask(String message) {
+			return new ChatFuture<>();
+		}
+
+	}
+
+	static final class OwnFutureFunction implements Provider, Function<String, ChatFuture<String>> {
+
+		@Override
+		public String chatWithSystem(String systemPrompt, String message, String model, double temperature) {
+			return "ok";
+		}
+
+		@Override
+		public ChatFuture<String> apply(String message) {
+			return new ChatFuture<>();
+		}
+
+	}
+
+	/** A future the client hands out read-only: nothing may be chained on it. */
+	static class ReadOnlyFuture<T> extends CompletableFuture<T> {
+
+		@Override
+		public CompletableFuture<T> whenComplete(BiConsumer<? super T, ? super Throwable> action) {
+			throw new UnsupportedOperationException("read-only future");
+		}
+
+	}
+
+	static class ReadOnlyFutureProvider implements Provider {
+
+		@Override
+		public String chatWithSystem(String systemPrompt, String message, String model, double temperature) {
+			return "ok";
+		}
+
+		public ReadOnlyFuture<String> ask(String message) {
+			return new ReadOnlyFuture<>();
+		}
 
 	}
 
