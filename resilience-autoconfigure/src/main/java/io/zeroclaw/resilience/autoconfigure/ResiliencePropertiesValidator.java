@@ -29,10 +29,8 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import org.springframework.boot.context.properties.bind.BindException;
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
-import org.springframework.boot.context.properties.bind.PropertySourcesPlaceholdersResolver;
 import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
 import org.springframework.boot.context.properties.source.ConfigurationPropertySource;
 import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
@@ -166,23 +164,23 @@ final class ResiliencePropertiesValidator {
 		if (policies.size() < 2 || !(environment instanceof ConfigurableEnvironment configurable)) {
 			return policies;
 		}
-		List<ConfigurationPropertySource> sources = new ArrayList<>();
-		ConfigurationPropertySources.get(configurable).forEach(sources::add);
-		PropertySourcesPlaceholdersResolver placeholders = new PropertySourcesPlaceholdersResolver(configurable);
+		ConfigurationPropertyName prefix = ConfigurationPropertyName.of(PREFIX + "rate-limit.policies");
+		int element = prefix.getNumberOfElements();
+		List<IterableConfigurationPropertySource> sources = new ArrayList<>();
+		for (ConfigurationPropertySource source : ConfigurationPropertySources.get(configurable)) {
+			if (source instanceof IterableConfigurationPropertySource iterable) {
+				sources.add(iterable);
+			}
+		}
+		// names, not values: a value this source spells wrong (an unresolved placeholder) that another overrides
+		// still declares its policy here
 		Map<String, Integer> declared = new HashMap<>();
 		for (int i = sources.size() - 1; i >= 0; i--) {
-			Map<String, Policy> inSource;
-			try {
-				inSource = new Binder(List.of(sources.get(i)), placeholders)
-					.bind(PREFIX + "rate-limit.policies", Bindable.mapOf(String.class, Policy.class))
-					.orElse(Map.of());
-			}
-			catch (BindException ex) {
-				continue; // what this source does wrong, the binding of the whole configuration has reported
-			}
-			for (String name : inSource.keySet()) {
-				declared.putIfAbsent(relaxed(name), declared.size());
-			}
+			sources.get(i)
+				.stream()
+				.filter((name) -> prefix.isAncestorOf(name) && !name.isNumericIndex(element))
+				.forEach((name) -> declared.putIfAbsent(
+						relaxed(name.getElement(element, ConfigurationPropertyName.Form.ORIGINAL)), declared.size()));
 		}
 		List<Map.Entry<String, Policy>> entries = new ArrayList<>(policies.entrySet());
 		entries.sort(Comparator

@@ -42,6 +42,7 @@ import org.springframework.core.Ordered;
 import org.springframework.core.annotation.AnnotatedElementUtils;
 import org.springframework.core.annotation.AnnotationUtils;
 import org.springframework.util.ClassUtils;
+import org.springframework.util.ReflectionUtils;
 
 /**
  * Puts every bean with {@link Prioritized} methods behind the backpressure controller.
@@ -158,7 +159,11 @@ final class PrioritizedBeanPostProcessor implements SmartInstantiationAwareBeanP
 					+ "stereotype such as @Service and build with the kotlin-spring compiler plugin), or have it "
 					+ "implement an interface that declares its @Prioritized methods and inject it by that interface.");
 		}
-		requireOverridable(beanName, targetClass, !needsInterfaceProxy(targetClass));
+		boolean interfaceProxy = needsInterfaceProxy(targetClass);
+		requireOverridable(beanName, targetClass, !interfaceProxy);
+		if (interfaceProxy) {
+			requireDeclaredByInterfaces(beanName, targetClass, ProxyShapes.interfaces(targetClass, this.classLoader));
+		}
 		ProxyFactory proxyFactory = new ProxyFactory(bean);
 		configure(proxyFactory, targetClass);
 		Object proxy = proxyFactory.getProxy(this.classLoader);
@@ -190,6 +195,34 @@ final class PrioritizedBeanPostProcessor implements SmartInstantiationAwareBeanP
 					+ " that are private or static in " + targetClass.getName() + ": no proxy sees their calls, so "
 					+ "they would never be admitted. Make them public (or protected or package-private, for a class "
 					+ "proxied as a subclass) instance methods and call them through the bean, not from inside it.");
+		}
+	}
+
+	/**
+	 * Fails when a bean proxied by its interfaces has a method annotated {@code @Prioritized} that none of them
+	 * declares: callers cannot reach it through the proxy, so its calls would never be admitted.
+	 */
+	private static void requireDeclaredByInterfaces(String beanName, Class<?> targetClass, Class<?>[] interfaces) {
+		List<String> undeclared = new ArrayList<>();
+		for (Class<?> type = ClassUtils.getUserClass(targetClass); type != null && type != Object.class;
+				type = type.getSuperclass()) {
+			for (Method method : type.getDeclaredMethods()) {
+				int modifiers = method.getModifiers();
+				if (!Modifier.isPrivate(modifiers) && !Modifier.isStatic(modifiers) && !method.isSynthetic()
+						&& AnnotatedElementUtils.hasAnnotation(method, Prioritized.class)
+						&& Arrays.stream(interfaces).noneMatch((implemented) -> ReflectionUtils.findMethod(implemented,
+								method.getName(), method.getParameterTypes()) != null)) {
+					undeclared.add(method.getName());
+				}
+			}
+		}
+		if (!undeclared.isEmpty()) {
+			throw new IllegalStateException("Bean '" + beanName + "' has @Prioritized methods " + undeclared
+					+ " that none of its interfaces declares, and its class " + targetClass.getName() + " is proxied "
+					+ "by its interfaces (it cannot be subclassed, or a final method implements one of them): no "
+					+ "caller reaches those methods through the proxy, so their calls would never be admitted. "
+					+ "Declare them on an interface the bean implements, or make the class and its @Prioritized "
+					+ "methods non-final.");
 		}
 	}
 

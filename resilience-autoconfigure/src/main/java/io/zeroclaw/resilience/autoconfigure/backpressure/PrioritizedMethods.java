@@ -15,13 +15,14 @@ import org.springframework.aop.framework.Advised;
 import org.springframework.aop.interceptor.AsyncExecutionInterceptor;
 import org.springframework.aop.support.AopUtils;
 import org.springframework.aop.support.StaticMethodMatcherPointcut;
-import org.springframework.beans.factory.Aware;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.FactoryBean;
 import org.springframework.beans.factory.InitializingBean;
+import org.springframework.beans.factory.SmartFactoryBean;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.context.Lifecycle;
 import org.springframework.context.Phased;
+import org.springframework.context.SmartLifecycle;
 import org.springframework.core.KotlinDetector;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.AnnotatedElementUtils;
@@ -48,9 +49,9 @@ final class PrioritizedMethods {
 	};
 
 	/** The interfaces whose methods the container calls on a bean, {@link #isContainerCallback}. */
-	private static final List<Class<?>> CONTAINER_CALLBACKS = List.of(Lifecycle.class, Phased.class, Ordered.class,
-			SmartInitializingSingleton.class, FactoryBean.class, InitializingBean.class, DisposableBean.class,
-			Aware.class, AutoCloseable.class);
+	private static final List<Class<?>> CONTAINER_CALLBACKS = List.of(SmartLifecycle.class, Lifecycle.class,
+			Phased.class, Ordered.class, SmartInitializingSingleton.class, SmartFactoryBean.class, FactoryBean.class,
+			InitializingBean.class, DisposableBean.class, AutoCloseable.class);
 
 	private PrioritizedMethods() {
 	}
@@ -87,23 +88,15 @@ final class PrioritizedMethods {
 	}
 
 	/**
-	 * Whether the method implements one of the callback interfaces the container calls on a bean (its life cycle, its
-	 * phase and order, its creation as a factory's product, its initialization and destruction) or
+	 * Whether the method implements a method of one of the callback interfaces the container calls on a bean (its life
+	 * cycle, its phase and order, its creation as a factory's product, its initialization and destruction) or
 	 * {@code AutoCloseable.close()}.
 	 */
 	private static boolean isContainerCallback(Method method, Class<?> type) {
-		for (Class<?> implemented : ClassUtils.getAllInterfacesForClassAsSet(type)) {
-			if (isCallbackInterface(implemented)
-					&& ReflectionUtils.findMethod(implemented, method.getName(), method.getParameterTypes()) != null) {
-				return true;
-			}
-		}
-		return false;
-	}
-
-	private static boolean isCallbackInterface(Class<?> type) {
 		for (Class<?> callbacks : CONTAINER_CALLBACKS) {
-			if (callbacks.isAssignableFrom(type)) {
+			// the callback interface's own methods only: an application's interface extending it declares work
+			if (callbacks.isAssignableFrom(type)
+					&& ReflectionUtils.findMethod(callbacks, method.getName(), method.getParameterTypes()) != null) {
 				return true;
 			}
 		}

@@ -1,11 +1,13 @@
 package io.zeroclaw.resilience.autoconfigure.ratelimit;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.zeroclaw.resilience.autoconfigure.InvalidResiliencePropertyException;
@@ -123,12 +125,24 @@ public final class RateLimitAutoConfiguration {
 					orDefault(policy.getKeyHeader(), rateLimit.getKeyHeader()),
 					rateLimiterFactory.create(quota, rateLimit.getMaxKeys()), policy.getMethods()));
 		}
+		UnreachablePolicies.find(named)
+			.forEach((name, takenBy) -> LoggerFactory.getLogger(RateLimitAutoConfiguration.class)
+				.warn("Rate-limit policy '{}' can never apply: every path it lists is matched first by {} {}, tried "
+						+ "before it, for every method it applies to. Policies are tried in the order they are "
+						+ "declared (a policy that only a profile, a command-line argument or an environment variable "
+						+ "declares comes after those of application.yml): declare '{}' before {}, or narrow {}.",
+						name, (takenBy.size() == 1) ? "policy" : "policies", quoted(takenBy), name, quoted(takenBy),
+						quoted(takenBy)));
 		RateLimitPolicy defaultQuota = new RateLimitPolicy(RateLimitPolicies.DEFAULT_POLICY,
 				rateLimit.getRequestsPerWindow(), rateLimit.getWindow(), rateLimit.getBurst());
 		RateLimitPolicyRegistration defaultPolicy = new RateLimitPolicyRegistration(defaultQuota,
 				rateLimit.getIncludePaths(), rateLimit.getKey(), rateLimit.getKeyHeader(),
 				rateLimiterFactory.create(defaultQuota, rateLimit.getMaxKeys()));
 		return new RateLimitPolicies(named, defaultPolicy, excludePaths(rateLimit.getExcludePaths(), environment));
+	}
+
+	private static String quoted(Collection<String> names) {
+		return names.stream().map((name) -> "'" + name + "'").collect(Collectors.joining(", "));
 	}
 
 	/**

@@ -12,6 +12,7 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.SmartLifecycle;
+import org.springframework.core.Ordered;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -97,6 +98,83 @@ class PrioritizedBeanShapesTests {
 					.isEqualTo(1);
 			});
 		assertThat(stopped).as("stop() ran although the drain admits only CRITICAL work by then").isTrue();
+	}
+
+	@Test
+	void workDeclaredByAnInterfaceExtendingACallbackInterfaceShouldStillBeAdmitted() {
+		this.runner.withBean("session", LowSession.class, LowSession::new).run((context) -> {
+			LowSession.controller = context.getBean(BackpressureController.class);
+			AgentSession session = context.getBean(AgentSession.class);
+			assertThat(session.depthDuringAsk()).as("the type's own work, declared where close() is").isEqualTo(1);
+			session.getOrder();
+			assertThat(LowSession.depthInGetOrder).as("Ordered.getOrder() is the container's").isZero();
+		});
+	}
+
+	@Test
+	void prioritizedMethodNoInterfaceDeclaresOnAnInterfaceProxiedBeanShouldFailStartUpNamingIt() {
+		this.runner.withBean("chat", RecordChat.class, () -> new RecordChat("m"))
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.hasMessageContaining("Bean 'chat' has @Prioritized methods [summarize] that none of its interfaces "
+						+ "declares"));
+	}
+
+	/** A work interface that is also closeable and ordered, shapes application interfaces often take. */
+	interface AgentSession extends AutoCloseable, Ordered {
+
+		int depthDuringAsk();
+
+		@Override
+		void close();
+
+	}
+
+	@Prioritized(Priority.LOW)
+	static final class LowSession implements AgentSession {
+
+		static BackpressureController controller;
+
+		static int depthInGetOrder = -1;
+
+		@Override
+		public int depthDuringAsk() {
+			return controller.depth();
+		}
+
+		@Override
+		public int getOrder() {
+			depthInGetOrder = (controller != null) ? controller.depth() : -1;
+			return 0;
+		}
+
+		@Override
+		public void close() {
+		}
+
+	}
+
+	interface Chat {
+
+		String ask(String question);
+
+	}
+
+	/** A record is proxied by its interfaces: no caller reaches summarize() through the proxy. */
+	record RecordChat(String model) implements Chat {
+
+		@Override
+		@Prioritized
+		public String ask(String question) {
+			return question;
+		}
+
+		@Prioritized(Priority.LOW)
+		public String summarize(String text) {
+			return text;
+		}
+
 	}
 
 	/** Private and static methods are called without any proxy in the way. */

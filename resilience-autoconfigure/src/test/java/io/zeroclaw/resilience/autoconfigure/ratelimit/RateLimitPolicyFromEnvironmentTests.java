@@ -124,4 +124,29 @@ class RateLimitPolicyFromEnvironmentTests {
 			});
 	}
 
+	@Test
+	void aValueOfTheBaseFileThatOnlyAnOverrideMakesValidShouldNotChangeTheOrder() {
+		new WebApplicationContextRunner()
+			.withConfiguration(
+					AutoConfigurations.of(ResilienceAutoConfiguration.class, RateLimitAutoConfiguration.class))
+			.withInitializer((context) -> {
+				Map<String, Object> applicationYml = new LinkedHashMap<>();
+				applicationYml.put("zeroclaw.resilience.rate-limit.enabled", "true");
+				applicationYml.put("zeroclaw.resilience.rate-limit.policies.admin.paths", "/api/admin/**");
+				applicationYml.put("zeroclaw.resilience.rate-limit.policies.api.paths", "/api/**");
+				applicationYml.put("zeroclaw.resilience.rate-limit.policies.api.window", "${API_WINDOW}");
+				MutablePropertySources sources = context.getEnvironment().getPropertySources();
+				sources.addLast(new MapPropertySource("Config resource 'class path resource [application.yml]'",
+						applicationYml));
+				sources.addFirst(new SimpleCommandLinePropertySource(
+						"--zeroclaw.resilience.rate-limit.policies.api.window=30s"));
+			})
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				assertThat(context.getBean(RateLimitPolicies.class).named())
+					.extracting(RateLimitPolicyRegistration::name)
+					.containsExactly("admin", "api");
+			});
+	}
+
 }

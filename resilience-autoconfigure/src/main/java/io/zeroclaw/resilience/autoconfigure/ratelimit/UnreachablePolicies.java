@@ -1,0 +1,125 @@
+package io.zeroclaw.resilience.autoconfigure.ratelimit;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.http.server.PathContainer;
+import org.springframework.web.util.pattern.PathPattern;
+import org.springframework.web.util.pattern.PathPatternParser;
+
+/**
+ * Finds the named policies that can never apply: the policies are tried in order and the first whose paths (and
+ * methods) match a request takes it, so a policy every one of whose paths an earlier policy already matches, for every
+ * method it applies to, never sees a request. Each pattern is tried on sample paths (a wildcard segment replaced by a
+ * made-up one, a multi-segment wildcard by none, one and two), so the answer is sure only for what the samples cover:
+ * a reason to warn, not to refuse to start. A pattern that does not parse is left to the filter, which reports it.
+ */
+final class UnreachablePolicies {
+
+	/** A segment no configured literal is likely to spell. */
+	private static final String SEGMENT = "zq0";
+
+	private UnreachablePolicies() {
+	}
+
+	/**
+	 * @param named the named policies, in the order they are tried
+	 * @return each policy that can never apply, by name, with the names of the earlier policies that take its requests
+	 */
+	static Map<String, Set<String>> find(List<RateLimitPolicyRegistration> named) {
+		Map<String, Set<String>> unreachable = new LinkedHashMap<>();
+		List<List<PathPattern>> parsed = new ArrayList<>();
+		for (RateLimitPolicyRegistration registration : named) {
+			parsed.add(parse(registration.paths()));
+		}
+		for (int later = 1; later < named.size(); later++) {
+			List<PathPattern> patterns = parsed.get(later);
+			if (patterns == null || patterns.isEmpty()) {
+				continue;
+			}
+			Set<String> takenBy = new LinkedHashSet<>();
+			if (allTaken(named, parsed, later, takenBy)) {
+				unreachable.put(named.get(later).name(), takenBy);
+			}
+		}
+		return unreachable;
+	}
+
+	private static boolean allTaken(List<RateLimitPolicyRegistration> named, List<List<PathPattern>> parsed, int later,
+			Set<String> takenBy) {
+		RateLimitPolicyRegistration policy = named.get(later);
+		for (PathPattern pattern : parsed.get(later)) {
+			List<PathContainer> samples = samples(pattern);
+			if (samples.isEmpty()) {
+				return false;
+			}
+			for (PathContainer sample : samples) {
+				String taker = firstTaker(named, parsed, later, policy, sample);
+				if (taker == null) {
+					return false;
+				}
+				takenBy.add(taker);
+			}
+		}
+		return true;
+	}
+
+	private static @Nullable String firstTaker(List<RateLimitPolicyRegistration> named, List<List<PathPattern>> parsed,
+			int later, RateLimitPolicyRegistration policy, PathContainer sample) {
+		for (int earlier = 0; earlier < later; earlier++) {
+			List<PathPattern> patterns = parsed.get(earlier);
+			if (patterns != null && coversMethods(named.get(earlier), policy)
+					&& patterns.stream().anyMatch((pattern) -> pattern.matches(sample))) {
+				return named.get(earlier).name();
+			}
+		}
+		return null;
+	}
+
+	/** Whether the earlier policy applies to every method the later one applies to. */
+	private static boolean coversMethods(RateLimitPolicyRegistration earlier, RateLimitPolicyRegistration later) {
+		if (later.methods().isEmpty()) {
+			return earlier.methods().isEmpty();
+		}
+		return later.methods().stream().allMatch(earlier::appliesTo)
+				&& (!later.appliesTo("HEAD") || earlier.appliesTo("HEAD"));
+	}
+
+	/** Sample paths of the pattern that the pattern itself matches. */
+	private static List<PathContainer> samples(PathPattern pattern) {
+		String text = pattern.getPatternString().replaceAll("\\{[^}*]*:[^}]*\\}", "{" + SEGMENT + "}");
+		List<PathContainer> samples = new ArrayList<>();
+		for (String rest : List.of("", "/" + SEGMENT, "/" + SEGMENT + "/" + SEGMENT)) {
+			String path = text.replaceAll("/(\\*\\*|\\{\\*[^}]*\\})", rest)
+				.replaceAll("\\{[^}]*\\}", SEGMENT)
+				.replace("*", SEGMENT)
+				.replace('?', 'q');
+			PathContainer sample = PathContainer.parsePath(path.isEmpty() ? "/" : path);
+			if (pattern.matches(sample) && samples.stream().noneMatch((seen) -> seen.value().equals(sample.value()))) {
+				samples.add(sample);
+			}
+		}
+		return samples;
+	}
+
+	private static @Nullable List<PathPattern> parse(List<String> paths) {
+		List<PathPattern> parsed = new ArrayList<>(paths.size());
+		try {
+			for (String path : paths) {
+				parsed.add(PathPatternParser.defaultInstance
+					.parse(PathPatternParser.defaultInstance.initFullPathPattern(path.trim())));
+			}
+		}
+		catch (RuntimeException ex) {
+			return null;
+		}
+		return parsed;
+	}
+
+}

@@ -1,0 +1,103 @@
+package io.zeroclaw.resilience.autoconfigure.ratelimit;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import io.zeroclaw.resilience.autoconfigure.ResilienceAutoConfiguration;
+import io.zeroclaw.resilience.autoconfigure.ResilienceProperties.KeyType;
+import io.zeroclaw.resilience.ratelimit.LocalRateLimiter;
+import io.zeroclaw.resilience.ratelimit.RateLimitPolicy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Named policies that an earlier policy leaves no request to: found on sample paths, reported at start-up. */
+@ExtendWith(OutputCaptureExtension.class)
+class UnreachablePoliciesTests {
+
+	@Test
+	void narrowPolicyAfterABroadOneShouldBeUnreachable() {
+		assertThat(UnreachablePolicies.find(policies("api", "/api/**", "admin", "/api/admin/**")))
+			.containsExactly(Map.entry("admin", Set.of("api")));
+	}
+
+	@Test
+	void narrowPolicyBeforeABroadOneShouldBeReachable() {
+		assertThat(UnreachablePolicies.find(policies("admin", "/api/admin/**", "api", "/api/**"))).isEmpty();
+	}
+
+	@Test
+	void policyWithAPathNoEarlierPolicyMatchesShouldBeReachable() {
+		List<RateLimitPolicyRegistration> policies = new ArrayList<>(policies("api", "/api/**"));
+		policies.add(policy("mixed", List.of("/api/admin/**", "/admin/**"), List.of()));
+		assertThat(UnreachablePolicies.find(policies)).isEmpty();
+	}
+
+	@Test
+	void wildcardsAndVariablesShouldBeSampled() {
+		assertThat(UnreachablePolicies.find(policies("items", "/items/*", "item", "/items/{id}"))).containsKey("item");
+		assertThat(UnreachablePolicies.find(policies("items", "/items/{*rest}", "deep", "/items/*/parts/**")))
+			.containsKey("deep");
+		assertThat(UnreachablePolicies.find(policies("one", "/items/*", "all", "/items/**")))
+			.as("/items itself and /items/a/b are not under /items/*")
+			.isEmpty();
+		assertThat(UnreachablePolicies.find(policies("literal", "/items/42", "item", "/items/{id}"))).isEmpty();
+	}
+
+	@Test
+	void methodsShouldBeCompared() {
+		List<RateLimitPolicyRegistration> writesFirst = List.of(policy("writes", List.of("/api/**"), List.of("POST")),
+				policy("admin", List.of("/api/admin/**"), List.of()));
+		assertThat(UnreachablePolicies.find(writesFirst)).as("admin's GETs reach it").isEmpty();
+		List<RateLimitPolicyRegistration> readsFirst = List.of(policy("reads", List.of("/api/**"), List.of("GET")),
+				policy("adminReads", List.of("/api/admin/**"), List.of("GET")));
+		assertThat(UnreachablePolicies.find(readsFirst)).containsKey("adminReads");
+	}
+
+	@Test
+	void twoEarlierPoliciesTogetherShouldBeNamed() {
+		List<RateLimitPolicyRegistration> policies = new ArrayList<>(policies("a", "/a/**", "b", "/b/**"));
+		policies.add(policy("both", List.of("/a/x", "/b/y"), List.of()));
+		assertThat(UnreachablePolicies.find(policies)).containsEntry("both", Set.of("a", "b"));
+	}
+
+	@Test
+	void unreachablePolicyShouldBeReportedAtStartUp(CapturedOutput output) {
+		new WebApplicationContextRunner()
+			.withConfiguration(
+					AutoConfigurations.of(ResilienceAutoConfiguration.class, RateLimitAutoConfiguration.class))
+			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
+					"zeroclaw.resilience.rate-limit.policies.api.paths=/api/**",
+					"zeroclaw.resilience.rate-limit.policies.admin.paths=/api/admin/**",
+					"zeroclaw.resilience.rate-limit.policies.admin.requests-per-window=1")
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				assertThat(output).contains("Rate-limit policy 'admin' can never apply: every path it lists is "
+						+ "matched first by policy 'api'");
+			});
+	}
+
+	private static List<RateLimitPolicyRegistration> policies(String... namesAndPaths) {
+		List<RateLimitPolicyRegistration> policies = new ArrayList<>();
+		for (int i = 0; i < namesAndPaths.length; i += 2) {
+			policies.add(policy(namesAndPaths[i], List.of(namesAndPaths[i + 1]), List.of()));
+		}
+		return policies;
+	}
+
+	private static RateLimitPolicyRegistration policy(String name, List<String> paths, List<String> methods) {
+		RateLimitPolicy quota = new RateLimitPolicy(name, 10, Duration.ofMinutes(1), 0);
+		return new RateLimitPolicyRegistration(quota, paths, KeyType.IP, null, new LocalRateLimiter(quota, 10),
+				methods);
+	}
+
+}
