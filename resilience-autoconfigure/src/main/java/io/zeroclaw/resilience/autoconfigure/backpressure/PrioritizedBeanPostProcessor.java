@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 import io.zeroclaw.resilience.autoconfigure.ProxyShapes;
@@ -179,17 +180,7 @@ final class PrioritizedBeanPostProcessor implements SmartInstantiationAwareBeanP
 	 * calls, so they would never be admitted.
 	 */
 	private static void requireReachable(String beanName, Class<?> targetClass) {
-		List<String> unreachable = new ArrayList<>();
-		for (Class<?> type = ClassUtils.getUserClass(targetClass); type != null && type != Object.class;
-				type = type.getSuperclass()) {
-			for (Method method : type.getDeclaredMethods()) {
-				int modifiers = method.getModifiers();
-				if ((Modifier.isPrivate(modifiers) || Modifier.isStatic(modifiers)) && !method.isSynthetic()
-						&& AnnotatedElementUtils.hasAnnotation(method, Prioritized.class)) {
-					unreachable.add(method.getName());
-				}
-			}
-		}
+		List<String> unreachable = annotatedMethodNames(targetClass, PrioritizedBeanPostProcessor::isHidden);
 		if (!unreachable.isEmpty()) {
 			throw new IllegalStateException("Bean '" + beanName + "' has @Prioritized methods " + unreachable
 					+ " that are private or static in " + targetClass.getName() + ": no proxy sees their calls, so "
@@ -203,19 +194,10 @@ final class PrioritizedBeanPostProcessor implements SmartInstantiationAwareBeanP
 	 * declares: callers cannot reach it through the proxy, so its calls would never be admitted.
 	 */
 	private static void requireDeclaredByInterfaces(String beanName, Class<?> targetClass, Class<?>[] interfaces) {
-		List<String> undeclared = new ArrayList<>();
-		for (Class<?> type = ClassUtils.getUserClass(targetClass); type != null && type != Object.class;
-				type = type.getSuperclass()) {
-			for (Method method : type.getDeclaredMethods()) {
-				int modifiers = method.getModifiers();
-				if (!Modifier.isPrivate(modifiers) && !Modifier.isStatic(modifiers) && !method.isSynthetic()
-						&& AnnotatedElementUtils.hasAnnotation(method, Prioritized.class)
-						&& Arrays.stream(interfaces).noneMatch((implemented) -> ReflectionUtils.findMethod(implemented,
-								method.getName(), method.getParameterTypes()) != null)) {
-					undeclared.add(method.getName());
-				}
-			}
-		}
+		List<String> undeclared = annotatedMethodNames(targetClass,
+				(method) -> !isHidden(method) && Arrays.stream(interfaces)
+					.noneMatch((type) -> ReflectionUtils.findMethod(type, method.getName(),
+							method.getParameterTypes()) != null));
 		if (!undeclared.isEmpty()) {
 			throw new IllegalStateException("Bean '" + beanName + "' has @Prioritized methods " + undeclared
 					+ " that none of its interfaces declares, and its class " + targetClass.getName() + " is proxied "
@@ -224,6 +206,25 @@ final class PrioritizedBeanPostProcessor implements SmartInstantiationAwareBeanP
 					+ "Declare them on an interface the bean implements, or make the class and its @Prioritized "
 					+ "methods non-final.");
 		}
+	}
+
+	private static boolean isHidden(Method method) {
+		return Modifier.isPrivate(method.getModifiers()) || Modifier.isStatic(method.getModifiers());
+	}
+
+	/** The names of the methods the class and its superclasses declare, annotated themselves, that match. */
+	private static List<String> annotatedMethodNames(Class<?> targetClass, Predicate<Method> matching) {
+		List<String> names = new ArrayList<>();
+		for (Class<?> type = ClassUtils.getUserClass(targetClass); type != null && type != Object.class;
+				type = type.getSuperclass()) {
+			for (Method method : type.getDeclaredMethods()) {
+				if (!method.isSynthetic() && AnnotatedElementUtils.hasAnnotation(method, Prioritized.class)
+						&& matching.test(method)) {
+					names.add(method.getName());
+				}
+			}
+		}
+		return names;
 	}
 
 	/**

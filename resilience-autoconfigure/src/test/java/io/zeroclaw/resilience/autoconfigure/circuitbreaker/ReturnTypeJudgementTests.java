@@ -167,14 +167,19 @@ class ReturnTypeJudgementTests {
 		return registry.find(name).orElseThrow();
 	}
 
-	static final class FinalStreamingFunction implements Provider, Function<String, Flux<String>> {
-
-		final AtomicInteger upstreamCalls = new AtomicInteger();
+	/** A provider whose own chat answers at once: the tests guard the other methods of its subclasses. */
+	abstract static class AnsweringProvider implements Provider {
 
 		@Override
 		public String chatWithSystem(String systemPrompt, String message, String model, double temperature) {
 			return "ok";
 		}
+
+	}
+
+	static final class FinalStreamingFunction extends AnsweringProvider implements Function<String, Flux<String>> {
+
+		final AtomicInteger upstreamCalls = new AtomicInteger();
 
 		@Override
 		public Flux<String> apply(String text) {
@@ -186,14 +191,9 @@ class ReturnTypeJudgementTests {
 
 	}
 
-	static final class FinalAsyncSupplier implements Provider, Supplier<CompletableFuture<String>> {
+	static final class FinalAsyncSupplier extends AnsweringProvider implements Supplier<CompletableFuture<String>> {
 
 		final AtomicReference<CompletableFuture<String>> pending = new AtomicReference<>();
-
-		@Override
-		public String chatWithSystem(String systemPrompt, String message, String model, double temperature) {
-			return "ok";
-		}
 
 		@Override
 		public CompletableFuture<String> get() {
@@ -209,12 +209,7 @@ class ReturnTypeJudgementTests {
 	}
 
 	/** A client whose answer type its subclasses choose. */
-	abstract static class FluxClient<T> implements Provider, Function<String, T> {
-
-		@Override
-		public String chatWithSystem(String systemPrompt, String message, String model, double temperature) {
-			return "ok";
-		}
+	abstract static class FluxClient<T> extends AnsweringProvider implements Function<String, T> {
 
 		@Override
 		public T apply(String text) {
@@ -240,12 +235,7 @@ class ReturnTypeJudgementTests {
 
 	}
 
-	static final class NarrowingAsker implements Provider, Asker {
-
-		@Override
-		public String chatWithSystem(String systemPrompt, String message, String model, double temperature) {
-			return "ok";
-		}
+	static final class NarrowingAsker extends AnsweringProvider implements Asker {
 
 		@Override
 		public ChatFuture<String> ask(String message) {
@@ -254,12 +244,7 @@ class ReturnTypeJudgementTests {
 
 	}
 
-	static final class OwnFutureFunction implements Provider, Function<String, ChatFuture<String>> {
-
-		@Override
-		public String chatWithSystem(String systemPrompt, String message, String model, double temperature) {
-			return "ok";
-		}
+	static final class OwnFutureFunction extends AnsweringProvider implements Function<String, ChatFuture<String>> {
 
 		@Override
 		public ChatFuture<String> apply(String message) {
@@ -278,12 +263,7 @@ class ReturnTypeJudgementTests {
 
 	}
 
-	static class ReadOnlyFutureProvider implements Provider {
-
-		@Override
-		public String chatWithSystem(String systemPrompt, String message, String model, double temperature) {
-			return "ok";
-		}
+	static class ReadOnlyFutureProvider extends AnsweringProvider {
 
 		public ReadOnlyFuture<String> ask(String message) {
 			return new ReadOnlyFuture<>();
@@ -291,12 +271,7 @@ class ReturnTypeJudgementTests {
 
 	}
 
-	static class OwnFutureProvider implements Provider {
-
-		@Override
-		public String chatWithSystem(String systemPrompt, String message, String model, double temperature) {
-			return "ok";
-		}
+	static class OwnFutureProvider extends AnsweringProvider {
 
 		public ChatFuture<String> ask(String message) {
 			return new ChatFuture<>();

@@ -1,7 +1,9 @@
 package io.zeroclaw.resilience.autoconfigure.ratelimit;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 import io.zeroclaw.resilience.autoconfigure.ResilienceAutoConfiguration;
 import jakarta.servlet.Filter;
@@ -10,6 +12,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.assertj.AssertableWebApplicationContext;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.core.env.MapPropertySource;
@@ -32,6 +35,10 @@ import static org.springframework.test.web.servlet.request.MockMvcRequestBuilder
  * of {@code public-api} for it: the override must tune the policy, not add a second one in front of the others.
  */
 class RateLimitPolicyFromEnvironmentTests {
+
+	private static final String SYSTEM_ENVIRONMENT = StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME;
+
+	private static final String APPLICATION_YML = "Config resource 'class path resource [application.yml]'";
 
 	private final WebApplicationContextRunner runner = new WebApplicationContextRunner()
 		.withConfiguration(AutoConfigurations.of(ResilienceAutoConfiguration.class, RateLimitAutoConfiguration.class))
@@ -83,12 +90,43 @@ class RateLimitPolicyFromEnvironmentTests {
 	 * it as declared: each source that tunes a policy ranks above {@code application.yml}, and the binder fills the
 	 * map from the highest source down, so the tuned policy would come first and shadow the stricter one before it.
 	 */
-	private static final String SYSTEM_ENVIRONMENT = StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME;
-
 	@ParameterizedTest(name = "tuned by {0}")
 	@ValueSource(strings = { "an environment variable", "a command-line argument", "a profile's file" })
 	void tuningAPolicyFromAHigherSourceShouldKeepItsPlaceInTheOrder(String source) {
-		new WebApplicationContextRunner()
+		adminThenApi("requests-per-window", "100", (sources) -> {
+			switch (source) {
+				case "an environment variable" -> sources.replace(SYSTEM_ENVIRONMENT,
+						new SystemEnvironmentPropertySource(SYSTEM_ENVIRONMENT,
+								Map.of("ZEROCLAW_RESILIENCE_RATELIMIT_POLICIES_API_REQUESTSPERWINDOW", "200",
+										"ZEROCLAW_RESILIENCE_RATELIMIT_POLICIES_EXTRA_PATHS", "/extra/**")));
+				case "a command-line argument" -> sources.addFirst(new SimpleCommandLinePropertySource(
+						"--zeroclaw.resilience.rate-limit.policies.api.requests-per-window=200",
+						"--zeroclaw.resilience.rate-limit.policies.extra.paths=/extra/**"));
+				default -> sources.addBefore(APPLICATION_YML,
+						new MapPropertySource("Config resource 'class path resource [application-prod.yml]'",
+								Map.of("zeroclaw.resilience.rate-limit.policies.api.requests-per-window", "200",
+										"zeroclaw.resilience.rate-limit.policies.extra.paths", "/extra/**")));
+			}
+		})
+			.run((context) -> assertThat(named(context))
+				.as("application.yml's order, then what only the override declares")
+				.containsExactly("admin", "api", "extra"));
+	}
+
+	@Test
+	void aValueOfTheBaseFileThatOnlyAnOverrideMakesValidShouldNotChangeTheOrder() {
+		adminThenApi("window", "${API_WINDOW}", (sources) -> sources.addFirst(
+				new SimpleCommandLinePropertySource("--zeroclaw.resilience.rate-limit.policies.api.window=30s")))
+			.run((context) -> assertThat(named(context)).containsExactly("admin", "api"));
+	}
+
+	/**
+	 * A runner whose {@code application.yml} declares a strict {@code admin} policy, then a broad {@code api} one with
+	 * one setting of its own, and whose other sources the test adds.
+	 */
+	private static WebApplicationContextRunner adminThenApi(String apiSetting, String apiValue,
+			Consumer<MutablePropertySources> overrides) {
+		return new WebApplicationContextRunner()
 			.withConfiguration(
 					AutoConfigurations.of(ResilienceAutoConfiguration.class, RateLimitAutoConfiguration.class))
 			.withInitializer((context) -> {
@@ -97,56 +135,20 @@ class RateLimitPolicyFromEnvironmentTests {
 				applicationYml.put("zeroclaw.resilience.rate-limit.policies.admin.paths", "/api/admin/**");
 				applicationYml.put("zeroclaw.resilience.rate-limit.policies.admin.requests-per-window", "1");
 				applicationYml.put("zeroclaw.resilience.rate-limit.policies.api.paths", "/api/**");
-				applicationYml.put("zeroclaw.resilience.rate-limit.policies.api.requests-per-window", "100");
+				applicationYml.put("zeroclaw.resilience.rate-limit.policies.api." + apiSetting, apiValue);
 				MutablePropertySources sources = context.getEnvironment().getPropertySources();
-				sources.addLast(new MapPropertySource("Config resource 'class path resource [application.yml]'",
-						applicationYml));
-				switch (source) {
-					case "an environment variable" -> sources.replace(SYSTEM_ENVIRONMENT,
-							new SystemEnvironmentPropertySource(SYSTEM_ENVIRONMENT,
-									Map.of("ZEROCLAW_RESILIENCE_RATELIMIT_POLICIES_API_REQUESTSPERWINDOW", "200",
-											"ZEROCLAW_RESILIENCE_RATELIMIT_POLICIES_EXTRA_PATHS", "/extra/**")));
-					case "a command-line argument" -> sources.addFirst(new SimpleCommandLinePropertySource(
-							"--zeroclaw.resilience.rate-limit.policies.api.requests-per-window=200",
-							"--zeroclaw.resilience.rate-limit.policies.extra.paths=/extra/**"));
-					default -> sources.addBefore("Config resource 'class path resource [application.yml]'",
-							new MapPropertySource("Config resource 'class path resource [application-prod.yml]'",
-									Map.of("zeroclaw.resilience.rate-limit.policies.api.requests-per-window", "200",
-											"zeroclaw.resilience.rate-limit.policies.extra.paths", "/extra/**")));
-				}
-			})
-			.run((context) -> {
-				assertThat(context).hasNotFailed();
-				assertThat(context.getBean(RateLimitPolicies.class).named())
-					.extracting(RateLimitPolicyRegistration::name)
-					.as("application.yml's order, then what only the override declares")
-					.containsExactly("admin", "api", "extra");
+				sources.addLast(new MapPropertySource(APPLICATION_YML, applicationYml));
+				overrides.accept(sources);
 			});
 	}
 
-	@Test
-	void aValueOfTheBaseFileThatOnlyAnOverrideMakesValidShouldNotChangeTheOrder() {
-		new WebApplicationContextRunner()
-			.withConfiguration(
-					AutoConfigurations.of(ResilienceAutoConfiguration.class, RateLimitAutoConfiguration.class))
-			.withInitializer((context) -> {
-				Map<String, Object> applicationYml = new LinkedHashMap<>();
-				applicationYml.put("zeroclaw.resilience.rate-limit.enabled", "true");
-				applicationYml.put("zeroclaw.resilience.rate-limit.policies.admin.paths", "/api/admin/**");
-				applicationYml.put("zeroclaw.resilience.rate-limit.policies.api.paths", "/api/**");
-				applicationYml.put("zeroclaw.resilience.rate-limit.policies.api.window", "${API_WINDOW}");
-				MutablePropertySources sources = context.getEnvironment().getPropertySources();
-				sources.addLast(new MapPropertySource("Config resource 'class path resource [application.yml]'",
-						applicationYml));
-				sources.addFirst(new SimpleCommandLinePropertySource(
-						"--zeroclaw.resilience.rate-limit.policies.api.window=30s"));
-			})
-			.run((context) -> {
-				assertThat(context).hasNotFailed();
-				assertThat(context.getBean(RateLimitPolicies.class).named())
-					.extracting(RateLimitPolicyRegistration::name)
-					.containsExactly("admin", "api");
-			});
+	private static List<String> named(AssertableWebApplicationContext context) {
+		assertThat(context).hasNotFailed();
+		return context.getBean(RateLimitPolicies.class)
+			.named()
+			.stream()
+			.map(RateLimitPolicyRegistration::name)
+			.toList();
 	}
 
 }
