@@ -315,16 +315,22 @@ public final class CircuitBreaker {
 			return CompletableFuture.failedFuture(ex);
 		}
 		CompletableFuture<T> result = new CompletableFuture<>();
-		stage.whenComplete((value, failure) -> {
-			if (failure == null) {
-				permission.onSuccess();
-				result.complete(value);
-			}
-			else {
-				permission.onFailure(failure);
-				result.completeExceptionally(failure);
-			}
-		});
+		try {
+			stage.whenComplete((value, failure) -> {
+				if (failure == null) {
+					permission.onSuccess();
+					result.complete(value);
+				}
+				else {
+					permission.onFailure(failure);
+					result.completeExceptionally(failure);
+				}
+			});
+		}
+		catch (RuntimeException ex) {
+			permission.onIgnore(); // a stage that cannot be watched (read-only) tells nothing of the upstream
+			return CompletableFuture.failedFuture(ex);
+		}
 		result.whenComplete((value, failure) -> {
 			// Completed by the caller rather than by the upstream (cancel, orTimeout, completeExceptionally): the
 			// caller gave up. When the upstream completed it, its outcome is already reported and nothing is done.

@@ -3,6 +3,7 @@ package io.zeroclaw.resilience.autoconfigure.circuitbreaker;
 import java.lang.ref.WeakReference;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
+import java.lang.reflect.Type;
 import java.lang.reflect.TypeVariable;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +28,7 @@ import org.springframework.core.KotlinDetector;
 import org.springframework.core.MethodParameter;
 import org.springframework.core.ReactiveAdapter;
 import org.springframework.core.ReactiveAdapterRegistry;
+import org.springframework.core.ResolvableType;
 import org.springframework.core.annotation.AnnotatedElementUtils;
 import org.springframework.util.ClassUtils;
 import org.springframework.util.ReflectionUtils;
@@ -247,12 +249,17 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 			return ReactorCalls.isMultiValue(new MethodParameter(method, -1).getParameterType()) ? Kind.FLUX
 					: Kind.MONO;
 		}
-		Class<?> returned = returnType(method, targetClass);
+		Method implementation = AopUtils.getMostSpecificMethod(method, targetClass);
+		Class<?> returned = GenericTypeResolver.resolveReturnType(implementation, targetClass);
+		Class<?> expected = expectedType(method, implementation, targetClass);
 		if (CompletionStage.class.isAssignableFrom(returned)) {
-			return holdsCopy(method, returned) ? Kind.ASYNC : Kind.STAGE;
+			// a future of the method's own type (a CompletableFuture subclass, a client's CompletionStage interface)
+			// where the caller expects that type is judged as it is
+			return fits(CompletableFuture.class, expected) ? Kind.ASYNC : Kind.STAGE;
 		}
-		if (returned == Stream.class) {
-			return Kind.STREAM;
+		if (Stream.class.isAssignableFrom(returned)) {
+			// a stream of the method's own type cannot be swapped for the guarded one: judged when it returns
+			return fits(Stream.class, expected) ? Kind.STREAM : Kind.SYNC;
 		}
 		if (FLUX.equals(returned.getName())) {
 			return Kind.FLUX;
@@ -269,29 +276,34 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 	}
 
 	/**
-	 * Whether the caller can take the breaker's own {@code CompletableFuture} in place of the future the target
-	 * returns: the target's type can hold it, or the caller was compiled against a method declared to return a
-	 * {@code CompletableFuture} or {@code CompletionStage} (not a type variable, which the caller casts to the type it
-	 * stands for). Otherwise the future is of the method's own type (a {@code CompletableFuture} subclass, a client's
-	 * {@code CompletionStage} interface), and it is judged as it is.
+	 * The type the caller's code takes the result as: what the method it called declares, or, where that is a type
+	 * variable, what the target's class makes of it. Through an interface proxy the method called is the
+	 * interface's, which a generic interface erases ({@code Function.apply} returns {@code Object} even for a
+	 * {@code Function<String, Flux<String>>}, and the caller casts it to {@code Flux}); the class that implements it
+	 * declares the type, or resolves it from a generic superclass (a lambda does neither, and is judged when it
+	 * returns).
+	 * @return the type, or {@code null} when a type variable the target's class leaves open (one of the bean's own
+	 * class, or of the method) stands for it: the caller casts to a type no one here knows
 	 */
-	private static boolean holdsCopy(Method method, Class<?> returned) {
-		Class<?> declared = method.getReturnType();
-		if (returned.isAssignableFrom(CompletableFuture.class)) {
-			return true;
+	private static @Nullable Class<?> expectedType(Method method, Method implementation, Class<?> targetClass) {
+		if (!(method.getGenericReturnType() instanceof TypeVariable<?>)) {
+			return method.getReturnType();
 		}
-		return CompletionStage.class.isAssignableFrom(declared) && declared.isAssignableFrom(CompletableFuture.class)
-				&& !(method.getGenericReturnType() instanceof TypeVariable<?>);
+		Type resolved = implementation.getGenericReturnType();
+		Map<TypeVariable, Type> bound = GenericTypeResolver.getTypeVariableMap(targetClass);
+		for (int depth = 0; resolved instanceof TypeVariable<?> variable && depth < 16; depth++) {
+			Type next = bound.get(variable);
+			if (next == null) {
+				return null; // the method's own, or one the bean's class leaves open
+			}
+			resolved = next;
+		}
+		return (resolved instanceof TypeVariable<?>) ? null : ResolvableType.forType(resolved).resolve();
 	}
 
-	/**
-	 * What the target's own implementation of the method returns. Through an interface proxy the method invoked is
-	 * the interface's, which a generic interface erases ({@code Function.apply} returns {@code Object} even for a
-	 * {@code Function<String, Flux<String>>}); the class that implements it declares the type, or resolves it from a
-	 * generic superclass (a lambda does neither, and is judged when it returns).
-	 */
-	private static Class<?> returnType(Method method, Class<?> targetClass) {
-		return GenericTypeResolver.resolveReturnType(AopUtils.getMostSpecificMethod(method, targetClass), targetClass);
+	/** Whether the breaker's own future or stream, of the given type, can go where the caller expects its result. */
+	private static boolean fits(Class<?> guarded, @Nullable Class<?> expected) {
+		return expected != null && expected.isAssignableFrom(guarded);
 	}
 
 	/**

@@ -56,7 +56,7 @@ final class ReactorCalls {
 			Answered answered = new Answered();
 			Flux<?> guarded = source.doOnNext(answered)
 				.doOnComplete(permission::onSuccess)
-				.doOnError(permission::onThrown)
+				.doOnError((failure) -> failed(breaker, permission, failure))
 				.doOnCancel(() -> {
 					if (answered.seen) {
 						permission.onSuccess();
@@ -92,10 +92,24 @@ final class ReactorCalls {
 				return Mono.error(ex);
 			}
 			Mono<?> guarded = source.doOnSuccess((value) -> permission.onSuccess())
-				.doOnError(permission::onThrown)
+				.doOnError((failure) -> failed(breaker, permission, failure))
 				.doFinally((signal) -> permission.onIgnore());
 			return Mono.fromDirect(held(breaker, period, guarded));
 		});
+	}
+
+	/**
+	 * Reports an error signal: one signalled while the subscribing thread runs the held call (its subscribe, or a
+	 * request) failed on that thread, whose interrupt then means the call was given up; one arriving on another thread
+	 * (a client's own) is the upstream's, whatever that thread's interrupt says.
+	 */
+	private static void failed(CircuitBreaker breaker, Permission permission, Throwable failure) {
+		if (HeldBreakers.runsUnder(breaker)) {
+			permission.onThrown(failure);
+		}
+		else {
+			permission.onFailure(failure);
+		}
 	}
 
 	/**
