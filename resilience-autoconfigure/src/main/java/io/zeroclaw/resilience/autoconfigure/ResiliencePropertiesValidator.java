@@ -152,10 +152,11 @@ final class ResiliencePropertiesValidator {
 	}
 
 	/**
-	 * Puts the policies in the order in which the configuration first declares them, reading its sources from the
-	 * lowest precedence up. The binder fills the map from the highest precedence down, so a source that only
-	 * overrides a setting (an environment variable, a command-line argument, a profile's file) would move the policy it
-	 * names ahead of the others, and the first policy whose paths match a request is the one that applies.
+	 * Puts the policies in the order in which the configuration first gives them paths, reading its sources from the
+	 * lowest precedence up; a policy no source gives paths to keeps the binder's place, after them. The binder fills
+	 * the map from the highest precedence down, so a source that only tunes a setting (an environment variable, a
+	 * command-line argument, a profile's file) would move the policy it names ahead of the others, and the first
+	 * policy whose paths match a request is the one that applies.
 	 * @param policies the bound policies, one entry each
 	 * @param environment the environment they were bound from, or {@code null}
 	 * @return the policies in declaration order
@@ -172,13 +173,16 @@ final class ResiliencePropertiesValidator {
 				sources.add(iterable);
 			}
 		}
-		// names, not values: a value this source spells wrong (an unresolved placeholder) that another overrides
-		// still declares its policy here
+		// a policy is declared where its paths are (a source that only tunes its quota, above or below, does not
+		// move it), read from the names, not the values: a value this source spells wrong (an unresolved
+		// placeholder) that another overrides still declares its policy here
 		Map<String, Integer> declared = new HashMap<>();
 		for (int i = sources.size() - 1; i >= 0; i--) {
 			sources.get(i)
 				.stream()
-				.filter((name) -> prefix.isAncestorOf(name) && !name.isNumericIndex(element))
+				.filter((name) -> prefix.isAncestorOf(name) && !name.isNumericIndex(element)
+						&& name.getNumberOfElements() > element + 1
+						&& name.getElement(element + 1, ConfigurationPropertyName.Form.UNIFORM).equals("paths"))
 				.forEach((name) -> declared.putIfAbsent(
 						relaxed(name.getElement(element, ConfigurationPropertyName.Form.ORIGINAL)), declared.size()));
 		}

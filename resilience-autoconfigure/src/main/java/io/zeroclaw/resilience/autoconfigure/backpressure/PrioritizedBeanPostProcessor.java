@@ -43,7 +43,6 @@ import org.springframework.core.Ordered;
 import org.springframework.core.annotation.AnnotatedElementUtils;
 import org.springframework.core.annotation.AnnotationUtils;
 import org.springframework.util.ClassUtils;
-import org.springframework.util.ReflectionUtils;
 
 /**
  * Puts every bean with {@link Prioritized} methods behind the backpressure controller.
@@ -195,9 +194,7 @@ final class PrioritizedBeanPostProcessor implements SmartInstantiationAwareBeanP
 	 */
 	private static void requireDeclaredByInterfaces(String beanName, Class<?> targetClass, Class<?>[] interfaces) {
 		List<String> undeclared = annotatedMethodNames(targetClass,
-				(method) -> !isHidden(method) && Arrays.stream(interfaces)
-					.noneMatch((type) -> ReflectionUtils.findMethod(type, method.getName(),
-							method.getParameterTypes()) != null));
+				(method) -> !isHidden(method) && !isDeclaredBy(interfaces, method, targetClass));
 		if (!undeclared.isEmpty()) {
 			throw new IllegalStateException("Bean '" + beanName + "' has @Prioritized methods " + undeclared
 					+ " that none of its interfaces declares, and its class " + targetClass.getName() + " is proxied "
@@ -206,6 +203,19 @@ final class PrioritizedBeanPostProcessor implements SmartInstantiationAwareBeanP
 					+ "Declare them on an interface the bean implements, or make the class and its @Prioritized "
 					+ "methods non-final.");
 		}
+	}
+
+	/** Whether one of the interfaces declares a method the given one implements, generic parameters included. */
+	private static boolean isDeclaredBy(Class<?>[] interfaces, Method method, Class<?> targetClass) {
+		for (Class<?> type : interfaces) {
+			for (Method declared : type.getMethods()) {
+				if (declared.getName().equals(method.getName())
+						&& AopUtils.getMostSpecificMethod(declared, targetClass).equals(method)) {
+					return true;
+				}
+			}
+		}
+		return false;
 	}
 
 	private static boolean isHidden(Method method) {
@@ -218,8 +228,10 @@ final class PrioritizedBeanPostProcessor implements SmartInstantiationAwareBeanP
 		for (Class<?> type = ClassUtils.getUserClass(targetClass); type != null && type != Object.class;
 				type = type.getSuperclass()) {
 			for (Method method : type.getDeclaredMethods()) {
-				if (!method.isSynthetic() && AnnotatedElementUtils.hasAnnotation(method, Prioritized.class)
-						&& matching.test(method)) {
+				// a name Java cannot spell is the Kotlin compiler's (a value class's static "greet-impl" beside the
+				// instance method it carries the annotation over from)
+				if (!method.isSynthetic() && method.getName().indexOf('-') < 0
+						&& AnnotatedElementUtils.hasAnnotation(method, Prioritized.class) && matching.test(method)) {
 					names.add(method.getName());
 				}
 			}

@@ -128,9 +128,10 @@ public final class RateLimitAutoConfiguration {
 		UnreachablePolicies.find(named)
 			.forEach((name, takenBy) -> LoggerFactory.getLogger(RateLimitAutoConfiguration.class)
 				.warn("Rate-limit policy '{}' can never apply: every path it lists is matched first by {} {}, tried "
-						+ "before it, for every method it applies to. Policies are tried in the order they are "
-						+ "declared (a policy that only a profile, a command-line argument or an environment variable "
-						+ "declares comes after those of application.yml): declare '{}' before {}, or narrow {}.",
+						+ "before it, for every method it applies to. Policies are tried in the order their paths are "
+						+ "first given, reading the configuration's sources from the lowest up (paths a profile, a "
+						+ "command-line argument or an environment variable adds come after those of "
+						+ "application.yml): give '{}' its paths before {}, in the same file, or narrow {}.",
 						name, (takenBy.size() == 1) ? "policy" : "policies", quoted(takenBy), name, quoted(takenBy),
 						quoted(takenBy)));
 		RateLimitPolicy defaultQuota = new RateLimitPolicy(RateLimitPolicies.DEFAULT_POLICY,

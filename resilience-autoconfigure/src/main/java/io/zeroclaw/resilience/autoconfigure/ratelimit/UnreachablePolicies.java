@@ -22,8 +22,12 @@ import org.springframework.web.util.pattern.PathPatternParser;
  */
 final class UnreachablePolicies {
 
-	/** A segment no configured literal is likely to spell. */
-	private static final String SEGMENT = "zq0";
+	/**
+	 * Segments no configured literal is likely to spell: a short plain one, and a long one in mixed case with a dash
+	 * and a dot, so that an earlier pattern narrower than a wildcard ({@code ???}, {@code {name:[a-z]+}}) does not
+	 * pass for one.
+	 */
+	private static final List<String> SEGMENTS = List.of("zq0", "Zq0-Xy9a.b7");
 
 	private UnreachablePolicies() {
 	}
@@ -91,19 +95,31 @@ final class UnreachablePolicies {
 				&& (!later.appliesTo("HEAD") || earlier.appliesTo("HEAD"));
 	}
 
-	/** Sample paths of the pattern that the pattern itself matches. */
+	/**
+	 * Sample paths of the pattern that the pattern itself matches: each wildcard filled with each of the made-up
+	 * segments, a multi-segment one with none to three of them; none when they cannot be made into paths.
+	 */
 	private static List<PathContainer> samples(PathPattern pattern) {
-		String text = pattern.getPatternString().replaceAll("\\{[^}*]*:[^}]*\\}", "{" + SEGMENT + "}");
 		List<PathContainer> samples = new ArrayList<>();
-		for (String rest : List.of("", "/" + SEGMENT, "/" + SEGMENT + "/" + SEGMENT)) {
-			String path = text.replaceAll("/(\\*\\*|\\{\\*[^}]*\\})", rest)
-				.replaceAll("\\{[^}]*\\}", SEGMENT)
-				.replace("*", SEGMENT)
-				.replace('?', 'q');
-			PathContainer sample = PathContainer.parsePath(path.isEmpty() ? "/" : path);
-			if (pattern.matches(sample) && samples.stream().noneMatch((seen) -> seen.value().equals(sample.value()))) {
-				samples.add(sample);
+		try {
+			for (String segment : SEGMENTS) {
+				String text = pattern.getPatternString().replaceAll("\\{[^}*]*:[^}]*\\}", "{" + segment + "}");
+				for (int depth = 0; depth <= 3; depth++) {
+					String rest = ("/" + segment).repeat(depth);
+					String path = text.replaceAll("/(\\*\\*|\\{\\*[^}]*\\})", rest)
+						.replaceAll("\\{[^}]*\\}", segment)
+						.replace("*", segment)
+						.replace('?', 'q');
+					PathContainer sample = PathContainer.parsePath(path.isEmpty() ? "/" : path);
+					if (pattern.matches(sample)
+							&& samples.stream().noneMatch((seen) -> seen.value().equals(sample.value()))) {
+						samples.add(sample);
+					}
+				}
 			}
+		}
+		catch (RuntimeException ex) {
+			return List.of(); // a literal the samples cannot be made from (an undecodable '%'): no warning
 		}
 		return samples;
 	}
