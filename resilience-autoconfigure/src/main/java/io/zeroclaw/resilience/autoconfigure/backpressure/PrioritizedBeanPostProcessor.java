@@ -210,12 +210,21 @@ final class PrioritizedBeanPostProcessor implements SmartInstantiationAwareBeanP
 		for (Class<?> type : interfaces) {
 			for (Method declared : type.getMethods()) {
 				if (declared.getName().equals(method.getName())
-						&& AopUtils.getMostSpecificMethod(declared, targetClass).equals(method)) {
+						&& AopUtils.getMostSpecificMethod(declared, targetClass)
+							.equals(AopUtils.getMostSpecificMethod(method, targetClass))) {
 					return true;
 				}
 			}
 		}
 		return false;
+	}
+
+	/**
+	 * Whether the method is the static copy the Kotlin compiler makes of a value class's member ({@code greet-impl},
+	 * a name Java cannot spell), annotated as the instance method that calls it.
+	 */
+	private static boolean isValueClassCopy(Method method) {
+		return Modifier.isStatic(method.getModifiers()) && method.getName().endsWith("-impl");
 	}
 
 	private static boolean isHidden(Method method) {
@@ -228,9 +237,7 @@ final class PrioritizedBeanPostProcessor implements SmartInstantiationAwareBeanP
 		for (Class<?> type = ClassUtils.getUserClass(targetClass); type != null && type != Object.class;
 				type = type.getSuperclass()) {
 			for (Method method : type.getDeclaredMethods()) {
-				// a name Java cannot spell is the Kotlin compiler's (a value class's static "greet-impl" beside the
-				// instance method it carries the annotation over from)
-				if (!method.isSynthetic() && method.getName().indexOf('-') < 0
+				if (!method.isSynthetic() && !isValueClassCopy(method)
 						&& AnnotatedElementUtils.hasAnnotation(method, Prioritized.class) && matching.test(method)) {
 					names.add(method.getName());
 				}

@@ -138,7 +138,8 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 			case MONO -> ReactorCalls.mono(this.breaker, () -> invokeAgain(invocation));
 			case STAGE -> HeldBreakers.runsUnder(this.breaker) ? invocation.proceed()
 					: judgeStage(invocation, this.breaker.transitions());
-			case ADAPTED -> ReactorCalls.adapted(this.breaker, this.adapters.get(method), () -> invokeAgain(invocation));
+			case ADAPTED -> ReactorCalls.adapted(this.breaker, this.adapters.get(method),
+					() -> invokeAgain(invocation));
 		};
 	}
 
@@ -251,15 +252,23 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 		}
 		Method implementation = AopUtils.getMostSpecificMethod(method, targetClass);
 		Class<?> returned = GenericTypeResolver.resolveReturnType(implementation, targetClass);
-		Class<?> expected = expectedType(method, implementation, targetClass);
+		if (returned == Object.class) {
+			// a class without generic signatures (a JDK proxy, a generated client) binds the interface's variable
+			returned = GenericTypeResolver.resolveReturnType(method, targetClass);
+		}
 		if (CompletionStage.class.isAssignableFrom(returned)) {
 			// a future of the method's own type (a CompletableFuture subclass, a client's CompletionStage interface)
 			// where the caller expects that type is judged as it is
-			return fits(CompletableFuture.class, expected) ? Kind.ASYNC : Kind.STAGE;
+			return fitsEveryCaller(CompletableFuture.class, method, implementation, targetClass) ? Kind.ASYNC
+					: Kind.STAGE;
 		}
 		if (Stream.class.isAssignableFrom(returned)) {
 			// a stream of the method's own type cannot be swapped for the guarded one: judged when it returns
-			return fits(Stream.class, expected) ? Kind.STREAM : Kind.SYNC;
+			return fitsEveryCaller(Stream.class, method, implementation, targetClass) ? Kind.STREAM : Kind.SYNC;
+		}
+		if (!fitsEveryCaller(returned, method, implementation, targetClass)) {
+			// a publisher of a type a variable leaves open: the guarded one would be of another type
+			return Kind.SYNC;
 		}
 		if (FLUX.equals(returned.getName())) {
 			return Kind.FLUX;
@@ -273,6 +282,26 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 			return Kind.ADAPTED;
 		}
 		return Kind.SYNC;
+	}
+
+	/**
+	 * Whether the breaker's own future, stream or publisher, of the given type, can go where every caller expects the
+	 * result: an interface proxy hands this advice one interface's method for all the interfaces that declare the
+	 * same erased method, so each declaration's caller counts.
+	 */
+	private static boolean fitsEveryCaller(Class<?> guarded, Method method, Method implementation,
+			Class<?> targetClass) {
+		if (!fits(guarded, expectedType(method, implementation, targetClass))) {
+			return false;
+		}
+		for (Class<?> type : ClassUtils.getAllInterfacesForClassAsSet(targetClass)) {
+			Method declared = ReflectionUtils.findMethod(type, method.getName(), method.getParameterTypes());
+			if (declared != null && !declared.equals(method)
+					&& !fits(guarded, expectedType(declared, implementation, targetClass))) {
+				return false;
+			}
+		}
+		return true;
 	}
 
 	/**

@@ -17,8 +17,9 @@ import org.springframework.web.util.pattern.PathPatternParser;
  * Finds the named policies that can never apply: the policies are tried in order and the first whose paths (and
  * methods) match a request takes it, so a policy every one of whose paths an earlier policy already matches, for every
  * method it applies to, never sees a request. Each pattern is tried on sample paths (a wildcard segment replaced by a
- * made-up one, a multi-segment wildcard by none, one and two), so the answer is sure only for what the samples cover:
- * a reason to warn, not to refuse to start. A pattern that does not parse is left to the filter, which reports it.
+ * made-up one, a multi-segment wildcard by up to one segment more than any pattern spells out), so the answer is sure
+ * only for what the samples cover: a reason to warn, not to refuse to start. A pattern that does not parse is left to
+ * the filter, which reports it.
  */
 final class UnreachablePolicies {
 
@@ -39,8 +40,14 @@ final class UnreachablePolicies {
 	static Map<String, Set<String>> find(List<RateLimitPolicyRegistration> named) {
 		Map<String, Set<String>> unreachable = new LinkedHashMap<>();
 		List<List<PathPattern>> parsed = new ArrayList<>();
+		int depth = 3;
 		for (RateLimitPolicyRegistration registration : named) {
-			parsed.add(parse(registration.paths()));
+			List<PathPattern> patterns = parse(registration.paths());
+			parsed.add(patterns);
+			for (String path : (patterns != null) ? registration.paths() : List.<String>of()) {
+				// a multi-segment wildcard is tried one level deeper than any pattern spells out
+				depth = Math.max(depth, path.split("/").length + 1);
+			}
 		}
 		for (int later = 1; later < named.size(); later++) {
 			List<PathPattern> patterns = parsed.get(later);
@@ -48,7 +55,7 @@ final class UnreachablePolicies {
 				continue;
 			}
 			Set<String> takenBy = new LinkedHashSet<>();
-			if (allTaken(named, parsed, later, takenBy)) {
+			if (allTaken(named, parsed, later, depth, takenBy)) {
 				unreachable.put(named.get(later).name(), takenBy);
 			}
 		}
@@ -56,10 +63,10 @@ final class UnreachablePolicies {
 	}
 
 	private static boolean allTaken(List<RateLimitPolicyRegistration> named, List<List<PathPattern>> parsed, int later,
-			Set<String> takenBy) {
+			int depth, Set<String> takenBy) {
 		RateLimitPolicyRegistration policy = named.get(later);
 		for (PathPattern pattern : parsed.get(later)) {
-			List<PathContainer> samples = samples(pattern);
+			List<PathContainer> samples = samples(pattern, depth);
 			if (samples.isEmpty()) {
 				return false;
 			}
@@ -97,15 +104,15 @@ final class UnreachablePolicies {
 
 	/**
 	 * Sample paths of the pattern that the pattern itself matches: each wildcard filled with each of the made-up
-	 * segments, a multi-segment one with none to three of them; none when they cannot be made into paths.
+	 * segments, a multi-segment one with none to {@code depth} of them; none when they cannot be made into paths.
 	 */
-	private static List<PathContainer> samples(PathPattern pattern) {
+	private static List<PathContainer> samples(PathPattern pattern, int depth) {
 		List<PathContainer> samples = new ArrayList<>();
 		try {
 			for (String segment : SEGMENTS) {
 				String text = pattern.getPatternString().replaceAll("\\{[^}*]*:[^}]*\\}", "{" + segment + "}");
-				for (int depth = 0; depth <= 3; depth++) {
-					String rest = ("/" + segment).repeat(depth);
+				for (int level = 0; level <= depth; level++) {
+					String rest = ("/" + segment).repeat(level);
 					String path = text.replaceAll("/(\\*\\*|\\{\\*[^}]*\\})", rest)
 						.replaceAll("\\{[^}]*\\}", segment)
 						.replace("*", segment)
