@@ -157,12 +157,7 @@ class ResultTypeRulesTests {
 		});
 	}
 
-	abstract static class Base<Y> implements Provider, Function<String, Y> {
-
-		@Override
-		public String chatWithSystem(String systemPrompt, String message, String model, double temperature) {
-			return "ok";
-		}
+	abstract static class Base<Y> extends AnsweringProvider implements Function<String, Y> {
 
 		abstract Y make();
 
@@ -195,17 +190,13 @@ class ResultTypeRulesTests {
 
 	}
 
-	static final class PublisherClient<P extends Publisher<String>> implements Provider, Function<String, P> {
+	static final class PublisherClient<P extends Publisher<String>> extends AnsweringProvider
+			implements Function<String, P> {
 
 		private final Supplier<P> factory;
 
 		PublisherClient(Supplier<P> factory) {
 			this.factory = factory;
-		}
-
-		@Override
-		public String chatWithSystem(String systemPrompt, String message, String model, double temperature) {
-			return "ok";
 		}
 
 		@Override
@@ -215,12 +206,7 @@ class ResultTypeRulesTests {
 
 	}
 
-	static class MethodPublisherClient implements Provider {
-
-		@Override
-		public String chatWithSystem(String systemPrompt, String message, String model, double temperature) {
-			return "ok";
-		}
+	static class MethodPublisherClient extends AnsweringProvider {
 
 		public <P extends Publisher<String>> P ask(String message, Supplier<P> factory) {
 			return factory.get();
@@ -276,12 +262,7 @@ class ResultTypeRulesTests {
 
 	}
 
-	static final class TwoFaceAsker implements Provider, StageAsker, ChatAsker<ChatFuture<String>> {
-
-		@Override
-		public String chatWithSystem(String systemPrompt, String message, String model, double temperature) {
-			return "ok";
-		}
+	static final class TwoFaceAsker extends AnsweringProvider implements StageAsker, ChatAsker<ChatFuture<String>> {
 
 		@Override
 		public ChatFuture<String> ask(String message) {
@@ -319,12 +300,8 @@ class ResultTypeRulesTests {
 
 	}
 
-	static final class TwoFaceStreamer implements Provider, PlainStreamer, ChunkStreamer<ChunkStream<StreamChunk>> {
-
-		@Override
-		public String chatWithSystem(String systemPrompt, String message, String model, double temperature) {
-			return "ok";
-		}
+	static final class TwoFaceStreamer extends AnsweringProvider
+			implements PlainStreamer, ChunkStreamer<ChunkStream<StreamChunk>> {
 
 		@Override
 		public ChunkStream<StreamChunk> chunks(String message) {

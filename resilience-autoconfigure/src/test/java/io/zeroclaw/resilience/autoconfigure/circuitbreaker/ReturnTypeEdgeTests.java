@@ -136,12 +136,7 @@ class ReturnTypeEdgeTests {
 			});
 	}
 
-	static class CallbackClient implements Provider {
-
-		@Override
-		public String chatWithSystem(String systemPrompt, String message, String model, double temperature) {
-			return "ok";
-		}
+	static class CallbackClient extends AnsweringProvider {
 
 		/** Completes the answer on the client's callback thread, which an earlier task left interrupted. */
 		static CompletableFuture<String> failOnCallbackThread() {
@@ -177,17 +172,12 @@ class ReturnTypeEdgeTests {
 
 	}
 
-	static class GenericAsker<F extends CompletionStage<String>> implements Provider, StageClient<F> {
+	static class GenericAsker<F extends CompletionStage<String>> extends AnsweringProvider implements StageClient<F> {
 
 		private final Supplier<F> factory;
 
 		GenericAsker(Supplier<F> factory) {
 			this.factory = factory;
-		}
-
-		@Override
-		public String chatWithSystem(String systemPrompt, String message, String model, double temperature) {
-			return "ok";
 		}
 
 		@Override
@@ -197,12 +187,7 @@ class ReturnTypeEdgeTests {
 
 	}
 
-	static class MethodTypeVariableAsker implements Provider {
-
-		@Override
-		public String chatWithSystem(String systemPrompt, String message, String model, double temperature) {
-			return "ok";
-		}
+	static class MethodTypeVariableAsker extends AnsweringProvider {
 
 		public <T extends CompletionStage<String>> T ask(String message, Supplier<T> factory) {
 			return factory.get();
@@ -219,12 +204,7 @@ class ReturnTypeEdgeTests {
 
 	}
 
-	static class ReadOnlyStageProvider implements Provider {
-
-		@Override
-		public String chatWithSystem(String systemPrompt, String message, String model, double temperature) {
-			return "ok";
-		}
+	static class ReadOnlyStageProvider extends AnsweringProvider {
 
 		public CompletionStage<String> ask(String message) {
 			return new ReadOnlyFuture<>();
@@ -250,12 +230,7 @@ class ReturnTypeEdgeTests {
 				});
 	}
 
-	static final class NarrowedStreamProvider implements Provider {
-
-		@Override
-		public String chatWithSystem(String systemPrompt, String message, String model, double temperature) {
-			return "ok";
-		}
+	static final class NarrowedStreamProvider extends AnsweringProvider {
 
 		@Override
 		public boolean supportsStreaming() {

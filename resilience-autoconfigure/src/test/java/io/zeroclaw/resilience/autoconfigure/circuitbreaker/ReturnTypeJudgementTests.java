@@ -12,7 +12,6 @@ import io.zeroclaw.resilience.circuitbreaker.CircuitBreaker;
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreakerRegistry;
 import io.zeroclaw.resilience.circuitbreaker.CircuitOpenException;
 import io.zeroclaw.resilience.circuitbreaker.CircuitState;
-import io.zeroclaw.resilience.provider.Provider;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
 
@@ -165,16 +164,6 @@ class ReturnTypeJudgementTests {
 
 	private static CircuitBreaker breaker(CircuitBreakerRegistry registry, String name) {
 		return registry.find(name).orElseThrow();
-	}
-
-	/** A provider whose own chat answers at once: the tests guard the other methods of its subclasses. */
-	abstract static class AnsweringProvider implements Provider {
-
-		@Override
-		public String chatWithSystem(String systemPrompt, String message, String model, double temperature) {
-			return "ok";
-		}
-
 	}
 
 	static final class FinalStreamingFunction extends AnsweringProvider implements Function<String, Flux<String>> {
