@@ -134,6 +134,9 @@ final class PrioritizedBeanPostProcessor implements SmartInstantiationAwareBeanP
 			}
 			this.proxies.putIfAbsent(targetClass, advised);
 			requireOverridable(beanName, targetClass, AopUtils.isCglibProxy(bean));
+			if (AopUtils.isJdkDynamicProxy(bean)) {
+				requireDeclaredByInterfaces(beanName, targetClass, advised.getProxiedInterfaces());
+			}
 			advised.addAdvisor(0, admissionAdvisor(advised));
 			int async = lastAsyncAdvisor(advised);
 			if (async >= 0) {
@@ -198,7 +201,8 @@ final class PrioritizedBeanPostProcessor implements SmartInstantiationAwareBeanP
 		if (!undeclared.isEmpty()) {
 			throw new IllegalStateException("Bean '" + beanName + "' has @Prioritized methods " + undeclared
 					+ " that none of its interfaces declares, and its class " + targetClass.getName() + " is proxied "
-					+ "by its interfaces (it cannot be subclassed, or a final method implements one of them): no "
+					+ "by its interfaces (it cannot be subclassed, a final method implements one of them, or another "
+					+ "post-processor proxied it so, as @Async does under spring.aop.proxy-target-class=false): no "
 					+ "caller reaches those methods through the proxy, so their calls would never be admitted. "
 					+ "Declare them on an interface the bean implements, or make the class and its @Prioritized "
 					+ "methods non-final.");
@@ -221,10 +225,13 @@ final class PrioritizedBeanPostProcessor implements SmartInstantiationAwareBeanP
 
 	/**
 	 * Whether the method is the static copy the Kotlin compiler makes of a value class's member ({@code greet-impl},
-	 * a name Java cannot spell), annotated as the instance method that calls it.
+	 * or {@code greet-RAfvZqs} when it takes a value class: a name Java cannot spell), annotated as the instance
+	 * method that calls it. A value class is told by the {@code box-impl} method the compiler gives every one.
 	 */
 	private static boolean isValueClassCopy(Method method) {
-		return Modifier.isStatic(method.getModifiers()) && method.getName().endsWith("-impl");
+		return Modifier.isStatic(method.getModifiers()) && method.getName().indexOf('-') >= 0
+				&& Arrays.stream(method.getDeclaringClass().getDeclaredMethods())
+					.anyMatch((declared) -> declared.getName().equals("box-impl"));
 	}
 
 	private static boolean isHidden(Method method) {

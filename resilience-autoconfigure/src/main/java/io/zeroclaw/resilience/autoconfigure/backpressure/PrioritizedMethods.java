@@ -20,9 +20,11 @@ import org.springframework.beans.factory.FactoryBean;
 import org.springframework.beans.factory.InitializingBean;
 import org.springframework.beans.factory.SmartFactoryBean;
 import org.springframework.beans.factory.SmartInitializingSingleton;
+import org.springframework.context.ApplicationListener;
 import org.springframework.context.Lifecycle;
 import org.springframework.context.Phased;
 import org.springframework.context.SmartLifecycle;
+import org.springframework.context.event.EventListener;
 import org.springframework.core.KotlinDetector;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.AnnotatedElementUtils;
@@ -51,7 +53,7 @@ final class PrioritizedMethods {
 	/** The interfaces whose methods the container calls on a bean, {@link #isContainerCallback}. */
 	private static final List<Class<?>> CONTAINER_CALLBACKS = List.of(SmartLifecycle.class, Lifecycle.class,
 			Phased.class, Ordered.class, SmartInitializingSingleton.class, SmartFactoryBean.class, FactoryBean.class,
-			InitializingBean.class, DisposableBean.class, AutoCloseable.class);
+			InitializingBean.class, DisposableBean.class, AutoCloseable.class, ApplicationListener.class);
 
 	private PrioritizedMethods() {
 	}
@@ -89,10 +91,13 @@ final class PrioritizedMethods {
 
 	/**
 	 * Whether the method implements a method of one of the callback interfaces the container calls on a bean (its life
-	 * cycle, its phase and order, its creation as a factory's product, its initialization and destruction) or
-	 * {@code AutoCloseable.close()}.
+	 * cycle, its phase and order, its creation as a factory's product, its initialization and destruction, the events
+	 * it delivers, also to {@code @EventListener} methods) or {@code AutoCloseable.close()}.
 	 */
 	private static boolean isContainerCallback(Method method, Class<?> type) {
+		if (AnnotatedElementUtils.hasAnnotation(AopUtils.getMostSpecificMethod(method, type), EventListener.class)) {
+			return true; // the container's event delivery: shed, a ContextClosedEvent would not reach its listener
+		}
 		for (Class<?> callbacks : CONTAINER_CALLBACKS) {
 			// the callback interface's own methods only: an application's interface extending it declares work
 			if (callbacks.isAssignableFrom(type)

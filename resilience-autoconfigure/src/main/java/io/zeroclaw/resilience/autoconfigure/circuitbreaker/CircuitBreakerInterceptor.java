@@ -327,6 +327,10 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 			}
 			resolved = next;
 		}
+		if (resolved == Object.class) {
+			// a class without generic signatures (a JDK proxy, a generated client) binds the interface's variable
+			return GenericTypeResolver.resolveReturnType(method, targetClass);
+		}
 		return (resolved instanceof TypeVariable<?>) ? null : ResolvableType.forType(resolved).resolve();
 	}
 
