@@ -1,6 +1,5 @@
 package io.zeroclaw.resilience.autoconfigure.circuitbreaker;
 
-import java.lang.reflect.Proxy;
 import java.util.function.Function;
 import java.util.stream.Stream;
 
@@ -25,7 +24,7 @@ class GeneratedClientOwnTypeTests {
 
 	@Test
 	void futureOfItsOwnTypeFromAGeneratedClientShouldReachTheCallerAsItsType() {
-		this.breakers.runner().withBean("client", FutureClientApi.class, () -> generated(FutureClientApi.class,
+		this.breakers.runner().withBean("client", FutureClientApi.class, () -> GeneratedClients.generated(FutureClientApi.class,
 				() -> new ChatFuture<String>())).run((context) -> {
 					@SuppressWarnings("unchecked")
 					Function<String, ChatFuture<String>> client = (Function<String, ChatFuture<String>>) context
@@ -38,7 +37,7 @@ class GeneratedClientOwnTypeTests {
 
 	@Test
 	void streamOfItsOwnTypeFromAGeneratedClientShouldReachTheCallerAsItsType() {
-		this.breakers.runner().withBean("client", StreamClientApi.class, () -> generated(StreamClientApi.class,
+		this.breakers.runner().withBean("client", StreamClientApi.class, () -> GeneratedClients.generated(StreamClientApi.class,
 				() -> ResultTypeRulesTests.chunkStream(Stream.of(StreamChunk.of("a"))))).run((context) -> {
 					@SuppressWarnings("unchecked")
 					Function<String, ChunkStream<StreamChunk>> client =
@@ -48,23 +47,6 @@ class GeneratedClientOwnTypeTests {
 						assertThat(chunks.count()).isEqualTo(1);
 					}
 				});
-	}
-
-	static <T> T generated(Class<T> api, java.util.function.Supplier<Object> answer) {
-		return api.cast(Proxy.newProxyInstance(api.getClassLoader(), new Class<?>[] { api },
-				(proxy, method, args) -> switch (method.getName()) {
-					case "apply" -> answer.get();
-					case "chatWithSystem" -> "ok";
-					case "toString" -> "generated client";
-					case "hashCode" -> System.identityHashCode(proxy);
-					case "equals" -> proxy == args[0];
-					default -> {
-						if (method.isDefault()) {
-							yield java.lang.reflect.InvocationHandler.invokeDefault(proxy, method, args);
-						}
-						throw new UnsupportedOperationException(method.getName());
-					}
-				}));
 	}
 
 	public interface FutureClientApi extends Provider, Function<String, ChatFuture<String>> {

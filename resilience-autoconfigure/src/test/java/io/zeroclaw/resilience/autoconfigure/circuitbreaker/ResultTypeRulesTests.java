@@ -215,31 +215,10 @@ class ResultTypeRulesTests {
 	}
 
 	static FluxClientApi generatedClient(AtomicInteger upstreamCalls) {
-		return (FluxClientApi) Proxy.newProxyInstance(FluxClientApi.class.getClassLoader(),
-				new Class<?>[] { FluxClientApi.class }, (proxy, method, args) -> switch (method.getName()) {
-					case "apply" -> Flux.defer(() -> {
-						upstreamCalls.incrementAndGet();
-						return Flux.error(new IllegalStateException("upstream answered 500"));
-					});
-					case "chatWithSystem" -> "ok";
-					case "toString" -> "generated client";
-					case "hashCode" -> System.identityHashCode(proxy);
-					case "equals" -> proxy == args[0];
-					default -> {
-						if (method.isDefault()) {
-							yield InvocationHandlerDefaults.invokeDefault(proxy, method, args);
-						}
-						throw new UnsupportedOperationException(method.getName());
-					}
-				});
-	}
-
-	static final class InvocationHandlerDefaults {
-
-		static Object invokeDefault(Object proxy, java.lang.reflect.Method method, Object[] args) throws Throwable {
-			return java.lang.reflect.InvocationHandler.invokeDefault(proxy, method, args);
-		}
-
+		return GeneratedClients.generated(FluxClientApi.class, () -> Flux.defer(() -> {
+			upstreamCalls.incrementAndGet();
+			return Flux.error(new IllegalStateException("upstream answered 500"));
+		}));
 	}
 
 	public interface FluxClientApi extends Provider, Function<String, Flux<String>> {
