@@ -121,6 +121,18 @@ class RateLimitPolicyFromEnvironmentTests {
 	}
 
 	/**
+	 * Default properties or a {@code @PropertySource} rank below {@code application.yml}: tuning a policy there moves
+	 * nothing.
+	 */
+	@ParameterizedTest(name = "tuned in {0}")
+	@ValueSource(strings = { "defaultProperties", "class path resource [resilience-defaults.properties]" })
+	void tuningAPolicyFromALowerSourceShouldKeepItsPlaceInTheOrder(String lowerSource) {
+		adminThenApi("window", "1m", (sources) -> sources.addLast(new MapPropertySource(lowerSource,
+				Map.of("zeroclaw.resilience.rate-limit.policies.api.requests-per-window", "100"))))
+			.run((context) -> assertThat(named(context)).containsExactly("admin", "api"));
+	}
+
+	/**
 	 * A runner whose {@code application.yml} declares a strict {@code admin} policy, then a broad {@code api} one with
 	 * one setting of its own, and whose other sources the test adds.
 	 */
