@@ -43,6 +43,7 @@ import org.springframework.boot.context.properties.bind.BindException;
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.ConditionContext;
 import org.springframework.context.annotation.Conditional;
@@ -272,7 +273,7 @@ public final class RateLimitAutoConfiguration {
 				RateLimitPolicies policies, ObjectProvider<RateLimitKeyResolver> keyResolver,
 				ObjectProvider<RateLimitRejectionHandler> rejectionHandler,
 				ObjectProvider<CorsConfigurationSource> corsSources, Environment environment,
-				ConfigurableListableBeanFactory beanFactory) {
+				ConfigurableListableBeanFactory beanFactory, ApplicationContext context) {
 			RateLimit rateLimit = properties.getRateLimit();
 			FilterPlacement placement = FilterPlacement.of(rateLimit, policies, environment,
 					beanFactory.containsBeanDefinition(PRINCIPAL_FILTER_REGISTRATION));
@@ -283,12 +284,12 @@ public final class RateLimitAutoConfiguration {
 							rateLimit.isHeaders(),
 							placement.split() ? (policy) -> policy.key() != KeyType.PRINCIPAL
 									: (policy) -> true),
-					rateLimit, corsSources);
+					rateLimit, corsSourcesOf(corsSources, beanFactory, context));
 		}
 
 		private static FilterRegistrationBean<RateLimitFilter> registration(String name, int order,
-				RateLimitFilter filter, RateLimit rateLimit, ObjectProvider<CorsConfigurationSource> corsSources) {
-			filter.setCorsConfigurationSources(corsSourcesOf(corsSources));
+				RateLimitFilter filter, RateLimit rateLimit, Supplier<List<CorsConfigurationSource>> corsSources) {
+			filter.setCorsConfigurationSources(corsSources);
 			filter.setIpv6PrefixLength(rateLimit.getIpv6PrefixLength());
 			FilterRegistrationBean<RateLimitFilter> registration = new FilterRegistrationBean<>(filter);
 			registration.setName(name);
@@ -302,13 +303,20 @@ public final class RateLimitAutoConfiguration {
 		/**
 		 * The application's CORS configuration for the filter's refusals: its own sources first (Spring Security's
 		 * {@code corsConfigurationSource}), then Spring MVC's {@code HandlerMappingIntrospector}, which answers for
-		 * {@code @CrossOrigin} and the CORS mappings of a {@code WebMvcConfigurer}.
+		 * {@code @CrossOrigin} and the CORS mappings of a {@code WebMvcConfigurer}, and only for requests that go to
+		 * Spring MVC: another servlet's CORS is not Spring MVC's to grant.
 		 */
 		private static Supplier<List<CorsConfigurationSource>> corsSourcesOf(
-				ObjectProvider<CorsConfigurationSource> sources) {
+				ObjectProvider<CorsConfigurationSource> sources, ListableBeanFactory beanFactory,
+				ApplicationContext context) {
 			return () -> sources.orderedStream()
-				.sorted(Comparator.comparing((source) -> source.getClass().getName().endsWith(INTROSPECTOR)))
+				.sorted(Comparator.comparing(ServletFilterConfiguration::isIntrospector))
+				.map((source) -> isIntrospector(source) ? MvcServedRequests.only(source, beanFactory, context) : source)
 				.toList();
+		}
+
+		private static boolean isIntrospector(CorsConfigurationSource source) {
+			return source.getClass().getName().endsWith(INTROSPECTOR);
 		}
 
 		/**
@@ -323,14 +331,14 @@ public final class RateLimitAutoConfiguration {
 				RateLimitPolicies policies, ObjectProvider<RateLimitKeyResolver> keyResolver,
 				ObjectProvider<RateLimitRejectionHandler> rejectionHandler,
 				ObjectProvider<CorsConfigurationSource> corsSources, Environment environment,
-				ConfigurableListableBeanFactory beanFactory) {
+				ConfigurableListableBeanFactory beanFactory, ApplicationContext context) {
 			RateLimit rateLimit = properties.getRateLimit();
 			FilterPlacement placement = FilterPlacement.of(rateLimit, policies, environment, true);
 			FilterRegistrationBean<RateLimitFilter> registration = registration("zeroclawPrincipalRateLimitFilter",
 					placement.afterSecurity(),
 					new RateLimitFilter(policies, keyResolver.getIfAvailable(), rejectionHandler.getIfAvailable(),
 							rateLimit.isHeaders(), (policy) -> policy.key() == KeyType.PRINCIPAL),
-					rateLimit, corsSources);
+					rateLimit, corsSourcesOf(corsSources, beanFactory, context));
 			// Off when the policies of run time need no second filter (the properties were read at build time under
 			// AOT, or the application has its own RateLimitPolicies), and when the application replaced the first
 			// registration with its own: that replaces the starter's filtering as a whole.

@@ -1,0 +1,125 @@
+package io.zeroclaw.resilience.autoconfigure.ratelimit;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.boot.web.servlet.ServletRegistrationBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.servlet.config.annotation.CorsRegistry;
+import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Spring MVC's CORS mappings grant CORS for Spring MVC's handlers only: the filter answers a preflight, and dresses a
+ * refusal, from them only for a request that goes to Spring MVC's {@code DispatcherServlet}. A servlet of the
+ * application's own, which grants no CORS, keeps its own answer, as it does with rate limiting off; on a real Tomcat,
+ * where each request names the servlet it goes to.
+ */
+@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT,
+		classes = RateLimitPreflightOtherServletIntegrationTests.App.class,
+		properties = { "zeroclaw.resilience.rate-limit.enabled=true", "zeroclaw.resilience.rate-limit.key=principal",
+				"zeroclaw.resilience.rate-limit.requests-per-window=1", "zeroclaw.resilience.rate-limit.burst=0",
+				"zeroclaw.resilience.rate-limit.window=1h", "server.forward-headers-strategy=native" })
+class RateLimitPreflightOtherServletIntegrationTests {
+
+	private static final String ORIGIN = "https://elsewhere.example";
+
+	private static final HttpClient client = HttpClient.newHttpClient();
+
+	@LocalServerPort
+	private int port;
+
+	@Test
+	void preflightOfAnotherServletShouldReachThatServletWithoutSpringMvcsGrant() throws Exception {
+		HttpResponse<String> preflight = send("OPTIONS", "/legacy/accounts/7", "203.0.113.1");
+		assertThat(preflight.headers().map()).doesNotContainKeys("access-control-allow-origin",
+				"access-control-allow-methods", "access-control-allow-credentials");
+		assertThat(preflight.body()).isEqualTo("legacy servlet: OPTIONS");
+	}
+
+	@Test
+	void preflightOfSpringMvcShouldStillBeAnsweredFromItsMappings() throws Exception {
+		HttpResponse<String> preflight = send("OPTIONS", "/mvc/accounts", "203.0.113.2");
+		assertThat(preflight.statusCode()).isEqualTo(200);
+		assertThat(preflight.headers().firstValue("Access-Control-Allow-Origin")).hasValue(ORIGIN);
+		assertThat(preflight.body()).isEmpty();
+	}
+
+	@Test
+	void refusalForAnotherServletShouldCarryNoneOfSpringMvcsCorsHeaders() throws Exception {
+		assertThat(send("GET", "/legacy/accounts/7", "203.0.113.3").statusCode()).isEqualTo(200);
+		HttpResponse<String> refused = send("GET", "/legacy/accounts/7", "203.0.113.3");
+		assertThat(refused.statusCode()).isEqualTo(429);
+		assertThat(refused.headers().map()).doesNotContainKeys("access-control-allow-origin");
+		assertThat(send("GET", "/mvc/accounts", "203.0.113.4").statusCode()).isEqualTo(200);
+		HttpResponse<String> mvcRefused = send("GET", "/mvc/accounts", "203.0.113.4");
+		assertThat(mvcRefused.statusCode()).isEqualTo(429);
+		assertThat(mvcRefused.headers().firstValue("Access-Control-Allow-Origin")).hasValue(ORIGIN);
+	}
+
+	/** Each test from its own address (Tomcat trusts the loopback proxy's X-Forwarded-For), so quotas don't mix. */
+	private HttpResponse<String> send(String method, String path, String address) throws Exception {
+		HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://localhost:" + this.port + path))
+			.method(method, HttpRequest.BodyPublishers.noBody())
+			.header("Origin", ORIGIN)
+			.header("X-Forwarded-For", address);
+		if (method.equals("OPTIONS")) {
+			request.header("Access-Control-Request-Method", "DELETE");
+		}
+		return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+	}
+
+	@SpringBootConfiguration
+	@EnableAutoConfiguration(
+			excludeName = "org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration")
+	static class App implements WebMvcConfigurer {
+
+		@Override
+		public void addCorsMappings(CorsRegistry registry) {
+			registry.addMapping("/**").allowedOriginPatterns("*").allowedMethods("*").allowCredentials(true);
+		}
+
+		@Bean
+		ServletRegistrationBean<HttpServlet> legacyServlet() {
+			return new ServletRegistrationBean<>(new HttpServlet() {
+				@Override
+				protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
+					response.getWriter().write("legacy servlet: " + request.getMethod());
+				}
+			}, "/legacy/*");
+		}
+
+		@Bean
+		AccountsController accountsController() {
+			return new AccountsController();
+		}
+
+	}
+
+	@RestController
+	static class AccountsController {
+
+		@GetMapping("/mvc/accounts")
+		String accounts() {
+			return "accounts";
+		}
+
+	}
+
+}
