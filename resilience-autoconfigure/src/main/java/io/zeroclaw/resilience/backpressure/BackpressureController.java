@@ -46,7 +46,10 @@ import org.jspecify.annotations.Nullable;
  * from 0 to 1. (The reference implementation's first version checked and incremented in separate steps, and
  * over-admitted under contention.) Because {@code taken} counts parked slots, this check may see a depth that is too
  * high; so before shedding, the admission <em>flushes</em> every pool ({@code free -> 0} per pool, then
- * {@code taken -= flushed}) and checks again. Only then is the work shed.</li>
+ * {@code taken -= flushed}) and checks again. Only then is the work shed, and only on a read of {@code taken} that
+ * no other thread's flush overlapped: between emptying the pools and lowering {@code taken} a flush holds slots that
+ * are in neither, so flushes count themselves as they start and as they end, and a shed that saw them differ reads
+ * again.</li>
  * <li>{@link #depth()} sums the pools, reads {@code taken}, sums the pools again and retries unless the sums, versions
  * included, are equal. Every change to a pool adds {@code 2^32} plus a small count to its word, so equal sums mean no
  * pool changed in between (short of four billion changes inside one read), and {@code taken - free} is then a snapshot
@@ -62,9 +65,9 @@ import org.jspecify.annotations.Nullable;
  * {@code taken} alone, exactly as the single-counter algorithm. Pools are never refilled in bulk from {@code taken}: a
  * thread's pool fills with the slots its own closes park, which is enough for the usual admit-then-close pattern, and
  * avoids a two-step reservation whose intermediate state a concurrent shed would have to allow for. What remains
- * inexact is only the shed side, and only inside an instruction-sized window: a shed that races a flush by another
- * thread, or a take that is about to give its slot back, counts those slots as depth. No admission is ever granted at
- * or above its limit. The limits live in an array published through a volatile field, so {@link #stopAccepting()}
+ * inexact is only the shed side, and only inside an instruction-sized window: a take that is about to give its slot
+ * back (its pool's slot taken, {@code taken} found too high) counts that slot as depth, at most one per thread
+ * admitting at that instant. No admission is ever granted at or above its limit. The limits live in an array published through a volatile field, so {@link #stopAccepting()}
  * swaps in limits of zero. An admission reads that field again once it holds its slot, and gives the slot back if
  * {@code stopAccepting()} came in between: otherwise a drain that had already seen the queue empty could return while
  * work it never saw was admitted.
@@ -98,6 +101,10 @@ public final class BackpressureController {
 
 	private static final VarHandle TAKEN;
 
+	private static final VarHandle FLUSHES_STARTED;
+
+	private static final VarHandle FLUSHES_ENDED;
+
 	private static final VarHandle POOLS = MethodHandles.arrayElementVarHandle(long[].class);
 
 	private static final int UNLIMITED = Integer.MAX_VALUE;
@@ -119,7 +126,10 @@ public final class BackpressureController {
 
 	static {
 		try {
-			TAKEN = MethodHandles.lookup().findVarHandle(BackpressureController.class, "taken", int.class);
+			MethodHandles.Lookup lookup = MethodHandles.lookup();
+			TAKEN = lookup.findVarHandle(BackpressureController.class, "taken", int.class);
+			FLUSHES_STARTED = lookup.findVarHandle(BackpressureController.class, "flushesStarted", int.class);
+			FLUSHES_ENDED = lookup.findVarHandle(BackpressureController.class, "flushesEnded", int.class);
 		}
 		catch (ReflectiveOperationException ex) {
 			throw new ExceptionInInitializerError(ex);
@@ -144,6 +154,14 @@ public final class BackpressureController {
 	 * instructions, slots in flight between the two). Never negative.
 	 */
 	private volatile int taken;
+
+	/**
+	 * Flushes begun and flushes done: a flush empties the pools before it lowers {@code taken} by what it found, and
+	 * while the two counts differ {@code taken} may count slots that are in neither. Written by flushes only.
+	 */
+	private volatile int flushesStarted;
+
+	private volatile int flushesEnded;
 
 	/**
 	 * The pools, pool {@code i} at index {@code (i + 1) * POOL_STRIDE} with padding on both sides; {@code null} when
@@ -302,45 +320,63 @@ public final class BackpressureController {
 		return false;
 	}
 
-	/** The single-counter admission, with one flush of the pools before it sheds. */
+	/**
+	 * The single-counter admission, with one flush of the pools before it sheds. A shed stands only on a read of
+	 * {@code taken} that no flush overlapped (as many flushes had ended before the read as had started after it):
+	 * a flush by another thread holds the slots it took out of the pools in neither the pools nor a lower
+	 * {@code taken} until it ends, and racing admissions at a limit all flush at once.
+	 */
 	private void admitShared(Priority priority, int limit) {
 		boolean flushed = false;
 		while (true) {
+			int ended = this.flushesEnded;
 			int current = this.taken;
 			if (current < limit) {
 				if (TAKEN.compareAndSet(this, current, current + 1)) {
 					return;
 				}
 			}
-			else if (flushed || flushPools() == 0) {
+			else if (!flushed) {
+				flushPools();
+				flushed = true;
+			}
+			else if (this.flushesStarted == ended) {
 				throw shed(priority, current);
 			}
 			else {
-				flushed = true;
+				// another thread's flush is between the pools and taken: a few instructions
+				Thread.onSpinWait();
 			}
 		}
 	}
 
-	/** Moves every pool's free slots back to {@code taken}; returns how many moved. */
-	private int flushPools() {
+	/** Moves every pool's free slots back to {@code taken}. */
+	private void flushPools() {
 		long[] pools = this.pools;
 		if (pools == null) {
-			return 0;
+			return;
 		}
 		int flushed = 0;
-		for (int index = POOL_STRIDE; index < pools.length - POOL_STRIDE; index += POOL_STRIDE) {
-			long word;
-			do {
-				word = (long) POOLS.getVolatile(pools, index);
+		FLUSHES_STARTED.getAndAdd(this, 1);
+		try {
+			for (int index = POOL_STRIDE; index < pools.length - POOL_STRIDE; index += POOL_STRIDE) {
+				long word;
+				do {
+					word = (long) POOLS.getVolatile(pools, index);
+				}
+				while ((int) word > 0 && !POOLS.compareAndSet(pools, index, word, word + VERSION - (int) word));
+				flushed += Math.max(0, (int) word);
 			}
-			while ((int) word > 0 && !POOLS.compareAndSet(pools, index, word, word + VERSION - (int) word));
-			flushed += Math.max(0, (int) word);
+			if (flushed > 0) {
+				TAKEN.getAndAdd(this, -flushed);
+			}
+		}
+		finally {
+			FLUSHES_ENDED.getAndAdd(this, 1);
 		}
 		if (flushed > 0) {
-			TAKEN.getAndAdd(this, -flushed);
 			signalIfDrained();
 		}
-		return flushed;
 	}
 
 	@SuppressWarnings("deprecation") // Thread.threadId() is Java 19+; getId() is the same number
