@@ -95,7 +95,7 @@ public class ResilienceEndpointWebExtension {
 
 	private static WebEndpointResponse<Object> unknownBreaker(String breakerName) {
 		return problem(WebEndpointResponse.STATUS_NOT_FOUND, "Not Found",
-				"There is no circuit breaker named '" + breakerName + "'.");
+				"There is no circuit breaker named '" + shortened(breakerName) + "'.");
 	}
 
 	/**

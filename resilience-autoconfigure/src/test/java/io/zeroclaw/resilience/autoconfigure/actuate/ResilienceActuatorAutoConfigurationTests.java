@@ -1,6 +1,7 @@
 package io.zeroclaw.resilience.autoconfigure.actuate;
 
 import java.time.Duration;
+import java.util.List;
 
 import io.zeroclaw.resilience.autoconfigure.ResilienceAutoConfiguration;
 import io.zeroclaw.resilience.autoconfigure.ResilienceProperties;
@@ -231,6 +232,14 @@ class ResilienceActuatorAutoConfigurationTests {
 			assertThat(unknown.getBody()).asInstanceOf(InstanceOfAssertFactories.MAP)
 				.containsEntry("detail", "There is no circuit breaker named 'other'.")
 				.doesNotContainKey("type");
+			// a client gets back no more of what it sent than of an unknown state
+			String longName = "a".repeat(3000);
+			for (WebEndpointResponse<Object> answer : List.of(extension.breaker(longName),
+					extension.forceState(longName, "OPEN"))) {
+				assertThat(answer.getStatus()).isEqualTo(WebEndpointResponse.STATUS_NOT_FOUND);
+				assertThat(answer.getBody()).asInstanceOf(InstanceOfAssertFactories.MAP)
+					.containsEntry("detail", "There is no circuit breaker named '" + "a".repeat(64) + "...'.");
+			}
 		});
 	}
 
