@@ -22,6 +22,11 @@ public interface RateLimitKeyResolver {
 	 * Returns the key whose bucket the request draws from.
 	 * @param request the request being limited
 	 * @param policyName the name of the policy that applies, {@code "default"} for the default policy
+	 * <p>
+	 * The key is used as it is, in the same buckets as the fallback to the address: give a key the client can choose
+	 * (a header's value, a claim it signs itself) a prefix of your own, such as {@code "tenant:" + value}, as the
+	 * starter's own header and principal keys carry one, or a client that sends another's address as its value spends
+	 * that address's tokens.
 	 * @return the client key; {@code null} or empty to fall back to the client address; {@link #UNLIMITED} to exempt
 	 * the request
 	 */
