@@ -15,9 +15,12 @@ import java.util.function.Supplier;
 import io.zeroclaw.resilience.autoconfigure.backpressure.PrioritizedMethods.Plan;
 import io.zeroclaw.resilience.backpressure.Admission;
 import io.zeroclaw.resilience.backpressure.BackpressureController;
+import io.zeroclaw.resilience.backpressure.LoadShedException;
 import org.aopalliance.intercept.MethodInterceptor;
 import org.aopalliance.intercept.MethodInvocation;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import org.springframework.aop.ProxyMethodInvocation;
 import org.springframework.aop.framework.Advised;
@@ -43,6 +46,9 @@ import org.springframework.util.ClassUtils;
  * <li>A synchronous call made while the thread runs admitted work (see {@link AdmittedWork}) is part of that work and is
  * not admitted again, unless it returns a {@link CompletionStage}, whose work may outlast the caller's.</li>
  * </ul>
+ * A shed call throws {@link LoadShedException}, except a {@code void} {@code @Scheduled} or {@code @EventListener}
+ * method's, which is skipped (see {@link PrioritizedMethods.Plan#skippedWhenShed()}).
+ * <p>
  * One instance serves one proxy, whose advisors tell which methods are asynchronous.
  */
 final class PrioritizedAdmissionInterceptor implements MethodInterceptor {
@@ -55,6 +61,8 @@ final class PrioritizedAdmissionInterceptor implements MethodInterceptor {
 			PrioritizedAdmissionInterceptor.class.getClassLoader())
 			&& ClassUtils.isPresent("jakarta.servlet.http.HttpServletRequest",
 					PrioritizedAdmissionInterceptor.class.getClassLoader());
+
+	private static final Logger logger = LoggerFactory.getLogger(PrioritizedAdmissionInterceptor.class);
 
 	private final Supplier<BackpressureController> controller;
 
@@ -80,7 +88,17 @@ final class PrioritizedAdmissionInterceptor implements MethodInterceptor {
 			// One that returns a CompletionStage may go on after that work has ended, so it is new work.
 			return invocation.proceed();
 		}
-		Admission admission = this.controller.get().admit(plan.priority(invocation.getArguments()));
+		Admission admission;
+		try {
+			admission = this.controller.get().admit(plan.priority(invocation.getArguments()));
+		}
+		catch (LoadShedException ex) {
+			if (plan.skippedWhenShed()) {
+				logger.debug("Skipped {} (shed): {}", invocation.getMethod(), ex.getMessage());
+				return null;
+			}
+			throw ex;
+		}
 		if (plan.async() && invocation instanceof ProxyMethodInvocation proxyInvocation) {
 			return proceedAsync(proxyInvocation, new OnceAdmission(admission, this.queued));
 		}

@@ -29,6 +29,8 @@ import org.springframework.core.KotlinDetector;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.AnnotatedElementUtils;
 import org.springframework.scheduling.annotation.Async;
+import org.springframework.scheduling.annotation.Scheduled;
+import org.springframework.scheduling.annotation.Schedules;
 import org.springframework.util.ClassUtils;
 import org.springframework.util.ReflectionUtils;
 
@@ -118,11 +120,16 @@ final class PrioritizedMethods {
 	 * @param async whether the proxy runs the call on an executor
 	 * @param suspending whether the method is a Kotlin {@code suspend} function run by Spring's coroutine support: the
 	 * call returns a lazy {@code Mono} of its body, which the proxy awaits at once
+	 * @param skippedWhenShed whether a shed call is skipped rather than refused: a {@code void} method the container
+	 * calls where no caller of the application's waits for it, a {@code @Scheduled} run or an {@code @EventListener}
+	 * delivery; thrown, the refusal would reach the scheduler's error handler (an ERROR for every shed run) or the
+	 * event's publisher (and the listeners after this one would miss the event)
 	 */
-	record Plan(@Nullable Priority priority, int priorityArgument, boolean async, boolean suspending) {
+	record Plan(@Nullable Priority priority, int priorityArgument, boolean async, boolean suspending,
+			boolean skippedWhenShed) {
 
 		/** A method the advisor should not have matched: call it without admission. */
-		static final Plan NONE = new Plan(null, -1, false, false);
+		static final Plan NONE = new Plan(null, -1, false, false, false);
 
 		/** Whether Spring runs {@code suspend} functions through Reactor (as {@code AopUtils} decides). */
 		private static final boolean COROUTINES_REACTOR_PRESENT = ClassUtils.isPresent(
@@ -148,7 +155,18 @@ final class PrioritizedMethods {
 						+ "the whole call", targetClass.getName(), method.getName());
 			}
 			boolean suspending = COROUTINES_REACTOR_PRESENT && KotlinDetector.isSuspendingFunction(method);
-			return new Plan(prioritized.value(), priorityArgument, async, suspending);
+			return new Plan(prioritized.value(), priorityArgument, async, suspending,
+					isSkippedWhenShed(method, targetClass));
+		}
+
+		private static boolean isSkippedWhenShed(Method method, Class<?> targetClass) {
+			if (method.getReturnType() != void.class) {
+				return false;
+			}
+			Method specific = AopUtils.getMostSpecificMethod(method, targetClass);
+			return AnnotatedElementUtils.hasAnnotation(specific, Scheduled.class)
+					|| AnnotatedElementUtils.hasAnnotation(specific, Schedules.class)
+					|| AnnotatedElementUtils.hasAnnotation(specific, EventListener.class);
 		}
 
 		private static boolean isAnnotatedAsync(Method method, Class<?> targetClass) {

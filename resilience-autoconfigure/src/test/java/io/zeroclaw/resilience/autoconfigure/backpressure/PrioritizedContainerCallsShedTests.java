@@ -1,0 +1,225 @@
+package io.zeroclaw.resilience.autoconfigure.backpressure;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.zeroclaw.resilience.autoconfigure.ResilienceAutoConfiguration;
+import io.zeroclaw.resilience.backpressure.Admission;
+import io.zeroclaw.resilience.backpressure.BackpressureController;
+import io.zeroclaw.resilience.backpressure.LoadShedException;
+import io.zeroclaw.resilience.backpressure.Prioritized;
+import io.zeroclaw.resilience.backpressure.Priority;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.task.TaskExecutionAutoConfiguration;
+import org.springframework.boot.autoconfigure.task.TaskSchedulingAutoConfiguration;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.event.EventListener;
+import org.springframework.core.annotation.Order;
+import org.springframework.scheduling.annotation.Async;
+import org.springframework.scheduling.annotation.EnableAsync;
+import org.springframework.scheduling.annotation.EnableScheduling;
+import org.springframework.scheduling.annotation.Scheduled;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * A {@code @Prioritized} method the container calls, with no caller of the application's to tell: a shed
+ * {@code void} {@code @Scheduled} run is skipped rather than thrown into the scheduler (whose error handler logs every
+ * failed run at ERROR), and a shed {@code void} {@code @EventListener} delivery is skipped rather than thrown into
+ * the publisher (which would keep the event from the listeners after it). With ten slots BACKGROUND and LOW are shed
+ * once six are held.
+ */
+@ExtendWith(OutputCaptureExtension.class)
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class PrioritizedContainerCallsShedTests {
+
+	private final ApplicationContextRunner runner = new ApplicationContextRunner()
+		.withConfiguration(AutoConfigurations.of(ResilienceAutoConfiguration.class,
+				BackpressureAutoConfiguration.class, TaskSchedulingAutoConfiguration.class,
+				TaskExecutionAutoConfiguration.class))
+		.withPropertyValues("zeroclaw.resilience.backpressure.enabled=true",
+				"zeroclaw.resilience.backpressure.max-queue-depth=10", "spring.threads.virtual.enabled=false");
+
+	@Test
+	void shedScheduledRunsShouldBeSkippedWithoutAnError(CapturedOutput output) {
+		this.runner.withUserConfiguration(SchedulingConfiguration.class).run((context) -> {
+			// the sweeper is proxied by its class, so its counts are read through methods
+			BackpressureController controller = context.getBean(BackpressureController.class);
+			Sweeper sweeper = context.getBean(Sweeper.class);
+			await().atMost(Duration.ofSeconds(10)).until(() -> sweeper.sweeps() > 0);
+			List<Admission> held = hold(controller, 6);
+			int sweeps;
+			try {
+				int ticks = sweeper.ticks();
+				// a run that started before the slots were taken may still end: count from one after it
+				await().atMost(Duration.ofSeconds(10)).until(() -> sweeper.ticks() > ticks + 1);
+				sweeps = sweeper.sweeps();
+				int later = sweeper.ticks();
+				await().atMost(Duration.ofSeconds(10)).until(() -> sweeper.ticks() > later + 5);
+				assertThat(sweeper.sweeps()).as("sweeps run while BACKGROUND was shed").isEqualTo(sweeps);
+			}
+			finally {
+				held.forEach(Admission::close);
+			}
+			await().atMost(Duration.ofSeconds(10)).until(() -> sweeper.sweeps() > sweeps);
+			assertThat(output).doesNotContain("Unexpected error occurred in scheduled task")
+				.doesNotContain(LoadShedException.class.getSimpleName());
+			assertThat(controller.depth()).isZero();
+		});
+	}
+
+	@Test
+	void shedListenerShouldBeSkippedAndTheEventReachTheOtherListeners() {
+		this.runner.withUserConfiguration(ListenerConfiguration.class).run((context) -> {
+			BackpressureController controller = context.getBean(BackpressureController.class);
+			Indexer indexer = context.getBean(Indexer.class);
+			Audit audit = context.getBean(Audit.class);
+			List<Admission> held = hold(controller, 7);
+			try {
+				context.publishEvent(new OrderPlaced("o-1"));
+			}
+			finally {
+				held.forEach(Admission::close);
+			}
+			assertThat(audit.count()).isEqualTo(1);
+			assertThat(indexer.indexed()).isZero();
+			context.publishEvent(new OrderPlaced("o-2"));
+			await().atMost(Duration.ofSeconds(10)).until(() -> indexer.indexed() == 1);
+			assertThat(audit.count()).isEqualTo(2);
+		});
+	}
+
+	@Test
+	void aShedCallOfAnythingElseShouldStillThrowToItsCaller() {
+		this.runner.withUserConfiguration(ListenerConfiguration.class).run((context) -> {
+			BackpressureController controller = context.getBean(BackpressureController.class);
+			Indexer indexer = context.getBean(Indexer.class);
+			List<Admission> held = hold(controller, 7);
+			try {
+				assertThatExceptionOfType(LoadShedException.class).isThrownBy(() -> indexer.reindex("o-1"));
+			}
+			finally {
+				held.forEach(Admission::close);
+			}
+		});
+	}
+
+	private static List<Admission> hold(BackpressureController controller, int slots) {
+		List<Admission> held = new ArrayList<>();
+		for (int i = 0; i < slots; i++) {
+			held.add(controller.admit(Priority.HIGH));
+		}
+		return held;
+	}
+
+	record OrderPlaced(String id) {
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@EnableScheduling
+	static class SchedulingConfiguration {
+
+		@Bean
+		Sweeper sweeper() {
+			return new Sweeper();
+		}
+
+	}
+
+	static class Sweeper {
+
+		private final AtomicInteger sweeps = new AtomicInteger();
+
+		private final AtomicInteger ticks = new AtomicInteger();
+
+		@Scheduled(fixedDelay = 20)
+		@Prioritized(Priority.BACKGROUND)
+		public void sweep() {
+			this.sweeps.incrementAndGet();
+		}
+
+		@Scheduled(fixedDelay = 20)
+		public void tick() {
+			this.ticks.incrementAndGet();
+		}
+
+		public int sweeps() {
+			return this.sweeps.get();
+		}
+
+		public int ticks() {
+			return this.ticks.get();
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@EnableAsync
+	static class ListenerConfiguration {
+
+		@Bean
+		Indexer indexer() {
+			return new Indexer();
+		}
+
+		@Bean
+		Audit audit() {
+			return new Audit();
+		}
+
+	}
+
+	static class Indexer {
+
+		private final AtomicInteger indexed = new AtomicInteger();
+
+		@EventListener
+		@Order(1)
+		@Async
+		@Prioritized(Priority.LOW)
+		public void index(OrderPlaced event) {
+			this.indexed.incrementAndGet();
+		}
+
+		@Async
+		@Prioritized(Priority.LOW)
+		public void reindex(String id) {
+			this.indexed.incrementAndGet();
+		}
+
+		public int indexed() {
+			return this.indexed.get();
+		}
+
+	}
+
+	static class Audit {
+
+		private final AtomicInteger count = new AtomicInteger();
+
+		@EventListener
+		@Order(2)
+		public void record(OrderPlaced event) {
+			this.count.incrementAndGet();
+		}
+
+		public int count() {
+			return this.count.get();
+		}
+
+	}
+
+}
