@@ -243,12 +243,16 @@ final class PrioritizedBeanPostProcessor implements SmartInstantiationAwareBeanP
 		List<String> names = new ArrayList<>();
 		for (Class<?> type = ClassUtils.getUserClass(targetClass); type != null && type != Object.class;
 				type = type.getSuperclass()) {
+			List<String> declared = new ArrayList<>();
 			for (Method method : type.getDeclaredMethods()) {
 				if (!method.isSynthetic() && !isValueClassCopy(method)
 						&& AnnotatedElementUtils.hasAnnotation(method, Prioritized.class) && matching.test(method)) {
-					names.add(method.getName());
+					declared.add(method.getName());
 				}
 			}
+			// the JVM lists a class's methods in no set order: sorted, a message reads the same from run to run
+			declared.sort(null);
+			names.addAll(declared);
 		}
 		return names;
 	}
