@@ -19,11 +19,16 @@ import org.jspecify.annotations.Nullable;
  * that IPv4 address. A port that a proxy wrote after the address ({@code 192.0.2.1:51234},
  * {@code [2001:db8::1]:51234}) is dropped: it changes with every connection.
  * <p>
- * Text that is not an IP address (what a forwarded header can bring) is kept as it is: it is still a key, just not one
- * that can be grouped. Parsing never resolves a name: only text of hexadecimal digits, colons and dots, handed to the
+ * Text that is not an IP address (what a forwarded header can bring) is still a key, just not one that can be grouped:
+ * kept as it is, or behind {@value #TEXT_PREFIX} when it holds a colon, so that no forwarded text can spell a key of
+ * another kind ({@code principal:alice}, {@code header:sha256:...}, a resolver's {@code tenant:acme}) and spend that
+ * client's tokens. (Tomcat's {@code RemoteIpValve} passes on what a trusted proxy forwarded, as it was written.) Parsing never resolves a name: only text of hexadecimal digits, colons and dots, handed to the
  * JDK between brackets, which it reads as an IPv6 literal or refuses.
  */
 final class ClientAddress {
+
+	/** Put before forwarded text with a colon that is no IP address: keys of the other kinds all hold a colon. */
+	static final String TEXT_PREFIX = "address:";
 
 	/** The longest text of an IPv6 address, its last 32 bits written as an IPv4 address. */
 	private static final int MAX_IPV6_TEXT = 45;
@@ -58,7 +63,7 @@ final class ClientAddress {
 		}
 		byte[] bytes = ipv6(address);
 		if (bytes == null) {
-			return address;
+			return notAnAddress(address);
 		}
 		if (bytes.length == 16 && embedsIpv4(bytes)) {
 			bytes = Arrays.copyOfRange(bytes, 12, 16);
@@ -68,7 +73,7 @@ final class ClientAddress {
 			parsed = InetAddress.getByAddress(bytes);
 		}
 		catch (UnknownHostException ex) {
-			return address;
+			return notAnAddress(address);
 		}
 		if (parsed instanceof Inet4Address) {
 			return parsed.getHostAddress();
@@ -86,7 +91,7 @@ final class ClientAddress {
 			return InetAddress.getByAddress(bytes).getHostAddress() + "/" + ipv6PrefixLength;
 		}
 		catch (UnknownHostException ex) {
-			return address;
+			return notAnAddress(address);
 		}
 	}
 
@@ -113,6 +118,10 @@ final class ClientAddress {
 	}
 
 	/** Whether the text from {@code start} to its end is a port: one to five digits. */
+	private static String notAnAddress(String text) {
+		return (text.indexOf(':') >= 0) ? TEXT_PREFIX + text : text;
+	}
+
 	private static boolean isPort(String text, int start) {
 		int length = text.length() - start;
 		if (length < 1 || length > 5) {

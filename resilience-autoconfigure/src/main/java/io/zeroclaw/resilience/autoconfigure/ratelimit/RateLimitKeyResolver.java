@@ -26,7 +26,8 @@ public interface RateLimitKeyResolver {
 	 * The key is used as it is, in the same buckets as the fallback to the address: give a key the client can choose
 	 * (a header's value, a claim it signs itself) a prefix of your own, such as {@code "tenant:" + value}, as the
 	 * starter's own header and principal keys carry one, or a client that sends another's address as its value spends
-	 * that address's tokens.
+	 * that address's tokens. A prefix with a colon also keeps the key from any address: forwarded text with a colon
+	 * is keyed behind {@code address:}.
 	 * @return the client key; {@code null} or empty to fall back to the client address; {@link #UNLIMITED} to exempt
 	 * the request
 	 */

@@ -8,7 +8,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The key of a client address: IPv4 whole, IPv6 by its prefix in one spelling, anything else as it is.
+ * The key of a client address: IPv4 whole, IPv6 by its prefix in one spelling, other text as it is, behind a prefix
+ * when it holds a colon as every key of another kind does.
  */
 class ClientAddressTests {
 
@@ -42,12 +43,12 @@ class ClientAddressTests {
 			[203.0.113.9]                    | 64  | 203.0.113.9
 			[2001:db8:9:1::a]:51234          | 64  | 2001:db8:9:1:0:0:0:0/64
 			[::ffff:203.0.113.9]:1           | 64  | 203.0.113.9
-			# not a port, or not an address before it: kept as written
-			203.0.113.9:123456               | 64  | 203.0.113.9:123456
-			203.0.113:80                     | 64  | 203.0.113:80
-			1234.0.113.9:80                  | 64  | 1234.0.113.9:80
-			[2001:db8::1]:x                  | 64  | [2001:db8::1]:x
-			[2001:db8::1]x                   | 64  | [2001:db8::1]x
+			# not a port, or not an address before it: kept as written, behind a prefix (it holds a colon)
+			203.0.113.9:123456               | 64  | address:203.0.113.9:123456
+			203.0.113:80                     | 64  | address:203.0.113:80
+			1234.0.113.9:80                  | 64  | address:1234.0.113.9:80
+			[2001:db8::1]:x                  | 64  | address:[2001:db8::1]:x
+			[2001:db8::1]x                   | 64  | address:[2001:db8::1]x
 			""")
 	void addressShouldBeKeyedAsItsClient(String address, int prefixLength, String key) {
 		assertThat(ClientAddress.key(address, prefixLength)).isEqualTo(key);
@@ -66,8 +67,16 @@ class ClientAddressTests {
 
 	@ParameterizedTest
 	@ValueSource(strings = { "unknown:1", "localhost:8080", "cafe:beef", ":", "::g", "2001:db8::1::2",
-			"[2001:db8::1", "１::1", "2001:db8:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:1", "", "[]", "_gateway:1" })
-	void textThatIsNotAnIpv6AddressShouldBeKeptAsItIs(String text) {
+			"[2001:db8::1", "１::1", "2001:db8:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:1", "_gateway:1",
+			"principal:alice", "header:sha256:abc", "address:x" })
+	void textWithAColonThatIsNotAnAddressShouldBeKeptBehindItsPrefix(String text) {
+		// keys of the other kinds all hold a colon: forwarded text must not spell one
+		assertThat(ClientAddress.key(text, 64)).isEqualTo("address:" + text);
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "unknown", "localhost", "", "[]", "[alice]" })
+	void textWithoutAColonThatIsNotAnAddressShouldBeKeptAsItIs(String text) {
 		assertThat(ClientAddress.key(text, 64)).isEqualTo(text);
 	}
 
