@@ -95,13 +95,14 @@ final class MvcServedRequests implements Predicate<HttpServletRequest> {
 		return known;
 	}
 
-	/** A {@code DispatcherServlet} serving this context's handlers (not one built over a context of its own). */
+	/**
+	 * A {@code DispatcherServlet} serving this context's handlers. Spring Boot's is given the context as it is
+	 * created (a servlet bean is told its context, or built with it); one that has none yet makes a context of its
+	 * own when it starts, on its first request, and is not this context's.
+	 */
 	private boolean isOwn(@Nullable Object servlet) {
-		if (!(servlet instanceof DispatcherServlet dispatcherServlet)) {
-			return false;
-		}
-		ApplicationContext own = dispatcherServlet.getWebApplicationContext();
-		return own == null || own == this.context;
+		return servlet instanceof DispatcherServlet dispatcherServlet
+				&& dispatcherServlet.getWebApplicationContext() == this.context;
 	}
 
 }

@@ -18,9 +18,14 @@ import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.boot.web.servlet.ServletRegistrationBean;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.context.support.AnnotationConfigWebApplicationContext;
+import org.springframework.web.servlet.DispatcherServlet;
 import org.springframework.web.servlet.config.annotation.CorsRegistry;
+import org.springframework.web.servlet.config.annotation.WebMvcConfigurationSupport;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -73,6 +78,20 @@ class RateLimitPreflightOtherServletIntegrationTests {
 		assertThat(mvcRefused.headers().firstValue("Access-Control-Allow-Origin")).hasValue(ORIGIN);
 	}
 
+	/**
+	 * A second {@code DispatcherServlet} over a context of its own (no CORS there) starts on its first request: until
+	 * then it has no context, and it is still not Spring MVC's of this context.
+	 */
+	@Test
+	void preflightOfASecondDispatcherServletShouldGetNoneOfThisContextsGrant() throws Exception {
+		HttpResponse<String> mvc = send("OPTIONS", "/mvc/accounts", "203.0.113.5");
+		assertThat(mvc.headers().firstValue("Access-Control-Allow-Origin")).hasValue(ORIGIN);
+		HttpResponse<String> child = send("OPTIONS", "/child/accounts", "203.0.113.6");
+		assertThat(child.headers().map()).doesNotContainKeys("access-control-allow-origin",
+				"access-control-allow-credentials");
+		assertThat(send("GET", "/child/hello", "203.0.113.7").body()).isEqualTo("child hello");
+	}
+
 	/** Each test from its own address (Tomcat trusts the loopback proxy's X-Forwarded-For), so quotas don't mix. */
 	private HttpResponse<String> send(String method, String path, String address) throws Exception {
 		HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://localhost:" + this.port + path))
@@ -108,6 +127,43 @@ class RateLimitPreflightOtherServletIntegrationTests {
 		@Bean
 		AccountsController accountsController() {
 			return new AccountsController();
+		}
+
+		@Bean
+		ServletRegistrationBean<DispatcherServlet> childServlet() {
+			DispatcherServlet servlet = new DispatcherServlet();
+			servlet.setContextClass(AnnotationConfigWebApplicationContext.class);
+			servlet.setContextConfigLocation(ChildConfig.class.getName());
+			ServletRegistrationBean<DispatcherServlet> registration = new ServletRegistrationBean<>(servlet,
+					"/child/*");
+			registration.setName("child");
+			return registration;
+		}
+
+	}
+
+	/** Spring MVC of the child servlet's own, with none of the application's CORS mappings. */
+	@Configuration(proxyBeanMethods = false)
+	static class ChildConfig extends WebMvcConfigurationSupport {
+
+		@Bean
+		ChildController childController() {
+			return new ChildController();
+		}
+
+	}
+
+	@RestController
+	static class ChildController {
+
+		@GetMapping("/hello")
+		String hello() {
+			return "child hello";
+		}
+
+		@DeleteMapping("/accounts")
+		String delete() {
+			return "deleted";
 		}
 
 	}
