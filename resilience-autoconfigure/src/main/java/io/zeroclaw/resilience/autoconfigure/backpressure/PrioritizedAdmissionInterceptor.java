@@ -46,8 +46,8 @@ import org.springframework.util.ClassUtils;
  * <li>A synchronous call made while the thread runs admitted work (see {@link AdmittedWork}) is part of that work and is
  * not admitted again, unless it returns a {@link CompletionStage}, whose work may outlast the caller's.</li>
  * </ul>
- * A shed call throws {@link LoadShedException}, except a {@code void} {@code @Scheduled} or {@code @EventListener}
- * method's, which is skipped (see {@link PrioritizedMethods.Plan#skippedWhenShed()}).
+ * A shed call throws {@link LoadShedException}, except a {@code @Scheduled} run's or an event listener's, which is
+ * skipped (see {@link PrioritizedMethods.Plan#skippedWhenShed()}).
  * <p>
  * One instance serves one proxy, whose advisors tell which methods are asynchronous.
  */
@@ -95,7 +95,7 @@ final class PrioritizedAdmissionInterceptor implements MethodInterceptor {
 		catch (LoadShedException ex) {
 			if (plan.skippedWhenShed()) {
 				logger.debug("Skipped {} (shed): {}", invocation.getMethod(), ex.getMessage());
-				return null;
+				return Plan.skippedResult(invocation.getMethod());
 			}
 			throw ex;
 		}

@@ -1,5 +1,6 @@
 package io.zeroclaw.resilience.autoconfigure.backpressure;
 
+import java.lang.reflect.Array;
 import java.lang.reflect.Method;
 import java.util.List;
 
@@ -26,6 +27,7 @@ import org.springframework.context.Phased;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.context.event.EventListener;
 import org.springframework.core.KotlinDetector;
+import org.springframework.core.ReactiveAdapterRegistry;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.AnnotatedElementUtils;
 import org.springframework.scheduling.annotation.Async;
@@ -120,10 +122,12 @@ final class PrioritizedMethods {
 	 * @param async whether the proxy runs the call on an executor
 	 * @param suspending whether the method is a Kotlin {@code suspend} function run by Spring's coroutine support: the
 	 * call returns a lazy {@code Mono} of its body, which the proxy awaits at once
-	 * @param skippedWhenShed whether a shed call is skipped rather than refused: a {@code void} method the container
-	 * calls where no caller of the application's waits for it, a {@code @Scheduled} run or an {@code @EventListener}
-	 * delivery; thrown, the refusal would reach the scheduler's error handler (an ERROR for every shed run) or the
-	 * event's publisher (and the listeners after this one would miss the event)
+	 * @param skippedWhenShed whether a shed call is skipped rather than refused: a method the container calls where no
+	 * caller of the application's waits for it, a {@code @Scheduled} run (not a reactive one, whose publisher Spring
+	 * subscribes to on each run) or an event's delivery to an {@code @EventListener} method or an
+	 * {@code ApplicationListener}; thrown, the refusal would reach the scheduler's error handler (an ERROR for every
+	 * shed run) or the event's publisher (and the listeners after this one would miss the event). A Kotlin
+	 * {@code suspend} function is not skipped.
 	 */
 	record Plan(@Nullable Priority priority, int priorityArgument, boolean async, boolean suspending,
 			boolean skippedWhenShed) {
@@ -160,13 +164,29 @@ final class PrioritizedMethods {
 		}
 
 		private static boolean isSkippedWhenShed(Method method, Class<?> targetClass) {
-			if (method.getReturnType() != void.class) {
+			if (KotlinDetector.isSuspendingFunction(method)) {
 				return false;
 			}
 			Method specific = AopUtils.getMostSpecificMethod(method, targetClass);
-			return AnnotatedElementUtils.hasAnnotation(specific, Scheduled.class)
-					|| AnnotatedElementUtils.hasAnnotation(specific, Schedules.class)
-					|| AnnotatedElementUtils.hasAnnotation(specific, EventListener.class);
+			if (AnnotatedElementUtils.hasAnnotation(specific, EventListener.class)
+					|| (ApplicationListener.class.isAssignableFrom(targetClass)
+							&& method.getName().equals("onApplicationEvent") && method.getParameterCount() == 1)) {
+				// a listener's result is published as an event: none (null) publishes nothing
+				return true;
+			}
+			return (AnnotatedElementUtils.hasAnnotation(specific, Scheduled.class)
+					|| AnnotatedElementUtils.hasAnnotation(specific, Schedules.class))
+					&& ReactiveAdapterRegistry.getSharedInstance().getAdapter(method.getReturnType()) == null;
+		}
+
+		/**
+		 * What a skipped call returns: nothing, or a primitive's zero, which the proxy can hand back.
+		 * @param method the method skipped
+		 * @return {@code null}, or the zero of a primitive return type
+		 */
+		static @Nullable Object skippedResult(Method method) {
+			Class<?> type = method.getReturnType();
+			return (type.isPrimitive() && type != void.class) ? Array.get(Array.newInstance(type, 1), 0) : null;
 		}
 
 		private static boolean isAnnotatedAsync(Method method, Class<?> targetClass) {

@@ -22,6 +22,8 @@ import org.springframework.boot.autoconfigure.task.TaskSchedulingAutoConfigurati
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.context.ApplicationListener;
+import org.springframework.context.PayloadApplicationEvent;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.event.EventListener;
@@ -39,8 +41,9 @@ import static org.awaitility.Awaitility.await;
  * A {@code @Prioritized} method the container calls, with no caller of the application's to tell: a shed
  * {@code void} {@code @Scheduled} run is skipped rather than thrown into the scheduler (whose error handler logs every
  * failed run at ERROR), and a shed {@code void} {@code @EventListener} delivery is skipped rather than thrown into
- * the publisher (which would keep the event from the listeners after it). With ten slots BACKGROUND and LOW are shed
- * once six are held.
+ * the publisher (which would keep the event from the listeners after it), whatever the method returns (a primitive's
+ * zero, or nothing: a listener's follow-up event is then not published), and so is an {@code ApplicationListener}'s
+ * delivery. With ten slots BACKGROUND and LOW are shed once six are held.
  */
 @ExtendWith(OutputCaptureExtension.class)
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -103,6 +106,51 @@ class PrioritizedContainerCallsShedTests {
 	}
 
 	@Test
+	void shedScheduledRunsReturningAValueShouldBeSkippedWithoutAnError(CapturedOutput output) {
+		this.runner.withUserConfiguration(CountingSchedulingConfiguration.class).run((context) -> {
+			BackpressureController controller = context.getBean(BackpressureController.class);
+			CountingSweeper sweeper = context.getBean(CountingSweeper.class);
+			await().atMost(Duration.ofSeconds(10)).until(() -> sweeper.sweeps() > 0);
+			List<Admission> held = hold(controller, 6);
+			try {
+				int ticks = sweeper.ticks();
+				await().atMost(Duration.ofSeconds(10)).until(() -> sweeper.ticks() > ticks + 5);
+			}
+			finally {
+				held.forEach(Admission::close);
+			}
+			assertThat(output).doesNotContain("Unexpected error occurred in scheduled task")
+				.doesNotContain(LoadShedException.class.getSimpleName());
+		});
+	}
+
+	@Test
+	void shedListenersOfEveryShapeShouldBeSkippedAndTheEventReachTheOtherListeners() {
+		this.runner.withUserConfiguration(ListenerShapesConfiguration.class).run((context) -> {
+			BackpressureController controller = context.getBean(BackpressureController.class);
+			Audit audit = context.getBean(Audit.class);
+			FollowUps followUps = context.getBean(FollowUps.class);
+			InterfaceListener listener = context.getBean(InterfaceListener.class);
+			List<Admission> held = hold(controller, 7);
+			try {
+				context.publishEvent(new OrderPlaced("o-1"));
+			}
+			finally {
+				held.forEach(Admission::close);
+			}
+			assertThat(audit.count()).isEqualTo(1);
+			assertThat(listener.received()).isZero();
+			assertThat(followUps.received()).isZero();
+			context.publishEvent(new OrderPlaced("o-2"));
+			assertThat(audit.count()).isEqualTo(2);
+			assertThat(listener.received()).isEqualTo(1);
+			// the listener returning a follow-up ran, and its follow-up was published
+			assertThat(followUps.received()).isEqualTo(1);
+			assertThat(controller.depth()).isZero();
+		});
+	}
+
+	@Test
 	void aShedCallOfAnythingElseShouldStillThrowToItsCaller() {
 		this.runner.withUserConfiguration(ListenerConfiguration.class).run((context) -> {
 			BackpressureController controller = context.getBean(BackpressureController.class);
@@ -135,6 +183,116 @@ class PrioritizedContainerCallsShedTests {
 		@Bean
 		Sweeper sweeper() {
 			return new Sweeper();
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@EnableScheduling
+	static class CountingSchedulingConfiguration {
+
+		@Bean
+		CountingSweeper countingSweeper() {
+			return new CountingSweeper();
+		}
+
+	}
+
+	static class CountingSweeper {
+
+		private final AtomicInteger sweeps = new AtomicInteger();
+
+		private final AtomicInteger ticks = new AtomicInteger();
+
+		/** Spring ignores what a (non-reactive) scheduled method returns: skipped, it returns the primitive's zero. */
+		@Scheduled(fixedDelay = 20)
+		@Prioritized(Priority.BACKGROUND)
+		public int sweep() {
+			return this.sweeps.incrementAndGet();
+		}
+
+		@Scheduled(fixedDelay = 20)
+		public void tick() {
+			this.ticks.incrementAndGet();
+		}
+
+		public int sweeps() {
+			return this.sweeps.get();
+		}
+
+		public int ticks() {
+			return this.ticks.get();
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class ListenerShapesConfiguration {
+
+		@Bean
+		InterfaceListener interfaceListener() {
+			return new InterfaceListener();
+		}
+
+		@Bean
+		FollowingListener followingListener() {
+			return new FollowingListener();
+		}
+
+		@Bean
+		FollowUps followUps() {
+			return new FollowUps();
+		}
+
+		@Bean
+		Audit audit() {
+			return new Audit();
+		}
+
+	}
+
+	@Order(1)
+	static class InterfaceListener implements ApplicationListener<PayloadApplicationEvent<OrderPlaced>> {
+
+		private final AtomicInteger received = new AtomicInteger();
+
+		@Override
+		@Prioritized(Priority.LOW)
+		public void onApplicationEvent(PayloadApplicationEvent<OrderPlaced> event) {
+			this.received.incrementAndGet();
+		}
+
+		public int received() {
+			return this.received.get();
+		}
+
+	}
+
+	static class FollowingListener {
+
+		@EventListener
+		@Order(1)
+		@Prioritized(Priority.LOW)
+		public OrderIndexed index(OrderPlaced event) {
+			return new OrderIndexed(event.id());
+		}
+
+	}
+
+	record OrderIndexed(String id) {
+	}
+
+	static class FollowUps {
+
+		private final AtomicInteger received = new AtomicInteger();
+
+		@EventListener
+		public void onIndexed(OrderIndexed event) {
+			this.received.incrementAndGet();
+		}
+
+		public int received() {
+			return this.received.get();
 		}
 
 	}
