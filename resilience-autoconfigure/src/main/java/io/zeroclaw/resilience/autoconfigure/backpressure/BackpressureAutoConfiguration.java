@@ -101,7 +101,7 @@ public final class BackpressureAutoConfiguration {
 		return new DiscardingExecutorCheck(() -> {
 			PrioritizedBeanPostProcessor admitting = postProcessor.getIfAvailable();
 			return (admitting != null) ? admitting.proxies() : Map.of();
-		});
+		}, (check) -> postProcessor.ifAvailable((admitting) -> admitting.checkExecutorsOfLaterBeans(check)));
 	}
 
 	@Configuration(proxyBeanMethods = false)

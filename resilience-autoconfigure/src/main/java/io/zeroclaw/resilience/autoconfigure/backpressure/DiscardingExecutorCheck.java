@@ -8,7 +8,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionHandler;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadPoolExecutor;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 import org.jspecify.annotations.Nullable;
@@ -28,7 +31,7 @@ import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
 import org.springframework.util.ReflectionUtils;
 
 /**
- * Warns at start-up of an {@code @Async @Prioritized} method whose executor drops the tasks it cannot take without
+ * Warns at start-up (and, for a bean created later, a lazy one, at its first asynchronous call) of an {@code @Async @Prioritized} method whose executor drops the tasks it cannot take without
  * saying so ({@link ThreadPoolExecutor.DiscardPolicy}, {@link ThreadPoolExecutor.DiscardOldestPolicy}). Such a task
  * gives its slot back when it ends, or when the executor refuses it with an exception; a task dropped in silence does
  * neither, so its slot stays taken until the application stops, and the queue fills with work that will never run
@@ -51,34 +54,49 @@ final class DiscardingExecutorCheck implements SmartInitializingSingleton {
 
 	private final Supplier<Map<Class<?>, Advised>> proxies;
 
+	private final Consumer<BiConsumer<Class<?>, Advised>> laterBeans;
+
+	/** The pools warned of, once each. */
+	private final Set<ThreadPoolExecutor> warned = Collections.synchronizedSet(
+			Collections.newSetFromMap(new IdentityHashMap<>()));
+
+	/** The classes of bean checked. */
+	private final Set<Class<?>> checked = ConcurrentHashMap.newKeySet();
+
 	/**
 	 * @param proxies a proxy per class of bean with {@code @Prioritized} methods
+	 * @param laterBeans takes the check to run on the proxy of a bean created after start-up (a lazy one), at its
+	 * first asynchronous {@code @Prioritized} call
 	 */
-	DiscardingExecutorCheck(Supplier<Map<Class<?>, Advised>> proxies) {
+	DiscardingExecutorCheck(Supplier<Map<Class<?>, Advised>> proxies,
+			Consumer<BiConsumer<Class<?>, Advised>> laterBeans) {
 		this.proxies = proxies;
+		this.laterBeans = laterBeans;
 	}
 
 	@Override
 	public void afterSingletonsInstantiated() {
-		Set<ThreadPoolExecutor> warned = Collections.newSetFromMap(new IdentityHashMap<>());
-		this.proxies.get().forEach((targetClass, advised) -> {
-			AsyncExecutionInterceptor async = asyncInterceptor(advised);
-			if (async == null) {
-				return;
+		this.proxies.get().forEach(this::check);
+		this.laterBeans.accept(this::check);
+	}
+
+	private void check(Class<?> targetClass, Advised advised) {
+		AsyncExecutionInterceptor async = asyncInterceptor(advised);
+		if (async == null || !this.checked.add(targetClass)) {
+			return;
+		}
+		ReflectionUtils.doWithMethods(targetClass, (method) -> {
+			ThreadPoolExecutor pool = pool(executor(async, method));
+			if (pool != null && discards(pool) && this.warned.add(pool)) {
+				logger.warn("The executor of @Async @Prioritized method {}.{} drops the tasks it cannot take "
+						+ "without an exception ({}): a task it drops never runs and keeps its backpressure slot "
+						+ "until the application stops, so the queue fills with work that will never run and "
+						+ "sheds everything but CRITICAL. Give it a rejection policy that throws (AbortPolicy, the "
+						+ "default) or runs the task in the caller (CallerRunsPolicy), and room for "
+						+ "max-queue-depth tasks.", targetClass.getSimpleName(), method.getName(),
+						pool.getRejectedExecutionHandler().getClass().getName().replace('$', '.'));
 			}
-			ReflectionUtils.doWithMethods(targetClass, (method) -> {
-				ThreadPoolExecutor pool = pool(executor(async, method));
-				if (pool != null && discards(pool) && warned.add(pool)) {
-					logger.warn("The executor of @Async @Prioritized method {}.{} drops the tasks it cannot take "
-							+ "without an exception ({}): a task it drops never runs and keeps its backpressure slot "
-							+ "until the application stops, so the queue fills with work that will never run and "
-							+ "sheds everything but CRITICAL. Give it a rejection policy that throws (AbortPolicy, the "
-							+ "default) or runs the task in the caller (CallerRunsPolicy), and room for "
-							+ "max-queue-depth tasks.", targetClass.getSimpleName(), method.getName(),
-							pool.getRejectedExecutionHandler().getClass().getName().replace('$', '.'));
-				}
-			}, (method) -> PrioritizedMethods.find(method, targetClass) != null && isAsync(method, targetClass));
-		});
+		}, (method) -> PrioritizedMethods.find(method, targetClass) != null && isAsync(method, targetClass));
 	}
 
 	private static @Nullable AsyncExecutionInterceptor asyncInterceptor(Advised advised) {

@@ -10,6 +10,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 
 import io.zeroclaw.resilience.autoconfigure.backpressure.PrioritizedMethods.Plan;
@@ -70,13 +72,16 @@ final class PrioritizedAdmissionInterceptor implements MethodInterceptor {
 
 	private final AtomicInteger queued;
 
+	private final AtomicReference<@Nullable BiConsumer<Class<?>, Advised>> lateExecutorCheck;
+
 	private final Map<Method, Plan> plans = new ConcurrentHashMap<>();
 
 	PrioritizedAdmissionInterceptor(Supplier<BackpressureController> controller, Advised advised,
-			AtomicInteger queued) {
+			AtomicInteger queued, AtomicReference<@Nullable BiConsumer<Class<?>, Advised>> lateExecutorCheck) {
 		this.controller = controller;
 		this.advised = advised;
 		this.queued = queued;
+		this.lateExecutorCheck = lateExecutorCheck;
 	}
 
 	@Override
@@ -112,6 +117,10 @@ final class PrioritizedAdmissionInterceptor implements MethodInterceptor {
 			Class<?> targetClass = (invocation.getThis() != null) ? AopUtils.getTargetClass(invocation.getThis())
 					: method.getDeclaringClass();
 			plan = this.plans.computeIfAbsent(method, (key) -> Plan.of(key, targetClass, this.advised));
+			BiConsumer<Class<?>, Advised> check = this.lateExecutorCheck.get();
+			if (plan.async() && check != null) {
+				check.accept(targetClass, this.advised);
+			}
 		}
 		return plan;
 	}

@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiConsumer;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 
@@ -76,6 +78,9 @@ final class PrioritizedBeanPostProcessor implements SmartInstantiationAwareBeanP
 	/** A proxy per class of bean with {@code @Prioritized} methods, for the start-up check of their executors. */
 	private final Map<Class<?>, Advised> proxies = new ConcurrentHashMap<>();
 
+	/** The check of executors for beans created after start-up (lazy ones), at their first asynchronous call. */
+	private final AtomicReference<@Nullable BiConsumer<Class<?>, Advised>> lateExecutorCheck = new AtomicReference<>();
+
 	private final Map<Class<?>, Boolean> eligibleTypes = new ConcurrentHashMap<>();
 
 	private @Nullable ClassLoader classLoader = ClassUtils.getDefaultClassLoader();
@@ -106,6 +111,15 @@ final class PrioritizedBeanPostProcessor implements SmartInstantiationAwareBeanP
 	 */
 	Map<Class<?>, Advised> proxies() {
 		return this.proxies;
+	}
+
+	/**
+	 * Sets the check that the first asynchronous call of a {@code @Prioritized} method runs on its bean's proxy: a
+	 * bean created after start-up (a lazy one) was not there for the start-up check.
+	 * @param check the check, given the bean's class and its proxy
+	 */
+	void checkExecutorsOfLaterBeans(BiConsumer<Class<?>, Advised> check) {
+		this.lateExecutorCheck.set(check);
 	}
 
 	@Override
@@ -460,7 +474,7 @@ final class PrioritizedBeanPostProcessor implements SmartInstantiationAwareBeanP
 
 	private DefaultPointcutAdvisor admissionAdvisor(Advised advised) {
 		return new DefaultPointcutAdvisor(PrioritizedMethods.POINTCUT,
-				new PrioritizedAdmissionInterceptor(this.controller, advised, this.queued));
+				new PrioritizedAdmissionInterceptor(this.controller, advised, this.queued, this.lateExecutorCheck));
 	}
 
 	private DefaultPointcutAdvisor completionAdvisor() {

@@ -12,6 +12,7 @@ import io.zeroclaw.resilience.backpressure.Priority;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import org.springframework.boot.LazyInitializationBeanFactoryPostProcessor;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.task.TaskExecutionAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -30,7 +31,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * A thread pool that drops tasks in silence would keep the slots of the {@code @Async @Prioritized} tasks it drops for
  * good: start-up warns of the executor such a method really runs on (its qualifier's, an {@code AsyncConfigurer}'s,
- * the default), through Spring's adapters, and of no other.
+ * the default), through Spring's adapters, and of no other; a bean created later (a lazy one) at its first call.
  */
 @ExtendWith(OutputCaptureExtension.class)
 class DiscardingExecutorCheckTests {
@@ -81,6 +82,23 @@ class DiscardingExecutorCheckTests {
 				assertThat(context).hasNotFailed();
 				assertThat(output).contains("The executor of @Async @Prioritized method AgentWorker.")
 					.contains("ThreadPoolExecutor.DiscardPolicy");
+			});
+	}
+
+	@Test
+	void lazyWorkerOnAThreadPoolThatDiscardsShouldBeWarnedOfAtItsFirstCall(CapturedOutput output) {
+		this.runner.withInitializer((context) -> context.addBeanFactoryPostProcessor(
+				new LazyInitializationBeanFactoryPostProcessor()))
+			.withUserConfiguration(DiscardingThreadPoolConfiguration.class)
+			.withBean(QualifiedWorker.class)
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				assertThat(output).doesNotContain(WARNING);
+				QualifiedWorker worker = context.getBean(QualifiedWorker.class);
+				worker.run();
+				worker.run();
+				assertThat(output).contains("The executor of @Async @Prioritized method QualifiedWorker.run " + WARNING);
+				assertThat(output.toString().split(WARNING, -1)).as("warned once").hasSize(2);
 			});
 	}
 
