@@ -21,13 +21,17 @@ import org.springframework.beans.factory.FactoryBean;
 import org.springframework.beans.factory.InitializingBean;
 import org.springframework.beans.factory.SmartFactoryBean;
 import org.springframework.beans.factory.SmartInitializingSingleton;
+import org.springframework.context.ApplicationEvent;
 import org.springframework.context.ApplicationListener;
 import org.springframework.context.Lifecycle;
 import org.springframework.context.Phased;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.context.event.EventListener;
+import org.springframework.context.event.GenericApplicationListener;
+import org.springframework.context.event.SmartApplicationListener;
 import org.springframework.core.KotlinDetector;
 import org.springframework.core.ReactiveAdapterRegistry;
+import org.springframework.core.ResolvableType;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.AnnotatedElementUtils;
 import org.springframework.scheduling.annotation.Async;
@@ -57,7 +61,8 @@ final class PrioritizedMethods {
 	/** The interfaces whose methods the container calls on a bean, {@link #isContainerCallback}. */
 	private static final List<Class<?>> CONTAINER_CALLBACKS = List.of(SmartLifecycle.class, Lifecycle.class,
 			Phased.class, Ordered.class, SmartInitializingSingleton.class, SmartFactoryBean.class, FactoryBean.class,
-			InitializingBean.class, DisposableBean.class, AutoCloseable.class, ApplicationListener.class);
+			InitializingBean.class, DisposableBean.class, AutoCloseable.class, ApplicationListener.class,
+			SmartApplicationListener.class, GenericApplicationListener.class);
 
 	private PrioritizedMethods() {
 	}
@@ -169,14 +174,31 @@ final class PrioritizedMethods {
 			}
 			Method specific = AopUtils.getMostSpecificMethod(method, targetClass);
 			if (AnnotatedElementUtils.hasAnnotation(specific, EventListener.class)
-					|| (ApplicationListener.class.isAssignableFrom(targetClass)
-							&& method.getName().equals("onApplicationEvent") && method.getParameterCount() == 1)) {
-				// a listener's result is published as an event: none (null) publishes nothing
-				return true;
+					|| isApplicationListenerDelivery(method, targetClass)) {
+				// a listener's result is published as an event: none (null) publishes nothing, but a primitive's zero
+				// would be published, so a listener returning a primitive is refused as any call
+				return !method.getReturnType().isPrimitive() || method.getReturnType() == void.class;
 			}
 			return (AnnotatedElementUtils.hasAnnotation(specific, Scheduled.class)
 					|| AnnotatedElementUtils.hasAnnotation(specific, Schedules.class))
 					&& ReactiveAdapterRegistry.getSharedInstance().getAdapter(method.getReturnType()) == null;
+		}
+
+		/**
+		 * Whether the method is the event delivery of an {@code ApplicationListener}: its {@code onApplicationEvent}
+		 * for the event type the class listens to (or the erased one), not a work method of the same name.
+		 */
+		private static boolean isApplicationListenerDelivery(Method method, Class<?> targetClass) {
+			if (!ApplicationListener.class.isAssignableFrom(targetClass) || !method.getName().equals("onApplicationEvent")
+					|| method.getParameterCount() != 1) {
+				return false;
+			}
+			Class<?> parameter = method.getParameterTypes()[0];
+			Class<?> listened = ResolvableType.forClass(targetClass)
+				.as(ApplicationListener.class)
+				.getGeneric(0)
+				.resolve(ApplicationEvent.class);
+			return parameter == listened || parameter == ApplicationEvent.class;
 		}
 
 		/**

@@ -1,6 +1,8 @@
 package io.zeroclaw.resilience.autoconfigure.ratelimit;
 
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
 
@@ -37,6 +39,13 @@ final class MvcServedRequests implements Predicate<HttpServletRequest> {
 
 	private volatile @Nullable Set<String> servletNames;
 
+	/**
+	 * The application's {@code DispatcherServlet}s that had no context yet when the names were read, by the name they
+	 * are registered under: started, one may have made a context of its own or taken this one (its
+	 * {@code contextAttribute} naming it), so it is asked again at each request, when the container has started it.
+	 */
+	private volatile Map<String, DispatcherServlet> notStarted = Map.of();
+
 	MvcServedRequests(ListableBeanFactory beanFactory, ApplicationContext context) {
 		this.beanFactory = beanFactory;
 		this.context = context;
@@ -65,7 +74,14 @@ final class MvcServedRequests implements Predicate<HttpServletRequest> {
 			return true;
 		}
 		Set<String> names = servletNames();
-		return names.isEmpty() || names.contains(servletName);
+		if (names.contains(servletName)) {
+			return true;
+		}
+		DispatcherServlet pending = this.notStarted.get(servletName);
+		if (pending != null) {
+			return pending.getWebApplicationContext() == this.context;
+		}
+		return names.isEmpty() && this.notStarted.isEmpty();
 	}
 
 	/**
@@ -77,18 +93,15 @@ final class MvcServedRequests implements Predicate<HttpServletRequest> {
 		Set<String> known = this.servletNames;
 		if (known == null) {
 			Set<String> names = new HashSet<>();
+			Map<String, DispatcherServlet> pending = new HashMap<>();
 			for (ServletRegistrationBean<?> registration : this.beanFactory
 				.getBeansOfType(ServletRegistrationBean.class, false, false)
 				.values()) {
-				if (isOwn(registration.getServlet())) {
-					names.add(registration.getServletName());
-				}
+				sort(registration.getServletName(), registration.getServlet(), names, pending);
 			}
-			this.beanFactory.getBeansOfType(DispatcherServlet.class, false, false).forEach((name, servlet) -> {
-				if (isOwn(servlet)) {
-					names.add(name);
-				}
-			});
+			this.beanFactory.getBeansOfType(DispatcherServlet.class, false, false)
+				.forEach((name, servlet) -> sort(name, servlet, names, pending));
+			this.notStarted = pending;
 			this.servletNames = names;
 			known = names;
 		}
@@ -96,13 +109,20 @@ final class MvcServedRequests implements Predicate<HttpServletRequest> {
 	}
 
 	/**
-	 * A {@code DispatcherServlet} serving this context's handlers. Spring Boot's is given the context as it is
-	 * created (a servlet bean is told its context, or built with it); one that has none yet makes a context of its
-	 * own when it starts, on its first request, and is not this context's.
+	 * Files a {@code DispatcherServlet} serving this context's handlers under its name. Spring Boot's is given the
+	 * context as it is created (a servlet bean is told its context, or built with it); one that has none yet gets
+	 * one when it starts, on its first request: a context of its own, or this one, which is not known before.
 	 */
-	private boolean isOwn(@Nullable Object servlet) {
-		return servlet instanceof DispatcherServlet dispatcherServlet
-				&& dispatcherServlet.getWebApplicationContext() == this.context;
+	private void sort(String name, @Nullable Object servlet, Set<String> names, Map<String, DispatcherServlet> pending) {
+		if (servlet instanceof DispatcherServlet dispatcherServlet) {
+			ApplicationContext own = dispatcherServlet.getWebApplicationContext();
+			if (own == this.context) {
+				names.add(name);
+			}
+			else if (own == null) {
+				pending.put(name, dispatcherServlet);
+			}
+		}
 	}
 
 }

@@ -3,6 +3,7 @@ package io.zeroclaw.resilience.autoconfigure.backpressure;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -22,11 +23,13 @@ import org.springframework.boot.autoconfigure.task.TaskSchedulingAutoConfigurati
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.context.ApplicationEvent;
 import org.springframework.context.ApplicationListener;
 import org.springframework.context.PayloadApplicationEvent;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.event.EventListener;
+import org.springframework.context.event.SmartApplicationListener;
 import org.springframework.core.annotation.Order;
 import org.springframework.scheduling.annotation.Async;
 import org.springframework.scheduling.annotation.EnableAsync;
@@ -147,6 +150,69 @@ class PrioritizedContainerCallsShedTests {
 			// the listener returning a follow-up ran, and its follow-up was published
 			assertThat(followUps.received()).isEqualTo(1);
 			assertThat(controller.depth()).isZero();
+		});
+	}
+
+	/** Skipped, a listener returning a primitive would publish its zero as a follow-up event: it is refused. */
+	@Test
+	void aShedListenerReturningAPrimitiveShouldBeRefusedRatherThanPublishAZero() {
+		this.runner.withUserConfiguration(PrimitiveListenerConfiguration.class).run((context) -> {
+			BackpressureController controller = context.getBean(BackpressureController.class);
+			Scores scores = context.getBean(Scores.class);
+			List<Admission> held = hold(controller, 7);
+			try {
+				assertThatExceptionOfType(LoadShedException.class)
+					.isThrownBy(() -> context.publishEvent(new OrderPlaced("o-1")));
+			}
+			finally {
+				held.forEach(Admission::close);
+			}
+			assertThat(scores.received()).isEmpty();
+		});
+	}
+
+	/** A work method that only shares the listener method's name is not the container's delivery. */
+	@Test
+	void aShedWorkMethodNamedOnApplicationEventShouldThrowToItsCaller() {
+		this.runner.withBean(CommandListener.class).run((context) -> {
+			BackpressureController controller = context.getBean(BackpressureController.class);
+			CommandListener listener = context.getBean(CommandListener.class);
+			List<Admission> held = hold(controller, 7);
+			try {
+				assertThatExceptionOfType(LoadShedException.class)
+					.isThrownBy(() -> listener.onApplicationEvent("reindex"));
+			}
+			finally {
+				held.forEach(Admission::close);
+			}
+		});
+	}
+
+	/**
+	 * The multicaster asks a {@code SmartApplicationListener} which events it takes on the first publication of each
+	 * event type: under the type's {@code @Prioritized}, that question is the container's, never shed.
+	 */
+	@Test
+	void aTypeLevelPrioritizedSmartListenerShouldNotBeAskedUnderAdmission() {
+		this.runner.withBean(OrderWatcher.class).withBean(Audit.class).run((context) -> {
+			BackpressureController controller = context.getBean(BackpressureController.class);
+			List<Admission> held = hold(controller, 7);
+			try {
+				context.publishEvent(new OrderPlaced("o-1"));
+			}
+			finally {
+				held.forEach(Admission::close);
+			}
+			assertThat(context.getBean(Audit.class).count()).isEqualTo(1);
+			assertThatExceptionOfType(LoadShedException.class).isThrownBy(() -> {
+				List<Admission> again = hold(controller, 7);
+				try {
+					context.getBean(OrderWatcher.class).watch("o-1");
+				}
+				finally {
+					again.forEach(Admission::close);
+				}
+			});
 		});
 	}
 
@@ -293,6 +359,79 @@ class PrioritizedContainerCallsShedTests {
 
 		public int received() {
 			return this.received.get();
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class PrimitiveListenerConfiguration {
+
+		@Bean
+		Scorer scorer() {
+			return new Scorer();
+		}
+
+		@Bean
+		Scores scores() {
+			return new Scores();
+		}
+
+	}
+
+	static class Scorer {
+
+		@EventListener
+		@Prioritized(Priority.LOW)
+		public int score(OrderPlaced event) {
+			return 42;
+		}
+
+	}
+
+	static class Scores {
+
+		private final List<Integer> received = new CopyOnWriteArrayList<>();
+
+		@EventListener
+		public void onScore(Integer score) {
+			this.received.add(score);
+		}
+
+		public List<Integer> received() {
+			return this.received;
+		}
+
+	}
+
+	static class CommandListener implements ApplicationListener<ApplicationEvent> {
+
+		private final AtomicInteger commands = new AtomicInteger();
+
+		@Override
+		public void onApplicationEvent(ApplicationEvent event) {
+		}
+
+		@Prioritized(Priority.LOW)
+		public int onApplicationEvent(String command) {
+			return this.commands.incrementAndGet();
+		}
+
+	}
+
+	@Prioritized(Priority.LOW)
+	static class OrderWatcher implements SmartApplicationListener {
+
+		@Override
+		public boolean supportsEventType(Class<? extends ApplicationEvent> eventType) {
+			return true;
+		}
+
+		@Override
+		public void onApplicationEvent(ApplicationEvent event) {
+		}
+
+		/** The watcher's own work, which the type's annotation covers. */
+		public void watch(String id) {
 		}
 
 	}

@@ -22,6 +22,7 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.context.WebApplicationContext;
 import org.springframework.web.context.support.AnnotationConfigWebApplicationContext;
 import org.springframework.web.servlet.DispatcherServlet;
 import org.springframework.web.servlet.config.annotation.CorsRegistry;
@@ -92,6 +93,21 @@ class RateLimitPreflightOtherServletIntegrationTests {
 		assertThat(send("GET", "/child/hello", "203.0.113.7").body()).isEqualTo("child hello");
 	}
 
+	/**
+	 * A second {@code DispatcherServlet} told to serve this very context ({@code contextAttribute}) is Spring MVC's
+	 * of this context once started, though it had no context when the filter first looked.
+	 */
+	@Test
+	void refusalOfADispatcherServletServingThisContextShouldCarryItsCorsOnceStarted() throws Exception {
+		send("OPTIONS", "/mvc/accounts", "203.0.113.8");
+		HttpResponse<String> served = send("GET", "/alt/mvc/accounts", "203.0.113.9");
+		assertThat(served.statusCode()).isEqualTo(200);
+		assertThat(served.headers().firstValue("Access-Control-Allow-Origin")).hasValue(ORIGIN);
+		HttpResponse<String> refused = send("GET", "/alt/mvc/accounts", "203.0.113.9");
+		assertThat(refused.statusCode()).isEqualTo(429);
+		assertThat(refused.headers().firstValue("Access-Control-Allow-Origin")).hasValue(ORIGIN);
+	}
+
 	/** Each test from its own address (Tomcat trusts the loopback proxy's X-Forwarded-For), so quotas don't mix. */
 	private HttpResponse<String> send(String method, String path, String address) throws Exception {
 		HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://localhost:" + this.port + path))
@@ -137,6 +153,15 @@ class RateLimitPreflightOtherServletIntegrationTests {
 			ServletRegistrationBean<DispatcherServlet> registration = new ServletRegistrationBean<>(servlet,
 					"/child/*");
 			registration.setName("child");
+			return registration;
+		}
+
+		@Bean
+		ServletRegistrationBean<DispatcherServlet> altServlet() {
+			DispatcherServlet servlet = new DispatcherServlet();
+			servlet.setContextAttribute(WebApplicationContext.ROOT_WEB_APPLICATION_CONTEXT_ATTRIBUTE);
+			ServletRegistrationBean<DispatcherServlet> registration = new ServletRegistrationBean<>(servlet, "/alt/*");
+			registration.setName("alt");
 			return registration;
 		}
 
