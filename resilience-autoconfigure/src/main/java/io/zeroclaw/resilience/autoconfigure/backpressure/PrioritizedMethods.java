@@ -189,8 +189,8 @@ final class PrioritizedMethods {
 		 * for the event type the class listens to (or the erased one), not a work method of the same name.
 		 */
 		private static boolean isApplicationListenerDelivery(Method method, Class<?> targetClass) {
-			if (!ApplicationListener.class.isAssignableFrom(targetClass) || !method.getName().equals("onApplicationEvent")
-					|| method.getParameterCount() != 1) {
+			if (!ApplicationListener.class.isAssignableFrom(targetClass)
+					|| !method.getName().equals("onApplicationEvent") || method.getParameterCount() != 1) {
 				return false;
 			}
 			Class<?> parameter = method.getParameterTypes()[0];
