@@ -47,9 +47,9 @@ import org.jspecify.annotations.Nullable;
  * over-admitted under contention.) Because {@code taken} counts parked slots, this check may see a depth that is too
  * high; so before shedding, the admission <em>flushes</em> every pool ({@code free -> 0} per pool, then
  * {@code taken -= flushed}) and checks again. Only then is the work shed, and only on a read of {@code taken} that
- * no other thread's flush overlapped: between emptying the pools and lowering {@code taken} a flush holds slots that
+ * no other thread's flush overlapped: between emptying a pool and lowering {@code taken} a flush holds slots that
  * are in neither, so flushes count themselves as they start and as they end, and a shed that saw them differ reads
- * again.</li>
+ * again, for a bounded while.</li>
  * <li>{@link #depth()} sums the pools, reads {@code taken}, sums the pools again and retries unless the sums, versions
  * included, are equal. Every change to a pool adds {@code 2^32} plus a small count to its word, so equal sums mean no
  * pool changed in between (short of four billion changes inside one read), and {@code taken - free} is then a snapshot
@@ -65,9 +65,12 @@ import org.jspecify.annotations.Nullable;
  * {@code taken} alone, exactly as the single-counter algorithm. Pools are never refilled in bulk from {@code taken}: a
  * thread's pool fills with the slots its own closes park, which is enough for the usual admit-then-close pattern, and
  * avoids a two-step reservation whose intermediate state a concurrent shed would have to allow for. What remains
- * inexact is only the shed side, and only inside an instruction-sized window: a take that is about to give its slot
- * back (its pool's slot taken, {@code taken} found too high) counts that slot as depth, at most one per thread
- * admitting at that instant. No admission is ever granted at or above its limit. The limits live in an array published through a volatile field, so {@link #stopAccepting()}
+ * inexact is only the shed side, and only inside instruction-sized windows, where a shed counts as depth: a slot a
+ * take is about to give back (its pool's slot taken, {@code taken} found too high), at most one per thread admitting
+ * at that instant; a slot a close parks after it found the depth below half the lowest limit, when the depth has
+ * meanwhile jumped to a limit, at most one per thread closing at that instant; and the slots of one pool a flush has
+ * taken out, if that flush is stopped (descheduled) between the pool and {@code taken} for longer than a shed waits
+ * for it. No admission is ever granted at or above its limit. The limits live in an array published through a volatile field, so {@link #stopAccepting()}
  * swaps in limits of zero. An admission reads that field again once it holds its slot, and gives the slot back if
  * {@code stopAccepting()} came in between: otherwise a drain that had already seen the queue empty could return while
  * work it never saw was admitted.
@@ -120,6 +123,11 @@ public final class BackpressureController {
 	private static final int MAX_POOLS = 64;
 
 	private static final int MAX_POOL_CAPACITY = 64;
+
+	/** How often a shed spins, then yields, waiting for another thread's flush to end, before it sheds anyway. */
+	private static final int FLUSH_SPINS = 1_000;
+
+	private static final int FLUSH_YIELDS = 100;
 
 	/** Consistent reads {@link #depth()} tries before it settles for the shared count, an over-estimate. */
 	private static final int DEPTH_READ_ATTEMPTS = 16;
@@ -321,13 +329,16 @@ public final class BackpressureController {
 	}
 
 	/**
-	 * The single-counter admission, with one flush of the pools before it sheds. A shed stands only on a read of
+	 * The single-counter admission, with one flush of the pools before it sheds. A shed stands on a read of
 	 * {@code taken} that no flush overlapped (as many flushes had ended before the read as had started after it):
-	 * a flush by another thread holds the slots it took out of the pools in neither the pools nor a lower
-	 * {@code taken} until it ends, and racing admissions at a limit all flush at once.
+	 * a flush by another thread holds the slots it has just taken out of a pool in neither that pool nor a lower
+	 * {@code taken} for an instant, and racing admissions at a limit all flush at once. The wait for other flushes is
+	 * bounded (spins, then yields): a flusher stopped for longer (descheduled, suspended) must not hold up every
+	 * shed, and then the shed counts at most one pool's slots of it as depth.
 	 */
 	private void admitShared(Priority priority, int limit) {
 		boolean flushed = false;
+		int waits = 0;
 		while (true) {
 			int ended = this.flushesEnded;
 			int current = this.taken;
@@ -340,12 +351,15 @@ public final class BackpressureController {
 				flushPools();
 				flushed = true;
 			}
-			else if (this.flushesStarted == ended) {
+			else if (this.flushesStarted == ended || waits >= FLUSH_SPINS + FLUSH_YIELDS) {
 				throw shed(priority, current);
 			}
-			else {
-				// another thread's flush is between the pools and taken: a few instructions
+			else if (waits++ < FLUSH_SPINS) {
 				Thread.onSpinWait();
+			}
+			else {
+				// the flusher may be waiting for this core
+				Thread.yield();
 			}
 		}
 	}
@@ -365,10 +379,11 @@ public final class BackpressureController {
 					word = (long) POOLS.getVolatile(pools, index);
 				}
 				while ((int) word > 0 && !POOLS.compareAndSet(pools, index, word, word + VERSION - (int) word));
-				flushed += Math.max(0, (int) word);
-			}
-			if (flushed > 0) {
-				TAKEN.getAndAdd(this, -flushed);
+				if ((int) word > 0) {
+					// at once, pool by pool: slots in neither place for as short a time as can be
+					TAKEN.getAndAdd(this, -(int) word);
+					flushed += (int) word;
+				}
 			}
 		}
 		finally {

@@ -1,5 +1,6 @@
 package io.zeroclaw.resilience.backpressure;
 
+import java.lang.reflect.Field;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -18,6 +19,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 /**
  * Admissions racing at a limit while slots are parked in the pools all flush the pools at once: none may be shed while
@@ -91,6 +93,29 @@ class BackpressureControllerFlushRaceTests {
 					+ "(the exceptions reported depths of %d and more)", rounds, limit - 1, limit,
 					lowestReportedDepth.get())
 			.isZero();
+	}
+
+	/**
+	 * A flush stopped half-way (its thread descheduled, suspended by a debugger) must not hold up every shed: a shed
+	 * waits for it a bounded while, then sheds. The flush is simulated by its start count, one ahead of its end count.
+	 */
+	@Test
+	void aShedShouldNotWaitForAFlushThatNeverEnds() throws Exception {
+		BackpressureController controller = new BackpressureController(
+				new BackpressureConfig(1000, 0.5, 0.7, 0.85, 0.95), null, 4);
+		List<Admission> held = new ArrayList<>();
+		for (int i = 0; i < controller.limit(Priority.BACKGROUND); i++) {
+			held.add(controller.admit(Priority.CRITICAL));
+		}
+		Field started = BackpressureController.class.getDeclaredField("flushesStarted");
+		started.setAccessible(true);
+		started.setInt(controller, started.getInt(controller) + 1);
+		LoadShedException shed = assertTimeoutPreemptively(Duration.ofSeconds(10),
+				() -> catchThrowableOfType(LoadShedException.class, () -> controller.admit(Priority.BACKGROUND)));
+		assertThat(shed).isNotNull();
+		assertThat(shed.depth()).isEqualTo(controller.limit(Priority.BACKGROUND));
+		held.forEach(Admission::close);
+		assertThat(controller.depth()).isZero();
 	}
 
 	@Test
