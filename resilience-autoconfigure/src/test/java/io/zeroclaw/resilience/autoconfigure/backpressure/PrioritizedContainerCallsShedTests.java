@@ -264,30 +264,13 @@ class PrioritizedContainerCallsShedTests {
 
 	}
 
-	static class CountingSweeper {
-
-		private final AtomicInteger sweeps = new AtomicInteger();
-
-		private final AtomicInteger ticks = new AtomicInteger();
+	static class CountingSweeper extends Ticking {
 
 		/** Spring ignores what a (non-reactive) scheduled method returns: skipped, it returns the primitive's zero. */
 		@Scheduled(fixedDelay = 20)
 		@Prioritized(Priority.BACKGROUND)
 		public int sweep() {
-			return this.sweeps.incrementAndGet();
-		}
-
-		@Scheduled(fixedDelay = 20)
-		public void tick() {
-			this.ticks.incrementAndGet();
-		}
-
-		public int sweeps() {
-			return this.sweeps.get();
-		}
-
-		public int ticks() {
-			return this.ticks.get();
+			return swept();
 		}
 
 	}
@@ -436,21 +419,33 @@ class PrioritizedContainerCallsShedTests {
 
 	}
 
-	static class Sweeper {
+	static class Sweeper extends Ticking {
+
+		@Scheduled(fixedDelay = 20)
+		@Prioritized(Priority.BACKGROUND)
+		public void sweep() {
+			swept();
+		}
+
+	}
+
+	/**
+	 * Counts its sweeps and, on a schedule of its own that is never shed, the scheduler's ticks; proxied by its class,
+	 * so the counts are read through methods.
+	 */
+	abstract static class Ticking {
 
 		private final AtomicInteger sweeps = new AtomicInteger();
 
 		private final AtomicInteger ticks = new AtomicInteger();
 
 		@Scheduled(fixedDelay = 20)
-		@Prioritized(Priority.BACKGROUND)
-		public void sweep() {
-			this.sweeps.incrementAndGet();
-		}
-
-		@Scheduled(fixedDelay = 20)
 		public void tick() {
 			this.ticks.incrementAndGet();
+		}
+
+		protected int swept() {
+			return this.sweeps.incrementAndGet();
 		}
 
 		public int sweeps() {

@@ -4,13 +4,12 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.security.Principal;
 import java.util.ArrayList;
 import java.util.List;
 
 import jakarta.servlet.Filter;
 import jakarta.servlet.http.HttpServletRequest;
-import jakarta.servlet.http.HttpServletRequestWrapper;
+import io.zeroclaw.resilience.autoconfigure.ratelimit.RateLimitFilterPlacementIntegrationTests.Authenticated;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.SpringBootConfiguration;
@@ -97,22 +96,6 @@ class RateLimitForwardedTextKeyIntegrationTests {
 		@GetMapping("/who")
 		String who(HttpServletRequest request) {
 			return "addr=" + request.getRemoteAddr();
-		}
-
-	}
-
-	static final class Authenticated extends HttpServletRequestWrapper {
-
-		private final String user;
-
-		Authenticated(HttpServletRequest request, String user) {
-			super(request);
-			this.user = user;
-		}
-
-		@Override
-		public Principal getUserPrincipal() {
-			return () -> this.user;
 		}
 
 	}
