@@ -68,9 +68,10 @@ import org.jspecify.annotations.Nullable;
  * inexact is only the shed side, and only inside instruction-sized windows, where a shed counts as depth: a slot a
  * take is about to give back (its pool's slot taken, {@code taken} found too high), at most one per thread admitting
  * at that instant; a slot a close parks after it found the depth below half the lowest limit, when the depth has
- * meanwhile jumped to a limit, at most one per thread closing at that instant; and the slots of one pool a flush has
+ * meanwhile jumped to a limit, at most one per thread closing at that instant; the slots of one pool a flush has
  * taken out, if that flush is stopped (descheduled) between the pool and {@code taken} for longer than a shed waits
- * for it. No admission is ever granted at or above its limit. The limits live in an array published through a volatile field, so {@link #stopAccepting()}
+ * for it; and slots parked after a shed's last flush, if the shedding thread is itself stopped between that flush
+ * and its last read. No admission is ever granted at or above its limit. The limits live in an array published through a volatile field, so {@link #stopAccepting()}
  * swaps in limits of zero. An admission reads that field again once it holds its slot, and gives the slot back if
  * {@code stopAccepting()} came in between: otherwise a drain that had already seen the queue empty could return while
  * work it never saw was admitted.
@@ -334,10 +335,12 @@ public final class BackpressureController {
 	 * a flush by another thread holds the slots it has just taken out of a pool in neither that pool nor a lower
 	 * {@code taken} for an instant, and racing admissions at a limit all flush at once. The wait for other flushes is
 	 * bounded (spins, then yields): a flusher stopped for longer (descheduled, suspended) must not hold up every
-	 * shed, and then the shed counts at most one pool's slots of it as depth.
+	 * shed, and then the shed counts at most one pool's slots of it as depth. A shed that waited flushes once more
+	 * before it stands, since closes may have parked slots meanwhile.
 	 */
 	private void admitShared(Priority priority, int limit) {
 		boolean flushed = false;
+		boolean flushedAfterWaiting = false;
 		int waits = 0;
 		while (true) {
 			int ended = this.flushesEnded;
@@ -352,7 +355,11 @@ public final class BackpressureController {
 				flushed = true;
 			}
 			else if (this.flushesStarted == ended || waits >= FLUSH_SPINS + FLUSH_YIELDS) {
-				throw shed(priority, current);
+				if (waits == 0 || flushedAfterWaiting) {
+					throw shed(priority, current);
+				}
+				flushPools();
+				flushedAfterWaiting = true;
 			}
 			else if (waits++ < FLUSH_SPINS) {
 				Thread.onSpinWait();
@@ -367,7 +374,8 @@ public final class BackpressureController {
 	/** Moves every pool's free slots back to {@code taken}. */
 	private void flushPools() {
 		long[] pools = this.pools;
-		if (pools == null) {
+		if (pools == null || !anyFree(pools)) {
+			// nothing to move: no flush for other sheds to wait for (near a limit the pools are mostly empty)
 			return;
 		}
 		int flushed = 0;
@@ -392,6 +400,15 @@ public final class BackpressureController {
 		if (flushed > 0) {
 			signalIfDrained();
 		}
+	}
+
+	private static boolean anyFree(long[] pools) {
+		for (int index = POOL_STRIDE; index < pools.length - POOL_STRIDE; index += POOL_STRIDE) {
+			if ((int) (long) POOLS.getVolatile(pools, index) > 0) {
+				return true;
+			}
+		}
+		return false;
 	}
 
 	@SuppressWarnings("deprecation") // Thread.threadId() is Java 19+; getId() is the same number
