@@ -21,7 +21,6 @@ import org.springframework.beans.factory.FactoryBean;
 import org.springframework.beans.factory.InitializingBean;
 import org.springframework.beans.factory.SmartFactoryBean;
 import org.springframework.beans.factory.SmartInitializingSingleton;
-import org.springframework.context.ApplicationEvent;
 import org.springframework.context.ApplicationListener;
 import org.springframework.context.Lifecycle;
 import org.springframework.context.Phased;
@@ -29,9 +28,9 @@ import org.springframework.context.SmartLifecycle;
 import org.springframework.context.event.EventListener;
 import org.springframework.context.event.GenericApplicationListener;
 import org.springframework.context.event.SmartApplicationListener;
+import org.springframework.core.BridgeMethodResolver;
 import org.springframework.core.KotlinDetector;
 import org.springframework.core.ReactiveAdapterRegistry;
-import org.springframework.core.ResolvableType;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.AnnotatedElementUtils;
 import org.springframework.scheduling.annotation.Async;
@@ -109,8 +108,33 @@ final class PrioritizedMethods {
 		}
 		for (Class<?> callbacks : CONTAINER_CALLBACKS) {
 			// the callback interface's own methods only: an application's interface extending it declares work
-			if (callbacks.isAssignableFrom(type)
-					&& ReflectionUtils.findMethod(callbacks, method.getName(), method.getParameterTypes()) != null) {
+			if (implementsMethodOf(method, type, callbacks)) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	/**
+	 * Whether the method is, on the type, the implementation of one of the interface's own methods, its generic
+	 * parameters resolved: {@code onApplicationEvent(OrderPlaced)} implements
+	 * {@code ApplicationListener.onApplicationEvent(E)} in a listener of {@code OrderPlaced}, however the call reaches
+	 * it (through the interface's erased method, a bridge, or the class's own signature); a method that merely shares
+	 * the name does not.
+	 */
+	static boolean implementsMethodOf(Method method, Class<?> type, Class<?> callbacks) {
+		if (!callbacks.isAssignableFrom(type)) {
+			return false;
+		}
+		if (ReflectionUtils.findMethod(callbacks, method.getName(), method.getParameterTypes()) != null) {
+			return true;
+		}
+		Method implementation = BridgeMethodResolver.findBridgedMethod(AopUtils.getMostSpecificMethod(method, type));
+		for (Method declared : callbacks.getMethods()) {
+			if (declared.getName().equals(method.getName())
+					&& declared.getParameterCount() == method.getParameterCount()
+					&& BridgeMethodResolver.findBridgedMethod(AopUtils.getMostSpecificMethod(declared, type))
+						.equals(implementation)) {
 				return true;
 			}
 		}
@@ -185,20 +209,12 @@ final class PrioritizedMethods {
 		}
 
 		/**
-		 * Whether the method is the event delivery of an {@code ApplicationListener}: its {@code onApplicationEvent}
-		 * for the event type the class listens to (or the erased one), not a work method of the same name.
+		 * Whether the method is the event delivery of an {@code ApplicationListener}: its implementation of
+		 * {@code onApplicationEvent}, not a work method of the same name.
 		 */
 		private static boolean isApplicationListenerDelivery(Method method, Class<?> targetClass) {
-			if (!ApplicationListener.class.isAssignableFrom(targetClass)
-					|| !method.getName().equals("onApplicationEvent") || method.getParameterCount() != 1) {
-				return false;
-			}
-			Class<?> parameter = method.getParameterTypes()[0];
-			Class<?> listened = ResolvableType.forClass(targetClass)
-				.as(ApplicationListener.class)
-				.getGeneric(0)
-				.resolve(ApplicationEvent.class);
-			return parameter == listened || parameter == ApplicationEvent.class;
+			return method.getName().equals("onApplicationEvent")
+					&& implementsMethodOf(method, targetClass, ApplicationListener.class);
 		}
 
 		/**

@@ -12,8 +12,10 @@ import jakarta.servlet.http.HttpServletRequest;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.factory.ListableBeanFactory;
+import org.springframework.boot.web.servlet.ServletRegistration;
 import org.springframework.boot.web.servlet.ServletRegistrationBean;
 import org.springframework.context.ApplicationContext;
+import org.springframework.util.StringUtils;
 import org.springframework.web.cors.CorsConfigurationSource;
 import org.springframework.web.servlet.DispatcherServlet;
 
@@ -29,7 +31,8 @@ import org.springframework.web.servlet.DispatcherServlet;
  * A request that does not say which servlet it goes to, or names one the servlet context does not know (MockMvc, a
  * mock servlet context), is taken to go to Spring MVC, as MockMvc serves every request with Spring MVC. So is every
  * request when this context registers no {@code DispatcherServlet} the way Spring Boot does (a bean of its own, or
- * one in a {@code ServletRegistrationBean}): the servlet's name is then unknown here.
+ * one in a {@code ServletRegistrationBean}, a bean with {@code @ServletRegistration}): the servlet's name is then
+ * unknown here.
  */
 final class MvcServedRequests implements Predicate<HttpServletRequest> {
 
@@ -100,12 +103,18 @@ final class MvcServedRequests implements Predicate<HttpServletRequest> {
 				sort(registration.getServletName(), registration.getServlet(), names, pending);
 			}
 			this.beanFactory.getBeansOfType(DispatcherServlet.class, false, false)
-				.forEach((name, servlet) -> sort(name, servlet, names, pending));
+				.forEach((name, servlet) -> sort(registeredName(name), servlet, names, pending));
 			this.notStarted = pending;
 			this.servletNames = names;
 			known = names;
 		}
 		return known;
+	}
+
+	/** The name a servlet bean is registered under: its {@code @ServletRegistration}'s, else its bean name. */
+	private String registeredName(String beanName) {
+		ServletRegistration registration = this.beanFactory.findAnnotationOnBean(beanName, ServletRegistration.class);
+		return (registration != null && StringUtils.hasText(registration.name())) ? registration.name() : beanName;
 	}
 
 	/**

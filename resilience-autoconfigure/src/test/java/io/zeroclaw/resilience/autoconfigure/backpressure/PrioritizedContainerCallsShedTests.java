@@ -216,6 +216,42 @@ class PrioritizedContainerCallsShedTests {
 		});
 	}
 
+	/** The delivery declared by a generic base class, its event type bound narrower than {@code ApplicationEvent}. */
+	@Test
+	void aShedDeliveryDeclaredByAGenericBaseListenerShouldBeSkipped() {
+		this.runner.withBean(PlacedListener.class).withBean(Audit.class).run((context) -> {
+			BackpressureController controller = context.getBean(BackpressureController.class);
+			List<Admission> held = hold(controller, 7);
+			try {
+				context.publishEvent(new Placed(this));
+				context.publishEvent(new OrderPlaced("o-1"));
+			}
+			finally {
+				held.forEach(Admission::close);
+			}
+			assertThat(context.getBean(Audit.class).count()).isEqualTo(1);
+			assertThat(context.getBean(PlacedListener.class).received()).isZero();
+		});
+	}
+
+	/** Under a type-level annotation the delivery is the container's, called through its own signature too. */
+	@Test
+	void aDeliveryCalledDirectlyUnderATypeLevelAnnotationShouldRunUnadmitted() {
+		this.runner.withBean(TypeLevelPlacedListener.class).run((context) -> {
+			BackpressureController controller = context.getBean(BackpressureController.class);
+			TypeLevelPlacedListener listener = context.getBean(TypeLevelPlacedListener.class);
+			List<Admission> held = hold(controller, 7);
+			try {
+				listener.onApplicationEvent(new Placed(this));
+				assertThatExceptionOfType(LoadShedException.class).isThrownBy(listener::work);
+			}
+			finally {
+				held.forEach(Admission::close);
+			}
+			assertThat(listener.received()).isEqualTo(1);
+		});
+	}
+
 	@Test
 	void aShedCallOfAnythingElseShouldStillThrowToItsCaller() {
 		this.runner.withUserConfiguration(ListenerConfiguration.class).run((context) -> {
@@ -415,6 +451,67 @@ class PrioritizedContainerCallsShedTests {
 
 		/** The watcher's own work, which the type's annotation covers. */
 		public void watch(String id) {
+		}
+
+	}
+
+	abstract static class OrderEvent extends ApplicationEvent {
+
+		OrderEvent(Object source) {
+			super(source);
+		}
+
+	}
+
+	static class Placed extends OrderEvent {
+
+		Placed(Object source) {
+			super(source);
+		}
+
+	}
+
+	/** Erased, its delivery is {@code onApplicationEvent(OrderEvent)}, with a bridge for the interface's. */
+	abstract static class BaseOrderListener<E extends OrderEvent> implements ApplicationListener<E> {
+
+		private final AtomicInteger received = new AtomicInteger();
+
+		@Override
+		@Prioritized(Priority.LOW)
+		public void onApplicationEvent(E event) {
+			this.received.incrementAndGet();
+		}
+
+		public int received() {
+			return this.received.get();
+		}
+
+	}
+
+	@Order(1)
+	static class PlacedListener extends BaseOrderListener<Placed> {
+
+	}
+
+	abstract static class AbstractPlacedListener implements ApplicationListener<Placed> {
+
+	}
+
+	@Prioritized(Priority.LOW)
+	static class TypeLevelPlacedListener extends AbstractPlacedListener {
+
+		private final AtomicInteger received = new AtomicInteger();
+
+		@Override
+		public void onApplicationEvent(Placed event) {
+			this.received.incrementAndGet();
+		}
+
+		public void work() {
+		}
+
+		public int received() {
+			return this.received.get();
 		}
 
 	}

@@ -16,6 +16,7 @@ import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.boot.web.servlet.ServletRegistration;
 import org.springframework.boot.web.servlet.ServletRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -108,6 +109,17 @@ class RateLimitPreflightOtherServletIntegrationTests {
 		assertThat(refused.headers().firstValue("Access-Control-Allow-Origin")).hasValue(ORIGIN);
 	}
 
+	/** A {@code DispatcherServlet} bean registered under the name its {@code @ServletRegistration} gives. */
+	@Test
+	void refusalOfAnAnnotatedDispatcherServletBeanShouldCarryItsCors() throws Exception {
+		send("OPTIONS", "/mvc/accounts", "203.0.113.10");
+		HttpResponse<String> served = send("GET", "/named/mvc/accounts", "203.0.113.11");
+		assertThat(served.statusCode()).isEqualTo(200);
+		HttpResponse<String> refused = send("GET", "/named/mvc/accounts", "203.0.113.11");
+		assertThat(refused.statusCode()).isEqualTo(429);
+		assertThat(refused.headers().firstValue("Access-Control-Allow-Origin")).hasValue(ORIGIN);
+	}
+
 	/** Each test from its own address (Tomcat trusts the loopback proxy's X-Forwarded-For), so quotas don't mix. */
 	private HttpResponse<String> send(String method, String path, String address) throws Exception {
 		HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://localhost:" + this.port + path))
@@ -154,6 +166,12 @@ class RateLimitPreflightOtherServletIntegrationTests {
 					"/child/*");
 			registration.setName("child");
 			return registration;
+		}
+
+		@Bean
+		@ServletRegistration(name = "named", urlMappings = "/named/*")
+		DispatcherServlet namedDispatcherServlet() {
+			return new DispatcherServlet();
 		}
 
 		@Bean
