@@ -2,6 +2,7 @@ package io.zeroclaw.resilience.autoconfigure.backpressure;
 
 import java.lang.reflect.Array;
 import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
 import java.util.List;
 
 import io.zeroclaw.resilience.backpressure.Prioritized;
@@ -126,12 +127,14 @@ final class PrioritizedMethods {
 		if (!callbacks.isAssignableFrom(type)) {
 			return false;
 		}
-		if (ReflectionUtils.findMethod(callbacks, method.getName(), method.getParameterTypes()) != null) {
+		// an interface's static methods (ApplicationListener.forPayload) are no callbacks: a class cannot implement one
+		Method same = ReflectionUtils.findMethod(callbacks, method.getName(), method.getParameterTypes());
+		if (same != null && !Modifier.isStatic(same.getModifiers())) {
 			return true;
 		}
 		Method implementation = BridgeMethodResolver.findBridgedMethod(AopUtils.getMostSpecificMethod(method, type));
 		for (Method declared : callbacks.getMethods()) {
-			if (declared.getName().equals(method.getName())
+			if (!Modifier.isStatic(declared.getModifiers()) && declared.getName().equals(method.getName())
 					&& declared.getParameterCount() == method.getParameterCount()
 					&& BridgeMethodResolver.findBridgedMethod(AopUtils.getMostSpecificMethod(declared, type))
 						.equals(implementation)) {

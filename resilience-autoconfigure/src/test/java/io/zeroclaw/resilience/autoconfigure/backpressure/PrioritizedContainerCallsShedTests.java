@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 import io.zeroclaw.resilience.autoconfigure.ResilienceAutoConfiguration;
 import io.zeroclaw.resilience.backpressure.Admission;
@@ -249,6 +250,23 @@ class PrioritizedContainerCallsShedTests {
 				held.forEach(Admission::close);
 			}
 			assertThat(listener.received()).isEqualTo(1);
+		});
+	}
+
+	/** A work method named like a static method of the listener interface is work, which a type's annotation covers. */
+	@Test
+	void aWorkMethodNamedLikeAStaticMethodOfTheListenerInterfaceShouldBeAdmitted() {
+		this.runner.withBean(PayloadRouter.class).run((context) -> {
+			BackpressureController controller = context.getBean(BackpressureController.class);
+			PayloadRouter router = context.getBean(PayloadRouter.class);
+			List<Admission> held = hold(controller, 7);
+			try {
+				assertThatExceptionOfType(LoadShedException.class).isThrownBy(() -> router.forPayload((payload) -> {
+				}));
+			}
+			finally {
+				held.forEach(Admission::close);
+			}
 		});
 	}
 
@@ -512,6 +530,18 @@ class PrioritizedContainerCallsShedTests {
 
 		public int received() {
 			return this.received.get();
+		}
+
+	}
+
+	@Prioritized(Priority.LOW)
+	static class PayloadRouter implements ApplicationListener<PayloadApplicationEvent<String>> {
+
+		@Override
+		public void onApplicationEvent(PayloadApplicationEvent<String> event) {
+		}
+
+		public void forPayload(Consumer<String> consumer) {
 		}
 
 	}
