@@ -14,6 +14,7 @@ import io.zeroclaw.resilience.backpressure.BackpressureController;
 import io.zeroclaw.resilience.backpressure.LoadShedException;
 import io.zeroclaw.resilience.backpressure.Prioritized;
 import io.zeroclaw.resilience.backpressure.Priority;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -94,13 +95,7 @@ class PrioritizedContainerCallsShedTests {
 			BackpressureController controller = context.getBean(BackpressureController.class);
 			Indexer indexer = context.getBean(Indexer.class);
 			Audit audit = context.getBean(Audit.class);
-			List<Admission> held = hold(controller, 7);
-			try {
-				context.publishEvent(new OrderPlaced("o-1"));
-			}
-			finally {
-				held.forEach(Admission::close);
-			}
+			whileHeld(controller, 7, () -> context.publishEvent(new OrderPlaced("o-1")));
 			assertThat(audit.count()).isEqualTo(1);
 			assertThat(indexer.indexed()).isZero();
 			context.publishEvent(new OrderPlaced("o-2"));
@@ -115,14 +110,10 @@ class PrioritizedContainerCallsShedTests {
 			BackpressureController controller = context.getBean(BackpressureController.class);
 			CountingSweeper sweeper = context.getBean(CountingSweeper.class);
 			await().atMost(Duration.ofSeconds(10)).until(() -> sweeper.sweeps() > 0);
-			List<Admission> held = hold(controller, 6);
-			try {
+			whileHeld(controller, 6, () -> {
 				int ticks = sweeper.ticks();
 				await().atMost(Duration.ofSeconds(10)).until(() -> sweeper.ticks() > ticks + 5);
-			}
-			finally {
-				held.forEach(Admission::close);
-			}
+			});
 			assertThat(output).doesNotContain("Unexpected error occurred in scheduled task")
 				.doesNotContain(LoadShedException.class.getSimpleName());
 		});
@@ -135,13 +126,7 @@ class PrioritizedContainerCallsShedTests {
 			Audit audit = context.getBean(Audit.class);
 			FollowUps followUps = context.getBean(FollowUps.class);
 			InterfaceListener listener = context.getBean(InterfaceListener.class);
-			List<Admission> held = hold(controller, 7);
-			try {
-				context.publishEvent(new OrderPlaced("o-1"));
-			}
-			finally {
-				held.forEach(Admission::close);
-			}
+			whileHeld(controller, 7, () -> context.publishEvent(new OrderPlaced("o-1")));
 			assertThat(audit.count()).isEqualTo(1);
 			assertThat(listener.received()).isZero();
 			assertThat(followUps.received()).isZero();
@@ -160,14 +145,10 @@ class PrioritizedContainerCallsShedTests {
 		this.runner.withUserConfiguration(PrimitiveListenerConfiguration.class).run((context) -> {
 			BackpressureController controller = context.getBean(BackpressureController.class);
 			Scores scores = context.getBean(Scores.class);
-			List<Admission> held = hold(controller, 7);
-			try {
+			whileHeld(controller, 7, () -> {
 				assertThatExceptionOfType(LoadShedException.class)
 					.isThrownBy(() -> context.publishEvent(new OrderPlaced("o-1")));
-			}
-			finally {
-				held.forEach(Admission::close);
-			}
+			});
 			assertThat(scores.received()).isEmpty();
 		});
 	}
@@ -178,14 +159,10 @@ class PrioritizedContainerCallsShedTests {
 		this.runner.withBean(CommandListener.class).run((context) -> {
 			BackpressureController controller = context.getBean(BackpressureController.class);
 			CommandListener listener = context.getBean(CommandListener.class);
-			List<Admission> held = hold(controller, 7);
-			try {
+			whileHeld(controller, 7, () -> {
 				assertThatExceptionOfType(LoadShedException.class)
 					.isThrownBy(() -> listener.onApplicationEvent("reindex"));
-			}
-			finally {
-				held.forEach(Admission::close);
-			}
+			});
 		});
 	}
 
@@ -197,23 +174,11 @@ class PrioritizedContainerCallsShedTests {
 	void aTypeLevelPrioritizedSmartListenerShouldNotBeAskedUnderAdmission() {
 		this.runner.withBean(OrderWatcher.class).withBean(Audit.class).run((context) -> {
 			BackpressureController controller = context.getBean(BackpressureController.class);
-			List<Admission> held = hold(controller, 7);
-			try {
-				context.publishEvent(new OrderPlaced("o-1"));
-			}
-			finally {
-				held.forEach(Admission::close);
-			}
+			whileHeld(controller, 7, () -> context.publishEvent(new OrderPlaced("o-1")));
 			assertThat(context.getBean(Audit.class).count()).isEqualTo(1);
-			assertThatExceptionOfType(LoadShedException.class).isThrownBy(() -> {
-				List<Admission> again = hold(controller, 7);
-				try {
-					context.getBean(OrderWatcher.class).watch("o-1");
-				}
-				finally {
-					again.forEach(Admission::close);
-				}
-			});
+			OrderWatcher watcher = context.getBean(OrderWatcher.class);
+			whileHeld(controller, 7, () -> assertThatExceptionOfType(LoadShedException.class)
+				.isThrownBy(() -> watcher.watch("o-1")));
 		});
 	}
 
@@ -222,14 +187,10 @@ class PrioritizedContainerCallsShedTests {
 	void aShedDeliveryDeclaredByAGenericBaseListenerShouldBeSkipped() {
 		this.runner.withBean(PlacedListener.class).withBean(Audit.class).run((context) -> {
 			BackpressureController controller = context.getBean(BackpressureController.class);
-			List<Admission> held = hold(controller, 7);
-			try {
+			whileHeld(controller, 7, () -> {
 				context.publishEvent(new Placed(this));
 				context.publishEvent(new OrderPlaced("o-1"));
-			}
-			finally {
-				held.forEach(Admission::close);
-			}
+			});
 			assertThat(context.getBean(Audit.class).count()).isEqualTo(1);
 			assertThat(context.getBean(PlacedListener.class).received()).isZero();
 		});
@@ -241,14 +202,10 @@ class PrioritizedContainerCallsShedTests {
 		this.runner.withBean(TypeLevelPlacedListener.class).run((context) -> {
 			BackpressureController controller = context.getBean(BackpressureController.class);
 			TypeLevelPlacedListener listener = context.getBean(TypeLevelPlacedListener.class);
-			List<Admission> held = hold(controller, 7);
-			try {
+			whileHeld(controller, 7, () -> {
 				listener.onApplicationEvent(new Placed(this));
 				assertThatExceptionOfType(LoadShedException.class).isThrownBy(listener::work);
-			}
-			finally {
-				held.forEach(Admission::close);
-			}
+			});
 			assertThat(listener.received()).isEqualTo(1);
 		});
 	}
@@ -259,14 +216,10 @@ class PrioritizedContainerCallsShedTests {
 		this.runner.withBean(PayloadRouter.class).run((context) -> {
 			BackpressureController controller = context.getBean(BackpressureController.class);
 			PayloadRouter router = context.getBean(PayloadRouter.class);
-			List<Admission> held = hold(controller, 7);
-			try {
+			whileHeld(controller, 7, () -> {
 				assertThatExceptionOfType(LoadShedException.class).isThrownBy(() -> router.forPayload((payload) -> {
 				}));
-			}
-			finally {
-				held.forEach(Admission::close);
-			}
+			});
 		});
 	}
 
@@ -275,14 +228,22 @@ class PrioritizedContainerCallsShedTests {
 		this.runner.withUserConfiguration(ListenerConfiguration.class).run((context) -> {
 			BackpressureController controller = context.getBean(BackpressureController.class);
 			Indexer indexer = context.getBean(Indexer.class);
-			List<Admission> held = hold(controller, 7);
-			try {
+			whileHeld(controller, 7, () -> {
 				assertThatExceptionOfType(LoadShedException.class).isThrownBy(() -> indexer.reindex("o-1"));
-			}
-			finally {
-				held.forEach(Admission::close);
-			}
+			});
 		});
+	}
+
+	/** Runs the action while HIGH work holds the given number of slots, and gives them back whatever it does. */
+	private static void whileHeld(BackpressureController controller, int slots, ThrowingCallable action)
+			throws Throwable {
+		List<Admission> held = hold(controller, slots);
+		try {
+			action.call();
+		}
+		finally {
+			held.forEach(Admission::close);
+		}
 	}
 
 	private static List<Admission> hold(BackpressureController controller, int slots) {
