@@ -341,8 +341,9 @@ public class CircuitBreakerBeanPostProcessor
 	}
 
 	private boolean isEnabled(String beanName) {
+		BeanFactory beanFactory = this.beanFactory;
 		Instance instance = PropertiesCircuitBreakerFactory.instance(this.properties.getObject().getCircuitBreaker(),
-				beanName);
+				beanName, (name) -> beanFactory != null && beanFactory.containsBean(name));
 		return instance == null || instance.getEnabled() == null || instance.getEnabled();
 	}
 

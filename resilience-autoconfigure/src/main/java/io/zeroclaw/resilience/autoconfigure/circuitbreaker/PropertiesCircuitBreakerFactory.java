@@ -12,19 +12,24 @@ import io.zeroclaw.resilience.circuitbreaker.CircuitBreaker;
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreakerConfig;
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.beans.factory.BeanFactory;
+import org.springframework.beans.factory.BeanFactoryAware;
 import org.springframework.util.ClassUtils;
 
 /**
  * Creates breakers from {@code zeroclaw.resilience.circuit-breaker.*}: the defaults, overridden field by field by
  * {@code instances.<beanName>.*}, with {@code ignore-exceptions} as the ignore predicate.
  */
-public class PropertiesCircuitBreakerFactory implements CircuitBreakerFactory {
+public class PropertiesCircuitBreakerFactory implements CircuitBreakerFactory, BeanFactoryAware {
 
 	private final ResilienceProperties.CircuitBreaker properties;
 
 	private final LongSupplier nanoClock;
 
 	private final Predicate<Throwable> ignored;
+
+	/** Whether a name is a bean's, so that an {@code instances} key spelling one applies to that bean only. */
+	private Predicate<String> beanNames = (name) -> false;
 
 	/**
 	 * @param properties the circuit-breaker properties, already validated
@@ -48,7 +53,7 @@ public class PropertiesCircuitBreakerFactory implements CircuitBreakerFactory {
 	 * @return the configuration of that bean's breaker: its instance overrides over the defaults
 	 */
 	public CircuitBreakerConfig config(String name) {
-		Instance instance = instance(this.properties, name);
+		Instance instance = instance(this.properties, name, this.beanNames);
 		if (instance == null) {
 			return new CircuitBreakerConfig(this.properties.getFailureThreshold(),
 					this.properties.getRecoveryTimeout(), this.properties.getHalfOpenMaxRequests());
@@ -68,16 +73,35 @@ public class PropertiesCircuitBreakerFactory implements CircuitBreakerFactory {
 	 * @return the bean's overrides, or {@code null} when it has none
 	 */
 	static @Nullable Instance instance(ResilienceProperties.CircuitBreaker properties, String beanName) {
+		return instance(properties, beanName, (name) -> false);
+	}
+
+	/**
+	 * Finds the overrides of a bean as {@link #instance(ResilienceProperties.CircuitBreaker, String)} does, except
+	 * that a key spelling another bean's exact name is that bean's alone ({@code MistralChat} does not take the
+	 * overrides of {@code mistralChat}).
+	 * @param properties the circuit-breaker properties
+	 * @param beanName a bean name
+	 * @param beanNames whether a name is a bean's
+	 * @return the bean's overrides, or {@code null} when it has none
+	 */
+	static @Nullable Instance instance(ResilienceProperties.CircuitBreaker properties, String beanName,
+			Predicate<String> beanNames) {
 		Instance exact = properties.getInstances().get(beanName);
 		if (exact != null) {
 			return exact;
 		}
 		for (java.util.Map.Entry<String, Instance> entry : properties.getInstances().entrySet()) {
-			if (names(entry.getKey(), beanName)) {
+			if (names(entry.getKey(), beanName) && !beanNames.test(entry.getKey())) {
 				return entry.getValue();
 			}
 		}
 		return null;
+	}
+
+	@Override
+	public void setBeanFactory(BeanFactory beanFactory) {
+		this.beanNames = beanFactory::containsBean;
 	}
 
 	/**

@@ -322,6 +322,21 @@ class CircuitBreakerAutoConfigurationTests {
 			});
 	}
 
+	/** Bean names are case-sensitive: a key spelling one bean's exact name is not the relaxed form of another's. */
+	@Test
+	void instanceKeySpellingOneBeansNameShouldNotTuneABeanNamedLikeItInAnotherCase() {
+		this.contextRunner
+			.withPropertyValues("zeroclaw.resilience.circuit-breaker.enabled=true",
+					"zeroclaw.resilience.circuit-breaker.instances.mistralChat.failure-threshold=4")
+			.withBean("mistralChat", Provider.class, () -> (system, message, model, temperature) -> "m")
+			.withBean("MistralChat", Provider.class, () -> (system, message, model, temperature) -> "M")
+			.run((context) -> {
+				CircuitBreakerRegistry registry = context.getBean(CircuitBreakerRegistry.class);
+				assertThat(registry.find("mistralChat").orElseThrow().config().failureThreshold()).isEqualTo(4);
+				assertThat(registry.find("MistralChat").orElseThrow().config().failureThreshold()).isEqualTo(5);
+			});
+	}
+
 	@Test
 	void breakerShouldBeCreatedOnceAndSharedAcrossCallsAndInstances() {
 		this.contextRunner.withPropertyValues("zeroclaw.resilience.circuit-breaker.enabled=true",
