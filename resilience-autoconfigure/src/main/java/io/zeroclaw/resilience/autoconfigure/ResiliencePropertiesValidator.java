@@ -673,11 +673,14 @@ final class ResiliencePropertiesValidator {
 		String[] names = { "background", "low", "normal", "high" };
 		double[] values = { thresholds.getBackground(), thresholds.getLow(), thresholds.getNormal(),
 				thresholds.getHigh() };
+		// each threshold's default, which also keeps the order with the other defaults
+		double[] defaults = { 0.5, 0.7, 0.85, 0.95 };
 		for (int i = 0; i < names.length; i++) {
 			if (!(values[i] > 0.0 && values[i] <= 1.0)) {
 				throw new InvalidResiliencePropertyException(prefix + "shed-thresholds." + names[i], values[i],
 						"a shed threshold is a fill ratio and must lie in (0, 1].",
-						"set a value above 0 and at most 1, for example 0.5.");
+						"set a value above 0 and at most 1, no lower than the thresholds of less important "
+								+ "priorities (the default is " + defaults[i] + ").");
 			}
 		}
 		for (int i = 1; i < names.length; i++) {

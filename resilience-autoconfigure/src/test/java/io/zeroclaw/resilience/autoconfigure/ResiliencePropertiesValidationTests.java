@@ -577,6 +577,24 @@ class ResiliencePropertiesValidationTests {
 			.run((context) -> assertThat(context).hasNotFailed());
 	}
 
+	/** What the report suggests is a value the next check (the order of the thresholds) accepts too. */
+	@ParameterizedTest(name = "shed-thresholds.{0} out of range suggests its default, {1}")
+	@CsvSource({ "background, 0.5", "low, 0.7", "normal, 0.85", "high, 0.95" })
+	void thresholdOutOfRangeShouldSuggestItsOwnDefault(String priority, String defaultValue) {
+		this.contextRunner
+			.withPropertyValues("zeroclaw.resilience.backpressure.enabled=true",
+					"zeroclaw.resilience.backpressure.shed-thresholds." + priority + "=1.5")
+			.run((context) -> {
+				assertThat(context).hasFailed();
+				FailureAnalysis analysis = FailureAnalysisSupport.analyze(context.getStartupFailure());
+				assertThat(analysis.getAction()).contains("the default is " + defaultValue);
+			});
+		this.contextRunner
+			.withPropertyValues("zeroclaw.resilience.backpressure.enabled=true",
+					"zeroclaw.resilience.backpressure.shed-thresholds." + priority + "=" + defaultValue)
+			.run((context) -> assertThat(context).hasNotFailed());
+	}
+
 	@Test
 	void thresholdsOutOfOrderShouldFailNamingTheLowerOne() {
 		this.contextRunner
