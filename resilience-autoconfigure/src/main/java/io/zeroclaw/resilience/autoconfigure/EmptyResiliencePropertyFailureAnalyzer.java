@@ -6,6 +6,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.stream.Collectors;
 
 import org.jspecify.annotations.Nullable;
@@ -15,12 +16,15 @@ import org.springframework.boot.context.properties.bind.BindException;
 import org.springframework.boot.context.properties.bind.UnboundConfigurationPropertiesException;
 import org.springframework.boot.context.properties.source.ConfigurationProperty;
 import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
+import org.springframework.boot.context.properties.source.ConfigurationPropertySource;
+import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
 import org.springframework.boot.diagnostics.AbstractFailureAnalyzer;
 import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.core.Ordered;
 import org.springframework.core.ResolvableType;
 import org.springframework.core.annotation.Order;
 import org.springframework.core.convert.ConverterNotFoundException;
+import org.springframework.core.env.Environment;
 
 /**
  * Reports a property under {@code zeroclaw.resilience} written with an empty value (what an unset variable behind
@@ -28,13 +32,25 @@ import org.springframework.core.convert.ConverterNotFoundException;
  * it for a number or a switch ({@code burst=}), and Spring Boot's own report then says only that the element "was
  * left unbound" or that "a null value cannot be assigned to a primitive type". Also a group of settings written as a
  * single value (a YAML key whose settings are all commented out), which Spring Boot reports as a missing converter.
- * Ahead of those reports, so that the user reads what is wrong and what to do; a name the starter does not have, and
- * any other binding failure, are left to Spring Boot's report.
+ * An empty value over a value of a lower source (an empty environment variable over the setting of
+ * {@code application.yml}) leaves that value unbound too, and Spring Boot's report then names the file's valid
+ * value: the report names the empty one. Ahead of those reports, so that the user reads what is wrong and what to
+ * do; a name the starter does not have, and any other binding failure, are left to Spring Boot's report.
  */
 @Order(Ordered.HIGHEST_PRECEDENCE)
 class EmptyResiliencePropertyFailureAnalyzer extends AbstractFailureAnalyzer<BindException> {
 
 	private static final ConfigurationPropertyName ROOT = ConfigurationPropertyName.of("zeroclaw.resilience");
+
+	private final @Nullable Environment environment;
+
+	/**
+	 * @param environment the application's environment, where an empty value over another is found; Spring Boot
+	 * passes it to the analyzers it loads
+	 */
+	EmptyResiliencePropertyFailureAnalyzer(@Nullable Environment environment) {
+		this.environment = environment;
+	}
 
 	@Override
 	protected @Nullable FailureAnalysis analyze(Throwable rootFailure, BindException cause) {
@@ -48,8 +64,14 @@ class EmptyResiliencePropertyFailureAnalyzer extends AbstractFailureAnalyzer<Bin
 		else {
 			properties = (cause.getProperty() != null) ? List.of(cause.getProperty()) : List.of();
 		}
-		if (properties.isEmpty() || !properties.stream().allMatch((property) -> isKnownAndEmpty(property))) {
+		List<ConfigurationProperty> shadowed = properties.stream().filter((property) -> !isKnownAndEmpty(property))
+			.toList();
+		List<ConfigurationProperty> empty = shadowed.stream().map(this::emptyAbove).toList();
+		if (properties.isEmpty() || empty.contains(null)) {
 			return null;
+		}
+		if (!shadowed.isEmpty()) {
+			return emptyOverAValue(shadowed, empty, cause);
 		}
 		String written = properties.stream()
 			.map((property) -> "'" + property.getName() + "'"
@@ -65,6 +87,40 @@ class EmptyResiliencePropertyFailureAnalyzer extends AbstractFailureAnalyzer<Bin
 		String action = String.format("Update %s in your application's configuration: give %s a value, or remove "
 				+ "%s to keep %s default.", names, one ? "it" : "each", one ? "it" : "them", one ? "its" : "their");
 		return new FailureAnalysis(description, action, cause);
+	}
+
+	/**
+	 * The empty value that hides this one: the property of the same name in the first source that has it, when that
+	 * value is empty.
+	 */
+	private @Nullable ConfigurationProperty emptyAbove(ConfigurationProperty property) {
+		if (this.environment == null) {
+			return null;
+		}
+		for (ConfigurationPropertySource source : ConfigurationPropertySources.get(this.environment)) {
+			ConfigurationProperty first = source.getConfigurationProperty(property.getName());
+			if (first != null) {
+				return (isKnownAndEmpty(first) && first.getOrigin() != property.getOrigin()) ? first : null;
+			}
+		}
+		return null;
+	}
+
+	private static FailureAnalysis emptyOverAValue(List<ConfigurationProperty> hidden,
+			List<@Nullable ConfigurationProperty> empty, BindException cause) {
+		StringBuilder description = new StringBuilder();
+		for (int i = 0; i < hidden.size(); i++) {
+			ConfigurationProperty value = hidden.get(i);
+			ConfigurationProperty blank = Objects.requireNonNull(empty.get(i));
+			description.append(String.format("The property '%s' is set to an empty value%s, which ZeroClaw "
+					+ "Resilience cannot use:%n    an empty value sets nothing, and it hides the value '%s'%s.%n",
+					value.getName(), (blank.getOrigin() != null) ? " by " + blank.getOrigin() : "", value.getValue(),
+					(value.getOrigin() != null) ? " from " + value.getOrigin() : ""));
+		}
+		String action = String.format("Remove the empty setting%s (an environment variable set to nothing, or an "
+				+ "unset variable behind ${...:}) to keep the value below it, or give it a value.",
+				(hidden.size() == 1) ? "" : "s");
+		return new FailureAnalysis(description.toString().stripTrailing(), action, cause);
 	}
 
 	private static FailureAnalysis groupWrittenAsAValue(BindException cause) {
