@@ -128,10 +128,6 @@ final class PrioritizedMethods {
 			return false;
 		}
 		// an interface's static methods (ApplicationListener.forPayload) are no callbacks: a class cannot implement one
-		Method same = ReflectionUtils.findMethod(callbacks, method.getName(), method.getParameterTypes());
-		if (same != null && !Modifier.isStatic(same.getModifiers())) {
-			return true;
-		}
 		Method implementation = BridgeMethodResolver.findBridgedMethod(AopUtils.getMostSpecificMethod(method, type));
 		for (Method declared : callbacks.getMethods()) {
 			if (!Modifier.isStatic(declared.getModifiers()) && declared.getName().equals(method.getName())
