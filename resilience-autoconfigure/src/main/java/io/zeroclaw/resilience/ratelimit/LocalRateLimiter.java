@@ -401,6 +401,7 @@ public final class LocalRateLimiter implements RateLimiter {
 	private @Nullable RateLimitDecision acquire(Bucket bucket, long permits, long now) {
 		long cost = permits * this.interval;
 		int failures = 0;
+		boolean clockReadAgain = false;
 		for (;;) {
 			long tat = (long) TAT.getVolatile(bucket);
 			if (tat == DEAD) {
@@ -430,6 +431,13 @@ public final class LocalRateLimiter implements RateLimiter {
 			long start = Math.max(tat, now);
 			long next = start + cost;
 			if (next - now > this.tolerance) {
+				if (!clockReadAgain) {
+					// The TAT may hold takes made after this caller read the clock (it was descheduled in between):
+					// against that older reading the bucket would look emptier than it is. Decide once more from now.
+					clockReadAgain = true;
+					now = later(now);
+					continue;
+				}
 				return refused(start, next, now);
 			}
 			if (TAT.compareAndSet(bucket, tat, next)) {

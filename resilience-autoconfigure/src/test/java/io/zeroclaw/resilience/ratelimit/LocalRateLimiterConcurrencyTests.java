@@ -1,10 +1,13 @@
 package io.zeroclaw.resilience.ratelimit;
 
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -24,6 +27,46 @@ class LocalRateLimiterConcurrencyTests extends HammeredLimiterTests {
 				100, this.clock);
 		assertThat(takeConcurrently(limiter, "hot", 20_000)).isEqualTo(1500);
 		assertThat(limiter.tryAcquire("hot").remaining()).isZero();
+	}
+
+	@Test
+	void requestPausedAfterReadingTheClockShouldNotBeRefusedWhileTheBucketHoldsAToken() throws Exception {
+		// one a second, burst one: two tokens
+		AtomicReference<Thread> pausedThread = new AtomicReference<>();
+		CountDownLatch clockRead = new CountDownLatch(1);
+		CountDownLatch resume = new CountDownLatch(1);
+		LocalRateLimiter limiter = new LocalRateLimiter(new RateLimitPolicy("p", 1, Duration.ofSeconds(1), 1), 100,
+				() -> {
+					long now = this.clock.getAsLong();
+					if (Thread.currentThread() == pausedThread.get() && clockRead.getCount() > 0) {
+						// descheduled (a GC pause, a busy core) right after reading the clock
+						clockRead.countDown();
+						await(resume);
+					}
+					return now;
+				});
+		limiter.tryAcquire("k");
+		this.clock.advance(Duration.ofSeconds(10));
+		CompletableFuture<RateLimitDecision> paused = new CompletableFuture<>();
+		Thread thread = new Thread(() -> paused.complete(limiter.tryAcquire("k")));
+		pausedThread.set(thread);
+		thread.start();
+		await(clockRead);
+		this.clock.advance(Duration.ofMillis(1500));
+		// meanwhile another request takes one of the two tokens
+		assertThat(limiter.tryAcquire("k").remaining()).isOne();
+		resume.countDown();
+		// at every instant of the paused request's life the bucket held a token
+		assertThat(paused.get().allowed()).isTrue();
+	}
+
+	private static void await(CountDownLatch latch) {
+		try {
+			latch.await();
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
 	}
 
 	@Test

@@ -252,7 +252,7 @@ public final class RedisRateLimiter implements RateLimiter {
 		this.refills = policy.requestsPerWindow() > 0;
 		long interval = emissionIntervalMicros(policy);
 		warnIfRounded(policy, interval);
-		this.keyHead = (config.keyPrefix() + "{" + policy.name() + ":").getBytes(StandardCharsets.UTF_8);
+		this.keyHead = (config.keyPrefix() + "{" + keyName(policy.name()) + ":").getBytes(StandardCharsets.UTF_8);
 		this.keyTail = (this.refills ? "}" : "}:n").getBytes(StandardCharsets.US_ASCII);
 		this.interval = interval;
 		this.tolerance = interval * Math.max(0, this.capacity);
@@ -287,14 +287,45 @@ public final class RedisRateLimiter implements RateLimiter {
 		Duration window = policy.window();
 		// Rounded up at each step, so that the interval is never shorter than the policy's: ceil(ceil(w / 1000) / n)
 		// is ceil(w / (1000 n)).
-		long windowMicros = Math.multiplyExact(window.getSeconds(), 1_000_000L) + (window.getNano() + 999) / 1000;
+		long windowMicros;
+		try {
+			windowMicros = Math.addExact(Math.multiplyExact(window.getSeconds(), 1_000_000L),
+					(window.getNano() + 999) / 1000);
+		}
+		catch (ArithmeticException ex) {
+			throw refillsTooSlowly(policy);
+		}
 		long interval = Math.max(1, -Math.floorDiv(-windowMicros, policy.requestsPerWindow()));
 		if (interval > MAX_TOLERANCE_MICROS / capacity) {
-			throw new IllegalArgumentException("Policy '" + policy.name() + "' takes more than "
-					+ Duration.ofNanos(MAX_TOLERANCE_MICROS * 1000).toDays() / 365
-					+ " years to refill, too long for the Redis store");
+			throw refillsTooSlowly(policy);
 		}
 		return interval;
+	}
+
+	private static IllegalArgumentException refillsTooSlowly(RateLimitPolicy policy) {
+		return new IllegalArgumentException("Policy '" + policy.name() + "' takes more than "
+				+ Duration.ofNanos(MAX_TOLERANCE_MICROS * 1000).toDays() / 365
+				+ " years to refill, too long for the Redis store");
+	}
+
+	/**
+	 * The policy's name as written in its keys: as it is, but with {@code %}, {@code :}, <code>{</code> and
+	 * <code>}</code> percent-encoded, so that the first colon in the braces ends the name. Otherwise policy
+	 * {@code api} with client key {@code v2:alice} and policy {@code api:v2} with client key {@code alice} would share
+	 * one bucket, and a brace would move the Redis Cluster hash tag.
+	 */
+	static String keyName(String policyName) {
+		StringBuilder name = new StringBuilder(policyName.length());
+		for (char c : policyName.toCharArray()) {
+			switch (c) {
+				case '%' -> name.append("%25");
+				case ':' -> name.append("%3A");
+				case '{' -> name.append("%7B");
+				case '}' -> name.append("%7D");
+				default -> name.append(c);
+			}
+		}
+		return name.toString();
 	}
 
 	/**

@@ -103,6 +103,39 @@ class RedisRateLimiterTests {
 	}
 
 	@Test
+	void policyNameWithAColonShouldNotShareABucketWithAnotherPolicy() {
+		RateLimiter api = newLimiter(new RateLimitPolicy("api", 1, Duration.ofMinutes(1), 0), this.prefix,
+				OnFailure.DENY, PATIENT, null);
+		RateLimiter apiV2 = newLimiter(new RateLimitPolicy("api:v2", 1, Duration.ofMinutes(1), 0), this.prefix,
+				OnFailure.DENY, PATIENT, null);
+		// policy api's client v2:alice and policy api:v2's client alice are two buckets, as in memory
+		assertThat(api.tryAcquire("v2:alice").allowed()).isTrue();
+		assertThat(apiV2.tryAcquire("alice").allowed()).isTrue();
+		assertThat(redis.command("EXISTS", this.prefix + "{api%3Av2:alice}")).isEqualTo(":1");
+	}
+
+	@Test
+	void policyNameShouldBeWrittenWithItsDelimitersEncoded() {
+		newLimiter(new RateLimitPolicy("a:b{c}d%3A", 1, Duration.ofMinutes(1), 0), this.prefix, OnFailure.DENY,
+				PATIENT, null)
+			.tryAcquire("alice");
+		assertThat(redis.command("EXISTS", this.prefix + "{a%3Ab%7Bc%7Dd%253A:alice}")).isEqualTo(":1");
+	}
+
+	@Test
+	void windowBeyondWhatMicrosecondsHoldShouldBeRefusedNotWrapAround() {
+		// near Long.MAX_VALUE microseconds, adding the window's fraction of a second wrapped the span to a negative
+		// number, which became a token every microsecond
+		for (Duration window : List.of(Duration.ofSeconds(9_223_372_036_854L, 999_999_999),
+				Duration.ofSeconds(Long.MAX_VALUE))) {
+			assertThatExceptionOfType(IllegalArgumentException.class)
+				.isThrownBy(() -> newLimiter(new RateLimitPolicy("huge", 1, window, 0), this.prefix, OnFailure.DENY,
+						PATIENT, null))
+				.withMessageContaining("years to refill");
+		}
+	}
+
+	@Test
 	void keyShouldExpireWhenItsBucketWouldBeFullAgain() {
 		RateLimiter limiter = limiter(OnFailure.DENY);
 		limiter.tryAcquire("client-1", 3);
