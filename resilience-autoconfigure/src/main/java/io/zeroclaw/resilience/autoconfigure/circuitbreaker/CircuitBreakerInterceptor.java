@@ -23,6 +23,7 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.aop.ProxyMethodInvocation;
 import org.springframework.aop.support.AopUtils;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.event.EventListener;
 import org.springframework.core.GenericTypeResolver;
 import org.springframework.core.KotlinDetector;
 import org.springframework.core.MethodParameter;
@@ -30,6 +31,8 @@ import org.springframework.core.ReactiveAdapter;
 import org.springframework.core.ReactiveAdapterRegistry;
 import org.springframework.core.ResolvableType;
 import org.springframework.core.annotation.AnnotatedElementUtils;
+import org.springframework.scheduling.annotation.Scheduled;
+import org.springframework.scheduling.annotation.Schedules;
 import org.springframework.util.ClassUtils;
 import org.springframework.util.ReflectionUtils;
 
@@ -235,7 +238,7 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 	private Kind classify(Method method, Class<?> targetClass) {
 		if (method.getDeclaringClass() == Object.class || !Modifier.isPublic(method.getModifiers())
 				|| ACCESSORS.contains(method.getName()) || isLocalImplementation(method, targetClass)
-				|| isBeanMethod(method, targetClass)) {
+				|| isContainerCallback(method, targetClass)) {
 			return Kind.PASS;
 		}
 		if (method.getName().equals("dimensions") && method.getParameterCount() == 0
@@ -393,11 +396,18 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 	}
 
 	/**
-	 * A {@code @Bean} method of a configuration class that is itself an upstream bean: the container calls it to make
-	 * a bean, which is not a call to the upstream.
+	 * A method the container calls: a {@code @Bean} method of a configuration class that is itself an upstream bean
+	 * (it makes a bean), an {@code @EventListener} method (it is handed an event: the bean's own breaker's state
+	 * changes, a rotated key) or a {@code @Scheduled} one. None is a call to the upstream asked for by a caller, and
+	 * each must reach the bean while its breaker is open; an event delivered through a half-open breaker would even
+	 * take its probe and close it.
 	 */
-	private static boolean isBeanMethod(Method method, Class<?> targetClass) {
-		return AnnotatedElementUtils.hasAnnotation(AopUtils.getMostSpecificMethod(method, targetClass), Bean.class);
+	private static boolean isContainerCallback(Method method, Class<?> targetClass) {
+		Method implementation = AopUtils.getMostSpecificMethod(method, targetClass);
+		return AnnotatedElementUtils.hasAnnotation(implementation, Bean.class)
+				|| AnnotatedElementUtils.hasAnnotation(implementation, EventListener.class)
+				|| AnnotatedElementUtils.hasAnnotation(implementation, Scheduled.class)
+				|| AnnotatedElementUtils.hasAnnotation(implementation, Schedules.class);
 	}
 
 	private static boolean isImplementedBy(Method method, Class<?> targetClass, String owner) {
