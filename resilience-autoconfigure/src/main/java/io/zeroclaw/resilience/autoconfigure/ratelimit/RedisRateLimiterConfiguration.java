@@ -153,8 +153,15 @@ class RedisRateLimiterConfiguration {
 			logger.warn("The Redis rate-limit store is on a Redis Cluster whose topology Lettuce never refreshes: after "
 					+ "a fail-over, the clients whose slots the failed master held are decided by on-failure until "
 					+ "it returns, each after waiting out zeroclaw.resilience.rate-limit.redis.timeout. Set "
-					+ "spring.data.redis.lettuce.cluster.refresh.adaptive=true (and, if you like, "
-					+ "spring.data.redis.lettuce.cluster.refresh.period).");
+					+ "spring.data.redis.lettuce.cluster.refresh.adaptive=true and "
+					+ "spring.data.redis.lettuce.cluster.refresh.period=30s.");
+		}
+		else if (!refresh.isPeriodicRefreshEnabled()) {
+			logger.warn("The Redis rate-limit store is on a Redis Cluster whose topology Lettuce refreshes only when a "
+					+ "connection reports trouble: the fail-over of a master this instance had not yet connected to "
+					+ "(start-up could not reach it, or no decision has gone there yet) reports none, and the clients "
+					+ "whose slots it held stay on on-failure until that master returns. Set "
+					+ "spring.data.redis.lettuce.cluster.refresh.period=30s as well.");
 		}
 	}
 

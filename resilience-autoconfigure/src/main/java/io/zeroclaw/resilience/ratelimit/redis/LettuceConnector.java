@@ -127,6 +127,11 @@ public final class LettuceConnector {
 		}
 	}
 
+	/** Whether {@link #stop()} was called and no {@link #start()} since. */
+	boolean isStopped() {
+		return this.stopped;
+	}
+
 	/**
 	 * Opens connections again after {@link #stop()}, when a stopped application context is started again.
 	 */

@@ -143,6 +143,12 @@ public final class RedisRateLimiter implements RateLimiter {
 	/** Longest client key written as it is; longer ones are hashed. */
 	static final int MAX_RAW_KEY_LENGTH = 64;
 
+	/** The wait before trying again to connect when the start-up attempt failed; it doubles with each attempt. */
+	private static final long FIRST_PREPARE_RETRY_MILLIS = 1000;
+
+	/** The longest wait between two attempts to connect in the background. */
+	private static final long LAST_PREPARE_RETRY_MILLIS = 30_000;
+
 	/** Largest {@code C*T} in microseconds: keeps {@code now + C*T} exact in a double (below 2^53). */
 	private static final long MAX_TOLERANCE_MICROS = 4_000_000_000_000_000L;
 
@@ -331,19 +337,33 @@ public final class RedisRateLimiter implements RateLimiter {
 	/**
 	 * Gets a connector ready for the first decisions, without waiting: opens its connection in the background and then
 	 * loads the decision script, so that neither the connection's opening nor a {@code NOSCRIPT} round trip falls on
-	 * a request. Called once at start-up; a failure (Redis down) is only logged at DEBUG, since decisions follow the
-	 * configured {@link OnFailure} and open the connection themselves when Redis is back.
+	 * a request. Called once at start-up. When the connection cannot be opened (Redis down or slow to answer), it is
+	 * tried again in the background, after 1 s and then twice as long each time up to 30 s, until it opens or the
+	 * connector stops: otherwise the first requests after Redis is back would each start an attempt, wait out their
+	 * timeout and follow the configured {@link OnFailure}, and on a Redis Cluster the script's load, which opens a
+	 * connection to each master, would not have run. Failures are logged at DEBUG only: decisions report theirs.
 	 * @param connector the connector the application's limiters share
-	 * @return completes once the script is loaded, or exceptionally if the connection or the load failed
+	 * @return completes once the script is loaded, or exceptionally if this first attempt to connect or the load failed
 	 */
 	public static CompletableFuture<Void> prepare(LettuceConnector connector) {
-		return connector.connectInBackground()
+		return prepare(connector, FIRST_PREPARE_RETRY_MILLIS);
+	}
+
+	private static CompletableFuture<Void> prepare(LettuceConnector connector, long retryMillis) {
+		CompletableFuture<RedisClusterAsyncCommands<byte[], byte[]>> connected = connector.connectInBackground();
+		connected.whenComplete((commands, failure) -> {
+			if (failure != null && !connector.isStopped()) {
+				CompletableFuture.delayedExecutor(retryMillis, TimeUnit.MILLISECONDS)
+					.execute(() -> prepare(connector, Math.min(2 * retryMillis, LAST_PREPARE_RETRY_MILLIS)));
+			}
+		});
+		return connected
 			.thenCompose((commands) -> commands.scriptLoad(SCRIPT_BYTES)
 				.toCompletableFuture()
 				.thenCompose((sha) -> warnIfOneNodeOfACluster(commands)))
 			.whenComplete((loaded, failure) -> {
 				if (failure != null) {
-					logger.debug("Could not open the Redis connection for rate limiting at start-up; decisions will "
+					logger.debug("Could not get the Redis connection for rate limiting ready; decisions will "
 							+ "try again", failure);
 				}
 			});

@@ -97,14 +97,29 @@ class RedisRateLimiterConfigurationTests {
 	}
 
 	@Test
-	void clusterWithAdaptiveRefreshOrNoClusterShouldNotBeWarnedOf(CapturedOutput output) {
+	void clusterRefreshedOnlyAdaptivelyShouldBeWarnedOfAtStartUp(CapturedOutput output) {
+		// a master this instance never connected to reports no trouble when it fails over: only a periodic refresh
+		// notices
 		this.contextRunner
 			.withPropertyValues("spring.data.redis.cluster.nodes=127.0.0.1:" + redis.port(),
 					"spring.data.redis.lettuce.cluster.refresh.adaptive=true",
 					"zeroclaw.resilience.rate-limit.redis.on-failure=allow")
 			.run((context) -> assertThat(context).hasNotFailed());
+		assertThat(output).doesNotContain(CLUSTER_WARNING)
+			.contains("refreshes only when a connection reports trouble")
+			.contains("spring.data.redis.lettuce.cluster.refresh.period=30s");
+	}
+
+	@Test
+	void clusterWithPeriodicRefreshOrNoClusterShouldNotBeWarnedOf(CapturedOutput output) {
+		this.contextRunner
+			.withPropertyValues("spring.data.redis.cluster.nodes=127.0.0.1:" + redis.port(),
+					"spring.data.redis.lettuce.cluster.refresh.adaptive=true",
+					"spring.data.redis.lettuce.cluster.refresh.period=30s",
+					"zeroclaw.resilience.rate-limit.redis.on-failure=allow")
+			.run((context) -> assertThat(context).hasNotFailed());
 		this.contextRunner.run((context) -> assertThat(context).hasNotFailed());
-		assertThat(output).doesNotContain(CLUSTER_WARNING);
+		assertThat(output).doesNotContain("Redis Cluster whose topology");
 	}
 
 	@Test
