@@ -12,6 +12,8 @@ import java.util.function.Predicate;
 
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.aop.support.AopUtils;
+import org.springframework.core.BridgeMethodResolver;
 import org.springframework.util.ClassUtils;
 import org.springframework.util.ReflectionUtils;
 
@@ -122,6 +124,34 @@ public final class ProxyShapes {
 						&& Modifier.isFinal(implementation.getModifiers())) {
 					return true;
 				}
+			}
+		}
+		return false;
+	}
+
+	/**
+	 * Whether the method is, on the type, the implementation of one of the interface's own methods, its generic
+	 * parameters resolved: {@code onApplicationEvent(OrderPlaced)} implements
+	 * {@code ApplicationListener.onApplicationEvent(E)} in a listener of {@code OrderPlaced}, however the call reaches
+	 * it (through the interface's erased method, a bridge, or the class's own signature); a method that merely shares
+	 * the name does not.
+	 * @param method the method called
+	 * @param type the class of the object it is called on
+	 * @param callbacks the interface
+	 * @return whether the method implements one of the interface's instance methods
+	 */
+	public static boolean implementsMethodOf(Method method, Class<?> type, Class<?> callbacks) {
+		if (!callbacks.isAssignableFrom(type)) {
+			return false;
+		}
+		// an interface's static methods (ApplicationListener.forPayload) are no callbacks: a class cannot implement one
+		Method implementation = BridgeMethodResolver.findBridgedMethod(AopUtils.getMostSpecificMethod(method, type));
+		for (Method declared : callbacks.getMethods()) {
+			if (!Modifier.isStatic(declared.getModifiers()) && declared.getName().equals(method.getName())
+					&& declared.getParameterCount() == method.getParameterCount()
+					&& BridgeMethodResolver.findBridgedMethod(AopUtils.getMostSpecificMethod(declared, type))
+						.equals(implementation)) {
+				return true;
 			}
 		}
 		return false;

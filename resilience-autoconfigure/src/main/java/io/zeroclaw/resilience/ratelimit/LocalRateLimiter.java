@@ -414,9 +414,11 @@ public final class LocalRateLimiter implements RateLimiter {
 				if (decision == null) {
 					decision = acquireStriped(bucket, cells, permits, now);
 				}
-				if (decision != RETRY) {
+				if (decision != RETRY && (decision == null || decision.allowed() || clockReadAgain)) {
 					return decision;
 				}
+				// merged or being merged meanwhile, or refused: then decide once more from now, as below
+				clockReadAgain |= decision != RETRY;
 				now = later(now);
 				continue;
 			}

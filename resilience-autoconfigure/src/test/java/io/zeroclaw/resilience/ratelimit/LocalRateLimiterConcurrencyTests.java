@@ -11,6 +11,8 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -29,13 +31,15 @@ class LocalRateLimiterConcurrencyTests extends HammeredLimiterTests {
 		assertThat(limiter.tryAcquire("hot").remaining()).isZero();
 	}
 
-	@Test
-	void requestPausedAfterReadingTheClockShouldNotBeRefusedWhileTheBucketHoldsAToken() throws Exception {
-		// one a second, burst one: two tokens
+	@ParameterizedTest(name = "striped={0}")
+	@ValueSource(booleans = { false, true })
+	void requestPausedAfterReadingTheClockShouldNotBeRefusedWhileTheBucketHoldsAToken(boolean striped)
+			throws Exception {
 		AtomicReference<Thread> pausedThread = new AtomicReference<>();
 		CountDownLatch clockRead = new CountDownLatch(1);
 		CountDownLatch resume = new CountDownLatch(1);
-		LocalRateLimiter limiter = new LocalRateLimiter(new RateLimitPolicy("p", 1, Duration.ofSeconds(1), 1), 100,
+		// two tokens, one a millisecond; striped, two stripes of one token each
+		LocalRateLimiter limiter = new LocalRateLimiter(new RateLimitPolicy("p", 2, Duration.ofMillis(2), 0), 100,
 				() -> {
 					long now = this.clock.getAsLong();
 					if (Thread.currentThread() == pausedThread.get() && clockRead.getCount() > 0) {
@@ -44,20 +48,39 @@ class LocalRateLimiterConcurrencyTests extends HammeredLimiterTests {
 						await(resume);
 					}
 					return now;
-				});
+				}, 2);
 		limiter.tryAcquire("k");
-		this.clock.advance(Duration.ofSeconds(10));
+		if (striped) {
+			assertThat(limiter.stripe("k")).isTrue();
+		}
+		this.clock.advance(Duration.ofMillis(10));
 		CompletableFuture<RateLimitDecision> paused = new CompletableFuture<>();
 		Thread thread = new Thread(() -> paused.complete(limiter.tryAcquire("k")));
 		pausedThread.set(thread);
 		thread.start();
 		await(clockRead);
-		this.clock.advance(Duration.ofMillis(1500));
-		// meanwhile another request takes one of the two tokens
-		assertThat(limiter.tryAcquire("k").remaining()).isOne();
+		// meanwhile two callers, one on each stripe, take the two tokens...
+		this.clock.advance(Duration.ofMillis(3));
+		assertThat(takeOnThreadOfParity(limiter, 0).allowed()).isTrue();
+		assertThat(takeOnThreadOfParity(limiter, 1).allowed()).isTrue();
+		assertThat(limiter.isStriped("k")).isEqualTo(striped);
+		// ... and the bucket is full again before the paused request goes on: it held a token at every instant
+		this.clock.advance(Duration.ofMillis(2));
 		resume.countDown();
-		// at every instant of the paused request's life the bucket held a token
-		assertThat(paused.get().allowed()).isTrue();
+		RateLimitDecision decision = paused.get();
+		assertThat(decision.allowed()).as("paused request, decided %s", decision).isTrue();
+	}
+
+	/** Takes a token on a new thread whose id has the parity, so that a striped key serves it from that stripe. */
+	private static RateLimitDecision takeOnThreadOfParity(LocalRateLimiter limiter, int parity) throws Exception {
+		for (;;) {
+			CompletableFuture<RateLimitDecision> result = new CompletableFuture<>();
+			Thread thread = new Thread(() -> result.complete(limiter.tryAcquire("k")));
+			if ((thread.getId() & 1) == parity) {
+				thread.start();
+				return result.get();
+			}
+		}
 	}
 
 	private static void await(CountDownLatch latch) {

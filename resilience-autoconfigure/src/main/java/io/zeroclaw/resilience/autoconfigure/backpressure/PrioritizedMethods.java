@@ -2,9 +2,9 @@ package io.zeroclaw.resilience.autoconfigure.backpressure;
 
 import java.lang.reflect.Array;
 import java.lang.reflect.Method;
-import java.lang.reflect.Modifier;
 import java.util.List;
 
+import io.zeroclaw.resilience.autoconfigure.ProxyShapes;
 import io.zeroclaw.resilience.backpressure.Prioritized;
 import io.zeroclaw.resilience.backpressure.Priority;
 import org.jspecify.annotations.Nullable;
@@ -29,7 +29,6 @@ import org.springframework.context.SmartLifecycle;
 import org.springframework.context.event.EventListener;
 import org.springframework.context.event.GenericApplicationListener;
 import org.springframework.context.event.SmartApplicationListener;
-import org.springframework.core.BridgeMethodResolver;
 import org.springframework.core.KotlinDetector;
 import org.springframework.core.ReactiveAdapterRegistry;
 import org.springframework.core.Ordered;
@@ -109,31 +108,7 @@ final class PrioritizedMethods {
 		}
 		for (Class<?> callbacks : CONTAINER_CALLBACKS) {
 			// the callback interface's own methods only: an application's interface extending it declares work
-			if (implementsMethodOf(method, type, callbacks)) {
-				return true;
-			}
-		}
-		return false;
-	}
-
-	/**
-	 * Whether the method is, on the type, the implementation of one of the interface's own methods, its generic
-	 * parameters resolved: {@code onApplicationEvent(OrderPlaced)} implements
-	 * {@code ApplicationListener.onApplicationEvent(E)} in a listener of {@code OrderPlaced}, however the call reaches
-	 * it (through the interface's erased method, a bridge, or the class's own signature); a method that merely shares
-	 * the name does not.
-	 */
-	static boolean implementsMethodOf(Method method, Class<?> type, Class<?> callbacks) {
-		if (!callbacks.isAssignableFrom(type)) {
-			return false;
-		}
-		// an interface's static methods (ApplicationListener.forPayload) are no callbacks: a class cannot implement one
-		Method implementation = BridgeMethodResolver.findBridgedMethod(AopUtils.getMostSpecificMethod(method, type));
-		for (Method declared : callbacks.getMethods()) {
-			if (!Modifier.isStatic(declared.getModifiers()) && declared.getName().equals(method.getName())
-					&& declared.getParameterCount() == method.getParameterCount()
-					&& BridgeMethodResolver.findBridgedMethod(AopUtils.getMostSpecificMethod(declared, type))
-						.equals(implementation)) {
+			if (ProxyShapes.implementsMethodOf(method, type, callbacks)) {
 				return true;
 			}
 		}
@@ -213,7 +188,7 @@ final class PrioritizedMethods {
 		 */
 		private static boolean isApplicationListenerDelivery(Method method, Class<?> targetClass) {
 			return method.getName().equals("onApplicationEvent")
-					&& implementsMethodOf(method, targetClass, ApplicationListener.class);
+					&& ProxyShapes.implementsMethodOf(method, targetClass, ApplicationListener.class);
 		}
 
 		/**

@@ -13,6 +13,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
+import io.zeroclaw.resilience.autoconfigure.ProxyShapes;
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreaker;
 import io.zeroclaw.resilience.provider.Provider;
 import io.zeroclaw.resilience.provider.StreamChunk;
@@ -237,15 +238,17 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 
 	private Kind classify(Method method, Class<?> targetClass) {
 		if (method.getDeclaringClass() == Object.class || !Modifier.isPublic(method.getModifiers())
-				|| ACCESSORS.contains(method.getName()) || isLocalImplementation(method, targetClass)
-				|| isContainerCallback(method, targetClass)) {
+				|| ACCESSORS.contains(method.getName()) || isLocalImplementation(method, targetClass)) {
 			return Kind.PASS;
 		}
 		if (method.getName().equals("dimensions") && method.getParameterCount() == 0
 				&& isImplementedBy(method, targetClass, ABSTRACT_EMBEDDING_MODEL)) {
 			return Kind.DIMENSIONS;
 		}
-		if (!isUpstreamMethod(method) && (isBeanAccessor(method) || isInfrastructureMethod(method))) {
+		// an upstream type's method stays guarded whatever else it is: annotated @Scheduled, it is still called by
+		// the application too
+		if (!isUpstreamMethod(method) && (isBeanAccessor(method) || isInfrastructureMethod(method, targetClass)
+				|| isContainerCallback(method, targetClass))) {
 			return Kind.PASS;
 		}
 		if (COROUTINES_REACTOR_PRESENT && KotlinDetector.isSuspendingFunction(method)) {
@@ -443,13 +446,21 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 	 * {@code Callable.call}, {@code Runnable.run}, ...) is not: through it a bean is asked to do its work, which may well
 	 * be a call to the upstream.
 	 */
-	private static boolean isInfrastructureMethod(Method method) {
+	private static boolean isInfrastructureMethod(Method method, Class<?> targetClass) {
 		if (isInfrastructureMethodOf(method.getDeclaringClass(), method)) {
 			return true;
 		}
 		for (Class<?> type : ClassUtils.getAllInterfacesForClassAsSet(method.getDeclaringClass())) {
 			Method declared = ReflectionUtils.findMethod(type, method.getName(), method.getParameterTypes());
 			if (declared != null && isInfrastructureMethodOf(type, declared)) {
+				return true;
+			}
+		}
+		// a generic interface implemented for a type argument, which no exact signature finds:
+		// onApplicationEvent(OrderPlaced) implements ApplicationListener.onApplicationEvent(E)
+		for (Class<?> type : ClassUtils.getAllInterfacesForClassAsSet(targetClass)) {
+			if (isInfrastructureType(type) && !isWorkInterface(type)
+					&& ProxyShapes.implementsMethodOf(method, targetClass, type)) {
 				return true;
 			}
 		}

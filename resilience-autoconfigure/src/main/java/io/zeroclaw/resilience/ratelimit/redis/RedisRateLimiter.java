@@ -315,23 +315,25 @@ public final class RedisRateLimiter implements RateLimiter {
 	}
 
 	/**
-	 * The policy's name as written in its keys: as it is, but with {@code %}, {@code :}, <code>{</code> and
-	 * <code>}</code> percent-encoded, so that the first colon in the braces ends the name. Otherwise policy
-	 * {@code api} with client key {@code v2:alice} and policy {@code api:v2} with client key {@code alice} would share
-	 * one bucket, and a brace would move the Redis Cluster hash tag.
+	 * Refuses a policy name that would not keep its keys apart from other policies': the first colon in the braces
+	 * ends the name (policy {@code api} with client key {@code v2:alice} and policy {@code api:v2} with client key
+	 * {@code alice} would share one bucket), a brace would move the Redis Cluster hash tag, and a lone surrogate,
+	 * which UTF-8 cannot hold, is written as {@code ?}. The properties refuse such names at start-up.
 	 */
-	static String keyName(String policyName) {
-		StringBuilder name = new StringBuilder(policyName.length());
-		for (char c : policyName.toCharArray()) {
-			switch (c) {
-				case '%' -> name.append("%25");
-				case ':' -> name.append("%3A");
-				case '{' -> name.append("%7B");
-				case '}' -> name.append("%7D");
-				default -> name.append(c);
+	private static String keyName(String policyName) {
+		for (int i = 0; i < policyName.length(); i++) {
+			char c = policyName.charAt(i);
+			if (Character.isHighSurrogate(c) && i + 1 < policyName.length()
+					&& Character.isLowSurrogate(policyName.charAt(i + 1))) {
+				i++;
+				continue;
+			}
+			if (c == ':' || c == '{' || c == '}' || Character.isSurrogate(c)) {
+				throw new IllegalArgumentException("Policy '" + policyName + "' cannot be kept in Redis: its name must "
+						+ "not hold ':', '{', '}' or a lone surrogate, which would make its keys another policy's");
 			}
 		}
-		return name.toString();
+		return policyName;
 	}
 
 	/**

@@ -6,7 +6,7 @@ import java.util.Objects;
 /**
  * How a {@link RedisRateLimiter} talks to Redis and what it does when Redis does not answer.
  *
- * @param keyPrefix prefix of every key the limiter writes; may be empty, never {@code null}
+ * @param keyPrefix prefix of every key the limiter writes; may be empty, never {@code null}, without braces
  * @param timeout longest a decision waits for Redis; positive
  * @param onFailure what a decision is when Redis fails or is too slow
  * @param failureThreshold consecutive failures after which the limiter stops asking Redis; at least 1
@@ -28,6 +28,10 @@ public record RedisRateLimiterConfig(String keyPrefix, Duration timeout, OnFailu
 	public RedisRateLimiterConfig {
 		if (keyPrefix == null) {
 			throw new IllegalArgumentException("keyPrefix must not be null");
+		}
+		if (keyPrefix.indexOf('{') >= 0 || keyPrefix.indexOf('}') >= 0) {
+			throw new IllegalArgumentException("keyPrefix must not hold '{' or '}', which would put every client on "
+					+ "one Redis Cluster slot, was '" + keyPrefix + "'");
 		}
 		Objects.requireNonNull(timeout, "timeout must not be null");
 		if (timeout.isZero() || timeout.isNegative()) {

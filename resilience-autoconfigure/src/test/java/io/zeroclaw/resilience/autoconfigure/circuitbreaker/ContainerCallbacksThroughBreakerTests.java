@@ -7,16 +7,22 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreaker;
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreakerRegistry;
+import io.zeroclaw.resilience.circuitbreaker.CircuitOpenException;
 import io.zeroclaw.resilience.circuitbreaker.CircuitState;
+import io.zeroclaw.resilience.provider.ChatMessage;
+import io.zeroclaw.resilience.provider.ChatRequest;
+import io.zeroclaw.resilience.provider.ChatResponse;
 import io.zeroclaw.resilience.provider.Provider;
 import org.junit.jupiter.api.Test;
 
+import org.springframework.context.ApplicationListener;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.event.EventListener;
 import org.springframework.scheduling.annotation.Scheduled;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
 /**
@@ -101,6 +107,54 @@ class ContainerCallbacksThroughBreakerTests {
 			});
 	}
 
+	@Test
+	void providerImplementingApplicationListenerShouldHearItsBreakerOpen() {
+		this.clocked.runner(InterfaceListeningConfiguration.class)
+			.withPropertyValues("zeroclaw.resilience.circuit-breaker.failure-threshold=2")
+			.run((context) -> {
+				InterfaceListeningProvider provider = context.getBean(InterfaceListeningProvider.class);
+				provider.setDown(true);
+				for (int i = 0; i < 2; i++) {
+					assertThatIllegalStateException().isThrownBy(() -> provider.simpleChat("hi", "m", 0));
+				}
+				assertThat(provider.getHeard()).containsExactly(CircuitState.OPEN);
+			});
+	}
+
+	@Test
+	void deliveringAnEventToAProviderThatImplementsApplicationListenerShouldNotBeTheHalfOpenProbe() {
+		this.clocked.runner(InterfaceListeningConfiguration.class)
+			.withPropertyValues("zeroclaw.resilience.circuit-breaker.failure-threshold=2")
+			.run((context) -> {
+				InterfaceListeningProvider provider = context.getBean(InterfaceListeningProvider.class);
+				CircuitBreaker breaker = this.clocked.halfOpen(context, "interfaceListening");
+				assertThat(breaker.state()).isEqualTo(CircuitState.HALF_OPEN);
+				assertThat(breaker.state()).isEqualTo(CircuitState.HALF_OPEN);
+				assertThat(provider.getHeard()).endsWith(CircuitState.HALF_OPEN);
+			});
+	}
+
+	@Test
+	void upstreamMethodAlsoAnnotatedForTheContainerShouldStayGuarded() {
+		this.clocked.runner(AnnotatedUpstreamConfiguration.class)
+			.withPropertyValues("zeroclaw.resilience.circuit-breaker.failure-threshold=2")
+			.run((context) -> {
+				AnnotatedUpstreamProvider provider = context.getBean(AnnotatedUpstreamProvider.class);
+				CircuitBreaker breaker = context.getBean(CircuitBreakerRegistry.class).find("annotatedUpstream").get();
+				// chat(ChatRequest), an upstream method and an @EventListener: its failures count
+				provider.setDown(true);
+				ChatRequest request = new ChatRequest(List.of(ChatMessage.user("hi")), List.of(), "m", 0);
+				for (int i = 0; i < 2; i++) {
+					assertThatIllegalStateException().isThrownBy(() -> provider.chat(request));
+				}
+				assertThat(breaker.state()).isEqualTo(CircuitState.OPEN);
+				// warmup(), an upstream method and @Scheduled: refused while open
+				int calls = provider.getUpstreamCalls();
+				assertThatExceptionOfType(CircuitOpenException.class).isThrownBy(provider::warmup);
+				assertThat(provider.getUpstreamCalls()).isEqualTo(calls);
+			});
+	}
+
 	record KeyRotated(String key) {
 	}
 
@@ -164,6 +218,54 @@ class ContainerCallbacksThroughBreakerTests {
 			if (event.getBreakerName().equals("selfWatching")) {
 				this.heard.add(event.getTo());
 			}
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class InterfaceListeningConfiguration {
+
+		@Bean
+		InterfaceListeningProvider interfaceListening() {
+			return new InterfaceListeningProvider();
+		}
+
+	}
+
+	public static class InterfaceListeningProvider extends SelfWatchingProvider
+			implements ApplicationListener<CircuitBreakerStateChangedEvent> {
+
+		@Override
+		public void onApplicationEvent(CircuitBreakerStateChangedEvent event) {
+			if (event.getBreakerName().equals("interfaceListening")) {
+				this.heard.add(event.getTo());
+			}
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class AnnotatedUpstreamConfiguration {
+
+		@Bean
+		AnnotatedUpstreamProvider annotatedUpstream() {
+			return new AnnotatedUpstreamProvider();
+		}
+
+	}
+
+	public static class AnnotatedUpstreamProvider extends SelfWatchingProvider {
+
+		@Override
+		@Scheduled(fixedDelay = 1, timeUnit = TimeUnit.HOURS)
+		public void warmup() {
+			this.upstreamCalls.incrementAndGet(); // opens a connection to the upstream
+		}
+
+		@Override
+		@EventListener
+		public ChatResponse chat(ChatRequest request) {
+			return ChatResponse.ofText(chatWithSystem(null, "x", request.model(), request.temperature()));
 		}
 
 	}
