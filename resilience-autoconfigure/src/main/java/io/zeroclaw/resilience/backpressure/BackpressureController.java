@@ -295,10 +295,11 @@ public final class BackpressureController {
 			try {
 				listener.onAdmitted(priority);
 			}
-			catch (RuntimeException ex) {
-				// the slot is taken and goes to the caller: a failing listener must not leak it
+			catch (Exception ex) {
+				// the slot is taken and goes to the caller: a failing listener must not leak it (a checked exception
+				// sneaked out of a Kotlin listener included)
 			}
-			catch (Error ex) {
+			catch (Throwable ex) {
 				// an error is not swallowed, but the caller gets no admission to close: give the slot back
 				release();
 				throw ex;
@@ -422,7 +423,7 @@ public final class BackpressureController {
 			try {
 				listener.onShed(priority, depth);
 			}
-			catch (RuntimeException ex) {
+			catch (Exception ex) {
 				// the caller is told of the shed by the exception, whatever the listener does
 			}
 		}

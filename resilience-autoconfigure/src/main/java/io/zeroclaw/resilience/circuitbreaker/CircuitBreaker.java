@@ -317,13 +317,22 @@ public final class CircuitBreaker {
 		CompletableFuture<T> result = new CompletableFuture<>();
 		try {
 			stage.whenComplete((value, failure) -> {
-				if (failure == null) {
-					permission.onSuccess();
-					result.complete(value);
+				try {
+					if (failure == null) {
+						permission.onSuccess();
+					}
+					else {
+						permission.onFailure(failure);
+					}
 				}
-				else {
-					permission.onFailure(failure);
-					result.completeExceptionally(failure);
+				finally {
+					// completed whatever the report threw: a future left pending would hang its caller for good
+					if (failure == null) {
+						result.complete(value);
+					}
+					else {
+						result.completeExceptionally(failure);
+					}
 				}
 			});
 		}
@@ -527,8 +536,8 @@ public final class CircuitBreaker {
 			try {
 				listener.onRejected(this, refusal);
 			}
-			catch (RuntimeException ex) {
-				// a listener must never disturb the call
+			catch (Throwable ex) {
+				dropListenerFailure(ex);
 			}
 		}
 		return refusal;
@@ -563,8 +572,8 @@ public final class CircuitBreaker {
 			try {
 				listener.onFailure(this, failure);
 			}
-			catch (RuntimeException ex) {
-				// a listener must never disturb the call
+			catch (Throwable ex) {
+				dropListenerFailure(ex);
 			}
 		}
 		if (admitted.state == CircuitState.CLOSED) {
@@ -586,8 +595,8 @@ public final class CircuitBreaker {
 			try {
 				listener.onIgnored(this, cause);
 			}
-			catch (RuntimeException ex) {
-				// a listener must never disturb the call
+			catch (Throwable ex) {
+				dropListenerFailure(ex);
 			}
 		}
 	}
@@ -597,8 +606,8 @@ public final class CircuitBreaker {
 			try {
 				listener.onSuccess(this);
 			}
-			catch (RuntimeException ex) {
-				// a listener must never disturb the call
+			catch (Throwable ex) {
+				dropListenerFailure(ex);
 			}
 		}
 	}
@@ -622,13 +631,23 @@ public final class CircuitBreaker {
 		}
 	}
 
+	/**
+	 * What a listener threw: dropped, so that it can never disturb the call (a checked exception sneaked out of a
+	 * Kotlin listener, a test's {@code AssertionError}), unless the JVM itself is failing.
+	 */
+	private static void dropListenerFailure(Throwable thrown) {
+		if (thrown instanceof VirtualMachineError error) {
+			throw error;
+		}
+	}
+
 	private void notifyTransition(CircuitState from, CircuitState to) {
 		for (CircuitBreakerListener listener : this.listeners) {
 			try {
 				listener.onStateTransition(this, from, to);
 			}
-			catch (RuntimeException ex) {
-				// a listener must never disturb the call
+			catch (Throwable ex) {
+				dropListenerFailure(ex);
 			}
 		}
 	}

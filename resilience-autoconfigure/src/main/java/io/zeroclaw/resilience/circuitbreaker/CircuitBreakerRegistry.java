@@ -47,10 +47,38 @@ public final class CircuitBreakerRegistry {
 						"factory created a breaker named '" + created.name() + "' for the name '" + name + "'");
 			}
 			this.breakers.put(name, created);
-			for (Consumer<CircuitBreaker> observer : this.observers) {
+			tellObservers(created);
+			return created;
+		}
+	}
+
+	/**
+	 * Tells every observer of a new breaker, each whatever the others throw: the breaker is registered, and one that
+	 * an observer missed would never be told of again. The first failure is then thrown to the breaker's creator.
+	 */
+	private void tellObservers(CircuitBreaker created) {
+		Throwable failure = null;
+		for (Consumer<CircuitBreaker> observer : this.observers) {
+			try {
 				observer.accept(created);
 			}
-			return created;
+			catch (Throwable ex) {
+				if (failure == null) {
+					failure = ex;
+				}
+				else {
+					failure.addSuppressed(ex);
+				}
+			}
+		}
+		if (failure instanceof RuntimeException runtime) {
+			throw runtime;
+		}
+		if (failure instanceof Error error) {
+			throw error;
+		}
+		if (failure != null) {
+			throw new IllegalStateException("An observer failed to take breaker '" + created.name() + "'", failure);
 		}
 	}
 

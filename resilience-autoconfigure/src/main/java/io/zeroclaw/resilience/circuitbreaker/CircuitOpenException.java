@@ -33,10 +33,19 @@ public class CircuitOpenException extends RuntimeException {
 	public CircuitOpenException(String breakerName, Duration retryAfter, boolean probing) {
 		super("Circuit breaker '" + breakerName + "' is "
 				+ (probing ? "half-open and its probe calls are all in flight" : "open") + "; retry after "
-				+ Objects.requireNonNull(retryAfter).toMillis() + " ms", null, false, false);
+				+ millis(retryAfter) + " ms", null, false, false);
 		this.breakerName = breakerName;
 		this.retryAfter = retryAfter.isNegative() ? Duration.ZERO : retryAfter;
 		this.probing = probing;
+	}
+
+	/** The wait in whole milliseconds, as {@link #retryAfter()} says it, saturated past what a long holds. */
+	private static long millis(Duration retryAfter) {
+		Objects.requireNonNull(retryAfter, "retryAfter must not be null");
+		if (retryAfter.isNegative()) {
+			return 0;
+		}
+		return (retryAfter.getSeconds() >= Long.MAX_VALUE / 1000) ? Long.MAX_VALUE : retryAfter.toMillis();
 	}
 
 	/** @return the name of the breaker that refused the call */

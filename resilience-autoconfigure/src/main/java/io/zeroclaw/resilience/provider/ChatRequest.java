@@ -27,8 +27,8 @@ public record ChatRequest(List<ChatMessage> messages, List<ToolSpec> tools, Stri
 		if (model == null || model.isBlank()) {
 			throw new IllegalArgumentException("model must not be blank");
 		}
-		if (!(temperature >= 0.0)) {
-			throw new IllegalArgumentException("temperature must be zero or more, was " + temperature);
+		if (!(temperature >= 0.0) || Double.isInfinite(temperature)) {
+			throw new IllegalArgumentException("temperature must be zero or more and finite, was " + temperature);
 		}
 	}
 

@@ -41,7 +41,8 @@ public interface Provider {
 
 	/**
 	 * Continues a conversation. The default sends the first system message as instructions and the last user
-	 * message as the question; a provider with a real multi-turn API overrides it.
+	 * message as the question (an empty one when the conversation holds no user message); a provider with a real
+	 * multi-turn API overrides it.
 	 * @param messages the conversation so far, oldest first
 	 * @param model the model to ask
 	 * @param temperature the sampling temperature

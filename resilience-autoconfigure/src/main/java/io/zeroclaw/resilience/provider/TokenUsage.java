@@ -24,9 +24,10 @@ public record TokenUsage(long inputTokens, long outputTokens) {
 		}
 	}
 
-	/** @return input and output tokens together */
+	/** @return input and output tokens together, {@code Long.MAX_VALUE} should they add up to more */
 	public long totalTokens() {
-		return this.inputTokens + this.outputTokens;
+		long total = this.inputTokens + this.outputTokens;
+		return (total < 0) ? Long.MAX_VALUE : total;
 	}
 
 }

@@ -1,5 +1,6 @@
 package io.zeroclaw.resilience.backpressure;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -236,6 +237,40 @@ class BackpressureControllerTests {
 			controller.admit(Priority.LOW);
 		}
 		assertThatExceptionOfType(LoadShedException.class).isThrownBy(() -> controller.admit(Priority.LOW));
+	}
+
+	@Test
+	void listenerCheckedExceptionShouldBeSwallowedWithoutLeakingTheSlot() {
+		BackpressureController controller = new BackpressureController(new BackpressureConfig(10, 0.5, 0.7, 0.85, 0.95),
+				new BackpressureListener() {
+
+					@Override
+					public void onAdmitted(Priority priority) {
+						throw sneaky(new IOException("metrics backend down")); // as a Kotlin listener may
+					}
+
+					@Override
+					public void onShed(Priority priority, int depth) {
+						throw sneaky(new IOException("metrics backend down"));
+					}
+
+				});
+		List<Admission> admissions = new ArrayList<>();
+		for (int i = 0; i < 3; i++) {
+			admissions.add(controller.admit(Priority.NORMAL));
+		}
+		assertThat(controller.depth()).isEqualTo(3);
+		admissions.forEach(Admission::close);
+		assertThat(controller.depth()).isZero();
+		for (int i = 0; i < 5; i++) {
+			admissions.add(controller.admit(Priority.CRITICAL));
+		}
+		assertThatExceptionOfType(LoadShedException.class).isThrownBy(() -> controller.admit(Priority.BACKGROUND));
+	}
+
+	@SuppressWarnings("unchecked")
+	private static <E extends Throwable> RuntimeException sneaky(Throwable thrown) throws E {
+		throw (E) thrown;
 	}
 
 	@Test

@@ -253,7 +253,9 @@ public final class RedisRateLimiter implements RateLimiter {
 		};
 		this.nanoClock = Objects.requireNonNull(nanoClock, "nanoClock must not be null");
 		this.clockOffsetMicros = clockOffsetMicros;
-		this.timeoutNanos = config.timeout().toNanos();
+		// a timeout past what nanoseconds in a long hold (292 years) waits as long as they do
+		this.timeoutNanos = (config.timeout().getSeconds() >= Long.MAX_VALUE / 1_000_000_000L) ? Long.MAX_VALUE
+				: config.timeout().toNanos();
 		this.capacity = policy.capacity();
 		this.refills = policy.requestsPerWindow() > 0;
 		long interval = emissionIntervalMicros(policy);

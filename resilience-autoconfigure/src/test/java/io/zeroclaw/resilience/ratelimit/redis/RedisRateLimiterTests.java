@@ -3,6 +3,7 @@ package io.zeroclaw.resilience.ratelimit.redis;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -126,6 +127,12 @@ class RedisRateLimiterTests {
 				OnFailure.DENY, PATIENT, null)
 			.tryAcquire("alice")
 			.allowed()).isTrue();
+	}
+
+	@Test
+	void timeoutLongerThanNanosecondsHoldShouldBeAcceptedAsTheConfigAcceptsIt() {
+		RateLimiter limiter = newLimiter(POLICY, this.prefix, OnFailure.DENY, ChronoUnit.FOREVER.getDuration(), null);
+		assertThat(limiter.tryAcquire("client-1").allowed()).isTrue();
 	}
 
 	@Test

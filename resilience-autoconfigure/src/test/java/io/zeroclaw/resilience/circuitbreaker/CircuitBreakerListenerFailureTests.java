@@ -1,0 +1,200 @@
+package io.zeroclaw.resilience.circuitbreaker;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * What a listener or an observer throws, whatever it is, never disturbs a call or the breaker's counts; and a refusal
+ * says what {@link CircuitOpenException#retryAfter()} says, however long.
+ */
+class CircuitBreakerListenerFailureTests {
+
+	private final AtomicLong clock = new AtomicLong(1_000_000_000L);
+
+	@SuppressWarnings("unchecked")
+	static <E extends Throwable> RuntimeException sneaky(Throwable t) throws E {
+		throw (E) t;
+	}
+
+	private CircuitBreaker breaker(int threshold) {
+		return new CircuitBreaker("upstream", new CircuitBreakerConfig(threshold, Duration.ofSeconds(10), 1),
+				this.clock::get);
+	}
+
+	/**
+	 * CircuitBreakerListener: "an exception thrown by a listener is caught and dropped so that it can never disturb
+	 * the call". A Kotlin listener can throw a checked exception.
+	 */
+	@Test
+	void listenerThrowingACheckedExceptionOnFailureShouldNeitherReplaceTheCallsExceptionNorStopTheBreakerOpening() {
+		CircuitBreaker breaker = breaker(2);
+		breaker.addListener(new CircuitBreakerListener() {
+
+			@Override
+			public void onFailure(CircuitBreaker source, Throwable failure) {
+				throw sneaky(new IOException("metrics backend down"));
+			}
+
+		});
+		for (int i = 0; i < 2; i++) {
+			assertThatThrownBy(() -> breaker.execute(() -> {
+				throw new IllegalStateException("upstream down");
+			})).isInstanceOf(IllegalStateException.class);
+		}
+		assertThat(breaker.state()).isEqualTo(CircuitState.OPEN);
+	}
+
+	@Test
+	void listenerThrowingACheckedExceptionOnFailureShouldNotKeepTheBreakerClosed() {
+		CircuitBreaker breaker = breaker(2);
+		breaker.addListener(new CircuitBreakerListener() {
+
+			@Override
+			public void onFailure(CircuitBreaker source, Throwable failure) {
+				throw sneaky(new IOException("metrics backend down"));
+			}
+
+		});
+		for (int i = 0; i < 5; i++) {
+			try {
+				breaker.execute(() -> {
+					throw new IllegalStateException("upstream down");
+				});
+			}
+			catch (Throwable ex) {
+				// whatever the caller gets
+			}
+		}
+		// five consecutive failures against a threshold of 2
+		assertThat(breaker.consecutiveFailures()).isGreaterThanOrEqualTo(2);
+		assertThat(breaker.state()).isEqualTo(CircuitState.OPEN);
+	}
+
+	/** An AssertionError from a listener (an AssertJ check in a test listener) leaves executeAsync's future pending. */
+	@Test
+	void listenerThrowingAnErrorShouldNotLeaveTheFutureOfExecuteAsyncPendingForEver() {
+		CircuitBreaker breaker = breaker(2);
+		breaker.addListener(new CircuitBreakerListener() {
+
+			@Override
+			public void onSuccess(CircuitBreaker source) {
+				throw new AssertionError("listener bug");
+			}
+
+		});
+		java.util.concurrent.CompletableFuture<String> upstream = new java.util.concurrent.CompletableFuture<>();
+		java.util.concurrent.CompletableFuture<String> result = breaker.executeAsync(() -> upstream);
+		upstream.complete("ok");
+		assertThat(result).isDone();
+	}
+
+	@Test
+	void listenerThrowingACheckedExceptionShouldNotLeaveTheFutureOfExecuteAsyncPendingForEver() {
+		CircuitBreaker breaker = breaker(2);
+		breaker.addListener(new CircuitBreakerListener() {
+
+			@Override
+			public void onFailure(CircuitBreaker source, Throwable failure) {
+				throw sneaky(new IOException("metrics backend down"));
+			}
+
+		});
+		java.util.concurrent.CompletableFuture<String> upstream = new java.util.concurrent.CompletableFuture<>();
+		java.util.concurrent.CompletableFuture<String> result = breaker.executeAsync(() -> upstream);
+		upstream.completeExceptionally(new IllegalStateException("upstream down"));
+		assertThat(result).isDone();
+	}
+
+	@Test
+	void listenerThrowingACheckedExceptionOnSuccessShouldNotTurnASuccessfulCallIntoAnException() {
+		CircuitBreaker breaker = breaker(2);
+		breaker.addListener(new CircuitBreakerListener() {
+
+			@Override
+			public void onSuccess(CircuitBreaker source) {
+				throw sneaky(new IOException("metrics backend down"));
+			}
+
+		});
+		assertThat(breaker.execute(() -> "ok")).isEqualTo("ok");
+	}
+
+	@Test
+	void listenerThrowingAnAssertionErrorOnSuccessShouldNotTurnASuccessfulCallIntoAnError() {
+		CircuitBreaker breaker = breaker(2);
+		breaker.addListener(new CircuitBreakerListener() {
+
+			@Override
+			public void onSuccess(CircuitBreaker source) {
+				throw new AssertionError("listener bug");
+			}
+
+		});
+		assertThat(breaker.execute(() -> "ok")).isEqualTo("ok");
+	}
+
+	@Test
+	void listenerThrowingOnRejectedShouldStillLeaveTheCallerACircuitOpenException() {
+		CircuitBreaker breaker = breaker(1);
+		breaker.addListener(new CircuitBreakerListener() {
+
+			@Override
+			public void onRejected(CircuitBreaker source, CircuitOpenException refusal) {
+				throw sneaky(new IOException("metrics backend down"));
+			}
+
+		});
+		breaker.transitionToOpen();
+		assertThatThrownBy(() -> breaker.execute(() -> "ok")).isInstanceOf(CircuitOpenException.class);
+	}
+
+	/** "retryAfter ... zero or positive, never null": a very long but positive duration is allowed. */
+	@Test
+	void circuitOpenExceptionShouldAcceptAnyPositiveRetryAfter() {
+		CircuitOpenException refusal = new CircuitOpenException("model", ChronoUnit.FOREVER.getDuration());
+		assertThat(refusal.retryAfter()).isEqualTo(ChronoUnit.FOREVER.getDuration());
+	}
+
+	@Test
+	void circuitOpenExceptionMessageShouldAgreeWithRetryAfterForANegativeDuration() {
+		CircuitOpenException refusal = new CircuitOpenException("model", Duration.ofMillis(-5));
+		assertThat(refusal.retryAfter()).isZero();
+		assertThat(refusal.getMessage()).doesNotContain("-5");
+	}
+
+	/** CircuitBreakerRegistry.onEachBreaker: "told of each breaker exactly once". */
+	@Test
+	void anObserverThatThrowsShouldNotKeepLaterObserversFromHearingOfABreaker() {
+		CircuitBreakerRegistry registry = new CircuitBreakerRegistry();
+		List<String> heard = new ArrayList<>();
+		registry.onEachBreaker((breaker) -> {
+			if (breaker.name().equals("flaky")) {
+				throw new IllegalStateException("metrics binder bug");
+			}
+		});
+		registry.onEachBreaker((breaker) -> heard.add(breaker.name()));
+		try {
+			registry.computeIfAbsent("flaky", this::named);
+		}
+		catch (IllegalStateException ex) {
+			// the first observer's bug
+		}
+		CircuitBreaker kept = registry.computeIfAbsent("flaky", this::named);
+		assertThat(registry.find("flaky")).containsSame(kept);
+		assertThat(heard).containsExactly("flaky");
+	}
+
+	private CircuitBreaker named(String name) {
+		return new CircuitBreaker(name, CircuitBreakerConfig.defaults(), this.clock::get);
+	}
+
+}
