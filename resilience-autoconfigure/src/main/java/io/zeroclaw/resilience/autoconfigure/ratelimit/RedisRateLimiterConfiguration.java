@@ -74,9 +74,10 @@ class RedisRateLimiterConfiguration {
 	}
 
 	/**
-	 * Stops the connector from opening connections once the application shuts down, in a phase after the web server
-	 * has stopped taking requests and before the connection factory stops (phase 0): an attempt still in progress
-	 * would otherwise hold the factory's stop until its handshake timed out.
+	 * Stops the connector from opening connections once the application shuts down or pauses (Spring's test framework
+	 * pausing a cached context), in a phase after the web server has stopped taking requests and before the connection
+	 * factory stops (phase 0): an attempt still in progress would otherwise hold the factory's stop until its handshake
+	 * timed out. Started again, the connector is prepared again, as at start-up.
 	 */
 	@Bean
 	SmartLifecycle zeroclawRedisConnectorLifecycle(ObjectProvider<LettuceConnector> connector) {
@@ -86,7 +87,14 @@ class RedisRateLimiterConfiguration {
 
 			@Override
 			public void start() {
-				connector.ifAvailable(LettuceConnector::start);
+				connector.ifAvailable((started) -> {
+					started.start();
+					// Open the connection and load the script, in the background, before the web server takes
+					// requests (and again after a stop or a pause, which ended the retries and closed the factory's
+					// connection): opening takes longer than a decision may wait, so left to the first requests it
+					// would fail them over to the on-failure policy on every start.
+					RedisRateLimiter.prepare(started);
+				});
 				this.running = true;
 			}
 
@@ -106,12 +114,6 @@ class RedisRateLimiterConfiguration {
 				return SmartLifecycle.DEFAULT_PHASE - 8192;
 			}
 
-			/** A pause (Spring's test framework pausing a cached context) is not a shutdown: keep connecting. */
-			@Override
-			public boolean isPauseable() {
-				return false;
-			}
-
 		};
 	}
 
@@ -122,9 +124,6 @@ class RedisRateLimiterConfiguration {
 		ResilienceProperties.Redis redis = properties.getRateLimit().getRedis();
 		RedisRateLimiterConfig config = new RedisRateLimiterConfig(redis.getKeyPrefix(), redis.getTimeout(),
 				OnFailure.valueOf(redis.getOnFailure().name()));
-		// Open the connection and load the script now, in the background: opening takes longer than a decision may
-		// wait, so left to the first requests it would fail them over to the on-failure policy on every start.
-		RedisRateLimiter.prepare(connector);
 		RedisRateLimitErrorListenerFactory errors = errorListeners.getIfAvailable(() -> (policy) -> null);
 		// Under 'deny' the filter counts the RateLimitStoreUnavailableException as an error itself; under 'local'
 		// and 'allow' it sees an ordinary decision, so the limiter's listener is what counts Redis's failure.

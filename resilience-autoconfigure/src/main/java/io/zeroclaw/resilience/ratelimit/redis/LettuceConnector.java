@@ -42,6 +42,9 @@ public final class LettuceConnector {
 
 	private volatile boolean stopped;
 
+	/** Counts the stops and starts: what was begun for one run (a retry in the background) ends with it. */
+	private volatile int run;
+
 	/**
 	 * @param connect opens the connection and returns its asynchronous commands; may block and may throw; called
 	 * again only after an attempt failed
@@ -120,6 +123,7 @@ public final class LettuceConnector {
 	public void stop() {
 		synchronized (this) {
 			this.stopped = true;
+			this.run++;
 		}
 		Thread thread = this.connecting;
 		if (thread != null) {
@@ -127,16 +131,25 @@ public final class LettuceConnector {
 		}
 	}
 
-	/** Whether {@link #stop()} was called and no {@link #start()} since. */
-	boolean isStopped() {
-		return this.stopped;
+	/** The current run, for work that should end when the connector stops or starts again. */
+	int run() {
+		return this.run;
+	}
+
+	/** Whether the connector has neither stopped nor started again since {@link #run()} answered {@code run}. */
+	boolean isRunning(int run) {
+		return !this.stopped && this.run == run;
 	}
 
 	/**
-	 * Opens connections again after {@link #stop()}, when a stopped application context is started again.
+	 * Opens connections again after {@link #stop()}, when a stopped (or paused) application context is started
+	 * again.
 	 */
 	public synchronized void start() {
-		this.stopped = false;
+		if (this.stopped) {
+			this.stopped = false;
+			this.run++;
+		}
 	}
 
 	/**

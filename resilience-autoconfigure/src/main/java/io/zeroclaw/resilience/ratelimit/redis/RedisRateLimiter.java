@@ -343,22 +343,26 @@ public final class RedisRateLimiter implements RateLimiter {
 	 * loads the decision script, so that neither the connection's opening nor a {@code NOSCRIPT} round trip falls on
 	 * a request. Called once at start-up. When the connection cannot be opened (Redis down or slow to answer), it is
 	 * tried again in the background, after 1 s and then twice as long each time up to 30 s, until it opens or the
-	 * connector stops: otherwise the first requests after Redis is back would each start an attempt, wait out their
+	 * connector stops (or starts again, which calls for a new preparation): otherwise the first requests after Redis is back would each start an attempt, wait out their
 	 * timeout and follow the configured {@link OnFailure}, and on a Redis Cluster the script's load, which opens a
 	 * connection to each master, would not have run. Failures are logged at DEBUG only: decisions report theirs.
 	 * @param connector the connector the application's limiters share
 	 * @return completes once the script is loaded, or exceptionally if this first attempt to connect or the load failed
 	 */
 	public static CompletableFuture<Void> prepare(LettuceConnector connector) {
-		return prepare(connector, FIRST_PREPARE_RETRY_MILLIS);
+		return prepare(connector, connector.run(), FIRST_PREPARE_RETRY_MILLIS);
 	}
 
-	private static CompletableFuture<Void> prepare(LettuceConnector connector, long retryMillis) {
+	private static CompletableFuture<Void> prepare(LettuceConnector connector, int run, long retryMillis) {
 		CompletableFuture<RedisClusterAsyncCommands<byte[], byte[]>> connected = connector.connectInBackground();
 		connected.whenComplete((commands, failure) -> {
-			if (failure != null && !connector.isStopped()) {
-				CompletableFuture.delayedExecutor(retryMillis, TimeUnit.MILLISECONDS)
-					.execute(() -> prepare(connector, Math.min(2 * retryMillis, LAST_PREPARE_RETRY_MILLIS)));
+			// the retries end when the connector stops; started again, it prepares anew
+			if (failure != null && connector.isRunning(run)) {
+				CompletableFuture.delayedExecutor(retryMillis, TimeUnit.MILLISECONDS).execute(() -> {
+					if (connector.isRunning(run)) {
+						prepare(connector, run, Math.min(2 * retryMillis, LAST_PREPARE_RETRY_MILLIS));
+					}
+				});
 			}
 		});
 		return connected

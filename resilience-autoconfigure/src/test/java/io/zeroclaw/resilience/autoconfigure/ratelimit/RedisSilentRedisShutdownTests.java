@@ -54,6 +54,20 @@ class RedisSilentRedisShutdownTests {
 		}
 	}
 
+	@Test
+	void applicationShouldPausePromptlyWhileRedisDoesNotAnswer() throws Exception {
+		try (SilentServer silent = new SilentServer()) {
+			runner(silent.port()).run((context) -> {
+				// the starter's background connection attempt has reached the silent address, and waits
+				await().atMost(Duration.ofSeconds(10)).until(silent::hasAccepted);
+				long pausing = System.nanoTime();
+				context.pause(); // Spring's test framework pausing a cached context it switches away from
+				assertThat(Duration.ofNanos(System.nanoTime() - pausing)).as("time to pause the application context")
+					.isLessThan(Duration.ofSeconds(5));
+			});
+		}
+	}
+
 	/** The control: the same application on the memory store closes at once, whatever the Redis address holds. */
 	@Test
 	void applicationOnTheMemoryStoreShouldStopPromptlyWhileRedisDoesNotAnswer() throws Exception {

@@ -57,6 +57,24 @@ class RedisStoreAfterContextRestartTests {
 	}
 
 	@Test
+	void contextStoppedAndStartedWhileRedisIsDownShouldConnectInTheBackgroundOnceRedisIsBack() {
+		this.contextRunner.run((context) -> {
+			redis.stop();
+			try {
+				context.stop();
+				context.start();
+			}
+			finally {
+				redis.start();
+			}
+			// no decision comes: the connection opens and the script is loaded (the restarted Redis counts it) all
+			// the same
+			await().atMost(Duration.ofSeconds(20))
+				.until(() -> redis.command("INFO", "commandstats").contains("cmdstat_script"));
+		});
+	}
+
+	@Test
 	void stoppedAndStartedContextShouldStillDecideInRedis() {
 		assertDecidesInRedisAfter((context) -> {
 			context.stop();
