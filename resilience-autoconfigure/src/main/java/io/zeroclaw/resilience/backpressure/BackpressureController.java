@@ -297,7 +297,8 @@ public final class BackpressureController {
 			}
 			catch (Exception ex) {
 				// the slot is taken and goes to the caller: a failing listener must not leak it (a checked exception
-				// sneaked out of a Kotlin listener included)
+				// sneaked out of a Kotlin listener included), nor lose an interrupt
+				keepInterrupt(ex);
 			}
 			catch (Throwable ex) {
 				// an error is not swallowed, but the caller gets no admission to close: give the slot back
@@ -425,9 +426,16 @@ public final class BackpressureController {
 			}
 			catch (Exception ex) {
 				// the caller is told of the shed by the exception, whatever the listener does
+				keepInterrupt(ex);
 			}
 		}
 		return new LoadShedException(priority, depth, this.limits == this.drainingLimits);
+	}
+
+	private static void keepInterrupt(Exception dropped) {
+		if (dropped instanceof InterruptedException) {
+			Thread.currentThread().interrupt();
+		}
 	}
 
 	private void release() {

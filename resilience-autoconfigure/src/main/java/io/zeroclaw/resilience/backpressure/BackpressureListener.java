@@ -2,10 +2,10 @@ package io.zeroclaw.resilience.backpressure;
 
 /**
  * Told of every admission decision of a {@link BackpressureController}, for metrics. Called on the admitting thread,
- * on the hot path: an implementation must be fast and should not throw; an {@link Exception} it throws (a checked
- * one too) is swallowed, so that it can neither leak a slot nor turn an admission into a failure, and an
- * {@link Error} reaches the caller, the slot given back. A controller built without a listener pays nothing for the
- * hook.
+ * on the hot path: an implementation must be fast and should not throw. An {@link Exception} it throws (a checked
+ * one too; an {@code InterruptedException} leaves the thread interrupted) is swallowed, so that it can neither leak
+ * a slot nor turn an admission into a failure; an {@link Error} reaches the caller, the slot given back. A controller
+ * built without a listener pays nothing for the hook.
  */
 public interface BackpressureListener {
 

@@ -632,12 +632,13 @@ public final class CircuitBreaker {
 	}
 
 	/**
-	 * What a listener threw: dropped, so that it can never disturb the call (a checked exception sneaked out of a
-	 * Kotlin listener, a test's {@code AssertionError}), unless the JVM itself is failing.
+	 * What a listener threw, whatever it is (a checked exception sneaked out of a Kotlin listener, a test's
+	 * {@code AssertionError}, a {@code StackOverflowError}): dropped, so that it can never disturb the call nor skip
+	 * the breaker's own bookkeeping or the other listeners. An interrupt it carried is kept for the caller.
 	 */
-	private static void dropListenerFailure(Throwable thrown) {
-		if (thrown instanceof VirtualMachineError error) {
-			throw error;
+	static void dropListenerFailure(Throwable thrown) {
+		if (thrown instanceof InterruptedException) {
+			Thread.currentThread().interrupt();
 		}
 	}
 

@@ -5,8 +5,9 @@ import org.jspecify.annotations.Nullable;
 /**
  * Told of what a {@link CircuitBreaker} does. Every method has an empty default, so a listener implements only what it
  * needs. Methods are called on the thread that caused the event, after the fact, and must be quick and must not
- * throw: whatever a listener throws (a checked exception too, or an {@code Error} but a {@code VirtualMachineError})
- * is caught and dropped so that it can never disturb the call.
+ * throw: whatever a listener throws (a checked exception or an {@code Error} too) is caught and dropped so that it
+ * can never disturb the call, the breaker's counts or the other listeners; an {@code InterruptedException} leaves the
+ * thread interrupted.
  * <p>
  * Transitions are reported in the order their atomic swaps happened only as far as one thread is concerned; two
  * threads racing through transitions may report them to listeners in either order, so a listener that needs the

@@ -12,6 +12,8 @@ import java.util.concurrent.ConcurrentMap;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The breakers of an application by name, each created once and kept for the application's lifetime. Whatever needs
  * to see every breaker (metrics, events, an operator endpoint) looks here, or registers with {@link #onEachBreaker}
@@ -59,18 +61,32 @@ public final class CircuitBreakerRegistry {
 	private void tellObservers(CircuitBreaker created) {
 		Throwable failure = null;
 		for (Consumer<CircuitBreaker> observer : this.observers) {
-			try {
-				observer.accept(created);
+			failure = tell(observer, created, failure);
+		}
+		throwIfFailed(failure);
+	}
+
+	/** Tells one observer of one breaker, and returns the first failure so far. */
+	private static @Nullable Throwable tell(Consumer<CircuitBreaker> observer, CircuitBreaker breaker,
+			@Nullable Throwable failure) {
+		try {
+			observer.accept(breaker);
+		}
+		catch (Throwable ex) {
+			if (ex instanceof InterruptedException) {
+				Thread.currentThread().interrupt();
 			}
-			catch (Throwable ex) {
-				if (failure == null) {
-					failure = ex;
-				}
-				else {
-					failure.addSuppressed(ex);
-				}
+			if (failure == null) {
+				return ex;
+			}
+			if (ex != failure) {
+				failure.addSuppressed(ex);
 			}
 		}
+		return failure;
+	}
+
+	private static void throwIfFailed(@Nullable Throwable failure) {
 		if (failure instanceof RuntimeException runtime) {
 			throw runtime;
 		}
@@ -78,7 +94,7 @@ public final class CircuitBreakerRegistry {
 			throw error;
 		}
 		if (failure != null) {
-			throw new IllegalStateException("An observer failed to take breaker '" + created.name() + "'", failure);
+			throw new IllegalStateException("An observer of circuit breakers failed", failure);
 		}
 	}
 
@@ -104,9 +120,11 @@ public final class CircuitBreakerRegistry {
 		Objects.requireNonNull(observer, "observer must not be null");
 		synchronized (this.observers) {
 			this.observers.add(observer);
+			Throwable failure = null;
 			for (CircuitBreaker breaker : new TreeMap<>(this.breakers).values()) {
-				observer.accept(breaker);
+				failure = tell(observer, breaker, failure);
 			}
+			throwIfFailed(failure);
 		}
 	}
 

@@ -268,6 +268,26 @@ class BackpressureControllerTests {
 		assertThatExceptionOfType(LoadShedException.class).isThrownBy(() -> controller.admit(Priority.BACKGROUND));
 	}
 
+	@Test
+	void interruptSneakedOutOfAListenerShouldBeKept() {
+		BackpressureController controller = new BackpressureController(new BackpressureConfig(10, 0.5, 0.7, 0.85, 0.95),
+				new BackpressureListener() {
+
+					@Override
+					public void onAdmitted(Priority priority) {
+						throw sneaky(new InterruptedException()); // a Kotlin listener blocking on an interrupted thread
+					}
+
+				});
+		try {
+			controller.admit(Priority.NORMAL).close();
+			assertThat(Thread.currentThread().isInterrupted()).isTrue();
+		}
+		finally {
+			Thread.interrupted();
+		}
+	}
+
 	@SuppressWarnings("unchecked")
 	private static <E extends Throwable> RuntimeException sneaky(Throwable thrown) throws E {
 		throw (E) thrown;

@@ -5,8 +5,10 @@ import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -195,6 +197,153 @@ class CircuitBreakerListenerFailureTests {
 
 	private CircuitBreaker named(String name) {
 		return new CircuitBreaker(name, CircuitBreakerConfig.defaults(), this.clock::get);
+	}
+
+	/** A Kotlin listener that blocks (a sleep, a queue's put) on an interrupted thread, and rethrows unchecked. */
+	private static void blockingKotlinStyleWork() {
+		try {
+			Thread.sleep(1);
+		}
+		catch (InterruptedException ex) {
+			throw sneaky(ex); // the interrupt status is now cleared
+		}
+	}
+
+	@AfterEach
+	void clearInterrupt() {
+		Thread.interrupted();
+	}
+
+	@Test
+	void interruptSneakedOutOfABreakerListenerShouldNotBeLost() {
+		CircuitBreaker breaker = new CircuitBreaker("upstream", new CircuitBreakerConfig(5, Duration.ofSeconds(10), 1),
+				this.clock::get);
+		breaker.addListener(new CircuitBreakerListener() {
+			@Override
+			public void onSuccess(CircuitBreaker source) {
+				blockingKotlinStyleWork();
+			}
+		});
+		Thread.currentThread().interrupt(); // say, the request thread is being cancelled
+		assertThat(breaker.execute(() -> "ok")).isEqualTo("ok");
+		assertThat(Thread.currentThread().isInterrupted()).as("interrupt status after the call").isTrue();
+	}
+
+	/** A StackOverflowError from onFailure: the probe's failure is recorded all the same, its slot given back. */
+	@Test
+	void virtualMachineErrorFromOnFailureShouldNotLeaveTheBreakerHalfOpenWithItsProbeSlotTaken() {
+		CircuitBreaker breaker = new CircuitBreaker("upstream", new CircuitBreakerConfig(1, Duration.ofSeconds(10), 1),
+				this.clock::get);
+		AtomicBoolean overflow = new AtomicBoolean();
+		breaker.addListener(new CircuitBreakerListener() {
+			@Override
+			public void onFailure(CircuitBreaker source, Throwable failure) {
+				if (overflow.getAndSet(false)) {
+					throw new StackOverflowError();
+				}
+			}
+		});
+		assertThatThrownBy(() -> breaker.execute(() -> {
+			throw new IllegalStateException("down");
+		})).isInstanceOf(IllegalStateException.class);
+		assertThat(breaker.state()).isEqualTo(CircuitState.OPEN);
+		this.clock.addAndGet(Duration.ofSeconds(11).toNanos());
+		overflow.set(true);
+		assertThatThrownBy(() -> breaker.execute(() -> {
+			throw new IllegalStateException("still down");
+		})).isInstanceOf(Throwable.class);
+		// the probe failed: OPEN again, with a new recovery timeout; or, had the failure been dropped, a free slot
+		this.clock.addAndGet(Duration.ofSeconds(11).toNanos());
+		assertThat(breaker.execute(() -> "recovered")).isEqualTo("recovered");
+	}
+
+	@Test
+	void virtualMachineErrorFromOnFailureShouldNotKeepAClosedBreakerFromCounting() {
+		CircuitBreaker breaker = new CircuitBreaker("upstream", new CircuitBreakerConfig(1, Duration.ofSeconds(10), 1),
+				this.clock::get);
+		breaker.addListener(new CircuitBreakerListener() {
+			@Override
+			public void onFailure(CircuitBreaker source, Throwable failure) {
+				throw new StackOverflowError();
+			}
+		});
+		try {
+			breaker.execute(() -> {
+				throw new IllegalStateException("down");
+			});
+		}
+		catch (Throwable ex) {
+			// whatever
+		}
+		assertThat(breaker.state()).isEqualTo(CircuitState.OPEN);
+	}
+
+	@Test
+	void virtualMachineErrorFromOneTransitionListenerShouldNotHideTheTransitionFromTheOthers() {
+		CircuitBreaker breaker = new CircuitBreaker("upstream", new CircuitBreakerConfig(1, Duration.ofSeconds(10), 1),
+				this.clock::get);
+		List<CircuitState> heard = new ArrayList<>();
+		breaker.addListener(new CircuitBreakerListener() {
+			@Override
+			public void onStateTransition(CircuitBreaker source, CircuitState from, CircuitState to) {
+				throw new StackOverflowError();
+			}
+		});
+		breaker.addListener(new CircuitBreakerListener() {
+			@Override
+			public void onStateTransition(CircuitBreaker source, CircuitState from, CircuitState to) {
+				heard.add(to);
+			}
+		});
+		breaker.transitionToOpen();
+		assertThat(breaker.state()).isEqualTo(CircuitState.OPEN);
+		assertThat(heard).containsExactly(CircuitState.OPEN);
+	}
+
+	/** "each observer is now told, and the first failure thrown after": two observers failing with one instance. */
+	@Test
+	void twoObserversThrowingTheSameExceptionShouldNotKeepALaterObserverFromHearing() {
+		CircuitBreakerRegistry registry = new CircuitBreakerRegistry();
+		IllegalStateException shared = new IllegalStateException("binder closed");
+		List<String> heard = new ArrayList<>();
+		registry.onEachBreaker((breaker) -> {
+			throw shared;
+		});
+		registry.onEachBreaker((breaker) -> {
+			throw shared;
+		});
+		registry.onEachBreaker((breaker) -> heard.add(breaker.name()));
+		Throwable thrown = null;
+		try {
+			registry.computeIfAbsent("model", this::named);
+		}
+		catch (Throwable ex) {
+			thrown = ex;
+		}
+		assertThat(heard).containsExactly("model");
+		assertThat(thrown).isSameAs(shared);
+	}
+
+	/** onEachBreaker: "told of each breaker exactly once", for those already created as for those to come. */
+	@Test
+	void anObserverThatThrowsOnAnExistingBreakerShouldStillHearOfTheOthers() {
+		CircuitBreakerRegistry registry = new CircuitBreakerRegistry();
+		registry.computeIfAbsent("a", this::named);
+		registry.computeIfAbsent("b", this::named);
+		List<String> heard = new ArrayList<>();
+		try {
+			registry.onEachBreaker((breaker) -> {
+				heard.add(breaker.name());
+				if (breaker.name().equals("a")) {
+					throw new IllegalStateException("binder bug");
+				}
+			});
+		}
+		catch (IllegalStateException ex) {
+			// the observer's bug
+		}
+		registry.computeIfAbsent("c", this::named);
+		assertThat(heard).containsExactly("a", "b", "c");
 	}
 
 }

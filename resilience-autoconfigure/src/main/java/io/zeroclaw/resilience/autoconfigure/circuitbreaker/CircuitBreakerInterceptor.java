@@ -1,6 +1,7 @@
 package io.zeroclaw.resilience.autoconfigure.circuitbreaker;
 
 import java.lang.ref.WeakReference;
+import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.lang.reflect.Type;
@@ -23,6 +24,7 @@ import org.jspecify.annotations.Nullable;
 
 import org.springframework.aop.ProxyMethodInvocation;
 import org.springframework.aop.support.AopUtils;
+import org.springframework.context.ApplicationListener;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.event.EventListener;
 import org.springframework.core.GenericTypeResolver;
@@ -62,6 +64,9 @@ import org.springframework.util.ReflectionUtils;
 final class CircuitBreakerInterceptor implements MethodInterceptor {
 
 	/** Methods of the upstream types that only read local configuration. */
+	/** The generic interfaces whose methods are the container's calls, not work: matched with generics resolved. */
+	private static final List<Class<?>> GENERIC_CALLBACKS = List.of(ApplicationListener.class, Comparable.class);
+
 	private static final Set<String> ACCESSORS = Set.of("capabilities", "supportsStreaming", "getDefaultOptions",
 			"getOptions", "getEmbeddingContent", "toString", "hashCode", "equals");
 
@@ -247,8 +252,8 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 		}
 		// an upstream type's method stays guarded whatever else it is: annotated @Scheduled, it is still called by
 		// the application too
-		if (!isUpstreamMethod(method) && (isBeanAccessor(method) || isInfrastructureMethod(method, targetClass)
-				|| isContainerCallback(method, targetClass))) {
+		if (!isUpstreamMethod(method) && (isBeanAccessor(method) || isFieldAccessor(method, targetClass)
+				|| isInfrastructureMethod(method, targetClass) || isContainerCallback(method, targetClass))) {
 			return Kind.PASS;
 		}
 		if (COROUTINES_REACTOR_PRESENT && KotlinDetector.isSuspendingFunction(method)) {
@@ -435,6 +440,20 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 				|| (parameters == 1 && returnsNothing && isPrefixed(name, "set"));
 	}
 
+	/**
+	 * A record-style accessor: a method that takes nothing and is named after one of the bean's fields, of a type it
+	 * can return ({@code modelName()} for a field {@code modelName}). It answers locally; guarded, it would count as
+	 * a success between failures and be refused while the breaker is open.
+	 */
+	private static boolean isFieldAccessor(Method method, Class<?> targetClass) {
+		if (method.getParameterCount() != 0 || method.getReturnType() == void.class) {
+			return false;
+		}
+		Field field = ReflectionUtils.findField(targetClass, method.getName());
+		return field != null && !Modifier.isStatic(field.getModifiers())
+				&& ClassUtils.isAssignable(method.getReturnType(), field.getType());
+	}
+
 	private static boolean isPrefixed(String name, String prefix) {
 		return name.length() > prefix.length() && name.startsWith(prefix)
 				&& Character.isUpperCase(name.charAt(prefix.length()));
@@ -456,11 +475,11 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 				return true;
 			}
 		}
-		// a generic interface implemented for a type argument, which no exact signature finds:
-		// onApplicationEvent(OrderPlaced) implements ApplicationListener.onApplicationEvent(E)
-		for (Class<?> type : ClassUtils.getAllInterfacesForClassAsSet(targetClass)) {
-			if (isInfrastructureType(type) && !isWorkInterface(type)
-					&& ProxyShapes.implementsMethodOf(method, targetClass, type)) {
+		// a callback interface implemented for a type argument, which no exact signature finds:
+		// onApplicationEvent(OrderPlaced) implements ApplicationListener.onApplicationEvent(E); other generic Spring
+		// interfaces (Converter.convert, ThrowingFunction) ask for work, and stay guarded
+		for (Class<?> type : GENERIC_CALLBACKS) {
+			if (ProxyShapes.implementsMethodOf(method, targetClass, type)) {
 				return true;
 			}
 		}
