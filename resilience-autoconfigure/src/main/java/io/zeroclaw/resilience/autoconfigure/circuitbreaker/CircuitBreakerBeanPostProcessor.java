@@ -4,8 +4,10 @@ import java.lang.reflect.Constructor;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 
 import io.zeroclaw.resilience.autoconfigure.ProxyShapes;
@@ -35,8 +37,13 @@ import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.beans.factory.config.SmartInstantiationAwareBeanPostProcessor;
 import org.springframework.beans.factory.support.AbstractBeanDefinition;
+import org.springframework.context.event.EventListener;
 import org.springframework.core.Ordered;
+import org.springframework.core.annotation.AnnotatedElementUtils;
+import org.springframework.scheduling.annotation.Scheduled;
+import org.springframework.scheduling.annotation.Schedules;
 import org.springframework.util.ClassUtils;
+import org.springframework.util.ReflectionUtils;
 
 /**
  * Wraps every {@link Provider} bean, and every Spring AI model bean ({@link #SPRING_AI_TYPES}: chat, embedding,
@@ -169,7 +176,41 @@ public class CircuitBreakerBeanPostProcessor
 		}
 		ProxyFactory proxyFactory = new ProxyFactory(bean);
 		configure(proxyFactory, beanClass, interceptor);
+		if (!proxyFactory.isProxyTargetClass()) {
+			requireCallbacksOnInterfaces(beanName, beanClass, proxyFactory.getProxiedInterfaces());
+		}
 		return proxyFactory.getProxy(proxyClassLoader(beanClass));
+	}
+
+	/**
+	 * Fails when a bean proxied by its interfaces has {@code @EventListener} or {@code @Scheduled} methods that none
+	 * of them declares: the container, handed the proxy, could not call them (Spring skips such a listener silently,
+	 * and fails the schedule with a message that does not name the breaker).
+	 */
+	private static void requireCallbacksOnInterfaces(String beanName, Class<?> beanClass, Class<?>[] interfaces) {
+		Set<String> unreachable = new TreeSet<>();
+		ReflectionUtils.doWithMethods(beanClass, (method) -> {
+			if (isContainerCallback(method) && Arrays.stream(interfaces)
+				.noneMatch((type) -> ReflectionUtils.findMethod(type, method.getName(),
+						method.getParameterTypes()) != null)) {
+				unreachable.add(method.getName());
+			}
+		});
+		if (!unreachable.isEmpty()) {
+			throw new IllegalStateException("Bean '" + beanName + "' has @EventListener or @Scheduled methods "
+					+ unreachable + " that none of its interfaces declares, and its class " + beanClass.getName()
+					+ " cannot be subclassed (it is final or sealed, or a final method implements an interface "
+					+ "method), so its circuit breaker proxies it by its interfaces, through which the container "
+					+ "cannot call those methods. Make the class non-final, declare the methods on an interface it "
+					+ "implements, or turn its breaker off with zeroclaw.resilience.circuit-breaker.instances."
+					+ beanName + ".enabled=false.");
+		}
+	}
+
+	private static boolean isContainerCallback(Method method) {
+		return AnnotatedElementUtils.hasAnnotation(method, EventListener.class)
+				|| AnnotatedElementUtils.hasAnnotation(method, Scheduled.class)
+				|| AnnotatedElementUtils.hasAnnotation(method, Schedules.class);
 	}
 
 	/**

@@ -51,22 +51,26 @@ import org.springframework.util.ReflectionUtils;
  * {@code Mono} (a {@code Flux} for a {@code Flow}) that Spring's coroutine support runs it as, which the proxy then
  * awaits.
  * <p>
- * Guarded are the methods of the upstream types (for example {@code Provider} or {@code ChatModel}) and the bean's
- * own other public methods (such as a {@code chatAsync} an implementation adds). Passed straight through, never
- * refused and never counted, are what cannot reach the upstream: the accessors of the upstream types
- * ({@code capabilities}, {@code supportsStreaming}, {@code getDefaultOptions}, ...), implementations that answer
- * locally ({@code Provider.warmup()} and {@code ChatModel.stream(Prompt)} left as their interfaces' defaults,
+ * Guarded are the methods of the upstream types (for example {@code Provider} or {@code ChatModel}), even when also
+ * annotated {@code @Scheduled} or {@code @EventListener}, the bean's own other public methods (such as a
+ * {@code chatAsync} an implementation adds), and the work methods of JDK and Spring work interfaces
+ * ({@code Function.apply}, {@code Converter.convert}). Passed straight through, never refused and never counted, are
+ * what cannot reach the upstream: the accessors of the upstream types ({@code capabilities},
+ * {@code supportsStreaming}, {@code getDefaultOptions}, ...), implementations that answer locally
+ * ({@code Provider.warmup()} and {@code ChatModel.stream(Prompt)} left as their interfaces' defaults,
  * {@code AbstractEmbeddingModel.dimensions()} once the upstream has answered it), {@link Object}'s methods, bean
- * getters and setters, and the methods of JDK and Spring interfaces such as {@code AutoCloseable} or
- * {@code DisposableBean}, so that the bean can still be configured and shut down while its breaker is open. The
- * decision is made once per method.
+ * getters and setters, record-style accessors of final fields, the methods the container calls ({@code @Bean},
+ * {@code @EventListener} and {@code @Scheduled} methods, an {@code ApplicationListener}'s delivery) and the other
+ * methods of JDK and Spring interfaces such as {@code AutoCloseable} or {@code DisposableBean}, so that the bean can
+ * still be configured, told of events and shut down while its breaker is open. The decision is made once per
+ * method.
  */
 final class CircuitBreakerInterceptor implements MethodInterceptor {
 
-	/** Methods of the upstream types that only read local configuration. */
-	/** The generic interfaces whose methods are the container's calls, not work: matched with generics resolved. */
-	private static final List<Class<?>> GENERIC_CALLBACKS = List.of(ApplicationListener.class, Comparable.class);
+	/** The generic interface whose method is the container's call, not work: matched with generics resolved. */
+	private static final Class<?> GENERIC_CALLBACK = ApplicationListener.class;
 
+	/** Methods of the upstream types that only read local configuration. */
 	private static final Set<String> ACCESSORS = Set.of("capabilities", "supportsStreaming", "getDefaultOptions",
 			"getOptions", "getEmbeddingContent", "toString", "hashCode", "equals");
 
@@ -441,8 +445,8 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 	}
 
 	/**
-	 * A record-style accessor: a method that takes nothing and is named after one of the bean's fields, of a type it
-	 * can return ({@code modelName()} for a field {@code modelName}). It answers locally; guarded, it would count as
+	 * A record-style accessor: a method that takes nothing and is named after one of the bean's final fields, of a
+	 * type it can return ({@code modelName()} for a field {@code modelName}). It answers locally; guarded, it would count as
 	 * a success between failures and be refused while the breaker is open.
 	 */
 	private static boolean isFieldAccessor(Method method, Class<?> targetClass) {
@@ -450,7 +454,8 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 			return false;
 		}
 		Field field = ReflectionUtils.findField(targetClass, method.getName());
-		return field != null && !Modifier.isStatic(field.getModifiers())
+		// final: a field filled on first use (a lazy list of models) may be filled from the upstream
+		return field != null && !Modifier.isStatic(field.getModifiers()) && Modifier.isFinal(field.getModifiers())
 				&& ClassUtils.isAssignable(method.getReturnType(), field.getType());
 	}
 
@@ -475,15 +480,10 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 				return true;
 			}
 		}
-		// a callback interface implemented for a type argument, which no exact signature finds:
-		// onApplicationEvent(OrderPlaced) implements ApplicationListener.onApplicationEvent(E); other generic Spring
-		// interfaces (Converter.convert, ThrowingFunction) ask for work, and stay guarded
-		for (Class<?> type : GENERIC_CALLBACKS) {
-			if (ProxyShapes.implementsMethodOf(method, targetClass, type)) {
-				return true;
-			}
-		}
-		return false;
+		// the container's listener interface implemented for a type argument, which no exact signature finds:
+		// onApplicationEvent(OrderPlaced) implements ApplicationListener.onApplicationEvent(E); other generic
+		// interfaces (Comparable.compareTo, Converter.convert) may ask for work, and stay guarded
+		return ProxyShapes.implementsMethodOf(method, targetClass, GENERIC_CALLBACK);
 	}
 
 	/**
@@ -491,13 +491,29 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 	 * its default methods ({@code Function.andThen}, which only composes).
 	 */
 	private static boolean isInfrastructureMethodOf(Class<?> type, Method method) {
-		return isWorkInterface(type) ? method.isDefault() : isInfrastructureType(type);
+		return isWorkInterface(type) ? method.isDefault() && !implementsWork(type, method) : isInfrastructureType(type);
+	}
+
+	/**
+	 * Whether a work interface's default method is the work of another it extends: {@code ThrowingFunction.apply}
+	 * implements {@code Function.apply} (by calling {@code applyWithException}), where {@code Function.andThen} only
+	 * composes.
+	 */
+	private static boolean implementsWork(Class<?> type, Method method) {
+		for (Class<?> extended : type.getInterfaces()) {
+			Method declared = ReflectionUtils.findMethod(extended, method.getName(), method.getParameterTypes());
+			if ((declared != null && Modifier.isAbstract(declared.getModifiers())) || implementsWork(extended, method)) {
+				return true;
+			}
+		}
+		return false;
 	}
 
 	private static boolean isWorkInterface(Class<?> type) {
 		String name = type.getName();
 		return name.startsWith("java.util.function.") || name.equals("java.util.concurrent.Callable")
-				|| name.equals("java.lang.Runnable");
+				|| name.equals("java.lang.Runnable") || name.startsWith("org.springframework.util.function.")
+				|| name.startsWith("org.springframework.core.convert.converter.");
 	}
 
 	private static boolean isInfrastructureType(Class<?> type) {
