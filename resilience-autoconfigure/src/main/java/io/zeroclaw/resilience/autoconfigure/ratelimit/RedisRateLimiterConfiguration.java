@@ -1,8 +1,12 @@
 package io.zeroclaw.resilience.autoconfigure.ratelimit;
 
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
+import io.lettuce.core.SocketOptions;
 import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
@@ -30,6 +34,7 @@ import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
+import org.springframework.data.redis.RedisConnectionFailureException;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
@@ -69,8 +74,37 @@ class RedisRateLimiterConfiguration {
 					"use Lettuce (spring.data.redis.client-type=lettuce, with io.lettuce:lettuce-core on the "
 							+ "classpath), or set it to 'memory'.");
 		}
-		warnIfClusterTopologyNeverRefreshes((LettuceConnectionFactory) connectionFactory);
-		return new LettuceConnector(() -> nativeCommands(connectionFactory));
+		LettuceConnectionFactory lettuce = (LettuceConnectionFactory) connectionFactory;
+		warnIfClusterTopologyNeverRefreshes(lettuce);
+		return new LettuceConnector(() -> {
+			requireListening(lettuce);
+			return nativeCommands(connectionFactory);
+		});
+	}
+
+	/**
+	 * Fails an attempt to connect to a single Redis server that refuses connections before Lettuce is asked: Lettuce
+	 * leaves each failed handshake's timer pending (a minute by default), and a factory stopped meanwhile, as Spring's
+	 * test framework pauses a cached context, has that timer log an ERROR ("Event loop shut down?") when it fires.
+	 * A plain socket's refusal leaves nothing behind. Sentinel, Cluster and Unix socket set-ups go to Lettuce as they
+	 * are.
+	 */
+	private static void requireListening(LettuceConnectionFactory factory) {
+		if (factory.isClusterAware() || factory.isRedisSentinelAware() || factory.getSocketConfiguration() != null) {
+			return;
+		}
+		Duration connectTimeout = factory.getClientConfiguration()
+			.getClientOptions()
+			.map((options) -> options.getSocketOptions().getConnectTimeout())
+			.orElse(SocketOptions.DEFAULT_CONNECT_TIMEOUT_DURATION);
+		try (Socket socket = new Socket()) {
+			socket.connect(new InetSocketAddress(factory.getHostName(), factory.getPort()),
+					(int) Math.min(Integer.MAX_VALUE, Math.max(1, connectTimeout.toMillis())));
+		}
+		catch (IOException ex) {
+			throw new RedisConnectionFailureException(
+					"Unable to connect to Redis at " + factory.getHostName() + ":" + factory.getPort(), ex);
+		}
 	}
 
 	/**
@@ -88,12 +122,10 @@ class RedisRateLimiterConfiguration {
 			@Override
 			public void start() {
 				connector.ifAvailable((started) -> {
-					started.start();
-					// Open the connection and load the script, in the background, before the web server takes
-					// requests (and again after a stop or a pause, which ended the retries and closed the factory's
-					// connection): opening takes longer than a decision may wait, so left to the first requests it
-					// would fail them over to the on-failure policy on every start.
-					RedisRateLimiter.prepare(started);
+					if (started.start()) {
+						// after a stop or a pause, which ended the retries and closed the factory's connection
+						RedisRateLimiter.prepare(started);
+					}
 				});
 				this.running = true;
 			}
@@ -124,6 +156,10 @@ class RedisRateLimiterConfiguration {
 		ResilienceProperties.Redis redis = properties.getRateLimit().getRedis();
 		RedisRateLimiterConfig config = new RedisRateLimiterConfig(redis.getKeyPrefix(), redis.getTimeout(),
 				OnFailure.valueOf(redis.getOnFailure().name()));
+		// Open the connection and load the script now, in the background: opening takes longer than a decision may
+		// wait (over a second in a cold JVM), so left to the first requests, or even to the start of the lifecycle,
+		// it would fail them over to the on-failure policy on every start.
+		RedisRateLimiter.prepare(connector);
 		RedisRateLimitErrorListenerFactory errors = errorListeners.getIfAvailable(() -> (policy) -> null);
 		// Under 'deny' the filter counts the RateLimitStoreUnavailableException as an error itself; under 'local'
 		// and 'allow' it sees an ordinary decision, so the limiter's listener is what counts Redis's failure.

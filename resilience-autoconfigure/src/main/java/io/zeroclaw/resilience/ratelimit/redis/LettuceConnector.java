@@ -144,12 +144,15 @@ public final class LettuceConnector {
 	/**
 	 * Opens connections again after {@link #stop()}, when a stopped (or paused) application context is started
 	 * again.
+	 * @return whether the connector had been stopped: then it is to be prepared again
 	 */
-	public synchronized void start() {
-		if (this.stopped) {
-			this.stopped = false;
-			this.run++;
+	public synchronized boolean start() {
+		if (!this.stopped) {
+			return false;
 		}
+		this.stopped = false;
+		this.run++;
+		return true;
 	}
 
 	/**
