@@ -42,6 +42,7 @@ import org.springframework.core.Ordered;
 import org.springframework.core.annotation.AnnotatedElementUtils;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.scheduling.annotation.Schedules;
+import org.springframework.scheduling.config.TaskManagementConfigUtils;
 import org.springframework.util.ClassUtils;
 import org.springframework.util.ReflectionUtils;
 
@@ -177,7 +178,7 @@ public class CircuitBreakerBeanPostProcessor
 		ProxyFactory proxyFactory = new ProxyFactory(bean);
 		configure(proxyFactory, beanClass, interceptor);
 		if (!proxyFactory.isProxyTargetClass()) {
-			requireCallbacksOnInterfaces(beanName, beanClass, proxyFactory.getProxiedInterfaces());
+			requireCallbacksOnInterfaces(beanName, beanClass, proxyFactory.getProxiedInterfaces(), isScheduling());
 		}
 		return proxyFactory.getProxy(proxyClassLoader(beanClass));
 	}
@@ -187,10 +188,11 @@ public class CircuitBreakerBeanPostProcessor
 	 * of them declares: the container, handed the proxy, could not call them (Spring skips such a listener silently,
 	 * and fails the schedule with a message that does not name the breaker).
 	 */
-	private static void requireCallbacksOnInterfaces(String beanName, Class<?> beanClass, Class<?>[] interfaces) {
+	private static void requireCallbacksOnInterfaces(String beanName, Class<?> beanClass, Class<?>[] interfaces,
+			boolean scheduling) {
 		Set<String> unreachable = new TreeSet<>();
 		ReflectionUtils.doWithMethods(beanClass, (method) -> {
-			if (isContainerCallback(method) && Arrays.stream(interfaces)
+			if (isContainerCallback(method, scheduling) && Arrays.stream(interfaces)
 				.noneMatch((type) -> ReflectionUtils.findMethod(type, method.getName(),
 						method.getParameterTypes()) != null)) {
 				unreachable.add(method.getName());
@@ -207,10 +209,17 @@ public class CircuitBreakerBeanPostProcessor
 		}
 	}
 
-	private static boolean isContainerCallback(Method method) {
+	/** A method the container calls: an event listener, or a scheduled method when scheduling is enabled. */
+	private static boolean isContainerCallback(Method method, boolean scheduling) {
 		return AnnotatedElementUtils.hasAnnotation(method, EventListener.class)
-				|| AnnotatedElementUtils.hasAnnotation(method, Scheduled.class)
-				|| AnnotatedElementUtils.hasAnnotation(method, Schedules.class);
+				|| (scheduling && (AnnotatedElementUtils.hasAnnotation(method, Scheduled.class)
+						|| AnnotatedElementUtils.hasAnnotation(method, Schedules.class)));
+	}
+
+	/** Whether {@code @EnableScheduling} (or Boot's scheduling auto-configuration) registered its post-processor. */
+	private boolean isScheduling() {
+		return this.beanFactory != null
+				&& this.beanFactory.containsBean(TaskManagementConfigUtils.SCHEDULED_ANNOTATION_PROCESSOR_BEAN_NAME);
 	}
 
 	/**

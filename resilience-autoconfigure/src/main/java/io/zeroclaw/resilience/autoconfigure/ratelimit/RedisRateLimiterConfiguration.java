@@ -1,12 +1,8 @@
 package io.zeroclaw.resilience.autoconfigure.ratelimit;
 
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
-import io.lettuce.core.SocketOptions;
 import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
@@ -34,7 +30,6 @@ import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
-import org.springframework.data.redis.RedisConnectionFailureException;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
@@ -74,37 +69,8 @@ class RedisRateLimiterConfiguration {
 					"use Lettuce (spring.data.redis.client-type=lettuce, with io.lettuce:lettuce-core on the "
 							+ "classpath), or set it to 'memory'.");
 		}
-		LettuceConnectionFactory lettuce = (LettuceConnectionFactory) connectionFactory;
-		warnIfClusterTopologyNeverRefreshes(lettuce);
-		return new LettuceConnector(() -> {
-			requireListening(lettuce);
-			return nativeCommands(connectionFactory);
-		});
-	}
-
-	/**
-	 * Fails an attempt to connect to a single Redis server that refuses connections before Lettuce is asked: Lettuce
-	 * leaves each failed handshake's timer pending (a minute by default), and a factory stopped meanwhile, as Spring's
-	 * test framework pauses a cached context, has that timer log an ERROR ("Event loop shut down?") when it fires.
-	 * A plain socket's refusal leaves nothing behind. Sentinel, Cluster and Unix socket set-ups go to Lettuce as they
-	 * are.
-	 */
-	private static void requireListening(LettuceConnectionFactory factory) {
-		if (factory.isClusterAware() || factory.isRedisSentinelAware() || factory.getSocketConfiguration() != null) {
-			return;
-		}
-		Duration connectTimeout = factory.getClientConfiguration()
-			.getClientOptions()
-			.map((options) -> options.getSocketOptions().getConnectTimeout())
-			.orElse(SocketOptions.DEFAULT_CONNECT_TIMEOUT_DURATION);
-		try (Socket socket = new Socket()) {
-			socket.connect(new InetSocketAddress(factory.getHostName(), factory.getPort()),
-					(int) Math.min(Integer.MAX_VALUE, Math.max(1, connectTimeout.toMillis())));
-		}
-		catch (IOException ex) {
-			throw new RedisConnectionFailureException(
-					"Unable to connect to Redis at " + factory.getHostName() + ":" + factory.getPort(), ex);
-		}
+		warnIfClusterTopologyNeverRefreshes((LettuceConnectionFactory) connectionFactory);
+		return new LettuceConnector(() -> nativeCommands(connectionFactory));
 	}
 
 	/**

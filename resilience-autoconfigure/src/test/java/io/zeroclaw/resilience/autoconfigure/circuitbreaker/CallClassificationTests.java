@@ -117,6 +117,13 @@ class CallClassificationTests {
 	}
 
 	@Test
+	void finalProviderWithAScheduledMethodShouldStartWhenNothingSchedules() {
+		// without @EnableScheduling the container never calls the method: nothing to stop start-up for
+		this.clocked.runner(FinalScheduledWithoutSchedulingConfig.class)
+			.run((context) -> assertThat(context).hasNotFailed());
+	}
+
+	@Test
 	void finalProviderWithScheduledMethodWithoutBreakerControl() {
 		this.clocked.runner(FinalScheduledConfig.class)
 			.withPropertyValues("zeroclaw.resilience.circuit-breaker.instances.finalScheduled.enabled=false")
@@ -354,6 +361,16 @@ class CallClassificationTests {
 
 		public int getUpstreamCalls() {
 			return this.upstreamCalls.get();
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class FinalScheduledWithoutSchedulingConfig {
+
+		@Bean
+		FinalScheduledProvider finalScheduled() {
+			return new FinalScheduledProvider();
 		}
 
 	}
