@@ -386,11 +386,16 @@ class RedisRateLimiterTests {
 		LettuceConnector connector = countingConnector(opened);
 		assertThat(RedisRateLimiter.prepare(connector)).failsWithin(Duration.ofSeconds(20));
 		redis.start();
-		RateLimiter limiter = new RedisRateLimiter(POLICY, connector,
-				new RedisRateLimiterConfig(this.prefix, Duration.ofSeconds(10), OnFailure.DENY), null, null);
-		assertThat(limiter.tryAcquire("client-1").allowed()).isTrue();
-		// the decision's attempt, or the background one it waited for (one more if that ran before Redis was up)
-		assertThat(opened.get()).isBetween(2, 3);
+		try {
+			RateLimiter limiter = new RedisRateLimiter(POLICY, connector,
+					new RedisRateLimiterConfig(this.prefix, Duration.ofSeconds(10), OnFailure.DENY), null, null);
+			assertThat(limiter.tryAcquire("client-1").allowed()).isTrue();
+			// the decision's attempt, or the background one it waited for (more if some ran before Redis was up)
+			assertThat(opened.get()).isGreaterThanOrEqualTo(2);
+		}
+		finally {
+			connector.stop(); // ends the background retries, which would load the script during the next tests
+		}
 	}
 
 	@Test
@@ -401,13 +406,18 @@ class RedisRateLimiterTests {
 		assertThat(RedisRateLimiter.prepare(connector)).failsWithin(Duration.ofSeconds(20));
 		redis.start();
 		// no decision comes: the connection opens and the script is loaded all the same, before one does
-		await().atMost(Duration.ofSeconds(20)).until(RedisRateLimiterTests::scriptCached);
-		int attempts = opened.get();
-		assertThat(attempts).isGreaterThanOrEqualTo(2);
-		RateLimiter limiter = new RedisRateLimiter(POLICY, connector,
-				new RedisRateLimiterConfig(this.prefix, PATIENT, OnFailure.DENY), null, null);
-		assertThat(limiter.tryAcquire("client-1").allowed()).isTrue();
-		assertThat(opened).hasValue(attempts);
+		try {
+			await().atMost(Duration.ofSeconds(20)).until(RedisRateLimiterTests::scriptCached);
+			int attempts = opened.get();
+			assertThat(attempts).isGreaterThanOrEqualTo(2);
+			RateLimiter limiter = new RedisRateLimiter(POLICY, connector,
+					new RedisRateLimiterConfig(this.prefix, PATIENT, OnFailure.DENY), null, null);
+			assertThat(limiter.tryAcquire("client-1").allowed()).isTrue();
+			assertThat(opened).hasValue(attempts);
+		}
+		finally {
+			connector.stop();
+		}
 	}
 
 	@Test
