@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -199,10 +200,10 @@ class CircuitBreakerListenerFailureTests {
 		return new CircuitBreaker(name, CircuitBreakerConfig.defaults(), this.clock::get);
 	}
 
-	/** A Kotlin listener that blocks (a sleep, a queue's put) on an interrupted thread, and rethrows unchecked. */
+	/** A Kotlin listener that blocks (a latch, a queue's put) on an interrupted thread, and rethrows unchecked. */
 	private static void blockingKotlinStyleWork() {
 		try {
-			Thread.sleep(1);
+			new CountDownLatch(1).await(); // throws at once: the thread is interrupted
 		}
 		catch (InterruptedException ex) {
 			throw sneaky(ex); // the interrupt status is now cleared

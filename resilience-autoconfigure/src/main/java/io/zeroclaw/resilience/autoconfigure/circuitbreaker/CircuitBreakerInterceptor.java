@@ -446,8 +446,8 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 
 	/**
 	 * A record-style accessor: a method that takes nothing and is named after one of the bean's final fields, of a
-	 * type it can return ({@code modelName()} for a field {@code modelName}). It answers locally; guarded, it would count as
-	 * a success between failures and be refused while the breaker is open.
+	 * type it can return ({@code modelName()} for a field {@code modelName}). It answers locally; guarded, it would
+	 * count as a success between failures and be refused while the breaker is open.
 	 */
 	private static boolean isFieldAccessor(Method method, Class<?> targetClass) {
 		if (method.getParameterCount() != 0 || method.getReturnType() == void.class) {
@@ -502,7 +502,8 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 	private static boolean implementsWork(Class<?> type, Method method) {
 		for (Class<?> extended : type.getInterfaces()) {
 			Method declared = ReflectionUtils.findMethod(extended, method.getName(), method.getParameterTypes());
-			if ((declared != null && Modifier.isAbstract(declared.getModifiers())) || implementsWork(extended, method)) {
+			boolean abstractThere = declared != null && Modifier.isAbstract(declared.getModifiers());
+			if (abstractThere || implementsWork(extended, method)) {
 				return true;
 			}
 		}

@@ -381,11 +381,8 @@ class RedisRateLimiterTests {
 
 	@Test
 	void preparingWithRedisDownShouldFailQuietlyAndLeaveTheFirstDecisionToTryAgain() throws Exception {
-		redis.stop();
 		AtomicInteger opened = new AtomicInteger();
-		LettuceConnector connector = countingConnector(opened);
-		assertThat(RedisRateLimiter.prepare(connector)).failsWithin(Duration.ofSeconds(20));
-		redis.start();
+		LettuceConnector connector = preparedWhileRedisWasDown(opened);
 		try {
 			RateLimiter limiter = new RedisRateLimiter(POLICY, connector,
 					new RedisRateLimiterConfig(this.prefix, Duration.ofSeconds(10), OnFailure.DENY), null, null);
@@ -400,11 +397,8 @@ class RedisRateLimiterTests {
 
 	@Test
 	void preparingWithRedisDownShouldKeepTryingInTheBackgroundUntilRedisIsBack() throws Exception {
-		redis.stop();
 		AtomicInteger opened = new AtomicInteger();
-		LettuceConnector connector = countingConnector(opened);
-		assertThat(RedisRateLimiter.prepare(connector)).failsWithin(Duration.ofSeconds(20));
-		redis.start();
+		LettuceConnector connector = preparedWhileRedisWasDown(opened);
 		// no decision comes: the connection opens and the script is loaded all the same, before one does
 		try {
 			await().atMost(Duration.ofSeconds(20)).until(RedisRateLimiterTests::scriptCached);
@@ -650,6 +644,19 @@ class RedisRateLimiterTests {
 	}
 
 	/** A connector on a client of its own that counts the connections it opens. */
+	/** A connector whose preparation failed, Redis being down; Redis is up again when it returns. */
+	private static LettuceConnector preparedWhileRedisWasDown(AtomicInteger opened) {
+		redis.stop();
+		LettuceConnector connector = countingConnector(opened);
+		try {
+			assertThat(RedisRateLimiter.prepare(connector)).failsWithin(Duration.ofSeconds(20));
+		}
+		finally {
+			redis.start();
+		}
+		return connector;
+	}
+
 	private static LettuceConnector countingConnector(AtomicInteger opened) {
 		RedisClient client = RedisClient.create(redis.uri());
 		clients.add(client);
