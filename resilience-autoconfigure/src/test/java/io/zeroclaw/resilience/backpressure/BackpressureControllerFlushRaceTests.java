@@ -24,9 +24,10 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 /**
  * Admissions racing at a limit while slots are parked in the pools all flush the pools at once: none may be shed while
  * the true depth is below its limit, though a flush by another thread has taken slots out of the pools and not yet
- * lowered the shared count, but in the rare windows the controller's Javadoc names. Each round parks slots (admit-and-close far below the limits on every thread), holds
- * CRITICAL work up to {@value #RACERS} below BACKGROUND's limit (CRITICAL bypasses the pools), then races
- * {@value #RACERS} BACKGROUND admissions: the true depth is below the limit whenever one of them asks.
+ * lowered the shared count, except in the rare windows the controller's Javadoc names. Each round parks slots
+ * (admit-and-close far below the limits on every thread), holds CRITICAL work up to {@value #RACERS} below
+ * BACKGROUND's limit (CRITICAL bypasses the pools), then races {@value #RACERS} BACKGROUND admissions: the true depth
+ * is below the limit whenever one of them asks.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class BackpressureControllerFlushRaceTests {

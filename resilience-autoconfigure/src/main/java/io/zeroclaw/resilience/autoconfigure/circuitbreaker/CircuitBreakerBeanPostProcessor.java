@@ -216,10 +216,13 @@ public class CircuitBreakerBeanPostProcessor
 						|| AnnotatedElementUtils.hasAnnotation(method, Schedules.class)));
 	}
 
-	/** Whether {@code @EnableScheduling} (or Boot's scheduling auto-configuration) registered its post-processor. */
+	/**
+	 * Whether {@code @EnableScheduling} registered its post-processor in this bean factory: a parent's schedules only
+	 * the parent's beans.
+	 */
 	private boolean isScheduling() {
-		return this.beanFactory != null
-				&& this.beanFactory.containsBean(TaskManagementConfigUtils.SCHEDULED_ANNOTATION_PROCESSOR_BEAN_NAME);
+		return this.beanFactory instanceof ConfigurableListableBeanFactory factory
+				&& factory.containsLocalBean(TaskManagementConfigUtils.SCHEDULED_ANNOTATION_PROCESSOR_BEAN_NAME);
 	}
 
 	/**

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 
 import org.springframework.context.ApplicationEvent;
 import org.springframework.context.ApplicationListener;
+import org.springframework.context.annotation.AnnotationConfigApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.event.EventListener;
@@ -121,6 +122,17 @@ class CallClassificationTests {
 		// without @EnableScheduling the container never calls the method: nothing to stop start-up for
 		this.clocked.runner(FinalScheduledWithoutSchedulingConfig.class)
 			.run((context) -> assertThat(context).hasNotFailed());
+	}
+
+	@Test
+	void finalProviderWithAScheduledMethodShouldStartInAChildContextWhoseParentSchedules() {
+		// a parent's scheduling post-processor never sees the child's beans
+		try (AnnotationConfigApplicationContext parent = new AnnotationConfigApplicationContext(
+				SchedulingParentConfig.class)) {
+			this.clocked.runner(FinalScheduledWithoutSchedulingConfig.class)
+				.withParent(parent)
+				.run((context) -> assertThat(context).hasNotFailed());
+		}
 	}
 
 	@Test
@@ -362,6 +374,12 @@ class CallClassificationTests {
 		public int getUpstreamCalls() {
 			return this.upstreamCalls.get();
 		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@org.springframework.scheduling.annotation.EnableScheduling
+	static class SchedulingParentConfig {
 
 	}
 
