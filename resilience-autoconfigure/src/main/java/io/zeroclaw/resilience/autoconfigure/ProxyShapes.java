@@ -13,7 +13,11 @@ import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.aop.support.AopUtils;
+import org.springframework.context.event.EventListener;
 import org.springframework.core.BridgeMethodResolver;
+import org.springframework.core.annotation.AnnotatedElementUtils;
+import org.springframework.scheduling.annotation.Scheduled;
+import org.springframework.scheduling.annotation.Schedules;
 import org.springframework.util.ClassUtils;
 import org.springframework.util.ReflectionUtils;
 
@@ -155,6 +159,26 @@ public final class ProxyShapes {
 			}
 		}
 		return false;
+	}
+
+	/**
+	 * Whether the container delivers events to the method: {@code @EventListener}, or an annotation meta-annotated
+	 * with it ({@code @TransactionalEventListener}).
+	 * @param method the method, as declared by the bean's class
+	 * @return whether it is an event listener
+	 */
+	public static boolean isEventListener(Method method) {
+		return AnnotatedElementUtils.hasAnnotation(method, EventListener.class);
+	}
+
+	/**
+	 * Whether a scheduler, where scheduling is enabled, calls the method: {@code @Scheduled}, once or repeated.
+	 * @param method the method, as declared by the bean's class
+	 * @return whether it is scheduled
+	 */
+	public static boolean isScheduled(Method method) {
+		return AnnotatedElementUtils.hasAnnotation(method, Scheduled.class)
+				|| AnnotatedElementUtils.hasAnnotation(method, Schedules.class);
 	}
 
 }

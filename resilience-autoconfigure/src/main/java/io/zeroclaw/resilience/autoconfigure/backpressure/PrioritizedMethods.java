@@ -26,7 +26,6 @@ import org.springframework.context.ApplicationListener;
 import org.springframework.context.Lifecycle;
 import org.springframework.context.Phased;
 import org.springframework.context.SmartLifecycle;
-import org.springframework.context.event.EventListener;
 import org.springframework.context.event.GenericApplicationListener;
 import org.springframework.context.event.SmartApplicationListener;
 import org.springframework.core.KotlinDetector;
@@ -34,8 +33,6 @@ import org.springframework.core.ReactiveAdapterRegistry;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.AnnotatedElementUtils;
 import org.springframework.scheduling.annotation.Async;
-import org.springframework.scheduling.annotation.Scheduled;
-import org.springframework.scheduling.annotation.Schedules;
 import org.springframework.util.ClassUtils;
 import org.springframework.util.ReflectionUtils;
 
@@ -103,7 +100,7 @@ final class PrioritizedMethods {
 	 * it delivers, also to {@code @EventListener} methods) or {@code AutoCloseable.close()}.
 	 */
 	private static boolean isContainerCallback(Method method, Class<?> type) {
-		if (AnnotatedElementUtils.hasAnnotation(AopUtils.getMostSpecificMethod(method, type), EventListener.class)) {
+		if (ProxyShapes.isEventListener(AopUtils.getMostSpecificMethod(method, type))) {
 			return true; // the container's event delivery: shed, a ContextClosedEvent would not reach its listener
 		}
 		for (Class<?> callbacks : CONTAINER_CALLBACKS) {
@@ -171,14 +168,12 @@ final class PrioritizedMethods {
 				return false;
 			}
 			Method specific = AopUtils.getMostSpecificMethod(method, targetClass);
-			if (AnnotatedElementUtils.hasAnnotation(specific, EventListener.class)
-					|| isApplicationListenerDelivery(method, targetClass)) {
+			if (ProxyShapes.isEventListener(specific) || isApplicationListenerDelivery(method, targetClass)) {
 				// a listener's result is published as an event: none (null) publishes nothing, but a primitive's zero
 				// would be published, so a listener returning a primitive is refused as any call
 				return !method.getReturnType().isPrimitive() || method.getReturnType() == void.class;
 			}
-			return (AnnotatedElementUtils.hasAnnotation(specific, Scheduled.class)
-					|| AnnotatedElementUtils.hasAnnotation(specific, Schedules.class))
+			return ProxyShapes.isScheduled(specific)
 					&& ReactiveAdapterRegistry.getSharedInstance().getAdapter(method.getReturnType()) == null;
 		}
 

@@ -37,11 +37,7 @@ import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.beans.factory.config.SmartInstantiationAwareBeanPostProcessor;
 import org.springframework.beans.factory.support.AbstractBeanDefinition;
-import org.springframework.context.event.EventListener;
 import org.springframework.core.Ordered;
-import org.springframework.core.annotation.AnnotatedElementUtils;
-import org.springframework.scheduling.annotation.Scheduled;
-import org.springframework.scheduling.annotation.Schedules;
 import org.springframework.scheduling.config.TaskManagementConfigUtils;
 import org.springframework.util.ClassUtils;
 import org.springframework.util.ReflectionUtils;
@@ -211,9 +207,7 @@ public class CircuitBreakerBeanPostProcessor
 
 	/** A method the container calls: an event listener, or a scheduled method when scheduling is enabled. */
 	private static boolean isContainerCallback(Method method, boolean scheduling) {
-		return AnnotatedElementUtils.hasAnnotation(method, EventListener.class)
-				|| (scheduling && (AnnotatedElementUtils.hasAnnotation(method, Scheduled.class)
-						|| AnnotatedElementUtils.hasAnnotation(method, Schedules.class)));
+		return ProxyShapes.isEventListener(method) || (scheduling && ProxyShapes.isScheduled(method));
 	}
 
 	/**

@@ -26,7 +26,6 @@ import org.springframework.aop.ProxyMethodInvocation;
 import org.springframework.aop.support.AopUtils;
 import org.springframework.context.ApplicationListener;
 import org.springframework.context.annotation.Bean;
-import org.springframework.context.event.EventListener;
 import org.springframework.core.GenericTypeResolver;
 import org.springframework.core.KotlinDetector;
 import org.springframework.core.MethodParameter;
@@ -34,8 +33,6 @@ import org.springframework.core.ReactiveAdapter;
 import org.springframework.core.ReactiveAdapterRegistry;
 import org.springframework.core.ResolvableType;
 import org.springframework.core.annotation.AnnotatedElementUtils;
-import org.springframework.scheduling.annotation.Scheduled;
-import org.springframework.scheduling.annotation.Schedules;
 import org.springframework.util.ClassUtils;
 import org.springframework.util.ReflectionUtils;
 
@@ -417,9 +414,7 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 	private static boolean isContainerCallback(Method method, Class<?> targetClass) {
 		Method implementation = AopUtils.getMostSpecificMethod(method, targetClass);
 		return AnnotatedElementUtils.hasAnnotation(implementation, Bean.class)
-				|| AnnotatedElementUtils.hasAnnotation(implementation, EventListener.class)
-				|| AnnotatedElementUtils.hasAnnotation(implementation, Scheduled.class)
-				|| AnnotatedElementUtils.hasAnnotation(implementation, Schedules.class);
+				|| ProxyShapes.isEventListener(implementation) || ProxyShapes.isScheduled(implementation);
 	}
 
 	private static boolean isImplementedBy(Method method, Class<?> targetClass, String owner) {
