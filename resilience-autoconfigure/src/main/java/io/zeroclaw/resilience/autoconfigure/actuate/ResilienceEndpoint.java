@@ -21,6 +21,7 @@ import io.zeroclaw.resilience.circuitbreaker.CircuitBreakerRegistry;
 import io.zeroclaw.resilience.circuitbreaker.CircuitState;
 import io.zeroclaw.resilience.ratelimit.LocalRateLimiter;
 import io.zeroclaw.resilience.ratelimit.RateLimiter;
+import io.zeroclaw.resilience.ratelimit.redis.RedisRateLimiter;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -117,8 +118,12 @@ public class ResilienceEndpoint {
 				: rateLimit.getStore().name().toLowerCase(Locale.ROOT);
 		// the paths in effect: the default list follows Actuator and the health groups, which configprops does not show
 		List<String> excludePaths = (registered != null) ? registered.excludePaths() : rateLimit.getExcludePaths();
+		boolean answering = registered == null || every(registered).stream()
+			.map(RateLimitPolicyRegistration::limiter)
+			.filter((limiter) -> storeOf(limiter).equals("redis"))
+			.allMatch(RedisLimiters::answering);
 		return new RateLimitDescriptor(registered != null, registered != null && this.filtered.getAsBoolean(), store,
-				excludePaths, descriptors);
+				answering, excludePaths, descriptors);
 	}
 
 	/**
@@ -128,10 +133,8 @@ public class ResilienceEndpoint {
 	 * {@value RateLimitDescriptor#CUSTOM_STORE} (limiters of an application's own, or of several stores)
 	 */
 	private static String store(RateLimitPolicies policies) {
-		List<RateLimitPolicyRegistration> every = new ArrayList<>(policies.named());
-		every.add(policies.defaultPolicy());
 		String store = null;
-		for (RateLimitPolicyRegistration registration : every) {
+		for (RateLimitPolicyRegistration registration : every(policies)) {
 			String own = storeOf(registration.limiter());
 			if (store != null && !store.equals(own)) {
 				return RateLimitDescriptor.CUSTOM_STORE;
@@ -139,6 +142,12 @@ public class ResilienceEndpoint {
 			store = own;
 		}
 		return store;
+	}
+
+	private static List<RateLimitPolicyRegistration> every(RateLimitPolicies policies) {
+		List<RateLimitPolicyRegistration> every = new ArrayList<>(policies.named());
+		every.add(policies.defaultPolicy());
+		return every;
 	}
 
 	private static String storeOf(RateLimiter limiter) {
@@ -192,11 +201,13 @@ public class ResilienceEndpoint {
 	/**
 	 * Rate limiting: whether it is on, whether the starter's filter applies it to HTTP requests ({@code false}
 	 * outside a servlet web application, where nothing is limited but what the application asks of the policies
-	 * itself), where buckets live, the paths no policy limits (as in effect, the default list worked out from where
+	 * itself), where buckets live, whether that store made every policy's latest decision ({@code false} while Redis
+	 * does not answer some policy's requests, which then follow {@code on-failure}; always {@code true} in memory), the
+	 * paths no policy limits (as in effect, the default list worked out from where
 	 * Actuator and the health groups answer), and each policy in matching order.
 	 */
-	public record RateLimitDescriptor(boolean enabled, boolean filter, String store, List<String> excludePaths,
-			Map<String, PolicyDescriptor> policies) {
+	public record RateLimitDescriptor(boolean enabled, boolean filter, String store, boolean storeAnswering,
+			List<String> excludePaths, Map<String, PolicyDescriptor> policies) {
 
 		/** The {@code store} shown when the limiters are another {@code RateLimiter} implementation, or mixed. */
 		public static final String CUSTOM_STORE = "custom";
@@ -245,6 +256,18 @@ public class ResilienceEndpoint {
 	/** Backpressure: the depth against the maximum and the per-priority thresholds and admission limits. */
 	public record BackpressureDescriptor(boolean enabled, int depth, int maxQueueDepth, boolean accepting,
 			Map<String, Double> shedThresholds, Map<String, Integer> limits) {
+
+	}
+
+	/**
+	 * Asks a Redis store's limiter how it fares. A class of its own, used only once a limiter of that class exists:
+	 * it names the class, which needs Lettuce.
+	 */
+	private static final class RedisLimiters {
+
+		static boolean answering(RateLimiter limiter) {
+			return ((RedisRateLimiter) limiter).isAnswering();
+		}
 
 	}
 

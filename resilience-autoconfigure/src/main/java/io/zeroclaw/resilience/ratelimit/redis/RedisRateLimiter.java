@@ -422,6 +422,18 @@ public final class RedisRateLimiter implements RateLimiter {
 	}
 
 	/**
+	 * Whether Redis made this policy's latest decision. It turns {@code false} with a decision Redis did not make (no
+	 * answer within the timeout, an error reply, a lost connection) and stays so, decisions following
+	 * {@code onFailure} meanwhile, until Redis decides for this policy again; a policy that no request reaches keeps
+	 * what its latest decision found.
+	 * @return {@code true} when the latest decision was Redis's, or none was asked yet
+	 */
+	public boolean isAnswering() {
+		CircuitBreaker.Snapshot now = this.redis.snapshot();
+		return now.state() == CircuitState.CLOSED && now.consecutiveFailures() == 0;
+	}
+
+	/**
 	 * Decides in Redis whether {@code key} may take {@code permits}; when Redis cannot decide in time, follows the
 	 * configured {@link OnFailure}.
 	 * @throws RateLimitStoreUnavailableException when Redis did not decide and {@code onFailure} is {@code DENY}

@@ -1,5 +1,6 @@
 package io.zeroclaw.resilience.autoconfigure.actuate;
 
+import java.time.Duration;
 import java.util.UUID;
 
 import io.zeroclaw.resilience.autoconfigure.ResilienceAutoConfiguration;
@@ -25,10 +26,12 @@ import org.springframework.boot.test.context.assertj.AssertableWebApplicationCon
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The endpoint's {@code store} is where the running limiters keep their buckets, which an application processed ahead
- * of time keeps whatever the property says at run time.
+ * of time keeps whatever the property says at run time; {@code storeAnswering} whether that store made the policies'
+ * latest decisions.
  */
 class ResilienceEndpointStoreTests {
 
@@ -53,6 +56,44 @@ class ResilienceEndpointStoreTests {
 	void redisStoreShouldShowAsRedis() {
 		this.contextRunner.withPropertyValues("zeroclaw.resilience.rate-limit.store=redis")
 			.run((context) -> assertThat(view(context).store()).isEqualTo("redis"));
+	}
+
+	@Test
+	void memoryStoreShouldAlwaysAnswer() {
+		this.contextRunner.run((context) -> {
+			context.getBean(RateLimitPolicies.class).find("api").orElseThrow().limiter().tryAcquire("client", 1);
+			assertThat(view(context).storeAnswering()).isTrue();
+		});
+	}
+
+	@Test
+	void redisStoreShouldSayWhileRedisDoesNotMakeThePoliciesDecisions() {
+		this.contextRunner
+			.withPropertyValues("zeroclaw.resilience.rate-limit.store=redis",
+					"zeroclaw.resilience.rate-limit.redis.timeout=300ms")
+			.run((context) -> {
+				RateLimiter api = context.getBean(RateLimitPolicies.class).find("api").orElseThrow().limiter();
+				// the first decisions of a cold JVM may outlast the short timeout
+				await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() -> {
+					api.tryAcquire("client", 1);
+					return view(context).storeAnswering();
+				});
+				redis.stop();
+				try {
+					// on-failure: local, so the decision is still made, in memory
+					assertThat(api.tryAcquire("client", 1).allowed()).isTrue();
+					assertThat(view(context).storeAnswering()).isFalse();
+					// and stays so, with no request asking, until Redis decides again
+					assertThat(view(context).storeAnswering()).isFalse();
+				}
+				finally {
+					redis.start();
+				}
+				await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
+					api.tryAcquire("client", 1);
+					return view(context).storeAnswering();
+				});
+			});
 	}
 
 	@Test
