@@ -118,6 +118,7 @@ class OperatorsViewTests {
 		JsonNode problem = json.readTree(response.body());
 		assertThat(problem.get("status").asInt()).isEqualTo(404);
 		assertThat(problem.get("detail").asString()).isEqualTo("There is no circuit breaker named 'noSuchProvider'.");
+		assertThat(problem.get("instance").asString()).isEqualTo("/actuator/resilience/noSuchProvider");
 		HttpResponse<String> known = send("GET", "/actuator/resilience/demoProvider", null);
 		assertThat(known.statusCode()).isEqualTo(200);
 		assertThat(json.readTree(known.body()).get("state").asString()).isEqualTo("CLOSED");
@@ -144,6 +145,7 @@ class OperatorsViewTests {
 		JsonNode problem = json.readTree(response.body());
 		assertThat(problem.get("status").asInt()).isEqualTo(400);
 		assertThat(problem.get("detail").asString()).contains("AJAR");
+		assertThat(problem.get("instance").asString()).isEqualTo("/actuator/resilience/demoProvider");
 		assertThat(send("GET", "/actuator/resilience/demoProvider", null).body()).contains("\"state\":\"CLOSED\"");
 	}
 

@@ -1,5 +1,7 @@
 package io.zeroclaw.resilience.autoconfigure.actuate;
 
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -15,7 +17,10 @@ import org.springframework.boot.actuate.endpoint.annotation.Selector;
 import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
 import org.springframework.boot.actuate.endpoint.web.WebEndpointResponse;
 import org.springframework.boot.actuate.endpoint.web.annotation.EndpointWebExtension;
+import org.springframework.util.ClassUtils;
 import org.springframework.util.MimeType;
+import org.springframework.web.context.request.RequestContextHolder;
+import org.springframework.web.context.request.ServletRequestAttributes;
 
 /**
  * The endpoint over HTTP: lets an operator force a breaker, {@code POST /actuator/resilience/{breakerName}} with
@@ -27,6 +32,11 @@ import org.springframework.util.MimeType;
 public class ResilienceEndpointWebExtension {
 
 	private static final Logger logger = LoggerFactory.getLogger(ResilienceEndpointWebExtension.class);
+
+	private static final boolean SERVLET_REQUESTS = ClassUtils.isPresent("jakarta.servlet.http.HttpServletRequest",
+			ResilienceEndpointWebExtension.class.getClassLoader())
+			&& ClassUtils.isPresent("org.springframework.web.context.request.ServletRequestAttributes",
+					ResilienceEndpointWebExtension.class.getClassLoader());
 
 	private static final MimeType PROBLEM_JSON = MimeType.valueOf("application/problem+json");
 
@@ -100,14 +110,42 @@ public class ResilienceEndpointWebExtension {
 
 	/**
 	 * An RFC 9457 problem body, as every refusal of this starter answers. Like Spring's own {@code ProblemDetail} it
-	 * leaves out {@code type}, which then means {@code about:blank}: the status says what kind of problem it is.
+	 * leaves out {@code type}, which then means {@code about:blank}: the status says what kind of problem it is; and
+	 * like Spring MVC's, its {@code instance} is the request's path, where the endpoint answers over a servlet.
 	 */
 	private static WebEndpointResponse<Object> problem(int status, String title, String detail) {
 		Map<String, Object> body = new LinkedHashMap<>();
 		body.put("title", title);
 		body.put("status", status);
 		body.put("detail", detail);
+		String instance = SERVLET_REQUESTS ? ServletRequests.currentPath() : null;
+		if (instance != null) {
+			body.put("instance", instance);
+		}
 		return new WebEndpointResponse<>(body, status, PROBLEM_JSON);
+	}
+
+	/**
+	 * The path of the request being answered, from Spring's request context (which Spring MVC and Spring Boot's
+	 * request-context filter hold), in a class of its own: it names the Servlet API, which a WebFlux application may
+	 * not have.
+	 */
+	private static final class ServletRequests {
+
+		static @Nullable String currentPath() {
+			if (!(RequestContextHolder.getRequestAttributes() instanceof ServletRequestAttributes attributes)) {
+				return null;
+			}
+			String path = attributes.getRequest().getRequestURI();
+			try {
+				// what java.net.URI refuses (a container may let it through) is no URI reference to name
+				return new URI(path).toString();
+			}
+			catch (URISyntaxException ex) {
+				return null;
+			}
+		}
+
 	}
 
 }

@@ -33,6 +33,9 @@ import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.mock.web.MockHttpServletRequest;
+import org.springframework.web.context.request.RequestContextHolder;
+import org.springframework.web.context.request.ServletRequestAttributes;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -239,6 +242,34 @@ class ResilienceActuatorAutoConfigurationTests {
 				assertThat(answer.getStatus()).isEqualTo(WebEndpointResponse.STATUS_NOT_FOUND);
 				assertThat(answer.getBody()).asInstanceOf(InstanceOfAssertFactories.MAP)
 					.containsEntry("detail", "There is no circuit breaker named '" + "a".repeat(64) + "...'.");
+			}
+		});
+	}
+
+	@Test
+	void problemShouldNameTheRequestItAnswersAsItsInstance() {
+		this.contextRunner.withPropertyValues("zeroclaw.resilience.circuit-breaker.enabled=true").run((context) -> {
+			ResilienceEndpointWebExtension extension = context.getBean(ResilienceEndpointWebExtension.class);
+			// called outside a request: no instance to name
+			assertThat(extension.breaker("other").getBody()).asInstanceOf(InstanceOfAssertFactories.MAP)
+				.doesNotContainKey("instance");
+			try {
+				RequestContextHolder.setRequestAttributes(new ServletRequestAttributes(
+						new MockHttpServletRequest("POST", "/management/resilience/other")));
+				assertThat(extension.forceState("other", "OPEN").getBody())
+					.asInstanceOf(InstanceOfAssertFactories.MAP)
+					.containsEntry("instance", "/management/resilience/other");
+				assertThat(extension.forceState("llm", "AJAR").getBody()).asInstanceOf(InstanceOfAssertFactories.MAP)
+					.containsEntry("instance", "/management/resilience/other");
+				// a path java.net.URI refuses, which a container may let through, is left out
+				RequestContextHolder.setRequestAttributes(new ServletRequestAttributes(
+						new MockHttpServletRequest("GET", "/actuator/resilience/a b")));
+				assertThat(extension.breaker("a b").getBody()).asInstanceOf(InstanceOfAssertFactories.MAP)
+					.containsEntry("status", 404)
+					.doesNotContainKey("instance");
+			}
+			finally {
+				RequestContextHolder.resetRequestAttributes();
 			}
 		});
 	}
