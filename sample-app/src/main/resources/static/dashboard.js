@@ -100,7 +100,8 @@
       row.dataset.policy = name;
       row.insertCell().textContent = name;
       row.insertCell().textContent = quota(p);
-      row.insertCell().textContent = p.keys;
+      // -1: the keys live in a shared store (Redis), where this instance does not count them
+      row.insertCell().textContent = (p.keys < 0) ? 'shared store' : p.keys;
     });
   }
 
