@@ -87,10 +87,12 @@ import org.slf4j.LoggerFactory;
  * entries; a slot counter is reserved before an insert, so the bound holds under races. A bucket may be dropped only
  * when it is full again ({@code tat <= now}), because a new key starts full and nothing is then forgotten. Dropping
  * is done by sweeps, each over the next {@value #SWEEP_CHUNK} entries of a pass over the table (chunk after chunk,
- * up to sixteen, while none has freed a slot), run by one thread at a time (others do not wait), only when a new key
- * finds the table full, at most once a millisecond, and between passes only once the earliest TAT the last pass saw,
- * or inserted since, has passed: a flood of new keys costs each one or two volatile reads, and the one that sweeps at
- * most some hundreds of microseconds, never a scan of a whole large table. A dropped bucket is first marked {@code DEAD} by a
+ * up to sixteen, while none has freed a slot), run by one thread at a time (others do not wait), by a new key: when it
+ * finds the table full, at most once a millisecond, otherwise at most once a second (so that keys gone idle are
+ * dropped while the table has room too, and the count of tracked keys comes down with them); and between passes only
+ * once the earliest TAT the last pass saw, or inserted since, has passed: a flood of new keys costs each one or two
+ * volatile reads, and the one that sweeps at most some hundreds of microseconds, never a scan of a whole large table.
+ * A key already in the table pays nothing for any of it. A dropped bucket is first marked {@code DEAD} by a
  * compare-and-set from the full value it was seen with, so a thread that raced to take from it notices and starts
  * over with a fresh lookup; a take is therefore never applied to a bucket that is no longer in the table.
  * <p>
@@ -180,6 +182,13 @@ public final class LocalRateLimiter implements RateLimiter {
 	private static final long MAX_SPAN = Long.MAX_VALUE >> 2;
 
 	private static final long MIN_SWEEP_INTERVAL = TimeUnit.MILLISECONDS.toNanos(1);
+
+	/**
+	 * Least time between sweeps while the table has room: rare enough that keys used again soon are seldom dropped and
+	 * inserted again (a busy table with room sheds at most some thousands of keys a second), often enough that the
+	 * count of tracked keys follows the clients gone idle within seconds to minutes.
+	 */
+	static final long IDLE_SWEEP_INTERVAL = TimeUnit.SECONDS.toNanos(1);
 
 	/**
 	 * Most entries one sweep looks at (some tens of microseconds): a sweep of a large table goes on where the last one
@@ -712,6 +721,9 @@ public final class LocalRateLimiter implements RateLimiter {
 			int used = this.slots.get();
 			if (used < this.maxKeys) {
 				if (this.slots.compareAndSet(used, used + 1)) {
+					if (now - this.lastSweepAt >= IDLE_SWEEP_INTERVAL) {
+						sweepIdle(now);
+					}
 					return true;
 				}
 				continue;
@@ -729,6 +741,36 @@ public final class LocalRateLimiter implements RateLimiter {
 			if (this.slots.get() >= this.maxKeys) {
 				return false;
 			}
+		}
+	}
+
+	/**
+	 * Drops keys gone idle (their buckets full again, so nothing is forgotten), a part of the table at a time, at most
+	 * once a second. New keys do so as they come; call this before reading {@link #size()} to have the count follow
+	 * clients that went quiet while no new one came (the starter does, for its {@code keys} gauge and endpoint). A
+	 * call costs one or two volatile reads when it is not yet time, at most some hundreds of microseconds otherwise.
+	 */
+	public void forgetIdleKeys() {
+		long now = now();
+		if (now - this.lastSweepAt >= IDLE_SWEEP_INTERVAL) {
+			sweepIdle(now);
+		}
+	}
+
+	/**
+	 * Sweeps below the bound, for a newcomer or {@link #forgetIdleKeys()}: without it the keys of clients gone idle
+	 * would stay until the table filled, and the count of tracked keys would only ever grow. Skipped while another
+	 * thread sweeps, and between passes while no bucket can be full.
+	 */
+	private void sweepIdle(long now) {
+		if ((this.sweepCursor == null && now < this.nextSweepAt.get()) || !this.sweeping.compareAndSet(false, true)) {
+			return;
+		}
+		try {
+			sweep(now);
+		}
+		finally {
+			this.sweeping.set(false);
 		}
 	}
 

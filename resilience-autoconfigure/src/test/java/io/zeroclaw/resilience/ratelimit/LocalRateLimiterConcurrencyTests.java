@@ -167,4 +167,45 @@ class LocalRateLimiterConcurrencyTests extends HammeredLimiterTests {
 		assertThat(limiter.overflowDecisions()).isEqualTo(overflowBefore + 1);
 	}
 
+	@Test
+	void keysGoneIdleShouldBeForgottenWhileTheTableHasRoomButNoSpentKeyEver() throws Exception {
+		// One token a second, two at once; 16 keys in steady use, and new keys and gauge reads that sweep the table
+		// while the clock moves by tenths of a second: a spent key forgotten would start on a full bucket again.
+		RateLimitPolicy policy = new RateLimitPolicy("p", 1, Duration.ofSeconds(1), 1);
+		LocalRateLimiter limiter = new LocalRateLimiter(policy, 10_000, this.clock);
+		AtomicInteger[] allowed = new AtomicInteger[16];
+		for (int key = 0; key < allowed.length; key++) {
+			allowed[key] = new AtomicInteger();
+		}
+		AtomicLong elapsed = new AtomicLong();
+		AtomicInteger newcomers = new AtomicInteger();
+		hammer((thread) -> {
+			ThreadLocalRandom random = ThreadLocalRandom.current();
+			for (int i = 0; i < 20_000; i++) {
+				int key = random.nextInt(allowed.length);
+				if (limiter.tryAcquire("key-" + key).allowed()) {
+					allowed[key].incrementAndGet();
+				}
+				switch (random.nextInt(64)) {
+					case 0 -> limiter.tryAcquire("new-" + newcomers.incrementAndGet());
+					case 1 -> limiter.forgetIdleKeys();
+					case 2 -> {
+						this.clock.advance(Duration.ofMillis(100));
+						elapsed.addAndGet(100);
+					}
+					default -> {
+					}
+				}
+			}
+		});
+		long wholeSeconds = elapsed.get() / 1000;
+		assertThat(wholeSeconds).as("the test must move the clock past many sweeps").isGreaterThan(100);
+		for (int key = 0; key < allowed.length; key++) {
+			assertThat(allowed[key].get()).as("key-" + key).isLessThanOrEqualTo(2 + (int) wholeSeconds);
+		}
+		// the newcomers, each used once, were forgotten as their buckets filled: the table did not keep them all
+		assertThat(limiter.size()).isLessThan(newcomers.get() / 2);
+		assertThat(limiter.overflowDecisions()).isZero();
+	}
+
 }

@@ -97,9 +97,17 @@ public record RateLimitPolicyRegistration(RateLimitPolicy policy, List<String> p
 		return this.policy.name();
 	}
 
-	/** @return how many keys the limiter tracks in memory, when it tracks them in this JVM */
+	/**
+	 * Counts the keys the limiter tracks in memory, having first let it forget those gone idle (at most once a second),
+	 * so that the count follows the clients that are still active rather than the most there ever were.
+	 * @return how many keys the limiter tracks in memory, when it tracks them in this JVM
+	 */
 	public OptionalInt trackedKeys() {
-		return (this.limiter instanceof LocalRateLimiter local) ? OptionalInt.of(local.size()) : OptionalInt.empty();
+		if (this.limiter instanceof LocalRateLimiter local) {
+			local.forgetIdleKeys();
+			return OptionalInt.of(local.size());
+		}
+		return OptionalInt.empty();
 	}
 
 }
