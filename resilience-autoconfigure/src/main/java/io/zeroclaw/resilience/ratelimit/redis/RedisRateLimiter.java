@@ -23,7 +23,6 @@ import io.lettuce.core.cluster.api.async.RedisAdvancedClusterAsyncCommands;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreaker;
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreakerConfig;
-import io.zeroclaw.resilience.circuitbreaker.CircuitBreakerListener;
 import io.zeroclaw.resilience.circuitbreaker.CircuitOpenException;
 import io.zeroclaw.resilience.circuitbreaker.CircuitState;
 import io.zeroclaw.resilience.ratelimit.KeyDigest;
@@ -269,15 +268,6 @@ public final class RedisRateLimiter implements RateLimiter {
 				: new byte[][] { ascii(cost(1)), this.toleranceArg, STOPPED_CLOCK, NO_REFILL_TTL_MILLIS };
 		this.redis = new CircuitBreaker("redis:" + policy.name(),
 				new CircuitBreakerConfig(config.failureThreshold(), config.retryInterval(), 1), nanoClock);
-		this.redis.addListener(new CircuitBreakerListener() {
-			@Override
-			public void onStateTransition(CircuitBreaker breaker, CircuitState from, CircuitState to) {
-				// Once per reported outage: a flapping Redis would otherwise log this every retry interval.
-				if (to == CircuitState.CLOSED) {
-					reportReturn();
-				}
-			}
-		});
 		this.allowOne = allowedAsIfFull(1);
 		this.nextWarnNanos = new AtomicLong(nanoClock.getAsLong());
 	}
@@ -462,9 +452,11 @@ public final class RedisRateLimiter implements RateLimiter {
 			return failed(permission, key, permits, ex);
 		}
 		permission.onSuccess();
-		if (this.outageReported.get()) {
-			// Redis decided again after a failure that was logged: say so, once, even when too few failures came to
-			// open the breaker (one late answer in a fail-over, a write refused for memory)
+		if (this.outageReported.get() && decision.allowed()) {
+			// Redis decided again after a failure that was logged: say so, once per reported outage, even when too
+			// few failures came to open the breaker (one late answer in a fail-over). An allowance, which writes, and
+			// not a refusal, which does not: a Redis that refuses writes (out of memory, a replica) still refuses
+			// clients their spent quota, and would otherwise be said to be back between two failed allowances.
 			reportReturn();
 		}
 		return decision;

@@ -18,6 +18,7 @@ import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.codec.ByteArrayCodec;
+import io.zeroclaw.resilience.ratelimit.LocalRateLimiter;
 import io.zeroclaw.resilience.ratelimit.RateLimitDecision;
 import io.zeroclaw.resilience.ratelimit.RateLimitPolicy;
 import io.zeroclaw.resilience.ratelimit.RateLimitStoreUnavailableException;
@@ -511,6 +512,30 @@ class RedisRateLimiterTests {
 		limiter.tryAcquire("client-1");
 		assertThat(output).contains("Redis did not decide for rate-limit policy 'api' (no answer within the timeout "
 				+ "of 50 ms); deciding allow instead");
+	}
+
+	@Test
+	void redisRefusingWritesShouldNotBeSaidToAnswerAgainForARefusalItStillMakes(CapturedOutput output) {
+		List<Throwable> errors = new CopyOnWriteArrayList<>();
+		RedisRateLimiter limiter = new RedisRateLimiter(POLICY, connector(), new RedisRateLimiterConfig(this.prefix,
+				PATIENT, OnFailure.LOCAL), new LocalRateLimiter(POLICY, 100), errors::add);
+		assertThat(limiter.tryAcquire("spent", 15).allowed()).isTrue();
+		redis.command("CONFIG", "SET", "maxmemory-policy", "noeviction");
+		redis.command("CONFIG", "SET", "maxmemory", "1");
+		try {
+			limiter.tryAcquire("new-client");
+			// a refusal writes nothing, so Redis still makes it
+			assertThat(limiter.tryAcquire("spent").allowed()).isFalse();
+			limiter.tryAcquire("another-client");
+			assertThat(errors).hasSize(2);
+			assertThat(output).contains("Redis did not decide for rate-limit policy 'api'")
+				.doesNotContain("Redis answers again");
+		}
+		finally {
+			redis.command("CONFIG", "SET", "maxmemory", "0");
+		}
+		assertThat(limiter.tryAcquire("new-client").allowed()).isTrue();
+		assertThat(output).contains("Redis answers again: rate-limit policy 'api'");
 	}
 
 	@Test
