@@ -70,6 +70,7 @@ class RedisRateLimiterConfiguration {
 							+ "classpath), or set it to 'memory'.");
 		}
 		warnIfClusterTopologyNeverRefreshes((LettuceConnectionFactory) connectionFactory);
+		warnIfSentinelFailOverIsNotFollowed((LettuceConnectionFactory) connectionFactory);
 		return new LettuceConnector(() -> nativeCommands(connectionFactory));
 	}
 
@@ -163,6 +164,24 @@ class RedisRateLimiterConfiguration {
 					+ "(start-up could not reach it, or no decision has gone there yet) reports none, and the clients "
 					+ "whose slots it held stay on on-failure until that master returns. Set "
 					+ "spring.data.redis.lettuce.cluster.refresh.period=30s as well.");
+		}
+	}
+
+	/**
+	 * Behind Sentinel, a plain Lettuce connection asks Sentinel for the master only when it reconnects; a master that
+	 * stops answering without closing its connections (a frozen host, a partition) keeps every decision on
+	 * {@code on-failure} after Sentinel has promoted a replica. With a {@code read-from} setting Spring Boot connects
+	 * through Lettuce's master/replica support, which follows Sentinel's announcements; {@code upstream} keeps every
+	 * command on the master. Say so at start-up rather than during the fail-over.
+	 */
+	private static void warnIfSentinelFailOverIsNotFollowed(LettuceConnectionFactory connectionFactory) {
+		if (connectionFactory.getSentinelConfiguration() != null
+				&& connectionFactory.getClientConfiguration().getReadFrom().isEmpty()) {
+			logger.warn("The Redis rate-limit store is behind Sentinel on a connection that asks Sentinel for the "
+					+ "master only when it reconnects: a master that stops answering without closing the connection "
+					+ "(a frozen host, a network partition) keeps every decision on on-failure after Sentinel has "
+					+ "promoted a replica, until the old master answers again. Set "
+					+ "spring.data.redis.lettuce.read-from=upstream to follow Sentinel's fail-overs.");
 		}
 	}
 

@@ -123,6 +123,30 @@ class RedisRateLimiterConfigurationTests {
 	}
 
 	@Test
+	void sentinelWithoutReadFromShouldBeWarnedOfAtStartUp(CapturedOutput output) throws Exception {
+		// nothing answers there: start-up does not wait for Redis, and only the configuration is looked at
+		this.contextRunner
+			.withPropertyValues("spring.data.redis.sentinel.master=zeroclaw",
+					"spring.data.redis.sentinel.nodes=127.0.0.1:" + deadPort(),
+					"zeroclaw.resilience.rate-limit.redis.on-failure=allow")
+			.run((context) -> assertThat(context).hasNotFailed());
+		assertThat(output).contains("The Redis rate-limit store is behind Sentinel")
+			.contains("spring.data.redis.lettuce.read-from=upstream");
+	}
+
+	@Test
+	void sentinelWithReadFromOrNoSentinelShouldNotBeWarnedOf(CapturedOutput output) throws Exception {
+		this.contextRunner
+			.withPropertyValues("spring.data.redis.sentinel.master=zeroclaw",
+					"spring.data.redis.sentinel.nodes=127.0.0.1:" + deadPort(),
+					"spring.data.redis.lettuce.read-from=upstream",
+					"zeroclaw.resilience.rate-limit.redis.on-failure=allow")
+			.run((context) -> assertThat(context).hasNotFailed());
+		this.contextRunner.run((context) -> assertThat(context).hasNotFailed());
+		assertThat(output).doesNotContain("behind Sentinel");
+	}
+
+	@Test
 	void redisStoreShouldCreateRedisLimitersOnTheApplicationsRedis() {
 		this.contextRunner.run((context) -> {
 			RateLimiter limiter = context.getBean(RateLimiterFactory.class).create(POLICY, 100);

@@ -105,6 +105,39 @@ public final class RedisServer implements BeforeAllCallback, AfterAllCallback {
 	}
 
 	/**
+	 * Stops the process without ending it ({@code SIGSTOP}), as a frozen host or a paused virtual machine: its
+	 * connections stay open and nothing on them answers. {@link #thaw()} lets it go on.
+	 */
+	public synchronized void freeze() {
+		signal("STOP");
+	}
+
+	/** Lets a {@link #freeze() frozen} server go on ({@code SIGCONT}). */
+	public synchronized void thaw() {
+		signal("CONT");
+	}
+
+	private void signal(String signal) {
+		if (this.process == null) {
+			return;
+		}
+		try {
+			Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(this.process.pid())).inheritIO()
+				.start();
+			if (!kill.waitFor(20, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+				throw new IllegalStateException("kill -" + signal + " failed");
+			}
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException("Could not run kill -" + signal, ex);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException("Interrupted while sending " + signal, ex);
+		}
+	}
+
+	/**
 	 * Sends one command with the RESP protocol on a fresh connection and returns its reply.
 	 * @param args the command and its arguments
 	 * @return a bulk string's content, an array's elements joined by commas, or else the reply's line, e.g.
