@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Paired runs of two methods of one JMH class: ours, then the peer's, PAIRS times, each in its own short JMH run, and
+# Paired runs of two methods of one JMH class: ours and the peer's, in turns (ABBA), PAIRS times, each in its own short JMH run, and
 # the ratio of each pair. On a virtual machine whose host takes CPU time away now and then (steal, `vmstat`'s "st"),
 # a 3-fork run of one method followed by a 3-fork run of the other can land the two in different minutes of the
 # host's load, and their ratio swings by more than a goal's margin. A pair runs the two within a minute of each other,
@@ -31,7 +31,10 @@ mkdir -p "$out"
 read -r -a jvm_args <<< "${JVM_ARGS:-}"
 
 for ((i = 1; i <= pairs; i++)); do
-	for method in "$ours" "$peer"; do
+	# ABBA: odd pairs run ours first, even pairs the peer first, so a drift within a pair reaches both sides alike
+	order=("$ours" "$peer")
+	((i % 2 == 1)) || order=("$peer" "$ours")
+	for method in "${order[@]}"; do
 		java "${jvm_args[@]}" -jar "$jar" "^io\.zeroclaw\.resilience\.benchmarks\.$class\.$method\$" "${options[@]}" \
 			-rf json -rff "$out/$i-$method.json" > "$out/$i-$method.log" 2>&1 \
 			|| { echo "pair $i: $method failed, see $out/$i-$method.log" >&2; exit 1; }
