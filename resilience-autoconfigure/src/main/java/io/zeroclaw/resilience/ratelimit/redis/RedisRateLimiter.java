@@ -17,6 +17,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
+import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.async.RedisAdvancedClusterAsyncCommands;
@@ -24,7 +25,6 @@ import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreaker;
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreakerConfig;
 import io.zeroclaw.resilience.circuitbreaker.CircuitOpenException;
-import io.zeroclaw.resilience.circuitbreaker.CircuitState;
 import io.zeroclaw.resilience.ratelimit.KeyDigest;
 import io.zeroclaw.resilience.ratelimit.LocalRateLimiter;
 import io.zeroclaw.resilience.ratelimit.RateLimitDecision;
@@ -217,6 +217,15 @@ public final class RedisRateLimiter implements RateLimiter {
 
 	/** Whether a failure was logged that no "Redis answers again" has followed yet. */
 	private final AtomicBoolean outageReported = new AtomicBoolean();
+
+	/** Whether Redis has not made a decision since it last failed to: see {@link #isAnswering()}. */
+	private volatile boolean failing;
+
+	/**
+	 * Whether that failure was Redis refusing a write (out of memory, a replica): it still makes refusals, which write
+	 * nothing, so only an allowance shows it back.
+	 */
+	private volatile boolean writesRefused;
 
 	/**
 	 * Creates the limiter of one policy.
@@ -412,15 +421,15 @@ public final class RedisRateLimiter implements RateLimiter {
 	}
 
 	/**
-	 * Whether Redis made this policy's latest decision. It turns {@code false} with a decision Redis did not make (no
-	 * answer within the timeout, an error reply, a lost connection) and stays so, decisions following
-	 * {@code onFailure} meanwhile, until Redis decides for this policy again; a policy that no request reaches keeps
-	 * what its latest decision found.
-	 * @return {@code true} when the latest decision was Redis's, or none was asked yet
+	 * Whether Redis decides for this policy. It turns {@code false} with a decision Redis did not make (no answer
+	 * within the timeout, an error reply, a lost connection) and stays so, decisions following {@code onFailure}
+	 * meanwhile, until Redis decides for this policy again; after Redis refused a write (out of memory, a replica), until
+	 * it makes an allowance again, since it goes on making refusals, which write nothing. A policy that no request
+	 * reaches keeps what its latest decision found.
+	 * @return {@code false} from a decision Redis did not make until Redis is back as above; {@code true} before any
 	 */
 	public boolean isAnswering() {
-		CircuitBreaker.Snapshot now = this.redis.snapshot();
-		return now.state() == CircuitState.CLOSED && now.consecutiveFailures() == 0;
+		return !this.failing;
 	}
 
 	/**
@@ -452,14 +461,24 @@ public final class RedisRateLimiter implements RateLimiter {
 			return failed(permission, key, permits, ex);
 		}
 		permission.onSuccess();
-		if (this.outageReported.get() && decision.allowed()) {
-			// Redis decided again after a failure that was logged: say so, once per reported outage, even when too
-			// few failures came to open the breaker (one late answer in a fail-over). An allowance, which writes, and
-			// not a refusal, which does not: a Redis that refuses writes (out of memory, a replica) still refuses
-			// clients their spent quota, and would otherwise be said to be back between two failed allowances.
-			reportReturn();
+		if (this.failing) {
+			returned(decision);
 		}
 		return decision;
+	}
+
+	/**
+	 * Redis decided after failing to: it is back, and after a failure that was logged, says so once, even when too
+	 * few failures came to open the breaker (one late answer in a fail-over). After a refused write only with an
+	 * allowance, which writes: a Redis that refuses writes still refuses clients their spent quota, and would
+	 * otherwise be said to be back between two failed allowances.
+	 */
+	private void returned(RateLimitDecision decision) {
+		if (this.writesRefused && !decision.allowed()) {
+			return;
+		}
+		this.failing = false;
+		reportReturn();
 	}
 
 	private void reportReturn() {
@@ -577,6 +596,8 @@ public final class RedisRateLimiter implements RateLimiter {
 
 	private RateLimitDecision failed(CircuitBreaker.Permission permission, String key, long permits,
 			Throwable cause) {
+		this.writesRefused = refusesWrites(cause);
+		this.failing = true;
 		permission.onFailure(cause);
 		warn(cause);
 		return onFailure(key, permits, cause);
@@ -618,6 +639,16 @@ public final class RedisRateLimiter implements RateLimiter {
 				+ "failures since the last report, which comes at most once a minute", this.policy.name(),
 				describe(cause), this.onFailure.name().toLowerCase(Locale.ROOT), unlogged);
 		this.outageReported.set(true);
+	}
+
+	/**
+	 * Whether Redis refused the script's write: an error reply of a Redis out of memory ({@code OOM}) or of a
+	 * replica ({@code READONLY}), as such or wrapped in the script error of older Redis versions.
+	 */
+	private static boolean refusesWrites(Throwable cause) {
+		String message = cause.getMessage();
+		return cause instanceof RedisCommandExecutionException && message != null
+				&& (message.contains("OOM command not allowed") || message.contains("READONLY"));
 	}
 
 	/** What went wrong, down to the root cause: a wrapper's message alone often hides it (a refused password). */

@@ -524,8 +524,10 @@ class RedisRateLimiterTests {
 		redis.command("CONFIG", "SET", "maxmemory", "1");
 		try {
 			limiter.tryAcquire("new-client");
+			assertThat(limiter.isAnswering()).isFalse();
 			// a refusal writes nothing, so Redis still makes it
 			assertThat(limiter.tryAcquire("spent").allowed()).isFalse();
+			assertThat(limiter.isAnswering()).isFalse();
 			limiter.tryAcquire("another-client");
 			assertThat(errors).hasSize(2);
 			assertThat(output).contains("Redis did not decide for rate-limit policy 'api'")
@@ -535,6 +537,28 @@ class RedisRateLimiterTests {
 			redis.command("CONFIG", "SET", "maxmemory", "0");
 		}
 		assertThat(limiter.tryAcquire("new-client").allowed()).isTrue();
+		assertThat(limiter.isAnswering()).isTrue();
+		assertThat(output).contains("Redis answers again: rate-limit policy 'api'");
+	}
+
+	@Test
+	void redisBackAfterAnOutageShouldBeSaidToAnswerAgainThoughItOnlyRefuses(CapturedOutput output) {
+		RedisRateLimiter limiter = new RedisRateLimiter(POLICY, connector(),
+				new RedisRateLimiterConfig(this.prefix, Duration.ofMillis(300), OnFailure.ALLOW), null, null);
+		// the first decisions of a cold connection may outlast the short timeout
+		await().atMost(Duration.ofSeconds(30)).until(() -> {
+			limiter.tryAcquire("warm-up");
+			return limiter.isAnswering();
+		});
+		assertThat(limiter.tryAcquire("spent", 15).allowed()).isTrue();
+		pauseRedis(Duration.ofSeconds(2));
+		limiter.tryAcquire("spent");
+		assertThat(limiter.isAnswering()).isFalse();
+		assertThat(output).contains("Redis did not decide for rate-limit policy 'api'");
+		// back: this policy's only client is over its quota, and Redis refuses it
+		await().atMost(Duration.ofSeconds(30))
+			.pollInterval(Duration.ofMillis(100))
+			.until(() -> !limiter.tryAcquire("spent").allowed() && limiter.isAnswering());
 		assertThat(output).contains("Redis answers again: rate-limit policy 'api'");
 	}
 
