@@ -89,7 +89,9 @@ import org.slf4j.LoggerFactory;
  * is done by sweeps, each over the next {@value #SWEEP_CHUNK} entries of a pass over the table (chunk after chunk,
  * up to sixteen, while none has freed a slot), run by one thread at a time (others do not wait), by a new key: when it
  * finds the table full, at most once a millisecond, otherwise at most once a second (so that keys gone idle are
- * dropped while the table has room too, and the count of tracked keys comes down with them); and between passes only
+ * dropped while the table has room too, and the count of tracked keys comes down with them, down to a quarter of
+ * the most it held once that was more than {@value #DENSE_ENOUGH_TO_SWEEP}: the map keeps the capacity of its peak,
+ * and a pass over few keys in a large map walks its empty bins); and between passes only
  * once the earliest TAT the last pass saw, or inserted since, has passed: a flood of new keys costs each one or two
  * volatile reads, and the one that sweeps at most some hundreds of microseconds, never a scan of a whole large table.
  * A key already in the table pays nothing for any of it. A dropped bucket is first marked {@code DEAD} by a
@@ -191,6 +193,12 @@ public final class LocalRateLimiter implements RateLimiter {
 	static final long IDLE_SWEEP_INTERVAL = TimeUnit.SECONDS.toNanos(1);
 
 	/**
+	 * Most keys a table may have held and still be swept below the bound however few it holds now: a walk of the
+	 * whole of such a table, empty bins and all, takes some hundreds of microseconds.
+	 */
+	static final int DENSE_ENOUGH_TO_SWEEP = 65_536;
+
+	/**
 	 * Most entries one sweep looks at (some tens of microseconds): a sweep of a large table goes on where the last one
 	 * stopped, so no request pays for the whole table.
 	 */
@@ -258,6 +266,9 @@ public final class LocalRateLimiter implements RateLimiter {
 	private final ConcurrentHashMap<String, Bucket> buckets;
 
 	private final AtomicInteger slots = new AtomicInteger();
+
+	/** The most slots in use so far, written by newcomers only; see {@link #isSparseAfterAPeak()}. */
+	private volatile int peakSlots;
 
 	private final AtomicBoolean sweeping = new AtomicBoolean();
 
@@ -721,6 +732,10 @@ public final class LocalRateLimiter implements RateLimiter {
 			int used = this.slots.get();
 			if (used < this.maxKeys) {
 				if (this.slots.compareAndSet(used, used + 1)) {
+					if (used >= this.peakSlots) {
+						// racy, and so at times a little low: it only decides when a table counts as sparse
+						this.peakSlots = used + 1;
+					}
 					if (now - this.lastSweepAt >= IDLE_SWEEP_INTERVAL) {
 						sweepIdle(now);
 					}
@@ -745,10 +760,12 @@ public final class LocalRateLimiter implements RateLimiter {
 	}
 
 	/**
-	 * Drops keys gone idle (their buckets full again, so nothing is forgotten), a part of the table at a time, at most
-	 * once a second. New keys do so as they come; call this before reading {@link #size()} to have the count follow
-	 * clients that went quiet while no new one came (the starter does, for its {@code keys} gauge and endpoint). A
-	 * call costs one or two volatile reads when it is not yet time, at most some hundreds of microseconds otherwise.
+	 * Drops keys gone idle (their buckets full again, so nothing is forgotten), a part of the table at a time (about
+	 * {@value #SWEEP_CHUNK} keys), at most once a second. New keys do so as they come; call this before reading
+	 * {@link #size()} to have the count follow clients that went quiet while no new one came (the starter does, for
+	 * its {@code keys} gauge and endpoint). A table that once held more than {@value #DENSE_ENOUGH_TO_SWEEP} keys is
+	 * swept this way only down to a quarter of the most it held. A call costs one or two volatile reads when it is not
+	 * yet time, at most some hundreds of microseconds otherwise.
 	 */
 	public void forgetIdleKeys() {
 		long now = now();
@@ -763,15 +780,30 @@ public final class LocalRateLimiter implements RateLimiter {
 	 * thread sweeps, and between passes while no bucket can be full.
 	 */
 	private void sweepIdle(long now) {
-		if ((this.sweepCursor == null && now < this.nextSweepAt.get()) || !this.sweeping.compareAndSet(false, true)) {
+		if ((this.sweepCursor == null && now < this.nextSweepAt.get()) || isSparseAfterAPeak()
+				|| !this.sweeping.compareAndSet(false, true)) {
 			return;
 		}
 		try {
-			sweep(now);
+			// checked again with the flag held: a caller that waited out another thread's sweep does not repeat it
+			if (now - this.lastSweepAt >= IDLE_SWEEP_INTERVAL) {
+				sweep(now);
+			}
 		}
 		finally {
 			this.sweeping.set(false);
 		}
+	}
+
+	/**
+	 * Whether the table holds few keys for the size it grew to: the map keeps the capacity of its peak, and a sweep
+	 * walks its empty bins too, so a pass over a few keys left in a table sized for hundreds of thousands would take
+	 * milliseconds, every second. Below the bound such a table is not swept: its keys are at most a quarter of its
+	 * peak, and a newcomer that finds the table full still sweeps it.
+	 */
+	private boolean isSparseAfterAPeak() {
+		int peak = this.peakSlots;
+		return peak > DENSE_ENOUGH_TO_SWEEP && this.slots.get() < peak / 4;
 	}
 
 	/**

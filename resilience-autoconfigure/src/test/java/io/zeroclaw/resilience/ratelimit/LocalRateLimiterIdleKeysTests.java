@@ -80,6 +80,28 @@ class LocalRateLimiterIdleKeysTests {
 		assertThat(this.limiter.size()).isLessThan(afterOne);
 	}
 
+	@Test
+	void aLargeTableShouldBeSweptBelowTheBoundOnlyDownToAQuarterOfItsPeak() {
+		// a map keeps the capacity of its peak: sweeping a few keys left in it would walk all its empty bins
+		LocalRateLimiter large = new LocalRateLimiter(new RateLimitPolicy("default", 60, Duration.ofMinutes(1), 10),
+				200_000, this.clock);
+		for (int i = 0; i < 100_000; i++) {
+			large.tryAcquire("198.51.100." + i);
+		}
+		this.clock.advance(Duration.ofSeconds(2));
+		for (int read = 0; read < 100; read++) {
+			large.forgetIdleKeys();
+			this.clock.advance(Duration.ofSeconds(1));
+		}
+		assertThat(large.size()).isLessThan(25_000).isGreaterThanOrEqualTo(25_000 - LocalRateLimiter.SWEEP_CHUNK);
+		// newcomers do not sweep it further either, and take the room there is
+		for (int i = 0; i < 10; i++) {
+			assertThat(large.tryAcquire("192.0.2." + i).allowed()).isTrue();
+			this.clock.advance(Duration.ofSeconds(1));
+		}
+		assertThat(large.overflowDecisions()).isZero();
+	}
+
 	/** {@code count} clients take one token each, within the same instant. */
 	private void fill(int count) {
 		for (int i = 0; i < count; i++) {
