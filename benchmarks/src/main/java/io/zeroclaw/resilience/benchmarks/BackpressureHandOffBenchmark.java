@@ -36,8 +36,12 @@ import org.openjdk.jmh.infra.Control;
  * thread joined by a single-producer, single-consumer ring holding up to {@value #RING} batches of {@value #BATCH}
  * admissions, the same ring for every limiter. A batch per hand-off spreads the ring's cost (two cache lines crossing
  * between the threads) over {@value #BATCH} admissions; what is left of it is in every score alike, so the ratios
- * here understate the limiters' difference rather than overstate it. Scores are per admission; read the
- * {@code ...Close} method's, each of whose admissions ends one admit + close cycle.
+ * here understate the limiters' difference rather than overstate it. A group's score counts admissions and closes
+ * together, twice its admit + close cycles (each method's own score, per admission or close, is half of it).
+ * <p>
+ * A side that finds the ring full (or empty) spins a while, then yields its core: the two threads of a group need a
+ * core each, and on a machine that cannot give them that (other load, a host taking time), what is measured is the
+ * scheduler more than the limiters. Quote these scores only from an otherwise idle machine.
  * <p>
  * The limiters are as in {@link BackpressureBenchmark}, {@value BackpressureBenchmark#LIMIT} at once: far above the
  * ring's {@value #RING} batches plus the two in the threads' hands, so nothing is refused.
@@ -52,6 +56,8 @@ public class BackpressureHandOffBenchmark {
 	static final int RING = 8;
 
 	static final int BATCH = 32;
+
+	static final int SPINS = 1_000;
 
 	@Benchmark
 	@Group("zeroclaw")
@@ -207,8 +213,9 @@ public class BackpressureHandOffBenchmark {
 
 	/**
 	 * A bounded single-producer, single-consumer ring: a slot is free while it holds {@code null}. A side that finds
-	 * the ring full (or empty) spins until it is not, or until the iteration ends, when the producer gives its item
-	 * back itself.
+	 * the ring full (or empty) waits until it is not, or until the iteration ends, when the producer gives its item
+	 * back itself: it spins {@value #SPINS} times, then yields between looks, so that a thread waiting for a partner
+	 * that is not running does not hold the core that partner needs.
 	 */
 	static final class Ring<T> {
 
@@ -216,12 +223,12 @@ public class BackpressureHandOffBenchmark {
 
 		void put(T item, Tail tail, Control control, Consumer<T> giveBack) {
 			int index = (int) (tail.next & (RING - 1));
-			while (this.slots.getAcquire(index) != null) {
+			for (int waits = 0; this.slots.getAcquire(index) != null; waits++) {
 				if (control.stopMeasurement) {
 					giveBack.accept(item);
 					return;
 				}
-				Thread.onSpinWait();
+				pause(waits);
 			}
 			this.slots.setRelease(index, item);
 			tail.next++;
@@ -230,15 +237,24 @@ public class BackpressureHandOffBenchmark {
 		T take(Head head, Control control) {
 			int index = (int) (head.next & (RING - 1));
 			T item;
-			while ((item = this.slots.getAcquire(index)) == null) {
+			for (int waits = 0; (item = this.slots.getAcquire(index)) == null; waits++) {
 				if (control.stopMeasurement) {
 					return null;
 				}
-				Thread.onSpinWait();
+				pause(waits);
 			}
 			this.slots.setRelease(index, null);
 			head.next++;
 			return item;
+		}
+
+		private static void pause(int waits) {
+			if (waits < SPINS) {
+				Thread.onSpinWait();
+			}
+			else {
+				Thread.yield();
+			}
 		}
 
 	}
