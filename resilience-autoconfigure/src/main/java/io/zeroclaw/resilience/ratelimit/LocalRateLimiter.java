@@ -193,10 +193,11 @@ public final class LocalRateLimiter implements RateLimiter {
 	static final long IDLE_SWEEP_INTERVAL = TimeUnit.SECONDS.toNanos(1);
 
 	/**
-	 * Most keys a table may have held and still be swept below the bound however few it holds now: a walk of the
-	 * whole of such a table, empty bins and all, takes some hundreds of microseconds.
+	 * Most keys a table may have held and still be swept below the bound however few it holds now: the map doubles its
+	 * bins once three quarters are used, so up to this many keys it has at most 2^17 bins, a walk of all of which,
+	 * empty ones included, takes some hundreds of microseconds.
 	 */
-	static final int DENSE_ENOUGH_TO_SWEEP = 65_536;
+	static final int DENSE_ENOUGH_TO_SWEEP = (1 << 17) - (1 << 15) - 1;
 
 	/**
 	 * Most entries one sweep looks at (some tens of microseconds): a sweep of a large table goes on where the last one

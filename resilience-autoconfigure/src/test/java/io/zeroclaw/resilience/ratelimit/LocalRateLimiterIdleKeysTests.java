@@ -102,6 +102,22 @@ class LocalRateLimiterIdleKeysTests {
 		assertThat(large.overflowDecisions()).isZero();
 	}
 
+	@Test
+	void aTableWhoseMapStaysSmallEnoughShouldBeSweptToTheEnd() {
+		// 90 000 keys fit the same 2^17 bins as 65 536 do: nothing to spare by stopping at a quarter
+		LocalRateLimiter large = new LocalRateLimiter(new RateLimitPolicy("default", 60, Duration.ofMinutes(1), 10),
+				200_000, this.clock);
+		for (int i = 0; i < 90_000; i++) {
+			large.tryAcquire("198.51.100." + i);
+		}
+		this.clock.advance(Duration.ofSeconds(2));
+		for (int read = 0; read < 60; read++) {
+			large.forgetIdleKeys();
+			this.clock.advance(Duration.ofSeconds(1));
+		}
+		assertThat(large.size()).isZero();
+	}
+
 	/** {@code count} clients take one token each, within the same instant. */
 	private void fill(int count) {
 		for (int i = 0; i < count; i++) {

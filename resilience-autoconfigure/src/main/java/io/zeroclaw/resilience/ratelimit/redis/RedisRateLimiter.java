@@ -13,6 +13,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
@@ -78,6 +79,19 @@ import org.slf4j.LoggerFactory;
  * one probe: after the rest one decision probes Redis again, and a success returns to it.
  */
 public final class RedisRateLimiter implements RateLimiter {
+
+	/** See {@link #health}: Redis made the latest decision, or none was asked yet. */
+	private static final int ANSWERING = 0;
+
+	/** See {@link #health}: Redis did not answer (in time, or at all) since it last decided. */
+	private static final int FAILING = 1;
+
+	/**
+	 * See {@link #health}: Redis answered a decision with an error reply since it last allowed one. It may be refusing
+	 * writes (out of memory, a replica, a failed snapshot, too few replicas: each worded its own way), and the script
+	 * writes only for an allowance, so refusals, which write nothing, still succeed and show nothing.
+	 */
+	private static final int ERRING = 2;
 
 	private static final Logger logger = LoggerFactory.getLogger(RedisRateLimiter.class);
 
@@ -218,14 +232,13 @@ public final class RedisRateLimiter implements RateLimiter {
 	/** Whether a failure was logged that no "Redis answers again" has followed yet. */
 	private final AtomicBoolean outageReported = new AtomicBoolean();
 
-	/** Whether Redis has not made a decision since it last failed to: see {@link #isAnswering()}. */
-	private volatile boolean failing;
-
 	/**
-	 * Whether that failure was Redis refusing a write (out of memory, a replica): it still makes refusals, which write
-	 * nothing, so only an allowance shows it back.
+	 * How Redis fares: {@link #ANSWERING}, {@link #FAILING} since a decision it did not make, or {@link #ERRING} since
+	 * one it answered with an error; see {@link #isAnswering()}. Only ever raised by failures, and lowered to
+	 * {@code ANSWERING} by a compare-and-set from the state a return was judged against, so that a failure racing a
+	 * return is not lost.
 	 */
-	private volatile boolean writesRefused;
+	private final AtomicInteger health = new AtomicInteger(ANSWERING);
 
 	/**
 	 * Creates the limiter of one policy.
@@ -423,13 +436,15 @@ public final class RedisRateLimiter implements RateLimiter {
 	/**
 	 * Whether Redis decides for this policy. It turns {@code false} with a decision Redis did not make (no answer
 	 * within the timeout, an error reply, a lost connection) and stays so, decisions following {@code onFailure}
-	 * meanwhile, until Redis decides for this policy again; after Redis refused a write (out of memory, a replica), until
-	 * it makes an allowance again, since it goes on making refusals, which write nothing. A policy that no request
-	 * reaches keeps what its latest decision found.
+	 * meanwhile, until Redis decides for this policy again; after an error reply, until it allows a request again,
+	 * since a Redis that refuses writes (out of memory, a replica, a failed snapshot) goes on making refusals, which
+	 * write nothing. So a policy whose every request Redis refuses (clients that spent a quota that never refills)
+	 * stays {@code false} after an error reply until a request is allowed; one that no request reaches keeps what its
+	 * latest decision found.
 	 * @return {@code false} from a decision Redis did not make until Redis is back as above; {@code true} before any
 	 */
 	public boolean isAnswering() {
-		return !this.failing;
+		return this.health.get() == ANSWERING;
 	}
 
 	/**
@@ -461,24 +476,26 @@ public final class RedisRateLimiter implements RateLimiter {
 			return failed(permission, key, permits, ex);
 		}
 		permission.onSuccess();
-		if (this.failing) {
-			returned(decision);
+		int health = this.health.get();
+		if (health != ANSWERING) {
+			returned(health, decision);
 		}
 		return decision;
 	}
 
 	/**
 	 * Redis decided after failing to: it is back, and after a failure that was logged, says so once, even when too
-	 * few failures came to open the breaker (one late answer in a fail-over). After a refused write only with an
+	 * few failures came to open the breaker (one late answer in a fail-over). After an error reply only with an
 	 * allowance, which writes: a Redis that refuses writes still refuses clients their spent quota, and would
 	 * otherwise be said to be back between two failed allowances.
 	 */
-	private void returned(RateLimitDecision decision) {
-		if (this.writesRefused && !decision.allowed()) {
+	private void returned(int health, RateLimitDecision decision) {
+		if (health == ERRING && !decision.allowed()) {
 			return;
 		}
-		this.failing = false;
-		reportReturn();
+		if (this.health.compareAndSet(health, ANSWERING)) {
+			reportReturn();
+		}
 	}
 
 	private void reportReturn() {
@@ -596,8 +613,8 @@ public final class RedisRateLimiter implements RateLimiter {
 
 	private RateLimitDecision failed(CircuitBreaker.Permission permission, String key, long permits,
 			Throwable cause) {
-		this.writesRefused = refusesWrites(cause);
-		this.failing = true;
+		// an error reply outranks a late answer until Redis allows again: it may be refusing writes
+		this.health.accumulateAndGet((cause instanceof RedisCommandExecutionException) ? ERRING : FAILING, Math::max);
 		permission.onFailure(cause);
 		warn(cause);
 		return onFailure(key, permits, cause);
@@ -639,16 +656,6 @@ public final class RedisRateLimiter implements RateLimiter {
 				+ "failures since the last report, which comes at most once a minute", this.policy.name(),
 				describe(cause), this.onFailure.name().toLowerCase(Locale.ROOT), unlogged);
 		this.outageReported.set(true);
-	}
-
-	/**
-	 * Whether Redis refused the script's write: an error reply of a Redis out of memory ({@code OOM}) or of a
-	 * replica ({@code READONLY}), as such or wrapped in the script error of older Redis versions.
-	 */
-	private static boolean refusesWrites(Throwable cause) {
-		String message = cause.getMessage();
-		return cause instanceof RedisCommandExecutionException && message != null
-				&& (message.contains("OOM command not allowed") || message.contains("READONLY"));
 	}
 
 	/** What went wrong, down to the root cause: a wrapper's message alone often hides it (a refused password). */

@@ -542,6 +542,56 @@ class RedisRateLimiterTests {
 	}
 
 	@Test
+	void redisRefusingWritesInWordsOfItsOwnShouldNotBeSaidToAnswerAgainForARefusal(CapturedOutput output) {
+		// min-replicas-to-write on a Redis without replicas: NOREPLICAS, one of several ways Redis refuses a write
+		RedisRateLimiter limiter = new RedisRateLimiter(POLICY, connector(), new RedisRateLimiterConfig(this.prefix,
+				PATIENT, OnFailure.LOCAL), new LocalRateLimiter(POLICY, 100), null);
+		assertThat(limiter.tryAcquire("spent", 15).allowed()).isTrue();
+		redis.command("CONFIG", "SET", "min-replicas-to-write", "1");
+		try {
+			limiter.tryAcquire("new-client");
+			assertThat(output).contains("NOREPLICAS");
+			assertThat(limiter.isAnswering()).isFalse();
+			assertThat(limiter.tryAcquire("spent").allowed()).isFalse();
+			assertThat(limiter.isAnswering()).isFalse();
+			assertThat(output).doesNotContain("Redis answers again");
+		}
+		finally {
+			redis.command("CONFIG", "SET", "min-replicas-to-write", "0");
+		}
+		assertThat(limiter.tryAcquire("new-client").allowed()).isTrue();
+		assertThat(limiter.isAnswering()).isTrue();
+	}
+
+	@Test
+	void lateAnswerAfterARefusedWriteShouldNotMakeARefusalLookLikeRedisBack(CapturedOutput output) {
+		RedisRateLimiter limiter = new RedisRateLimiter(POLICY, connector(),
+				new RedisRateLimiterConfig(this.prefix, Duration.ofMillis(300), OnFailure.ALLOW), null, null);
+		await().atMost(Duration.ofSeconds(30)).until(() -> {
+			limiter.tryAcquire("warm-up");
+			return limiter.isAnswering();
+		});
+		assertThat(limiter.tryAcquire("spent", 15).allowed()).isTrue();
+		redis.command("CONFIG", "SET", "maxmemory-policy", "noeviction");
+		redis.command("CONFIG", "SET", "maxmemory", "1");
+		try {
+			limiter.tryAcquire("new-client");
+			assertThat(limiter.isAnswering()).isFalse();
+			pauseRedis(Duration.ofSeconds(1));
+			// no answer within 300 ms: a failure of another kind while Redis still refuses writes
+			limiter.tryAcquire("new-client");
+			redis.command("CLIENT", "UNPAUSE");
+			assertThat(limiter.tryAcquire("spent").allowed()).isFalse();
+			assertThat(limiter.isAnswering()).isFalse();
+			assertThat(output).doesNotContain("Redis answers again");
+		}
+		finally {
+			redis.command("CLIENT", "UNPAUSE");
+			redis.command("CONFIG", "SET", "maxmemory", "0");
+		}
+	}
+
+	@Test
 	void redisBackAfterAnOutageShouldBeSaidToAnswerAgainThoughItOnlyRefuses(CapturedOutput output) {
 		RedisRateLimiter limiter = new RedisRateLimiter(POLICY, connector(),
 				new RedisRateLimiterConfig(this.prefix, Duration.ofMillis(300), OnFailure.ALLOW), null, null);
