@@ -5,6 +5,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -13,7 +14,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
@@ -81,17 +81,24 @@ import org.slf4j.LoggerFactory;
 public final class RedisRateLimiter implements RateLimiter {
 
 	/** See {@link #health}: Redis made the latest decision, or none was asked yet. */
-	private static final int ANSWERING = 0;
+	private static final long ANSWERING = 0;
 
-	/** See {@link #health}: Redis did not answer (in time, or at all) since it last decided. */
-	private static final int FAILING = 1;
+	/** See {@link #health}: Redis did not decide (no answer in time, an error reply, no connection) since then. */
+	private static final long FAILING = 1;
 
 	/**
-	 * See {@link #health}: Redis answered a decision with an error reply since it last allowed one. It may be refusing
-	 * writes (out of memory, a replica, a failed snapshot, too few replicas: each worded its own way), and the script
-	 * writes only for an allowance, so refusals, which write nothing, still succeed and show nothing.
+	 * See {@link #health}: Redis refused the script's write since it last allowed a request: out of memory, a replica,
+	 * a failed snapshot, too few replicas. The script writes only for an allowance, so refusals, which write nothing,
+	 * still succeed and show nothing.
 	 */
-	private static final int ERRING = 2;
+	private static final long WRITES_REFUSED = 2;
+
+	/** The level bits of {@link #health}; the bits above count failures. */
+	private static final long LEVEL = 3;
+
+	/** What Redis's error replies for a refused write begin with (inside a script error on Redis before 7). */
+	private static final List<String> WRITE_REFUSALS = List.of("OOM command not allowed", "READONLY ", "NOREPLICAS ",
+			"MISCONF ");
 
 	private static final Logger logger = LoggerFactory.getLogger(RedisRateLimiter.class);
 
@@ -233,12 +240,12 @@ public final class RedisRateLimiter implements RateLimiter {
 	private final AtomicBoolean outageReported = new AtomicBoolean();
 
 	/**
-	 * How Redis fares: {@link #ANSWERING}, {@link #FAILING} since a decision it did not make, or {@link #ERRING} since
-	 * one it answered with an error; see {@link #isAnswering()}. Only ever raised by failures, and lowered to
-	 * {@code ANSWERING} by a compare-and-set from the state a return was judged against, so that a failure racing a
-	 * return is not lost.
+	 * How Redis fares, in the low bits: {@link #ANSWERING}, {@link #FAILING} since a decision it did not make, or
+	 * {@link #WRITES_REFUSED} since it refused a write; see {@link #isAnswering()}. The bits above count failures, so
+	 * that a decision lowers the level only by a compare-and-set from the state read before its command was sent: a
+	 * failure meanwhile, even of the same level, is newer than it and stands.
 	 */
-	private final AtomicInteger health = new AtomicInteger(ANSWERING);
+	private final AtomicLong health = new AtomicLong(ANSWERING);
 
 	/**
 	 * Creates the limiter of one policy.
@@ -436,15 +443,15 @@ public final class RedisRateLimiter implements RateLimiter {
 	/**
 	 * Whether Redis decides for this policy. It turns {@code false} with a decision Redis did not make (no answer
 	 * within the timeout, an error reply, a lost connection) and stays so, decisions following {@code onFailure}
-	 * meanwhile, until Redis decides for this policy again; after an error reply, until it allows a request again,
-	 * since a Redis that refuses writes (out of memory, a replica, a failed snapshot) goes on making refusals, which
+	 * meanwhile, until Redis decides for this policy again; after a refused write (out of memory, a replica, a failed
+	 * snapshot, too few replicas), until it allows a request again, since such a Redis goes on making refusals, which
 	 * write nothing. So a policy whose every request Redis refuses (clients that spent a quota that never refills)
-	 * stays {@code false} after an error reply until a request is allowed; one that no request reaches keeps what its
+	 * stays {@code false} after a refused write until a request is allowed; one that no request reaches keeps what its
 	 * latest decision found.
 	 * @return {@code false} from a decision Redis did not make until Redis is back as above; {@code true} before any
 	 */
 	public boolean isAnswering() {
-		return this.health.get() == ANSWERING;
+		return (this.health.get() & LEVEL) == ANSWERING;
 	}
 
 	/**
@@ -465,6 +472,8 @@ public final class RedisRateLimiter implements RateLimiter {
 		catch (CircuitOpenException ex) {
 			return onFailure(key, permits, RedisResting.INSTANCE);
 		}
+		// read before the command is sent: a failure after this is newer than this decision
+		long health = this.health.get();
 		RateLimitDecision decision;
 		try {
 			decision = decide(key, permits);
@@ -476,8 +485,7 @@ public final class RedisRateLimiter implements RateLimiter {
 			return failed(permission, key, permits, ex);
 		}
 		permission.onSuccess();
-		int health = this.health.get();
-		if (health != ANSWERING) {
+		if ((health & LEVEL) != ANSWERING) {
 			returned(health, decision);
 		}
 		return decision;
@@ -485,15 +493,15 @@ public final class RedisRateLimiter implements RateLimiter {
 
 	/**
 	 * Redis decided after failing to: it is back, and after a failure that was logged, says so once, even when too
-	 * few failures came to open the breaker (one late answer in a fail-over). After an error reply only with an
+	 * few failures came to open the breaker (one late answer in a fail-over). After a refused write only with an
 	 * allowance, which writes: a Redis that refuses writes still refuses clients their spent quota, and would
 	 * otherwise be said to be back between two failed allowances.
 	 */
-	private void returned(int health, RateLimitDecision decision) {
-		if (health == ERRING && !decision.allowed()) {
+	private void returned(long health, RateLimitDecision decision) {
+		if ((health & LEVEL) == WRITES_REFUSED && !decision.allowed()) {
 			return;
 		}
-		if (this.health.compareAndSet(health, ANSWERING)) {
+		if (this.health.compareAndSet(health, health & ~LEVEL)) {
 			reportReturn();
 		}
 	}
@@ -613,10 +621,13 @@ public final class RedisRateLimiter implements RateLimiter {
 
 	private RateLimitDecision failed(CircuitBreaker.Permission permission, String key, long permits,
 			Throwable cause) {
-		// an error reply outranks a late answer until Redis allows again: it may be refusing writes
-		this.health.accumulateAndGet((cause instanceof RedisCommandExecutionException) ? ERRING : FAILING, Math::max);
-		permission.onFailure(cause);
+		// logged (and so marked as reported) before the failure shows: a return that sees it then says so
 		warn(cause);
+		// a refused write outranks other failures until Redis allows again
+		long level = refusesWrites(cause) ? WRITES_REFUSED : FAILING;
+		this.health.accumulateAndGet(level,
+				(old, raised) -> ((old & ~LEVEL) + LEVEL + 1) | Math.max(old & LEVEL, raised));
+		permission.onFailure(cause);
 		return onFailure(key, permits, cause);
 	}
 
@@ -656,6 +667,20 @@ public final class RedisRateLimiter implements RateLimiter {
 				+ "failures since the last report, which comes at most once a minute", this.policy.name(),
 				describe(cause), this.onFailure.name().toLowerCase(Locale.ROOT), unlogged);
 		this.outageReported.set(true);
+	}
+
+	/** Whether Redis refused the script's write, as opposed to not deciding at all (busy, loading, not reachable). */
+	private static boolean refusesWrites(Throwable cause) {
+		if (!(cause instanceof RedisCommandExecutionException) || cause.getMessage() == null) {
+			return false;
+		}
+		String message = cause.getMessage();
+		for (String refusal : WRITE_REFUSALS) {
+			if (message.contains(refusal)) {
+				return true;
+			}
+		}
+		return false;
 	}
 
 	/** What went wrong, down to the root cause: a wrapper's message alone often hides it (a refused password). */

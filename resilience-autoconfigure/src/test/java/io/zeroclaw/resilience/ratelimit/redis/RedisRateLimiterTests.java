@@ -9,12 +9,15 @@ import java.util.Base64;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.codec.ByteArrayCodec;
@@ -592,6 +595,77 @@ class RedisRateLimiterTests {
 	}
 
 	@Test
+	void failureStillBeingLoggedWhenRedisDecidesAgainShouldBeFollowedByTheReturn(CapturedOutput output)
+			throws Exception {
+		CountDownLatch inWarning = new CountDownLatch(1);
+		CountDownLatch release = new CountDownLatch(1);
+		LongSupplier clock = () -> {
+			// holds the failing thread inside the limiter's warning, before its WARN is written
+			if (Thread.currentThread().getName().equals("failing") && StackWalker.getInstance()
+				.walk((frames) -> frames.anyMatch((frame) -> frame.getMethodName().equals("warn")))) {
+				inWarning.countDown();
+				try {
+					release.await();
+				}
+				catch (InterruptedException ex) {
+					Thread.currentThread().interrupt();
+				}
+			}
+			return System.nanoTime();
+		};
+		RedisRateLimiter limiter = new RedisRateLimiter(POLICY, connector(),
+				new RedisRateLimiterConfig(this.prefix, Duration.ofMillis(300), OnFailure.ALLOW), null, null, clock,
+				null);
+		await().atMost(Duration.ofSeconds(30)).until(() -> {
+			limiter.tryAcquire("warm-up");
+			return limiter.isAnswering();
+		});
+		pauseRedis(Duration.ofSeconds(2));
+		Thread failing = new Thread(() -> limiter.tryAcquire("client-1"), "failing");
+		try {
+			failing.start();
+			assertThat(inWarning.await(10, TimeUnit.SECONDS)).isTrue();
+			redis.command("CLIENT", "UNPAUSE");
+			// Redis decides (and allows) while the failing thread writes its WARN
+			assertThat(limiter.tryAcquire("client-2").allowed()).isTrue();
+		}
+		finally {
+			release.countDown();
+			failing.join();
+			redis.command("CLIENT", "UNPAUSE");
+		}
+		assertThat(output).contains("Redis did not decide for rate-limit policy 'api'");
+		assertThat(limiter.tryAcquire("client-3").allowed()).isTrue();
+		assertThat(limiter.isAnswering()).isTrue();
+		assertThat(output).contains("Redis answers again: rate-limit policy 'api'");
+	}
+
+	@Test
+	void redisBackAfterABusyScriptShouldBeSaidToAnswerAgainThoughItOnlyRefuses(CapturedOutput output) {
+		// BUSY refuses every command, refusals included: unlike a refused write, Redis's next refusal shows it back
+		RedisRateLimiter limiter = new RedisRateLimiter(POLICY, connector(), new RedisRateLimiterConfig(this.prefix,
+				PATIENT, OnFailure.ALLOW), null, null);
+		assertThat(limiter.tryAcquire("spent", 15).allowed()).isTrue();
+		redis.command("CONFIG", "SET", "lua-time-limit", "10");
+		RedisClient other = RedisClient.create(redis.uri());
+		clients.add(other);
+		try {
+			other.connect().async().eval("while true do end", ScriptOutputType.STATUS);
+			await().atMost(Duration.ofSeconds(10)).until(() -> redis.command("PING").startsWith("-BUSY"));
+			limiter.tryAcquire("spent");
+			assertThat(output).contains("BUSY");
+			assertThat(limiter.isAnswering()).isFalse();
+		}
+		finally {
+			redis.command("SCRIPT", "KILL");
+			redis.command("CONFIG", "SET", "lua-time-limit", "5000");
+		}
+		assertThat(limiter.tryAcquire("spent").allowed()).isFalse();
+		assertThat(limiter.isAnswering()).isTrue();
+		assertThat(output).contains("Redis answers again: rate-limit policy 'api'");
+	}
+
+	@Test
 	void redisBackAfterAnOutageShouldBeSaidToAnswerAgainThoughItOnlyRefuses(CapturedOutput output) {
 		RedisRateLimiter limiter = new RedisRateLimiter(POLICY, connector(),
 				new RedisRateLimiterConfig(this.prefix, Duration.ofMillis(300), OnFailure.ALLOW), null, null);
@@ -728,7 +802,7 @@ class RedisRateLimiterTests {
 	}
 
 	private static RateLimiter newLimiter(RateLimitPolicy policy, String prefix, OnFailure onFailure,
-			Duration timeout, java.util.function.LongSupplier nanoClock) {
+			Duration timeout, LongSupplier nanoClock) {
 		RedisRateLimiterConfig config = new RedisRateLimiterConfig(prefix, timeout, onFailure);
 		return new RedisRateLimiter(policy, connector(), config, null, null,
 				(nanoClock != null) ? nanoClock : System::nanoTime, null);
