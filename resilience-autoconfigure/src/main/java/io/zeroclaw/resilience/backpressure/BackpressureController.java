@@ -136,7 +136,7 @@ public final class BackpressureController {
 	static {
 		try {
 			MethodHandles.Lookup lookup = MethodHandles.lookup();
-			TAKEN = lookup.findVarHandle(BackpressureController.class, "taken", int.class);
+			TAKEN = lookup.findVarHandle(SharedCountValue.class, "taken", int.class);
 			FLUSHES_STARTED = lookup.findVarHandle(BackpressureController.class, "flushesStarted", int.class);
 			FLUSHES_ENDED = lookup.findVarHandle(BackpressureController.class, "flushesEnded", int.class);
 		}
@@ -159,10 +159,11 @@ public final class BackpressureController {
 	private volatile int[] limits;
 
 	/**
-	 * Slots taken from the limits: admitted, unfinished work plus the slots parked in pools (and, for a few
-	 * instructions, slots in flight between the two). Never negative.
+	 * Slots taken from the limits ({@link SharedCount#taken}), on a cache line of its own: every admission and close
+	 * that misses the pools writes it (work admitted on one thread and closed on another, as {@code @Async} work is,
+	 * always does), and sharing a line with the fields every admission reads would make each of those reads a miss.
 	 */
-	private volatile int taken;
+	private final SharedCount shared = new SharedCount();
 
 	/**
 	 * Flushes begun and flushes done: a flush empties the pools before it lowers {@code taken} by what it found, and
@@ -277,7 +278,7 @@ public final class BackpressureController {
 		int[] limits = this.limits;
 		int limit = limits[priority.ordinal()];
 		if (limit == UNLIMITED) {
-			TAKEN.getAndAdd(this, 1);
+			TAKEN.getAndAdd(this.shared, 1);
 		}
 		else {
 			if (!takeFromPool(limit)) {
@@ -323,10 +324,10 @@ public final class BackpressureController {
 		if ((int) word <= 0 || !POOLS.compareAndSet(pools, index, word, word + VERSION - 1)) {
 			return false;
 		}
-		if (this.taken <= limit) {
+		if (this.shared.taken <= limit) {
 			return true;
 		}
-		TAKEN.getAndAdd(this, -1);
+		TAKEN.getAndAdd(this.shared, -1);
 		signalIfDrained();
 		return false;
 	}
@@ -346,9 +347,9 @@ public final class BackpressureController {
 		int waits = 0;
 		while (true) {
 			int ended = this.flushesEnded;
-			int current = this.taken;
+			int current = this.shared.taken;
 			if (current < limit) {
-				if (TAKEN.compareAndSet(this, current, current + 1)) {
+				if (TAKEN.compareAndSet(this.shared, current, current + 1)) {
 					return;
 				}
 			}
@@ -391,7 +392,7 @@ public final class BackpressureController {
 				while ((int) word > 0 && !POOLS.compareAndSet(pools, index, word, word + VERSION - (int) word));
 				if ((int) word > 0) {
 					// at once, pool by pool: slots in neither place for as short a time as can be
-					TAKEN.getAndAdd(this, -(int) word);
+					TAKEN.getAndAdd(this.shared, -(int) word);
 					flushed += (int) word;
 				}
 			}
@@ -443,16 +444,16 @@ public final class BackpressureController {
 		if (pools != null) {
 			int index = poolIndex();
 			long word = (long) POOLS.getVolatile(pools, index);
-			if ((int) word < this.poolCapacity && this.taken <= this.parkCeiling
+			if ((int) word < this.poolCapacity && this.shared.taken <= this.parkCeiling
 					&& POOLS.compareAndSet(pools, index, word, word + VERSION + 1)) {
 				signalIfDrained();
 				return;
 			}
-			TAKEN.getAndAdd(this, -1);
+			TAKEN.getAndAdd(this.shared, -1);
 			signalIfDrained();
 			return;
 		}
-		int remaining = (int) TAKEN.getAndAdd(this, -1) - 1;
+		int remaining = (int) TAKEN.getAndAdd(this.shared, -1) - 1;
 		if (remaining == 0 && this.drainWaiters != 0) {
 			signalDrained();
 		}
@@ -479,11 +480,11 @@ public final class BackpressureController {
 	public int depth() {
 		long[] pools = this.pools;
 		if (pools == null) {
-			return this.taken;
+			return this.shared.taken;
 		}
 		for (int attempt = 0; attempt < DEPTH_READ_ATTEMPTS; attempt++) {
 			long before = sumPools(pools);
-			int taken = this.taken;
+			int taken = this.shared.taken;
 			long after = sumPools(pools);
 			if (before == after) {
 				// the low 32 bits of the sum are the free slots: versions only add multiples of 2^32
@@ -492,7 +493,7 @@ public final class BackpressureController {
 			Thread.onSpinWait();
 		}
 		// pools kept changing under the reads: the shared count alone never under-counts
-		return this.taken;
+		return this.shared.taken;
 	}
 
 	private static long sumPools(long[] pools) {
@@ -639,6 +640,30 @@ public final class BackpressureController {
 		public String toString() {
 			return "Admission[released=" + this.released + "]";
 		}
+
+	}
+
+	/** Padding ahead of {@link SharedCountValue#taken}: a superclass's fields are laid out first. */
+	abstract static class SharedCountPadding {
+
+		long p01, p02, p03, p04, p05, p06, p07, p08;
+
+	}
+
+	abstract static class SharedCountValue extends SharedCountPadding {
+
+		/**
+		 * Slots taken from the limits: admitted, unfinished work plus the slots parked in pools (and, for a few
+		 * instructions, slots in flight between the two). Never negative.
+		 */
+		volatile int taken;
+
+	}
+
+	/** The shared count with padding on both sides, so that no other field shares its cache line. */
+	static final class SharedCount extends SharedCountValue {
+
+		long p11, p12, p13, p14, p15, p16, p17, p18;
 
 	}
 
