@@ -643,8 +643,14 @@ public final class BackpressureController {
 
 	}
 
-	/** Padding ahead of {@link SharedCountValue#taken}: a superclass's fields are laid out first. */
+	/**
+	 * Padding ahead of {@link SharedCountValue#taken}: a superclass's fields are laid out first. The {@code int} fills
+	 * the gap after a 12-byte object header, where HotSpot (since JDK 15) would otherwise place the subclass's
+	 * {@code int}, ahead of the longs.
+	 */
 	abstract static class SharedCountPadding {
+
+		int p00;
 
 		long p01, p02, p03, p04, p05, p06, p07, p08;
 
