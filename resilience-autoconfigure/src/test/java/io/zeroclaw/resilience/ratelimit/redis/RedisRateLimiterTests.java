@@ -540,8 +540,7 @@ class RedisRateLimiterTests {
 			redis.command("CONFIG", "SET", "maxmemory", "0");
 		}
 		assertThat(limiter.tryAcquire("new-client").allowed()).isTrue();
-		assertThat(limiter.isAnswering()).isTrue();
-		assertThat(output).contains("Redis answers again: rate-limit policy 'api'");
+		assertSaidToAnswerAgain(limiter, output);
 	}
 
 	@Test
@@ -570,10 +569,7 @@ class RedisRateLimiterTests {
 	void lateAnswerAfterARefusedWriteShouldNotMakeARefusalLookLikeRedisBack(CapturedOutput output) {
 		RedisRateLimiter limiter = new RedisRateLimiter(POLICY, connector(),
 				new RedisRateLimiterConfig(this.prefix, Duration.ofMillis(300), OnFailure.ALLOW), null, null);
-		await().atMost(Duration.ofSeconds(30)).until(() -> {
-			limiter.tryAcquire("warm-up");
-			return limiter.isAnswering();
-		});
+		awaitAnswering(limiter);
 		assertThat(limiter.tryAcquire("spent", 15).allowed()).isTrue();
 		redis.command("CONFIG", "SET", "maxmemory-policy", "noeviction");
 		redis.command("CONFIG", "SET", "maxmemory", "1");
@@ -616,10 +612,7 @@ class RedisRateLimiterTests {
 		RedisRateLimiter limiter = new RedisRateLimiter(POLICY, connector(),
 				new RedisRateLimiterConfig(this.prefix, Duration.ofMillis(300), OnFailure.ALLOW), null, null, clock,
 				null);
-		await().atMost(Duration.ofSeconds(30)).until(() -> {
-			limiter.tryAcquire("warm-up");
-			return limiter.isAnswering();
-		});
+		awaitAnswering(limiter);
 		pauseRedis(Duration.ofSeconds(2));
 		Thread failing = new Thread(() -> limiter.tryAcquire("client-1"), "failing");
 		try {
@@ -636,8 +629,7 @@ class RedisRateLimiterTests {
 		}
 		assertThat(output).contains("Redis did not decide for rate-limit policy 'api'");
 		assertThat(limiter.tryAcquire("client-3").allowed()).isTrue();
-		assertThat(limiter.isAnswering()).isTrue();
-		assertThat(output).contains("Redis answers again: rate-limit policy 'api'");
+		assertSaidToAnswerAgain(limiter, output);
 	}
 
 	@Test
@@ -661,19 +653,14 @@ class RedisRateLimiterTests {
 			redis.command("CONFIG", "SET", "lua-time-limit", "5000");
 		}
 		assertThat(limiter.tryAcquire("spent").allowed()).isFalse();
-		assertThat(limiter.isAnswering()).isTrue();
-		assertThat(output).contains("Redis answers again: rate-limit policy 'api'");
+		assertSaidToAnswerAgain(limiter, output);
 	}
 
 	@Test
 	void redisBackAfterAnOutageShouldBeSaidToAnswerAgainThoughItOnlyRefuses(CapturedOutput output) {
 		RedisRateLimiter limiter = new RedisRateLimiter(POLICY, connector(),
 				new RedisRateLimiterConfig(this.prefix, Duration.ofMillis(300), OnFailure.ALLOW), null, null);
-		// the first decisions of a cold connection may outlast the short timeout
-		await().atMost(Duration.ofSeconds(30)).until(() -> {
-			limiter.tryAcquire("warm-up");
-			return limiter.isAnswering();
-		});
+		awaitAnswering(limiter);
 		assertThat(limiter.tryAcquire("spent", 15).allowed()).isTrue();
 		pauseRedis(Duration.ofSeconds(2));
 		limiter.tryAcquire("spent");
@@ -785,6 +772,19 @@ class RedisRateLimiterTests {
 		limiter.tryAcquire("client-1");
 		limiter.tryAcquire("client-1");
 		assertThat(errors).hasSize(2);
+	}
+
+	/** Decides until Redis answers: the first decisions of a cold connection may outlast a short timeout. */
+	private static void awaitAnswering(RedisRateLimiter limiter) {
+		await().atMost(Duration.ofSeconds(30)).until(() -> {
+			limiter.tryAcquire("warm-up");
+			return limiter.isAnswering();
+		});
+	}
+
+	private static void assertSaidToAnswerAgain(RedisRateLimiter limiter, CapturedOutput output) {
+		assertThat(limiter.isAnswering()).isTrue();
+		assertThat(output).contains("Redis answers again: rate-limit policy 'api'");
 	}
 
 	private RateLimiter limiter(OnFailure onFailure) {
