@@ -32,8 +32,13 @@ import org.jspecify.annotations.Nullable;
  * Every term is non-negative, so {@code D <= taken - free} at every instant.
  * <ul>
  * <li>A close <em>parks</em> its slot in the thread's pool (one CAS on the pool; {@code taken} unchanged) while the
- * pool holds fewer than {@code k} slots and {@code taken} is at most half the lowest limit; otherwise it decrements
- * {@code taken}. Pools are therefore filled only far below every limit.</li>
+ * pool holds fewer than {@code k} slots. An empty pool starts to fill only while {@code taken} is at most half the
+ * lowest limit, so pools start filling only far below every limit; a pool that already holds slots takes more without
+ * reading {@code taken}, whose cache line admissions on other threads write. A close that finds its pool full
+ * <em>spills</em>: it takes the upper half of the pool out and lowers {@code taken} by those slots and its own in one
+ * step, counted as a flush (below). A thread that only closes, as an executor's worker does, so writes {@code taken}
+ * once per half a pool. Where the pool cannot be changed (a race with a thread on the same pool), the close
+ * decrements {@code taken}.</li>
  * <li>A non-critical admission first <em>takes</em> a slot from its pool (CAS {@code f -> f - 1}, {@code f > 0}) and
  * only then reads {@code taken}. Holding the slot, it knows {@code D <= taken - 1} at the instant of that read, so
  * {@code taken <= limit} proves {@code D < limit} there, and the admission takes effect at that read. The order
@@ -67,20 +72,21 @@ import org.jspecify.annotations.Nullable;
  * avoids a two-step reservation whose intermediate state a concurrent shed would have to allow for. What remains
  * inexact is only the shed side, and only inside instruction-sized windows, where a shed counts as depth: a slot a
  * take is about to give back (its pool's slot taken, {@code taken} found too high), at most one per thread admitting
- * at that instant; a slot a close parks after it found the depth below half the lowest limit, when the depth has
- * meanwhile jumped to a limit, at most one per thread closing at that instant; the slots of one pool a flush has
- * taken out, if that flush is stopped (descheduled) between the pool and {@code taken} for longer than a shed waits
- * for it; and slots parked after a shed's last flush, if the shedding thread is itself stopped between that flush
- * and its last read. No admission is ever granted at or above its limit. The limits live in an array published through a volatile field, so {@link #stopAccepting()}
- * swaps in limits of zero. An admission reads that field again once it holds its slot, and gives the slot back if
- * {@code stopAccepting()} came in between: otherwise a drain that had already seen the queue empty could return while
- * work it never saw was admitted.
+ * at that instant; the slots of one pool a flush or a spill has taken out, if it is stopped (descheduled) between the
+ * pool and {@code taken} for longer than a shed waits for it; and slots parked between a shed's last flush and its
+ * last read, at most one per thread closing in that window (a few instructions wide, unless the shedding thread is
+ * stopped in it). Slots parked earlier, however near the limit, are no such window: the shed flushes them first.
+ * No admission is ever granted at or above its limit. The limits live in an array published through a volatile
+ * field, so {@link #stopAccepting()} swaps in limits of zero. An admission reads that field again once it holds its
+ * slot, and gives the slot back if {@code stopAccepting()} came in between: otherwise a drain that had already seen
+ * the queue empty could return while work it never saw was admitted.
  *
  * <h2>Cost</h2> In steady state an admit reads the limits, CASes its own pool, reads {@code taken} and reads the
- * limits' field again (a line no one writes but {@code stopAccepting()}); a close reads
- * {@code taken} and CASes its own pool. {@code taken}'s cache line is written only near the limits, by critical work,
- * or when a pool is empty or full, so with each thread on its own pool two threads share only read-only lines and the
- * ping-pong of a single contended counter is gone. Near the limits, with pools drained, the cost is the
+ * limits' field again (a line no one writes but {@code stopAccepting()}); a close CASes its own pool. {@code taken}'s
+ * cache line is written only near the limits, by critical work, or when a pool is empty or full, so with each thread
+ * on its own pool two threads share only read-only lines and the ping-pong of a single contended counter is gone.
+ * Work admitted on one thread and closed on another costs the admitting thread a CAS on {@code taken} per admission,
+ * and the closing thread one write of {@code taken} per half a pool of closes. Near the limits, with pools drained, the cost is the
  * single-counter one: a CAS on {@code taken} to admit, an atomic decrement to close, plus one read of every pool per
  * shed. Pools cost {@code (N + 2) * 128} bytes per controller. Two threads whose ids select the same pool contend on it
  * as on a single counter, no worse.
@@ -137,8 +143,8 @@ public final class BackpressureController {
 		try {
 			MethodHandles.Lookup lookup = MethodHandles.lookup();
 			TAKEN = lookup.findVarHandle(SharedCountValue.class, "taken", int.class);
-			FLUSHES_STARTED = lookup.findVarHandle(BackpressureController.class, "flushesStarted", int.class);
-			FLUSHES_ENDED = lookup.findVarHandle(BackpressureController.class, "flushesEnded", int.class);
+			FLUSHES_STARTED = lookup.findVarHandle(SharedCountValue.class, "flushesStarted", int.class);
+			FLUSHES_ENDED = lookup.findVarHandle(SharedCountValue.class, "flushesEnded", int.class);
 		}
 		catch (ReflectiveOperationException ex) {
 			throw new ExceptionInInitializerError(ex);
@@ -164,14 +170,6 @@ public final class BackpressureController {
 	 * always does), and sharing a line with the fields every admission reads would make each of those reads a miss.
 	 */
 	private final SharedCount shared = new SharedCount();
-
-	/**
-	 * Flushes begun and flushes done: a flush empties the pools before it lowers {@code taken} by what it found, and
-	 * while the two counts differ {@code taken} may count slots that are in neither. Written by flushes only.
-	 */
-	private volatile int flushesStarted;
-
-	private volatile int flushesEnded;
 
 	/**
 	 * The pools, pool {@code i} at index {@code (i + 1) * POOL_STRIDE} with padding on both sides; {@code null} when
@@ -346,7 +344,7 @@ public final class BackpressureController {
 		boolean flushedAfterWaiting = false;
 		int waits = 0;
 		while (true) {
-			int ended = this.flushesEnded;
+			int ended = this.shared.flushesEnded;
 			int current = this.shared.taken;
 			if (current < limit) {
 				if (TAKEN.compareAndSet(this.shared, current, current + 1)) {
@@ -357,7 +355,7 @@ public final class BackpressureController {
 				flushPools();
 				flushed = true;
 			}
-			else if (this.flushesStarted == ended || waits >= FLUSH_SPINS + FLUSH_YIELDS) {
+			else if (this.shared.flushesStarted == ended || waits >= FLUSH_SPINS + FLUSH_YIELDS) {
 				if (waits == 0 || flushedAfterWaiting) {
 					throw shed(priority, current);
 				}
@@ -382,7 +380,7 @@ public final class BackpressureController {
 			return;
 		}
 		int flushed = 0;
-		FLUSHES_STARTED.getAndAdd(this, 1);
+		FLUSHES_STARTED.getAndAdd(this.shared, 1);
 		try {
 			for (int index = POOL_STRIDE; index < pools.length - POOL_STRIDE; index += POOL_STRIDE) {
 				long word;
@@ -398,7 +396,7 @@ public final class BackpressureController {
 			}
 		}
 		finally {
-			FLUSHES_ENDED.getAndAdd(this, 1);
+			FLUSHES_ENDED.getAndAdd(this.shared, 1);
 		}
 		if (flushed > 0) {
 			signalIfDrained();
@@ -444,9 +442,17 @@ public final class BackpressureController {
 		if (pools != null) {
 			int index = poolIndex();
 			long word = (long) POOLS.getVolatile(pools, index);
-			if ((int) word < this.poolCapacity && this.shared.taken <= this.parkCeiling
-					&& POOLS.compareAndSet(pools, index, word, word + VERSION + 1)) {
-				signalIfDrained();
+			int free = (int) word;
+			if (free < this.poolCapacity) {
+				// a pool that holds slots takes one more without reading taken, whose line the admitting threads
+				// write; an empty pool starts filling only far below the limits
+				if ((free > 0 || this.shared.taken <= this.parkCeiling)
+						&& POOLS.compareAndSet(pools, index, word, word + VERSION + 1)) {
+					signalIfDrained();
+					return;
+				}
+			}
+			else if (spill(pools, index, word)) {
 				return;
 			}
 			TAKEN.getAndAdd(this.shared, -1);
@@ -457,6 +463,28 @@ public final class BackpressureController {
 		if (remaining == 0 && this.drainWaiters != 0) {
 			signalDrained();
 		}
+	}
+
+	/**
+	 * Gives the closing slot and the upper half of a full pool back to {@code taken} in one step, so that a thread
+	 * that only closes (an executor's worker) writes {@code taken} once per half a pool rather than once per close.
+	 * Counted as a flush: between the pool and {@code taken} the slots are in neither.
+	 * @return whether the slots went back; if not (the pool changed under the compare-and-set), nothing moved
+	 */
+	private boolean spill(long[] pools, int index, long word) {
+		int spilled = (int) word - this.poolCapacity / 2;
+		FLUSHES_STARTED.getAndAdd(this.shared, 1);
+		try {
+			if (!POOLS.compareAndSet(pools, index, word, word + VERSION - spilled)) {
+				return false;
+			}
+			TAKEN.getAndAdd(this.shared, -(spilled + 1));
+		}
+		finally {
+			FLUSHES_ENDED.getAndAdd(this.shared, 1);
+		}
+		signalIfDrained();
+		return true;
 	}
 
 	/** Called after every step that may lower the depth; costs one volatile read unless someone is waiting. */
@@ -663,6 +691,15 @@ public final class BackpressureController {
 		 * instructions, slots in flight between the two). Never negative.
 		 */
 		volatile int taken;
+
+		/**
+		 * Flushes begun and flushes done: a flush empties pools before it lowers {@code taken} by what it found, and
+		 * while the two counts differ {@code taken} may count slots that are in neither. Written by flushes only, on
+		 * the line of {@code taken}, which an admission that reads them reads next.
+		 */
+		volatile int flushesStarted;
+
+		volatile int flushesEnded;
 
 	}
 

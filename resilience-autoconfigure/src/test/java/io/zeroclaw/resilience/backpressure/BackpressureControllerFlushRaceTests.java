@@ -117,9 +117,12 @@ class BackpressureControllerFlushRaceTests {
 		for (int i = 0; i < controller.limit(Priority.BACKGROUND); i++) {
 			held.add(controller.admit(Priority.CRITICAL));
 		}
-		Field started = BackpressureController.class.getDeclaredField("flushesStarted");
+		Field sharedField = BackpressureController.class.getDeclaredField("shared");
+		sharedField.setAccessible(true);
+		Object shared = sharedField.get(controller);
+		Field started = BackpressureController.SharedCountValue.class.getDeclaredField("flushesStarted");
 		started.setAccessible(true);
-		started.setInt(controller, started.getInt(controller) + 1);
+		started.setInt(shared, started.getInt(shared) + 1);
 		LoadShedException shed = assertTimeoutPreemptively(Duration.ofSeconds(10),
 				() -> catchThrowableOfType(LoadShedException.class, () -> controller.admit(Priority.BACKGROUND)));
 		assertThat(shed).isNotNull();

@@ -22,7 +22,8 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
  * The per-thread slot pools: admissions taken from a pool count in the depth, slots parked in any pool never cause a
- * shed below the limit, and closes only park slots far below the limits.
+ * shed below the limit, an empty pool starts to fill only far below the limits, and a full pool gives half its slots
+ * back.
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class BackpressureControllerPoolTests {
@@ -168,6 +169,39 @@ class BackpressureControllerPoolTests {
 		held.remove(0).close();
 		assertThat(this.controller.pooledSlots()).isZero();
 		assertThat(this.controller.depth()).isEqualTo(599);
+	}
+
+	@Test
+	void aCloseIntoAFullPoolShouldGiveHalfThePoolAndItsOwnSlotBackAtOnce() throws Exception {
+		// 31 park, the 32nd finds the pool full and gives back 16 parked slots with its own, the rest park again
+		fillOtherPool(40);
+		assertThat(this.controller.pooledSlots()).isEqualTo(15 + 8);
+		assertThat(this.controller.depth()).isZero();
+		List<Admission> held = new ArrayList<>();
+		assertThat(admitUntilShed(this.controller, Priority.NORMAL, held)).isEqualTo(850);
+		held.forEach(Admission::close);
+		assertThat(this.controller.depth()).isZero();
+	}
+
+	@Test
+	void aPoolHoldingSlotsShouldTakeMoreNearTheLimitsWithoutCausingAShed() throws Exception {
+		fillOtherPool(1);
+		List<Admission> held = new ArrayList<>();
+		for (int i = 0; i < 600; i++) {
+			held.add(this.controller.admit(Priority.HIGH));
+		}
+		// the other thread's pool is not empty, so its close parks without reading the shared count
+		Admission closedElsewhere = held.remove(0);
+		onOtherThread(() -> {
+			closedElsewhere.close();
+			return null;
+		});
+		assertThat(this.controller.pooledSlots()).isEqualTo(2);
+		assertThat(this.controller.depth()).isEqualTo(599);
+		assertThat(admitUntilShed(this.controller, Priority.HIGH, held)).isEqualTo(950 - 599);
+		assertThat(this.controller.pooledSlots()).isZero();
+		held.forEach(Admission::close);
+		assertThat(this.controller.depth()).isZero();
 	}
 
 	@Test
