@@ -32,13 +32,14 @@ import org.jspecify.annotations.Nullable;
  * Every term is non-negative, so {@code D <= taken - free} at every instant.
  * <ul>
  * <li>A close <em>parks</em> its slot in the thread's pool (one CAS on the pool; {@code taken} unchanged) while the
- * pool holds fewer than {@code k} slots. An empty pool starts to fill only while {@code taken} is at most half the
- * lowest limit, so pools start filling only far below every limit; a pool that already holds slots takes more without
- * reading {@code taken}, whose cache line admissions on other threads write. A close that finds its pool full
+ * pool holds fewer than {@code k} slots. An empty pool starts to fill only while {@code taken} is at least
+ * {@code N * k} (every pool full) below the lowest limit, so that a shed's flush, which empties every pool, is not
+ * undone at once while the depth stays near a limit; a pool that already holds slots takes more without reading
+ * {@code taken}, whose cache line admissions on other threads write. A close that finds its pool full
  * <em>spills</em>: it takes the upper half of the pool out and lowers {@code taken} by those slots and its own in one
  * step, counted as a flush (below). A thread that only closes, as an executor's worker does, so writes {@code taken}
- * once per half a pool. Where the pool cannot be changed (a race with a thread on the same pool), the close
- * decrements {@code taken}.</li>
+ * once per {@code k - k / 2} closes (with {@code k} of 1, every other close also reads it). Where the pool cannot be
+ * changed (a race with a thread on the same pool), the close decrements {@code taken}.</li>
  * <li>A non-critical admission first <em>takes</em> a slot from its pool (CAS {@code f -> f - 1}, {@code f > 0}) and
  * only then reads {@code taken}. Holding the slot, it knows {@code D <= taken - 1} at the instant of that read, so
  * {@code taken <= limit} proves {@code D < limit} there, and the admission takes effect at that read. The order
@@ -86,9 +87,11 @@ import org.jspecify.annotations.Nullable;
  * cache line is written only near the limits, by critical work, or when a pool is empty or full, so with each thread
  * on its own pool two threads share only read-only lines and the ping-pong of a single contended counter is gone.
  * Work admitted on one thread and closed on another costs the admitting thread a CAS on {@code taken} per admission,
- * and the closing thread one write of {@code taken} per half a pool of closes. Near the limits, with pools drained, the cost is the
- * single-counter one: a CAS on {@code taken} to admit, an atomic decrement to close, plus one read of every pool per
- * shed. Pools cost {@code (N + 2) * 128} bytes per controller. Two threads whose ids select the same pool contend on it
+ * and the closing thread one write of {@code taken} per half a pool of closes, once its pool holds slots. Near the
+ * limits (a depth within {@code N * k} of the lowest), with pools drained, the cost is the single-counter one: a CAS
+ * on {@code taken} to admit, an atomic decrement to close, plus one read of every pool per shed. How much the pools
+ * save depends on {@code k}: the default depth of 1 000 gives {@code k = 31} on 2 processors, 7 on 8, 1 on 32 or
+ * more; a larger depth gives more. Pools cost {@code (N + 2) * 128} bytes per controller. Two threads whose ids select the same pool contend on it
  * as on a single counter, no worse.
  *
  * <h2>Admissions</h2> Each admission is a small object whose one plain field, its controller, is cleared by its
@@ -183,7 +186,10 @@ public final class BackpressureController {
 	/** The most free slots a close parks in one pool. */
 	private final int poolCapacity;
 
-	/** A close parks its slot only while {@code taken} is at most this: half the lowest limit. */
+	/**
+	 * A close starts filling an empty pool only while {@code taken} is at most this: the lowest limit less what all
+	 * pools hold when full (at least three quarters of the lowest limit).
+	 */
 	private final int parkCeiling;
 
 	/** Threads blocked in {@link #awaitDrained(Duration)}, read by every step that may empty the queue. */
@@ -231,7 +237,7 @@ public final class BackpressureController {
 		this.poolCapacity = Math.min(MAX_POOL_CAPACITY, lowestLimit / (4 * poolCount));
 		this.pools = (this.poolCapacity > 0) ? new long[(poolCount + 2) * POOL_STRIDE] : null;
 		this.poolMask = poolCount - 1;
-		this.parkCeiling = lowestLimit / 2;
+		this.parkCeiling = lowestLimit - poolCount * this.poolCapacity;
 	}
 
 	private static int defaultPoolCount() {
@@ -445,7 +451,7 @@ public final class BackpressureController {
 			int free = (int) word;
 			if (free < this.poolCapacity) {
 				// a pool that holds slots takes one more without reading taken, whose line the admitting threads
-				// write; an empty pool starts filling only far below the limits
+				// write; an empty pool starts filling only a full set of pools below the lowest limit
 				if ((free > 0 || this.shared.taken <= this.parkCeiling)
 						&& POOLS.compareAndSet(pools, index, word, word + VERSION + 1)) {
 					signalIfDrained();

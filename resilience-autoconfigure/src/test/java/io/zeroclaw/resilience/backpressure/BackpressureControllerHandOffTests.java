@@ -1,10 +1,14 @@
 package io.zeroclaw.resilience.backpressure;
 
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Deque;
 import java.util.List;
 import java.util.Queue;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
@@ -24,6 +28,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -138,6 +143,44 @@ class BackpressureControllerHandOffTests {
 				}
 			}
 		}
+	}
+
+	/**
+	 * A worker closing behind a steady backlog, one task admitted for each that ends: its pool fills and spills as
+	 * long as the backlog leaves room for every pool below the lowest limit (500 - 4 * 31 = 376 here), which a
+	 * backlog of 30 % of the queue depth does; an earlier ceiling of half the lowest limit left such a worker
+	 * decrementing the shared count on every close.
+	 */
+	@ParameterizedTest(name = "backlog {0}")
+	@ValueSource(ints = { 200, 370 })
+	void aWorkerClosingBehindABacklogShouldParkItsSlots(int backlog) throws Exception {
+		BackpressureController controller = new BackpressureController(
+				new BackpressureConfig(1000, 0.5, 0.7, 0.85, 0.95), null, 4);
+		assertThat(controller.poolCapacity()).isEqualTo(31);
+		Deque<Admission> admitted = new ArrayDeque<>();
+		for (int i = 0; i < backlog; i++) {
+			admitted.add(controller.admit(Priority.NORMAL));
+		}
+		BlockingQueue<Admission> line = new ArrayBlockingQueue<>(1);
+		int cycles = 10_000;
+		Future<?> worker = executor(1, threadsOnPoolsOfTheirOwn(4)).submit(() -> {
+			for (int i = 0; i < cycles; i++) {
+				line.take().close();
+			}
+			return null;
+		});
+		for (int i = 0; i < cycles; i++) {
+			admitted.add(controller.admit(Priority.NORMAL));
+			line.put(admitted.poll());
+		}
+		worker.get(30, TimeUnit.SECONDS);
+		assertThat(controller.depth()).isEqualTo(backlog);
+		// a worker that parks holds between half a pool and a full one; one that never parked holds nothing
+		assertThat(controller.pooledSlots())
+			.as("slots parked by a worker that closed %d tasks behind a backlog of %d", cycles, backlog)
+			.isBetween(controller.poolCapacity() / 2, controller.poolCapacity());
+		admitted.forEach(Admission::close);
+		assertThat(controller.depth()).isZero();
 	}
 
 	/**
