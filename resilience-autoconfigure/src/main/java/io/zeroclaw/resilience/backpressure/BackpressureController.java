@@ -83,24 +83,29 @@ import org.jspecify.annotations.Nullable;
  * the queue empty could return while work it never saw was admitted.
  *
  * <h2>Cost</h2> In steady state an admit reads the limits, CASes its own pool, reads {@code taken} and reads the
- * limits' field again (a line no one writes but {@code stopAccepting()}); a close CASes its own pool. {@code taken}'s
- * cache line is written only near the limits, by critical work, or when a pool is empty or full, so with each thread
- * on its own pool two threads share only read-only lines and the ping-pong of a single contended counter is gone.
- * Work admitted on one thread and closed on another costs the admitting thread a CAS on {@code taken} per admission,
- * and the closing thread one write of {@code taken} per half a pool of closes, once its pool holds slots. Near the
- * limits (a depth within {@code N * k} of the lowest), with pools drained, the cost is the single-counter one: a CAS
- * on {@code taken} to admit, an atomic decrement to close, plus one read of every pool per shed. How much the pools
- * save depends on {@code k}: the default depth of 1 000 gives {@code k = 31} on 2 processors, 7 on 8, 1 on 32 or
- * more; a larger depth gives more. Pools cost {@code (N + 2) * 128} bytes per controller. Two threads whose ids select the same pool contend on it
- * as on a single counter, no worse.
+ * limits' field again (a line no one writes but {@code stopAccepting()}); a close CASes its own pool, and reads
+ * {@code taken} when the pool was empty (one admission open at a time on a thread swings its pool between 0 and 1).
+ * {@code taken}'s cache line is written only near the limits, by critical work, or when a pool is empty or full, so
+ * with each thread on its own pool two threads share only read-only lines and the ping-pong of a single contended
+ * counter is gone. Work admitted on one thread and closed on another costs the admitting thread a CAS on
+ * {@code taken} per admission, and the closing thread, once its pool holds slots, one spill per {@code k - k / 2}
+ * closes: three atomic additions on {@code taken}'s line (the flush counters and {@code taken}). A depth within
+ * {@code N * k} of the lowest limit keeps an empty pool empty, and a shed near a limit empties them all, so there,
+ * with pools drained, the cost is the single-counter one: a CAS on {@code taken} to admit, an atomic decrement to
+ * close, plus one read of every pool per shed. How much the pools save depends on {@code k}: the default depth of
+ * 1 000 gives {@code k = 31} on 2 processors, 7 on 8, 1 on 32 or more; a larger depth gives more. Pools cost
+ * {@code (N + 2) * 128} bytes per controller. Two threads whose ids select the same pool contend on it as on a single
+ * counter, no worse.
  *
  * <h2>Admissions</h2> Each admission is a small object whose one plain field, its controller, is cleared by its
  * first close, so closing it twice releases once. The field is deliberately not atomic. Guarding it with a CAS made
  * an admit-and-close about 75% dearer (a third atomic instruction, and an object that can no longer be
- * scalar-replaced once it is the target of a CAS), for the one case of two threads closing the same admission at the same instant. An admission is owned by one piece
- * of work: closing it from the thread that admitted it, or from any thread it was handed to with a happens-before edge
- * (an executor, a future, a lock), is safe however often it is repeated. Code that may race two closers, as
- * asynchronous work cancelled while it runs may, must put its own once-only guard in front, which the Spring glue does.
+ * scalar-replaced once it is the target of a CAS), for the one case of two threads closing the same admission at the
+ * same instant. An admission is owned by one piece of work: closing it from the thread that admitted it, or from any
+ * thread it was handed to with a happens-before edge (an executor, a future, a lock), is safe however often it is
+ * repeated. Handed over without one (a plain field read by another thread, a data race), it may look closed already
+ * to the other thread, and its slot is then never given back. Code that may race two closers, as asynchronous work
+ * cancelled while it runs may, must put its own once-only guard in front, which the Spring glue does.
  * When admit and close are inlined, as in a try-with-resources block, the JIT's escape analysis can remove the
  * allocation altogether: measured so, admit-and-close costs the same as the bare counter operations.
  *
@@ -168,9 +173,10 @@ public final class BackpressureController {
 	private volatile int[] limits;
 
 	/**
-	 * Slots taken from the limits ({@link SharedCount#taken}), on a cache line of its own: every admission and close
-	 * that misses the pools writes it (work admitted on one thread and closed on another, as {@code @Async} work is,
-	 * always does), and sharing a line with the fields every admission reads would make each of those reads a miss.
+	 * Slots taken from the limits ({@link SharedCount#taken}) and the flush counters, on a cache line of their own:
+	 * every admission that misses the pools writes it (work admitted on one thread and closed on another, as
+	 * {@code @Async} work is, always does, and its closes do when they spill), and sharing a line with the fields
+	 * every admission reads would make each of those reads a miss.
 	 */
 	private final SharedCount shared = new SharedCount();
 

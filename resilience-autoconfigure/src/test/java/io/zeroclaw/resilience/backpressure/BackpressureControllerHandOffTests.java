@@ -3,30 +3,30 @@ package io.zeroclaw.resilience.backpressure;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Deque;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 
 import io.zeroclaw.resilience.testsupport.ConcurrentRun;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -35,10 +35,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Work admitted on one thread and closed on another, as {@code @Async} work is: the closing threads' pools fill and
  * spill back to the shared count in steps of half a pool, while the admitting threads' pools stay empty. Hammered from
- * several threads, the limits hold exactly, every slot comes back, and a spill in progress does not make work look
- * deeper than it is.
+ * several threads, the limits hold exactly, every slot comes back, work is shed only at its limit, and a drain
+ * waiting for the last close hears of it.
  */
-@Timeout(value = 60, unit = TimeUnit.SECONDS)
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
 class BackpressureControllerHandOffTests {
 
 	private static final int ADMITTERS = 4;
@@ -109,9 +109,6 @@ class BackpressureControllerHandOffTests {
 			}
 			catch (LoadShedException ex) {
 				shed.incrementAndGet();
-				if (ex.depth() < controller.limit(priority)) {
-					throw new AssertionError(priority + " shed at depth " + ex.depth());
-				}
 			}
 		}
 	}
@@ -184,98 +181,161 @@ class BackpressureControllerHandOffTests {
 	}
 
 	/**
-	 * Racers at the limit, each on a pool of its own that is full: each closes the one admission it holds, which
-	 * spills half its pool back to the shared count, and then asks for another. When it asks, its own close has
-	 * lowered the true depth below the limit, so it must be admitted, while other racers spill and flush. (A spill is
-	 * counted as a flush, so that a shed waits for one stopped between the pool and the shared count; that window is
-	 * a few instructions wide, and this test has not been seen to land in it with the counting taken out.)
+	 * Hand-off and same-thread work together on tiny pools (capacity 1, 2, 3), shared pools and a larger queue, with
+	 * every admission closed twice. Besides the limit and the slots coming back, each shed is checked against an
+	 * upper bound of the true depth at that instant, counted by the threads themselves: the attempts started before
+	 * the shed returned, less this one, less the sheds and the closes done before it began. A shed below the limit by
+	 * that bound is a false one; counting a spill as a flush keeps them out, which the exception's own depth (read
+	 * from the shared count) cannot show. A monitor checks meanwhile that {@code depth()} never falls below the
+	 * admissions open and that the pools never hold more than their capacity.
 	 */
-	@Test
-	void closesThatSpillAtTheLimitShouldNotShedTheWorkTheyMadeRoomFor() throws Exception {
-		int racers = 8;
-		int pools = 64;
+	@ParameterizedTest(name = "depth {0}, pools {1}")
+	@CsvSource({ "8, 1", "8, 2", "32, 2", "48, 2", "48, 4", "64, 1", "1000, 4", "1000, 1" })
+	void mixedHandOffShouldKeepEveryInvariantAndShedOnlyAtTheLimit(int maxDepth, int poolCount) throws Exception {
 		BackpressureController controller = new BackpressureController(
-				new BackpressureConfig(100_000, 0.5, 0.7, 0.85, 0.95), null, pools);
-		int capacity = controller.poolCapacity();
-		assertThat(capacity).isEqualTo(64);
+				new BackpressureConfig(maxDepth, 0.5, 0.7, 0.85, 0.95), null, poolCount);
 		int limit = controller.limit(Priority.BACKGROUND);
+		int capacity = controller.poolCapacity();
+		Queue<Admission> line = new ConcurrentLinkedQueue<>();
+		AtomicInteger held = new AtomicInteger();
+		AtomicInteger maxHeld = new AtomicInteger();
+		AtomicLong attempts = new AtomicLong();
+		AtomicLong admitted = new AtomicLong();
+		AtomicLong closesStarted = new AtomicLong();
+		AtomicLong closesDone = new AtomicLong();
+		AtomicLong sheds = new AtomicLong();
+		AtomicLong falseSheds = new AtomicLong();
 		AtomicBoolean stop = new AtomicBoolean();
-		AtomicInteger falseSheds = new AtomicInteger();
-		List<Admission> admitted = Collections.synchronizedList(new ArrayList<>());
-		// every racer on a thread of its own for every round, in step with this thread
-		CyclicBarrier step = new CyclicBarrier(racers + 1);
-		ThreadFactory threads = threadsOnPoolsOfTheirOwn(pools);
-		ExecutorService executor = executor(racers, threads);
-		List<Future<?>> running = new ArrayList<>();
-		for (int r = 0; r < racers; r++) {
-			running.add(executor.submit(() -> {
-				while (true) {
-					await(step);
-					if (stop.get()) {
-						return null;
+		AtomicReference<String> violation = new AtomicReference<>();
+		long end = System.nanoTime() + Duration.ofMillis(1500).toNanos();
+		int monitor = 5;
+		int sameThread = 4;
+		ConcurrentRun.together(executor(6, Executors.defaultThreadFactory()), 6, Duration.ofSeconds(60), (thread) -> {
+			if (thread == monitor) {
+				while (!stop.get()) {
+					// admissions counted before the depth is read, closes after it: a lower bound of the open ones
+					long admittedBefore = admitted.get();
+					int depth = controller.depth();
+					long open = admittedBefore - closesStarted.get();
+					if (depth < open) {
+						violation.compareAndSet(null, "depth " + depth + " below " + open + " open admissions");
 					}
-					// hold one admission and fill the own pool exactly: what is admitted comes out of the pool
-					// first, then off the shared count, and what is closed parks until the pool is full
-					Admission holding = controller.admit(Priority.NORMAL);
-					List<Admission> mine = new ArrayList<>();
-					for (int i = 0; i < capacity; i++) {
-						mine.add(controller.admit(Priority.NORMAL));
+					int pooled = controller.pooledSlots();
+					if (pooled > poolCount * capacity) {
+						violation.compareAndSet(null, pooled + " slots pooled");
 					}
-					mine.forEach(Admission::close);
-					await(step);
-					await(step);
-					// the close spills half the full pool; only then does this racer ask again
-					holding.close();
+				}
+				return;
+			}
+			// threads 0 and 1 admit and hand over, 2 and 3 close what is handed over, 4 does both with its own work
+			boolean admits = thread < 2 || thread == sameThread;
+			boolean closes = thread >= 2;
+			List<Admission> mine = new ArrayList<>();
+			ThreadLocalRandom random = ThreadLocalRandom.current();
+			while (System.nanoTime() - end < 0) {
+				if (admits && random.nextInt(3) != 0) {
+					long closedBefore = closesDone.get();
+					long shedBefore = sheds.get();
+					attempts.incrementAndGet();
 					try {
-						admitted.add(controller.admit(Priority.BACKGROUND));
+						Admission admission = controller.admit(Priority.BACKGROUND);
+						int now = held.incrementAndGet();
+						maxHeld.accumulateAndGet(now, Math::max);
+						admitted.incrementAndGet();
+						((thread == sameThread) ? mine : line).add(admission);
 					}
 					catch (LoadShedException ex) {
-						falseSheds.incrementAndGet();
+						sheds.incrementAndGet();
+						if (attempts.get() - 1 - shedBefore - closedBefore < limit) {
+							falseSheds.incrementAndGet();
+						}
 					}
-					await(step);
 				}
-			}));
-		}
-		int rounds = 0;
-		int roundsWithFalseSheds = 0;
-		long end = System.nanoTime() + Duration.ofSeconds(4).toNanos();
-		while (System.nanoTime() - end < 0) {
-			rounds++;
-			await(step);
-			await(step);
-			// every racer's pool is full; this thread's own pool, which its closes fill, is none of theirs
-			assertThat(controller.pooledSlots()).isBetween(racers * capacity, (racers + 1) * capacity);
-			List<Admission> critical = new ArrayList<>();
-			for (int i = 0; i < limit - racers; i++) {
-				critical.add(controller.admit(Priority.CRITICAL));
+				if (closes) {
+					int burst = random.nextInt(1 + limit);
+					for (int i = 0; i < burst; i++) {
+						Admission admission = (thread != sameThread) ? line.poll()
+								: mine.isEmpty() ? null : mine.remove(mine.size() - 1);
+						if (admission == null) {
+							break;
+						}
+						closeTwice(admission, held, closesStarted, closesDone);
+					}
+				}
 			}
-			int shedBefore = falseSheds.get();
-			await(step);
-			await(step);
-			if (falseSheds.get() > shedBefore) {
-				roundsWithFalseSheds++;
+			mine.forEach((admission) -> closeTwice(admission, held, closesStarted, closesDone));
+			if (closes) {
+				Admission admission;
+				while ((admission = line.poll()) != null) {
+					closeTwice(admission, held, closesStarted, closesDone);
+				}
 			}
-			critical.forEach(Admission::close);
-			admitted.forEach(Admission::close);
-			admitted.clear();
-			assertThat(controller.depth()).isZero();
-		}
+			if (thread == sameThread) {
+				stop.set(true);
+			}
+		});
 		stop.set(true);
-		await(step);
-		for (Future<?> racer : running) {
-			racer.get(10, TimeUnit.SECONDS);
+		line.forEach(Admission::close);
+		assertThat(violation.get()).isNull();
+		assertThat(maxHeld.get()).isBetween(1, limit);
+		assertThat(sheds.get()).isPositive();
+		// the windows the controller's Javadoc names may let one through now and then; without the counting of
+		// spills, tens to thousands a configuration
+		assertThat(falseSheds.get()).as("sheds below the limit of %d, of %d", limit, sheds.get())
+			.isLessThanOrEqualTo(2);
+		assertThat(controller.depth()).isZero();
+		assertThat(controller.awaitDrained(Duration.ZERO)).isTrue();
+		List<Admission> all = new ArrayList<>();
+		LoadShedException last = null;
+		while (last == null) {
+			try {
+				all.add(controller.admit(Priority.BACKGROUND));
+			}
+			catch (LoadShedException ex) {
+				last = ex;
+			}
 		}
-		assertThat(rounds).isPositive();
-		// as in BackpressureControllerFlushRaceTests: the windows the controller's Javadoc names may let a shed
-		// through now and then, a shed in one round of a thousand is a regression
-		assertThat(roundsWithFalseSheds)
-			.as("rounds of %d in which BACKGROUND admissions were shed below the limit (%d sheds)", rounds,
-					falseSheds.get())
-			.isLessThanOrEqualTo(1 + rounds / 1000);
+		assertThat(all).hasSize(limit);
+		all.forEach(Admission::close);
+		assertThat(controller.depth()).isZero();
 	}
 
-	private static void await(CyclicBarrier barrier) throws Exception {
-		barrier.await(30, TimeUnit.SECONDS);
+	private static void closeTwice(Admission admission, AtomicInteger held, AtomicLong closesStarted,
+			AtomicLong closesDone) {
+		held.decrementAndGet();
+		closesStarted.incrementAndGet();
+		admission.close();
+		admission.close();
+		closesDone.incrementAndGet();
+	}
+
+	/** The last close of all spills, or parks into a pool that holds slots: a drain waiting for it wakes at once. */
+	@ParameterizedTest(name = "spills: {0}")
+	@ValueSource(booleans = { true, false })
+	void theLastCloseShouldWakeADrainWaiterWhetherItSpillsOrParks(boolean spill) throws Exception {
+		BackpressureController controller = new BackpressureController(
+				new BackpressureConfig(1000, 0.5, 0.7, 0.85, 0.95), null, 1);
+		int capacity = controller.poolCapacity();
+		// one pool for every thread, filled from this one to its capacity, or two short of it
+		int fill = spill ? capacity : capacity - 2;
+		List<Admission> held = new ArrayList<>();
+		for (int i = 0; i < fill + 1; i++) {
+			held.add(controller.admit(Priority.NORMAL));
+		}
+		Admission last = held.remove(held.size() - 1);
+		held.forEach(Admission::close);
+		assertThat(controller.pooledSlots()).isEqualTo(fill);
+		assertThat(controller.depth()).isOne();
+		FutureTask<Boolean> drained = new FutureTask<>(() -> controller.awaitDrained(Duration.ofSeconds(20)));
+		Thread waiter = new Thread(drained, "drain-waiter");
+		waiter.start();
+		// the close must find the waiter already waiting, or it would prove nothing about waking it
+		while (waiter.getState() != Thread.State.TIMED_WAITING) {
+			Thread.onSpinWait();
+		}
+		last.close();
+		assertThat(drained.get(10, TimeUnit.SECONDS)).isTrue();
+		assertThat(controller.pooledSlots()).isEqualTo(spill ? capacity - capacity / 2 : fill + 1);
 	}
 
 	private ExecutorService executor(int threads, ThreadFactory threadFactory) {
