@@ -31,10 +31,11 @@ import org.openjdk.jmh.infra.Control;
 
 /**
  * Take a slot on one thread and give it back on another, as {@code @Async} work does: the caller's thread is admitted,
- * the executor's worker closes the admission when the work ends. {@link BackpressureBenchmark} measures both on one
- * thread, which is what work run on the admitting thread pays; here each group is an admitting thread and a closing
- * thread joined by a single-producer, single-consumer ring holding up to {@value #RING} batches of {@value #BATCH}
- * admissions, the same ring for every limiter. A batch per hand-off spreads the ring's cost (two cache lines crossing
+ * the executor's worker closes the admission when the work ends (the starter's own per-task code around that is not
+ * in it, see below). {@link BackpressureBenchmark} measures both on one thread, which is what work run on the
+ * admitting thread pays; here each group is an admitting thread and a closing thread joined by a single-producer,
+ * single-consumer ring holding up to {@value #RING} batches of {@value #BATCH} admissions, the same ring for every
+ * limiter. A batch per hand-off spreads the ring's cost (two cache lines crossing
  * between the threads) over {@value #BATCH} admissions; what is left of it is in every score alike, so the ratios
  * here understate the limiters' difference rather than overstate it. A group's score counts admissions and closes
  * together, twice its admit + close cycles (each method's own score, per admission or close, is half of it).
@@ -44,7 +45,16 @@ import org.openjdk.jmh.infra.Control;
  * scheduler more than the limiters. Quote these scores only from an otherwise idle machine.
  * <p>
  * The limiters are as in {@link BackpressureBenchmark}, {@value BackpressureBenchmark#LIMIT} at once: far above the
- * ring's {@value #RING} batches plus the two in the threads' hands, so nothing is refused.
+ * ring's {@value #RING} batches plus the two in the threads' hands, so nothing is refused. Those at most 320 open
+ * admissions also stay below the depth up to which our controller lets an empty pool start to fill (376 with this
+ * configuration on 2 processors: 4 pools of 31 slots), so our closing thread parks its slots and gives them back in
+ * halves of a pool, as an executor's worker does behind any backlog below that; on more processors the pools are
+ * smaller (7 slots on 8 processors, 1 on 32) and save less.
+ * <p>
+ * What is measured is the limiters' part of the hand-off. For {@code @Prioritized @Async} methods the starter adds a
+ * guard that releases each admission once whether the task runs, is rejected or is cancelled (an object and two
+ * compare-and-sets per task) and a count of tasks not started yet, written by both threads; the executor adds its
+ * queue and the wake-up of its worker, which cost more than all three limiters here.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
