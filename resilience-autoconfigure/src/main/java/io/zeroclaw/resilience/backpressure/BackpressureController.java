@@ -38,8 +38,8 @@ import org.jspecify.annotations.Nullable;
  * {@code taken}, whose cache line admissions on other threads write. A close that finds its pool full
  * <em>spills</em>: it takes the upper half of the pool out and lowers {@code taken} by those slots and its own in one
  * step, counted as a flush (below). A thread that only closes, as an executor's worker does, so writes {@code taken}
- * once per {@code k - k / 2} closes (with {@code k} of 1, every other close also reads it). Where the pool cannot be
- * changed (a race with a thread on the same pool), the close decrements {@code taken}.</li>
+ * once per {@code k - k / 2 + 1} closes (with {@code k} of 1, every other close, and the close between reads it).
+ * Where the pool cannot be changed (a race with a thread on the same pool), the close decrements {@code taken}.</li>
  * <li>A non-critical admission first <em>takes</em> a slot from its pool (CAS {@code f -> f - 1}, {@code f > 0}) and
  * only then reads {@code taken}. Holding the slot, it knows {@code D <= taken - 1} at the instant of that read, so
  * {@code taken <= limit} proves {@code D < limit} there, and the admission takes effect at that read. The order
@@ -67,33 +67,34 @@ import org.jspecify.annotations.Nullable;
  * <li>Critical admissions increment {@code taken} with a plain atomic add: they have no limit to respect.</li>
  * </ul>
  * The pool capacity is {@code k = min(64, lowestLimit / (4 * N))}, so all pools together hold at most a quarter of the
- * lowest limit. When {@code k} is zero (small queues) there are no pools, and every admission and close uses
- * {@code taken} alone, exactly as the single-counter algorithm. Pools are never refilled in bulk from {@code taken}: a
- * thread's pool fills with the slots its own closes park, which is enough for the usual admit-then-close pattern, and
- * avoids a two-step reservation whose intermediate state a concurrent shed would have to allow for. What remains
- * inexact is only the shed side, and only inside instruction-sized windows, where a shed counts as depth: a slot a
- * take is about to give back (its pool's slot taken, {@code taken} found too high), at most one per thread admitting
- * at that instant; the slots of one pool a flush or a spill has taken out, if it is stopped (descheduled) between the
- * pool and {@code taken} for longer than a shed waits for it; and slots parked between a shed's last flush and its
- * last read, at most one per thread closing in that window (a few instructions wide, unless the shedding thread is
- * stopped in it). Slots parked earlier, however near the limit, are no such window: the shed flushes them first.
- * No admission is ever granted at or above its limit. The limits live in an array published through a volatile
- * field, so {@link #stopAccepting()} swaps in limits of zero. An admission reads that field again once it holds its
- * slot, and gives the slot back if {@code stopAccepting()} came in between: otherwise a drain that had already seen
- * the queue empty could return while work it never saw was admitted.
+ * lowest limit. When {@code k} is zero (a lowest limit below {@code 4 * N}: a small queue, or a low BACKGROUND
+ * threshold) there are no pools, and every admission and close uses {@code taken} alone, exactly as the single-counter
+ * algorithm. Pools are never refilled in bulk from {@code taken}: a thread's pool fills with the slots its own closes
+ * park, which is enough for the usual admit-then-close pattern, and avoids a two-step reservation whose intermediate
+ * state a concurrent shed would have to allow for. What remains inexact is only the shed side, and only inside
+ * instruction-sized windows, where a shed counts as depth: a slot a take is about to give back (its pool's slot taken,
+ * {@code taken} found too high), at most one per thread admitting at that instant; the slots of one pool a flush or a
+ * spill has taken out, if it is stopped (descheduled) between the pool and {@code taken} for longer than a shed waits
+ * for it; and slots parked between a shed's last flush and its last read, at most one per thread closing in that window
+ * (a few instructions wide, unless the shedding thread is stopped in it). Slots parked earlier, however near the limit,
+ * are no such window: the shed flushes them first. No admission is ever granted at or above its limit. The limits live
+ * in an array published through a volatile field, so {@link #stopAccepting()} swaps in limits of zero. An admission
+ * reads that field again once it holds its slot, and gives the slot back if {@code stopAccepting()} came in between:
+ * otherwise a drain that had already seen the queue empty could return while work it never saw was admitted.
  *
  * <h2>Cost</h2> In steady state an admit reads the limits, CASes its own pool, reads {@code taken} and reads the
  * limits' field again (a line no one writes but {@code stopAccepting()}); a close CASes its own pool, and reads
  * {@code taken} when the pool was empty (one admission open at a time on a thread swings its pool between 0 and 1).
- * {@code taken}'s cache line is written only near the limits, by critical work, or when a pool is empty or full, so
- * with each thread on its own pool two threads share only read-only lines and the ping-pong of a single contended
- * counter is gone. Work admitted on one thread and closed on another costs the admitting thread a CAS on
- * {@code taken} per admission, and the closing thread, once its pool holds slots, one spill per {@code k - k / 2}
- * closes: three atomic additions on {@code taken}'s line (the flush counters and {@code taken}). A depth within
- * {@code N * k} of the lowest limit keeps an empty pool empty, and a shed near a limit empties them all, so there,
+ * {@code taken}'s cache line is written only at a high depth (below), by critical work, or when a pool is empty or
+ * full, so with each thread on its own pool two threads share only read-only lines and the ping-pong of a single
+ * contended counter is gone. Work admitted on one thread and closed on another costs the admitting thread a CAS on
+ * {@code taken} per admission, and the closing thread, once its pool holds slots, one spill per {@code k - k / 2 + 1}
+ * closes: three atomic additions on {@code taken}'s line (the flush counters and {@code taken}). A depth above the
+ * lowest limit less {@code N * k} keeps an empty pool empty whatever the priorities of the work (with the defaults on 2
+ * processors, above 376 of 1 000, though NORMAL work is admitted up to 850), and a shed empties them all, so there,
  * with pools drained, the cost is the single-counter one: a CAS on {@code taken} to admit, an atomic decrement to
- * close, plus one read of every pool per shed. How much the pools save depends on {@code k}: the default depth of
- * 1 000 gives {@code k = 31} on 2 processors, 7 on 8, 1 on 32 or more; a larger depth gives more. Pools cost
+ * close, plus one read of every pool per shed. How much the pools save depends on {@code k}: the default depth of 1 000
+ * gives {@code k = 31} on 2 processors, 7 on 8, 1 on 32 or more; a larger depth gives more. Pools cost
  * {@code (N + 2) * 128} bytes per controller. Two threads whose ids select the same pool contend on it as on a single
  * counter, no worse.
  *
