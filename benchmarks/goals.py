@@ -6,6 +6,8 @@ the issue's goals.
 
 Throughput ratios are ours over the peer's (higher is better). The breaker's goal compares overheads over the bare
 call (time minus `direct`), so it is printed as our overhead, the peer's, and their ratio (lower is better).
+A goal whose benchmarks are not in the file (one failed, or was not selected) prints as not measured, and the script
+then exits with status 1.
 """
 import json
 import sys
@@ -46,22 +48,44 @@ def main(path):
     print()
     print("| goal | measured | target | met |")
     print("|---|---:|---:|---|")
+    missing = 0
     for klass, ours, peer, goal, kind in GOALS:
-        if (klass, ours) not in scores or (klass, peer) not in scores:
+        needed = [(klass, ours), (klass, peer)] + ([(klass, "direct")] if kind == "overhead" else [])
+        absent = [method for (k, method) in needed if (k, method) not in scores]
+        if absent:
+            # a benchmark that failed or was not selected: say so rather than print fewer rows
+            print("| %s: %s / %s | not measured (no %s) | %s | %s |" % (
+                klass, ours, peer, ", ".join(absent), target_of(goal, kind), "**missing**" if goal else ""))
+            missing += 1 if goal else 0
             continue
         if kind == "thrpt":
             ratio = scores[(klass, ours)] / scores[(klass, peer)]
-            target = "≥ %.1f×" % goal if goal else "(none)"
             met = "" if goal is None else ("yes" if ratio >= goal else "**no**")
-            print("| %s: %s / %s | %.2f× | %s | %s |" % (klass, ours, peer, ratio, target, met))
+            print("| %s: %s / %s | %.2f× | %s | %s |" % (klass, ours, peer, ratio, target_of(goal, kind), met))
         else:
             direct = scores[(klass, "direct")]
             our_overhead = scores[(klass, ours)] - direct
             peer_overhead = scores[(klass, peer)] - direct
-            ratio = our_overhead / peer_overhead
-            print("| %s: overhead %s %.1f ns / %s %.1f ns | %.3f | ≤ %.1f | %s |" % (
-                klass, ours, our_overhead, peer, peer_overhead, ratio, goal, "yes" if ratio <= goal else "**no**"))
+            if peer_overhead <= 0:
+                # the peer at or below the bare call's time: the run's noise, nothing to compare against
+                print("| %s: overhead %s %.1f ns / %s %.1f ns | noise | %s | **not measured** |" % (
+                    klass, ours, our_overhead, peer, peer_overhead, target_of(goal, kind)))
+                missing += 1
+                continue
+            # ours at or below the bare call's time is within the run's noise of no overhead: a ratio of 0
+            ratio = max(0.0, our_overhead) / peer_overhead
+            print("| %s: overhead %s %.1f ns / %s %.1f ns | %.3f | %s | %s |" % (
+                klass, ours, our_overhead, peer, peer_overhead, ratio, target_of(goal, kind),
+                "yes" if ratio <= goal else "**no**"))
+    if missing:
+        print("\n%d goal(s) not measured in %s" % (missing, path), file=sys.stderr)
+        sys.exit(1)
 
+
+def target_of(goal, kind):
+    if goal is None:
+        return "(none)"
+    return ("≥ %.1f×" if kind == "thrpt" else "≤ %.1f") % goal
 
 if __name__ == "__main__":
     main(sys.argv[1] if len(sys.argv) > 1 else "benchmarks/target/jmh.json")

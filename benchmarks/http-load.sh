@@ -57,6 +57,9 @@ JAR=${JAR:-sample-app/target/zeroclaw-resilience-sample-app.jar}
 POLICIES=${POLICIES-webhook}
 
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
+# each app warms up in two halves of WARMUP, and wrk runs whole seconds of at least one
+[[ ${WARMUP%s} =~ ^[0-9]+$ && ${WARMUP%s} -ge 2 ]] \
+	|| { echo "WARMUP must be whole seconds, at least 2 (was $WARMUP)" >&2; exit 2; }
 [ -f "$JAR" ] || { echo "$JAR is missing: ./mvnw -B -q -DskipTests package" >&2; exit 1; }
 
 work=$(mktemp -d)
@@ -105,8 +108,10 @@ WRK_PIN=()
 start() {
 	local label=$1 port=$2
 	shift 2
-	if curl -s -o /dev/null "http://127.0.0.1:${port}/" 2>/dev/null; then
-		echo "port $port is taken (an app left over from an earlier run?): the load would measure it" >&2
+	# anything listening counts, whether or not it answers HTTP (one that never answers must not hang the script)
+	if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+		echo "port $port is taken (an app left over from an earlier run?): the load would measure it; choose" \
+			"other ports with PORT=<n> (the script uses n and n + 1)" >&2
 		exit 1
 	fi
 	"${APP_PIN[@]}" java -Xms512m -Xmx512m -jar "$JAR" --server.port="$port" "$@" >"$work/app-$port.log" 2>&1 &
@@ -157,8 +162,12 @@ load() {
 	local port=$1 duration=$2 out=$3 pid=${4:-}
 	local before=0
 	[ -z "$pid" ] || before=$(cpu_ticks "$pid")
-	"${WRK_PIN[@]}" wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$duration" -s "$work/request.lua" \
-		"http://127.0.0.1:${port}${ENDPOINT}" >"$out"
+	if ! "${WRK_PIN[@]}" wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$duration" -s "$work/request.lua" \
+		"http://127.0.0.1:${port}${ENDPOINT}" >"$out" 2>&1; then
+		echo "wrk failed:" >&2
+		cat "$out" >&2
+		exit 1
+	fi
 	if grep -q "Non-2xx" "$out"; then
 		echo "some requests were not answered 2xx:" >&2
 		cat "$out" >&2

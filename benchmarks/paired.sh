@@ -11,16 +11,21 @@
 #
 # For throughput classes (ours/peer, higher is better). Arguments: CLASS OURS PEER [PAIRS (8)] [JMH options
 # (-t 2 -f 1 -wi 2 -i 3 -w 2s -r 3s)]. Environment: JVM_ARGS for the JMH host JVM (JMH passes them on to its forks),
-# JAR (benchmarks/target/benchmarks.jar), OUT (a directory for each run's JSON; a temporary one by default). Prints
-# one line per pair, then the median and geometric mean of the ratios.
+# JAR (benchmarks/target/benchmarks.jar), OUT (a directory for each run's JSON and log; by default a temporary one,
+# removed after a run that succeeded). Prints one line per pair, then the median and geometric mean of the ratios.
 set -euo pipefail
 
 if [[ $# -lt 3 ]]; then
-	sed -n '2,16p' "$0" >&2
+	sed -n '2,15p' "$0" >&2
 	exit 2
 fi
-class=$1 ours=$2 peer=$3 pairs=${4:-8}
-shift $(($# < 4 ? $# : 4))
+class=$1 ours=$2 peer=$3 pairs=8
+shift 3
+if [[ $# -gt 0 && $1 != -* ]]; then
+	pairs=$1
+	shift
+fi
+[[ $pairs =~ ^[1-9][0-9]*$ ]] || { echo "PAIRS must be a positive whole number, was '$pairs'" >&2; exit 2; }
 options=("$@")
 [[ ${#options[@]} -gt 0 ]] || options=(-t 2 -f 1 -wi 2 -i 3 -w 2s -r 3s)
 # a benchmark that throws ends its JMH run with status 0 unless told otherwise: stop at the first failed pair
@@ -60,3 +65,7 @@ for i in range(1, pairs + 1):
 print(f"\n{cls}: {ours}/{peer} over {pairs} pairs: median {statistics.median(ratios):.2f}, "
       f"geometric mean {statistics.geometric_mean(ratios):.2f}, range {min(ratios):.2f}-{max(ratios):.2f}")
 EOF
+
+# a temporary directory of our own is not worth keeping once its results are printed (a failed run keeps it: the
+# message above names the log to read)
+[[ -n ${OUT:-} ]] || rm -rf "$out"
