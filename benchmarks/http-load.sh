@@ -57,9 +57,16 @@ JAR=${JAR:-sample-app/target/zeroclaw-resilience-sample-app.jar}
 POLICIES=${POLICIES-webhook}
 
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
-# each app warms up in two halves of WARMUP, and wrk runs whole seconds of at least one
-[[ ${WARMUP%s} =~ ^[0-9]+$ && ${WARMUP%s} -ge 2 ]] \
-	|| { echo "WARMUP must be whole seconds, at least 2 (was $WARMUP)" >&2; exit 2; }
+# counts and durations are checked before anything starts: a loop over a bad count would print a median of nothing
+for setting in FORKS PAIRS CONNECTIONS WRK_THREADS; do
+	[[ ${!setting} =~ ^[1-9][0-9]*$ ]] \
+		|| { echo "$setting must be a positive whole number without leading zeros (was '${!setting}')" >&2; exit 2; }
+done
+[[ ${SLICE%s} =~ ^[1-9][0-9]*$ ]] \
+	|| { echo "SLICE must be whole seconds, at least 1, without leading zeros (was '$SLICE')" >&2; exit 2; }
+# each app warms up in two halves of WARMUP (an odd number of seconds rounds down), and wrk runs at least a second
+[[ ${WARMUP%s} =~ ^[1-9][0-9]*$ && ${WARMUP%s} -ge 2 ]] \
+	|| { echo "WARMUP must be whole seconds, at least 2, without leading zeros (was '$WARMUP')" >&2; exit 2; }
 [ -f "$JAR" ] || { echo "$JAR is missing: ./mvnw -B -q -DskipTests package" >&2; exit 1; }
 
 work=$(mktemp -d)
@@ -108,8 +115,11 @@ WRK_PIN=()
 start() {
 	local label=$1 port=$2
 	shift 2
-	# anything listening counts, whether or not it answers HTTP (one that never answers must not hang the script)
-	if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+	# anything listening counts, whether or not it answers HTTP; a connect that neither succeeds nor fails within 2 s
+	# (a listener that accepts nothing and whose queue is full) counts too, rather than hanging the script
+	local connect=0
+	timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2>/dev/null || connect=$?
+	if [ "$connect" -eq 0 ] || [ "$connect" -eq 124 ]; then
 		echo "port $port is taken (an app left over from an earlier run?): the load would measure it; choose" \
 			"other ports with PORT=<n> (the script uses n and n + 1)" >&2
 		exit 1
@@ -118,7 +128,7 @@ start() {
 	pids+=($!)
 	local pid=$!
 	for _ in $(seq 1 240); do
-		if curl -fs "http://127.0.0.1:${port}/actuator/health" >/dev/null 2>&1; then
+		if curl -fs --max-time 2 "http://127.0.0.1:${port}/actuator/health" >/dev/null 2>&1; then
 			break
 		fi
 		if ! kill -0 "$pid" 2>/dev/null; then

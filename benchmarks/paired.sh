@@ -10,13 +10,14 @@
 #   JVM_ARGS=-Dredis.port=6390 benchmarks/paired.sh RedisRateLimiterBenchmark zeroclaw bucket4jLettuce
 #
 # For throughput classes (ours/peer, higher is better). Arguments: CLASS OURS PEER [PAIRS (8)] [JMH options
-# (-t 2 -f 1 -wi 2 -i 3 -w 2s -r 3s)]. Environment: JVM_ARGS for the JMH host JVM (JMH passes them on to its forks),
-# JAR (benchmarks/target/benchmarks.jar), OUT (a directory for each run's JSON and log; by default a temporary one,
-# removed after a run that succeeded). Prints one line per pair, then the median and geometric mean of the ratios.
+# (-t 2 -f 1 -wi 2 -i 3 -w 2s -r 3s; -foe, -rf and -rff are the script's own)]. Environment: JVM_ARGS for the JMH
+# host JVM (JMH passes them on to its forks), JAR (benchmarks/target/benchmarks.jar), OUT (a directory for each run's
+# JSON and log; by default a temporary one, removed after a run that succeeded). Prints one line per pair, then the
+# median and geometric mean of the ratios.
 set -euo pipefail
 
 if [[ $# -lt 3 ]]; then
-	sed -n '2,15p' "$0" >&2
+	sed -n '2,16p' "$0" >&2
 	exit 2
 fi
 class=$1 ours=$2 peer=$3 pairs=8
@@ -25,7 +26,16 @@ if [[ $# -gt 0 && $1 != -* ]]; then
 	pairs=$1
 	shift
 fi
-[[ $pairs =~ ^[1-9][0-9]*$ ]] || { echo "PAIRS must be a positive whole number, was '$pairs'" >&2; exit 2; }
+[[ $pairs =~ ^[1-9][0-9]*$ ]] \
+	|| { echo "PAIRS must be a positive whole number without leading zeros, was '$pairs'" >&2; exit 2; }
+for option in "$@"; do
+	case $option in
+	-foe | -rf | -rff)
+		echo "$option is the script's own (it passes -foe true -rf json -rff <OUT>/<pair>-<method>.json): leave it out" >&2
+		exit 2
+		;;
+	esac
+done
 options=("$@")
 [[ ${#options[@]} -gt 0 ]] || options=(-t 2 -f 1 -wi 2 -i 3 -w 2s -r 3s)
 # a benchmark that throws ends its JMH run with status 0 unless told otherwise: stop at the first failed pair
