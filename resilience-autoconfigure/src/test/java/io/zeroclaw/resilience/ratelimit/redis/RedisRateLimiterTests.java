@@ -523,8 +523,7 @@ class RedisRateLimiterTests {
 		RedisRateLimiter limiter = new RedisRateLimiter(POLICY, connector(), new RedisRateLimiterConfig(this.prefix,
 				PATIENT, OnFailure.LOCAL), new LocalRateLimiter(POLICY, 100), errors::add);
 		assertThat(limiter.tryAcquire("spent", 15).allowed()).isTrue();
-		redis.command("CONFIG", "SET", "maxmemory-policy", "noeviction");
-		redis.command("CONFIG", "SET", "maxmemory", "1");
+		refuseWrites();
 		try {
 			limiter.tryAcquire("new-client");
 			assertThat(limiter.isAnswering()).isFalse();
@@ -537,7 +536,7 @@ class RedisRateLimiterTests {
 				.doesNotContain("Redis answers again");
 		}
 		finally {
-			redis.command("CONFIG", "SET", "maxmemory", "0");
+			acceptWrites();
 		}
 		assertThat(limiter.tryAcquire("new-client").allowed()).isTrue();
 		assertSaidToAnswerAgain(limiter, output);
@@ -571,8 +570,7 @@ class RedisRateLimiterTests {
 				new RedisRateLimiterConfig(this.prefix, Duration.ofMillis(300), OnFailure.ALLOW), null, null);
 		awaitAnswering(limiter);
 		assertThat(limiter.tryAcquire("spent", 15).allowed()).isTrue();
-		redis.command("CONFIG", "SET", "maxmemory-policy", "noeviction");
-		redis.command("CONFIG", "SET", "maxmemory", "1");
+		refuseWrites();
 		try {
 			limiter.tryAcquire("new-client");
 			assertThat(limiter.isAnswering()).isFalse();
@@ -586,7 +584,7 @@ class RedisRateLimiterTests {
 		}
 		finally {
 			redis.command("CLIENT", "UNPAUSE");
-			redis.command("CONFIG", "SET", "maxmemory", "0");
+			acceptWrites();
 		}
 	}
 
@@ -772,6 +770,16 @@ class RedisRateLimiterTests {
 		limiter.tryAcquire("client-1");
 		limiter.tryAcquire("client-1");
 		assertThat(errors).hasSize(2);
+	}
+
+	/** Makes Redis refuse every write with OOM, as a Redis at its memory limit without eviction does. */
+	private static void refuseWrites() {
+		redis.command("CONFIG", "SET", "maxmemory-policy", "noeviction");
+		redis.command("CONFIG", "SET", "maxmemory", "1");
+	}
+
+	private static void acceptWrites() {
+		redis.command("CONFIG", "SET", "maxmemory", "0");
 	}
 
 	/** Decides until Redis answers: the first decisions of a cold connection may outlast a short timeout. */
