@@ -65,13 +65,19 @@ class BackpressureControllerPoolTests {
 	/** Admits and closes {@code count} admissions at once on the other thread, which parks them in its pool. */
 	private void fillOtherPool(int count) throws Exception {
 		onOtherThread(() -> {
-			List<Admission> held = new ArrayList<>();
-			for (int i = 0; i < count; i++) {
-				held.add(this.controller.admit(Priority.NORMAL));
-			}
+			List<Admission> held = admit(count, Priority.NORMAL);
 			held.forEach(Admission::close);
 			return null;
 		});
+	}
+
+	/** Admits {@code count} pieces of work of a priority on the calling thread, and holds them. */
+	private List<Admission> admit(int count, Priority priority) {
+		List<Admission> held = new ArrayList<>();
+		for (int i = 0; i < count; i++) {
+			held.add(this.controller.admit(priority));
+		}
+		return held;
 	}
 
 	private static int admitUntilShed(BackpressureController controller, Priority priority, List<Admission> held) {
@@ -122,10 +128,7 @@ class BackpressureControllerPoolTests {
 	@ParameterizedTest
 	@CsvSource({ "BACKGROUND, 500", "LOW, 700", "NORMAL, 850", "HIGH, 950" })
 	void slotsParkedInTheOwnPoolShouldAdmitExactlyUpToTheLimit(Priority priority, int limit) {
-		List<Admission> warmUp = new ArrayList<>();
-		for (int i = 0; i < 31; i++) {
-			warmUp.add(this.controller.admit(priority));
-		}
+		List<Admission> warmUp = admit(31, priority);
 		warmUp.forEach(Admission::close);
 		assertThat(this.controller.pooledSlots()).isEqualTo(31);
 		List<Admission> held = new ArrayList<>();
@@ -136,16 +139,10 @@ class BackpressureControllerPoolTests {
 	@Test
 	void aMixedSequenceShouldShedEachPriorityExactlyAtItsLimitWhilePoolsHoldSlots() throws Exception {
 		fillOtherPool(31);
-		List<Admission> warmUp = new ArrayList<>();
-		for (int i = 0; i < 12; i++) {
-			warmUp.add(this.controller.admit(Priority.LOW));
-		}
+		List<Admission> warmUp = admit(12, Priority.LOW);
 		warmUp.forEach(Admission::close);
 		assertThat(this.controller.pooledSlots()).isEqualTo(43);
-		List<Admission> held = new ArrayList<>();
-		for (int i = 0; i < 499; i++) {
-			held.add(this.controller.admit(Priority.HIGH));
-		}
+		List<Admission> held = admit(499, Priority.HIGH);
 		// one below the lowest limit, with slots still parked in the other pool: the background work gets in
 		held.add(this.controller.admit(Priority.BACKGROUND));
 		assertThat(admitUntilShed(this.controller, Priority.BACKGROUND, held)).isZero();
@@ -162,10 +159,7 @@ class BackpressureControllerPoolTests {
 
 	@Test
 	void closesNearTheLimitsShouldNotParkTheirSlots() {
-		List<Admission> held = new ArrayList<>();
-		for (int i = 0; i < 600; i++) {
-			held.add(this.controller.admit(Priority.HIGH));
-		}
+		List<Admission> held = admit(600, Priority.HIGH);
 		held.remove(0).close();
 		assertThat(this.controller.pooledSlots()).isZero();
 		assertThat(this.controller.depth()).isEqualTo(599);
@@ -186,10 +180,7 @@ class BackpressureControllerPoolTests {
 	@Test
 	void aPoolHoldingSlotsShouldTakeMoreNearTheLimitsWithoutCausingAShed() throws Exception {
 		fillOtherPool(1);
-		List<Admission> held = new ArrayList<>();
-		for (int i = 0; i < 600; i++) {
-			held.add(this.controller.admit(Priority.HIGH));
-		}
+		List<Admission> held = admit(600, Priority.HIGH);
 		// the other thread's pool is not empty, so its close parks without reading the shared count
 		Admission closedElsewhere = held.remove(0);
 		onOtherThread(() -> {

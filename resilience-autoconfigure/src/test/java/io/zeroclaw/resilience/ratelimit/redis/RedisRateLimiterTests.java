@@ -566,10 +566,7 @@ class RedisRateLimiterTests {
 
 	@Test
 	void lateAnswerAfterARefusedWriteShouldNotMakeARefusalLookLikeRedisBack(CapturedOutput output) {
-		RedisRateLimiter limiter = new RedisRateLimiter(POLICY, connector(),
-				new RedisRateLimiterConfig(this.prefix, Duration.ofMillis(300), OnFailure.ALLOW), null, null);
-		awaitAnswering(limiter);
-		assertThat(limiter.tryAcquire("spent", 15).allowed()).isTrue();
+		RedisRateLimiter limiter = answeringWithKeySpent();
 		refuseWrites();
 		try {
 			limiter.tryAcquire("new-client");
@@ -656,10 +653,7 @@ class RedisRateLimiterTests {
 
 	@Test
 	void redisBackAfterAnOutageShouldBeSaidToAnswerAgainThoughItOnlyRefuses(CapturedOutput output) {
-		RedisRateLimiter limiter = new RedisRateLimiter(POLICY, connector(),
-				new RedisRateLimiterConfig(this.prefix, Duration.ofMillis(300), OnFailure.ALLOW), null, null);
-		awaitAnswering(limiter);
-		assertThat(limiter.tryAcquire("spent", 15).allowed()).isTrue();
+		RedisRateLimiter limiter = answeringWithKeySpent();
 		pauseRedis(Duration.ofSeconds(2));
 		limiter.tryAcquire("spent");
 		assertThat(limiter.isAnswering()).isFalse();
@@ -770,6 +764,18 @@ class RedisRateLimiterTests {
 		limiter.tryAcquire("client-1");
 		limiter.tryAcquire("client-1");
 		assertThat(errors).hasSize(2);
+	}
+
+	/**
+	 * A limiter with a 300 ms timeout that allows on failure, once Redis has answered it, with the key
+	 * {@code spent} emptied by an allowed decision: its next request is refused by Redis itself.
+	 */
+	private RedisRateLimiter answeringWithKeySpent() {
+		RedisRateLimiter limiter = new RedisRateLimiter(POLICY, connector(),
+				new RedisRateLimiterConfig(this.prefix, Duration.ofMillis(300), OnFailure.ALLOW), null, null);
+		awaitAnswering(limiter);
+		assertThat(limiter.tryAcquire("spent", 15).allowed()).isTrue();
+		return limiter;
 	}
 
 	/** Makes Redis refuse every write with OOM, as a Redis at its memory limit without eviction does. */
