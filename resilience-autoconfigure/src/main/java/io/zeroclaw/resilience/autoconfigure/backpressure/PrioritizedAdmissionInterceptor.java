@@ -100,7 +100,7 @@ final class PrioritizedAdmissionInterceptor implements MethodInterceptor {
 		catch (LoadShedException ex) {
 			if (plan.skippedWhenShed()) {
 				logger.debug("Skipped {} (shed): {}", invocation.getMethod(), ex.getMessage());
-				return Plan.skippedResult(invocation.getMethod());
+				return plan.suspending() ? SuspendedWork.skipped() : Plan.skippedResult(invocation.getMethod());
 			}
 			throw ex;
 		}

@@ -127,7 +127,8 @@ final class PrioritizedMethods {
 	 * subscribes to on each run) or an event's delivery to an {@code @EventListener} method or an
 	 * {@code ApplicationListener}; thrown, the refusal would reach the scheduler's error handler (an ERROR for every
 	 * shed run) or the event's publisher (and the listeners after this one would miss the event). A Kotlin
-	 * {@code suspend} function is not skipped.
+	 * {@code suspend} function of either kind is skipped too: its call answers an empty {@code Mono}, which Spring
+	 * awaits as the body's end.
 	 */
 	record Plan(@Nullable Priority priority, int priorityArgument, boolean async, boolean suspending,
 			boolean skippedWhenShed) {
@@ -160,14 +161,17 @@ final class PrioritizedMethods {
 			}
 			boolean suspending = COROUTINES_REACTOR_PRESENT && KotlinDetector.isSuspendingFunction(method);
 			return new Plan(prioritized.value(), priorityArgument, async, suspending,
-					isSkippedWhenShed(method, targetClass));
+					isSkippedWhenShed(method, targetClass, suspending));
 		}
 
-		private static boolean isSkippedWhenShed(Method method, Class<?> targetClass) {
-			if (KotlinDetector.isSuspendingFunction(method)) {
-				return false;
-			}
+		private static boolean isSkippedWhenShed(Method method, Class<?> targetClass, boolean suspending) {
 			Method specific = AopUtils.getMostSpecificMethod(method, targetClass);
+			if (KotlinDetector.isSuspendingFunction(method)) {
+				// the container runs its body through Reactor and awaits the proxy's Mono: an empty one skips it (a
+				// listener's follow-ups are the Mono's value, so none is published); without Reactor Spring refuses
+				// such a method itself
+				return suspending && (ProxyShapes.isScheduled(specific) || ProxyShapes.isEventListener(specific));
+			}
 			if (ProxyShapes.isEventListener(specific) || isApplicationListenerDelivery(method, targetClass)) {
 				// a listener's result is published as an event: none (null) publishes nothing, but a primitive's zero
 				// would be published, so a listener returning a primitive is refused as any call

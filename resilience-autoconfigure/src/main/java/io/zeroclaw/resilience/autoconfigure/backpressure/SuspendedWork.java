@@ -20,6 +20,14 @@ final class SuspendedWork {
 	}
 
 	/**
+	 * @return what a skipped call answers: a body that ends at once with nothing, which the proxy awaits as the
+	 * function's end
+	 */
+	static Object skipped() {
+		return Mono.empty();
+	}
+
+	/**
 	 * @return the call's {@code Mono}, releasing the admission when it ends; {@code null} if the call answered
 	 * anything else, whose admission the caller releases now
 	 */
