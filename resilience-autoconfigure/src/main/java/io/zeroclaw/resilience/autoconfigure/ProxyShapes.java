@@ -8,13 +8,19 @@ import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Predicate;
 
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.aop.framework.autoproxy.AutoProxyUtils;
 import org.springframework.aop.support.AopUtils;
+import org.springframework.beans.factory.BeanFactory;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.context.event.EventListener;
 import org.springframework.core.BridgeMethodResolver;
+import org.springframework.core.KotlinDetector;
+import org.springframework.core.ReactiveAdapterRegistry;
 import org.springframework.core.annotation.AnnotatedElementUtils;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.scheduling.annotation.Schedules;
@@ -179,6 +185,38 @@ public final class ProxyShapes {
 	public static boolean isScheduled(Method method) {
 		return AnnotatedElementUtils.hasAnnotation(method, Scheduled.class)
 				|| AnnotatedElementUtils.hasAnnotation(method, Schedules.class);
+	}
+
+	/**
+	 * Records the class of a bean that a post-processor has just proxied, as Spring's own proxying post-processors
+	 * do: what looks for {@code @EventListener} methods once the singletons exist reads the bean's class from there,
+	 * and the class of a proxy made of the bean's interfaces declares none of them, so without it the listeners would
+	 * never be registered.
+	 * @param beanFactory the bean factory the bean lives in
+	 * @param beanName the bean's name
+	 * @param targetClass the bean's own class
+	 */
+	public static void exposeTargetClass(@Nullable BeanFactory beanFactory, String beanName, Class<?> targetClass) {
+		if (beanFactory instanceof ConfigurableListableBeanFactory factory && factory.containsBeanDefinition(beanName)) {
+			factory.getMergedBeanDefinition(beanName)
+				.setAttribute(AutoProxyUtils.ORIGINAL_TARGET_CLASS_ATTRIBUTE, targetClass);
+		}
+	}
+
+	/**
+	 * The names of a class's reactive {@code @Scheduled} methods (Kotlin {@code suspend} functions, or methods
+	 * returning a {@code Publisher} or another type Spring adapts), sorted. Spring's scheduling invokes those through
+	 * the class's own signature, so a proxy made of the class's interfaces fails every run of them.
+	 * @param beanClass the bean's class
+	 * @return the names, empty when there are none
+	 */
+	public static List<String> reactiveScheduledMethods(Class<?> beanClass) {
+		Set<String> names = new TreeSet<>();
+		ReflectionUtils.doWithMethods(beanClass, (method) -> names.add(method.getName()),
+				(method) -> !method.isSynthetic() && !Modifier.isStatic(method.getModifiers()) && isScheduled(method)
+						&& (KotlinDetector.isSuspendingFunction(method) || ReactiveAdapterRegistry.getSharedInstance()
+							.getAdapter(method.getReturnType()) != null));
+		return List.copyOf(names);
 	}
 
 }

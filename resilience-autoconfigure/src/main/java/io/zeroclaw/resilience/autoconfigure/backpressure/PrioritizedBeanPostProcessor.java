@@ -44,6 +44,7 @@ import org.springframework.beans.factory.config.SmartInstantiationAwareBeanPostP
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.AnnotatedElementUtils;
 import org.springframework.core.annotation.AnnotationUtils;
+import org.springframework.scheduling.config.TaskManagementConfigUtils;
 import org.springframework.util.ClassUtils;
 
 /**
@@ -180,10 +181,15 @@ final class PrioritizedBeanPostProcessor implements SmartInstantiationAwareBeanP
 		requireOverridable(beanName, targetClass, !interfaceProxy);
 		if (interfaceProxy) {
 			requireDeclaredByInterfaces(beanName, targetClass, ProxyShapes.interfaces(targetClass, this.classLoader));
+			if (this.beanFactory != null
+					&& this.beanFactory.containsBean(TaskManagementConfigUtils.SCHEDULED_ANNOTATION_PROCESSOR_BEAN_NAME)) {
+				requireNoReactiveScheduledMethods(beanName, targetClass);
+			}
 		}
 		ProxyFactory proxyFactory = new ProxyFactory(bean);
 		configure(proxyFactory, targetClass);
 		Object proxy = proxyFactory.getProxy(this.classLoader);
+		ProxyShapes.exposeTargetClass(this.beanFactory, beanName, targetClass);
 		if (proxy instanceof Advised advised) {
 			// the async post-processor, when it comes later, adds its advisor to this proxy
 			this.proxies.putIfAbsent(targetClass, advised);
@@ -220,6 +226,25 @@ final class PrioritizedBeanPostProcessor implements SmartInstantiationAwareBeanP
 					+ "caller reaches those methods through the proxy, so their calls would never be admitted. "
 					+ "Declare them on an interface the bean implements, or make the class and its @Prioritized "
 					+ "methods non-final.");
+		}
+	}
+
+	/**
+	 * Fails, where scheduling is enabled, when a bean about to be proxied by its interfaces has a reactive
+	 * {@code @Scheduled} method (a Kotlin {@code suspend} function, or one returning a {@code Publisher} or another
+	 * type Spring adapts): Spring's scheduling invokes such a method through the class's own signature, which an
+	 * interface proxy lacks, so every run would fail.
+	 */
+	private static void requireNoReactiveScheduledMethods(String beanName, Class<?> targetClass) {
+		List<String> reactive = ProxyShapes.reactiveScheduledMethods(targetClass);
+		if (!reactive.isEmpty()) {
+			throw new IllegalStateException("Bean '" + beanName + "' has @Prioritized methods, so it is proxied, and "
+					+ "its class " + targetClass.getName() + " can only be proxied by its interfaces (it cannot be "
+					+ "subclassed, or a final method implements one of them); but its @Scheduled methods " + reactive
+					+ " are reactive (suspend functions or returning a publisher), which Spring's scheduling calls "
+					+ "through the class's own signature, not an interface's, so every run would fail. Make the class "
+					+ "non-final (in Kotlin: open, or annotate it with a stereotype such as @Service and build with the "
+					+ "kotlin-spring compiler plugin), or move the scheduled methods to a bean of their own.");
 		}
 	}
 

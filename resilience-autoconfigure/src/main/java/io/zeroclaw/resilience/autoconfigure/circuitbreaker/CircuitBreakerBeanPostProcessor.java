@@ -176,13 +176,15 @@ public class CircuitBreakerBeanPostProcessor
 		if (!proxyFactory.isProxyTargetClass()) {
 			requireCallbacksOnInterfaces(beanName, beanClass, proxyFactory.getProxiedInterfaces(), isScheduling());
 		}
+		ProxyShapes.exposeTargetClass(this.beanFactory, beanName, beanClass);
 		return proxyFactory.getProxy(proxyClassLoader(beanClass));
 	}
 
 	/**
 	 * Fails when a bean proxied by its interfaces has {@code @EventListener} or {@code @Scheduled} methods that none
 	 * of them declares: the container, handed the proxy, could not call them (Spring skips such a listener silently,
-	 * and fails the schedule with a message that does not name the breaker).
+	 * and fails the schedule with a message that does not name the breaker). A reactive {@code @Scheduled} method
+	 * fails even when an interface declares it: Spring's scheduling calls it through the class's own signature.
 	 */
 	private static void requireCallbacksOnInterfaces(String beanName, Class<?> beanClass, Class<?>[] interfaces,
 			boolean scheduling) {
@@ -194,6 +196,16 @@ public class CircuitBreakerBeanPostProcessor
 				unreachable.add(method.getName());
 			}
 		});
+		List<String> reactive = scheduling ? ProxyShapes.reactiveScheduledMethods(beanClass) : List.of();
+		if (unreachable.isEmpty() && !reactive.isEmpty()) {
+			throw new IllegalStateException("Bean '" + beanName + "' has reactive @Scheduled methods " + reactive
+					+ " (suspend functions or returning a publisher), and its class " + beanClass.getName()
+					+ " cannot be subclassed (it is final or sealed, or a final method implements an interface "
+					+ "method), so its circuit breaker proxies it by its interfaces; Spring's scheduling calls such "
+					+ "methods through the class's own signature, not an interface's, so every run would fail. Make "
+					+ "the class non-final, move the methods to a bean of their own, or turn its breaker off with "
+					+ "zeroclaw.resilience.circuit-breaker.instances." + beanName + ".enabled=false.");
+		}
 		if (!unreachable.isEmpty()) {
 			throw new IllegalStateException("Bean '" + beanName + "' has @EventListener or @Scheduled methods "
 					+ unreachable + " that none of its interfaces declares, and its class " + beanClass.getName()

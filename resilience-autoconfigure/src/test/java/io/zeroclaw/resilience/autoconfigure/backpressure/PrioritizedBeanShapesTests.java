@@ -1,5 +1,7 @@
 package io.zeroclaw.resilience.autoconfigure.backpressure;
 
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.zeroclaw.resilience.autoconfigure.ResilienceAutoConfiguration;
@@ -7,14 +9,19 @@ import io.zeroclaw.resilience.backpressure.BackpressureController;
 import io.zeroclaw.resilience.backpressure.Prioritized;
 import io.zeroclaw.resilience.backpressure.Priority;
 import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Mono;
 
+import org.springframework.aop.support.AopUtils;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.SmartLifecycle;
-import org.springframework.core.Ordered;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.event.EventListener;
+import org.springframework.core.Ordered;
+import org.springframework.scheduling.annotation.EnableScheduling;
+import org.springframework.scheduling.annotation.Scheduled;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -119,6 +126,95 @@ class PrioritizedBeanShapesTests {
 				.rootCause()
 				.hasMessageContaining("Bean 'chat' has @Prioritized methods [summarize] that none of its interfaces "
 						+ "declares"));
+	}
+
+	/**
+	 * An interface proxy's class carries no {@code @EventListener} methods: unless the bean's own class is exposed,
+	 * as Spring's proxying post-processors do, the listener is never registered and its events go nowhere.
+	 */
+	@Test
+	void listenerOnABeanProxiedByItsInterfacesShouldReceiveEventsUnderAdmission() {
+		this.runner.withBean("indexer", FinalIndexer.class, FinalIndexer::new).run((context) -> {
+			assertThat(AopUtils.isJdkDynamicProxy(context.getBean("indexer"))).isTrue();
+			FinalIndexer.controller = context.getBean(BackpressureController.class);
+			context.publishEvent(new OrderPlaced("o-1"));
+			assertThat(context.getBean(Indexes.class).depthsDuringDelivery()).containsExactly(1);
+		});
+	}
+
+	@Test
+	void reactiveScheduledMethodOnABeanProxiedByItsInterfacesShouldFailStartUpNamingIt() {
+		this.runner.withUserConfiguration(ReactiveSweeperConfiguration.class)
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.hasMessageContaining("Bean 'sweeper' has @Prioritized methods")
+				.hasMessageContaining("its @Scheduled methods [sweep] are reactive"));
+	}
+
+	@Test
+	void reactiveScheduledMethodOnABeanProxiedByItsInterfacesShouldStartWithoutScheduling() {
+		this.runner.withBean("sweeper", ReactiveSweeper.class, ReactiveSweeper::new)
+			.run((context) -> assertThat(context).hasNotFailed());
+	}
+
+	record OrderPlaced(String id) {
+	}
+
+	interface Indexes {
+
+		void index(OrderPlaced event);
+
+		List<Integer> depthsDuringDelivery();
+
+	}
+
+	static final class FinalIndexer implements Indexes {
+
+		static BackpressureController controller;
+
+		private final List<Integer> depths = new CopyOnWriteArrayList<>();
+
+		@Override
+		@EventListener
+		@Prioritized(Priority.LOW)
+		public void index(OrderPlaced event) {
+			this.depths.add(controller.depth());
+		}
+
+		@Override
+		public List<Integer> depthsDuringDelivery() {
+			return this.depths;
+		}
+
+	}
+
+	interface Sweeps {
+
+		Mono<Void> sweep();
+
+	}
+
+	static final class ReactiveSweeper implements Sweeps {
+
+		@Override
+		@Scheduled(fixedDelay = 60_000)
+		@Prioritized(Priority.BACKGROUND)
+		public Mono<Void> sweep() {
+			return Mono.empty();
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@EnableScheduling
+	static class ReactiveSweeperConfiguration {
+
+		@Bean
+		ReactiveSweeper sweeper() {
+			return new ReactiveSweeper();
+		}
+
 	}
 
 	/** A work interface that is also closeable and ordered, shapes application interfaces often take. */

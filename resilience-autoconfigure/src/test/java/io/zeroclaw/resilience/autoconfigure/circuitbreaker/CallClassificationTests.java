@@ -11,7 +11,9 @@ import io.zeroclaw.resilience.circuitbreaker.CircuitOpenException;
 import io.zeroclaw.resilience.circuitbreaker.CircuitState;
 import io.zeroclaw.resilience.provider.Provider;
 import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Mono;
 
+import org.springframework.aop.support.AopUtils;
 import org.springframework.context.ApplicationEvent;
 import org.springframework.context.ApplicationListener;
 import org.springframework.context.annotation.AnnotationConfigApplicationContext;
@@ -108,6 +110,29 @@ class CallClassificationTests {
 				context.publishEvent(new KeyRotated("k3"));
 				assertThat(FinalListeningProvider.KEYS).contains("k3");
 			});
+	}
+
+	/**
+	 * Declared by an interface, the listener is reachable through the interface proxy; the class that Spring looks
+	 * for {@code @EventListener} methods on must be the bean's own, not the proxy's, or the listener is never
+	 * registered and its events go nowhere.
+	 */
+	@Test
+	void finalProviderWithAnEventListenerAnInterfaceDeclaresShouldReceiveEvents() {
+		this.clocked.runner().withBean("keyed", KeyedFinalProvider.class, KeyedFinalProvider::new).run((context) -> {
+			assertThat(AopUtils.isJdkDynamicProxy(context.getBean("keyed"))).isTrue();
+			context.publishEvent(new KeyRotated("k5"));
+			assertThat(context.getBean(KeyListener.class).keys()).containsExactly("k5");
+		});
+	}
+
+	/** Spring's scheduling calls a reactive method through the class's own signature, which the proxy lacks. */
+	@Test
+	void finalProviderWithAReactiveScheduledMethodAnInterfaceDeclaresShouldStopStartUpNamingIt() {
+		this.clocked.runner(ReactiveScheduledConfig.class).run((context) -> assertThat(context).getFailure()
+			.rootCause()
+			.hasMessageContaining("Bean 'reactiveScheduled' has reactive @Scheduled methods [refreshKey]")
+			.hasMessageContaining("instances.reactiveScheduled.enabled=false"));
 	}
 
 	@Test
@@ -305,6 +330,36 @@ class CallClassificationTests {
 
 	}
 
+	interface KeyListener {
+
+		void onKey(KeyRotated event);
+
+		List<String> keys();
+
+	}
+
+	public static final class KeyedFinalProvider implements Provider, KeyListener {
+
+		private final List<String> keys = new CopyOnWriteArrayList<>();
+
+		@Override
+		public String chatWithSystem(String systemPrompt, String message, String model, double temperature) {
+			return "ok";
+		}
+
+		@Override
+		@EventListener
+		public void onKey(KeyRotated event) {
+			this.keys.add(event.key());
+		}
+
+		@Override
+		public List<String> keys() {
+			return this.keys;
+		}
+
+	}
+
 	public static final class FinalListeningProvider implements Provider {
 
 		static final List<String> KEYS = new CopyOnWriteArrayList<>();
@@ -400,6 +455,38 @@ class CallClassificationTests {
 		@Bean
 		FinalScheduledProvider finalScheduled() {
 			return new FinalScheduledProvider();
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@org.springframework.scheduling.annotation.EnableScheduling
+	static class ReactiveScheduledConfig {
+
+		@Bean
+		ReactiveScheduledProvider reactiveScheduled() {
+			return new ReactiveScheduledProvider();
+		}
+
+	}
+
+	interface KeyRefresher {
+
+		Mono<Void> refreshKey();
+
+	}
+
+	public static final class ReactiveScheduledProvider implements Provider, KeyRefresher {
+
+		@Override
+		public String chatWithSystem(String systemPrompt, String message, String model, double temperature) {
+			return "ok";
+		}
+
+		@Override
+		@org.springframework.scheduling.annotation.Scheduled(fixedDelay = 1, timeUnit = java.util.concurrent.TimeUnit.HOURS)
+		public Mono<Void> refreshKey() {
+			return Mono.empty();
 		}
 
 	}
