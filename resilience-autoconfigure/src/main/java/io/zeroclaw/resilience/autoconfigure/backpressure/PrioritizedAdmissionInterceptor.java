@@ -87,10 +87,12 @@ final class PrioritizedAdmissionInterceptor implements MethodInterceptor {
 	@Override
 	public @Nullable Object invoke(MethodInvocation invocation) throws Throwable {
 		Plan plan = plan(invocation);
-		if (plan.isNone() || (!plan.async() && AdmittedWork.isHeld()
+		if (plan.isNone() || (!plan.async() && !plan.suspending() && AdmittedWork.isHeld()
 				&& !CompletionStage.class.isAssignableFrom(invocation.getMethod().getReturnType()))) {
 			// Not prioritized, or a synchronous call inside work that already holds an admission: it is part of it.
-			// One that returns a CompletionStage may go on after that work has ended, so it is new work.
+			// One that returns a CompletionStage, or a suspend function (whose body may resume elsewhere, as an
+			// event listener's does after the publisher has returned), may go on after that work has ended, so it is
+			// new work.
 			return invocation.proceed();
 		}
 		Admission admission;

@@ -29,8 +29,9 @@ import org.springframework.context.SmartLifecycle;
 import org.springframework.context.event.GenericApplicationListener;
 import org.springframework.context.event.SmartApplicationListener;
 import org.springframework.core.KotlinDetector;
-import org.springframework.core.ReactiveAdapterRegistry;
+import org.springframework.core.MethodParameter;
 import org.springframework.core.Ordered;
+import org.springframework.core.ReactiveAdapterRegistry;
 import org.springframework.core.annotation.AnnotatedElementUtils;
 import org.springframework.scheduling.annotation.Async;
 import org.springframework.util.ClassUtils;
@@ -169,8 +170,10 @@ final class PrioritizedMethods {
 			if (KotlinDetector.isSuspendingFunction(method)) {
 				// the container runs its body through Reactor and awaits the proxy's Mono: an empty one skips it (a
 				// listener's follow-ups are the Mono's value, so none is published); without Reactor Spring refuses
-				// such a method itself
-				return suspending && (ProxyShapes.isScheduled(specific) || ProxyShapes.isEventListener(specific));
+				// such a method itself. An application calling it directly gets null, so only where its Kotlin type
+				// allows that: Unit, a nullable type, or a Flow (which the proxy makes of the Mono, empty)
+				return suspending && (ProxyShapes.isScheduled(specific) || ProxyShapes.isEventListener(specific))
+						&& mayAnswerNothing(method);
 			}
 			if (ProxyShapes.isEventListener(specific) || isApplicationListenerDelivery(method, targetClass)) {
 				// a listener's result is published as an event: none (null) publishes nothing, but a primitive's zero
@@ -179,6 +182,17 @@ final class PrioritizedMethods {
 			}
 			return ProxyShapes.isScheduled(specific)
 					&& ReactiveAdapterRegistry.getSharedInstance().getAdapter(method.getReturnType()) == null;
+		}
+
+		/**
+		 * Whether a Kotlin {@code suspend} function may end with nothing: its Kotlin return type is {@code Unit}, a
+		 * {@code Flow}, or nullable.
+		 */
+		private static boolean mayAnswerNothing(Method method) {
+			MethodParameter result = new MethodParameter(method, -1);
+			Class<?> type = result.getParameterType();
+			return type == void.class || type == Void.class || type.getName().equals("kotlin.Unit")
+					|| type.getName().equals("kotlinx.coroutines.flow.Flow") || result.isOptional();
 		}
 
 		/**
