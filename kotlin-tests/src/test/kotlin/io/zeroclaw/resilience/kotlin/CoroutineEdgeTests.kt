@@ -13,10 +13,14 @@ import kotlinx.coroutines.TimeoutCancellationException
 import kotlinx.coroutines.awaitCancellation
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withTimeout
+import kotlinx.coroutines.yield
 import org.assertj.core.api.Assertions.assertThat
 import org.assertj.core.api.Assertions.assertThatExceptionOfType
 import org.junit.jupiter.api.Test
 import org.springframework.beans.factory.annotation.Autowired
+import org.springframework.context.annotation.Configuration
+import org.springframework.scheduling.annotation.EnableScheduling
+import org.springframework.scheduling.annotation.Scheduled
 import org.springframework.stereotype.Component
 import org.springframework.stereotype.Service
 
@@ -60,6 +64,19 @@ class CoroutineEdgeTests {
 			provider.chatDeferred("hi").cancel()
 			assertThat(provider.upstreamDeferred.isCancelled).isTrue()
 		}
+	}
+
+	/** Spring's scheduling calls a suspend function through the class's own signature, which such a proxy lacks. */
+	@Test
+	fun `a final suspend provider with a Scheduled suspend function an interface declares stops start-up naming it`() {
+		breakers().withUserConfiguration(SchedulingConfiguration::class.java)
+			.withBean("sweepingProvider", SweepingProvider::class.java, { SweepingProvider() })
+			.run { context ->
+				assertThat(context).hasFailed()
+				assertThat(context.startupFailure).rootCause()
+					.hasMessageContaining("Bean 'sweepingProvider' has @Scheduled suspend functions [sweep]")
+					.hasMessageContaining("instances.sweepingProvider.enabled=false")
+			}
 	}
 
 	@Test
@@ -116,6 +133,29 @@ class CoroutineEdgeTests {
 		fun chatFuture(message: String): CompletableFuture<String> = upstreamFuture
 
 		fun chatDeferred(message: String): Deferred<String> = upstreamDeferred
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@EnableScheduling
+	class SchedulingConfiguration
+
+	interface Sweeps {
+
+		suspend fun sweep()
+
+	}
+
+	/** Final (no stereotype for the kotlin-spring plugin to open): its breaker proxies it by its interfaces. */
+	class SweepingProvider : Provider, Sweeps {
+
+		override fun chatWithSystem(systemPrompt: String?, message: String, model: String, temperature: Double): String =
+			"ok"
+
+		@Scheduled(fixedDelay = 600_000)
+		override suspend fun sweep() {
+			yield()
+		}
 
 	}
 

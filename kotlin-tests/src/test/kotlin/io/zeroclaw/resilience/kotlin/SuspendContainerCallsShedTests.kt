@@ -6,6 +6,7 @@ import io.zeroclaw.resilience.backpressure.LoadShedException
 import io.zeroclaw.resilience.backpressure.Prioritized
 import io.zeroclaw.resilience.backpressure.Priority
 import java.time.Duration
+import java.util.Optional
 import java.util.concurrent.CopyOnWriteArrayList
 import java.util.concurrent.CountDownLatch
 import java.util.concurrent.TimeUnit
@@ -125,8 +126,12 @@ class SuspendContainerCallsShedTests {
 					.isThrownBy { runBlocking { refresher.refresh() } }
 				assertThatExceptionOfType(LoadShedException::class.java)
 					.isThrownBy { runBlocking { labeller.label(OrderPlaced("o-1")) } }
+				// an Optional that is not nullable in Kotlin cannot be null either
+				assertThatExceptionOfType(LoadShedException::class.java)
+					.isThrownBy { runBlocking { labeller.optionalLabel(OrderPlaced("o-1")) } }
 			}
 			assertThat(runBlocking { refresher.refresh() }).isEqualTo(42)
+			assertThat(runBlocking { labeller.optionalLabel(OrderPlaced("o-2")) }).hasValue("label-o-2")
 			assertThat(controller.depth()).isZero()
 		}
 	}
@@ -174,7 +179,7 @@ class SuspendContainerCallsShedTests {
 			assertThat(context).hasFailed()
 			assertThat(context.startupFailure).rootCause()
 				.hasMessageContaining("Bean 'sweeper' has @Prioritized methods")
-				.hasMessageContaining("its @Scheduled methods [sweep] are reactive")
+				.hasMessageContaining("its @Scheduled suspend functions [sweep]")
 		}
 	}
 
@@ -310,6 +315,13 @@ class SuspendContainerCallsShedTests {
 		suspend fun label(event: OrderPlaced): String {
 			yield()
 			return "label-" + event.id
+		}
+
+		@EventListener(condition = "false")
+		@Prioritized(Priority.LOW)
+		suspend fun optionalLabel(event: OrderPlaced): Optional<String> {
+			yield()
+			return Optional.of("label-" + event.id)
 		}
 
 	}

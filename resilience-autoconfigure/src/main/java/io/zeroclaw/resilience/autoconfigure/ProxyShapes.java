@@ -4,6 +4,7 @@ import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.lang.reflect.Proxy;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -20,10 +21,10 @@ import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.context.event.EventListener;
 import org.springframework.core.BridgeMethodResolver;
 import org.springframework.core.KotlinDetector;
-import org.springframework.core.ReactiveAdapterRegistry;
 import org.springframework.core.annotation.AnnotatedElementUtils;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.scheduling.annotation.Schedules;
+import org.springframework.scheduling.config.TaskManagementConfigUtils;
 import org.springframework.util.ClassUtils;
 import org.springframework.util.ReflectionUtils;
 
@@ -204,18 +205,51 @@ public final class ProxyShapes {
 	}
 
 	/**
-	 * The names of a class's reactive {@code @Scheduled} methods (Kotlin {@code suspend} functions, or methods
-	 * returning a {@code Publisher} or another type Spring adapts), sorted. Spring's scheduling invokes those through
-	 * the class's own signature, so a proxy made of the class's interfaces fails every run of them.
+	 * Whether {@code @EnableScheduling} registered its post-processor in this bean factory: a parent's schedules only
+	 * the parent's beans.
+	 * @param beanFactory the bean factory
+	 * @return whether the container calls {@code @Scheduled} methods of this factory's beans
+	 */
+	public static boolean isScheduling(@Nullable BeanFactory beanFactory) {
+		return beanFactory instanceof ConfigurableListableBeanFactory factory
+				&& factory.containsLocalBean(TaskManagementConfigUtils.SCHEDULED_ANNOTATION_PROCESSOR_BEAN_NAME);
+	}
+
+	/**
+	 * The names of the methods the container calls on a bean that none of the interfaces of its proxy declares, and
+	 * that the container, handed that proxy, could therefore not call, sorted: {@code @EventListener} methods, and
+	 * {@code @Scheduled} ones where scheduling is enabled. Spring refuses such a method at start-up with a message
+	 * that names neither the bean's proxy nor a way out that works for a class that cannot be subclassed.
+	 * @param beanClass the bean's class
+	 * @param interfaces the interfaces of its proxy
+	 * @param scheduling whether scheduling is enabled
+	 * @return the names, empty when there are none
+	 */
+	public static List<String> callbacksNoInterfaceDeclares(Class<?> beanClass, Class<?>[] interfaces,
+			boolean scheduling) {
+		Set<String> unreachable = new TreeSet<>();
+		ReflectionUtils.doWithMethods(beanClass, (method) -> {
+			if ((isEventListener(method) || (scheduling && isScheduled(method))) && Arrays.stream(interfaces)
+				.noneMatch((type) -> ReflectionUtils.findMethod(type, method.getName(),
+						method.getParameterTypes()) != null)) {
+				unreachable.add(method.getName());
+			}
+		});
+		return List.copyOf(unreachable);
+	}
+
+	/**
+	 * The names of a class's {@code @Scheduled} Kotlin {@code suspend} functions, sorted. Spring's scheduling invokes
+	 * those through the class's own signature, so a proxy made of the class's interfaces fails every run of them,
+	 * even of one an interface declares.
 	 * @param beanClass the bean's class
 	 * @return the names, empty when there are none
 	 */
-	public static List<String> reactiveScheduledMethods(Class<?> beanClass) {
+	public static List<String> suspendScheduledMethods(Class<?> beanClass) {
 		Set<String> names = new TreeSet<>();
 		ReflectionUtils.doWithMethods(beanClass, (method) -> names.add(method.getName()),
 				(method) -> !method.isSynthetic() && !Modifier.isStatic(method.getModifiers()) && isScheduled(method)
-						&& (KotlinDetector.isSuspendingFunction(method) || ReactiveAdapterRegistry.getSharedInstance()
-							.getAdapter(method.getReturnType()) != null));
+						&& KotlinDetector.isSuspendingFunction(method));
 		return List.copyOf(names);
 	}
 

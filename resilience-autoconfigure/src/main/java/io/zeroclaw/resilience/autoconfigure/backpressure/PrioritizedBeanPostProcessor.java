@@ -44,7 +44,6 @@ import org.springframework.beans.factory.config.SmartInstantiationAwareBeanPostP
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.AnnotatedElementUtils;
 import org.springframework.core.annotation.AnnotationUtils;
-import org.springframework.scheduling.config.TaskManagementConfigUtils;
 import org.springframework.util.ClassUtils;
 
 /**
@@ -180,11 +179,9 @@ final class PrioritizedBeanPostProcessor implements SmartInstantiationAwareBeanP
 		boolean interfaceProxy = needsInterfaceProxy(targetClass);
 		requireOverridable(beanName, targetClass, !interfaceProxy);
 		if (interfaceProxy) {
-			requireDeclaredByInterfaces(beanName, targetClass, ProxyShapes.interfaces(targetClass, this.classLoader));
-			if (this.beanFactory != null
-					&& this.beanFactory.containsBean(TaskManagementConfigUtils.SCHEDULED_ANNOTATION_PROCESSOR_BEAN_NAME)) {
-				requireNoReactiveScheduledMethods(beanName, targetClass);
-			}
+			Class<?>[] interfaces = ProxyShapes.interfaces(targetClass, this.classLoader);
+			requireDeclaredByInterfaces(beanName, targetClass, interfaces);
+			requireCallbacksOnInterfaces(beanName, targetClass, interfaces, ProxyShapes.isScheduling(this.beanFactory));
 		}
 		ProxyFactory proxyFactory = new ProxyFactory(bean);
 		configure(proxyFactory, targetClass);
@@ -230,21 +227,30 @@ final class PrioritizedBeanPostProcessor implements SmartInstantiationAwareBeanP
 	}
 
 	/**
-	 * Fails, where scheduling is enabled, when a bean about to be proxied by its interfaces has a reactive
-	 * {@code @Scheduled} method (a Kotlin {@code suspend} function, or one returning a {@code Publisher} or another
-	 * type Spring adapts): Spring's scheduling invokes such a method through the class's own signature, which an
-	 * interface proxy lacks, so every run would fail.
+	 * Fails when a bean about to be proxied by its interfaces has methods the container calls that the proxy cannot
+	 * take: {@code @EventListener} methods, or {@code @Scheduled} ones where scheduling is enabled, that none of the
+	 * interfaces declares (Spring would refuse them with a message naming neither the proxy nor a way out that works
+	 * for a class that cannot be subclassed), and {@code @Scheduled} suspend functions, which Spring's scheduling
+	 * calls through the class's own signature, so that every run would fail.
 	 */
-	private static void requireNoReactiveScheduledMethods(String beanName, Class<?> targetClass) {
-		List<String> reactive = ProxyShapes.reactiveScheduledMethods(targetClass);
-		if (!reactive.isEmpty()) {
+	private static void requireCallbacksOnInterfaces(String beanName, Class<?> targetClass, Class<?>[] interfaces,
+			boolean scheduling) {
+		List<String> unreachable = ProxyShapes.callbacksNoInterfaceDeclares(targetClass, interfaces, scheduling);
+		List<String> suspending = scheduling ? ProxyShapes.suspendScheduledMethods(targetClass) : List.of();
+		if (!unreachable.isEmpty() || !suspending.isEmpty()) {
 			throw new IllegalStateException("Bean '" + beanName + "' has @Prioritized methods, so it is proxied, and "
 					+ "its class " + targetClass.getName() + " can only be proxied by its interfaces (it cannot be "
-					+ "subclassed, or a final method implements one of them); but its @Scheduled methods " + reactive
-					+ " are reactive (suspend functions or returning a publisher), which Spring's scheduling calls "
-					+ "through the class's own signature, not an interface's, so every run would fail. Make the class "
-					+ "non-final (in Kotlin: open, or annotate it with a stereotype such as @Service and build with the "
-					+ "kotlin-spring compiler plugin), or move the scheduled methods to a bean of their own.");
+					+ "subclassed, or a final method implements one of them); but the container could not call "
+					+ (unreachable.isEmpty() ? ""
+							: "its @EventListener or @Scheduled methods " + unreachable
+									+ " through that proxy, since none of its interfaces declares them"
+									+ (suspending.isEmpty() ? "" : ", nor "))
+					+ (suspending.isEmpty() ? ""
+							: "its @Scheduled suspend functions " + suspending
+									+ ", which Spring's scheduling calls through the class's own signature")
+					+ ". Make the class non-final (in Kotlin: open, or annotate it with a stereotype such as @Service "
+					+ "and build with the kotlin-spring compiler plugin), declare the listeners and scheduled methods "
+					+ "on an interface it implements (not a suspend function), or move them to a bean of their own.");
 		}
 	}
 

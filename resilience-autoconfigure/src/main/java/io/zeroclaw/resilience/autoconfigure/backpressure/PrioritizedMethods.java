@@ -30,6 +30,7 @@ import org.springframework.context.event.GenericApplicationListener;
 import org.springframework.context.event.SmartApplicationListener;
 import org.springframework.core.KotlinDetector;
 import org.springframework.core.MethodParameter;
+import org.springframework.core.Nullness;
 import org.springframework.core.Ordered;
 import org.springframework.core.ReactiveAdapterRegistry;
 import org.springframework.core.annotation.AnnotatedElementUtils;
@@ -189,10 +190,11 @@ final class PrioritizedMethods {
 		 * {@code Flow}, or nullable.
 		 */
 		private static boolean mayAnswerNothing(Method method) {
-			MethodParameter result = new MethodParameter(method, -1);
-			Class<?> type = result.getParameterType();
+			// the Kotlin type: Unit is void, and nullness is Kotlin's (an Optional is not null)
+			Class<?> type = new MethodParameter(method, -1).getParameterType();
 			return type == void.class || type == Void.class || type.getName().equals("kotlin.Unit")
-					|| type.getName().equals("kotlinx.coroutines.flow.Flow") || result.isOptional();
+					|| type.getName().equals("kotlinx.coroutines.flow.Flow")
+					|| Nullness.forMethodReturnType(method) == Nullness.NULLABLE;
 		}
 
 		/**

@@ -4,10 +4,8 @@ import java.lang.reflect.Constructor;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 
 import io.zeroclaw.resilience.autoconfigure.ProxyShapes;
@@ -38,9 +36,7 @@ import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.beans.factory.config.SmartInstantiationAwareBeanPostProcessor;
 import org.springframework.beans.factory.support.AbstractBeanDefinition;
 import org.springframework.core.Ordered;
-import org.springframework.scheduling.config.TaskManagementConfigUtils;
 import org.springframework.util.ClassUtils;
-import org.springframework.util.ReflectionUtils;
 
 /**
  * Wraps every {@link Provider} bean, and every Spring AI model bean ({@link #SPRING_AI_TYPES}: chat, embedding,
@@ -174,7 +170,8 @@ public class CircuitBreakerBeanPostProcessor
 		ProxyFactory proxyFactory = new ProxyFactory(bean);
 		configure(proxyFactory, beanClass, interceptor);
 		if (!proxyFactory.isProxyTargetClass()) {
-			requireCallbacksOnInterfaces(beanName, beanClass, proxyFactory.getProxiedInterfaces(), isScheduling());
+			requireCallbacksOnInterfaces(beanName, beanClass, proxyFactory.getProxiedInterfaces(),
+					ProxyShapes.isScheduling(this.beanFactory));
 		}
 		ProxyShapes.exposeTargetClass(this.beanFactory, beanName, beanClass);
 		return proxyFactory.getProxy(proxyClassLoader(beanClass));
@@ -183,29 +180,12 @@ public class CircuitBreakerBeanPostProcessor
 	/**
 	 * Fails when a bean proxied by its interfaces has {@code @EventListener} or {@code @Scheduled} methods that none
 	 * of them declares: the container, handed the proxy, could not call them (Spring skips such a listener silently,
-	 * and fails the schedule with a message that does not name the breaker). A reactive {@code @Scheduled} method
+	 * and fails the schedule with a message that does not name the breaker). A {@code @Scheduled} suspend function
 	 * fails even when an interface declares it: Spring's scheduling calls it through the class's own signature.
 	 */
 	private static void requireCallbacksOnInterfaces(String beanName, Class<?> beanClass, Class<?>[] interfaces,
 			boolean scheduling) {
-		Set<String> unreachable = new TreeSet<>();
-		ReflectionUtils.doWithMethods(beanClass, (method) -> {
-			if (isContainerCallback(method, scheduling) && Arrays.stream(interfaces)
-				.noneMatch((type) -> ReflectionUtils.findMethod(type, method.getName(),
-						method.getParameterTypes()) != null)) {
-				unreachable.add(method.getName());
-			}
-		});
-		List<String> reactive = scheduling ? ProxyShapes.reactiveScheduledMethods(beanClass) : List.of();
-		if (unreachable.isEmpty() && !reactive.isEmpty()) {
-			throw new IllegalStateException("Bean '" + beanName + "' has reactive @Scheduled methods " + reactive
-					+ " (suspend functions or returning a publisher), and its class " + beanClass.getName()
-					+ " cannot be subclassed (it is final or sealed, or a final method implements an interface "
-					+ "method), so its circuit breaker proxies it by its interfaces; Spring's scheduling calls such "
-					+ "methods through the class's own signature, not an interface's, so every run would fail. Make "
-					+ "the class non-final, move the methods to a bean of their own, or turn its breaker off with "
-					+ "zeroclaw.resilience.circuit-breaker.instances." + beanName + ".enabled=false.");
-		}
+		List<String> unreachable = ProxyShapes.callbacksNoInterfaceDeclares(beanClass, interfaces, scheduling);
 		if (!unreachable.isEmpty()) {
 			throw new IllegalStateException("Bean '" + beanName + "' has @EventListener or @Scheduled methods "
 					+ unreachable + " that none of its interfaces declares, and its class " + beanClass.getName()
@@ -215,21 +195,19 @@ public class CircuitBreakerBeanPostProcessor
 					+ "implements, or turn its breaker off with zeroclaw.resilience.circuit-breaker.instances."
 					+ beanName + ".enabled=false.");
 		}
+		List<String> suspending = scheduling ? ProxyShapes.suspendScheduledMethods(beanClass) : List.of();
+		if (!suspending.isEmpty()) {
+			throw new IllegalStateException("Bean '" + beanName + "' has @Scheduled suspend functions " + suspending
+					+ ", and its class " + beanClass.getName() + " cannot be subclassed (it is final or sealed, or a "
+					+ "final method implements an interface method), so its circuit breaker proxies it by its "
+					+ "interfaces; Spring's scheduling calls a suspend function through the class's own signature, "
+					+ "not an interface's, so every run would fail. Make the class non-final (open, or annotated with "
+					+ "a stereotype such as @Service and built with the kotlin-spring compiler plugin), move the "
+					+ "functions to a bean of their own, or turn its breaker off with "
+					+ "zeroclaw.resilience.circuit-breaker.instances." + beanName + ".enabled=false.");
+		}
 	}
 
-	/** A method the container calls: an event listener, or a scheduled method when scheduling is enabled. */
-	private static boolean isContainerCallback(Method method, boolean scheduling) {
-		return ProxyShapes.isEventListener(method) || (scheduling && ProxyShapes.isScheduled(method));
-	}
-
-	/**
-	 * Whether {@code @EnableScheduling} registered its post-processor in this bean factory: a parent's schedules only
-	 * the parent's beans.
-	 */
-	private boolean isScheduling() {
-		return this.beanFactory instanceof ConfigurableListableBeanFactory factory
-				&& factory.containsLocalBean(TaskManagementConfigUtils.SCHEDULED_ANNOTATION_PROCESSOR_BEAN_NAME);
-	}
 
 	/**
 	 * Makes, at build time, the class of the proxy that {@link #postProcessAfterInitialization} will make of a bean of

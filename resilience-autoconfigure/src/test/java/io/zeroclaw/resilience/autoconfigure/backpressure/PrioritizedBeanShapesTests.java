@@ -1,8 +1,10 @@
 package io.zeroclaw.resilience.autoconfigure.backpressure;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import io.zeroclaw.resilience.autoconfigure.ResilienceAutoConfiguration;
 import io.zeroclaw.resilience.backpressure.BackpressureController;
@@ -11,11 +13,13 @@ import io.zeroclaw.resilience.backpressure.Priority;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
 
+import org.springframework.aop.framework.Advised;
 import org.springframework.aop.support.AopUtils;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.SmartLifecycle;
+import org.springframework.context.annotation.AnnotationConfigApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.event.EventListener;
@@ -24,6 +28,7 @@ import org.springframework.scheduling.annotation.EnableScheduling;
 import org.springframework.scheduling.annotation.Scheduled;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * {@code @Prioritized} on a class that cannot be subclassed: proxied by its interfaces, or refused with a message
@@ -142,20 +147,36 @@ class PrioritizedBeanShapesTests {
 		});
 	}
 
+	/** Spring's scheduling calls a method returning a publisher through the interface that declares it. */
 	@Test
-	void reactiveScheduledMethodOnABeanProxiedByItsInterfacesShouldFailStartUpNamingIt() {
-		this.runner.withUserConfiguration(ReactiveSweeperConfiguration.class)
-			.run((context) -> assertThat(context).hasFailed()
-				.getFailure()
-				.rootCause()
-				.hasMessageContaining("Bean 'sweeper' has @Prioritized methods")
-				.hasMessageContaining("its @Scheduled methods [sweep] are reactive"));
+	void publisherScheduledMethodAnInterfaceDeclaresShouldRunOnABeanProxiedByItsInterfaces() {
+		this.runner.withUserConfiguration(PollerConfiguration.class).run((context) -> {
+			assertThat(context).hasNotFailed();
+			assertThat(AopUtils.isJdkDynamicProxy(context.getBean("poller"))).isTrue();
+			Poller poller = (Poller) ((Advised) context.getBean("poller")).getTargetSource().getTarget();
+			await().atMost(Duration.ofSeconds(10)).until(() -> poller.polls.get() >= 2);
+		});
 	}
 
 	@Test
-	void reactiveScheduledMethodOnABeanProxiedByItsInterfacesShouldStartWithoutScheduling() {
-		this.runner.withBean("sweeper", ReactiveSweeper.class, ReactiveSweeper::new)
-			.run((context) -> assertThat(context).hasNotFailed());
+	void listenerNoInterfaceDeclaresOnABeanProxiedByItsInterfacesShouldFailStartUpNamingIt() {
+		this.runner.withBean("audited", AuditedWorker.class, AuditedWorker::new)
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.hasMessageContaining("Bean 'audited' has @Prioritized methods")
+				.hasMessageContaining("its @EventListener or @Scheduled methods [on] through that proxy"));
+	}
+
+	/** The parent's scheduling runs only the parent's beans: nothing in the child is scheduled. */
+	@Test
+	void schedulingInAParentContextShouldNotRefuseAChildBeanScheduledMethodsNoInterfaceDeclares() {
+		try (AnnotationConfigApplicationContext parent = new AnnotationConfigApplicationContext(
+				ParentScheduling.class)) {
+			this.runner.withParent(parent)
+				.withBean("worker", UnscheduledWorker.class, UnscheduledWorker::new)
+				.run((context) -> assertThat(context).hasNotFailed());
+		}
 	}
 
 	record OrderPlaced(String id) {
@@ -189,30 +210,67 @@ class PrioritizedBeanShapesTests {
 
 	}
 
-	interface Sweeps {
+	public interface Polling {
 
-		Mono<Void> sweep();
+		Mono<Void> poll();
 
 	}
 
-	static final class ReactiveSweeper implements Sweeps {
+	static final class Poller implements Polling {
+
+		final AtomicInteger polls = new AtomicInteger();
 
 		@Override
-		@Scheduled(fixedDelay = 60_000)
+		@Scheduled(fixedDelay = 20)
 		@Prioritized(Priority.BACKGROUND)
-		public Mono<Void> sweep() {
-			return Mono.empty();
+		public Mono<Void> poll() {
+			return Mono.fromRunnable(this.polls::incrementAndGet);
 		}
 
 	}
 
 	@Configuration(proxyBeanMethods = false)
 	@EnableScheduling
-	static class ReactiveSweeperConfiguration {
+	static class PollerConfiguration {
 
 		@Bean
-		ReactiveSweeper sweeper() {
-			return new ReactiveSweeper();
+		Poller poller() {
+			return new Poller();
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@EnableScheduling
+	static class ParentScheduling {
+
+	}
+
+	static final class UnscheduledWorker implements Work {
+
+		@Override
+		@Prioritized(Priority.LOW)
+		public int depthDuringCall() {
+			return 0;
+		}
+
+		@Scheduled(fixedDelay = 60_000)
+		public Mono<Void> housekeeping() {
+			return Mono.empty();
+		}
+
+	}
+
+	static final class AuditedWorker implements Work {
+
+		@Override
+		@Prioritized(Priority.LOW)
+		public int depthDuringCall() {
+			return 0;
+		}
+
+		@EventListener
+		public void on(OrderPlaced event) {
 		}
 
 	}

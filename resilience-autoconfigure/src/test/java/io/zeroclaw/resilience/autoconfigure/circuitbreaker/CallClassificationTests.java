@@ -126,13 +126,15 @@ class CallClassificationTests {
 		});
 	}
 
-	/** Spring's scheduling calls a reactive method through the class's own signature, which the proxy lacks. */
+	/** Spring's scheduling calls a method returning a publisher through the interface that declares it. */
 	@Test
-	void finalProviderWithAReactiveScheduledMethodAnInterfaceDeclaresShouldStopStartUpNamingIt() {
-		this.clocked.runner(ReactiveScheduledConfig.class).run((context) -> assertThat(context).getFailure()
-			.rootCause()
-			.hasMessageContaining("Bean 'reactiveScheduled' has reactive @Scheduled methods [refreshKey]")
-			.hasMessageContaining("instances.reactiveScheduled.enabled=false"));
+	void finalProviderWithAPublisherScheduledMethodAnInterfaceDeclaresShouldRunIt() {
+		this.clocked.runner(ReactiveScheduledConfig.class).run((context) -> {
+			assertThat(context).hasNotFailed();
+			assertThat(AopUtils.isJdkDynamicProxy(context.getBean("reactiveScheduled"))).isTrue();
+			org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5))
+				.untilAsserted(() -> assertThat(ReactiveScheduledProvider.RUNS.get()).isPositive());
+		});
 	}
 
 	@Test
@@ -478,6 +480,8 @@ class CallClassificationTests {
 
 	public static final class ReactiveScheduledProvider implements Provider, KeyRefresher {
 
+		static final AtomicInteger RUNS = new AtomicInteger();
+
 		@Override
 		public String chatWithSystem(String systemPrompt, String message, String model, double temperature) {
 			return "ok";
@@ -486,7 +490,7 @@ class CallClassificationTests {
 		@Override
 		@org.springframework.scheduling.annotation.Scheduled(fixedDelay = 1, timeUnit = java.util.concurrent.TimeUnit.HOURS)
 		public Mono<Void> refreshKey() {
-			return Mono.empty();
+			return Mono.fromRunnable(RUNS::incrementAndGet);
 		}
 
 	}
