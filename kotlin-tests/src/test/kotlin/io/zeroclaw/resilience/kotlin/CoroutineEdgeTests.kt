@@ -74,7 +74,8 @@ class CoroutineEdgeTests {
 			.run { context ->
 				assertThat(context).hasFailed()
 				assertThat(context.startupFailure).rootCause()
-					.hasMessageContaining("Bean 'sweepingProvider' has @Scheduled suspend functions [sweep]")
+					.hasMessageContaining("Bean 'sweepingProvider' is proxied by its circuit breaker")
+					.hasMessageContaining("its @Scheduled suspend functions [sweep]")
 					.hasMessageContaining("instances.sweepingProvider.enabled=false")
 			}
 	}

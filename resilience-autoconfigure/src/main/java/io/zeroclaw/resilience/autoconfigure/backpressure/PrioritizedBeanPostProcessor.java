@@ -178,15 +178,15 @@ final class PrioritizedBeanPostProcessor implements SmartInstantiationAwareBeanP
 		}
 		boolean interfaceProxy = needsInterfaceProxy(targetClass);
 		requireOverridable(beanName, targetClass, !interfaceProxy);
-		if (interfaceProxy) {
-			Class<?>[] interfaces = ProxyShapes.interfaces(targetClass, this.classLoader);
+		Class<?>[] interfaces = interfaceProxy ? ProxyShapes.interfaces(targetClass, this.classLoader) : null;
+		if (interfaces != null) {
 			requireDeclaredByInterfaces(beanName, targetClass, interfaces);
 			requireCallbacksOnInterfaces(beanName, targetClass, interfaces, ProxyShapes.isScheduling(this.beanFactory));
 		}
 		ProxyFactory proxyFactory = new ProxyFactory(bean);
 		configure(proxyFactory, targetClass);
 		Object proxy = proxyFactory.getProxy(this.classLoader);
-		ProxyShapes.exposeTargetClass(this.beanFactory, beanName, targetClass);
+		ProxyShapes.exposeTargetClass(this.beanFactory, beanName, targetClass, interfaces);
 		if (proxy instanceof Advised advised) {
 			// the async post-processor, when it comes later, adds its advisor to this proxy
 			this.proxies.putIfAbsent(targetClass, advised);
@@ -228,29 +228,27 @@ final class PrioritizedBeanPostProcessor implements SmartInstantiationAwareBeanP
 
 	/**
 	 * Fails when a bean about to be proxied by its interfaces has methods the container calls that the proxy cannot
-	 * take: {@code @EventListener} methods, or {@code @Scheduled} ones where scheduling is enabled, that none of the
-	 * interfaces declares (Spring would refuse them with a message naming neither the proxy nor a way out that works
-	 * for a class that cannot be subclassed), and {@code @Scheduled} suspend functions, which Spring's scheduling
-	 * calls through the class's own signature, so that every run would fail.
+	 * take (see {@link ProxyShapes#callbacksTheProxyCannotTake}), or {@code @Scheduled} suspend functions, which
+	 * Spring's scheduling calls through the class's own signature, so that every run would fail.
 	 */
 	private static void requireCallbacksOnInterfaces(String beanName, Class<?> targetClass, Class<?>[] interfaces,
 			boolean scheduling) {
-		List<String> unreachable = ProxyShapes.callbacksNoInterfaceDeclares(targetClass, interfaces, scheduling);
+		List<String> unreachable = ProxyShapes.callbacksTheProxyCannotTake(targetClass, interfaces, scheduling);
 		List<String> suspending = scheduling ? ProxyShapes.suspendScheduledMethods(targetClass) : List.of();
 		if (!unreachable.isEmpty() || !suspending.isEmpty()) {
+			String[] why = ProxyShapes.whyInterfaceProxy(targetClass);
 			throw new IllegalStateException("Bean '" + beanName + "' has @Prioritized methods, so it is proxied, and "
-					+ "its class " + targetClass.getName() + " can only be proxied by its interfaces (it cannot be "
-					+ "subclassed, or a final method implements one of them); but the container could not call "
+					+ "only by its interfaces, since " + why[0] + "; but the container could not call "
 					+ (unreachable.isEmpty() ? ""
-							: "its @EventListener or @Scheduled methods " + unreachable
-									+ " through that proxy, since none of its interfaces declares them"
+							: "its @EventListener or @Scheduled methods " + unreachable + " through that proxy, "
+									+ "since none of its interfaces declares them with that signature (or, next to a "
+									+ "listener annotated on a generic interface, carries their @EventListener)"
 									+ (suspending.isEmpty() ? "" : ", nor "))
 					+ (suspending.isEmpty() ? ""
 							: "its @Scheduled suspend functions " + suspending
 									+ ", which Spring's scheduling calls through the class's own signature")
-					+ ". Make the class non-final (in Kotlin: open, or annotate it with a stereotype such as @Service "
-					+ "and build with the kotlin-spring compiler plugin), declare the listeners and scheduled methods "
-					+ "on an interface it implements (not a suspend function), or move them to a bean of their own.");
+					+ ". " + why[1] + ", declare the listeners and scheduled methods on an interface it implements "
+					+ "(not a suspend function), or move them to a bean of their own.");
 		}
 	}
 

@@ -173,7 +173,8 @@ public class CircuitBreakerBeanPostProcessor
 			requireCallbacksOnInterfaces(beanName, beanClass, proxyFactory.getProxiedInterfaces(),
 					ProxyShapes.isScheduling(this.beanFactory));
 		}
-		ProxyShapes.exposeTargetClass(this.beanFactory, beanName, beanClass);
+		ProxyShapes.exposeTargetClass(this.beanFactory, beanName, beanClass,
+				proxyFactory.isProxyTargetClass() ? null : proxyFactory.getProxiedInterfaces());
 		return proxyFactory.getProxy(proxyClassLoader(beanClass));
 	}
 
@@ -185,26 +186,23 @@ public class CircuitBreakerBeanPostProcessor
 	 */
 	private static void requireCallbacksOnInterfaces(String beanName, Class<?> beanClass, Class<?>[] interfaces,
 			boolean scheduling) {
-		List<String> unreachable = ProxyShapes.callbacksNoInterfaceDeclares(beanClass, interfaces, scheduling);
-		if (!unreachable.isEmpty()) {
-			throw new IllegalStateException("Bean '" + beanName + "' has @EventListener or @Scheduled methods "
-					+ unreachable + " that none of its interfaces declares, and its class " + beanClass.getName()
-					+ " cannot be subclassed (it is final or sealed, or a final method implements an interface "
-					+ "method), so its circuit breaker proxies it by its interfaces, through which the container "
-					+ "cannot call those methods. Make the class non-final, declare the methods on an interface it "
-					+ "implements, or turn its breaker off with zeroclaw.resilience.circuit-breaker.instances."
-					+ beanName + ".enabled=false.");
-		}
+		List<String> unreachable = ProxyShapes.callbacksTheProxyCannotTake(beanClass, interfaces, scheduling);
 		List<String> suspending = scheduling ? ProxyShapes.suspendScheduledMethods(beanClass) : List.of();
-		if (!suspending.isEmpty()) {
-			throw new IllegalStateException("Bean '" + beanName + "' has @Scheduled suspend functions " + suspending
-					+ ", and its class " + beanClass.getName() + " cannot be subclassed (it is final or sealed, or a "
-					+ "final method implements an interface method), so its circuit breaker proxies it by its "
-					+ "interfaces; Spring's scheduling calls a suspend function through the class's own signature, "
-					+ "not an interface's, so every run would fail. Make the class non-final (open, or annotated with "
-					+ "a stereotype such as @Service and built with the kotlin-spring compiler plugin), move the "
-					+ "functions to a bean of their own, or turn its breaker off with "
-					+ "zeroclaw.resilience.circuit-breaker.instances." + beanName + ".enabled=false.");
+		if (!unreachable.isEmpty() || !suspending.isEmpty()) {
+			String[] why = ProxyShapes.whyInterfaceProxy(beanClass);
+			throw new IllegalStateException("Bean '" + beanName + "' is proxied by its circuit breaker, and only by "
+					+ "its interfaces, since " + why[0] + "; but the container could not call "
+					+ (unreachable.isEmpty() ? ""
+							: "its @EventListener or @Scheduled methods " + unreachable + " through that proxy, "
+									+ "since none of its interfaces declares them with that signature (or, next to a "
+									+ "listener annotated on a generic interface, carries their @EventListener)"
+									+ (suspending.isEmpty() ? "" : ", nor "))
+					+ (suspending.isEmpty() ? ""
+							: "its @Scheduled suspend functions " + suspending
+									+ ", which Spring's scheduling calls through the class's own signature")
+					+ ". " + why[1] + ", declare the methods on an interface it implements (not a suspend function), "
+					+ "or turn its breaker off with zeroclaw.resilience.circuit-breaker.instances." + beanName
+					+ ".enabled=false.");
 		}
 	}
 

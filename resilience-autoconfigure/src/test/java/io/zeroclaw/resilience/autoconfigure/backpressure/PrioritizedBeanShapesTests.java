@@ -165,7 +165,8 @@ class PrioritizedBeanShapesTests {
 				.getFailure()
 				.rootCause()
 				.hasMessageContaining("Bean 'audited' has @Prioritized methods")
-				.hasMessageContaining("its @EventListener or @Scheduled methods [on] through that proxy"));
+				.hasMessageContaining("its @EventListener or @Scheduled methods [on(OrderPlaced)] through that proxy")
+				.hasMessageContaining("Make the class non-final"));
 	}
 
 	/** The parent's scheduling runs only the parent's beans: nothing in the child is scheduled. */

@@ -98,7 +98,8 @@ class CallClassificationTests {
 	void finalProviderWithAnEventListenerNoInterfaceDeclaresShouldStopStartUp() {
 		this.clocked.runner(FinalListenerConfig.class).run((context) -> assertThat(context).getFailure()
 			.rootCause()
-			.hasMessageContaining("Bean 'finalListening' has @EventListener or @Scheduled methods [onKey]")
+			.hasMessageContaining("Bean 'finalListening' is proxied by its circuit breaker")
+			.hasMessageContaining("its @EventListener or @Scheduled methods [onKey(KeyRotated)]")
 			.hasMessageContaining("instances.finalListening.enabled=false"));
 	}
 
@@ -126,6 +127,17 @@ class CallClassificationTests {
 		});
 	}
 
+	/** The proxy has no {@code onKey(KeyRotated)}: the listener is found on the proxy's class, through the interface. */
+	@Test
+	void finalProviderWithAnEventListenerAGenericInterfaceAnnotatesShouldReceiveEvents() {
+		this.clocked.runner().withBean("rotating", RotatingFinalProvider.class, RotatingFinalProvider::new)
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				context.publishEvent(new KeyRotated("k6"));
+				assertThat(context.getBean(KeyRotations.class).keys()).containsExactly("k6");
+			});
+	}
+
 	/** Spring's scheduling calls a method returning a publisher through the interface that declares it. */
 	@Test
 	void finalProviderWithAPublisherScheduledMethodAnInterfaceDeclaresShouldRunIt() {
@@ -141,7 +153,8 @@ class CallClassificationTests {
 	void finalProviderWithAScheduledMethodNoInterfaceDeclaresShouldStopStartUpNamingTheBreaker() {
 		this.clocked.runner(FinalScheduledConfig.class).run((context) -> assertThat(context).getFailure()
 			.rootCause()
-			.hasMessageContaining("Bean 'finalScheduled' has @EventListener or @Scheduled methods [refreshKey]"));
+			.hasMessageContaining("Bean 'finalScheduled' is proxied by its circuit breaker")
+			.hasMessageContaining("its @EventListener or @Scheduled methods [refreshKey()]"));
 	}
 
 	@Test
@@ -337,6 +350,40 @@ class CallClassificationTests {
 		void onKey(KeyRotated event);
 
 		List<String> keys();
+
+	}
+
+	public interface KeyHandler<E> {
+
+		@EventListener
+		void onKey(E event);
+
+	}
+
+	public interface KeyRotations extends KeyHandler<KeyRotated> {
+
+		List<String> keys();
+
+	}
+
+	public static final class RotatingFinalProvider implements Provider, KeyRotations {
+
+		private final List<String> keys = new CopyOnWriteArrayList<>();
+
+		@Override
+		public String chatWithSystem(String systemPrompt, String message, String model, double temperature) {
+			return "ok";
+		}
+
+		@Override
+		public void onKey(KeyRotated event) {
+			this.keys.add(event.key());
+		}
+
+		@Override
+		public List<String> keys() {
+			return this.keys;
+		}
 
 	}
 
