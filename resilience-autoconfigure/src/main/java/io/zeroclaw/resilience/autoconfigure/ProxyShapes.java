@@ -193,19 +193,11 @@ public final class ProxyShapes {
 	 * Records the class of a bean that a post-processor has just proxied, as Spring's own proxying post-processors
 	 * do: what looks for {@code @EventListener} methods once the singletons exist then reads them from the bean's
 	 * class, where the class of a proxy made of the bean's interfaces carries only those its interfaces annotate.
-	 * Left out where a listener is annotated on an interface that declares it with a generic parameter
-	 * ({@code Handler<E>.on(E)}): the proxy has no method of the class's signature to call it by, so it is found
-	 * on the proxy's class or not at all (see {@link #callbacksTheProxyCannotTake}).
 	 * @param beanFactory the bean factory the bean lives in
 	 * @param beanName the bean's name
 	 * @param targetClass the bean's own class
-	 * @param interfaces the interfaces of its proxy, or {@code null} for a subclass proxy
 	 */
-	public static void exposeTargetClass(@Nullable BeanFactory beanFactory, String beanName, Class<?> targetClass,
-			Class<?> @Nullable [] interfaces) {
-		if (interfaces != null && !listenersFoundOnTheClass(targetClass, interfaces)) {
-			return;
-		}
+	public static void exposeTargetClass(@Nullable BeanFactory beanFactory, String beanName, Class<?> targetClass) {
 		if (beanFactory instanceof ConfigurableListableBeanFactory factory && factory.containsBeanDefinition(beanName)) {
 			factory.getMergedBeanDefinition(beanName)
 				.setAttribute(AutoProxyUtils.ORIGINAL_TARGET_CLASS_ATTRIBUTE, targetClass);
@@ -225,12 +217,12 @@ public final class ProxyShapes {
 
 	/**
 	 * The methods the container calls on a bean that a proxy made of the given interfaces cannot take, as
-	 * signatures ({@code on(OrderPlaced)}), sorted: an {@code @EventListener} method, or a {@code @Scheduled} one
-	 * where scheduling is enabled, that none of the interfaces declares with its own signature, unless, for a
-	 * listener, an interface that declares it generically carries the annotation (the proxy's class then has the
-	 * listener); and, where some listener is found that way only, a listener annotated on the class alone, which the
-	 * proxy's class does not show. Spring refuses most of these at start-up with a message that names neither the
-	 * proxy nor a way out that works for a class that cannot be subclassed, and drops the others silently.
+	 * signatures ({@code on(OrderPlaced)}), sorted: {@code @EventListener} methods, and {@code @Scheduled} ones where
+	 * scheduling is enabled, that none of the interfaces declares with the class's own signature. An interface that
+	 * declares one with a type parameter ({@code Handler<E>.on(E)}) does not count: the proxy's method takes the
+	 * parameter's erasure, so a listener called through it would be handed every event. Spring refuses these at
+	 * start-up with a message that names neither the proxy nor a way out that works for a class that cannot be
+	 * subclassed.
 	 * @param beanClass the bean's class
 	 * @param interfaces the interfaces of its proxy
 	 * @param scheduling whether scheduling is enabled
@@ -238,16 +230,11 @@ public final class ProxyShapes {
 	 */
 	public static List<String> callbacksTheProxyCannotTake(Class<?> beanClass, Class<?>[] interfaces,
 			boolean scheduling) {
-		boolean classShown = listenersFoundOnTheClass(beanClass, interfaces);
 		Set<String> unreachable = new TreeSet<>();
 		ReflectionUtils.doWithMethods(beanClass, (method) -> {
-			boolean listener = isEventListener(method);
-			if (!listener && !(scheduling && isScheduled(method))) {
-				return;
-			}
-			boolean exact = declaresExactly(interfaces, method);
-			boolean annotatedOnInterface = listener && annotatedOnAnInterface(interfaces, method, beanClass);
-			if (listener ? !(classShown ? exact || annotatedOnInterface : annotatedOnInterface) : !exact) {
+			if ((isEventListener(method) || (scheduling && isScheduled(method))) && Arrays.stream(interfaces)
+				.noneMatch((type) -> ReflectionUtils.findMethod(type, method.getName(),
+						method.getParameterTypes()) != null)) {
 				unreachable.add(signature(method));
 			}
 		}, (method) -> !method.isSynthetic() && !method.isBridge());
@@ -256,53 +243,27 @@ public final class ProxyShapes {
 
 	/**
 	 * Why a class is proxied by its interfaces, and how to have it proxied by a subclass instead, for a start-up
-	 * message: it cannot be subclassed, or some of its methods are final.
+	 * message: it cannot be subclassed, or some of its final methods implement interface methods.
 	 * @param beanClass the bean's class
 	 * @return a clause and its fix, as {@code [why, fix]}
 	 */
 	public static String[] whyInterfaceProxy(Class<?> beanClass) {
-		if (Modifier.isFinal(beanClass.getModifiers()) || beanClass.isSealed() || beanClass.isRecord()) {
+		Set<Class<?>> interfaces = ClassUtils.getAllInterfacesForClassAsSet(beanClass);
+		List<String> finalMethods = finalMethods(beanClass).stream()
+			.filter((method) -> interfaces.stream()
+				.anyMatch((type) -> ReflectionUtils.findMethod(type, method.getName(),
+						method.getParameterTypes()) != null))
+			.map(Method::getName)
+			.distinct()
+			.sorted()
+			.toList();
+		if (Modifier.isFinal(beanClass.getModifiers()) || beanClass.isSealed() || finalMethods.isEmpty()) {
 			return new String[] { "it cannot be subclassed (it is final, sealed or a record)",
 					"Make the class non-final (in Kotlin: open, or annotate it with a stereotype such as @Service and "
 							+ "build with the kotlin-spring compiler plugin)" };
 		}
-		List<String> finalMethods = finalMethods(beanClass).stream().map(Method::getName).distinct().sorted().toList();
 		return new String[] { "its final methods " + finalMethods + " implement interface methods",
 				"Make the methods " + finalMethods + " non-final (in Kotlin: open)" };
-	}
-
-	/**
-	 * Whether Spring, reading the bean's own class, can call each listener it finds there through the proxy: false
-	 * when a listener is annotated on an interface that declares it generically only.
-	 */
-	private static boolean listenersFoundOnTheClass(Class<?> beanClass, Class<?>[] interfaces) {
-		boolean[] shown = { true };
-		ReflectionUtils.doWithMethods(beanClass, (method) -> {
-			if (isEventListener(method) && !declaresExactly(interfaces, method)
-					&& annotatedOnAnInterface(interfaces, method, beanClass)) {
-				shown[0] = false;
-			}
-		}, (method) -> !method.isSynthetic() && !method.isBridge());
-		return shown[0];
-	}
-
-	private static boolean declaresExactly(Class<?>[] interfaces, Method method) {
-		return Arrays.stream(interfaces)
-			.anyMatch((type) -> ReflectionUtils.findMethod(type, method.getName(), method.getParameterTypes()) != null);
-	}
-
-	/** Whether an interface declares the method, generic parameters included, with {@code @EventListener} on it. */
-	private static boolean annotatedOnAnInterface(Class<?>[] interfaces, Method method, Class<?> beanClass) {
-		Method specific = AopUtils.getMostSpecificMethod(method, beanClass);
-		for (Class<?> type : interfaces) {
-			for (Method declared : type.getMethods()) {
-				if (declared.getName().equals(method.getName()) && isEventListener(declared)
-						&& AopUtils.getMostSpecificMethod(declared, beanClass).equals(specific)) {
-					return true;
-				}
-			}
-		}
-		return false;
 	}
 
 	private static String signature(Method method) {

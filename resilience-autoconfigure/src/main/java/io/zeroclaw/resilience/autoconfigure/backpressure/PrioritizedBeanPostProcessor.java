@@ -178,15 +178,15 @@ final class PrioritizedBeanPostProcessor implements SmartInstantiationAwareBeanP
 		}
 		boolean interfaceProxy = needsInterfaceProxy(targetClass);
 		requireOverridable(beanName, targetClass, !interfaceProxy);
-		Class<?>[] interfaces = interfaceProxy ? ProxyShapes.interfaces(targetClass, this.classLoader) : null;
-		if (interfaces != null) {
+		if (interfaceProxy) {
+			Class<?>[] interfaces = ProxyShapes.interfaces(targetClass, this.classLoader);
 			requireDeclaredByInterfaces(beanName, targetClass, interfaces);
 			requireCallbacksOnInterfaces(beanName, targetClass, interfaces, ProxyShapes.isScheduling(this.beanFactory));
 		}
 		ProxyFactory proxyFactory = new ProxyFactory(bean);
 		configure(proxyFactory, targetClass);
 		Object proxy = proxyFactory.getProxy(this.classLoader);
-		ProxyShapes.exposeTargetClass(this.beanFactory, beanName, targetClass, interfaces);
+		ProxyShapes.exposeTargetClass(this.beanFactory, beanName, targetClass);
 		if (proxy instanceof Advised advised) {
 			// the async post-processor, when it comes later, adds its advisor to this proxy
 			this.proxies.putIfAbsent(targetClass, advised);
@@ -241,8 +241,8 @@ final class PrioritizedBeanPostProcessor implements SmartInstantiationAwareBeanP
 					+ "only by its interfaces, since " + why[0] + "; but the container could not call "
 					+ (unreachable.isEmpty() ? ""
 							: "its @EventListener or @Scheduled methods " + unreachable + " through that proxy, "
-									+ "since none of its interfaces declares them with that signature (or, next to a "
-									+ "listener annotated on a generic interface, carries their @EventListener)"
+									+ "since none of its interfaces declares them with that signature (one declaring "
+									+ "a type parameter, Handler<E>.on(E), does not: its proxy takes Object)"
 									+ (suspending.isEmpty() ? "" : ", nor "))
 					+ (suspending.isEmpty() ? ""
 							: "its @Scheduled suspend functions " + suspending

@@ -173,8 +173,7 @@ public class CircuitBreakerBeanPostProcessor
 			requireCallbacksOnInterfaces(beanName, beanClass, proxyFactory.getProxiedInterfaces(),
 					ProxyShapes.isScheduling(this.beanFactory));
 		}
-		ProxyShapes.exposeTargetClass(this.beanFactory, beanName, beanClass,
-				proxyFactory.isProxyTargetClass() ? null : proxyFactory.getProxiedInterfaces());
+		ProxyShapes.exposeTargetClass(this.beanFactory, beanName, beanClass);
 		return proxyFactory.getProxy(proxyClassLoader(beanClass));
 	}
 
@@ -194,8 +193,8 @@ public class CircuitBreakerBeanPostProcessor
 					+ "its interfaces, since " + why[0] + "; but the container could not call "
 					+ (unreachable.isEmpty() ? ""
 							: "its @EventListener or @Scheduled methods " + unreachable + " through that proxy, "
-									+ "since none of its interfaces declares them with that signature (or, next to a "
-									+ "listener annotated on a generic interface, carries their @EventListener)"
+									+ "since none of its interfaces declares them with that signature (one declaring "
+									+ "a type parameter, Handler<E>.on(E), does not: its proxy takes Object)"
 									+ (suspending.isEmpty() ? "" : ", nor "))
 					+ (suspending.isEmpty() ? ""
 							: "its @Scheduled suspend functions " + suspending
