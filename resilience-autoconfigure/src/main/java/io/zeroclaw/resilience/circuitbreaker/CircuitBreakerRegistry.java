@@ -115,6 +115,9 @@ public final class CircuitBreakerRegistry {
 	 * Calls {@code observer} for every breaker created so far, now, and for every breaker created later, when it is
 	 * created.
 	 * @param observer told of each breaker exactly once
+	 * @throws RuntimeException the first exception the observer threw for a breaker created so far, once it has been
+	 * told of all of them (an error as it was, a checked exception wrapped in an {@code IllegalStateException}); it
+	 * stays registered for later breakers
 	 */
 	public void onEachBreaker(Consumer<CircuitBreaker> observer) {
 		Objects.requireNonNull(observer, "observer must not be null");

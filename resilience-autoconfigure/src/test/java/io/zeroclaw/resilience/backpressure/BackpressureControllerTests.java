@@ -289,6 +289,21 @@ class BackpressureControllerTests {
 	}
 
 	@SuppressWarnings("unchecked")
+	@Test
+	void interruptSneakedOutOfOnShedShouldBeKept() {
+		BackpressureController controller = new BackpressureController(new BackpressureConfig(1, 0.5, 0.7, 0.85, 0.95),
+				new BackpressureListener() {
+					@Override
+					public void onShed(Priority priority, int depth) {
+						throw sneaky(new InterruptedException("shed"));
+					}
+				});
+		try (Admission held = controller.admit(Priority.CRITICAL)) {
+			assertThatExceptionOfType(LoadShedException.class).isThrownBy(() -> controller.admit(Priority.NORMAL));
+			assertThat(Thread.interrupted()).as("interrupt status after the shed").isTrue();
+		}
+	}
+
 	private static <E extends Throwable> RuntimeException sneaky(Throwable thrown) throws E {
 		throw (E) thrown;
 	}
