@@ -22,6 +22,8 @@ import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.context.event.EventListener;
 import org.springframework.core.BridgeMethodResolver;
 import org.springframework.core.KotlinDetector;
+import org.springframework.core.MethodIntrospector;
+import org.springframework.core.MethodIntrospector.MetadataLookup;
 import org.springframework.core.annotation.AnnotatedElementUtils;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.scheduling.annotation.Schedules;
@@ -218,7 +220,8 @@ public final class ProxyShapes {
 	/**
 	 * The methods the container calls on a bean that a proxy made of the given interfaces cannot take, as
 	 * signatures ({@code on(OrderPlaced)}), sorted: {@code @EventListener} methods, and {@code @Scheduled} ones where
-	 * scheduling is enabled, that none of the interfaces declares with the class's own signature. An interface that
+	 * scheduling is enabled, found as Spring's annotation processors find them, that none of the interfaces declares
+	 * with the class's own signature. An interface that
 	 * declares one with a type parameter ({@code Handler<E>.on(E)}) does not count: the proxy's method takes the
 	 * parameter's erasure, so a listener called through it would be handed every event. Spring refuses these at
 	 * start-up with a message that names neither the proxy nor a way out that works for a class that cannot be
@@ -230,15 +233,35 @@ public final class ProxyShapes {
 	 */
 	public static List<String> callbacksTheProxyCannotTake(Class<?> beanClass, Class<?>[] interfaces,
 			boolean scheduling) {
+		Set<Method> callbacks = new LinkedHashSet<>(listenerMethods(beanClass));
+		if (scheduling) {
+			callbacks.addAll(scheduledMethods(beanClass));
+		}
 		Set<String> unreachable = new TreeSet<>();
-		ReflectionUtils.doWithMethods(beanClass, (method) -> {
-			if ((isEventListener(method) || (scheduling && isScheduled(method))) && Arrays.stream(interfaces)
+		for (Method method : callbacks) {
+			if (Arrays.stream(interfaces)
 				.noneMatch((type) -> ReflectionUtils.findMethod(type, method.getName(),
 						method.getParameterTypes()) != null)) {
 				unreachable.add(signature(method));
 			}
-		}, (method) -> !method.isSynthetic() && !method.isBridge());
+		}
 		return List.copyOf(unreachable);
+	}
+
+	/** The methods Spring registers as listeners of a bean of the class, as its annotation processor finds them. */
+	private static Set<Method> listenerMethods(Class<?> beanClass) {
+		MetadataLookup<EventListener> listener = (method) -> AnnotatedElementUtils.findMergedAnnotation(method,
+				EventListener.class);
+		return MethodIntrospector.selectMethods(beanClass, listener).keySet();
+	}
+
+	/** The methods Spring schedules on a bean of the class, as its annotation processor finds them. */
+	private static Set<Method> scheduledMethods(Class<?> beanClass) {
+		return MethodIntrospector.selectMethods(beanClass, (MetadataLookup<Set<Scheduled>>) (method) -> {
+			Set<Scheduled> scheduled = AnnotatedElementUtils.getMergedRepeatableAnnotations(method, Scheduled.class,
+					Schedules.class);
+			return scheduled.isEmpty() ? null : scheduled;
+		}).keySet();
 	}
 
 	/**
@@ -280,11 +303,12 @@ public final class ProxyShapes {
 	 * @return the names, empty when there are none
 	 */
 	public static List<String> suspendScheduledMethods(Class<?> beanClass) {
-		Set<String> names = new TreeSet<>();
-		ReflectionUtils.doWithMethods(beanClass, (method) -> names.add(method.getName()),
-				(method) -> !method.isSynthetic() && !Modifier.isStatic(method.getModifiers()) && isScheduled(method)
-						&& KotlinDetector.isSuspendingFunction(method));
-		return List.copyOf(names);
+		return scheduledMethods(beanClass).stream()
+			.filter(KotlinDetector::isSuspendingFunction)
+			.map(Method::getName)
+			.distinct()
+			.sorted()
+			.toList();
 	}
 
 }

@@ -10,7 +10,10 @@ import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Configuration;
 import org.springframework.context.event.EventListener;
+import org.springframework.scheduling.annotation.EnableScheduling;
+import org.springframework.scheduling.annotation.Scheduled;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -46,6 +49,28 @@ class PrioritizedInterfaceProxyCallbacksTests {
 			context.publishEvent(new OrderPlaced("o-2"));
 			assertThat(context.getBean(Received.class).received()).containsExactlyInAnyOrder("o-2", "default:o-2");
 		});
+	}
+
+	/**
+	 * A generic base class annotates the listener and the class overrides it with its own signature, which an
+	 * interface declares: Spring registers only that override, which the proxy takes.
+	 */
+	@Test
+	void listenerOverridingAGenericBaseClassListenerShouldReceiveOnlyItsEvents() {
+		this.runner.withBean("orders", FinalOrders.class, FinalOrders::new).run((context) -> {
+			assertThat(context).hasNotFailed();
+			context.publishEvent(new OrderPlaced("o-3"));
+			context.publishEvent("not an order");
+			assertThat(context.getBean(Orders.class).received()).containsExactly("o-3");
+		});
+	}
+
+	/** Spring schedules only what the method itself is annotated with: an override without the annotation is not. */
+	@Test
+	void overrideOfAScheduledMethodWithoutTheAnnotationShouldNotStopStartUp() {
+		this.runner.withUserConfiguration(SchedulingConfiguration.class)
+			.withBean("ticker", FinalTicker.class, FinalTicker::new)
+			.run((context) -> assertThat(context).hasNotFailed());
 	}
 
 	/** The class is not final: the fix is to make the final method that implements an interface's non-final. */
@@ -126,6 +151,68 @@ class PrioritizedInterfaceProxyCallbacksTests {
 		@Override
 		public List<String> received() {
 			return this.received;
+		}
+
+	}
+
+	public abstract static class BaseHandler<E> {
+
+		protected final List<String> received = new CopyOnWriteArrayList<>();
+
+		@EventListener
+		public void on(E event) {
+			this.received.add("base:" + event);
+		}
+
+	}
+
+	public interface Orders {
+
+		void on(OrderPlaced event);
+
+		List<String> received();
+
+	}
+
+	static final class FinalOrders extends BaseHandler<OrderPlaced> implements Orders {
+
+		@Override
+		@Prioritized(Priority.LOW)
+		public void on(OrderPlaced event) {
+			this.received.add(event.id());
+		}
+
+		@Override
+		public List<String> received() {
+			return this.received;
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@EnableScheduling
+	static class SchedulingConfiguration {
+
+	}
+
+	public abstract static class BaseTicker {
+
+		@Scheduled(fixedDelay = 10)
+		public void tick() {
+		}
+
+	}
+
+	static final class FinalTicker extends BaseTicker implements Job {
+
+		@Override
+		public void tick() {
+		}
+
+		@Override
+		@Prioritized(Priority.LOW)
+		public int run() {
+			return 1;
 		}
 
 	}
