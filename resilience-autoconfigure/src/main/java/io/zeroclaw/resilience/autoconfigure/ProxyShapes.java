@@ -132,9 +132,9 @@ public final class ProxyShapes {
 				if (!advised.test(method)) {
 					continue;
 				}
-				Method implementation = ReflectionUtils.findMethod(beanClass, method.getName(),
-						method.getParameterTypes());
-				if (implementation != null && !implementation.getDeclaringClass().isInterface()
+				// generics resolved: Sink<String>.accept(T) is implemented by accept(String), not by its bridge
+				Method implementation = AopUtils.getMostSpecificMethod(method, beanClass);
+				if (!implementation.getDeclaringClass().isInterface()
 						&& Modifier.isFinal(implementation.getModifiers())) {
 					return true;
 				}

@@ -78,6 +78,19 @@ class PrioritizedBeanShapesTests {
 			});
 	}
 
+	/** The final method implements a generic interface's: the compiler's bridge is not final, the method is. */
+	@Test
+	void prioritizedFinalMethodImplementingAGenericInterfaceMethodShouldBeAdmittedThroughIt() {
+		this.runner.withBean("sink", HalfFinalSink.class, HalfFinalSink::new).run((context) -> {
+			assertThat(context).hasNotFailed();
+			HalfFinalSink.controller = context.getBean(BackpressureController.class);
+			@SuppressWarnings("unchecked")
+			Sink<String> sink = context.getBean(Sink.class);
+			sink.accept("report");
+			assertThat(HalfFinalSink.depths).containsExactly(1);
+		});
+	}
+
 	@Test
 	void finalMethodOfATypeLevelPrioritizedClassShouldFailStartUpNamingIt() {
 		this.runner.withBean("typeLevel", TypeLevelWorker.class, () -> new TypeLevelWorker("report"))
@@ -207,6 +220,26 @@ class PrioritizedBeanShapesTests {
 		@Override
 		public List<Integer> depthsDuringDelivery() {
 			return this.depths;
+		}
+
+	}
+
+	public interface Sink<T> {
+
+		void accept(T item);
+
+	}
+
+	static class HalfFinalSink implements Sink<String> {
+
+		static BackpressureController controller;
+
+		static final List<Integer> depths = new CopyOnWriteArrayList<>();
+
+		@Override
+		@Prioritized(Priority.LOW)
+		public final void accept(String item) {
+			depths.add(controller.depth());
 		}
 
 	}
