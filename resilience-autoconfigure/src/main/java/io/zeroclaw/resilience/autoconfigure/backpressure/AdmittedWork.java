@@ -1,7 +1,5 @@
 package io.zeroclaw.resilience.autoconfigure.backpressure;
 
-import org.jspecify.annotations.Nullable;
-
 /**
  * Whether the current thread is running {@code @Prioritized} work that holds an admission: the body of a synchronous
  * call, or of an {@code @Async} task in its worker thread.
@@ -14,23 +12,34 @@ import org.jspecify.annotations.Nullable;
  */
 final class AdmittedWork {
 
-	private static final ThreadLocal<Boolean> HELD = new ThreadLocal<>();
+	/**
+	 * A mark per thread, left in place between pieces of work: removing and setting a thread-local entry for every
+	 * piece costs a native call and an entry each time, which a pooled worker running many short tasks feels. The mark
+	 * is a JDK type, so a thread that outlives the application holds nothing of its class loader.
+	 */
+	private static final ThreadLocal<boolean[]> HELD = new ThreadLocal<>();
 
 	private AdmittedWork() {
 	}
 
 	/** @return whether the current thread runs work that holds an admission */
 	static boolean isHeld() {
-		return HELD.get() != null;
+		boolean[] held = HELD.get();
+		return held != null && held[0];
 	}
 
 	/**
 	 * Marks the current thread as running admitted work.
-	 * @return what to hand to {@link #exit} when the work ends
+	 * @return what to hand to {@link #exit} when the work ends: whether the thread already ran admitted work
 	 */
-	static @Nullable Boolean enter() {
-		Boolean previous = HELD.get();
-		HELD.set(Boolean.TRUE);
+	static boolean enter() {
+		boolean[] held = HELD.get();
+		if (held == null) {
+			held = new boolean[1];
+			HELD.set(held);
+		}
+		boolean previous = held[0];
+		held[0] = true;
 		return previous;
 	}
 
@@ -38,10 +47,12 @@ final class AdmittedWork {
 	 * Ends what {@link #enter} began.
 	 * @param previous what {@code enter} returned
 	 */
-	static void exit(@Nullable Boolean previous) {
-		if (previous == null) {
-			// The thread is pooled: leave no entry behind on it.
-			HELD.remove();
+	static void exit(boolean previous) {
+		if (!previous) {
+			boolean[] held = HELD.get();
+			if (held != null) {
+				held[0] = false;
+			}
 		}
 	}
 

@@ -29,7 +29,7 @@ final class AsyncCompletionInterceptor implements MethodInterceptor {
 			return invocation.proceed();
 		}
 		admission.start();
-		Boolean held = AdmittedWork.enter();
+		boolean held = AdmittedWork.enter();
 		try {
 			Object result = invocation.proceed();
 			if (result instanceof Future<?> future && !future.isDone()) {

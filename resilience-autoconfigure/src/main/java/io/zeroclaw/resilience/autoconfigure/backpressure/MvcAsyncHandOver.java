@@ -103,7 +103,7 @@ final class MvcAsyncHandOver {
 		private final Admission admission;
 
 		/** What {@link AdmittedWork#enter} returned in the thread that runs the {@code Callable}. */
-		private @Nullable Boolean held;
+		private boolean held;
 
 		private boolean bodyRunning;
 

@@ -129,7 +129,7 @@ final class PrioritizedAdmissionInterceptor implements MethodInterceptor {
 
 	private @Nullable Object proceed(MethodInvocation invocation, Plan plan, Admission admission) throws Throwable {
 		boolean handedOver = false;
-		Boolean held = AdmittedWork.enter();
+		boolean held = AdmittedWork.enter();
 		try {
 			Object result = invocation.proceed();
 			if (result instanceof CompletionStage<?> stage) {
