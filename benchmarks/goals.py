@@ -28,6 +28,8 @@ GOALS = [
     ("BackpressureHandOffBenchmark", "zeroclaw", "concurrencyLimits", 1.5, "thrpt"),
     ("BackpressureHandOffBenchmark", "zeroclaw", "resilience4jBulkhead", 1.5, "thrpt"),
     ("RedisRateLimiterBenchmark", "zeroclaw", "bucket4jLettuce", 2.0, "thrpt"),
+    # a whole @Async call with and without @Prioritized: what the starter costs on that path, reported, no goal
+    ("AsyncPathBenchmark", "zeroclaw", "plain", None, "thrpt"),
 ]
 
 
