@@ -265,6 +265,31 @@ public final class ProxyShapes {
 	}
 
 	/**
+	 * What a proxy made of the given interfaces could not call on a bean, for a start-up message: the callbacks of
+	 * {@link #callbacksTheProxyCannotTake}, and, where scheduling is enabled, the {@code @Scheduled} suspend functions
+	 * of {@link #suspendScheduledMethods}, which Spring's scheduling calls through the class's own signature.
+	 * @param beanClass the bean's class
+	 * @param interfaces the interfaces of its proxy
+	 * @param scheduling whether scheduling is enabled
+	 * @return what the container could not call, as the end of a sentence, or {@code null} when it can call all
+	 */
+	public static @Nullable String callbacksTheProxyCannotTakeMessage(Class<?> beanClass, Class<?>[] interfaces,
+			boolean scheduling) {
+		List<String> unreachable = callbacksTheProxyCannotTake(beanClass, interfaces, scheduling);
+		List<String> suspending = scheduling ? suspendScheduledMethods(beanClass) : List.of();
+		if (unreachable.isEmpty() && suspending.isEmpty()) {
+			return null;
+		}
+		return (unreachable.isEmpty() ? ""
+				: "its @EventListener or @Scheduled methods " + unreachable + " through that proxy, since none of its "
+						+ "interfaces declares them with that signature (one declaring a type parameter, "
+						+ "Handler<E>.on(E), does not: its proxy takes Object)" + (suspending.isEmpty() ? "" : ", nor "))
+				+ (suspending.isEmpty() ? ""
+						: "its @Scheduled suspend functions " + suspending
+								+ ", which Spring's scheduling calls through the class's own signature");
+	}
+
+	/**
 	 * Why a class is proxied by its interfaces, and how to have it proxied by a subclass instead, for a start-up
 	 * message: it cannot be subclassed, or some of its final methods implement interface methods.
 	 * @param beanClass the bean's class

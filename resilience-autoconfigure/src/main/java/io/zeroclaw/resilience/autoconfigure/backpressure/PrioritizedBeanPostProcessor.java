@@ -233,20 +233,11 @@ final class PrioritizedBeanPostProcessor implements SmartInstantiationAwareBeanP
 	 */
 	private static void requireCallbacksOnInterfaces(String beanName, Class<?> targetClass, Class<?>[] interfaces,
 			boolean scheduling) {
-		List<String> unreachable = ProxyShapes.callbacksTheProxyCannotTake(targetClass, interfaces, scheduling);
-		List<String> suspending = scheduling ? ProxyShapes.suspendScheduledMethods(targetClass) : List.of();
-		if (!unreachable.isEmpty() || !suspending.isEmpty()) {
+		String unreachable = ProxyShapes.callbacksTheProxyCannotTakeMessage(targetClass, interfaces, scheduling);
+		if (unreachable != null) {
 			String[] why = ProxyShapes.whyInterfaceProxy(targetClass);
 			throw new IllegalStateException("Bean '" + beanName + "' has @Prioritized methods, so it is proxied, and "
-					+ "only by its interfaces, since " + why[0] + "; but the container could not call "
-					+ (unreachable.isEmpty() ? ""
-							: "its @EventListener or @Scheduled methods " + unreachable + " through that proxy, "
-									+ "since none of its interfaces declares them with that signature (one declaring "
-									+ "a type parameter, Handler<E>.on(E), does not: its proxy takes Object)"
-									+ (suspending.isEmpty() ? "" : ", nor "))
-					+ (suspending.isEmpty() ? ""
-							: "its @Scheduled suspend functions " + suspending
-									+ ", which Spring's scheduling calls through the class's own signature")
+					+ "only by its interfaces, since " + why[0] + "; but the container could not call " + unreachable
 					+ ". " + why[1] + ", declare the listeners and scheduled methods on an interface it implements "
 					+ "(not a suspend function), or move them to a bean of their own.");
 		}

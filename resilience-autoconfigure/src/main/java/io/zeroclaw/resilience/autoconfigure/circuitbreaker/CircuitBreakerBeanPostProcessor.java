@@ -178,33 +178,22 @@ public class CircuitBreakerBeanPostProcessor
 	}
 
 	/**
-	 * Fails when a bean proxied by its interfaces has {@code @EventListener} or {@code @Scheduled} methods that none
-	 * of them declares: the container, handed the proxy, could not call them (Spring skips such a listener silently,
-	 * and fails the schedule with a message that does not name the breaker). A {@code @Scheduled} suspend function
-	 * fails even when an interface declares it: Spring's scheduling calls it through the class's own signature.
+	 * Fails when a bean proxied by its interfaces has {@code @EventListener} or {@code @Scheduled} methods that the
+	 * proxy cannot take (see {@link ProxyShapes#callbacksTheProxyCannotTakeMessage}): the container, handed the proxy,
+	 * could not call them, and Spring would refuse them with a message that names neither the breaker nor a way out.
 	 */
 	private static void requireCallbacksOnInterfaces(String beanName, Class<?> beanClass, Class<?>[] interfaces,
 			boolean scheduling) {
-		List<String> unreachable = ProxyShapes.callbacksTheProxyCannotTake(beanClass, interfaces, scheduling);
-		List<String> suspending = scheduling ? ProxyShapes.suspendScheduledMethods(beanClass) : List.of();
-		if (!unreachable.isEmpty() || !suspending.isEmpty()) {
+		String unreachable = ProxyShapes.callbacksTheProxyCannotTakeMessage(beanClass, interfaces, scheduling);
+		if (unreachable != null) {
 			String[] why = ProxyShapes.whyInterfaceProxy(beanClass);
 			throw new IllegalStateException("Bean '" + beanName + "' is proxied by its circuit breaker, and only by "
-					+ "its interfaces, since " + why[0] + "; but the container could not call "
-					+ (unreachable.isEmpty() ? ""
-							: "its @EventListener or @Scheduled methods " + unreachable + " through that proxy, "
-									+ "since none of its interfaces declares them with that signature (one declaring "
-									+ "a type parameter, Handler<E>.on(E), does not: its proxy takes Object)"
-									+ (suspending.isEmpty() ? "" : ", nor "))
-					+ (suspending.isEmpty() ? ""
-							: "its @Scheduled suspend functions " + suspending
-									+ ", which Spring's scheduling calls through the class's own signature")
-					+ ". " + why[1] + ", declare the methods on an interface it implements (not a suspend function), "
-					+ "or turn its breaker off with zeroclaw.resilience.circuit-breaker.instances." + beanName
+					+ "its interfaces, since " + why[0] + "; but the container could not call " + unreachable + ". "
+					+ why[1] + ", declare the methods on an interface it implements (not a suspend function), or turn "
+					+ "its breaker off with zeroclaw.resilience.circuit-breaker.instances." + beanName
 					+ ".enabled=false.");
 		}
 	}
-
 
 	/**
 	 * Makes, at build time, the class of the proxy that {@link #postProcessAfterInitialization} will make of a bean of
