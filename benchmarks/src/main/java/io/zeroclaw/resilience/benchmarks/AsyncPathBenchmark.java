@@ -39,9 +39,11 @@ import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
  * {@code @Prioritized}, so each call is admitted on the caller's thread and released on the worker's, through the
  * starter's interceptors and per-task guard. Both beans run on one executor of one thread, fed by two callers that
  * each submit {@value #BATCH} calls before waiting for them: the worker is then kept busy, and the score, per call, is
- * what the worker can run, with the starter's work on the worker's side in it and the callers' mostly not. With one
- * caller the score measures how often the worker parks and is woken instead (a slower caller can even make more
- * calls go through), so it says little about cost. Nothing is ever shed (at most {@code 2 × }{@value #BATCH} open,
+ * what the worker can run. With a core for each of the three threads that is the starter's work on the worker's side;
+ * with fewer (2 on the machine of {@code benchmarks/README.md}) the callers' share takes CPU from the worker too, so
+ * the score holds the starter's work on both sides, and any other load on the machine moves it: quote it from an
+ * otherwise idle machine, with its core count. With one caller the score measures how often the worker parks and is
+ * woken instead (a slower caller can even make more calls go through), so it says little about cost. Nothing is ever shed (at most {@code 2 × }{@value #BATCH} open,
  * of 1 000).
  * <p>
  * The context is a plain annotation context with the starter's backpressure auto-configuration imported, as

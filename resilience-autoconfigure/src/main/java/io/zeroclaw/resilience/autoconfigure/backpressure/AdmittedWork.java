@@ -15,7 +15,8 @@ final class AdmittedWork {
 	/**
 	 * A mark per thread, left in place between pieces of work: removing and setting a thread-local entry for every
 	 * piece costs a native call and an entry each time, which a pooled worker running many short tasks feels. The mark
-	 * is a JDK type, so a thread that outlives the application holds nothing of its class loader.
+	 * and its key are JDK types (a plain {@code ThreadLocal}, not {@code withInitial}, whose supplier would be a class
+	 * of the starter's), so a thread that outlives the application holds nothing of its class loader.
 	 */
 	private static final ThreadLocal<boolean[]> HELD = new ThreadLocal<>();
 
