@@ -7,8 +7,8 @@ package io.zeroclaw.resilience.autoconfigure.backpressure;
  * A synchronous {@code @Prioritized} call made there is part of that work, so it runs under the admission the work
  * already holds rather than taking a second slot: one piece of work counts once in the depth, and work that was
  * admitted is never shed half-way, neither when the queue fills up behind it nor while the controller drains for
- * shutdown. An {@code @Async} call made there, or one that returns a {@code CompletionStage}, is new work that may
- * outlast the work that made it, and is admitted as such.
+ * shutdown. An {@code @Async} call made there, one that returns a {@code CompletionStage}, or a Kotlin
+ * {@code suspend} function, is new work that may outlast the work that made it, and is admitted as such.
  */
 final class AdmittedWork {
 

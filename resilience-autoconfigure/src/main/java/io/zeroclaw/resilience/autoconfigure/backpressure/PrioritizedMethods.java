@@ -129,8 +129,8 @@ final class PrioritizedMethods {
 	 * subscribes to on each run) or an event's delivery to an {@code @EventListener} method or an
 	 * {@code ApplicationListener}; thrown, the refusal would reach the scheduler's error handler (an ERROR for every
 	 * shed run) or the event's publisher (and the listeners after this one would miss the event). A Kotlin
-	 * {@code suspend} function of either kind is skipped too: its call answers an empty {@code Mono}, which Spring
-	 * awaits as the body's end.
+	 * {@code suspend} function of either kind is skipped too where its Kotlin return type allows nothing ({@code Unit},
+	 * nullable, a {@code Flow}): its call answers an empty {@code Mono}, which Spring awaits as the body's end.
 	 */
 	record Plan(@Nullable Priority priority, int priorityArgument, boolean async, boolean suspending,
 			boolean skippedWhenShed) {
