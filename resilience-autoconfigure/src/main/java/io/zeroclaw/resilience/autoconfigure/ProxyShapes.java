@@ -127,6 +127,13 @@ public final class ProxyShapes {
 
 	private static boolean implementsFinal(Class<?> beanClass, Collection<Class<?>> interfaces,
 			Predicate<Method> advised) {
+		return !finalImplementations(beanClass, interfaces, advised).isEmpty();
+	}
+
+	/** The final methods of the class that implement a method of the interfaces the predicate accepts. */
+	private static Set<Method> finalImplementations(Class<?> beanClass, Collection<Class<?>> interfaces,
+			Predicate<Method> advised) {
+		Set<Method> implementations = new LinkedHashSet<>();
 		for (Class<?> type : interfaces) {
 			for (Method method : type.getMethods()) {
 				if (!advised.test(method)) {
@@ -136,11 +143,11 @@ public final class ProxyShapes {
 				Method implementation = AopUtils.getMostSpecificMethod(method, beanClass);
 				if (!implementation.getDeclaringClass().isInterface()
 						&& Modifier.isFinal(implementation.getModifiers())) {
-					return true;
+					implementations.add(implementation);
 				}
 			}
 		}
-		return false;
+		return implementations;
 	}
 
 	/**
@@ -296,11 +303,9 @@ public final class ProxyShapes {
 	 * @return a clause and its fix, as {@code [why, fix]}
 	 */
 	public static String[] whyInterfaceProxy(Class<?> beanClass) {
-		Set<Class<?>> interfaces = ClassUtils.getAllInterfacesForClassAsSet(beanClass);
-		List<String> finalMethods = finalMethods(beanClass).stream()
-			.filter((method) -> interfaces.stream()
-				.anyMatch((type) -> ReflectionUtils.findMethod(type, method.getName(),
-						method.getParameterTypes()) != null))
+		List<String> finalMethods = finalImplementations(beanClass,
+				ClassUtils.getAllInterfacesForClassAsSet(beanClass), (method) -> true)
+			.stream()
 			.map(Method::getName)
 			.distinct()
 			.sorted()
