@@ -50,21 +50,23 @@ import org.slf4j.LoggerFactory;
  * is full is {@code next - now}, and a refused request may retry after {@code next - now - C*T}. This is the same
  * bucket, decision for decision, as a token count refilled continuously, but it needs one value and no refill loop.
  * <p>
- * <b>Cost model.</b> One round trip per decision: an {@code EVALSHA} of a short Lua script that runs atomically in
- * Redis, reads and writes one string key and replies with one integer (the time until the bucket is full, signed to
- * tell an allowance from a refusal), from which the client derives the tokens left and the retry time. Its SHA-1 is
- * computed here; {@link #prepare} loads it at start-up, and when Redis answers {@code NOSCRIPT} all the same (restart,
- * {@code SCRIPT FLUSH}, fail-over) the same decision is sent once with {@code EVAL}, which also caches the script
- * again. Arguments are pre-encoded per policy, so a one-permit decision allocates only its key. The time is Redis's
- * own ({@code TIME}, microseconds), so instances with skewed clocks agree and the JVM's clock plays no part in a
- * decision. A key expires ({@code PX}) when its bucket would be full again, so an idle key costs no memory, and a
- * refusal writes nothing (unless the key held more debt than a full bucket of the policy that wrote it, as after
- * Redis's clock stepped back: that is cut back to a full bucket's). All arithmetic is on whole microseconds below 2<sup>53</sup>, exact in Lua's doubles:
- * {@code T} is rounded up to a whole microsecond, so a policy faster than a million requests a second, or whose
- * interval is a few microseconds and not a whole number of them, runs a little slower than asked (300 000 a second
- * becomes 250 000). A policy that never refills ({@code requestsPerWindow = 0}) stops the script's clock instead:
- * its bucket counts tokens taken, which nothing pays back, under a key of its own ending in {@code :n}, which lives
- * about 95 years.
+ * <b>Cost model.</b> One round trip per decision (but for refusals remembered, below): an {@code EVALSHA} of a short
+ * Lua script that runs atomically in Redis, reads and writes one string key and replies with one integer (the time
+ * until the bucket is full, signed to tell an allowance from a refusal), from which the client derives the tokens left
+ * and the retry time. Its SHA-1 is computed here; {@link #prepare} loads it at start-up, and when Redis answers
+ * {@code NOSCRIPT} all the same (restart, {@code SCRIPT FLUSH}, fail-over) the same decision is sent once with
+ * {@code EVAL}, which also caches the script again. Arguments are pre-encoded per policy, so a one-permit decision
+ * allocates only its key. The time is Redis's own ({@code TIME}, microseconds), so instances with skewed clocks agree
+ * and the JVM's clock plays no part in a decision Redis makes. A refusal is remembered by the instance for a while
+ * (until one permit would be allowed, a second at most; see {@link RememberedRefusals}), so that a client hammering a
+ * spent bucket is refused without a round trip, for as long as Redis would refuse it too. A key expires ({@code PX})
+ * when its bucket would be full again, so an idle key costs no memory, and a refusal writes nothing (unless the key
+ * held more debt than a full bucket of the policy that wrote it, as after Redis's clock stepped back: that is cut back
+ * to a full bucket's). All arithmetic is on whole microseconds below 2<sup>53</sup>, exact in Lua's doubles: {@code T}
+ * is rounded up to a whole microsecond, so a policy faster than a million requests a second, or whose interval is a few
+ * microseconds and not a whole number of them, runs a little slower than asked (300 000 a second becomes 250 000). A
+ * policy that never refills ({@code requestsPerWindow = 0}) stops the script's clock instead: its bucket counts tokens
+ * taken, which nothing pays back, under a key of its own ending in {@code :n}, which lives about 95 years.
  * <p>
  * <b>Keys.</b> {@code <key-prefix>{<policy>:<key>}}: the braces are a Redis Cluster hash tag, so one client's bucket
  * lives on one slot while clients spread over the cluster. Keys longer than 64 characters are replaced by their
@@ -230,6 +232,9 @@ public final class RedisRateLimiter implements RateLimiter {
 	/** Stops asking Redis for a while after repeated failures, so that a dead Redis costs a decision no latency. */
 	private final CircuitBreaker redis;
 
+	/** Redis's latest refusals, answered here for a while; {@code null} for a policy that never refills. */
+	private final @Nullable RememberedRefusals refusals;
+
 	private final RateLimitDecision allowOne;
 
 	private final AtomicLong nextWarnNanos;
@@ -298,6 +303,7 @@ public final class RedisRateLimiter implements RateLimiter {
 		this.redis = new CircuitBreaker("redis:" + policy.name(),
 				new CircuitBreakerConfig(config.failureThreshold(), config.retryInterval(), 1), nanoClock);
 		this.allowOne = allowedAsIfFull(1);
+		this.refusals = this.refills ? new RememberedRefusals(RememberedRefusals.MAX_KEYS, refusalClock()) : null;
 		this.nextWarnNanos = new AtomicLong(nanoClock.getAsLong());
 	}
 
@@ -359,12 +365,13 @@ public final class RedisRateLimiter implements RateLimiter {
 
 	/**
 	 * Gets a connector ready for the first decisions, without waiting: opens its connection in the background and then
-	 * loads the decision script, so that neither the connection's opening nor a {@code NOSCRIPT} round trip falls on
-	 * a request. Called once at start-up. When the connection cannot be opened (Redis down or slow to answer), it is
+	 * loads the decision script, so that neither the connection's opening nor a {@code NOSCRIPT} round trip falls on a
+	 * request. Called once at start-up. When the connection cannot be opened (Redis down or slow to answer), it is
 	 * tried again in the background, after 1 s and then twice as long each time up to 30 s, until it opens or the
-	 * connector stops (or starts again, which calls for a new preparation): otherwise the first requests after Redis is back would each start an attempt, wait out their
-	 * timeout and follow the configured {@link OnFailure}, and on a Redis Cluster the script's load, which opens a
-	 * connection to each master, would not have run. Failures are logged at DEBUG only: decisions report theirs.
+	 * connector stops (or starts again, which calls for a new preparation): otherwise the first requests after Redis is
+	 * back would each start an attempt, wait out their timeout and follow the configured {@link OnFailure}, and on a
+	 * Redis Cluster the script's load, which opens a connection to each master, would not have run. Failures are logged
+	 * at DEBUG only: decisions report theirs.
 	 * @param connector the connector the application's limiters share
 	 * @return completes once the script is loaded, or exceptionally if this first attempt to connect or the load failed
 	 */
@@ -465,6 +472,13 @@ public final class RedisRateLimiter implements RateLimiter {
 		if (permits < 1) {
 			throw new IllegalArgumentException("permits must be at least 1, was " + permits);
 		}
+		if (this.refusals != null) {
+			// remembered until one permit would be allowed: Redis would refuse this request too
+			long untilFull = this.refusals.untilFull(key, refusalClock());
+			if (untilFull >= 0) {
+				return toDecision(-1 - untilFull / 1000, permits);
+			}
+		}
 		CircuitBreaker.Permission permission;
 		try {
 			permission = this.redis.acquirePermission();
@@ -524,6 +538,7 @@ public final class RedisRateLimiter implements RateLimiter {
 		RedisClusterAsyncCommands<byte[], byte[]> commands = uninterruptibly(this.connector::commands, deadline);
 		byte[][] keys = { redisKey(key) };
 		byte[][] args = args(permits);
+		long sent = refusalClock();
 		Long reply;
 		try {
 			reply = await(commands.evalsha(SCRIPT_SHA, ScriptOutputType.INTEGER, keys, args), deadline);
@@ -533,9 +548,29 @@ public final class RedisRateLimiter implements RateLimiter {
 				throw ex;
 			}
 			// Redis has lost (or never had) the script: EVAL decides and caches it again, still one round trip.
+			sent = refusalClock();
 			reply = await(commands.eval(SCRIPT_BYTES, ScriptOutputType.INTEGER, keys, args), deadline);
 		}
+		if (reply <= 0 && this.refusals != null) {
+			long untilFull = -1 - reply;
+			this.refusals.remember(key, sent + untilFull * 1000,
+					sent + (untilFull + this.interval - this.tolerance) * 1000, sent);
+		}
 		return toDecision(reply, permits);
+	}
+
+	/**
+	 * The clock {@link #refusals} are kept on: this JVM's, moved with Redis's by the tests' offset. A refusal is
+	 * answered from it only while Redis would refuse too (see {@link RememberedRefusals}).
+	 */
+	private long refusalClock() {
+		long now = this.nanoClock.getAsLong();
+		return (this.clockOffsetMicros != null) ? now + this.clockOffsetMicros.getAsLong() * 1000 : now;
+	}
+
+	/** @return how many refusals are remembered, for tests */
+	int rememberedRefusals() {
+		return (this.refusals != null) ? this.refusals.size() : 0;
 	}
 
 	private <T> T await(Future<T> future, long deadline) throws ExecutionException, TimeoutException {
@@ -580,7 +615,9 @@ public final class RedisRateLimiter implements RateLimiter {
 		return new byte[][] { ascii(cost(permits)), this.toleranceArg, offset };
 	}
 
-	/** The time n permits take to refill; above the tolerance (so always refused) for more permits than the capacity. */
+	/**
+	 * The time n permits take to refill; above the tolerance (so always refused) for more permits than the capacity.
+	 */
 	private long cost(long permits) {
 		return (permits > this.capacity) ? this.tolerance + this.interval : permits * this.interval;
 	}

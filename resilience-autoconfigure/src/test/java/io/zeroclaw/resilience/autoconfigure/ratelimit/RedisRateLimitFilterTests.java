@@ -5,6 +5,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import io.zeroclaw.resilience.autoconfigure.ResilienceAutoConfiguration;
 import io.zeroclaw.resilience.ratelimit.KeyDigest;
@@ -21,6 +23,7 @@ import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.boot.webmvc.autoconfigure.WebMvcAutoConfiguration;
 import org.springframework.context.ApplicationContext;
+import org.springframework.mock.web.MockHttpServletResponse;
 import org.springframework.test.web.servlet.MockMvc;
 import org.springframework.test.web.servlet.request.MockHttpServletRequestBuilder;
 import org.springframework.test.web.servlet.setup.MockMvcBuilders;
@@ -102,6 +105,30 @@ class RedisRateLimitFilterTests {
 			}
 			assertThat(statuses).containsExactly(200, 200, 200, 200, 200, 429, 429, 429, 429, 429);
 		}));
+	}
+
+	@Test
+	void floodOfRefusedRequestsShouldGetFullAnswersWithoutAskingRedisForEach() {
+		this.runner.run((context) -> {
+			MockMvc mvc = mockMvc(context);
+			warmUp(mvc);
+			for (int i = 0; i < 5; i++) {
+				assertThat(status(mvc, "203.0.113.11")).isEqualTo(200);
+			}
+			redis.command("CONFIG", "RESETSTAT");
+			for (int i = 0; i < 50; i++) {
+				MockHttpServletResponse response = mvc.perform(request("203.0.113.11")).andReturn().getResponse();
+				assertThat(response.getStatus()).isEqualTo(429);
+				assertThat(Long.parseLong(response.getHeader("Retry-After"))).isBetween(1L, 12L);
+				assertThat(response.getHeader("RateLimit")).startsWith("\"webhook\";r=0;t=");
+				assertThat(response.getContentType()).isEqualTo("application/problem+json");
+			}
+			// the first refusal is Redis's; the next are answered from its memory, a second at most each time
+			Matcher calls = Pattern.compile("cmdstat_evalsha:calls=(\\d+)")
+				.matcher(redis.command("INFO", "commandstats"));
+			assertThat(calls.find()).isTrue();
+			assertThat(Long.parseLong(calls.group(1))).isBetween(1L, 10L);
+		});
 	}
 
 	@Test
