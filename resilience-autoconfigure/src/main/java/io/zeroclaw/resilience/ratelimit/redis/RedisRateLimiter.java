@@ -8,6 +8,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
@@ -472,11 +473,14 @@ public final class RedisRateLimiter implements RateLimiter {
 		if (permits < 1) {
 			throw new IllegalArgumentException("permits must be at least 1, was " + permits);
 		}
+		// a long key by its digest, in Redis and in the memory of refusals alike, so that each is bounded in size
+		String storedKey = KeyDigest.mustDigestAsUtf8(key, MAX_RAW_KEY_LENGTH) ? KeyDigest.of(key) : key;
 		if (this.refusals != null) {
 			// remembered until one permit would be allowed: Redis would refuse this request too
-			long untilFull = this.refusals.untilFull(key, refusalClock());
+			long untilFull = this.refusals.untilFull(storedKey, refusalClock());
 			if (untilFull >= 0) {
-				return toDecision(-1 - untilFull / 1000, permits);
+				// rounded up: in its last microsecond the refusal still leaves no token and a wait
+				return toDecision(-1 - (untilFull + 999) / 1000, permits);
 			}
 		}
 		CircuitBreaker.Permission permission;
@@ -490,7 +494,7 @@ public final class RedisRateLimiter implements RateLimiter {
 		long health = this.health.get();
 		RateLimitDecision decision;
 		try {
-			decision = decide(key, permits);
+			decision = decide(storedKey, permits);
 		}
 		catch (ExecutionException ex) {
 			return failed(permission, key, permits, (ex.getCause() != null) ? ex.getCause() : ex);
@@ -533,10 +537,10 @@ public final class RedisRateLimiter implements RateLimiter {
 	 * spends the token anyway, is the decision, rather than a fallback that would spend a second one (or refuse the
 	 * request and count Redis's failure) for a Redis that did not fail.
 	 */
-	private RateLimitDecision decide(String key, long permits) throws ExecutionException, TimeoutException {
+	private RateLimitDecision decide(String storedKey, long permits) throws ExecutionException, TimeoutException {
 		long deadline = this.nanoClock.getAsLong() + this.timeoutNanos;
 		RedisClusterAsyncCommands<byte[], byte[]> commands = uninterruptibly(this.connector::commands, deadline);
-		byte[][] keys = { redisKey(key) };
+		byte[][] keys = { redisKey(storedKey) };
 		byte[][] args = args(permits);
 		long sent = refusalClock();
 		Long reply;
@@ -553,7 +557,7 @@ public final class RedisRateLimiter implements RateLimiter {
 		}
 		if (reply <= 0 && this.refusals != null) {
 			long untilFull = -1 - reply;
-			this.refusals.remember(key, sent + untilFull * 1000,
+			this.refusals.remember(storedKey, sent + untilFull * 1000,
 					sent + (untilFull + this.interval - this.tolerance) * 1000, sent);
 		}
 		return toDecision(reply, permits);
@@ -568,9 +572,9 @@ public final class RedisRateLimiter implements RateLimiter {
 		return (this.clockOffsetMicros != null) ? now + this.clockOffsetMicros.getAsLong() * 1000 : now;
 	}
 
-	/** @return how many refusals are remembered, for tests */
-	int rememberedRefusals() {
-		return (this.refusals != null) ? this.refusals.size() : 0;
+	/** @return the keys of the clients whose refusals are remembered (long ones as their digests), for tests */
+	Set<String> rememberedKeys() {
+		return (this.refusals != null) ? this.refusals.keys() : Set.of();
 	}
 
 	private <T> T await(Future<T> future, long deadline) throws ExecutionException, TimeoutException {
@@ -643,12 +647,12 @@ public final class RedisRateLimiter implements RateLimiter {
 	}
 
 	/**
-	 * @return the Redis key of a client key: {@code <prefix>{<policy>:<key>}}, long keys hashed, with {@code :n} after
-	 * it for a policy that never refills
+	 * @param storedKey the client key, or its digest when it must be hashed
+	 * @return the Redis key of a client key: {@code <prefix>{<policy>:<key>}}, with {@code :n} after it for a policy
+	 * that never refills
 	 */
-	byte[] redisKey(String key) {
-		byte[] client = KeyDigest.mustDigestAsUtf8(key, MAX_RAW_KEY_LENGTH)
-				? KeyDigest.of(key).getBytes(StandardCharsets.US_ASCII) : key.getBytes(StandardCharsets.UTF_8);
+	byte[] redisKey(String storedKey) {
+		byte[] client = storedKey.getBytes(StandardCharsets.UTF_8);
 		byte[] redisKey = new byte[this.keyHead.length + client.length + this.keyTail.length];
 		System.arraycopy(this.keyHead, 0, redisKey, 0, this.keyHead.length);
 		System.arraycopy(client, 0, redisKey, this.keyHead.length, client.length);

@@ -1,5 +1,7 @@
 package io.zeroclaw.resilience.ratelimit.redis;
 
+import java.util.Collections;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -10,13 +12,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * <b>Why it stays exact.</b> A refusal tells the bucket's theoretical arrival time (TAT) as Redis had it; every later
  * decision, by this instance or another, can only move it later (an allowance adds to it, a refusal leaves it), so
  * what Redis refused then it refuses still, until the bucket has refilled enough. The TAT is kept on this JVM's
- * monotonic clock, taken as the time the command was sent: Redis's clock read it later, so the TAT kept is at most
- * one round trip early, and a request is refused here only when Redis would refuse it too. What can move a TAT earlier
+ * monotonic clock, from the time the command was sent: Redis's clock read it later, so the TAT kept is early by the
+ * command's way to Redis (its wait in the client's queue included), never late, and a request is refused here only
+ * when Redis would refuse it too. What can move a TAT earlier
  * is outside the limiter: an operator deleting the key, Redis's clock stepping forward, a fail-over to a replica that
  * lags. Each is forgotten here within {@link #MEMORY_NANOS}, the longest a request is refused on old news; a policy
  * that never refills is not remembered at all, since its refusals would last until a key is deleted.
  * <p>
- * <b>Cost.</b> A lookup in a concurrent map per decision, and an entry per refused client, up to {@link #MAX_KEYS};
+ * <b>Cost.</b> A lookup in a concurrent map per decision, and an entry per refused client, up to {@link #MAX_KEYS}
+ * (threads racing past the bound can each add one), keyed as in Redis (a long key by its digest), so bounded in size;
  * when full, entries past their time are swept out, at most once every {@link #SWEEP_INTERVAL_NANOS}, and a new
  * refusal finds room only once older ones have expired. Entries are removed when a lookup finds them expired.
  */
@@ -60,8 +64,8 @@ final class RememberedRefusals {
 	}
 
 	/**
-	 * Remembers that Redis refused {@code key} until {@code allowedAt} at the earliest (for one permit), its bucket full
-	 * at {@code tat}.
+	 * Remembers that Redis refused {@code key} until {@code allowedAt} at the earliest (for one permit), its bucket
+	 * full at {@code tat}.
 	 * @param now this JVM's clock when the refused command was sent
 	 */
 	void remember(String key, long tat, long allowedAt, long now) {
@@ -89,6 +93,11 @@ final class RememberedRefusals {
 	/** @return how many refusals are remembered, forgotten ones not yet removed included */
 	int size() {
 		return this.refusals.size();
+	}
+
+	/** @return the keys of the refusals remembered, forgotten ones not yet removed included; a view */
+	Set<String> keys() {
+		return Collections.unmodifiableSet(this.refusals.keySet());
 	}
 
 	private record Refusal(long tat, long forgetAt) {

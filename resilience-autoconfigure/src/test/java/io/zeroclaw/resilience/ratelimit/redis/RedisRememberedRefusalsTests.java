@@ -14,6 +14,7 @@ import java.util.regex.Pattern;
 
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.codec.ByteArrayCodec;
+import io.zeroclaw.resilience.ratelimit.KeyDigest;
 import io.zeroclaw.resilience.ratelimit.RateLimitDecision;
 import io.zeroclaw.resilience.ratelimit.RateLimitPolicy;
 import io.zeroclaw.resilience.ratelimit.redis.RedisRateLimiterConfig.OnFailure;
@@ -64,7 +65,7 @@ class RedisRememberedRefusalsTests {
 		}
 		// the allowance and the first refusal; the 999 others were answered from memory
 		assertThat(evalshaCalls()).isEqualTo(2);
-		assertThat(limiter.rememberedRefusals()).isOne();
+		assertThat(limiter.rememberedKeys()).containsExactly("flooder");
 		assertThat(limiter.tryAcquire("someone-else").allowed()).isTrue();
 		assertThat(evalshaCalls()).isEqualTo(3);
 	}
@@ -102,7 +103,7 @@ class RedisRememberedRefusalsTests {
 		assertThat(limiter.tryAcquire("client").allowed()).isFalse();
 		this.clock.incrementAndGet();
 		assertThat(limiter.tryAcquire("client").allowed()).isTrue();
-		assertThat(limiter.rememberedRefusals()).isZero();
+		assertThat(limiter.rememberedKeys()).isEmpty();
 	}
 
 	@Test
@@ -131,10 +132,85 @@ class RedisRememberedRefusalsTests {
 		RedisRateLimiter limiter = limiter(new RateLimitPolicy("once", 0, Duration.ofMinutes(1), 1), this.clock::get);
 		assertThat(limiter.tryAcquire("client").allowed()).isTrue();
 		assertThat(limiter.tryAcquire("client").allowed()).isFalse();
-		assertThat(limiter.rememberedRefusals()).isZero();
+		assertThat(limiter.rememberedKeys()).isEmpty();
 		// its refusal would last until a key is deleted: the deletion is seen at once
 		redis.command("DEL", this.prefix + "{once:client}:n");
 		assertThat(limiter.tryAcquire("client").allowed()).isTrue();
+	}
+
+	@Test
+	void longClientKeyShouldBeRememberedByItsDigestAsRedisKeepsIt() {
+		RedisRateLimiter limiter = limiter(new RateLimitPolicy("api", 1, Duration.ofMinutes(10), 0), this.clock::get);
+		// a resolver keying by a header the client sends: as long as the client likes
+		String key = "tenant:" + "x".repeat(100_000);
+		assertThat(limiter.tryAcquire(key).allowed()).isTrue();
+		assertThat(limiter.tryAcquire(key).allowed()).isFalse();
+		assertThat(limiter.rememberedKeys()).containsExactly(KeyDigest.of(key));
+		assertThat(limiter.tryAcquire(key).allowed()).isFalse();
+		assertThat(evalshaCalls()).isEqualTo(2);
+	}
+
+	@Test
+	void refusalFromMemoryInItsLastMicrosecondShouldStillTellNoTokenLeft() {
+		// capacity 1 and a token each 500 ms: the memory holds a refusal until the bucket is full again
+		RedisRateLimiter limiter = limiter(new RateLimitPolicy("api", 1, Duration.ofMillis(500), 0), this.clock::get);
+		assertThat(limiter.tryAcquire("client").allowed()).isTrue();
+		RateLimitDecision byRedis = limiter.tryAcquire("client");
+		assertThat(byRedis.allowed()).isFalse();
+		this.clock.set(byRedis.resetAfter().toNanos() - 1);
+		RateLimitDecision fromMemory = limiter.tryAcquire("client");
+		assertThat(fromMemory.allowed()).isFalse();
+		// as Redis tells every refusal: no token left, and a wait
+		assertThat(fromMemory.remaining()).isZero();
+		assertThat(fromMemory.retryAfter()).isPositive();
+		assertThat(fromMemory.resetAfter()).isPositive();
+	}
+
+	@Test
+	void refusalShouldBeRememberedAndForgottenAcrossTheWrapOfTheNanosecondClock() {
+		this.clock.set(Long.MAX_VALUE - 100_000_000L);
+		RedisRateLimiter limiter = limiter(new RateLimitPolicy("api", 1, Duration.ofDays(1), 0), this.clock::get);
+		assertThat(limiter.tryAcquire("client").allowed()).isTrue();
+		RateLimitDecision byRedis = limiter.tryAcquire("client");
+		assertThat(byRedis.allowed()).isFalse();
+		this.clock.addAndGet(500_000_000L);
+		RateLimitDecision fromMemory = limiter.tryAcquire("client");
+		assertThat(fromMemory.allowed()).isFalse();
+		assertThat(fromMemory.retryAfter()).isCloseTo(byRedis.retryAfter().minusMillis(500), Duration.ofMillis(50));
+		assertThat(evalshaCalls()).isEqualTo(2);
+		this.clock.addAndGet(500_000_000L);
+		assertThat(limiter.tryAcquire("client").allowed()).isFalse();
+		assertThat(evalshaCalls()).isEqualTo(3);
+	}
+
+	@Test
+	void refusalDecidedByEvalAfterNoScriptShouldBeRemembered() {
+		RedisRateLimiter limiter = limiter(new RateLimitPolicy("api", 1, Duration.ofMinutes(1), 0), this.clock::get);
+		assertThat(limiter.tryAcquire("client").allowed()).isTrue();
+		redis.command("SCRIPT", "FLUSH");
+		redis.command("CONFIG", "RESETSTAT");
+		assertThat(limiter.tryAcquire("client").allowed()).isFalse();
+		assertThat(limiter.tryAcquire("client").allowed()).isFalse();
+		assertThat(redis.command("INFO", "commandstats")).contains("cmdstat_eval:calls=1,")
+			.contains("cmdstat_evalsha:calls=1,");
+		assertThat(limiter.rememberedKeys()).containsExactly("client");
+	}
+
+	@Test
+	void refusalOfSeveralPermitsWhileOneIsLeftShouldNotBeRemembered() {
+		RedisRateLimiter limiter = limiter(new RateLimitPolicy("api", 2, Duration.ofMinutes(1), 1), this.clock::get);
+		assertThat(limiter.tryAcquire("client", 2).allowed()).isTrue();
+		assertThat(limiter.tryAcquire("client", 2).allowed()).isFalse();
+		RateLimitDecision tooMany = limiter.tryAcquire("client", 4);
+		assertThat(tooMany.allowed()).isFalse();
+		assertThat(tooMany.retryAfter()).isEqualTo(RedisRateLimiter.NEVER);
+		assertThat(limiter.rememberedKeys()).isEmpty();
+		assertThat(limiter.tryAcquire("client").allowed()).isTrue();
+		assertThat(limiter.tryAcquire("client", 4).allowed()).isFalse();
+		assertThat(limiter.rememberedKeys()).containsExactly("client");
+		RateLimitDecision fromMemory = limiter.tryAcquire("client", 4);
+		assertThat(fromMemory.retryAfter()).isEqualTo(RedisRateLimiter.NEVER);
+		assertThat(fromMemory.remaining()).isZero();
 	}
 
 	@Test
