@@ -36,6 +36,7 @@ class ClientAddressTests {
 			# not loopback or the unspecified address, and not a NAT64 prefix with more behind it
 			::1                              | 64  | 0:0:0:0:0:0:0:0/64
 			64:ff9b:1::198.51.100.1          | 64  | 64:ff9b:1:0:0:0:0:0/64
+			64:ff9b::1:0:c633:6401           | 64  | 64:ff9b:0:0:0:0:0:0/64
 			# a port a proxy wrote after the address is dropped, also as Spring's ForwardedHeaderFilter hands it on
 			203.0.113.9:51234                | 64  | 203.0.113.9
 			[203.0.113.9:51234]              | 64  | 203.0.113.9
@@ -47,6 +48,7 @@ class ClientAddressTests {
 			203.0.113.9:123456               | 64  | address:203.0.113.9:123456
 			203.0.113:80                     | 64  | address:203.0.113:80
 			1234.0.113.9:80                  | 64  | address:1234.0.113.9:80
+			203.0..9:80                      | 64  | address:203.0..9:80
 			[2001:db8::1]:x                  | 64  | address:[2001:db8::1]:x
 			[2001:db8::1]x                   | 64  | address:[2001:db8::1]x
 			""")

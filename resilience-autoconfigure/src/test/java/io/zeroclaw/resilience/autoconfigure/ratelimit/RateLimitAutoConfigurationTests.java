@@ -342,7 +342,7 @@ class RateLimitAutoConfigurationTests {
 			"/odata/Products(1)", "/price/{amount:.*}", "/files/*.*", "/reports/{name}.*", "/orders.*", "/orders/?",
 			"/static/.{name}", "/x/{a}-{b}", "/files/{*rest}", "/odata/$metadata", "/a/b+", "/downloads/*(?).zip",
 			"/wiki/*_(.NET)", "/wiki/*_(film)*", "/odata/Products(*)*", "/files/{name}$", "/orders$",
-			"/.well-known/**", "/models/*:predict" })
+			"/.well-known/**", "/models/*:predict", "/odata/Products(1)/Orders", "/wiki/Rust_(language" })
 	void pathPatternWithARegularExpressionInAVariableShouldStart(String pattern) {
 		this.runner
 			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",

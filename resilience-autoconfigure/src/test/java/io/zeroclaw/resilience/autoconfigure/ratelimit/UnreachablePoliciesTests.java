@@ -61,6 +61,15 @@ class UnreachablePoliciesTests {
 		List<RateLimitPolicyRegistration> readsFirst = List.of(policy("reads", List.of("/api/**"), List.of("GET")),
 				policy("adminReads", List.of("/api/admin/**"), List.of("GET")));
 		assertThat(UnreachablePolicies.find(readsFirst)).containsKey("adminReads");
+		List<RateLimitPolicyRegistration> writesOnly = List.of(policy("writes", List.of("/api/**"), List.of("POST")),
+				policy("adminWrites", List.of("/api/admin/**"), List.of("post")));
+		assertThat(UnreachablePolicies.find(writesOnly)).as("no HEAD to reach it either").containsKey("adminWrites");
+	}
+
+	@Test
+	void policyWithAPathNoSamplePathCanBeMadeOfShouldNotBeReported() {
+		// an undecodable escape makes no sample path: nothing shows that an earlier policy takes its requests
+		assertThat(UnreachablePolicies.find(policies("all", "/**", "odd", "/files/%zz"))).isEmpty();
 	}
 
 	@Test

@@ -59,6 +59,21 @@ class ResilienceExceptionHandlerLocalHandlerIntegrationTests {
 	}
 
 	@Test
+	void refusalUnderACatchAllThatNamesItsTypeOnlyByItsParameterShouldBe503() throws Exception {
+		// @ExceptionHandler with no value catches what its exception parameter names
+		HttpResponse<String> response = get("/open-by-parameter");
+		assertThat(response.statusCode()).isEqualTo(503);
+		assertThat(response.headers().firstValue("Retry-After")).hasValue("7");
+	}
+
+	@Test
+	void refusalUnderACatchAllWithoutAnExceptionParameterShouldBe503() throws Exception {
+		HttpResponse<String> response = get("/open-without-parameter");
+		assertThat(response.statusCode()).isEqualTo(503);
+		assertThat(response.headers().firstValue("Retry-After")).hasValue("7");
+	}
+
+	@Test
 	void otherExceptionsShouldStillGoToTheControllersCatchAll() throws Exception {
 		HttpResponse<String> response = get("/other");
 		assertThat(response.statusCode()).isEqualTo(500);
@@ -129,6 +144,36 @@ class ResilienceExceptionHandlerLocalHandlerIntegrationTests {
 
 	}
 
+	@RestController
+	static class ParameterTypedCatchAllController {
+
+		@GetMapping("/open-by-parameter")
+		String open() {
+			throw new CircuitOpenException("llm", Duration.ofSeconds(7));
+		}
+
+		@ExceptionHandler
+		ResponseEntity<String> anything(Exception ex) {
+			return ResponseEntity.status(HttpStatus.INTERNAL_SERVER_ERROR).body("handled by the controller");
+		}
+
+	}
+
+	@RestController
+	static class ParameterlessCatchAllController {
+
+		@GetMapping("/open-without-parameter")
+		String open() {
+			throw new CircuitOpenException("llm", Duration.ofSeconds(7));
+		}
+
+		@ExceptionHandler(RuntimeException.class)
+		ResponseEntity<String> anything() {
+			return ResponseEntity.status(HttpStatus.INTERNAL_SERVER_ERROR).body("handled by the controller");
+		}
+
+	}
+
 	/** The application's own exception: the assistant could not answer, for whatever reason. */
 	static class AssistantUnavailableException extends RuntimeException {
 
@@ -171,6 +216,16 @@ class ResilienceExceptionHandlerLocalHandlerIntegrationTests {
 		@Bean
 		WrappingController wrappingController() {
 			return new WrappingController();
+		}
+
+		@Bean
+		ParameterTypedCatchAllController parameterTypedCatchAllController() {
+			return new ParameterTypedCatchAllController();
+		}
+
+		@Bean
+		ParameterlessCatchAllController parameterlessCatchAllController() {
+			return new ParameterlessCatchAllController();
 		}
 
 	}
