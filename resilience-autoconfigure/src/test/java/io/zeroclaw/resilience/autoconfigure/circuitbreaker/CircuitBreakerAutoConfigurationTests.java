@@ -6,11 +6,13 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.zeroclaw.resilience.autoconfigure.ResilienceAutoConfiguration;
+import io.zeroclaw.resilience.autoconfigure.ResilienceProperties;
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreaker;
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreakerConfig;
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreakerRegistry;
@@ -60,7 +62,6 @@ import org.springframework.context.annotation.ScopedProxyMode;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
-import static org.awaitility.Awaitility.await;
 
 @ExtendWith(OutputCaptureExtension.class)
 class CircuitBreakerAutoConfigurationTests {
@@ -119,17 +120,22 @@ class CircuitBreakerAutoConfigurationTests {
 
 	@Test
 	void warmupLeftAsTheInterfacesNoOpShouldNeitherBeRefusedNorCountAsAProbe() {
+		// The breakers' clock is the test's: on a real one, a first call slower than the recovery timeout (a cold
+		// JVM, a busy machine) finds the breaker half-open already.
+		AtomicLong clock = new AtomicLong();
 		this.contextRunner.withPropertyValues("zeroclaw.resilience.circuit-breaker.enabled=true",
 				"zeroclaw.resilience.circuit-breaker.instances.lambdaProvider.failure-threshold=1",
 				"zeroclaw.resilience.circuit-breaker.instances.lambdaProvider.recovery-timeout=50ms")
-			.withUserConfiguration(LambdaProviderConfiguration.class)
+			.withUserConfiguration(LambdaProviderConfiguration.class, TestClockConfiguration.class)
+			.withBean(AtomicLong.class, () -> clock)
 			.run((context) -> {
 				Provider provider = context.getBean("lambdaProvider", Provider.class);
 				CircuitBreaker breaker = context.getBean(CircuitBreakerRegistry.class).find("lambdaProvider").get();
 				assertThatIllegalStateException().isThrownBy(() -> provider.simpleChat("hi", "m", 0));
 				assertThat(breaker.state()).isEqualTo(CircuitState.OPEN);
 				provider.warmup();
-				await().atMost(Duration.ofSeconds(10)).until(() -> breaker.state() == CircuitState.HALF_OPEN);
+				clock.addAndGet(Duration.ofMillis(50).toNanos());
+				assertThat(breaker.state()).isEqualTo(CircuitState.HALF_OPEN);
 				provider.warmup();
 				assertThat(breaker.state()).isEqualTo(CircuitState.HALF_OPEN);
 			});
@@ -716,6 +722,17 @@ class CircuitBreakerAutoConfigurationTests {
 			return (system, message, model, temperature) -> {
 				throw new IllegalStateException("always down");
 			};
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class TestClockConfiguration {
+
+		@Bean
+		CircuitBreakerFactory circuitBreakerFactory(ResilienceProperties properties, AtomicLong clock) {
+			return new PropertiesCircuitBreakerFactory(properties.getCircuitBreaker(), getClass().getClassLoader(),
+					clock::get);
 		}
 
 	}

@@ -47,7 +47,9 @@ public final class SteadyTraffic {
 						catch (Exception | AssertionError ex) {
 							result.unexpected.add(ex);
 						}
-						result.slowestNanos.accumulateAndGet(System.nanoTime() - started, Math::max);
+						long took = System.nanoTime() - started;
+						result.slowestNanos.accumulateAndGet(took, Math::max);
+						result.durations.add(took);
 						result.requests.incrementAndGet();
 						// Real time on purpose: the server under test is a real process, and no clock of ours
 						// decides anything here.
@@ -82,6 +84,8 @@ public final class SteadyTraffic {
 
 		private final AtomicLong slowestNanos = new AtomicLong();
 
+		private final ConcurrentLinkedQueue<Long> durations = new ConcurrentLinkedQueue<>();
+
 		/** @return every exception or failed expectation of a request */
 		public List<Throwable> unexpected() {
 			return List.copyOf(this.unexpected);
@@ -95,6 +99,15 @@ public final class SteadyTraffic {
 		/** @return the longest a request took */
 		public Duration slowest() {
 			return Duration.ofNanos(this.slowestNanos.get());
+		}
+
+		/**
+		 * @param limit a time a request should not take
+		 * @return how many requests took longer
+		 */
+		public long slowerThan(Duration limit) {
+			long nanos = limit.toNanos();
+			return this.durations.stream().filter((took) -> took > nanos).count();
 		}
 
 	}
