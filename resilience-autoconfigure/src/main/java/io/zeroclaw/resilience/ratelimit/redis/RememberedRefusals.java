@@ -15,8 +15,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * monotonic clock, from the time the command was sent: Redis's clock read it later, so the TAT kept is early by the
  * command's way to Redis (its wait in the client's queue included), never late, and a request is refused here only
  * when Redis would refuse it too. What can move a TAT earlier
- * is outside the limiter: an operator deleting the key, Redis's clock stepping forward, a fail-over to a replica that
- * lags. Each is forgotten here within {@link #MEMORY_NANOS}, the longest a request is refused on old news; a policy
+ * is outside the limiter: a key deleted or lost (an operator, eviction, a restart without persistence), Redis's clock
+ * stepping forward, a fail-over to a replica that lags. Each is forgotten here within {@link #MEMORY_NANOS}, the longest a request is refused on old news; a policy
  * that never refills is not remembered at all, since its refusals would last until a key is deleted.
  * <p>
  * <b>Cost.</b> A lookup in a concurrent map per decision, and an entry per refused client, up to {@link #MAX_KEYS}

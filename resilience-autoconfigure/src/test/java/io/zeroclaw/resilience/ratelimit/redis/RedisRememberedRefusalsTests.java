@@ -1,5 +1,7 @@
 package io.zeroclaw.resilience.ratelimit.redis;
 
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
@@ -13,6 +15,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.zeroclaw.resilience.ratelimit.KeyDigest;
 import io.zeroclaw.resilience.ratelimit.RateLimitDecision;
@@ -23,6 +26,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -148,6 +153,38 @@ class RedisRememberedRefusalsTests {
 		assertThat(limiter.rememberedKeys()).containsExactly(KeyDigest.of(key));
 		assertThat(limiter.tryAcquire(key).allowed()).isFalse();
 		assertThat(evalshaCalls()).isEqualTo(2);
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "k", "sha256:abc", "a\uD800", "\uDC00a", "\u00e9\u4e2d", "\uD83D\uDE00", "x\uD83D\uDE00" })
+	void clientShouldKeepTheRedisKeyItHadBeforeRefusalsWereRemembered(String seed) {
+		RedisRateLimiter limiter = limiter(new RateLimitPolicy("api", 1, Duration.ofMinutes(10), 0), this.clock::get);
+		RedisClient checker = RedisClient.create(redis.uri());
+		clients.add(checker);
+		RedisCommands<byte[], byte[]> commands = checker.connect(ByteArrayCodec.INSTANCE).sync();
+		// the seed, and repeated to 64 and 65 UTF-16 units (a surrogate pair may be cut): 64 is the longest kept
+		for (String key : List.of(seed, seed.repeat(65).substring(0, 64), seed.repeat(65).substring(0, 65))) {
+			assertThat(limiter.tryAcquire(key).allowed()).isTrue();
+			assertThat(limiter.tryAcquire(key).allowed()).isFalse();
+			// the Redis key as RedisRateLimiter.redisKey wrote it before fb16969
+			byte[] client = KeyDigest.mustDigestAsUtf8(key, 64) ? KeyDigest.of(key).getBytes(StandardCharsets.US_ASCII)
+					: key.getBytes(StandardCharsets.UTF_8);
+			byte[] expected = concat((this.prefix + "{api:").getBytes(StandardCharsets.UTF_8), client,
+					new byte[] { '}' });
+			List<byte[]> keys = commands.keys((this.prefix + "*").getBytes(StandardCharsets.UTF_8));
+			assertThat(keys).as(key).hasSize(1);
+			assertThat(keys.get(0)).as(key).isEqualTo(expected);
+			assertThat(limiter.rememberedKeys()).as(key).contains(new String(client, StandardCharsets.UTF_8));
+			commands.del(expected);
+		}
+	}
+
+	private static byte[] concat(byte[]... parts) {
+		ByteArrayOutputStream out = new ByteArrayOutputStream();
+		for (byte[] part : parts) {
+			out.writeBytes(part);
+		}
+		return out.toByteArray();
 	}
 
 	@Test

@@ -42,6 +42,16 @@ class RememberedRefusalsTests {
 	}
 
 	@Test
+	void refusalShouldBeRememberedWhateverTheClocksOrigin() {
+		// System.nanoTime has an arbitrary origin: only differences of its readings mean anything
+		RememberedRefusals refusals = new RememberedRefusals(10, -10 * SECOND);
+		refusals.remember("client", -9 * SECOND, -9 * SECOND - SECOND / 2, -10 * SECOND);
+		assertThat(refusals.untilFull("client", -10 * SECOND)).isEqualTo(SECOND);
+		refusals.remember("other", 11 * SECOND, 10 * SECOND, 10 * SECOND);
+		assertThat(refusals.keys()).containsExactly("client");
+	}
+
+	@Test
 	void fullMemoryShouldTakeNewClientsOnlyOnceOldRefusalsAreSweptOut() {
 		RememberedRefusals refusals = new RememberedRefusals(2, 0);
 		refusals.remember("a", 10 * SECOND, 10 * SECOND, 0);
@@ -72,6 +82,16 @@ class RememberedRefusalsTests {
 		refusals.remember("c", SECOND, SECOND, 2 * firstSweep);
 		assertThat(refusals.untilFull("c", 2 * firstSweep)).isEqualTo(SECOND - 2 * firstSweep);
 		assertThat(refusals.size()).isOne();
+	}
+
+	@Test
+	void sweepShouldClearARefusalAtTheNanosecondALookupWouldForgetIt() {
+		RememberedRefusals refusals = new RememberedRefusals(1, 0);
+		refusals.remember("a", SECOND, SECOND / 2, 0);
+		// a is forgotten at SECOND / 2 by a lookup, and so by the sweep of a newcomer at that very nanosecond
+		refusals.remember("b", SECOND, SECOND, SECOND / 2);
+		assertThat(refusals.keys()).containsExactly("b");
+		assertThat(refusals.untilFull("b", SECOND / 2)).isEqualTo(SECOND / 2);
 	}
 
 }
