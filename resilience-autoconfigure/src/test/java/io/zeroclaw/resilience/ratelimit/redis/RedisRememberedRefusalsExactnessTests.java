@@ -10,6 +10,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
+import io.lettuce.core.CopyArgs;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.sync.RedisCommands;
@@ -31,29 +32,6 @@ class RedisRememberedRefusalsExactnessTests {
 
 	@RegisterExtension
 	static final RedisServer redis = new RedisServer();
-
-	/*
-	 * What the decision script would answer for one permit, read-only (same parsing and cut-back rule as
-	 * RedisRateLimiter.SCRIPT): how long one permit has been allowed already, in microseconds; negative while refused.
-	 */
-	private static final String WOULD_ALLOW = """
-			local t = redis.call('TIME')
-			local now = t[1] * 1000000 + t[2]
-			local stored = redis.call('GET', KEYS[1])
-			local tat, blank
-			if stored then
-			  blank = string.find(stored, ' ', 1, true)
-			  tat = tonumber(blank and string.sub(stored, 1, blank - 1) or stored)
-			end
-			tat = tat or now
-			if tat < now then tat = now end
-			local tolerance = tonumber(ARGV[2])
-			if not (tat <= now + tolerance) then
-			  local writer = blank and tonumber(string.sub(stored, blank + 1)) or 0
-			  if not (tat <= now + math.min(writer, 4000000000000000)) then tat = now + tolerance end
-			end
-			return now - (tat - tolerance + tonumber(ARGV[1]))
-			""";
 
 	private static final List<RedisClient> clients = new CopyOnWriteArrayList<>();
 
@@ -95,19 +73,26 @@ class RedisRememberedRefusalsExactnessTests {
 			ConcurrentRun.together(executor, policies.length, Duration.ofSeconds(60), (thread) -> {
 				RedisCommands<byte[], byte[]> check = checker.connect(ByteArrayCodec.INSTANCE).sync();
 				RedisRateLimiter limiter = limiters[thread];
-				byte[][] keys = { limiter.redisKey("hot") };
+				byte[] key = limiter.redisKey("hot");
+				String copyName = new String(key, StandardCharsets.UTF_8) + ":check";
+				byte[][] copy = { copyName.getBytes(StandardCharsets.UTF_8) };
 				long interval = intervalMicros(policies[thread]);
-				byte[][] args = { ascii(interval), ascii(interval * policies[thread].capacity()) };
+				long tolerance = interval * policies[thread].capacity();
+				byte[][] args = { ascii(interval), ascii(tolerance), ascii(0) };
 				while (System.nanoTime() - end < 0) {
 					long asked = System.nanoTime();
 					if (limiter.tryAcquire("hot").allowed()) {
 						continue;
 					}
 					refusals.incrementAndGet();
-					Long allowedForMicros = check.eval(WOULD_ALLOW.getBytes(StandardCharsets.UTF_8),
-							ScriptOutputType.INTEGER, keys, args);
-					// allowed since before the refusal was asked for: Redis would have allowed it
-					if (allowedForMicros * 1000 > System.nanoTime() - asked) {
+					// the store's own script, run on a copy of the bucket in one transaction: what Redis would answer
+					check.multi();
+					check.copy(key, copy[0], CopyArgs.Builder.replace(true));
+					check.eval(RedisRateLimiter.SCRIPT_BYTES, ScriptOutputType.INTEGER, copy, args);
+					check.del(copy[0]);
+					long reply = check.exec().<Long>get(1);
+					// allowed, one permit since (tolerance - reply) µs at least: since before the refusal was asked?
+					if (reply > 0 && (tolerance - reply) * 1000 > System.nanoTime() - asked) {
 						wrong.incrementAndGet();
 					}
 				}
