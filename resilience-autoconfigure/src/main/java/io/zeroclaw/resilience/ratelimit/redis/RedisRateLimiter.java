@@ -475,7 +475,7 @@ public final class RedisRateLimiter implements RateLimiter {
 		}
 		// a long key by its digest, in Redis and in the memory of refusals alike, so that each is bounded in size
 		String storedKey = KeyDigest.mustDigestAsUtf8(key, MAX_RAW_KEY_LENGTH) ? KeyDigest.of(key) : key;
-		if (this.refusals != null) {
+		if (this.refusals != null && !this.refusals.isEmpty()) {
 			// remembered until one permit would be allowed: Redis would refuse this request too
 			long untilFull = this.refusals.untilFull(storedKey, refusalClock());
 			if (untilFull >= 0) {

@@ -12,7 +12,6 @@ import java.util.stream.Stream;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.zeroclaw.resilience.autoconfigure.ResilienceAutoConfiguration;
-import io.zeroclaw.resilience.autoconfigure.ResilienceProperties;
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreaker;
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreakerConfig;
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreakerRegistry;
@@ -126,7 +125,7 @@ class CircuitBreakerAutoConfigurationTests {
 		this.contextRunner.withPropertyValues("zeroclaw.resilience.circuit-breaker.enabled=true",
 				"zeroclaw.resilience.circuit-breaker.instances.lambdaProvider.failure-threshold=1",
 				"zeroclaw.resilience.circuit-breaker.instances.lambdaProvider.recovery-timeout=50ms")
-			.withUserConfiguration(LambdaProviderConfiguration.class, TestClockConfiguration.class)
+			.withUserConfiguration(LambdaProviderConfiguration.class, ClockedBreakers.ClockedFactory.class)
 			.withBean(AtomicLong.class, () -> clock)
 			.run((context) -> {
 				Provider provider = context.getBean("lambdaProvider", Provider.class);
@@ -722,17 +721,6 @@ class CircuitBreakerAutoConfigurationTests {
 			return (system, message, model, temperature) -> {
 				throw new IllegalStateException("always down");
 			};
-		}
-
-	}
-
-	@Configuration(proxyBeanMethods = false)
-	static class TestClockConfiguration {
-
-		@Bean
-		CircuitBreakerFactory circuitBreakerFactory(ResilienceProperties properties, AtomicLong clock) {
-			return new PropertiesCircuitBreakerFactory(properties.getCircuitBreaker(), getClass().getClassLoader(),
-					clock::get);
 		}
 
 	}
