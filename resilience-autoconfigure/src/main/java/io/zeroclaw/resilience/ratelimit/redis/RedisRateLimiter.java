@@ -367,12 +367,13 @@ public final class RedisRateLimiter implements RateLimiter {
 	/**
 	 * Gets a connector ready for the first decisions, without waiting: opens its connection in the background and then
 	 * loads the decision script, so that neither the connection's opening nor a {@code NOSCRIPT} round trip falls on a
-	 * request. Called once at start-up. When the connection cannot be opened (Redis down or slow to answer), it is
-	 * tried again in the background, after 1 s and then twice as long each time up to 30 s, until it opens or the
-	 * connector stops (or starts again, which calls for a new preparation): otherwise the first requests after Redis is
-	 * back would each start an attempt, wait out their timeout and follow the configured {@link OnFailure}, and on a
-	 * Redis Cluster the script's load, which opens a connection to each master, would not have run. Failures are logged
-	 * at DEBUG only: decisions report theirs.
+	 * request. Called once at start-up. When the connection cannot be opened (Redis down or slow to answer) or the
+	 * script cannot be loaded on it (the connection closed by its owner meanwhile), both are tried again in the
+	 * background, after 1 s and then twice as long each time up to 30 s, until they succeed or the connector stops (or
+	 * starts again, which calls for a new preparation): otherwise the first requests after Redis is back would each
+	 * start an attempt, wait out their timeout and follow the configured {@link OnFailure}, and on a Redis Cluster the
+	 * script's load, which opens a connection to each master, would not have run. Failures are logged at DEBUG only:
+	 * decisions report theirs.
 	 * @param connector the connector the application's limiters share
 	 * @return completes once the script is loaded, or exceptionally if this first attempt to connect or the load failed
 	 */
@@ -381,25 +382,23 @@ public final class RedisRateLimiter implements RateLimiter {
 	}
 
 	private static CompletableFuture<Void> prepare(LettuceConnector connector, int run, long retryMillis) {
-		CompletableFuture<RedisClusterAsyncCommands<byte[], byte[]>> connected = connector.connectInBackground();
-		connected.whenComplete((commands, failure) -> {
-			// the retries end when the connector stops; started again, it prepares anew
-			if (failure != null && connector.isRunning(run)) {
-				CompletableFuture.delayedExecutor(retryMillis, TimeUnit.MILLISECONDS).execute(() -> {
-					if (connector.isRunning(run)) {
-						prepare(connector, run, Math.min(2 * retryMillis, LAST_PREPARE_RETRY_MILLIS));
-					}
-				});
-			}
-		});
-		return connected
+		return connector.connectInBackground()
 			.thenCompose((commands) -> commands.scriptLoad(SCRIPT_BYTES)
 				.toCompletableFuture()
 				.thenCompose((sha) -> warnIfOneNodeOfACluster(commands)))
 			.whenComplete((loaded, failure) -> {
-				if (failure != null) {
-					logger.debug("Could not get the Redis connection for rate limiting ready; decisions will "
-							+ "try again", failure);
+				if (failure == null) {
+					return;
+				}
+				logger.debug("Could not get the Redis connection for rate limiting ready; decisions will try again",
+						failure);
+				// the retries end when the connector stops; started again, it prepares anew
+				if (connector.isRunning(run)) {
+					CompletableFuture.delayedExecutor(retryMillis, TimeUnit.MILLISECONDS).execute(() -> {
+						if (connector.isRunning(run)) {
+							prepare(connector, run, Math.min(2 * retryMillis, LAST_PREPARE_RETRY_MILLIS));
+						}
+					});
 				}
 			});
 	}
