@@ -8,6 +8,9 @@ import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.zeroclaw.resilience.autoconfigure.ResilienceAutoConfiguration;
 import io.zeroclaw.resilience.ratelimit.KeyDigest;
 import io.zeroclaw.resilience.ratelimit.redis.RedisServer;
@@ -179,7 +182,8 @@ class RedisRateLimitFilterTests {
 	@Test
 	void redisKilledUnderTrafficShouldNeitherFailNorSlowRequestsAndItsReturnShouldRestoreTheSharedQuota() {
 		WebApplicationContextRunner impatient = this.runner
-			.withPropertyValues("zeroclaw.resilience.rate-limit.redis.timeout=" + TIMEOUT.toMillis() + "ms");
+			.withPropertyValues("zeroclaw.resilience.rate-limit.redis.timeout=" + TIMEOUT.toMillis() + "ms")
+			.withBean(SimpleMeterRegistry.class);
 		impatient.run((first) -> impatient.run((second) -> {
 			MockMvc one = mockMvc(first);
 			MockMvc other = mockMvc(second);
@@ -209,12 +213,31 @@ class RedisRateLimitFilterTests {
 				}
 				return allowed == 5;
 			});
+			// A stall of this JVM beyond the 50 ms timeout makes a decision fall back to its instance's own bucket,
+			// and is counted as an error: a round on a new client is played again only then, and one in which Redis
+			// made every decision must be exact. A quota not restored falls back in every round: 200 eight times.
 			List<Integer> statuses = new ArrayList<>();
-			for (int i = 0; i < 8; i++) {
-				statuses.add(status((i % 2 == 0) ? one : other, "203.0.113.9"));
+			for (int round = 0; round < 5; round++) {
+				double errors = errors(first) + errors(second);
+				statuses.clear();
+				for (int i = 0; i < 8; i++) {
+					statuses.add(status((i % 2 == 0) ? one : other, "203.0.113." + (9 + round)));
+				}
+				if (errors(first) + errors(second) == errors) {
+					break;
+				}
 			}
 			assertThat(statuses).containsExactly(200, 200, 200, 200, 200, 429, 429, 429);
 		}));
+	}
+
+	/** The decisions Redis did not make, each followed by on-failure (here the instance's own bucket). */
+	private static double errors(ApplicationContext context) {
+		Counter counter = context.getBean(MeterRegistry.class)
+			.find("zeroclaw.resilience.ratelimit.requests")
+			.tags("policy", "webhook", "outcome", "error")
+			.counter();
+		return (counter != null) ? counter.count() : 0;
 	}
 
 	/** Opens each instance's Redis connection outside the measured requests, as a running application has. */
