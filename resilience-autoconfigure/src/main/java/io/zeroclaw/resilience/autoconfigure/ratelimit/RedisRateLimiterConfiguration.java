@@ -7,7 +7,10 @@ import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.resource.Delay;
+import io.lettuce.core.resource.NettyCustomizer;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.channel.Channel;
+import io.netty.util.concurrent.SingleThreadEventExecutor;
 import io.zeroclaw.resilience.autoconfigure.InvalidResiliencePropertyException;
 import io.zeroclaw.resilience.autoconfigure.ResilienceProperties;
 import io.zeroclaw.resilience.ratelimit.LocalRateLimiter;
@@ -195,21 +198,50 @@ class RedisRateLimiterConfiguration {
 	}
 
 	/**
-	 * Caps Lettuce's reconnect back-off at the limiter's retry interval. Left at Lettuce's default, the wait between
-	 * attempts to reconnect a dropped connection doubles up to 30 s, and the limiter's probes, which only queue their
-	 * command on the disconnected connection, cannot hasten it: after an outage the limiter would stay on its
-	 * on-failure policy for up to half a minute after Redis is back. Ordered first, so that an application's own
-	 * customizer of the delay has the last word; an application's own {@code ClientResources} bean is left alone.
+	 * Tunes the {@code ClientResources} Spring Boot builds for Lettuce; an application's own {@code ClientResources}
+	 * bean is left alone.
 	 */
 	@Configuration(proxyBeanMethods = false)
 	@ConditionalOnClass(ClientResourcesBuilderCustomizer.class)
-	static class ReconnectDelayConfiguration {
+	static class LettuceResourcesConfiguration {
 
+		/**
+		 * Caps Lettuce's reconnect back-off at the limiter's retry interval. Left at Lettuce's default, the wait
+		 * between attempts to reconnect a dropped connection doubles up to 30 s, and the limiter's probes, which only
+		 * queue their command on the disconnected connection, cannot hasten it: after an outage the limiter would stay
+		 * on its on-failure policy for up to half a minute after Redis is back. Ordered first, so that an
+		 * application's own customizer of the delay has the last word.
+		 */
 		@Bean
 		@Order(Ordered.HIGHEST_PRECEDENCE)
 		ClientResourcesBuilderCustomizer zeroclawRedisReconnectDelayCustomizer() {
 			return (builder) -> builder.reconnectDelay(Delay.exponential(Duration.ofMillis(1),
 					RedisRateLimiterConfig.DEFAULT_RETRY_INTERVAL, 2, TimeUnit.MILLISECONDS));
+		}
+
+		/**
+		 * Closes a Lettuce channel still open when its event loop shuts down. Netty closes the channels of a loop
+		 * that shuts down only if they were registered when it last looked at its I/O; one whose set-up was still
+		 * running on the loop then (registration, resolver, connect: slow in a cold JVM) stays connected to Redis
+		 * until the JVM exits. The connector's stop makes this happen: it interrupts the attempt opening the
+		 * connection, and the connection factory then shuts its client down while that attempt's channel is being
+		 * set up. Ordered first: an application's own {@code NettyCustomizer} replaces this one.
+		 */
+		@Bean
+		@Order(Ordered.HIGHEST_PRECEDENCE)
+		ClientResourcesBuilderCustomizer zeroclawRedisChannelCloser() {
+			return (builder) -> builder.nettyCustomizer(new NettyCustomizer() {
+
+				@Override
+				public void afterChannelInitialized(Channel channel) {
+					if (channel.eventLoop() instanceof SingleThreadEventExecutor loop) {
+						Runnable close = channel::close;
+						loop.addShutdownHook(close);
+						channel.closeFuture().addListener((closed) -> loop.removeShutdownHook(close));
+					}
+				}
+
+			});
 		}
 
 	}
