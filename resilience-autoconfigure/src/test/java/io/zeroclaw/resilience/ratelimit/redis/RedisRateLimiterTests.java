@@ -51,6 +51,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 /**
  * What only the Redis store does: key shape and expiry, script reloading, one quota across instances whatever their
@@ -114,12 +115,41 @@ class RedisRateLimiterTests {
 	}
 
 	@ParameterizedTest
-	@ValueSource(strings = { "zeroclaw:{rl}:", "rl{", "}" })
+	@ValueSource(strings = { "zeroclaw:{rl}:", "rl{", "}", "{rl:" })
 	void keyPrefixWithABraceShouldBeRefused(String keyPrefix) {
 		// it would put every client on the slot of the prefix's hash tag
 		assertThatIllegalArgumentException().isThrownBy(() -> new RedisRateLimiterConfig(keyPrefix, PATIENT,
 				OnFailure.DENY))
 			.withMessageContaining("keyPrefix must not hold '{' or '}'");
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "PT0S", "-PT0.001S" })
+	void timeoutThatLeavesRedisNoTimeToAnswerShouldBeRefused(String timeout) {
+		assertThatIllegalArgumentException()
+			.isThrownBy(() -> new RedisRateLimiterConfig(this.prefix, Duration.parse(timeout), OnFailure.ALLOW))
+			.withMessageContaining("timeout must be positive");
+	}
+
+	@Test
+	void configOutOfRangeShouldBeRefusedNamingItsField() {
+		assertThatIllegalArgumentException()
+			.isThrownBy(() -> new RedisRateLimiterConfig(null, PATIENT, OnFailure.DENY))
+			.withMessageContaining("keyPrefix must not be null");
+		for (int threshold : new int[] { 0, -1 }) {
+			assertThatIllegalArgumentException()
+				.isThrownBy(() -> new RedisRateLimiterConfig(this.prefix, PATIENT, OnFailure.DENY, threshold,
+						Duration.ofSeconds(1)))
+				.withMessageContaining("failureThreshold must be at least 1");
+		}
+		for (Duration retryInterval : List.of(Duration.ZERO, Duration.ofMillis(-1))) {
+			assertThatIllegalArgumentException()
+				.isThrownBy(() -> new RedisRateLimiterConfig(this.prefix, PATIENT, OnFailure.DENY, 3, retryInterval))
+				.withMessageContaining("retryInterval must be positive");
+		}
+		// the least of each is allowed
+		assertThat(new RedisRateLimiterConfig("", Duration.ofNanos(1), OnFailure.DENY, 1, Duration.ofNanos(1))
+			.failureThreshold()).isOne();
 	}
 
 	@ParameterizedTest
@@ -143,6 +173,14 @@ class RedisRateLimiterTests {
 	}
 
 	@Test
+	void timeoutOfTheLastSecondNanosecondsCanHoldShouldBeAcceptedToo() {
+		// 9 223 372 036.999 999 999 s: whole seconds a long of nanoseconds holds, and a fraction it does not
+		Duration timeout = Duration.ofSeconds(Long.MAX_VALUE / 1_000_000_000L, 999_999_999);
+		RateLimiter limiter = newLimiter(POLICY, this.prefix, OnFailure.DENY, timeout, null);
+		assertThat(limiter.tryAcquire("client-1").allowed()).isTrue();
+	}
+
+	@Test
 	void windowBeyondWhatMicrosecondsHoldShouldBeRefusedNotWrapAround() {
 		// near Long.MAX_VALUE microseconds, adding the window's fraction of a second wrapped the span to a negative
 		// number, which became a token every microsecond
@@ -153,6 +191,25 @@ class RedisRateLimiterTests {
 						PATIENT, null))
 				.withMessageContaining("years to refill");
 		}
+	}
+
+	@Test
+	void localOnFailureWithoutAFallbackShouldBeRefusedAtOnceNotInAnOutage() {
+		LettuceConnector connector = new LettuceConnector(() -> {
+			throw new IllegalStateException("not connected in this test");
+		});
+		assertThatIllegalArgumentException()
+			.isThrownBy(() -> new RedisRateLimiter(POLICY, connector, config(OnFailure.LOCAL), null, null))
+			.withMessageContaining("fallback");
+	}
+
+	@Test
+	void policyTakingCenturiesToRefillShouldBeRefusedThoughItsWindowFitsInMicroseconds() {
+		// two tokens each 200 years: the window fits in a long of microseconds, its full bucket not below 2^53
+		RateLimitPolicy slow = new RateLimitPolicy("slow", 2, Duration.ofDays(365L * 200), 0);
+		assertThatIllegalArgumentException()
+			.isThrownBy(() -> newLimiter(slow, this.prefix, OnFailure.DENY, PATIENT, null))
+			.withMessageContaining("years to refill");
 	}
 
 	@Test
@@ -172,6 +229,13 @@ class RedisRateLimiterTests {
 		assertThat(output).contains("Rate-limit policy 'fast' refills a token every 3.333 µs")
 			.contains("about 250000 a second instead of 300000")
 			.doesNotContain("policy 'exact'");
+	}
+
+	@Test
+	void policyOfASubSecondWindowInWholeMicrosecondsShouldNotBeWarnedOf(CapturedOutput output) {
+		new RedisRateLimiter(new RateLimitPolicy("half-second", 100, Duration.ofMillis(500), 0), connector(),
+				config(OnFailure.DENY), null, null);
+		assertThat(output).doesNotContain("Rate-limit policy 'half-second'");
 	}
 
 	@Test
@@ -196,6 +260,22 @@ class RedisRateLimiterTests {
 		assertThat(Duration.ofMillis(ttl)).isGreaterThan(Duration.ofDays(365L * 90));
 		// one token taken, of a bucket of three
 		assertThat(redis.command("GET", this.prefix + "{once:client-1}:n")).isEqualTo("1 3");
+	}
+
+	@Test
+	void severalPermitsOfAPolicyThatNeverRefillsShouldStayTakenAsOneDoes() {
+		RateLimitPolicy once = new RateLimitPolicy("once", 0, Duration.ofMinutes(1), 4);
+		RateLimiter limiter = new RedisRateLimiter(once, connector(),
+				new RedisRateLimiterConfig(this.prefix, PATIENT, OnFailure.DENY), null, null);
+		assertThat(limiter.tryAcquire("client-1", 2).allowed()).isTrue();
+		assertThat(limiter.tryAcquire("client-1", 2).allowed()).isTrue();
+		RateLimitDecision spent = limiter.tryAcquire("client-1", 2);
+		assertThat(spent.allowed()).isFalse();
+		assertThat(spent.retryAfter()).isEqualTo(RedisRateLimiter.NEVER);
+		// a count of tokens taken, under the key of its own that lives for decades
+		assertThat(redis.command("GET", this.prefix + "{once:client-1}:n")).isEqualTo("4 4");
+		long ttl = Long.parseLong(redis.command("PTTL", this.prefix + "{once:client-1}:n").substring(1));
+		assertThat(Duration.ofMillis(ttl)).isGreaterThan(Duration.ofDays(365L * 90));
 	}
 
 	@ParameterizedTest(name = "{0} -> {1}")
@@ -290,6 +370,25 @@ class RedisRateLimiterTests {
 		String stored = redis.command("GET", this.prefix + "{api:client-1}");
 		assertThat(limiter.tryAcquire("client-1").allowed()).isFalse();
 		assertThat(redis.command("GET", this.prefix + "{api:client-1}")).isEqualTo(stored);
+	}
+
+	@Test
+	void requestForMorePermitsThanALongOfMicrosecondsHoldsShouldBeRefusedAsNeverAllowed() {
+		RateLimiter limiter = limiter(OnFailure.DENY);
+		RateLimitDecision decision = limiter.tryAcquire("client-1", Long.MAX_VALUE);
+		assertThat(decision.allowed()).isFalse();
+		assertThat(decision.retryAfter()).isEqualTo(RedisRateLimiter.NEVER);
+		assertThat(limiter.tryAcquire("client-1", 15).allowed()).isTrue();
+	}
+
+	@ParameterizedTest
+	@ValueSource(longs = { 0, -1, Long.MIN_VALUE })
+	void requestForLessThanOnePermitShouldBeRefusedAsAMistakeNotGiveTokensBack(long permits) {
+		RateLimiter limiter = limiter(OnFailure.DENY);
+		assertThat(limiter.tryAcquire("client-1", 15).allowed()).isTrue();
+		assertThatIllegalArgumentException().isThrownBy(() -> limiter.tryAcquire("client-1", permits))
+			.withMessageContaining("permits must be at least 1");
+		assertThat(limiter.tryAcquire("client-1").allowed()).isFalse();
 	}
 
 	@Test
@@ -574,6 +673,25 @@ class RedisRateLimiterTests {
 	}
 
 	@Test
+	void decisionRedisFailedShouldNotBeSentAgainWithEval() {
+		RedisRateLimiter limiter = new RedisRateLimiter(POLICY, connector(), new RedisRateLimiterConfig(this.prefix,
+				PATIENT, OnFailure.ALLOW), null, null);
+		assertThat(limiter.tryAcquire("client-1").allowed()).isTrue();
+		refuseWrites();
+		try {
+			redis.command("CONFIG", "RESETSTAT");
+			limiter.tryAcquire("client-2");
+			assertThat(limiter.isAnswering()).isFalse();
+		}
+		finally {
+			acceptWrites();
+		}
+		// only NOSCRIPT is answered with EVAL: a failing Redis is not sent every decision twice
+		assertThat(redis.command("INFO", "commandstats")).contains("cmdstat_evalsha:")
+			.doesNotContain("cmdstat_eval:");
+	}
+
+	@Test
 	void lateAnswerAfterARefusedWriteShouldNotMakeARefusalLookLikeRedisBack(CapturedOutput output) {
 		RedisRateLimiter limiter = answeringWithKeySpent();
 		refuseWrites();
@@ -592,6 +710,73 @@ class RedisRateLimiterTests {
 			redis.command("CLIENT", "UNPAUSE");
 			acceptWrites();
 		}
+	}
+
+	@Test
+	void refusedWriteAfterAFailureOfAnotherKindShouldNotMakeARefusalLookLikeRedisBack(CapturedOutput output) {
+		RedisRateLimiter limiter = answeringWithKeySpent();
+		pauseRedis(Duration.ofSeconds(1));
+		// no answer within 300 ms, and then, Redis back, a write it refuses
+		limiter.tryAcquire("new-client");
+		redis.command("CLIENT", "UNPAUSE");
+		assertThat(limiter.isAnswering()).isFalse();
+		refuseWrites();
+		try {
+			limiter.tryAcquire("new-client");
+			assertThat(limiter.tryAcquire("spent").allowed()).isFalse();
+			assertThat(limiter.isAnswering()).isFalse();
+			assertThat(output).doesNotContain("Redis answers again");
+		}
+		finally {
+			acceptWrites();
+		}
+		assertThat(limiter.tryAcquire("new-client").allowed()).isTrue();
+		assertSaidToAnswerAgain(limiter, output);
+	}
+
+	@Test
+	void failureWhileAnAnswerIsOnItsWayShouldStandThoughRedisFailedAlikeBefore() throws Exception {
+		CountDownLatch inDecision = new CountDownLatch(1);
+		CountDownLatch release = new CountDownLatch(1);
+		LongSupplier clock = () -> {
+			// holds the deciding thread once it has read how Redis fares, before its command is sent
+			if (Thread.currentThread().getName().equals("deciding") && StackWalker.getInstance()
+				.walk((frames) -> frames.anyMatch((frame) -> frame.getMethodName().equals("decide")))) {
+				inDecision.countDown();
+				try {
+					release.await();
+				}
+				catch (InterruptedException ex) {
+					Thread.currentThread().interrupt();
+				}
+			}
+			return System.nanoTime();
+		};
+		RedisRateLimiter limiter = new RedisRateLimiter(POLICY, connector(),
+				new RedisRateLimiterConfig(this.prefix, Duration.ofMillis(300), OnFailure.ALLOW), null, null, clock,
+				null);
+		awaitAnswering(limiter);
+		pauseRedis(Duration.ofSeconds(2));
+		limiter.tryAcquire("client-1");
+		redis.command("CLIENT", "UNPAUSE");
+		assertThat(limiter.isAnswering()).isFalse();
+		Thread deciding = new Thread(() -> limiter.tryAcquire("client-2"), "deciding");
+		try {
+			deciding.start();
+			assertThat(inDecision.await(10, TimeUnit.SECONDS)).isTrue();
+			// a failure of the same kind, newer than what the deciding thread read
+			pauseRedis(Duration.ofSeconds(2));
+			limiter.tryAcquire("client-3");
+			redis.command("CLIENT", "UNPAUSE");
+		}
+		finally {
+			release.countDown();
+			deciding.join();
+			redis.command("CLIENT", "UNPAUSE");
+		}
+		assertThat(limiter.isAnswering()).isFalse();
+		assertThat(limiter.tryAcquire("client-4").allowed()).isTrue();
+		assertThat(limiter.isAnswering()).isTrue();
 	}
 
 	@Test
@@ -705,6 +890,20 @@ class RedisRateLimiterTests {
 			assertThat(warnings).hasSize(2);
 			assertThat(warnings.get(1)).contains("Unable to connect").doesNotContain("no answer within the timeout");
 		}
+	}
+
+	@Test
+	void failureWhoseCausesFormACycleShouldStillBeReportedAndDecided(CapturedOutput output) {
+		IllegalStateException first = new IllegalStateException("first");
+		IllegalStateException second = new IllegalStateException("second", first);
+		first.initCause(second);
+		RedisRateLimiter limiter = new RedisRateLimiter(POLICY, new LettuceConnector(() -> {
+			throw first;
+		}), new RedisRateLimiterConfig(this.prefix, PATIENT, OnFailure.ALLOW), null, null);
+		assertTimeoutPreemptively(Duration.ofSeconds(10),
+				() -> assertThat(limiter.tryAcquire("client-1").allowed()).isTrue());
+		assertThat(output)
+			.contains("Redis did not decide for rate-limit policy 'api' (java.lang.IllegalStateException: first)");
 	}
 
 	@Test
