@@ -251,8 +251,8 @@ class RedisRateLimiterTests {
 
 	@Test
 	void keyOfAPolicyThatNeverRefillsShouldLiveForDecades() {
-		RateLimiter limiter = new RedisRateLimiter(new RateLimitPolicy("once", 0, Duration.ofMinutes(1), 3), connector(),
-				new RedisRateLimiterConfig(this.prefix, PATIENT, OnFailure.DENY), null, null);
+		RateLimiter limiter = new RedisRateLimiter(new RateLimitPolicy("once", 0, Duration.ofMinutes(1), 3),
+				connector(), new RedisRateLimiterConfig(this.prefix, PATIENT, OnFailure.DENY), null, null);
 		limiter.tryAcquire("client-1");
 		// a key of its own: its value counts tokens, and no version that reads a time must find it
 		assertThat(redis.command("EXISTS", this.prefix + "{once:client-1}")).isEqualTo(":0");
