@@ -14,6 +14,7 @@ import io.lettuce.core.sentinel.api.StatefulRedisSentinelConnection;
 import io.zeroclaw.resilience.autoconfigure.ResilienceAutoConfiguration;
 import io.zeroclaw.resilience.ratelimit.redis.RedisRateLimiter;
 import io.zeroclaw.resilience.ratelimit.redis.RedisServer;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -43,6 +44,8 @@ class RedisSentinelFailoverTests {
 
 	private static Process sentinel;
 
+	private static Path sentinelLog;
+
 	private static int sentinelPort;
 
 	private static RedisClient sentinelClient;
@@ -64,16 +67,26 @@ class RedisSentinelFailoverTests {
 		Files.writeString(config, "port " + sentinelPort + "\nbind 127.0.0.1\n" + "sentinel monitor " + MASTER_NAME
 				+ " 127.0.0.1 " + master.port() + " 1\n" + "sentinel down-after-milliseconds " + MASTER_NAME
 				+ " 1000\n" + "sentinel failover-timeout " + MASTER_NAME + " 5000\n");
+		sentinelLog = Files.createTempFile("zeroclaw-sentinel", ".log");
+		sentinelLog.toFile().deleteOnExit();
 		sentinel = new ProcessBuilder("redis-server", config.toString(), "--sentinel").redirectErrorStream(true)
-			.redirectOutput(ProcessBuilder.Redirect.DISCARD)
+			.redirectOutput(sentinelLog.toFile())
 			.start();
 		sentinelClient = RedisClient.create(RedisURI.create("127.0.0.1", sentinelPort));
 		// the replica is known to Sentinel (from the master's INFO) before the test may fail the master over
-		await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).ignoreExceptions().until(() -> {
-			try (StatefulRedisSentinelConnection<String, String> connection = sentinelClient.connectSentinel()) {
-				return connection.sync().replicas(MASTER_NAME).size() == 1;
-			}
-		});
+		try {
+			await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).ignoreExceptions().until(() -> {
+				try (StatefulRedisSentinelConnection<String, String> connection = sentinelClient.connectSentinel()) {
+					return connection.sync().replicas(MASTER_NAME).size() == 1;
+				}
+			});
+		}
+		catch (ConditionTimeoutException ex) {
+			// a rare failure to start (seen once in a single JVM crowded with other tests' servers): say why
+			throw new IllegalStateException("Sentinel did not list the replica; Sentinel "
+					+ (sentinel.isAlive() ? "runs" : "exited") + ", its output:\n" + Files.readString(sentinelLog)
+					+ "\nthe master's replication:\n" + master.command("INFO", "replication"), ex);
+		}
 	}
 
 	@AfterAll
