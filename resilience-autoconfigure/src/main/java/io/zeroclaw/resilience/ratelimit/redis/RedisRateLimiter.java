@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -19,7 +20,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
+import io.lettuce.core.RedisBusyException;
 import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.RedisLoadingException;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.async.RedisAdvancedClusterAsyncCommands;
@@ -372,8 +375,10 @@ public final class RedisRateLimiter implements RateLimiter {
 	 * background, after 1 s and then twice as long each time up to 30 s, until they succeed or the connector stops (or
 	 * starts again, which calls for a new preparation): otherwise the first requests after Redis is back would each
 	 * start an attempt, wait out their timeout and follow the configured {@link OnFailure}, and on a Redis Cluster the
-	 * script's load, which opens a connection to each master, would not have run. Failures are logged at DEBUG only:
-	 * decisions report theirs.
+	 * script's load, which opens a connection to each node, would not have run. A load Redis refuses with an error
+	 * that stays (an ACL without {@code script|load}, a renamed {@code SCRIPT}) is not tried again: decisions do
+	 * without it, with {@code EVAL} after a {@code NOSCRIPT}. Failures are logged at DEBUG only: decisions report
+	 * theirs.
 	 * @param connector the connector the application's limiters share
 	 * @return completes once the script is loaded, or exceptionally if this first attempt to connect or the load failed
 	 */
@@ -393,7 +398,7 @@ public final class RedisRateLimiter implements RateLimiter {
 				logger.debug("Could not get the Redis connection for rate limiting ready; decisions will try again",
 						failure);
 				// the retries end when the connector stops; started again, it prepares anew
-				if (connector.isRunning(run)) {
+				if (connector.isRunning(run) && !isRefusedForGood(failure)) {
 					CompletableFuture.delayedExecutor(retryMillis, TimeUnit.MILLISECONDS).execute(() -> {
 						if (connector.isRunning(run)) {
 							prepare(connector, run, Math.min(2 * retryMillis, LAST_PREPARE_RETRY_MILLIS));
@@ -401,6 +406,14 @@ public final class RedisRateLimiter implements RateLimiter {
 					});
 				}
 			});
+	}
+
+	/** Whether Redis answered with an error it will give again, unlike a busy or loading server's. */
+	private static boolean isRefusedForGood(Throwable failure) {
+		Throwable cause = (failure instanceof CompletionException && failure.getCause() != null) ? failure.getCause()
+				: failure;
+		return cause instanceof RedisCommandExecutionException && !(cause instanceof RedisBusyException)
+				&& !(cause instanceof RedisLoadingException);
 	}
 
 	/**
