@@ -197,6 +197,23 @@ public abstract class RateLimiterConformanceTests {
 	}
 
 	@Test
+	void untouchedBucketOfAPolicyThatNeverRefillsShouldBeFullThoughItRefuses() {
+		// more permits than it holds: refused for ever, from a bucket full now
+		RateLimitDecision tooMany = limiter(new RateLimitPolicy("no-refill", 0, Duration.ofMinutes(1), 3))
+			.tryAcquire("a", 4);
+		assertThat(tooMany.allowed()).isFalse();
+		assertThat(tooMany.remaining()).isEqualTo(3);
+		assertThat(tooMany.retryAfter()).isEqualTo(NEVER);
+		assertThat(tooMany.resetAfter()).isZero();
+		// a policy of no tokens at all (a path closed by configuration) refuses every request, its bucket full
+		RateLimitDecision closed = limiter(new RateLimitPolicy("closed", 0, Duration.ofMinutes(1), 0)).tryAcquire("a");
+		assertThat(closed.allowed()).isFalse();
+		assertThat(closed.remaining()).isZero();
+		assertThat(closed.retryAfter()).isEqualTo(NEVER);
+		assertThat(closed.resetAfter()).isZero();
+	}
+
+	@Test
 	void largeQuotaThatNeverRefillsShouldStaySpentToo() {
 		RateLimiter limiter = limiter(new RateLimitPolicy("no-refill", 0, Duration.ofMinutes(1), 1_000_000_000));
 		assertThat(limiter.tryAcquire("a", 1_000_000_000).allowed()).isTrue();

@@ -209,7 +209,7 @@ class RedisRateLimiterTests {
 		RateLimitPolicy slow = new RateLimitPolicy("slow", 2, Duration.ofDays(365L * 200), 0);
 		assertThatIllegalArgumentException()
 			.isThrownBy(() -> newLimiter(slow, this.prefix, OnFailure.DENY, PATIENT, null))
-			.withMessageContaining("years to refill");
+			.withMessageContaining("takes more than 126 years to refill");
 	}
 
 	@Test
@@ -236,6 +236,15 @@ class RedisRateLimiterTests {
 		new RedisRateLimiter(new RateLimitPolicy("half-second", 100, Duration.ofMillis(500), 0), connector(),
 				config(OnFailure.DENY), null, null);
 		assertThat(output).doesNotContain("Rate-limit policy 'half-second'");
+	}
+
+	@Test
+	void policyOfASubSecondWindowTooFastForWholeMicrosecondsShouldBeReportedToo(CapturedOutput output) {
+		// 150 000 tokens each half second: one every 3.333 µs, counted as 4 µs
+		new RedisRateLimiter(new RateLimitPolicy("fast-half", 150_000, Duration.ofMillis(500), 0), connector(),
+				config(OnFailure.DENY), null, null);
+		assertThat(output).contains("Rate-limit policy 'fast-half' refills a token every 3.333 µs")
+			.contains("about 250000 a second instead of 300000");
 	}
 
 	@Test
@@ -890,6 +899,20 @@ class RedisRateLimiterTests {
 			assertThat(warnings).hasSize(2);
 			assertThat(warnings.get(1)).contains("Unable to connect").doesNotContain("no answer within the timeout");
 		}
+	}
+
+	@Test
+	void refusedPasswordShouldBeReportedWithRedisOwnWordsNotOnlyAsAFailedConnect(CapturedOutput output) {
+		// a user this Redis does not know: Lettuce's "Unable to connect" wraps the WRONGPASS Redis answered
+		RedisClient client = RedisClient.create("redis://nobody:wrong@127.0.0.1:" + redis.port());
+		clients.add(client);
+		RedisRateLimiter limiter = new RedisRateLimiter(POLICY,
+				new LettuceConnector(() -> client.connect(ByteArrayCodec.INSTANCE).async()),
+				new RedisRateLimiterConfig(this.prefix, PATIENT, OnFailure.ALLOW), null, null);
+		assertThat(limiter.tryAcquire("client-1").allowed()).isTrue();
+		assertThat(output).contains("Redis did not decide for rate-limit policy 'api' (")
+			.contains("Unable to connect")
+			.contains(", caused by io.lettuce.core.RedisCommandExecutionException: WRONGPASS");
 	}
 
 	@Test
