@@ -747,20 +747,8 @@ class RedisRateLimiterTests {
 	void failureWhileAnAnswerIsOnItsWayShouldStandThoughRedisFailedAlikeBefore() throws Exception {
 		CountDownLatch inDecision = new CountDownLatch(1);
 		CountDownLatch release = new CountDownLatch(1);
-		LongSupplier clock = () -> {
-			// holds the deciding thread once it has read how Redis fares, before its command is sent
-			if (Thread.currentThread().getName().equals("deciding") && StackWalker.getInstance()
-				.walk((frames) -> frames.anyMatch((frame) -> frame.getMethodName().equals("decide")))) {
-				inDecision.countDown();
-				try {
-					release.await();
-				}
-				catch (InterruptedException ex) {
-					Thread.currentThread().interrupt();
-				}
-			}
-			return System.nanoTime();
-		};
+		// holds the deciding thread once it has read how Redis fares, before its command is sent
+		LongSupplier clock = holding("deciding", "decide", inDecision, release);
 		RedisRateLimiter limiter = new RedisRateLimiter(POLICY, connector(),
 				new RedisRateLimiterConfig(this.prefix, Duration.ofMillis(300), OnFailure.ALLOW), null, null, clock,
 				null);
@@ -793,20 +781,8 @@ class RedisRateLimiterTests {
 			throws Exception {
 		CountDownLatch inWarning = new CountDownLatch(1);
 		CountDownLatch release = new CountDownLatch(1);
-		LongSupplier clock = () -> {
-			// holds the failing thread inside the limiter's warning, before its WARN is written
-			if (Thread.currentThread().getName().equals("failing") && StackWalker.getInstance()
-				.walk((frames) -> frames.anyMatch((frame) -> frame.getMethodName().equals("warn")))) {
-				inWarning.countDown();
-				try {
-					release.await();
-				}
-				catch (InterruptedException ex) {
-					Thread.currentThread().interrupt();
-				}
-			}
-			return System.nanoTime();
-		};
+		// holds the failing thread inside the limiter's warning, before its WARN is written
+		LongSupplier clock = holding("failing", "warn", inWarning, release);
 		RedisRateLimiter limiter = new RedisRateLimiter(POLICY, connector(),
 				new RedisRateLimiterConfig(this.prefix, Duration.ofMillis(300), OnFailure.ALLOW), null, null, clock,
 				null);
@@ -1128,6 +1104,27 @@ class RedisRateLimiterTests {
 	}
 
 	/** Holds every command that may write, as the limiter's script does, for the duration. */
+	/**
+	 * The system's clock, but for the thread of the given name when it reads it from within the given method of the
+	 * limiter: that thread counts {@code held} down and waits for {@code release}.
+	 */
+	private static LongSupplier holding(String threadName, String methodName, CountDownLatch held,
+			CountDownLatch release) {
+		return () -> {
+			if (Thread.currentThread().getName().equals(threadName) && StackWalker.getInstance()
+				.walk((frames) -> frames.anyMatch((frame) -> frame.getMethodName().equals(methodName)))) {
+				held.countDown();
+				try {
+					release.await();
+				}
+				catch (InterruptedException ex) {
+					Thread.currentThread().interrupt();
+				}
+			}
+			return System.nanoTime();
+		};
+	}
+
 	private static void pauseRedis(Duration duration) {
 		assertThat(redis.command("CLIENT", "PAUSE", Long.toString(duration.toMillis()), "WRITE")).isEqualTo("+OK");
 	}
