@@ -13,6 +13,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.extension.AfterAllCallback;
@@ -30,6 +32,17 @@ import static org.awaitility.Awaitility.await;
  * ({@code CI=true}), where they fail: a CI run must never pass by testing nothing.
  */
 public final class RedisServer implements BeforeAllCallback, AfterAllCallback {
+
+	/**
+	 * The servers started and not yet stopped: killed when the JVM exits before their {@code afterAll} (a test JVM
+	 * ended on a timeout, as mutation testing does), rather than left running, perhaps frozen, after it.
+	 */
+	private static final Set<Process> running = ConcurrentHashMap.newKeySet();
+
+	static {
+		Runtime.getRuntime()
+			.addShutdownHook(new Thread(() -> running.forEach(Process::destroyForcibly), "redis-server-reaper"));
+	}
 
 	private final int port;
 
@@ -82,6 +95,7 @@ public final class RedisServer implements BeforeAllCallback, AfterAllCallback {
 			this.process = new ProcessBuilder(command).redirectErrorStream(true)
 				.redirectOutput(ProcessBuilder.Redirect.DISCARD)
 				.start();
+			running.add(this.process);
 		}
 		catch (IOException ex) {
 			throw new IllegalStateException("Could not start " + this.executable, ex);
@@ -101,6 +115,7 @@ public final class RedisServer implements BeforeAllCallback, AfterAllCallback {
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
 		}
+		running.remove(this.process);
 		this.process = null;
 	}
 
