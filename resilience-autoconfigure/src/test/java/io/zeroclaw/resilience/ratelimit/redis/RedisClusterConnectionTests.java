@@ -1,8 +1,5 @@
 package io.zeroclaw.resilience.ratelimit.redis;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
@@ -28,8 +25,7 @@ import static org.awaitility.Awaitility.await;
 class RedisClusterConnectionTests {
 
 	@RegisterExtension
-	static final RedisServer node = new RedisServer("--cluster-enabled", "yes", "--cluster-config-file",
-			nodesFile());
+	static final RedisServer node = RedisServer.clusterNode();
 
 	private RedisClusterClient client;
 
@@ -62,15 +58,6 @@ class RedisClusterConnectionTests {
 		connections.get(0).close();
 		assertThat(limiter.tryAcquire("client-1").remaining()).isEqualTo(13);
 		assertThat(connections).hasSize(2);
-	}
-
-	private static String nodesFile() {
-		try {
-			return Files.createTempDirectory("redis-cluster-connection").resolve("nodes.conf").toString();
-		}
-		catch (IOException ex) {
-			throw new UncheckedIOException(ex);
-		}
 	}
 
 }

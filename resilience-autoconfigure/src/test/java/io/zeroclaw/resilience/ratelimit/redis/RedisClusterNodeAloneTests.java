@@ -1,8 +1,5 @@
 package io.zeroclaw.resilience.ratelimit.redis;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.util.concurrent.TimeUnit;
 
 import io.lettuce.core.RedisClient;
@@ -25,8 +22,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class RedisClusterNodeAloneTests {
 
 	@RegisterExtension
-	static final RedisServer node = new RedisServer("--cluster-enabled", "yes", "--cluster-config-file",
-			nodesFile());
+	static final RedisServer node = RedisServer.clusterNode();
 
 	private RedisClient client;
 
@@ -44,15 +40,6 @@ class RedisClusterNodeAloneTests {
 		RedisRateLimiter.prepare(connector).get(20, TimeUnit.SECONDS);
 		assertThat(output).contains("is a node of a Redis Cluster, but the connection is not a cluster connection")
 			.contains("spring.data.redis.cluster.nodes");
-	}
-
-	private static String nodesFile() {
-		try {
-			return Files.createTempDirectory("redis-cluster-node").resolve("nodes.conf").toString();
-		}
-		catch (IOException ex) {
-			throw new UncheckedIOException(ex);
-		}
 	}
 
 }

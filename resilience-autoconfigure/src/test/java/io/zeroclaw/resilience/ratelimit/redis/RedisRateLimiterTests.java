@@ -748,10 +748,7 @@ class RedisRateLimiterTests {
 		CountDownLatch inDecision = new CountDownLatch(1);
 		CountDownLatch release = new CountDownLatch(1);
 		// holds the deciding thread once it has read how Redis fares, before its command is sent
-		LongSupplier clock = holding("deciding", "decide", inDecision, release);
-		RedisRateLimiter limiter = new RedisRateLimiter(POLICY, connector(),
-				new RedisRateLimiterConfig(this.prefix, Duration.ofMillis(300), OnFailure.ALLOW), null, null, clock,
-				null);
+		RedisRateLimiter limiter = holding("deciding", "decide", inDecision, release);
 		awaitAnswering(limiter);
 		pauseRedis(Duration.ofSeconds(2));
 		limiter.tryAcquire("client-1");
@@ -782,10 +779,7 @@ class RedisRateLimiterTests {
 		CountDownLatch inWarning = new CountDownLatch(1);
 		CountDownLatch release = new CountDownLatch(1);
 		// holds the failing thread inside the limiter's warning, before its WARN is written
-		LongSupplier clock = holding("failing", "warn", inWarning, release);
-		RedisRateLimiter limiter = new RedisRateLimiter(POLICY, connector(),
-				new RedisRateLimiterConfig(this.prefix, Duration.ofMillis(300), OnFailure.ALLOW), null, null, clock,
-				null);
+		RedisRateLimiter limiter = holding("failing", "warn", inWarning, release);
 		awaitAnswering(limiter);
 		pauseRedis(Duration.ofSeconds(2));
 		Thread failing = new Thread(() -> limiter.tryAcquire("client-1"), "failing");
@@ -1105,12 +1099,13 @@ class RedisRateLimiterTests {
 
 	/** Holds every command that may write, as the limiter's script does, for the duration. */
 	/**
-	 * The system's clock, but for the thread of the given name when it reads it from within the given method of the
-	 * limiter: that thread counts {@code held} down and waits for {@code release}.
+	 * A limiter (300 ms timeout, {@code ALLOW}) on the system's clock, but for the thread of the given name when it
+	 * reads that clock from within the given method of the limiter: that thread counts {@code held} down and waits
+	 * for {@code release}.
 	 */
-	private static LongSupplier holding(String threadName, String methodName, CountDownLatch held,
+	private RedisRateLimiter holding(String threadName, String methodName, CountDownLatch held,
 			CountDownLatch release) {
-		return () -> {
+		LongSupplier clock = () -> {
 			if (Thread.currentThread().getName().equals(threadName) && StackWalker.getInstance()
 				.walk((frames) -> frames.anyMatch((frame) -> frame.getMethodName().equals(methodName)))) {
 				held.countDown();
@@ -1123,6 +1118,9 @@ class RedisRateLimiterTests {
 			}
 			return System.nanoTime();
 		};
+		return new RedisRateLimiter(POLICY, connector(),
+				new RedisRateLimiterConfig(this.prefix, Duration.ofMillis(300), OnFailure.ALLOW), null, null, clock,
+				null);
 	}
 
 	private static void pauseRedis(Duration duration) {

@@ -4,6 +4,7 @@ import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -59,6 +60,20 @@ public final class RedisServer implements BeforeAllCallback, AfterAllCallback {
 	public RedisServer(String... options) {
 		this.port = freePort();
 		this.options = List.of(options);
+	}
+
+	/**
+	 * @return a server with cluster mode on, its nodes file in a directory of its own (a node that is part of no
+	 * cluster yet: it holds no slots until given some)
+	 */
+	public static RedisServer clusterNode() {
+		try {
+			String nodesFile = Files.createTempDirectory("redis-cluster-node").resolve("nodes.conf").toString();
+			return new RedisServer("--cluster-enabled", "yes", "--cluster-config-file", nodesFile);
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
 	}
 
 	/** @return the port the server listens on, the same across {@link #stop()} and {@link #start()} */
