@@ -69,9 +69,10 @@ class RedisSentinelFailoverTests {
 				+ " 1000\n" + "sentinel failover-timeout " + MASTER_NAME + " 5000\n");
 		sentinelLog = Files.createTempFile("zeroclaw-sentinel", ".log");
 		sentinelLog.toFile().deleteOnExit();
-		sentinel = new ProcessBuilder("redis-server", config.toString(), "--sentinel").redirectErrorStream(true)
+		sentinel = RedisServer.killedWithTheJvm(new ProcessBuilder("redis-server", config.toString(), "--sentinel")
+			.redirectErrorStream(true)
 			.redirectOutput(sentinelLog.toFile())
-			.start();
+			.start());
 		sentinelClient = RedisClient.create(RedisURI.create("127.0.0.1", sentinelPort));
 		// the replica is known to Sentinel (from the master's INFO) before the test may fail the master over
 		try {

@@ -76,6 +76,18 @@ public final class RedisServer implements BeforeAllCallback, AfterAllCallback {
 		}
 	}
 
+	/**
+	 * Has a Redis process a test started itself (a Sentinel) killed with this class's servers when the JVM exits
+	 * first; it leaves the list once it has ended.
+	 * @param process the process
+	 * @return the same process
+	 */
+	public static Process killedWithTheJvm(Process process) {
+		running.add(process);
+		process.onExit().thenRun(() -> running.remove(process));
+		return process;
+	}
+
 	/** @return the port the server listens on, the same across {@link #stop()} and {@link #start()} */
 	public int port() {
 		return this.port;
