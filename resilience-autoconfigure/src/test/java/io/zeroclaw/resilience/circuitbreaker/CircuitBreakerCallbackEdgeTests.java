@@ -156,6 +156,32 @@ class CircuitBreakerCallbackEdgeTests {
 		assertThat(Thread.interrupted()).isTrue();
 	}
 
+	@Test
+	void interruptSneakedOutOfAnObserverShouldBeKept() {
+		CircuitBreakerRegistry registry = new CircuitBreakerRegistry();
+		registry.onEachBreaker((breaker) -> {
+			throw sneaky(new InterruptedException("observer"));
+		});
+		assertThatIllegalStateException().isThrownBy(() -> registry.computeIfAbsent("a", this::named))
+			.withCauseInstanceOf(InterruptedException.class);
+		assertThat(Thread.interrupted()).as("interrupt status after an observer's InterruptedException").isTrue();
+	}
+
+	@Test
+	void failuresOfTwoObserversShouldBothReachTheCaller() {
+		CircuitBreakerRegistry registry = new CircuitBreakerRegistry();
+		registry.onEachBreaker((breaker) -> {
+			throw new IllegalStateException("first binder bug");
+		});
+		registry.onEachBreaker((breaker) -> {
+			throw new IllegalStateException("second binder bug");
+		});
+		assertThatIllegalStateException().isThrownBy(() -> registry.computeIfAbsent("a", this::named))
+			.withMessage("first binder bug")
+			.satisfies((ex) -> assertThat(ex.getSuppressed()).extracting(Throwable::getMessage)
+				.containsExactly("second binder bug"));
+	}
+
 	private CircuitBreaker named(String name) {
 		return new CircuitBreaker(name, CircuitBreakerConfig.defaults(), this.clock::get);
 	}

@@ -132,6 +132,30 @@ class CircuitBreakerTests {
 	}
 
 	@Test
+	void refusalShouldTellAnOpenBreakerFromOneWhoseProbesAreAllOut() {
+		CircuitBreaker breaker = breaker(1, 1);
+		failTimes(breaker, 1);
+		assertThatExceptionOfType(CircuitOpenException.class).isThrownBy(() -> breaker.execute(this::succeed))
+			.satisfies((ex) -> assertThat(ex.probing()).as("refused while open").isFalse());
+		elapse(RECOVERY);
+		try (CircuitBreaker.Permission probe = breaker.acquirePermission()) {
+			assertThatExceptionOfType(CircuitOpenException.class).isThrownBy(() -> breaker.execute(this::succeed))
+				.satisfies((ex) -> assertThat(ex.probing()).as("refused while the probe is out").isTrue());
+		}
+	}
+
+	@Test
+	void permissionClosedWithoutAnOutcomeShouldGiveItsProbeSlotBack() {
+		CircuitBreaker breaker = halfOpenBreaker();
+		try (CircuitBreaker.Permission probe = breaker.acquirePermission()) {
+			assertThat(probe.admittedIn()).isEqualTo(CircuitState.HALF_OPEN);
+		}
+		// the only slot is free again: the next call is the probe, and its success closes the breaker
+		assertThat(breaker.execute(this::succeed)).isEqualTo("ok");
+		assertThat(breaker.state()).isEqualTo(CircuitState.CLOSED);
+	}
+
+	@Test
 	void transitionsShouldCountEveryChangeOfStateAndEveryForcedOne() {
 		CircuitBreaker breaker = breaker(1, 1);
 		assertThat(breaker.transitions()).isZero();

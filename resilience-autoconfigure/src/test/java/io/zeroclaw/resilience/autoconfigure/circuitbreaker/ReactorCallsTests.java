@@ -12,6 +12,7 @@ import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
+import reactor.util.context.Context;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
@@ -76,6 +77,31 @@ class ReactorCallsTests {
 		assertThat(this.breaker.state()).isEqualTo(CircuitState.HALF_OPEN);
 		assertThat(ReactorCalls.flux(this.breaker, () -> Flux.just("x")).blockLast()).isEqualTo("x");
 		assertThat(this.breaker.state()).isEqualTo(CircuitState.CLOSED);
+	}
+
+	@Test
+	void monoCancelledBeforeItsValueShouldGiveTheProbeBack() {
+		halfOpen();
+		Sinks.One<String> upstream = Sinks.one();
+		Disposable subscription = ReactorCalls.mono(this.breaker, upstream::asMono).subscribe();
+		assertThatExceptionOfType(CircuitOpenException.class)
+			.isThrownBy(() -> ReactorCalls.mono(this.breaker, () -> Mono.just("x")).block());
+		subscription.dispose();
+		assertThat(this.breaker.state()).isEqualTo(CircuitState.HALF_OPEN);
+		assertThat(ReactorCalls.mono(this.breaker, () -> Mono.just("x")).block()).isEqualTo("x");
+		assertThat(this.breaker.state()).isEqualTo(CircuitState.CLOSED);
+	}
+
+	@Test
+	void callersContextShouldReachTheGuardedPublisher() {
+		Mono<String> mono = ReactorCalls.mono(this.breaker,
+				() -> Mono.deferContextual((context) -> Mono.just(context.<String>get("user"))))
+			.cast(String.class);
+		assertThat(mono.contextWrite(Context.of("user", "alice")).block()).isEqualTo("alice");
+		Flux<String> flux = ReactorCalls.flux(this.breaker,
+				() -> Flux.deferContextual((context) -> Flux.just(context.<String>get("user"))))
+			.cast(String.class);
+		assertThat(flux.contextWrite(Context.of("user", "bob")).blockLast()).isEqualTo("bob");
 	}
 
 	@Test

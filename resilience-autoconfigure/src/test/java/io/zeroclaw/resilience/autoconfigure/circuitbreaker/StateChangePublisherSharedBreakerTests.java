@@ -79,6 +79,22 @@ class StateChangePublisherSharedBreakerTests {
 		}
 	}
 
+	@Test
+	void anOpeningAfterOneOfThreeSiblingsClosedShouldBeLoggedOnce(CapturedOutput output) {
+		try (AnnotationConfigApplicationContext parent = new AnnotationConfigApplicationContext()) {
+			parent.registerBean(CircuitBreakerRegistry.class, CircuitBreakerRegistry::new);
+			parent.refresh();
+			ApplicationContextRunner children = children(parent);
+			children.run((first) -> children.run((second) -> children.run((third) -> {
+				first.close();
+				assertThatIllegalStateException()
+					.isThrownBy(() -> third.getBean(Provider.class).simpleChat("hello", "model", 0.0));
+				assertThat(output.getOut().split("Circuit breaker 'failingProvider' opened", -1))
+					.as("WARN lines for the opening of the shared breaker, and one more part").hasSize(2);
+			})));
+		}
+	}
+
 	/**
 	 * A context dropped without being closed is collected with its breakers and listeners: what the starter keeps
 	 * statically (to log a shared breaker's changes once, to bind it to a meter registry once) refers to it weakly.
