@@ -83,6 +83,17 @@ class BackpressureControllerTests {
 	}
 
 	@Test
+	void limitsShouldFollowTheRatioRuleWhereThresholdTimesDepthRoundsDownToAWholeNumber() {
+		// the threshold just above 3/7 times 7 is 3.0 in doubles, yet 3 / 7 is below the threshold: the limit is 4
+		double threshold = Math.nextUp(3.0 / 7);
+		BackpressureController controller = new BackpressureController(
+				new BackpressureConfig(7, threshold, threshold, threshold, threshold));
+		assertThat(threshold * 7).isEqualTo(3.0);
+		assertThat(controller.limit(Priority.BACKGROUND)).isEqualTo(4);
+		assertThat(admitUntilShed(controller, Priority.HIGH, new ArrayList<>())).isEqualTo(4);
+	}
+
+	@Test
 	void admittingWithoutAPriorityShouldSaySoAndAdmitNothing() {
 		BackpressureController controller = controller(10);
 		assertThatNullPointerException().isThrownBy(() -> controller.admit(null))

@@ -119,6 +119,15 @@ class DiscardingExecutorCheckTests {
 			});
 	}
 
+	@Test
+	void discardingExecutorThatOnlyAnUnprioritizedAsyncMethodRunsOnShouldNotBeWarnedOf(CapturedOutput output) {
+		this.runner.withUserConfiguration(MixedWorkerConfiguration.class, DiscardingTaskExecutorConfiguration.class)
+			.run((context) -> {
+				assertThat(context).hasSingleBean(MixedWorker.class);
+				assertThat(output).doesNotContain(WARNING);
+			});
+	}
+
 	@Configuration(proxyBeanMethods = false)
 	@EnableAsync
 	static class WorkerConfiguration {
@@ -185,6 +194,30 @@ class DiscardingExecutorCheckTests {
 	static class QualifiedWorker {
 
 		@Async("agentPool")
+		@Prioritized(Priority.LOW)
+		public void run() {
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@EnableAsync
+	static class MixedWorkerConfiguration {
+
+		@Bean
+		MixedWorker mixedWorker() {
+			return new MixedWorker();
+		}
+
+	}
+
+	/** Runs its {@code @Prioritized} work in the caller's thread; only its other method is {@code @Async}. */
+	static class MixedWorker {
+
+		@Async
+		public void notify(String message) {
+		}
+
 		@Prioritized(Priority.LOW)
 		public void run() {
 		}
