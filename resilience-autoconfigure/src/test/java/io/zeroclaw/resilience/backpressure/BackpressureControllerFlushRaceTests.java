@@ -1,6 +1,5 @@
 package io.zeroclaw.resilience.backpressure;
 
-import java.lang.reflect.Field;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -117,12 +116,7 @@ class BackpressureControllerFlushRaceTests {
 		for (int i = 0; i < controller.limit(Priority.BACKGROUND); i++) {
 			held.add(controller.admit(Priority.CRITICAL));
 		}
-		Field sharedField = BackpressureController.class.getDeclaredField("shared");
-		sharedField.setAccessible(true);
-		Object shared = sharedField.get(controller);
-		Field started = BackpressureController.SharedCountValue.class.getDeclaredField("flushesStarted");
-		started.setAccessible(true);
-		started.setInt(shared, started.getInt(shared) + 1);
+		UnfinishedFlush.start(controller);
 		LoadShedException shed = assertTimeoutPreemptively(Duration.ofSeconds(10),
 				() -> catchThrowableOfType(LoadShedException.class, () -> controller.admit(Priority.BACKGROUND)));
 		assertThat(shed).isNotNull();

@@ -1,6 +1,5 @@
 package io.zeroclaw.resilience.backpressure;
 
-import java.lang.reflect.Field;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
@@ -49,7 +48,7 @@ class BackpressureControllerWaitingAdmissionTests {
 		for (int i = 0; i < controller.limit(Priority.BACKGROUND); i++) {
 			held.add(controller.admit(Priority.CRITICAL));
 		}
-		startFlushThatNeverEnds(controller);
+		UnfinishedFlush.start(controller);
 		AtomicInteger go = new AtomicInteger();
 		AtomicInteger done = new AtomicInteger();
 		AtomicReference<Admission> toClose = new AtomicReference<>();
@@ -97,16 +96,6 @@ class BackpressureControllerWaitingAdmissionTests {
 		held.forEach(Admission::close);
 		assertThat(controller.depth()).isZero();
 		return admitted;
-	}
-
-	/** Raises the flush start count above the end count, as a flush stopped half-way leaves them. */
-	private static void startFlushThatNeverEnds(BackpressureController controller) throws Exception {
-		Field sharedField = BackpressureController.class.getDeclaredField("shared");
-		sharedField.setAccessible(true);
-		Object shared = sharedField.get(controller);
-		Field started = BackpressureController.SharedCountValue.class.getDeclaredField("flushesStarted");
-		started.setAccessible(true);
-		started.setInt(shared, started.getInt(shared) + 1);
 	}
 
 }
