@@ -110,13 +110,8 @@ class BackpressureControllerFlushRaceTests {
 	 */
 	@Test
 	void aShedShouldNotWaitForAFlushThatNeverEnds() throws Exception {
-		BackpressureController controller = new BackpressureController(
-				new BackpressureConfig(1000, 0.5, 0.7, 0.85, 0.95), null, 4);
 		List<Admission> held = new ArrayList<>();
-		for (int i = 0; i < controller.limit(Priority.BACKGROUND); i++) {
-			held.add(controller.admit(Priority.CRITICAL));
-		}
-		UnfinishedFlush.start(controller);
+		BackpressureController controller = UnfinishedFlush.atBackgroundLimit(held);
 		LoadShedException shed = assertTimeoutPreemptively(Duration.ofSeconds(10),
 				() -> catchThrowableOfType(LoadShedException.class, () -> controller.admit(Priority.BACKGROUND)));
 		assertThat(shed).isNotNull();

@@ -42,13 +42,8 @@ class BackpressureControllerWaitingAdmissionTests {
 	 * @return how many of the asks were admitted
 	 */
 	private static int race(boolean stopAcceptingFirst) throws Exception {
-		BackpressureController controller = new BackpressureController(
-				new BackpressureConfig(1000, 0.5, 0.7, 0.85, 0.95), null, 4);
 		List<Admission> held = new ArrayList<>();
-		for (int i = 0; i < controller.limit(Priority.BACKGROUND); i++) {
-			held.add(controller.admit(Priority.CRITICAL));
-		}
-		UnfinishedFlush.start(controller);
+		BackpressureController controller = UnfinishedFlush.atBackgroundLimit(held);
 		AtomicInteger go = new AtomicInteger();
 		AtomicInteger done = new AtomicInteger();
 		AtomicReference<Admission> toClose = new AtomicReference<>();
