@@ -1,5 +1,7 @@
 package io.zeroclaw.resilience.autoconfigure.backpressure;
 
+import java.util.Collection;
+
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -35,7 +37,11 @@ public class BackpressureMetrics implements BackpressureListener, SmartInitializ
 
 	private final Counter[] shed;
 
-	/** The depth gauge, once registered: it reads this context's controller. */
+	/**
+	 * The depth gauge, once registered, if this instance registered it: it reads this context's controller. A
+	 * registry shared with a context that registered the gauge first keeps that one, and this instance then holds
+	 * none.
+	 */
 	private volatile @Nullable Gauge depth;
 
 	/**
@@ -62,15 +68,20 @@ public class BackpressureMetrics implements BackpressureListener, SmartInitializ
 
 	@Override
 	public void afterSingletonsInstantiated() {
-		this.controller.ifAvailable((controller) -> this.depth = Gauge.builder(DEPTH, controller,
-				BackpressureController::depth)
-			.description("Admitted work that has not finished")
-			.register(this.registry));
+		this.controller.ifAvailable((controller) -> {
+			Collection<Gauge> before = this.registry.find(DEPTH).gauges();
+			// the registry answers with the gauge it already has for this name: that one is another context's
+			Gauge gauge = Gauge.builder(DEPTH, controller, BackpressureController::depth)
+				.description("Admitted work that has not finished")
+				.register(this.registry);
+			this.depth = before.contains(gauge) ? null : gauge;
+		});
 	}
 
 	/**
-	 * Removes the depth gauge: a registry that outlives the context (one shared by several contexts) would otherwise
-	 * report this context's controller, and keep it alive, after the context closed.
+	 * Removes the depth gauge this instance registered: a registry that outlives the context (one shared by several
+	 * contexts) would otherwise report this context's controller, and keep it alive, after the context closed. A
+	 * gauge another context registered first stays with it.
 	 */
 	@Override
 	public void destroy() {

@@ -51,6 +51,13 @@ public class AgentWorker {
 
 	@Async
 	@Prioritized(Priority.LOW)
+	public CompletableFuture<String> runHandingOver(CompletableFuture<String> later) {
+		this.started.incrementAndGet();
+		return later;
+	}
+
+	@Async
+	@Prioritized(Priority.LOW)
 	public Future<String> runFuture(CountDownLatch gate) {
 		work(gate);
 		FutureTask<String> result = new FutureTask<>(() -> "done");

@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.zeroclaw.resilience.autoconfigure.ResilienceAutoConfiguration;
@@ -206,6 +207,23 @@ class BackpressureAutoConfigurationTests {
 			.withBean(MeterRegistry.class, () -> shared)
 			.run((context) -> assertThat(shared.find(BackpressureMetrics.DEPTH).gauge()).isNotNull());
 		assertThat(shared.find(BackpressureMetrics.DEPTH).gauge()).isNull();
+	}
+
+	@Test
+	void closingAContextShouldLeaveTheDepthGaugeOfAnotherStillRunningOnTheSameRegistry() {
+		SimpleMeterRegistry shared = new SimpleMeterRegistry();
+		ApplicationContextRunner sharing = this.runner
+			.withPropertyValues("zeroclaw.resilience.backpressure.enabled=true")
+			.withBean(MeterRegistry.class, () -> shared);
+		sharing.run((running) -> {
+			sharing.run((closedMeanwhile) -> assertThat(closedMeanwhile).hasNotFailed());
+			BackpressureController controller = running.getBean(BackpressureController.class);
+			try (Admission admission = controller.admit(Priority.LOW)) {
+				assertThat(shared.find(BackpressureMetrics.DEPTH).gauge()).isNotNull()
+					.extracting(Gauge::value)
+					.isEqualTo(1.0);
+			}
+		});
 	}
 
 	@Test

@@ -111,6 +111,59 @@ class PrioritizedAsyncTests {
 	}
 
 	@Test
+	void methodReturningAFutureStillRunningShouldHoldItsSlotUntilThatFutureCompletes() {
+		this.runner.run((context) -> {
+			AgentWorker worker = context.getBean(AgentWorker.class);
+			BackpressureController controller = context.getBean(BackpressureController.class);
+			WaitedOnFuture later = new WaitedOnFuture();
+			CompletableFuture<String> result = worker.runHandingOver(later);
+			assertThat(later.waitedOn.await(10, TimeUnit.SECONDS)).isTrue();
+			assertThat(controller.depth()).isEqualTo(1);
+			later.complete("done");
+			assertThat(result.get(10, TimeUnit.SECONDS)).isEqualTo("done");
+			await().atMost(Duration.ofSeconds(10)).until(() -> controller.depth() == 0);
+		});
+	}
+
+	@Test
+	void taskWaitingOnTheFutureItReturnedShouldStillEndWhenItsThreadIsInterrupted() {
+		this.runner.run((context) -> {
+			AgentWorker worker = context.getBean(AgentWorker.class);
+			BackpressureController controller = context.getBean(BackpressureController.class);
+			WaitedOnFuture later = new WaitedOnFuture();
+			try {
+				CompletableFuture<String> result = worker.runHandingOver(later);
+				assertThat(later.waitedOn.await(10, TimeUnit.SECONDS)).isTrue();
+				later.waiter.interrupt();
+				assertThatExceptionOfType(ExecutionException.class).isThrownBy(() -> result.get(10, TimeUnit.SECONDS))
+					.withRootCauseInstanceOf(InterruptedException.class);
+				assertThat(controller.depth()).isZero();
+			}
+			finally {
+				later.complete("too late");
+			}
+		});
+	}
+
+	@Test
+	void futureMethodShouldTellWhetherItsTaskIsDoneAndRefuseACancelOnceItIs() {
+		this.runner.run((context) -> {
+			AgentWorker worker = context.getBean(AgentWorker.class);
+			BackpressureController controller = context.getBean(BackpressureController.class);
+			CountDownLatch gate = new CountDownLatch(1);
+			Future<String> result = worker.runFuture(gate);
+			await().atMost(Duration.ofSeconds(10)).until(() -> worker.started() == 1);
+			assertThat(result.isDone()).isFalse();
+			gate.countDown();
+			assertThat(result.get(10, TimeUnit.SECONDS)).isEqualTo("done");
+			assertThat(result.isDone()).isTrue();
+			assertThat(result.cancel(false)).isFalse();
+			assertThat(result.isCancelled()).isFalse();
+			await().atMost(Duration.ofSeconds(10)).until(() -> controller.depth() == 0);
+		});
+	}
+
+	@Test
 	void cancellingAQueuedCompletableFutureShouldReleaseItsSlot() {
 		this.runner.withPropertyValues("spring.task.execution.pool.core-size=1").run((context) -> {
 			AgentWorker worker = context.getBean(AgentWorker.class);
@@ -139,6 +192,8 @@ class PrioritizedAsyncTests {
 			Future<String> queued = worker.runFuture(gate);
 			assertThat(controller.depth()).isEqualTo(2);
 			assertThat(queued.cancel(false)).isTrue();
+			assertThat(queued.isCancelled()).isTrue();
+			assertThat(queued.isDone()).isTrue();
 			assertThat(controller.depth()).isEqualTo(1);
 			gate.countDown();
 			await().atMost(Duration.ofSeconds(10)).until(() -> controller.depth() == 0);
@@ -273,6 +328,24 @@ class PrioritizedAsyncTests {
 			}
 			assertThat(controller.depth()).isZero();
 		});
+	}
+
+	/** A future that tells when, and in which thread, something first waits on it. */
+	static final class WaitedOnFuture extends CompletableFuture<String> {
+
+		final CountDownLatch waitedOn = new CountDownLatch(1);
+
+		volatile Thread waiter;
+
+		@Override
+		public String get() throws InterruptedException, ExecutionException {
+			if (this.waiter == null) {
+				this.waiter = Thread.currentThread();
+			}
+			this.waitedOn.countDown();
+			return super.get();
+		}
+
 	}
 
 	@Configuration(proxyBeanMethods = false)

@@ -210,6 +210,20 @@ class PrioritizedContainerCallsShedTests {
 		});
 	}
 
+	/** A type's annotation covers its work, not the container's delivery of an event to its {@code @EventListener}. */
+	@Test
+	void anEventListenerMethodUnderATypeLevelAnnotationShouldReceiveTheEventWhenWorkIsShed() {
+		this.runner.withBean(TypeLevelPlacedWatcher.class).run((context) -> {
+			BackpressureController controller = context.getBean(BackpressureController.class);
+			TypeLevelPlacedWatcher watcher = context.getBean(TypeLevelPlacedWatcher.class);
+			whileHeld(controller, 7, () -> {
+				context.publishEvent(new Placed(this));
+				assertThatExceptionOfType(LoadShedException.class).isThrownBy(watcher::work);
+			});
+			assertThat(watcher.received()).isEqualTo(1);
+		});
+	}
+
 	/** A work method named like a static method of the listener interface is work, which a type's annotation covers. */
 	@Test
 	void aWorkMethodNamedLikeAStaticMethodOfTheListenerInterfaceShouldBeAdmitted() {
@@ -483,6 +497,25 @@ class PrioritizedContainerCallsShedTests {
 
 		@Override
 		public void onApplicationEvent(Placed event) {
+			this.received.incrementAndGet();
+		}
+
+		public void work() {
+		}
+
+		public int received() {
+			return this.received.get();
+		}
+
+	}
+
+	@Prioritized(Priority.LOW)
+	static class TypeLevelPlacedWatcher {
+
+		private final AtomicInteger received = new AtomicInteger();
+
+		@EventListener
+		public void on(Placed event) {
 			this.received.incrementAndGet();
 		}
 
