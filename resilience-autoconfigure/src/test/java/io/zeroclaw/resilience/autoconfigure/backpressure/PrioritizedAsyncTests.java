@@ -96,7 +96,7 @@ class PrioritizedAsyncTests {
 	}
 
 	@Test
-	void futureMethodShouldHoldItsSlotUntilTheTaskHasFinished() {
+	void futureMethodShouldHoldItsSlotUntilTheTaskHasFinishedAndTellWhetherItIsDone() {
 		this.runner.run((context) -> {
 			AgentWorker worker = context.getBean(AgentWorker.class);
 			BackpressureController controller = context.getBean(BackpressureController.class);
@@ -104,8 +104,13 @@ class PrioritizedAsyncTests {
 			Future<String> result = worker.runFuture(gate);
 			await().atMost(Duration.ofSeconds(10)).until(() -> worker.started() == 1);
 			assertThat(controller.depth()).isEqualTo(1);
+			assertThat(result.isDone()).isFalse();
 			gate.countDown();
 			assertThat(result.get(10, TimeUnit.SECONDS)).isEqualTo("done");
+			assertThat(result.isDone()).isTrue();
+			// a finished task refuses a cancel, and is not said to be cancelled
+			assertThat(result.cancel(false)).isFalse();
+			assertThat(result.isCancelled()).isFalse();
 			await().atMost(Duration.ofSeconds(10)).until(() -> controller.depth() == 0);
 		});
 	}
@@ -142,24 +147,6 @@ class PrioritizedAsyncTests {
 			finally {
 				later.complete("too late");
 			}
-		});
-	}
-
-	@Test
-	void futureMethodShouldTellWhetherItsTaskIsDoneAndRefuseACancelOnceItIs() {
-		this.runner.run((context) -> {
-			AgentWorker worker = context.getBean(AgentWorker.class);
-			BackpressureController controller = context.getBean(BackpressureController.class);
-			CountDownLatch gate = new CountDownLatch(1);
-			Future<String> result = worker.runFuture(gate);
-			await().atMost(Duration.ofSeconds(10)).until(() -> worker.started() == 1);
-			assertThat(result.isDone()).isFalse();
-			gate.countDown();
-			assertThat(result.get(10, TimeUnit.SECONDS)).isEqualTo("done");
-			assertThat(result.isDone()).isTrue();
-			assertThat(result.cancel(false)).isFalse();
-			assertThat(result.isCancelled()).isFalse();
-			await().atMost(Duration.ofSeconds(10)).until(() -> controller.depth() == 0);
 		});
 	}
 
