@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 import io.zeroclaw.resilience.autoconfigure.backpressure.BackpressureAutoConfiguration;
 import io.zeroclaw.resilience.autoconfigure.circuitbreaker.CircuitBreakerAutoConfiguration;
@@ -19,7 +20,9 @@ import org.springframework.aot.generate.GeneratedFiles.Kind;
 import org.springframework.aot.hint.RuntimeHints;
 import org.springframework.aot.hint.predicate.RuntimeHintsPredicates;
 import org.springframework.aot.test.generate.TestGenerationContext;
+import org.springframework.beans.factory.FactoryBean;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.ConfigurableBeanFactory;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.util.TestPropertyValues;
@@ -27,6 +30,8 @@ import org.springframework.cglib.core.ReflectUtils;
 import org.springframework.context.ApplicationContextInitializer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Scope;
+import org.springframework.context.annotation.ScopedProxyMode;
 import org.springframework.context.aot.ApplicationContextAotGenerator;
 import org.springframework.context.support.GenericApplicationContext;
 import org.springframework.core.test.tools.CompileWithForkedClassLoader;
@@ -119,6 +124,46 @@ class ResilienceAotProcessingTests {
 					assertThat(AopUtils.isCglibProxy(classProvider)).isTrue();
 					assertThat(classProvider.chatWithSystem(null, "hi", "m", 0)).isEqualTo("depth 1");
 				});
+	}
+
+	@Test
+	@CompileWithForkedClassLoader
+	void processedContextShouldProxyWhatFactoryBeansMakeWithoutDefiningAClassAtRunTime() {
+		startProcessed(this.contextRunner.withUserConfiguration(MadeBeansConfiguration.class), (processed) -> {
+			// a factory bean makes its object on first use, after start-up: a native image cannot define the proxy's
+			// class then either
+			List<String> definedOnFirstUse = new ArrayList<>();
+			List<Object> made = new ArrayList<>();
+			whileRecordingDefinedClasses((name, bytes) -> definedOnFirstUse.add(name), () -> {
+				made.add(processed.getBean("madeProvider", Provider.class));
+				made.add(processed.getBean("madeWorker", MadeWorker.class));
+				made.add(processed.getBean("scopedProvider", Provider.class));
+			});
+			assertThat(definedOnFirstUse).isEmpty();
+			Provider madeProvider = (Provider) made.get(0);
+			assertThat(AopUtils.isCglibProxy(madeProvider)).isTrue();
+			assertThat(madeProvider.chatWithSystem(null, "hi", "m", 0)).isEqualTo("made");
+			MadeWorker madeWorker = (MadeWorker) made.get(1);
+			assertThat(AopUtils.isCglibProxy(madeWorker)).isTrue();
+			assertThat(madeWorker.depthDuringCall()).isEqualTo(1);
+			Provider scopedProvider = (Provider) made.get(2);
+			assertThatIllegalStateException().isThrownBy(() -> scopedProvider.simpleChat("hi", "m", 0));
+			assertThatIllegalStateException().isThrownBy(() -> scopedProvider.simpleChat("hi", "m", 0));
+			assertThatExceptionOfType(CircuitOpenException.class)
+				.isThrownBy(() -> scopedProvider.simpleChat("hi", "m", 0));
+		});
+	}
+
+	@Test
+	@CompileWithForkedClassLoader
+	void processingShouldMakeNoProxyClassThatTheRunNeverUsesForAScopedProxy() {
+		this.contextRunner.withUserConfiguration(MadeBeansConfiguration.class).prepare((context) -> {
+			TestGenerationContext generationContext = process(context.getSourceApplicationContext());
+			// the scoped proxy's own class, which Spring makes, and no second one for the breaker
+			assertThat(generationContext.getGeneratedFiles().getGeneratedFiles(Kind.CLASS).keySet())
+				.filteredOn((file) -> file.startsWith(ScopedProvider.class.getName().replace('.', '/') + "$$"))
+				.containsExactly(proxyClassFile(ScopedProvider.class));
+		});
 	}
 
 	/**
@@ -270,6 +315,78 @@ class ResilienceAotProcessingTests {
 
 		PrioritizedFinalProvider(ObjectProvider<BackpressureController> controller) {
 			super(controller);
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class MadeBeansConfiguration {
+
+		@Bean
+		FactoryBean<MadeProvider> madeProvider() {
+			return new MadeFactoryBean<>(MadeProvider.class, MadeProvider::new);
+		}
+
+		@Bean
+		FactoryBean<MadeWorker> madeWorker(ObjectProvider<BackpressureController> controller) {
+			return new MadeFactoryBean<>(MadeWorker.class, () -> new MadeWorker(controller));
+		}
+
+		@Bean
+		@Scope(value = ConfigurableBeanFactory.SCOPE_PROTOTYPE, proxyMode = ScopedProxyMode.TARGET_CLASS)
+		ScopedProvider scopedProvider() {
+			return new ScopedProvider();
+		}
+
+	}
+
+	/** A factory bean that declares the class of what it makes, and makes it on first use. */
+	static final class MadeFactoryBean<T> implements FactoryBean<T> {
+
+		private final Class<T> type;
+
+		private final Supplier<T> maker;
+
+		MadeFactoryBean(Class<T> type, Supplier<T> maker) {
+			this.type = type;
+			this.maker = maker;
+		}
+
+		@Override
+		public T getObject() {
+			return this.maker.get();
+		}
+
+		@Override
+		public Class<?> getObjectType() {
+			return this.type;
+		}
+
+	}
+
+	public static class MadeProvider implements Provider {
+
+		@Override
+		public String chatWithSystem(String systemPrompt, String message, String model, double temperature) {
+			return "made";
+		}
+
+	}
+
+	public static class MadeWorker extends PrioritizedWorker {
+
+		MadeWorker(ObjectProvider<BackpressureController> controller) {
+			super(controller);
+		}
+
+	}
+
+	/** A provider behind a scoped proxy, which gets the breaker as advice: no class of its own. */
+	public static class ScopedProvider implements Provider {
+
+		@Override
+		public String chatWithSystem(String systemPrompt, String message, String model, double temperature) {
+			throw new IllegalStateException("upstream down");
 		}
 
 	}

@@ -39,7 +39,6 @@ import org.springframework.beans.factory.BeanClassLoaderAware;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.BeanFactoryAware;
 import org.springframework.beans.factory.ListableBeanFactory;
-import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.beans.factory.config.SmartInstantiationAwareBeanPostProcessor;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.AnnotatedElementUtils;
@@ -400,9 +399,10 @@ final class PrioritizedBeanPostProcessor implements SmartInstantiationAwareBeanP
 	@Override
 	public Class<?> determineBeanType(Class<?> beanClass, String beanName) {
 		if (beanClass.isInterface() || SpringProxy.class.isAssignableFrom(beanClass)
-				|| AopInfrastructureBean.class.isAssignableFrom(beanClass) || isMadeByFactoryBean(beanName)
-				|| !isEligible(beanClass) || isProxiedByAnOrderedPostProcessor(beanClass, beanName)) {
-			// A proxy made by another post-processor gets the advisors added; a factory bean's object is not known.
+				|| AopInfrastructureBean.class.isAssignableFrom(beanClass) || !isEligible(beanClass)
+				|| isProxiedByAnOrderedPostProcessor(beanClass, beanName)) {
+			// A proxy made by another post-processor gets the advisors added. What a factory bean makes comes here as
+			// the class the factory declares.
 			return beanClass;
 		}
 		if (cannotBeProxied(beanClass)) {
@@ -458,11 +458,6 @@ final class PrioritizedBeanPostProcessor implements SmartInstantiationAwareBeanP
 			.stream()
 			.filter((processor) -> processor != this && processor instanceof Ordered)
 			.anyMatch((processor) -> processor.determineBeanType(beanClass, beanName) != beanClass);
-	}
-
-	private boolean isMadeByFactoryBean(String beanName) {
-		return this.beanFactory instanceof ConfigurableListableBeanFactory factory
-				&& factory.containsBeanDefinition(beanName) && factory.isFactoryBean(beanName);
 	}
 
 	private boolean isEligible(Class<?> targetClass) {

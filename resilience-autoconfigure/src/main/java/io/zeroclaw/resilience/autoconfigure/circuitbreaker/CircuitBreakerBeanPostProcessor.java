@@ -210,10 +210,9 @@ public class CircuitBreakerBeanPostProcessor
 	public Class<?> determineBeanType(Class<?> beanClass, String beanName) {
 		if (beanClass.isInterface() || SpringProxy.class.isAssignableFrom(beanClass) || !isUpstreamType(beanClass)
 				|| (ScopedProxyUtils.isScopedTarget(beanName)
-						&& !isGuardedOnTargets(ScopedProxyUtils.getOriginalBeanName(beanName)))
-				|| isMadeByFactoryBean(beanName)) {
-			// An interface type says nothing of the class the bean will have; a proxy gets the breaker as advice;
-			// a factory bean's object (a scoped proxy, say) is a proxy already, or of a class not known here.
+						&& !isGuardedOnTargets(ScopedProxyUtils.getOriginalBeanName(beanName)))) {
+			// An interface type says nothing of the class the bean will have; a proxy gets the breaker as advice.
+			// What a factory bean makes comes here as the class the factory declares.
 			return beanClass;
 		}
 		ProxyFactory proxyFactory = new ProxyFactory();
@@ -328,11 +327,6 @@ public class CircuitBreakerBeanPostProcessor
 		BeanDefinition definition = factory.getMergedBeanDefinition(beanName);
 		return (definition instanceof AbstractBeanDefinition abstractDefinition && abstractDefinition.isSynthetic())
 				|| !ScopedProxyFactoryBean.class.getName().equals(definition.getBeanClassName());
-	}
-
-	private boolean isMadeByFactoryBean(String beanName) {
-		return this.beanFactory instanceof ConfigurableListableBeanFactory factory
-				&& factory.containsBeanDefinition(beanName) && factory.isFactoryBean(beanName);
 	}
 
 	private boolean isUpstream(Object bean) {

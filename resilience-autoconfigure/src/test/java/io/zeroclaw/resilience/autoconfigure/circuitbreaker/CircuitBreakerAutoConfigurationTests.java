@@ -210,6 +210,15 @@ class CircuitBreakerAutoConfigurationTests {
 	}
 
 	@Test
+	void misspeltInstanceShouldStillBeReportedBesideAnUpstreamBeanCreatedBeforeTheBreakers(CapturedOutput output) {
+		this.contextRunner.withUserConfiguration(EarlyProviderConfiguration.class)
+			.withPropertyValues("zeroclaw.resilience.circuit-breaker.enabled=true",
+					"zeroclaw.resilience.circuit-breaker.instances.scriptedProvder.failure-threshold=2")
+			.run((context) -> assertThat(output).contains(
+					"zeroclaw.resilience.circuit-breaker.instances.scriptedProvder names no bean a breaker guards"));
+	}
+
+	@Test
 	void upstreamBeanRegisteredAsAFinishedInstanceShouldBeReportedAsSuch(CapturedOutput output) {
 		// as Spring's bean overrides (a test's @MockitoBean) register theirs: no post-processor ever sees it
 		Provider registered = (system, message, model, temperature) -> "registered";

@@ -14,6 +14,7 @@ import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Lazy;
 import org.springframework.context.annotation.Scope;
 import org.springframework.context.annotation.ScopedProxyMode;
 
@@ -55,6 +56,27 @@ class GuardNothingWarningFalsePositiveTests {
 			assertThat(context.getBean(CircuitBreakerRegistry.class).find("scoped")).isPresent();
 			assertThat(output).doesNotContain(WARNING);
 		});
+	}
+
+	@Test
+	void lazyProviderNotYetUsedShouldNotBeReportedAsGuardingNothing(CapturedOutput output) {
+		this.runner.withUserConfiguration(LazyConfiguration.class).run((context) -> {
+			assertThat(context).hasNotFailed();
+			assertThat(context.getBeanFactory().containsSingleton("lazy")).isFalse();
+			assertThat(context.getBean(CircuitBreakerRegistry.class).find("lazy")).isPresent();
+			assertThat(output).doesNotContain(WARNING);
+		});
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class LazyConfiguration {
+
+		@Bean
+		@Lazy
+		ReplyingProvider lazy() {
+			return new ReplyingProvider();
+		}
+
 	}
 
 	@Configuration(proxyBeanMethods = false)
