@@ -78,6 +78,12 @@ public class CircuitBreakerBeanPostProcessor
 			"org.springframework.ai.audio.transcription.TranscriptionModel",
 			"org.springframework.ai.audio.transcription.StreamingTranscriptionModel" };
 
+	/**
+	 * The attribute of the bean definition of a bean that this post-processor proxied by its interfaces, holding the
+	 * bean's class: read by {@link GuardedBeanInjectionFailureAnalyzer} when the bean cannot be injected by its class.
+	 */
+	static final String INTERFACE_PROXY_ATTRIBUTE = CircuitBreakerBeanPostProcessor.class.getName() + ".interfaceProxy";
+
 	private final ObjectProvider<ResilienceProperties> properties;
 
 	private final ObjectProvider<CircuitBreakerFactory> factory;
@@ -172,6 +178,10 @@ public class CircuitBreakerBeanPostProcessor
 		if (!proxyFactory.isProxyTargetClass()) {
 			requireCallbacksOnInterfaces(beanName, beanClass, proxyFactory.getProxiedInterfaces(),
 					ProxyShapes.isScheduling(this.beanFactory));
+			if (this.beanFactory instanceof ConfigurableListableBeanFactory factory
+					&& factory.containsBeanDefinition(beanName)) {
+				factory.getMergedBeanDefinition(beanName).setAttribute(INTERFACE_PROXY_ATTRIBUTE, beanClass);
+			}
 		}
 		ProxyShapes.exposeTargetClass(this.beanFactory, beanName, beanClass);
 		return proxyFactory.getProxy(proxyClassLoader(beanClass));
