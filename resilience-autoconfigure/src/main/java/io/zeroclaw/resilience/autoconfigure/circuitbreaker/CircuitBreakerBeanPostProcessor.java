@@ -176,7 +176,7 @@ public class CircuitBreakerBeanPostProcessor
 		ProxyFactory proxyFactory = new ProxyFactory(bean);
 		configure(proxyFactory, beanClass, interceptor);
 		if (!proxyFactory.isProxyTargetClass()) {
-			requireCallbacksOnInterfaces(beanName, beanClass, proxyFactory.getProxiedInterfaces(),
+			requireCallbacksOnInterfaces(name, beanClass, proxyFactory.getProxiedInterfaces(),
 					ProxyShapes.isScheduling(this.beanFactory));
 			if (this.beanFactory instanceof ConfigurableListableBeanFactory factory
 					&& factory.containsBeanDefinition(beanName)) {

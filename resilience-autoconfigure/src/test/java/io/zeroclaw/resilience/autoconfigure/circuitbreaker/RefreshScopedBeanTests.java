@@ -30,6 +30,8 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.ScopedProxyMode;
+import org.springframework.context.event.ContextRefreshedEvent;
+import org.springframework.context.event.EventListener;
 import org.springframework.util.ReflectionUtils;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -100,6 +102,17 @@ class RefreshScopedBeanTests {
 			});
 	}
 
+	@Test
+	void aTargetTheBreakerCannotProxyWithItsCallbacksShouldFailNamingTheBeansOwnInstanceSettings() {
+		this.contextRunner.withUserConfiguration(ListeningProviderConfiguration.class).run((context) -> {
+			assertThat(context).hasFailed();
+			assertThat(context.getStartupFailure()).rootCause()
+				.hasMessageContaining("Bean 'listening' is proxied by its circuit breaker")
+				.hasMessageContaining("instances.listening.enabled=false")
+				.hasMessageNotContaining("scopedTarget");
+		});
+	}
+
 	static class FailingProvider implements Provider {
 
 		private final AtomicInteger calls;
@@ -112,6 +125,39 @@ class RefreshScopedBeanTests {
 		public String chatWithSystem(String systemPrompt, String message, String model, double temperature) {
 			this.calls.incrementAndGet();
 			throw new IllegalStateException("upstream answered 500");
+		}
+
+	}
+
+	/**
+	 * A provider whose final method implements the upstream one, so that the breaker proxies it by its interfaces, and
+	 * whose listener method is on no interface, so that such a proxy cannot take it.
+	 */
+	static class ListeningProvider implements Provider {
+
+		@Override
+		public final String chatWithSystem(String systemPrompt, String message, String model, double temperature) {
+			return "reply";
+		}
+
+		@EventListener
+		public void onRefreshed(ContextRefreshedEvent event) {
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class ListeningProviderConfiguration {
+
+		@Bean
+		static RefreshScopeRegistrar refreshScopeRegistrar() {
+			return new RefreshScopeRegistrar(true, new RefreshLikeScope());
+		}
+
+		@Bean
+		@org.springframework.context.annotation.Scope(scopeName = "refresh", proxyMode = ScopedProxyMode.TARGET_CLASS)
+		ListeningProvider listening() {
+			return new ListeningProvider();
 		}
 
 	}
