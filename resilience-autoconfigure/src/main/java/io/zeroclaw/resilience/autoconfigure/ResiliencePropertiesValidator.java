@@ -573,17 +573,13 @@ final class ResiliencePropertiesValidator {
 	}
 
 	/**
-	 * Checks the header a key reads: when the key is {@code header}, and whenever a header is written at all, so that
-	 * an empty or misspelt value (an unset variable behind {@code ${...:}}) is caught before a policy switches to it.
+	 * Checks the header a key reads: when the key is {@code header} (with what that key needs), and whenever a header
+	 * is written at all, so that an empty or misspelt value (an unset variable behind {@code ${...:}}) is caught before
+	 * a policy switches to it.
 	 * @param keyHeader the header in effect
 	 * @param declared the value written at this level, or {@code null} when inherited
 	 */
 	private static void validateKey(String prefix, KeyType key, String keyHeader, @Nullable String declared) {
-		if (declared != null && !HEADER_NAME.matcher(declared).matches()) {
-			throw new InvalidResiliencePropertyException(prefix + "key-header", declared,
-					"it names no header (a header name is letters, digits and !#$%&'*+-.^_`|~, without spaces).",
-					"set it to a header name, for example X-API-Key, or remove it.");
-		}
 		if (key == KeyType.HEADER && !StringUtils.hasText(keyHeader)) {
 			throw new InvalidResiliencePropertyException(prefix + "key-header", keyHeader,
 					"key 'header' needs the name of the header that carries the client key.",
@@ -594,6 +590,11 @@ final class ResiliencePropertiesValidator {
 					"no request can carry a header of that name (a header name is letters, digits and !#$%&'*+-.^_`|~, "
 							+ "without spaces), so every client would fall back to its address.",
 					"set it to a header name, for example X-API-Key.");
+		}
+		if (declared != null && !HEADER_NAME.matcher(declared).matches()) {
+			throw new InvalidResiliencePropertyException(prefix + "key-header", declared,
+					"it names no header (a header name is letters, digits and !#$%&'*+-.^_`|~, without spaces).",
+					"set it to a header name, for example X-API-Key, or remove it.");
 		}
 	}
 

@@ -197,7 +197,9 @@ class ResiliencePropertiesValidationTests {
 		this.contextRunner
 			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
 					"zeroclaw.resilience.rate-limit.key=header", "zeroclaw.resilience.rate-limit.key-header= ")
-			.run(failsNaming("zeroclaw.resilience.rate-limit.key-header", ""));
+			.run(failsNaming("zeroclaw.resilience.rate-limit.key-header", "").andThen((context) -> assertThat(
+					FailureAnalysisSupport.analyze(context.getStartupFailure()).getDescription())
+				.contains("key 'header' needs the name of the header that carries the client key")));
 	}
 
 	@Test
@@ -205,7 +207,9 @@ class ResiliencePropertiesValidationTests {
 		this.contextRunner
 			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
 					"zeroclaw.resilience.rate-limit.key=header", "zeroclaw.resilience.rate-limit.key-header=X API Key")
-			.run(failsNaming("zeroclaw.resilience.rate-limit.key-header", "X API Key"));
+			.run(failsNaming("zeroclaw.resilience.rate-limit.key-header", "X API Key").andThen((context) -> assertThat(
+					FailureAnalysisSupport.analyze(context.getStartupFailure()).getDescription())
+				.contains("every client would fall back to its address")));
 	}
 
 	@Test
