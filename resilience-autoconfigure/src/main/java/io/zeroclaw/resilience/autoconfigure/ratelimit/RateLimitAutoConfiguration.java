@@ -4,8 +4,10 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
@@ -21,6 +23,7 @@ import io.zeroclaw.resilience.ratelimit.RateLimitPolicy;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import org.springframework.beans.factory.InitializingBean;
@@ -126,21 +129,38 @@ public final class RateLimitAutoConfiguration {
 					orDefault(policy.getKeyHeader(), rateLimit.getKeyHeader()),
 					rateLimiterFactory.create(quota, rateLimit.getMaxKeys()), policy.getMethods()));
 		}
-		UnreachablePolicies.find(named)
-			.forEach((name, takenBy) -> LoggerFactory.getLogger(RateLimitAutoConfiguration.class)
-				.warn("Rate-limit policy '{}' can never apply: every path it lists is matched first by {} {}, tried "
-						+ "before it, for every method it applies to. Policies are tried in the order their paths are "
-						+ "first given, reading the configuration's sources from the lowest up (paths a profile, a "
-						+ "command-line argument or an environment variable adds come after those of "
-						+ "application.yml): give '{}' its paths before {}, in the same file, or narrow {}.",
-						name, (takenBy.size() == 1) ? "policy" : "policies", quoted(takenBy), name, quoted(takenBy),
-						quoted(takenBy)));
+		List<String> excludePaths = excludePaths(rateLimit.getExcludePaths(), environment);
+		UnreachablePolicies.find(named, excludePaths).forEach((name, takenBy) -> warnUnreachable(name, takenBy,
+				excludePaths));
 		RateLimitPolicy defaultQuota = new RateLimitPolicy(RateLimitPolicies.DEFAULT_POLICY,
 				rateLimit.getRequestsPerWindow(), rateLimit.getWindow(), rateLimit.getBurst());
 		RateLimitPolicyRegistration defaultPolicy = new RateLimitPolicyRegistration(defaultQuota,
 				rateLimit.getIncludePaths(), rateLimit.getKey(), rateLimit.getKeyHeader(),
 				rateLimiterFactory.create(defaultQuota, rateLimit.getMaxKeys()));
-		return new RateLimitPolicies(named, defaultPolicy, excludePaths(rateLimit.getExcludePaths(), environment));
+		return new RateLimitPolicies(named, defaultPolicy, excludePaths);
+	}
+
+	private static void warnUnreachable(String name, Set<String> takenBy, List<String> excludePaths) {
+		Logger logger = LoggerFactory.getLogger(RateLimitAutoConfiguration.class);
+		Set<String> policies = new LinkedHashSet<>(takenBy);
+		if (policies.remove(UnreachablePolicies.EXCLUDE_PATHS)) {
+			logger.warn("Rate-limit policy '{}' can never apply: every path it lists is excluded by "
+					+ "zeroclaw.resilience.rate-limit.exclude-paths {}{}, which are tried before every policy and "
+					+ "limited by none. Give '{}' other paths, or set exclude-paths without them (setting it replaces "
+					+ "the default, which excludes Actuator's endpoints).", name, excludePaths,
+					policies.isEmpty() ? ""
+							: (" or matched first by " + ((policies.size() == 1) ? "policy " : "policies ")
+									+ quoted(policies)),
+					name);
+			return;
+		}
+		logger.warn("Rate-limit policy '{}' can never apply: every path it lists is matched first by {} {}, tried "
+				+ "before it, for every method it applies to. Policies are tried in the order their paths are "
+				+ "first given, reading the configuration's sources from the lowest up (paths a profile, a "
+				+ "command-line argument or an environment variable adds come after those of "
+				+ "application.yml): give '{}' its paths before {}, in the same file, or narrow {}.",
+				name, (policies.size() == 1) ? "policy" : "policies", quoted(policies), name, quoted(policies),
+				quoted(policies));
 	}
 
 	private static String quoted(Collection<String> names) {

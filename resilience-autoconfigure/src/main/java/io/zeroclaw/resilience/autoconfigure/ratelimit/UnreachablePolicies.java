@@ -34,36 +34,51 @@ final class UnreachablePolicies {
 	}
 
 	/**
-	 * @param named the named policies, in the order they are tried
-	 * @return each policy that can never apply, by name, with the names of the earlier policies that take its requests
+	 * What stands for {@code exclude-paths} among the takers {@link #find} answers: excluded paths are tried before
+	 * every policy, for every method, and what they match is limited by none.
 	 */
-	static Map<String, Set<String>> find(List<RateLimitPolicyRegistration> named) {
+	static final String EXCLUDE_PATHS = "zeroclaw.resilience.rate-limit.exclude-paths";
+
+	/**
+	 * @param named the named policies, in the order they are tried
+	 * @param excludePaths the paths no policy limits, tried before them
+	 * @return each policy that can never apply, by name, with the names of the earlier policies that take its requests,
+	 * and {@link #EXCLUDE_PATHS} when excluded paths take some or all of them
+	 */
+	static Map<String, Set<String>> find(List<RateLimitPolicyRegistration> named, List<String> excludePaths) {
 		Map<String, Set<String>> unreachable = new LinkedHashMap<>();
-		List<List<PathPattern>> parsed = new ArrayList<>();
+		List<PathPattern> excluded = parse(excludePaths);
 		int depth = 3;
+		List<List<PathPattern>> parsed = new ArrayList<>();
 		for (RateLimitPolicyRegistration registration : named) {
 			List<PathPattern> patterns = parse(registration.paths());
 			parsed.add(patterns);
-			for (String path : (patterns != null) ? registration.paths() : List.<String>of()) {
-				// a multi-segment wildcard is tried one level deeper than any pattern spells out
-				depth = Math.max(depth, path.split("/").length + 1);
-			}
+			depth = deepest(depth, (patterns != null) ? registration.paths() : List.of());
 		}
-		for (int later = 1; later < named.size(); later++) {
+		depth = deepest(depth, (excluded != null) ? excludePaths : List.of());
+		for (int later = 0; later < named.size(); later++) {
 			List<PathPattern> patterns = parsed.get(later);
 			if (patterns == null || patterns.isEmpty()) {
 				continue;
 			}
 			Set<String> takenBy = new LinkedHashSet<>();
-			if (allTaken(named, parsed, later, depth, takenBy)) {
+			if (allTaken(named, parsed, (excluded != null) ? excluded : List.of(), later, depth, takenBy)) {
 				unreachable.put(named.get(later).name(), takenBy);
 			}
 		}
 		return unreachable;
 	}
 
-	private static boolean allTaken(List<RateLimitPolicyRegistration> named, List<List<PathPattern>> parsed, int later,
-			int depth, Set<String> takenBy) {
+	/** A multi-segment wildcard is tried one level deeper than any pattern spells out. */
+	private static int deepest(int depth, List<String> paths) {
+		for (String path : paths) {
+			depth = Math.max(depth, path.split("/").length + 1);
+		}
+		return depth;
+	}
+
+	private static boolean allTaken(List<RateLimitPolicyRegistration> named, List<List<PathPattern>> parsed,
+			List<PathPattern> excluded, int later, int depth, Set<String> takenBy) {
 		RateLimitPolicyRegistration policy = named.get(later);
 		for (PathPattern pattern : parsed.get(later)) {
 			List<PathContainer> samples = samples(pattern, depth);
@@ -71,7 +86,8 @@ final class UnreachablePolicies {
 				return false;
 			}
 			for (PathContainer sample : samples) {
-				String taker = firstTaker(named, parsed, later, policy, sample);
+				String taker = excluded.stream().anyMatch((exclusion) -> exclusion.matches(sample)) ? EXCLUDE_PATHS
+						: firstTaker(named, parsed, later, policy, sample);
 				if (taker == null) {
 					return false;
 				}

@@ -6,12 +6,15 @@ import java.util.List;
 
 import io.zeroclaw.resilience.autoconfigure.ResilienceAutoConfiguration;
 import jakarta.servlet.Filter;
+import jakarta.servlet.ServletContext;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.aot.test.generate.TestGenerationContext;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 import org.springframework.boot.test.util.TestPropertyValues;
+import org.springframework.boot.tomcat.autoconfigure.servlet.TomcatServletWebServerAutoConfiguration;
+import org.springframework.boot.web.server.servlet.context.AnnotationConfigServletWebServerApplicationContext;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.ApplicationContext;
 import org.springframework.context.ApplicationContextInitializer;
@@ -25,6 +28,7 @@ import org.springframework.javapoet.ClassName;
 import org.springframework.mock.web.MockFilterChain;
 import org.springframework.mock.web.MockHttpServletRequest;
 import org.springframework.mock.web.MockHttpServletResponse;
+import org.springframework.web.context.WebApplicationContext;
 import org.springframework.web.context.support.GenericWebApplicationContext;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -82,6 +86,23 @@ class RateLimitFilterSplitTests {
 			assertThat(countedBy(context, "/me", "alice")).isEqualTo(1);
 			assertThat(countedBy(context, "/other", null)).isEqualTo(1);
 		});
+	}
+
+	/** On a real server, where two filters of one name cannot both be registered. */
+	@Test
+	void bothFiltersShouldBeRegisteredWithTheServletContextUnderTheirOwnNames() {
+		new WebApplicationContextRunner(AnnotationConfigServletWebServerApplicationContext::new)
+			.withConfiguration(AutoConfigurations.of(TomcatServletWebServerAutoConfiguration.class,
+					ResilienceAutoConfiguration.class, RateLimitAutoConfiguration.class))
+			.withPropertyValues(BOTH)
+			.withPropertyValues("server.port=18901")
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				ServletContext servletContext = ((WebApplicationContext) context.getSourceApplicationContext())
+					.getServletContext();
+				assertThat(servletContext.getFilterRegistrations()).containsKeys("zeroclawRateLimitFilter",
+						"zeroclawPrincipalRateLimitFilter");
+			});
 	}
 
 	@SuppressWarnings({ "rawtypes", "unchecked" })

@@ -6,6 +6,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.NettyCustomizer;
 import io.lettuce.core.resource.Transports;
@@ -68,6 +69,30 @@ class RedisChannelCloserTests {
 				}
 				await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(shutdownHooks(loops))
 					.as("shutdown hooks of the event loops").isEqualTo(before));
+			}
+			finally {
+				client.shutdown();
+				resources.eventLoopGroupProvider().release(loops, 0, 2, TimeUnit.SECONDS);
+			}
+		});
+	}
+
+	@Test
+	void openChannelShouldBeAShutdownHookOfItsEventLoop() {
+		this.contextRunner.run((context) -> {
+			ClientResources resources = context.getBean(ClientResources.class);
+			RedisClient client = RedisClient.create(resources, redis.uri());
+			EventLoopGroup loops = resources.eventLoopGroupProvider().allocate(Transports.eventLoopGroupClass());
+			try {
+				int before = shutdownHooks(loops);
+				StatefulRedisConnection<String, String> connection = client.connect();
+				try {
+					// closed by its loop's shutdown even if its set-up was still running when the loop last looked
+					assertThat(shutdownHooks(loops)).as("shutdown hooks of the event loops").isGreaterThan(before);
+				}
+				finally {
+					connection.close();
+				}
 			}
 			finally {
 				client.shutdown();

@@ -23,7 +23,7 @@ class UnreachablePolicyDepthTests {
 		List<RateLimitPolicyRegistration> policies = List.of(
 				policy("shallow", List.of("/docs", "/docs/*", "/docs/*/*", "/docs/*/*/*")),
 				policy("deep", List.of("/docs/**")));
-		assertThat(UnreachablePolicies.find(policies)).as("/docs/a/b/c/d reaches 'deep'").isEmpty();
+		assertThat(UnreachablePolicies.find(policies, List.of())).as("/docs/a/b/c/d reaches 'deep'").isEmpty();
 	}
 
 	@Test
@@ -31,7 +31,14 @@ class UnreachablePolicyDepthTests {
 		List<RateLimitPolicyRegistration> policies = List.of(
 				policy("shallow", List.of("/edit", "/*/edit", "/*/*/edit", "/*/*/*/edit")),
 				policy("deep", List.of("/{*path}/edit")));
-		assertThat(UnreachablePolicies.find(policies)).as("/a/b/c/d/edit reaches 'deep'").isEmpty();
+		assertThat(UnreachablePolicies.find(policies, List.of())).as("/a/b/c/d/edit reaches 'deep'").isEmpty();
+	}
+
+	@Test
+	void fourShallowLevelsFromTheRootShouldNotMakeACatchAllUnreachable() {
+		List<RateLimitPolicyRegistration> policies = List.of(
+				policy("shallow", List.of("/", "/*", "/*/*", "/*/*/*", "/*/*/*/*")), policy("deep", List.of("/**")));
+		assertThat(UnreachablePolicies.find(policies, List.of())).as("/a/b/c/d/e reaches 'deep'").isEmpty();
 	}
 
 	private static RateLimitPolicyRegistration policy(String name, List<String> paths) {
