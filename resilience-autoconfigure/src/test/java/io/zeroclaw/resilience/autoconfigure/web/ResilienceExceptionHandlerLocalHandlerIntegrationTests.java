@@ -5,6 +5,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 
 import io.zeroclaw.resilience.backpressure.LoadShedException;
 import io.zeroclaw.resilience.backpressure.Priority;
@@ -17,11 +18,21 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.annotation.Bean;
+import org.springframework.core.MethodParameter;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
+import org.springframework.http.converter.HttpMessageConverter;
+import org.springframework.http.server.ServerHttpRequest;
+import org.springframework.http.server.ServerHttpResponse;
+import org.springframework.web.ErrorResponse;
+import org.springframework.web.bind.annotation.ControllerAdvice;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
+import org.springframework.web.servlet.mvc.method.annotation.ResponseBodyAdvice;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -49,6 +60,17 @@ class ResilienceExceptionHandlerLocalHandlerIntegrationTests {
 		assertThat(response.headers().firstValue("Retry-After")).hasValue("7");
 		assertThat(response.headers().firstValue("Content-Type")).hasValue("application/problem+json");
 		assertThat(response.body()).contains("\"title\":\"Upstream unavailable\"");
+	}
+
+	@Test
+	void refusalUnderAControllersOwnCatchAllShouldPassTheApplicationsBodyAdviceAndErrorInterceptors()
+			throws Exception {
+		// as a refusal answered by the advice does: the application's additions to every problem body are kept
+		for (String path : new String[] { "/open", "/open-elsewhere" }) {
+			HttpResponse<String> response = get(path);
+			assertThat(response.statusCode()).as(path).isEqualTo(503);
+			assertThat(response.body()).as(path).contains("\"advised\":true").contains("\"intercepted\":true");
+		}
 	}
 
 	@Test
@@ -198,6 +220,38 @@ class ResilienceExceptionHandlerLocalHandlerIntegrationTests {
 
 	}
 
+	/** A controller without a handler of its own: its refusals go to the advice. */
+	@RestController
+	static class PlainController {
+
+		@GetMapping("/open-elsewhere")
+		String open() {
+			throw new CircuitOpenException("llm", Duration.ofSeconds(7));
+		}
+
+	}
+
+	/** An application's own addition to every problem body it sends. */
+	@ControllerAdvice
+	static class ProblemBodyAdvice implements ResponseBodyAdvice<Object> {
+
+		@Override
+		public boolean supports(MethodParameter returnType, Class<? extends HttpMessageConverter<?>> converterType) {
+			return true;
+		}
+
+		@Override
+		public Object beforeBodyWrite(Object body, MethodParameter returnType, MediaType selectedContentType,
+				Class<? extends HttpMessageConverter<?>> selectedConverterType, ServerHttpRequest request,
+				ServerHttpResponse response) {
+			if (body instanceof ProblemDetail problem) {
+				problem.setProperty("advised", true);
+			}
+			return body;
+		}
+
+	}
+
 	@SpringBootConfiguration
 	@EnableAutoConfiguration(
 			excludeName = "org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration")
@@ -226,6 +280,28 @@ class ResilienceExceptionHandlerLocalHandlerIntegrationTests {
 		@Bean
 		ParameterlessCatchAllController parameterlessCatchAllController() {
 			return new ParameterlessCatchAllController();
+		}
+
+		@Bean
+		PlainController plainController() {
+			return new PlainController();
+		}
+
+		@Bean
+		ProblemBodyAdvice problemBodyAdvice() {
+			return new ProblemBodyAdvice();
+		}
+
+		@Bean
+		WebMvcConfigurer errorResponseInterceptorConfigurer() {
+			return new WebMvcConfigurer() {
+
+				@Override
+				public void addErrorResponseInterceptors(List<ErrorResponse.Interceptor> interceptors) {
+					interceptors.add((problem, errorResponse) -> problem.setProperty("intercepted", true));
+				}
+
+			};
 		}
 
 	}
