@@ -43,6 +43,7 @@ import org.springframework.beans.factory.config.SmartInstantiationAwareBeanPostP
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.AnnotatedElementUtils;
 import org.springframework.core.annotation.AnnotationUtils;
+import org.springframework.stereotype.Controller;
 import org.springframework.util.ClassUtils;
 
 /**
@@ -178,6 +179,7 @@ final class PrioritizedBeanPostProcessor implements SmartInstantiationAwareBeanP
 		boolean interfaceProxy = needsInterfaceProxy(targetClass);
 		requireOverridable(beanName, targetClass, !interfaceProxy);
 		if (interfaceProxy) {
+			requireNoController(beanName, targetClass);
 			Class<?>[] interfaces = ProxyShapes.interfaces(targetClass, this.classLoader);
 			requireDeclaredByInterfaces(beanName, targetClass, interfaces);
 			requireCallbacksOnInterfaces(beanName, targetClass, interfaces, ProxyShapes.isScheduling(this.beanFactory));
@@ -191,6 +193,21 @@ final class PrioritizedBeanPostProcessor implements SmartInstantiationAwareBeanP
 			this.proxies.putIfAbsent(targetClass, advised);
 		}
 		return proxy;
+	}
+
+	/**
+	 * Fails for a controller that only a proxy of its interfaces could admit: Spring MVC and WebFlux look for
+	 * controllers by the class of the bean they are handed, and find none in such a proxy, so every endpoint of the
+	 * bean would answer 404 without a word at start-up.
+	 */
+	private static void requireNoController(String beanName, Class<?> targetClass) {
+		if (AnnotatedElementUtils.hasAnnotation(targetClass, Controller.class)) {
+			String[] why = ProxyShapes.whyInterfaceProxy(targetClass);
+			throw new IllegalStateException("Bean '" + beanName + "' is a controller with @Prioritized methods, and "
+					+ "only a proxy of its interfaces could admit their calls, since " + why[0] + "; but Spring MVC "
+					+ "and WebFlux find no controller in such a proxy, so every endpoint of the bean would answer 404. "
+					+ why[1] + ", or move the @Prioritized methods to a service the controller calls.");
+		}
 	}
 
 	/**

@@ -13,6 +13,7 @@ import io.zeroclaw.resilience.autoconfigure.ResilienceAutoConfiguration;
 import io.zeroclaw.resilience.backpressure.Admission;
 import io.zeroclaw.resilience.backpressure.BackpressureConfig;
 import io.zeroclaw.resilience.backpressure.BackpressureController;
+import io.zeroclaw.resilience.backpressure.BackpressureListener;
 import io.zeroclaw.resilience.backpressure.LoadShedException;
 import io.zeroclaw.resilience.backpressure.Priority;
 import org.aopalliance.intercept.MethodInterceptor;
@@ -197,6 +198,42 @@ class BackpressureAutoConfigurationTests {
 					.isEqualTo(1.0);
 				admission.close();
 				assertThat(registry.get(BackpressureMetrics.DEPTH).gauge().value()).isZero();
+			});
+	}
+
+	@Test
+	void applicationListenerShouldHearAdmittedAndShedWorkBesideTheMeters() {
+		List<String> heard = new ArrayList<>();
+		this.runner
+			.withConfiguration(AutoConfigurations.of(MetricsAutoConfiguration.class,
+					CompositeMeterRegistryAutoConfiguration.class, SimpleMetricsExportAutoConfiguration.class))
+			.withPropertyValues("zeroclaw.resilience.backpressure.enabled=true",
+					"zeroclaw.resilience.backpressure.max-queue-depth=1")
+			.withBean(BackpressureListener.class, () -> new BackpressureListener() {
+
+				@Override
+				public void onAdmitted(Priority priority) {
+					heard.add("admitted " + priority);
+				}
+
+				@Override
+				public void onShed(Priority priority, int depth) {
+					heard.add("shed " + priority + " at " + depth);
+				}
+
+			})
+			.run((context) -> {
+				MeterRegistry registry = context.getBean(MeterRegistry.class);
+				BackpressureController controller = context.getBean(BackpressureController.class);
+				try (Admission admission = controller.admit(Priority.LOW)) {
+					assertThatExceptionOfType(LoadShedException.class)
+						.isThrownBy(() -> controller.admit(Priority.LOW));
+				}
+				assertThat(heard).containsExactly("admitted LOW", "shed LOW at 1");
+				assertThat(registry.get(BackpressureMetrics.ADMITTED).tag("priority", "LOW").counter().count())
+					.isEqualTo(1.0);
+				assertThat(registry.get(BackpressureMetrics.SHED).tag("priority", "LOW").counter().count())
+					.isEqualTo(1.0);
 			});
 	}
 

@@ -4,6 +4,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,6 +26,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.SpringBootConfiguration;
@@ -40,6 +43,7 @@ import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.context.request.async.DeferredResult;
 import org.springframework.web.context.request.async.WebAsyncTask;
 import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
+import org.springframework.web.servlet.mvc.method.annotation.StreamingResponseBody;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -79,7 +83,8 @@ class PrioritizedAsyncHandlerIntegrationTests {
 	}
 
 	@ParameterizedTest
-	@ValueSource(strings = { "/future", "/callable", "/web-async-task", "/deferred", "/emitter" })
+	@ValueSource(strings = { "/future", "/callable", "/web-async-task", "/deferred", "/emitter", "/streaming",
+			"/mono", "/entity-emitter" })
 	void lowWorkStillRunningShouldHoldItsSlotsAndTheNextLowRequestBeShed(String path) throws Exception {
 		this.work.reset();
 		List<CompletableFuture<HttpResponse<String>>> running = new ArrayList<>();
@@ -118,6 +123,13 @@ class PrioritizedAsyncHandlerIntegrationTests {
 		// in a ResponseEntity, Spring MVC writes these as JSON at once: no asynchronous processing ever starts
 		HttpResponse<String> response = client.send(request(path), HttpResponse.BodyHandlers.ofString());
 		assertThat(response.statusCode()).isEqualTo(200);
+		await().atMost(Duration.ofSeconds(10)).until(() -> this.controller.depth() == 0);
+	}
+
+	@Test
+	void handlerAnsweringAnEntityWithoutABodyShouldBeAnsweredAndGiveItsSlotBack() throws Exception {
+		HttpResponse<String> response = client.send(request("/entity-empty"), HttpResponse.BodyHandlers.ofString());
+		assertThat(response.statusCode()).isEqualTo(204);
 		await().atMost(Duration.ofSeconds(10)).until(() -> this.controller.depth() == 0);
 	}
 
@@ -281,6 +293,12 @@ class PrioritizedAsyncHandlerIntegrationTests {
 			return ResponseEntity.ok(new WebAsyncTask<>(5_000L, () -> "done"));
 		}
 
+		@GetMapping("/entity-empty")
+		@Prioritized(Priority.LOW)
+		public ResponseEntity<String> entityEmpty() {
+			return ResponseEntity.noContent().build();
+		}
+
 		@GetMapping("/not-async/deferred")
 		@Prioritized(Priority.LOW)
 		public DeferredResult<String> notAsyncDeferred() {
@@ -318,6 +336,31 @@ class PrioritizedAsyncHandlerIntegrationTests {
 				}
 			});
 			return emitter;
+		}
+
+		@GetMapping("/streaming")
+		@Prioritized(Priority.LOW)
+		public StreamingResponseBody streaming() {
+			return (body) -> {
+				try {
+					body.write(this.work.run().getBytes(StandardCharsets.UTF_8));
+				}
+				catch (InterruptedException ex) {
+					throw new IllegalStateException(ex);
+				}
+			};
+		}
+
+		@GetMapping("/mono")
+		@Prioritized(Priority.LOW)
+		public Mono<String> mono() {
+			return Mono.fromCallable(this.work::run).subscribeOn(Schedulers.fromExecutorService(this.pool));
+		}
+
+		@GetMapping("/entity-emitter")
+		@Prioritized(Priority.LOW)
+		public ResponseEntity<SseEmitter> entityEmitter() {
+			return ResponseEntity.ok(emitter());
 		}
 
 		@GetMapping("/deferred")

@@ -24,6 +24,8 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.event.EventListener;
 import org.springframework.core.Ordered;
+import org.springframework.scheduling.annotation.Async;
+import org.springframework.scheduling.annotation.EnableAsync;
 import org.springframework.scheduling.annotation.EnableScheduling;
 import org.springframework.scheduling.annotation.Scheduled;
 
@@ -66,6 +68,16 @@ class PrioritizedBeanShapesTests {
 				.rootCause()
 				.hasMessageContaining("Bean 'halfOpen' has @Prioritized methods [run] that are final")
 				.hasMessageContaining("in Kotlin: open"));
+	}
+
+	@Test
+	void prioritizedFinalMethodOfABeanAnotherPostProcessorProxiedAsASubclassShouldFailStartUpNamingIt() {
+		this.runner.withUserConfiguration(AsyncConfiguration.class)
+			.withBean("halfOpenAsync", AsyncFinalMethodWorker.class, AsyncFinalMethodWorker::new)
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.hasMessageContaining("Bean 'halfOpenAsync' has @Prioritized methods [run] that are final"));
 	}
 
 	@Test
@@ -483,6 +495,25 @@ class PrioritizedBeanShapesTests {
 
 		public void other() {
 		}
+
+	}
+
+	/** Proxied as a subclass by {@code @EnableAsync} before {@code @Prioritized} advice is added to it. */
+	static class AsyncFinalMethodWorker {
+
+		@Prioritized
+		public final void run() {
+		}
+
+		@Async
+		public void other() {
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@EnableAsync
+	static class AsyncConfiguration {
 
 	}
 
