@@ -179,8 +179,8 @@ final class PrioritizedBeanPostProcessor implements SmartInstantiationAwareBeanP
 		boolean interfaceProxy = needsInterfaceProxy(targetClass);
 		requireOverridable(beanName, targetClass, !interfaceProxy);
 		if (interfaceProxy) {
-			requireNoController(beanName, targetClass);
 			Class<?>[] interfaces = ProxyShapes.interfaces(targetClass, this.classLoader);
+			requireControllerOnInterfaces(beanName, targetClass, interfaces);
 			requireDeclaredByInterfaces(beanName, targetClass, interfaces);
 			requireCallbacksOnInterfaces(beanName, targetClass, interfaces, ProxyShapes.isScheduling(this.beanFactory));
 		}
@@ -196,17 +196,19 @@ final class PrioritizedBeanPostProcessor implements SmartInstantiationAwareBeanP
 	}
 
 	/**
-	 * Fails for a controller that only a proxy of its interfaces could admit: Spring MVC and WebFlux look for
-	 * controllers by the class of the bean they are handed, and find none in such a proxy, so every endpoint of the
-	 * bean would answer 404 without a word at start-up.
+	 * Fails for a controller that only a proxy of its interfaces could admit, when none of them is annotated as a
+	 * controller: Spring MVC and WebFlux look for controllers by the class of the bean they are handed, and find none
+	 * in such a proxy, so every endpoint of the bean would answer 404 without a word at start-up.
 	 */
-	private static void requireNoController(String beanName, Class<?> targetClass) {
-		if (AnnotatedElementUtils.hasAnnotation(targetClass, Controller.class)) {
+	private static void requireControllerOnInterfaces(String beanName, Class<?> targetClass, Class<?>[] interfaces) {
+		if (AnnotatedElementUtils.hasAnnotation(targetClass, Controller.class) && Arrays.stream(interfaces)
+			.noneMatch((type) -> AnnotatedElementUtils.hasAnnotation(type, Controller.class))) {
 			String[] why = ProxyShapes.whyInterfaceProxy(targetClass);
 			throw new IllegalStateException("Bean '" + beanName + "' is a controller with @Prioritized methods, and "
 					+ "only a proxy of its interfaces could admit their calls, since " + why[0] + "; but Spring MVC "
 					+ "and WebFlux find no controller in such a proxy, so every endpoint of the bean would answer 404. "
-					+ why[1] + ", or move the @Prioritized methods to a service the controller calls.");
+					+ why[1] + ", annotate the interface that declares its mappings with @RestController or "
+					+ "@Controller, or move the @Prioritized methods to a service the controller calls.");
 		}
 	}
 

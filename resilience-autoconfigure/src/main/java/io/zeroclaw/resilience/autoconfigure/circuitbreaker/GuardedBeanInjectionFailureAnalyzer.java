@@ -13,6 +13,7 @@ import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.BeanNotOfRequiredTypeException;
+import org.springframework.beans.factory.NoSuchBeanDefinitionException;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.diagnostics.AbstractFailureAnalyzer;
 import org.springframework.boot.diagnostics.FailureAnalysis;
@@ -54,7 +55,8 @@ class GuardedBeanInjectionFailureAnalyzer extends AbstractFailureAnalyzer<BeanNo
 		Class<?> actual = cause.getActualType();
 		Class<?> required = cause.getRequiredType();
 		Class<?> beanClass = proxiedByTheBreaker(cause.getBeanName());
-		if (beanClass == null || !Proxy.isProxyClass(actual) || required.isInterface()) {
+		if (beanClass == null || !Proxy.isProxyClass(actual) || required.isInterface()
+				|| !required.isAssignableFrom(beanClass)) {
 			return null;
 		}
 		List<Class<?>> interfaces = Arrays.stream(actual.getInterfaces())
@@ -79,14 +81,19 @@ class GuardedBeanInjectionFailureAnalyzer extends AbstractFailureAnalyzer<BeanNo
 		return new FailureAnalysis(description, action, cause);
 	}
 
+	/** The bean's class if the breaker proxied it by its interfaces; the name may be an alias, or a parent's bean. */
 	private @Nullable Class<?> proxiedByTheBreaker(String beanName) {
-		if (this.beanFactory instanceof ConfigurableListableBeanFactory factory
-				&& factory.containsBeanDefinition(beanName)
-				&& factory.getMergedBeanDefinition(beanName)
-					.getAttribute(CircuitBreakerBeanPostProcessor.INTERFACE_PROXY_ATTRIBUTE) instanceof Class<?> type) {
-			return type;
+		if (!(this.beanFactory instanceof ConfigurableListableBeanFactory factory)) {
+			return null;
 		}
-		return null;
+		try {
+			return (factory.getMergedBeanDefinition(beanName)
+				.getAttribute(CircuitBreakerBeanPostProcessor.INTERFACE_PROXY_ATTRIBUTE) instanceof Class<?> type)
+					? type : null;
+		}
+		catch (NoSuchBeanDefinitionException ex) {
+			return null;
+		}
 	}
 
 }

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.ai.openai.OpenAiChatModel;
 import org.springframework.ai.openai.OpenAiChatOptions;
 import org.springframework.beans.factory.BeanCreationException;
+import org.springframework.beans.factory.BeanFactory;
 import org.springframework.boot.Banner;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.WebApplicationType;
@@ -87,6 +88,20 @@ class GuardedBeanInjectionFailureAnalyzerTests {
 			.contains("for example " + Provider.class.getName())
 			.contains("zeroclaw.resilience.circuit-breaker.instances.finalMethodProvider.enabled=false")
 			.doesNotContain("proxyTargetClass");
+	}
+
+	@Test
+	void guardedFinalProviderAskedForByItsAliasShouldBeExplained(CapturedOutput output) {
+		String report = startUpFailureReport(output, AliasConfiguration.class,
+				"zeroclaw.resilience.circuit-breaker.enabled=true");
+		assertThat(report).contains("'chat'").contains("guards it with a circuit breaker");
+	}
+
+	@Test
+	void beanAskedForAsAClassItNeverWasShouldNotBeBlamedOnItsBreaker(CapturedOutput output) {
+		String report = startUpFailureReport(output, WrongClassConfiguration.class,
+				"zeroclaw.resilience.circuit-breaker.enabled=true");
+		assertThat(report).contains("'acme'").doesNotContain("guards it with a circuit breaker");
 	}
 
 	/** Starts an application that fails, and returns the failure report Spring Boot printed. */
@@ -190,6 +205,61 @@ class GuardedBeanInjectionFailureAnalyzerTests {
 	}
 
 	record FinalMethodClient(FinalMethodProvider provider) {
+	}
+
+	/** A final provider, guarded by a proxy of its interfaces and nothing else. */
+	static final class PlainFinalProvider implements Provider {
+
+		@Override
+		public String chatWithSystem(String systemPrompt, String message, String model, double temperature) {
+			return "acme";
+		}
+
+	}
+
+	/** Another provider class, non-final, that the bean named acme never was. */
+	static class OtherProvider implements Provider {
+
+		@Override
+		public String chatWithSystem(String systemPrompt, String message, String model, double temperature) {
+			return "other";
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class AliasConfiguration {
+
+		@Bean({ "acme", "chat" })
+		PlainFinalProvider acme() {
+			return new PlainFinalProvider();
+		}
+
+		@Bean
+		AcmeClientOf client(BeanFactory beanFactory) {
+			// what @Resource(name = "chat") PlainFinalProvider does
+			return new AcmeClientOf(beanFactory.getBean("chat", PlainFinalProvider.class));
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class WrongClassConfiguration {
+
+		@Bean
+		PlainFinalProvider acme() {
+			return new PlainFinalProvider();
+		}
+
+		@Bean
+		AcmeClientOf client(BeanFactory beanFactory) {
+			// a mistake of the user's: acme never was an OtherProvider, with its breaker or without
+			return new AcmeClientOf(beanFactory.getBean("acme", OtherProvider.class));
+		}
+
+	}
+
+	record AcmeClientOf(Provider provider) {
 	}
 
 }
