@@ -11,10 +11,6 @@ import org.springframework.aop.scope.ScopedObject;
 import org.springframework.aop.support.AopUtils;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
-import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Configuration;
-import org.springframework.context.annotation.Scope;
-import org.springframework.context.annotation.ScopedProxyMode;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -31,40 +27,22 @@ class ScopedBeanBreakerPlacementTests {
 
 	@Test
 	void beanBehindAPlainScopedProxyShouldHaveItsBreakerOnTheProxyAndNotOnItsTargets() {
-		this.contextRunner.withUserConfiguration(ScopedConfiguration.class).run((context) -> {
-			Provider provider = context.getBean("scoped", Provider.class);
-			assertThat(provider.chatWithSystem(null, "hi", "m", 0)).isEqualTo("reply");
-			assertThat(breakerAdvice(provider)).as("breakers on the scoped proxy").isEqualTo(1);
-			Object target = ((ScopedObject) provider).getTargetObject();
-			assertThat(AopUtils.isAopProxy(target)).as("the scope's target is the bean itself").isFalse();
-			assertThat(target).isInstanceOf(ReplyingProvider.class);
-		});
+		// the same scoped provider as for the guarding-nothing warning
+		this.contextRunner.withUserConfiguration(GuardNothingWarningFalsePositiveTests.ScopedConfiguration.class)
+			.run((context) -> {
+				Provider provider = context.getBean("scoped", Provider.class);
+				assertThat(provider.chatWithSystem(null, "hi", "m", 0)).isEqualTo("reply");
+				assertThat(breakerAdvice(provider)).as("breakers on the scoped proxy").isEqualTo(1);
+				Object target = ((ScopedObject) provider).getTargetObject();
+				assertThat(AopUtils.isAopProxy(target)).as("the scope's target is the bean itself").isFalse();
+				assertThat(target).isInstanceOf(GuardNothingWarningFalsePositiveTests.ReplyingProvider.class);
+			});
 	}
 
 	private static long breakerAdvice(Object bean) {
 		return Arrays.stream(((Advised) bean).getAdvisors())
 			.filter((advisor) -> advisor.getAdvice() instanceof CircuitBreakerInterceptor)
 			.count();
-	}
-
-	@Configuration(proxyBeanMethods = false)
-	static class ScopedConfiguration {
-
-		@Bean
-		@Scope(value = "prototype", proxyMode = ScopedProxyMode.TARGET_CLASS)
-		ReplyingProvider scoped() {
-			return new ReplyingProvider();
-		}
-
-	}
-
-	static class ReplyingProvider implements Provider {
-
-		@Override
-		public String chatWithSystem(String systemPrompt, String message, String model, double temperature) {
-			return "reply";
-		}
-
 	}
 
 }
