@@ -57,15 +57,17 @@ public final class ProxyShapes {
 	}
 
 	/**
-	 * The interfaces of the class that are the application's own: neither the JDK's nor Spring's.
+	 * The interfaces of the class that are not Spring's: the application's, a library's and the JDK's
+	 * ({@code IntSupplier.getAsInt} implemented by a {@code final} method needs a proxy of the interface as much as an
+	 * application interface's method does), while a Spring base class's interfaces ({@code ApplicationContextAware} of
+	 * {@code ApplicationObjectSupport}, with its final methods) say nothing of how to proxy the bean.
 	 * @param beanClass the bean's class
 	 * @return those interfaces
 	 */
-	public static List<Class<?>> applicationInterfaces(Class<?> beanClass) {
+	public static List<Class<?>> interfacesOutsideSpring(Class<?> beanClass) {
 		return ClassUtils.getAllInterfacesForClassAsSet(beanClass)
 			.stream()
-			.filter((type) -> !type.getName().startsWith("java.") && !type.getName().startsWith("javax.")
-					&& !type.getName().startsWith("org.springframework."))
+			.filter((type) -> !type.getName().startsWith("org.springframework."))
 			.toList();
 	}
 

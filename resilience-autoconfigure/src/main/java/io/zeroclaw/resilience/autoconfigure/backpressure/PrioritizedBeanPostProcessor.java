@@ -455,7 +455,7 @@ final class PrioritizedBeanPostProcessor implements SmartInstantiationAwareBeanP
 	 * with a {@code final} method (a subclass proxy would never admit its calls, which an interface proxy does).
 	 */
 	private static boolean needsInterfaceProxy(Class<?> beanClass) {
-		return ProxyShapes.needsInterfaceProxy(beanClass, ProxyShapes.applicationInterfaces(beanClass),
+		return ProxyShapes.needsInterfaceProxy(beanClass, ProxyShapes.interfacesOutsideSpring(beanClass),
 				(method) -> PrioritizedMethods.find(method, beanClass) != null);
 	}
 

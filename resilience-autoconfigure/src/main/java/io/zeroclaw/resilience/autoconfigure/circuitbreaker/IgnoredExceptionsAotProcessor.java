@@ -4,7 +4,6 @@ import java.util.List;
 
 import org.jspecify.annotations.Nullable;
 
-import org.springframework.aot.hint.TypeReference;
 import org.springframework.beans.factory.aot.BeanFactoryInitializationAotContribution;
 import org.springframework.beans.factory.aot.BeanFactoryInitializationAotProcessor;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
@@ -34,18 +33,21 @@ class IgnoredExceptionsAotProcessor implements BeanFactoryInitializationAotProce
 		Environment environment = beanFactory.getBean(ConfigurableApplicationContext.ENVIRONMENT_BEAN_NAME,
 				Environment.class);
 		ClassLoader classLoader = beanFactory.getBeanClassLoader();
-		List<String> classNames = Binder.get(environment)
+		// resolved as the breakers load them, so that a nested class written with a dot is registered by its
+		// binary name (Outer$Inner), the one a native image looks it up by
+		List<Class<?>> classes = Binder.get(environment)
 			.bind(PROPERTY, Bindable.listOf(String.class))
 			.orElse(List.of())
 			.stream()
 			.map(String::trim)
 			.filter((name) -> ClassUtils.isPresent(name, classLoader))
+			.<Class<?>>map((name) -> ClassUtils.resolveClassName(name, classLoader))
 			.toList();
-		if (classNames.isEmpty()) {
+		if (classes.isEmpty()) {
 			return null;
 		}
-		return (generationContext, code) -> classNames
-			.forEach((name) -> generationContext.getRuntimeHints().reflection().registerType(TypeReference.of(name)));
+		return (generationContext, code) -> classes
+			.forEach((type) -> generationContext.getRuntimeHints().reflection().registerType(type));
 	}
 
 }
