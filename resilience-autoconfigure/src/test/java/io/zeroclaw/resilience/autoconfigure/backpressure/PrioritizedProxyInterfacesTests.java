@@ -10,15 +10,18 @@ import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.support.ApplicationObjectSupport;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * A {@code @Prioritized} method that is final and implements a method of an interface: of one of the application's,
- * the bean gets a proxy of its interfaces, which admits the call; of a JDK interface ({@code IntSupplier}), it should
- * too, rather than fail start-up with advice to declare the method on an interface the bean implements, which it is.
+ * Which interfaces decide how a {@code @Prioritized} bean is proxied. A final {@code @Prioritized} method that
+ * implements a method of an interface, the application's own or the JDK's ({@code IntSupplier}), gets the bean a proxy
+ * of its interfaces, which admits the call, rather than a start-up failure advising what the bean already does. A
+ * Spring base class's final methods ({@code ApplicationObjectSupport.getApplicationContext()}) are the framework's, not
+ * the application's work: such a bean gets its subclass proxy and its own methods are admitted.
  */
-class PrioritizedFinalJdkInterfaceMethodTests {
+class PrioritizedProxyInterfacesTests {
 
 	private final ApplicationContextRunner runner = new ApplicationContextRunner()
 		.withConfiguration(
@@ -38,6 +41,14 @@ class PrioritizedFinalJdkInterfaceMethodTests {
 		this.runner.withBean(JdkDepthJob.class).run((context) -> {
 			assertThat(context).hasNotFailed();
 			assertThat(context.getBean(IntSupplier.class).getAsInt()).isEqualTo(1);
+		});
+	}
+
+	@Test
+	void prioritizedSubclassOfASpringClassWithFinalMethodsShouldStartAndBeAdmitted() {
+		this.runner.withBean(ContextAwareJob.class).run((context) -> {
+			assertThat(context).hasNotFailed();
+			assertThat(context.getBean(ContextAwareJob.class).depthDuringCall()).isEqualTo(1);
 		});
 	}
 
@@ -75,6 +86,15 @@ class PrioritizedFinalJdkInterfaceMethodTests {
 		@Prioritized
 		public final int getAsInt() {
 			return this.controller.getObject().depth();
+		}
+
+	}
+
+	@Prioritized
+	public static class ContextAwareJob extends ApplicationObjectSupport {
+
+		public int depthDuringCall() {
+			return obtainApplicationContext().getBean(BackpressureController.class).depth();
 		}
 
 	}
