@@ -209,9 +209,21 @@ public final class ProxyShapes {
 	 * @param targetClass the bean's own class
 	 */
 	public static void exposeTargetClass(@Nullable BeanFactory beanFactory, String beanName, Class<?> targetClass) {
+		setDefinitionAttribute(beanFactory, beanName, AutoProxyUtils.ORIGINAL_TARGET_CLASS_ATTRIBUTE, targetClass);
+	}
+
+	/**
+	 * Records something of a bean on its merged bean definition, where what runs after its creation (or after a
+	 * failed start-up) can read it; nothing for a bean without a definition of its own.
+	 * @param beanFactory the bean factory the bean lives in
+	 * @param beanName the bean's name
+	 * @param attribute the attribute's name
+	 * @param value its value
+	 */
+	public static void setDefinitionAttribute(@Nullable BeanFactory beanFactory, String beanName, String attribute,
+			Object value) {
 		if (beanFactory instanceof ConfigurableListableBeanFactory factory && factory.containsBeanDefinition(beanName)) {
-			factory.getMergedBeanDefinition(beanName)
-				.setAttribute(AutoProxyUtils.ORIGINAL_TARGET_CLASS_ATTRIBUTE, targetClass);
+			factory.getMergedBeanDefinition(beanName).setAttribute(attribute, value);
 		}
 	}
 

@@ -178,10 +178,7 @@ public class CircuitBreakerBeanPostProcessor
 		if (!proxyFactory.isProxyTargetClass()) {
 			requireCallbacksOnInterfaces(name, beanClass, proxyFactory.getProxiedInterfaces(),
 					ProxyShapes.isScheduling(this.beanFactory));
-			if (this.beanFactory instanceof ConfigurableListableBeanFactory factory
-					&& factory.containsBeanDefinition(beanName)) {
-				factory.getMergedBeanDefinition(beanName).setAttribute(INTERFACE_PROXY_ATTRIBUTE, beanClass);
-			}
+			ProxyShapes.setDefinitionAttribute(this.beanFactory, beanName, INTERFACE_PROXY_ATTRIBUTE, beanClass);
 		}
 		ProxyShapes.exposeTargetClass(this.beanFactory, beanName, beanClass);
 		return proxyFactory.getProxy(proxyClassLoader(beanClass));
