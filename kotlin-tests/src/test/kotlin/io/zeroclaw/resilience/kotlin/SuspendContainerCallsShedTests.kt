@@ -14,6 +14,7 @@ import java.util.concurrent.atomic.AtomicInteger
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.flow.Flow
 import kotlinx.coroutines.flow.flowOf
+import kotlinx.coroutines.flow.toList
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withContext
 import kotlinx.coroutines.yield
@@ -112,6 +113,20 @@ class SuspendContainerCallsShedTests {
 				await().atMost(Duration.ofSeconds(10)).until { controller.depth() == 0 }
 				assertThat(output).doesNotContain(LoadShedException::class.java.simpleName)
 			}
+	}
+
+	/** Spring's proxy turns what a suspend function returning a `Flow` answers into the flow: nothing is no flow. */
+	@Test
+	fun `a shed suspend listener returning a Flow hands a direct caller an empty flow`() {
+		backpressure().withBean(Splitter::class.java).run { context ->
+			val controller = context.getBean(BackpressureController::class.java)
+			val splitter = context.getBean(Splitter::class.java)
+			val split = whileHeld(controller, 7) { runBlocking { splitter.split(OrderPlaced("o-1")).toList() } }
+			assertThat(split).isEmpty()
+			assertThat(runBlocking { splitter.split(OrderPlaced("o-2")).toList() })
+				.containsExactly(OrderEnriched("o-2a"), OrderEnriched("o-2b"))
+			assertThat(controller.depth()).isZero()
+		}
 	}
 
 	/** Skipped, such a function would hand a direct caller `null` for a type that cannot hold it: it is refused. */

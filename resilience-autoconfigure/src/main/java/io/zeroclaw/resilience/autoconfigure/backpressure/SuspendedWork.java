@@ -1,5 +1,7 @@
 package io.zeroclaw.resilience.autoconfigure.backpressure;
 
+import java.util.concurrent.atomic.AtomicBoolean;
+
 import io.zeroclaw.resilience.backpressure.Admission;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
@@ -13,6 +15,9 @@ import reactor.core.publisher.Mono;
  * <p>
  * A suspend function returning a {@code Flow} answers a {@code Flux} that runs when the flow is collected, which may
  * be never, as for a method returning a {@code Flux}: its slot is given back when the call returns.
+ * <p>
+ * The body's end and the cancellation of its caller may come at the same instant from two threads, which an
+ * admission's own {@code close()} does not allow for: a once-only guard decides between them.
  */
 final class SuspendedWork {
 
@@ -33,9 +38,16 @@ final class SuspendedWork {
 	 */
 	static @Nullable Object holdUntilDone(@Nullable Object result, Admission admission) {
 		if (result instanceof Mono<?> body) {
+			// the body's end and the caller's cancellation may come at once, from two threads: close once
+			AtomicBoolean released = new AtomicBoolean();
+			Runnable release = () -> {
+				if (released.compareAndSet(false, true)) {
+					admission.close();
+				}
+			};
 			// before the end reaches the caller (doFinally runs after, on the thread that ended the body, so a caller
 			// resumed elsewhere could still see its own slot taken); a cancellation, which reaches no caller, as well
-			return body.doOnTerminate(admission::close).doOnCancel(admission::close);
+			return body.doOnTerminate(release).doOnCancel(release);
 		}
 		return null;
 	}
