@@ -109,6 +109,13 @@ final class MvcAsyncHandOver {
 
 		private boolean completed;
 
+		/**
+		 * Set by whichever of the request's completion and the body's end gives the slot back: the request may
+		 * complete (a timeout) after the worker has started the task but before the body runs, and the body, which
+		 * then runs without a slot, must not give it back a second time.
+		 */
+		private boolean released;
+
 		ReleaseOnCompletion(Admission admission) {
 			this.admission = admission;
 		}
@@ -127,7 +134,8 @@ final class MvcAsyncHandOver {
 			boolean release;
 			synchronized (this) {
 				this.bodyRunning = false;
-				release = this.completed;
+				release = this.completed && !this.released;
+				this.released |= release;
 			}
 			if (release) {
 				this.admission.close();
@@ -139,7 +147,8 @@ final class MvcAsyncHandOver {
 			boolean release;
 			synchronized (this) {
 				this.completed = true;
-				release = !this.bodyRunning;
+				release = !this.bodyRunning && !this.released;
+				this.released |= release;
 			}
 			if (release) {
 				this.admission.close();
