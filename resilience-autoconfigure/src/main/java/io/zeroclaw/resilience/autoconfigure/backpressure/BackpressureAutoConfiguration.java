@@ -61,23 +61,56 @@ public final class BackpressureAutoConfiguration {
 		if (listeners.size() == 1) {
 			return listeners.get(0);
 		}
+		// every listener is told, the meters too, even when one before it throws; the first failure then goes on to
+		// the controller, which treats it as any listener's
 		return new BackpressureListener() {
 
 			@Override
 			public void onAdmitted(Priority priority) {
+				Throwable failure = null;
 				for (BackpressureListener listener : listeners) {
-					listener.onAdmitted(priority);
+					try {
+						listener.onAdmitted(priority);
+					}
+					catch (Throwable ex) {
+						failure = firstOf(failure, ex);
+					}
 				}
+				rethrow(failure);
 			}
 
 			@Override
 			public void onShed(Priority priority, int depth) {
+				Throwable failure = null;
 				for (BackpressureListener listener : listeners) {
-					listener.onShed(priority, depth);
+					try {
+						listener.onShed(priority, depth);
+					}
+					catch (Throwable ex) {
+						failure = firstOf(failure, ex);
+					}
 				}
+				rethrow(failure);
 			}
 
 		};
+	}
+
+	private static Throwable firstOf(@Nullable Throwable first, Throwable next) {
+		if (first == null) {
+			return next;
+		}
+		if (first != next) {
+			first.addSuppressed(next);
+		}
+		return first;
+	}
+
+	@SuppressWarnings("unchecked")
+	private static <E extends Throwable> void rethrow(@Nullable Throwable failure) throws E {
+		if (failure != null) {
+			throw (E) failure;
+		}
 	}
 
 	@Bean

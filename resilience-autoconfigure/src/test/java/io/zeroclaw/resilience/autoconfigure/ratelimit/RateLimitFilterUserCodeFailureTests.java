@@ -1,0 +1,108 @@
+package io.zeroclaw.resilience.autoconfigure.ratelimit;
+
+import java.security.Principal;
+import java.time.Duration;
+import java.util.List;
+
+import io.zeroclaw.resilience.autoconfigure.ResilienceProperties.KeyType;
+import io.zeroclaw.resilience.ratelimit.LocalRateLimiter;
+import io.zeroclaw.resilience.ratelimit.RateLimitPolicy;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.mock.web.MockFilterChain;
+import org.springframework.mock.web.MockHttpServletRequest;
+import org.springframework.mock.web.MockHttpServletResponse;
+import org.springframework.web.cors.CorsConfiguration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatNoException;
+
+/**
+ * Application code that the filter calls (a key resolver, a rejection handler, a principal's name) and that throws.
+ */
+class RateLimitFilterUserCodeFailureTests {
+
+	private static final String APP = "https://app.example";
+
+	@AfterEach
+	void clearInterrupt() {
+		Thread.interrupted();
+	}
+
+	@SuppressWarnings("unchecked")
+	private static <E extends Throwable> RuntimeException sneaky(Throwable thrown) throws E {
+		throw (E) thrown;
+	}
+
+	@Test
+	void resolverThatIsInterruptedShouldLetTheRequestThroughAndLeaveTheThreadInterrupted() throws Exception {
+		RateLimitKeyResolver resolver = (request, policy) -> {
+			throw sneaky(new InterruptedException("interrupted while looking the tenant up"));
+		};
+		RateLimitFilter filter = filter(KeyType.IP, resolver, null);
+		MockFilterChain chain = new MockFilterChain();
+		filter.doFilter(request("POST", "/api/chat", "10.6.1.1"), new MockHttpServletResponse(), chain);
+		assertThat(chain.getRequest()).as("let through").isNotNull();
+		assertThat(Thread.currentThread().isInterrupted()).as("interrupt kept").isTrue();
+	}
+
+	@Test
+	void rejectionHandlerThatIsInterruptedShouldSendTheProblemAndLeaveTheThreadInterrupted() throws Exception {
+		RateLimitFilter filter = filter(KeyType.IP, null, (request, response, policy, problem) -> {
+			throw sneaky(new InterruptedException("interrupted while writing the refusal"));
+		});
+		filter.doFilter(request("POST", "/api/chat", "10.6.2.1"), new MockHttpServletResponse(), new MockFilterChain());
+		MockHttpServletResponse refused = new MockHttpServletResponse();
+		filter.doFilter(request("POST", "/api/chat", "10.6.2.1"), refused, new MockFilterChain());
+		assertThat(refused.getStatus()).isEqualTo(429);
+		assertThat(Thread.currentThread().isInterrupted()).as("interrupt kept").isTrue();
+	}
+
+	@Test
+	void preflightOfAPrincipalWhoseNameThrowsShouldNotFailTheRequest() throws Exception {
+		RateLimitFilter filter = filter(KeyType.PRINCIPAL, null, null);
+		filter.setCorsConfigurationSources(() -> List.of((request) -> cors()));
+		MockHttpServletRequest preflight = request("OPTIONS", "/api/chat", "10.6.3.1");
+		preflight.addHeader("Origin", APP);
+		preflight.addHeader("Access-Control-Request-Method", "POST");
+		preflight.setUserPrincipal(new Principal() {
+
+			@Override
+			public String getName() {
+				throw new IllegalStateException("token has no subject");
+			}
+
+		});
+		MockHttpServletResponse response = new MockHttpServletResponse();
+		assertThatNoException().as("the same principal on a POST is let through, counted as an error")
+			.isThrownBy(() -> filter.doFilter(preflight, response, new MockFilterChain()));
+	}
+
+	private static RateLimitFilter filter(KeyType key, @Nullable RateLimitKeyResolver resolver,
+			@Nullable RateLimitRejectionHandler rejectionHandler) {
+		RateLimitPolicy policy = new RateLimitPolicy("api", 1, Duration.ofMinutes(1), 0);
+		RateLimitPolicyRegistration api = new RateLimitPolicyRegistration(policy, List.of("/api/**"), key,
+				(key == KeyType.HEADER) ? "X-API-Key" : null, new LocalRateLimiter(policy, 100, () -> 42L));
+		RateLimitPolicy none = new RateLimitPolicy(RateLimitPolicies.DEFAULT_POLICY, 1, Duration.ofMinutes(1), 0);
+		RateLimitPolicyRegistration defaultPolicy = new RateLimitPolicyRegistration(none, List.of(), KeyType.IP, null,
+				new LocalRateLimiter(none, 100, () -> 42L));
+		return new RateLimitFilter(new RateLimitPolicies(List.of(api), defaultPolicy, List.of()), resolver,
+				rejectionHandler, true);
+	}
+
+	private static CorsConfiguration cors() {
+		CorsConfiguration configuration = new CorsConfiguration();
+		configuration.addAllowedOrigin(APP);
+		configuration.addAllowedMethod("POST");
+		return configuration;
+	}
+
+	private static MockHttpServletRequest request(String method, String requestUri, String address) {
+		MockHttpServletRequest request = new MockHttpServletRequest(method, requestUri);
+		request.setRemoteAddr(address);
+		return request;
+	}
+
+}
