@@ -340,6 +340,7 @@ public final class RateLimitFilter implements Filter {
 		}
 		catch (Exception ex) {
 			// a checked one too: a resolver written in Kotlin or Groovy, or sneakily thrown, must not fail the request
+			keepInterrupt(ex);
 			route.outcomes.error();
 			logError(route, ex);
 			chain.doFilter(request, response);
@@ -547,6 +548,8 @@ public final class RateLimitFilter implements Filter {
 				return key == null || key.isEmpty();
 			}
 			catch (Exception ex) {
+				// keyed (and failing) as any request: let through, counted as an error
+				keepInterrupt(ex);
 				return false;
 			}
 		}
@@ -557,7 +560,13 @@ public final class RateLimitFilter implements Filter {
 			return !StringUtils.hasLength(request.getHeader(route.keyHeader));
 		}
 		Principal principal = request.getUserPrincipal();
-		return principal == null || !StringUtils.hasLength(principal.getName());
+		try {
+			return principal == null || !StringUtils.hasLength(principal.getName());
+		}
+		catch (RuntimeException ex) {
+			// keyed (and failing) as any request: let through, counted as an error
+			return false;
+		}
 	}
 
 	/**
@@ -715,6 +724,7 @@ public final class RateLimitFilter implements Filter {
 				return;
 			}
 			catch (Exception ex) {
+				keepInterrupt(ex);
 				logRejectionHandlerError(route, ex);
 				if (response.isCommitted()) {
 					return;
@@ -829,6 +839,12 @@ public final class RateLimitFilter implements Filter {
 	/** The policy name as a structured-field string (RFC 8941): quoted, with {@code "} and {@code \} escaped. */
 	private static String sfString(String value) {
 		return "\"" + value.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+	}
+
+	private static void keepInterrupt(Exception ex) {
+		if (ex instanceof InterruptedException) {
+			Thread.currentThread().interrupt();
+		}
 	}
 
 	private void logRejectionHandlerError(Route route, Exception ex) {

@@ -3,6 +3,7 @@ package io.zeroclaw.resilience.autoconfigure.ratelimit;
 import java.security.Principal;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import io.zeroclaw.resilience.autoconfigure.ResilienceProperties.KeyType;
 import io.zeroclaw.resilience.ratelimit.LocalRateLimiter;
@@ -76,8 +77,30 @@ class RateLimitFilterUserCodeFailureTests {
 
 		});
 		MockHttpServletResponse response = new MockHttpServletResponse();
-		assertThatNoException().as("the same principal on a POST is let through, counted as an error")
-			.isThrownBy(() -> filter.doFilter(preflight, response, new MockFilterChain()));
+		MockFilterChain chain = new MockFilterChain();
+		assertThatNoException().isThrownBy(() -> filter.doFilter(preflight, response, chain));
+		assertThat(chain.getRequest()).as("let through, as the same principal on a POST is").isNotNull();
+	}
+
+	@Test
+	void preflightWhoseResolverIsInterruptedOnceShouldLeaveTheThreadInterrupted() throws Exception {
+		AtomicInteger calls = new AtomicInteger();
+		RateLimitKeyResolver resolver = (request, policy) -> {
+			if (calls.getAndIncrement() == 0) {
+				throw sneaky(new InterruptedException("interrupted while looking the tenant up"));
+			}
+			return "tenant-7";
+		};
+		RateLimitFilter filter = filter(KeyType.IP, resolver, null);
+		filter.setCorsConfigurationSources(() -> List.of((request) -> cors()));
+		MockHttpServletRequest preflight = request("OPTIONS", "/api/chat", "10.6.4.1");
+		preflight.addHeader("Origin", APP);
+		preflight.addHeader("Access-Control-Request-Method", "POST");
+		MockFilterChain chain = new MockFilterChain();
+		filter.doFilter(preflight, new MockHttpServletResponse(), chain);
+		assertThat(calls).as("asked again for the request's key").hasValue(2);
+		assertThat(chain.getRequest()).as("counted under its key and let through").isNotNull();
+		assertThat(Thread.currentThread().isInterrupted()).as("interrupt kept").isTrue();
 	}
 
 	private static RateLimitFilter filter(KeyType key, @Nullable RateLimitKeyResolver resolver,
