@@ -238,6 +238,41 @@ class BackpressureAutoConfigurationTests {
 	}
 
 	@Test
+	void applicationListenerThatThrowsShouldNotStopTheMetersFromCountingAdmittedAndShedWork() {
+		this.runner
+			.withConfiguration(AutoConfigurations.of(MetricsAutoConfiguration.class,
+					CompositeMeterRegistryAutoConfiguration.class, SimpleMetricsExportAutoConfiguration.class))
+			.withPropertyValues("zeroclaw.resilience.backpressure.enabled=true",
+					"zeroclaw.resilience.backpressure.max-queue-depth=1")
+			.withBean(BackpressureListener.class, () -> new BackpressureListener() {
+
+				@Override
+				public void onAdmitted(Priority priority) {
+					throw new IllegalStateException("the application's listener is broken");
+				}
+
+				@Override
+				public void onShed(Priority priority, int depth) {
+					throw new IllegalStateException("the application's listener is broken");
+				}
+
+			})
+			.run((context) -> {
+				MeterRegistry registry = context.getBean(MeterRegistry.class);
+				BackpressureController controller = context.getBean(BackpressureController.class);
+				try (Admission admission = controller.admit(Priority.LOW)) {
+					assertThatExceptionOfType(LoadShedException.class)
+						.isThrownBy(() -> controller.admit(Priority.LOW));
+				}
+				assertThat(controller.depth()).isZero();
+				assertThat(registry.get(BackpressureMetrics.ADMITTED).tag("priority", "LOW").counter().count())
+					.as("admitted counter").isEqualTo(1.0);
+				assertThat(registry.get(BackpressureMetrics.SHED).tag("priority", "LOW").counter().count())
+					.as("shed counter").isEqualTo(1.0);
+			});
+	}
+
+	@Test
 	void closingTheContextShouldRemoveTheDepthGaugeFromARegistryThatOutlivesIt() {
 		SimpleMeterRegistry shared = new SimpleMeterRegistry();
 		this.runner.withPropertyValues("zeroclaw.resilience.backpressure.enabled=true")

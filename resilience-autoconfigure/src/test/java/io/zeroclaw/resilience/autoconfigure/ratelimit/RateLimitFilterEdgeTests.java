@@ -21,9 +21,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatNoException;
 
 /**
- * Application code that the filter calls (a key resolver, a rejection handler, a principal's name) and that throws.
+ * Edges that a filter called directly reaches: CORS headers on the {@code 400} of a path that does not parse, a
+ * keyless preflight under a CORS configuration that CORS itself refuses, a resolver's empty key on a preflight, an
+ * error page with a message asked for by a rejection handler, and application code the filter calls (a key resolver,
+ * a rejection handler, a principal's name) that throws.
  */
-class RateLimitFilterUserCodeFailureTests {
+class RateLimitFilterEdgeTests {
 
 	private static final String APP = "https://app.example";
 
@@ -32,9 +35,67 @@ class RateLimitFilterUserCodeFailureTests {
 		Thread.interrupted();
 	}
 
-	@SuppressWarnings("unchecked")
-	private static <E extends Throwable> RuntimeException sneaky(Throwable thrown) throws E {
-		throw (E) thrown;
+	@Test
+	void pathThatDoesNotParseShouldBeRefusedWithTheCorsHeadersOfAConfigurationForEveryPath() throws Exception {
+		// a configuration for every request, as a Spring Security cors() source often is: the page can read the 400
+		RateLimitFilter filter = filter(KeyType.IP, null, null);
+		filter.setCorsConfigurationSources(() -> List.of((request) -> cors()));
+		MockHttpServletRequest request = request("GET", "/api/%zz", "10.5.1.1");
+		request.addHeader("Origin", APP);
+		MockHttpServletResponse response = new MockHttpServletResponse();
+		MockFilterChain chain = new MockFilterChain();
+		filter.doFilter(request, response, chain);
+		assertThat(response.getStatus()).isEqualTo(400);
+		assertThat(response.getHeader("Access-Control-Allow-Origin")).isEqualTo(APP);
+		assertThat(chain.getRequest()).isNull();
+	}
+
+	@Test
+	void keylessPreflightUnderACorsConfigurationThatCorsRefusesShouldBeForbiddenAndGoNoFurther() throws Exception {
+		// credentials with origin '*': refused, as Spring MVC refuses it, rather than answered 200 without CORS headers
+		CorsConfiguration invalid = new CorsConfiguration();
+		invalid.addAllowedOrigin("*");
+		invalid.addAllowedMethod("POST");
+		invalid.setAllowCredentials(true);
+		RateLimitFilter filter = filter(KeyType.HEADER, null, null);
+		filter.setCorsConfigurationSources(() -> List.of((request) -> invalid));
+		MockFilterChain chain = new MockFilterChain();
+		MockHttpServletResponse response = new MockHttpServletResponse();
+		filter.doFilter(preflight("10.5.2.1"), response, chain);
+		assertThat(response.getStatus()).isEqualTo(403);
+		assertThat(chain.getRequest()).isNull();
+	}
+
+	@Test
+	void preflightForWhichTheResolverFindsAnEmptyKeyShouldNotSpendTheTokensOfItsAddress() throws Exception {
+		RateLimitKeyResolver resolver = (request, policy) -> {
+			String key = request.getHeader("X-API-Key");
+			return (key != null) ? "key:" + key : "";
+		};
+		RateLimitFilter filter = filter(KeyType.IP, resolver, null);
+		filter.setCorsConfigurationSources(() -> List.of((request) -> cors()));
+		for (int i = 0; i < 3; i++) {
+			MockHttpServletResponse preflight = new MockHttpServletResponse();
+			filter.doFilter(preflight("10.5.3.1"), preflight, new MockFilterChain());
+			assertThat(preflight.getStatus()).isEqualTo(200);
+			assertThat(preflight.getHeader("RateLimit")).isNull();
+		}
+		MockHttpServletRequest keyless = request("POST", "/api/chat", "10.5.3.1");
+		MockHttpServletResponse response = new MockHttpServletResponse();
+		filter.doFilter(keyless, response, new MockFilterChain());
+		assertThat(response.getStatus()).as("the address's own token is still there").isEqualTo(200);
+	}
+
+	@Test
+	void errorPageWithAMessageAskedForByTheRejectionHandlerShouldBeSentOnceTheHandlerReturns() throws Exception {
+		RateLimitFilter filter = filter(KeyType.IP, null,
+				(request, response, policy, problem) -> response.sendError(429, "slow down"));
+		filter.doFilter(request("POST", "/api/chat", "10.5.4.1"), new MockHttpServletResponse(), new MockFilterChain());
+		MockHttpServletResponse refused = new MockHttpServletResponse();
+		filter.doFilter(request("POST", "/api/chat", "10.5.4.1"), refused, new MockFilterChain());
+		assertThat(refused.getStatus()).isEqualTo(429);
+		assertThat(refused.getErrorMessage()).isEqualTo("slow down");
+		assertThat(refused.getContentAsString()).as("the error page writes the body, not the filter").isEmpty();
 	}
 
 	@Test
@@ -119,7 +180,21 @@ class RateLimitFilterUserCodeFailureTests {
 		CorsConfiguration configuration = new CorsConfiguration();
 		configuration.addAllowedOrigin(APP);
 		configuration.addAllowedMethod("POST");
+		configuration.addAllowedHeader("X-API-Key");
 		return configuration;
+	}
+
+	private static MockHttpServletRequest preflight(String address) {
+		MockHttpServletRequest request = request("OPTIONS", "/api/chat", address);
+		request.addHeader("Origin", APP);
+		request.addHeader("Access-Control-Request-Method", "POST");
+		request.addHeader("Access-Control-Request-Headers", "X-API-Key");
+		return request;
+	}
+
+	@SuppressWarnings("unchecked")
+	private static <E extends Throwable> RuntimeException sneaky(Throwable thrown) throws E {
+		throw (E) thrown;
 	}
 
 	private static MockHttpServletRequest request(String method, String requestUri, String address) {
