@@ -204,12 +204,7 @@ class BackpressureAutoConfigurationTests {
 	@Test
 	void applicationListenerShouldHearAdmittedAndShedWorkBesideTheMeters() {
 		List<String> heard = new ArrayList<>();
-		this.runner
-			.withConfiguration(AutoConfigurations.of(MetricsAutoConfiguration.class,
-					CompositeMeterRegistryAutoConfiguration.class, SimpleMetricsExportAutoConfiguration.class))
-			.withPropertyValues("zeroclaw.resilience.backpressure.enabled=true",
-					"zeroclaw.resilience.backpressure.max-queue-depth=1")
-			.withBean(BackpressureListener.class, () -> new BackpressureListener() {
+		withMetersAndAQueueOfOne().withBean(BackpressureListener.class, () -> new BackpressureListener() {
 
 				@Override
 				public void onAdmitted(Priority priority) {
@@ -223,28 +218,15 @@ class BackpressureAutoConfigurationTests {
 
 			})
 			.run((context) -> {
-				MeterRegistry registry = context.getBean(MeterRegistry.class);
-				BackpressureController controller = context.getBean(BackpressureController.class);
-				try (Admission admission = controller.admit(Priority.LOW)) {
-					assertThatExceptionOfType(LoadShedException.class)
-						.isThrownBy(() -> controller.admit(Priority.LOW));
-				}
+				admitOneAndShedOne(context.getBean(BackpressureController.class));
 				assertThat(heard).containsExactly("admitted LOW", "shed LOW at 1");
-				assertThat(registry.get(BackpressureMetrics.ADMITTED).tag("priority", "LOW").counter().count())
-					.isEqualTo(1.0);
-				assertThat(registry.get(BackpressureMetrics.SHED).tag("priority", "LOW").counter().count())
-					.isEqualTo(1.0);
+				assertCountedOneAdmittedAndOneShed(context.getBean(MeterRegistry.class));
 			});
 	}
 
 	@Test
 	void applicationListenerThatThrowsShouldNotStopTheMetersFromCountingAdmittedAndShedWork() {
-		this.runner
-			.withConfiguration(AutoConfigurations.of(MetricsAutoConfiguration.class,
-					CompositeMeterRegistryAutoConfiguration.class, SimpleMetricsExportAutoConfiguration.class))
-			.withPropertyValues("zeroclaw.resilience.backpressure.enabled=true",
-					"zeroclaw.resilience.backpressure.max-queue-depth=1")
-			.withBean(BackpressureListener.class, () -> new BackpressureListener() {
+		withMetersAndAQueueOfOne().withBean(BackpressureListener.class, () -> new BackpressureListener() {
 
 				@Override
 				public void onAdmitted(Priority priority) {
@@ -258,18 +240,32 @@ class BackpressureAutoConfigurationTests {
 
 			})
 			.run((context) -> {
-				MeterRegistry registry = context.getBean(MeterRegistry.class);
 				BackpressureController controller = context.getBean(BackpressureController.class);
-				try (Admission admission = controller.admit(Priority.LOW)) {
-					assertThatExceptionOfType(LoadShedException.class)
-						.isThrownBy(() -> controller.admit(Priority.LOW));
-				}
+				admitOneAndShedOne(controller);
 				assertThat(controller.depth()).isZero();
-				assertThat(registry.get(BackpressureMetrics.ADMITTED).tag("priority", "LOW").counter().count())
-					.as("admitted counter").isEqualTo(1.0);
-				assertThat(registry.get(BackpressureMetrics.SHED).tag("priority", "LOW").counter().count())
-					.as("shed counter").isEqualTo(1.0);
+				assertCountedOneAdmittedAndOneShed(context.getBean(MeterRegistry.class));
 			});
+	}
+
+	private ApplicationContextRunner withMetersAndAQueueOfOne() {
+		return this.runner
+			.withConfiguration(AutoConfigurations.of(MetricsAutoConfiguration.class,
+					CompositeMeterRegistryAutoConfiguration.class, SimpleMetricsExportAutoConfiguration.class))
+			.withPropertyValues("zeroclaw.resilience.backpressure.enabled=true",
+					"zeroclaw.resilience.backpressure.max-queue-depth=1");
+	}
+
+	private static void admitOneAndShedOne(BackpressureController controller) {
+		try (Admission admission = controller.admit(Priority.LOW)) {
+			assertThatExceptionOfType(LoadShedException.class).isThrownBy(() -> controller.admit(Priority.LOW));
+		}
+	}
+
+	private static void assertCountedOneAdmittedAndOneShed(MeterRegistry registry) {
+		assertThat(registry.get(BackpressureMetrics.ADMITTED).tag("priority", "LOW").counter().count())
+			.as("admitted counter").isEqualTo(1.0);
+		assertThat(registry.get(BackpressureMetrics.SHED).tag("priority", "LOW").counter().count())
+			.as("shed counter").isEqualTo(1.0);
 	}
 
 	@Test

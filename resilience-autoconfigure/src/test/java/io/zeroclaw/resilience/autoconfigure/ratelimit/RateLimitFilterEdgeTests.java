@@ -126,9 +126,7 @@ class RateLimitFilterEdgeTests {
 	void preflightOfAPrincipalWhoseNameThrowsShouldNotFailTheRequest() throws Exception {
 		RateLimitFilter filter = filter(KeyType.PRINCIPAL, null, null);
 		filter.setCorsConfigurationSources(() -> List.of((request) -> cors()));
-		MockHttpServletRequest preflight = request("OPTIONS", "/api/chat", "10.6.3.1");
-		preflight.addHeader("Origin", APP);
-		preflight.addHeader("Access-Control-Request-Method", "POST");
+		MockHttpServletRequest preflight = preflight("10.6.3.1");
 		preflight.setUserPrincipal(new Principal() {
 
 			@Override
@@ -154,9 +152,7 @@ class RateLimitFilterEdgeTests {
 		};
 		RateLimitFilter filter = filter(KeyType.IP, resolver, null);
 		filter.setCorsConfigurationSources(() -> List.of((request) -> cors()));
-		MockHttpServletRequest preflight = request("OPTIONS", "/api/chat", "10.6.4.1");
-		preflight.addHeader("Origin", APP);
-		preflight.addHeader("Access-Control-Request-Method", "POST");
+		MockHttpServletRequest preflight = preflight("10.6.4.1");
 		MockFilterChain chain = new MockFilterChain();
 		filter.doFilter(preflight, new MockHttpServletResponse(), chain);
 		assertThat(calls).as("asked again for the request's key").hasValue(2);
