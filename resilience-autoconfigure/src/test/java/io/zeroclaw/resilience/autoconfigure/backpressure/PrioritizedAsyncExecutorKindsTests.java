@@ -9,11 +9,16 @@ import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
 
 import io.zeroclaw.resilience.autoconfigure.ResilienceAutoConfiguration;
 import io.zeroclaw.resilience.backpressure.BackpressureController;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -24,13 +29,13 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.core.task.AsyncTaskExecutor;
 import org.springframework.core.task.TaskDecorator;
 import org.springframework.scheduling.annotation.AsyncConfigurer;
-import org.springframework.scheduling.annotation.EnableAsync;
 import org.springframework.scheduling.concurrent.ConcurrentTaskExecutor;
 import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatException;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 /**
  * {@code @Async @Prioritized} methods on every kind of executor: no slot leaked or released twice, and the count of
@@ -42,7 +47,7 @@ class PrioritizedAsyncExecutorKindsTests {
 	private final ApplicationContextRunner runner = new ApplicationContextRunner()
 		.withConfiguration(AutoConfigurations.of(ResilienceAutoConfiguration.class,
 				BackpressureAutoConfiguration.class, TaskExecutionAutoConfiguration.class))
-		.withUserConfiguration(WorkerConfiguration.class)
+		.withUserConfiguration(PrioritizedAsyncTests.AsyncConfiguration.class)
 		.withPropertyValues("zeroclaw.resilience.backpressure.enabled=true",
 				"zeroclaw.resilience.backpressure.max-queue-depth=10");
 
@@ -66,37 +71,30 @@ class PrioritizedAsyncExecutorKindsTests {
 		});
 	}
 
-	@Test
-	void concurrentTaskExecutorOverAPlainExecutorServiceShouldReleaseCancelledAndFinishedTasks() {
-		this.runner.withUserConfiguration(ConcurrentTaskExecutorConfiguration.class)
+	@ParameterizedTest(name = "{0}")
+	@MethodSource("executors")
+	void executorShouldReleaseCancelledAndFinishedTasks(String executor,
+			UnaryOperator<ApplicationContextRunner> configuration) {
+		configuration.apply(this.runner)
 			.run((context) -> assertQueuedCancelsAndRunsRelease(context.getBean(AgentWorker.class),
 					context.getBean(BackpressureController.class),
 					context.getBean(PrioritizedBeanPostProcessor.class)));
 	}
 
-	@Test
-	void forkJoinPoolShouldReleaseCancelledAndFinishedTasks() {
-		this.runner.withUserConfiguration(ForkJoinConfiguration.class)
-			.run((context) -> assertQueuedCancelsAndRunsRelease(context.getBean(AgentWorker.class),
-					context.getBean(BackpressureController.class),
-					context.getBean(PrioritizedBeanPostProcessor.class)));
+	static Stream<Arguments> executors() {
+		return Stream.of(
+				arguments("a ConcurrentTaskExecutor over a plain ExecutorService",
+						with((runner) -> runner.withUserConfiguration(ConcurrentTaskExecutorConfiguration.class))),
+				arguments("a ForkJoinPool",
+						with((runner) -> runner.withUserConfiguration(ForkJoinConfiguration.class))),
+				arguments("an AsyncConfigurer's executor",
+						with((runner) -> runner.withUserConfiguration(SingleThreadAsyncConfigurer.class))),
+				arguments("Boot's executor", with((runner) -> runner.withPropertyValues(
+						"spring.task.execution.pool.core-size=1", "spring.threads.virtual.enabled=false"))));
 	}
 
-	@Test
-	void asyncConfigurersExecutorShouldReleaseCancelledAndFinishedTasks() {
-		this.runner.withUserConfiguration(SingleThreadAsyncConfigurer.class)
-			.run((context) -> assertQueuedCancelsAndRunsRelease(context.getBean(AgentWorker.class),
-					context.getBean(BackpressureController.class),
-					context.getBean(PrioritizedBeanPostProcessor.class)));
-	}
-
-	@Test
-	void bootsExecutorShouldReleaseCancelledAndFinishedTasks() {
-		this.runner
-			.withPropertyValues("spring.task.execution.pool.core-size=1", "spring.threads.virtual.enabled=false")
-			.run((context) -> assertQueuedCancelsAndRunsRelease(context.getBean(AgentWorker.class),
-					context.getBean(BackpressureController.class),
-					context.getBean(PrioritizedBeanPostProcessor.class)));
+	private static UnaryOperator<ApplicationContextRunner> with(UnaryOperator<ApplicationContextRunner> operator) {
+		return operator;
 	}
 
 	@Test
@@ -162,17 +160,6 @@ class PrioritizedAsyncExecutorKindsTests {
 	private static void assertAllReleased(PrioritizedBeanPostProcessor processor, BackpressureController controller) {
 		await().atMost(Duration.ofSeconds(10)).until(() -> controller.depth() == 0);
 		assertThat(processor.queuedTasks()).isZero();
-	}
-
-	@Configuration(proxyBeanMethods = false)
-	@EnableAsync
-	static class WorkerConfiguration {
-
-		@Bean
-		AgentWorker agentWorker(BackpressureController controller) {
-			return new AgentWorker(controller);
-		}
-
 	}
 
 	@Configuration(proxyBeanMethods = false)
