@@ -307,6 +307,13 @@ public final class RateLimitAutoConfiguration {
 					rateLimit, corsSourcesOf(corsSources, beanFactory, context));
 		}
 
+		@Bean
+		RewritingFilterCheck zeroclawRewritingFilterCheck(ListableBeanFactory beanFactory,
+				RateLimitPolicies policies) {
+			return new RewritingFilterCheck(beanFactory,
+					policies.all().stream().anyMatch((policy) -> !policy.methods().isEmpty()));
+		}
+
 		private static FilterRegistrationBean<RateLimitFilter> registration(String name, int order,
 				RateLimitFilter filter, RateLimit rateLimit, Supplier<List<CorsConfigurationSource>> corsSources) {
 			filter.setCorsConfigurationSources(corsSources);
