@@ -16,13 +16,17 @@ import io.zeroclaw.resilience.ratelimit.KeyDigest;
 import io.zeroclaw.resilience.ratelimit.redis.RedisServer;
 import io.zeroclaw.resilience.ratelimit.redis.SteadyTraffic;
 import jakarta.servlet.Filter;
+import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.boot.webmvc.autoconfigure.WebMvcAutoConfiguration;
 import org.springframework.context.ApplicationContext;
@@ -40,8 +44,11 @@ import static org.springframework.test.web.servlet.request.MockMvcRequestBuilder
 
 /**
  * The Redis store through the real rate-limit filter: application instances on one Redis share one quota, and a
- * Redis that dies under traffic neither fails nor slows a request.
+ * Redis that dies under traffic neither fails nor slows a request. A Redis that answers with an error (made a replica,
+ * a password, a database it does not have) or holds writes back gets on-failure's answer, one WARN, and the shared
+ * quota back by itself.
  */
+@ExtendWith(OutputCaptureExtension.class)
 class RedisRateLimitFilterTests {
 
 	@RegisterExtension
@@ -64,6 +71,17 @@ class RedisRateLimitFilterTests {
 
 	private static final int CLIENTS = 4;
 
+	/**
+	 * The timeout of the tests of a Redis that does not answer: long enough for a cold first decision on a busy build
+	 * machine, whose WARN would stand for the test's own (it comes at most once a minute); each of the first three
+	 * decisions after the connection is cut off waits it out.
+	 */
+	private static final Duration SHORT = Duration.ofSeconds(1);
+
+	private static final String WARNING = "Redis did not decide for rate-limit policy 'webhook'";
+
+	private static final String RETURN = "Redis answers again: rate-limit policy 'webhook'";
+
 	private final String prefix = "filter:" + UUID.randomUUID() + ":";
 
 	private final WebApplicationContextRunner runner = new WebApplicationContextRunner()
@@ -79,8 +97,14 @@ class RedisRateLimitFilterTests {
 				"zeroclaw.resilience.rate-limit.policies.webhook.burst=0",
 				"spring.data.redis.host=127.0.0.1", "spring.data.redis.port=" + redis.port());
 
+	/** Set by a test that reconfigures Redis (a password, a master): the next test gets a server as started. */
+	private boolean reconfigured;
+
 	@AfterEach
 	void restartRedis() {
+		if (this.reconfigured) {
+			redis.stop();
+		}
 		redis.start();
 	}
 
@@ -229,6 +253,134 @@ class RedisRateLimitFilterTests {
 			}
 			assertThat(statuses).containsExactly(200, 200, 200, 200, 200, 429, 429, 429);
 		}));
+	}
+
+	@Test
+	void redisMadeAReplicaShouldAnswerWithTheFailurePolicyWarnOnceAndDecideAgainOnceItIsAMasterAgain(
+			CapturedOutput output) throws Exception {
+		this.reconfigured = true;
+		denying(PATIENT).run((context) -> {
+			MockMvc mvc = mockMvc(context);
+			warmUp(mvc);
+			// a master that is not there: the replica keeps its data and refuses every write (READONLY)
+			assertThat(redis.command("REPLICAOF", "127.0.0.1", Integer.toString(deadPort()))).isEqualTo("+OK");
+			assertRefusedAsUnavailable(mvc, "192.0.2.");
+			assertThat(occurrences(output, WARNING)).isOne();
+			assertThat(output.toString()).contains("READONLY");
+			assertThat(redis.command("REPLICAOF", "NO", "ONE")).isEqualTo("+OK");
+			awaitDecidedInRedis(mvc);
+			assertThat(occurrences(output, RETURN)).isOne();
+		});
+	}
+
+	@Test
+	void passwordRequiredWhileRunningShouldAnswerWithTheFailurePolicyWarnOnceAndDecideAgainOnceLifted(
+			CapturedOutput output) throws Exception {
+		this.reconfigured = true;
+		denying(SHORT).run((context) -> {
+			MockMvc mvc = mockMvc(context);
+			warmUp(mvc);
+			assertThat(redis.command("CONFIG", "SET", "requirepass", "s3cret")).isEqualTo("+OK");
+			// the open connection stays authenticated: only a new one meets the password (NOAUTH)
+			assertThat(redis.authenticated("s3cret", "CLIENT", "KILL", "TYPE", "normal")).isNotEqualTo(":0");
+			assertRefusedAsUnavailable(mvc, "192.0.2.");
+			assertThat(occurrences(output, WARNING)).isOne();
+			assertThat(redis.authenticated("s3cret", "CONFIG", "SET", "requirepass", "")).isEqualTo("+OK");
+			awaitDecidedInRedis(mvc);
+			assertThat(occurrences(output, RETURN)).isOne();
+		});
+	}
+
+	@Test
+	void wrongPasswordFromTheStartShouldNotFailStartUpButAnswerWithTheFailurePolicyUntilRedisAcceptsIt(
+			CapturedOutput output) throws Exception {
+		this.reconfigured = true;
+		assertThat(redis.command("CONFIG", "SET", "requirepass", "right")).isEqualTo("+OK");
+		denying(PATIENT).withPropertyValues("spring.data.redis.password=wrong").run((context) -> {
+			assertThat(context).hasNotFailed();
+			MockMvc mvc = mockMvc(context);
+			assertRefusedAsUnavailable(mvc, "192.0.2.");
+			assertThat(occurrences(output, WARNING)).isOne();
+			assertThat(output.toString().lines().filter((line) -> line.contains(WARNING)))
+				.singleElement(InstanceOfAssertFactories.STRING)
+				.contains("WRONGPASS");
+			// the server is given the password the application has
+			assertThat(redis.authenticated("right", "CONFIG", "SET", "requirepass", "wrong")).isEqualTo("+OK");
+			awaitDecidedInRedis(mvc);
+			assertThat(occurrences(output, RETURN)).isOne();
+		});
+	}
+
+	@Test
+	void databaseTheServerDoesNotHaveShouldNotFailStartUpButAnswerWithTheFailurePolicyAndWarnOnce(
+			CapturedOutput output) {
+		// redis-server has 16 databases unless told otherwise: 0 to 15
+		denying(PATIENT).withPropertyValues("spring.data.redis.database=16").run((context) -> {
+			assertThat(context).hasNotFailed();
+			assertRefusedAsUnavailable(mockMvc(context), "192.0.2.");
+			assertThat(output.toString().lines().filter((line) -> line.contains(WARNING)))
+				.singleElement(InstanceOfAssertFactories.STRING)
+				.contains("DB index is out of range");
+		});
+	}
+
+	@Test
+	void writesPausedLongerThanTheTimeoutShouldBeAnsweredWithinTheTimeoutAndDecidedAgainOnceUnpaused() {
+		this.reconfigured = true;
+		denying(SHORT).run((context) -> {
+			MockMvc mvc = mockMvc(context);
+			warmUp(mvc);
+			// far longer than the timeout: each decision that waits for Redis waits until its timeout
+			assertThat(redis.command("CLIENT", "PAUSE", "10000", "WRITE")).isEqualTo("+OK");
+			List<Long> millis = new ArrayList<>();
+			for (int i = 0; i < 5; i++) {
+				long start = System.nanoTime();
+				MockHttpServletResponse response = mvc.perform(request("192.0.2." + i)).andReturn().getResponse();
+				millis.add(Duration.ofNanos(System.nanoTime() - start).toMillis());
+				assertThat(millis.get(i)).as("request %d's time, in ms", i).isLessThan(STALL.toMillis());
+				assertUnavailable(response);
+			}
+			// a stall of the machine may slow one request; a timeout not kept slows the three that wait for Redis
+			assertThat(millis).as("each request's time, in ms")
+				.filteredOn((time) -> time > SHORT.plus(SLACK).toMillis())
+				.hasSizeLessThanOrEqualTo(1);
+			assertThat(redis.command("CLIENT", "UNPAUSE")).isEqualTo("+OK");
+			awaitDecidedInRedis(mvc);
+		});
+	}
+
+	/**
+	 * The runner of the tests of a Redis that answers with an error or not at all: {@code deny}, whose answer tells
+	 * Redis's decisions from the others. An error reply comes at once, whatever the timeout.
+	 */
+	private WebApplicationContextRunner denying(Duration timeout) {
+		return this.runner.withPropertyValues("zeroclaw.resilience.rate-limit.redis.on-failure=deny",
+				"zeroclaw.resilience.rate-limit.redis.timeout=" + timeout.toMillis() + "ms");
+	}
+
+	/** Six new clients (an allowance each, were Redis deciding) get {@code deny}'s answer. */
+	private static void assertRefusedAsUnavailable(MockMvc mvc, String network) throws Exception {
+		for (int i = 0; i < 6; i++) {
+			assertUnavailable(mvc.perform(request(network + i)).andReturn().getResponse());
+		}
+	}
+
+	private static void assertUnavailable(MockHttpServletResponse response) throws Exception {
+		assertThat(response.getStatus()).isEqualTo(503);
+		assertThat(Long.parseLong(response.getHeader("Retry-After"))).isBetween(1L, 60L);
+		assertThat(response.getContentType()).isEqualTo("application/problem+json");
+		assertThat(response.getContentAsString()).contains("\"status\":503");
+	}
+
+	/** Waits until Redis decides again: under {@code deny}, only Redis allows a request. */
+	private static void awaitDecidedInRedis(MockMvc mvc) {
+		await().atMost(Duration.ofSeconds(30))
+			.pollInterval(Duration.ofMillis(100))
+			.until(() -> status(mvc, "back-" + UUID.randomUUID()) == 200);
+	}
+
+	private static long occurrences(CapturedOutput output, String text) {
+		return output.toString().lines().filter((line) -> line.contains(text)).count();
 	}
 
 	/** The decisions Redis did not make, each followed by on-failure (here the instance's own bucket). */

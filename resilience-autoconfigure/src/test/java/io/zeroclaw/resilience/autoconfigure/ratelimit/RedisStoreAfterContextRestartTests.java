@@ -1,11 +1,16 @@
 package io.zeroclaw.resilience.autoconfigure.ratelimit;
 
 import java.time.Duration;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.zeroclaw.resilience.autoconfigure.ResilienceAutoConfiguration;
+import io.zeroclaw.resilience.autoconfigure.backpressure.BackpressureAutoConfiguration;
+import io.zeroclaw.resilience.autoconfigure.circuitbreaker.CircuitBreakerAutoConfiguration;
+import io.zeroclaw.resilience.provider.Provider;
 import io.zeroclaw.resilience.ratelimit.RateLimitDecision;
 import io.zeroclaw.resilience.ratelimit.RateLimitPolicy;
 import io.zeroclaw.resilience.ratelimit.RateLimitStoreUnavailableException;
@@ -75,6 +80,42 @@ class RedisStoreAfterContextRestartTests {
 			// no decision comes: the connection opens and the script is loaded (the restarted Redis counts it) all
 			// the same
 			awaitScriptLoaded();
+		});
+	}
+
+	@Test
+	void contextsStartedAndClosedManyTimesShouldLeaveNoThreadNorRedisConnectionBehind() {
+		ApplicationContextRunner everything = this.contextRunner
+			.withConfiguration(AutoConfigurations.of(CircuitBreakerAutoConfiguration.class,
+					BackpressureAutoConfiguration.class))
+			.withBean(SimpleMeterRegistry.class)
+			.withBean("upstream", Provider.class, () -> (system, message, model, temperature) -> "ok")
+			.withPropertyValues("zeroclaw.resilience.circuit-breaker.enabled=true",
+					"zeroclaw.resilience.backpressure.enabled=true");
+		// the first contexts start what a JVM keeps once started (Netty's and Reactor's shared threads, say)
+		for (int i = 0; i < 2; i++) {
+			decideInRedisAndCallTheProvider(everything);
+		}
+		Set<Thread> before = Thread.getAllStackTraces().keySet();
+		for (int i = 0; i < 10; i++) {
+			decideInRedisAndCallTheProvider(everything);
+		}
+		await().atMost(Duration.ofSeconds(10)).pollInSameThread().untilAsserted(() -> {
+			assertThat(redis.otherClients()).as(redis.command("CLIENT", "LIST")).isZero();
+			assertThat(Thread.getAllStackTraces().keySet()).as("threads started since the first contexts")
+				.filteredOn((thread) -> !before.contains(thread) && thread.isAlive()
+						&& !thread.getName().startsWith("ForkJoinPool.commonPool-"))
+				.extracting(Thread::getName)
+				.isEmpty();
+		});
+	}
+
+	private void decideInRedisAndCallTheProvider(ApplicationContextRunner runner) {
+		runner.run((context) -> {
+			assertThat(context).hasNotFailed();
+			RateLimiter limiter = context.getBean(RateLimiterFactory.class).create(POLICY, 100);
+			assertThat(decideWithin10s(limiter, "10.0.0.1")).as("a decision in Redis").isNotNull();
+			assertThat(context.getBean("upstream", Provider.class).simpleChat("hi", "m", 0.0)).isEqualTo("ok");
 		});
 	}
 

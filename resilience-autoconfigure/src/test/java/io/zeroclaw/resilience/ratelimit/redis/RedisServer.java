@@ -186,11 +186,26 @@ public final class RedisServer implements BeforeAllCallback, AfterAllCallback {
 	 * {@code +OK} or {@code :1500}
 	 */
 	public String command(String... args) {
-		StringBuilder request = new StringBuilder("*").append(args.length).append("\r\n");
-		for (String arg : args) {
-			byte[] bytes = arg.getBytes(StandardCharsets.UTF_8);
-			request.append('$').append(bytes.length).append("\r\n").append(arg).append("\r\n");
+		return send(null, args);
+	}
+
+	/**
+	 * Sends one command as {@link #command} does, on a connection that first authenticates with {@code AUTH}: for a
+	 * server given a {@code requirepass}.
+	 * @param password the default user's password
+	 * @param args the command and its arguments
+	 * @return the command's reply, as {@link #command} tells it
+	 */
+	public String authenticated(String password, String... args) {
+		return send(password, args);
+	}
+
+	private String send(String password, String... args) {
+		StringBuilder request = new StringBuilder();
+		if (password != null) {
+			append(request, "AUTH", password);
 		}
+		append(request, args);
 		try (Socket socket = new Socket()) {
 			socket.connect(new InetSocketAddress("127.0.0.1", this.port), 1000);
 			socket.setSoTimeout(2000);
@@ -199,6 +214,12 @@ public final class RedisServer implements BeforeAllCallback, AfterAllCallback {
 			out.flush();
 			InputStream in = socket.getInputStream();
 			String first = readLine(in);
+			if (password != null) {
+				if (!first.equals("+OK")) {
+					throw new IllegalStateException("Redis on port " + this.port + " refused AUTH: " + first);
+				}
+				first = readLine(in);
+			}
 			if (first.startsWith("$") && !first.startsWith("$-")) {
 				byte[] bulk = in.readNBytes(Integer.parseInt(first.substring(1)));
 				return new String(bulk, StandardCharsets.UTF_8);
@@ -220,6 +241,19 @@ public final class RedisServer implements BeforeAllCallback, AfterAllCallback {
 		}
 		catch (IOException ex) {
 			throw new IllegalStateException("Redis on port " + this.port + " did not answer " + List.of(args), ex);
+		}
+	}
+
+	/** @return how many clients are connected to the server, but the one that asks */
+	public long otherClients() {
+		return command("CLIENT", "LIST").lines().filter((line) -> !line.contains("cmd=client|list")).count();
+	}
+
+	private static void append(StringBuilder request, String... args) {
+		request.append('*').append(args.length).append("\r\n");
+		for (String arg : args) {
+			byte[] bytes = arg.getBytes(StandardCharsets.UTF_8);
+			request.append('$').append(bytes.length).append("\r\n").append(arg).append("\r\n");
 		}
 	}
 
