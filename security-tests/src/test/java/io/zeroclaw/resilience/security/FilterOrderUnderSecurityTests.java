@@ -1,0 +1,139 @@
+package io.zeroclaw.resilience.security;
+
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.boot.web.servlet.DelegatingFilterProxyRegistrationBean;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.context.ApplicationContext;
+
+import static io.zeroclaw.resilience.security.Http.basic;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** {@code filter-order} and {@code spring.security.filter.order} set by the user, with Spring Security. */
+class FilterOrderUnderSecurityTests {
+
+	private static final String MIXED = "zeroclaw.resilience.rate-limit.include-paths=";
+
+	@Nested
+	@SpringBootTest(classes = SecuredApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT,
+			properties = { "zeroclaw.resilience.rate-limit.enabled=true", MIXED,
+					"zeroclaw.resilience.rate-limit.burst=0", "zeroclaw.resilience.rate-limit.filter-order=-90",
+					"zeroclaw.resilience.rate-limit.policies.login.paths=/login",
+					"zeroclaw.resilience.rate-limit.policies.login.key=ip",
+					"zeroclaw.resilience.rate-limit.policies.login.requests-per-window=2",
+					"zeroclaw.resilience.rate-limit.policies.api.paths=/api/**",
+					"zeroclaw.resilience.rate-limit.policies.api.key=principal",
+					"zeroclaw.resilience.rate-limit.policies.api.requests-per-window=2" })
+	class SetAfterSecurity {
+
+		@LocalServerPort
+		private int port;
+
+		private Http http;
+
+		@BeforeEach
+		void connect() {
+			this.http = new Http(this.port);
+		}
+
+		@Autowired
+		private ApplicationContext context;
+
+		@Autowired
+		@Qualifier("rateLimitFilterRegistration")
+		private FilterRegistrationBean<?> filter;
+
+		@Test
+		void aSingleFilterRunsAtTheGivenOrder() {
+			assertThat(this.filter.getOrder()).isEqualTo(-90);
+			assertThat(!this.context.containsBean("principalRateLimitFilterRegistration")
+					|| !this.context.getBean("principalRateLimitFilterRegistration", FilterRegistrationBean.class)
+						.isEnabled()).isTrue();
+		}
+
+		@Test
+		void theApiPolicyStillKeysByUserAndCountsEachRequestOnce() {
+			for (int i = 0; i < 2; i++) {
+				assertThat(this.http.get("/api/me", "Authorization", basic("alice", "pw")).statusCode())
+					.isEqualTo(200);
+			}
+			assertThat(this.http.get("/api/me", "Authorization", basic("alice", "pw")).statusCode()).isEqualTo(429);
+			assertThat(this.http.get("/api/me", "Authorization", basic("bob", "pw")).statusCode()).isEqualTo(200);
+		}
+
+	}
+
+	@Nested
+	@SpringBootTest(classes = SecuredApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT,
+			properties = { "zeroclaw.resilience.rate-limit.enabled=true", MIXED,
+					"zeroclaw.resilience.rate-limit.burst=0", "spring.security.filter.order=-50",
+					"zeroclaw.resilience.rate-limit.policies.login.paths=/login",
+					"zeroclaw.resilience.rate-limit.policies.login.key=ip",
+					"zeroclaw.resilience.rate-limit.policies.login.requests-per-window=2",
+					"zeroclaw.resilience.rate-limit.policies.api.paths=/api/**",
+					"zeroclaw.resilience.rate-limit.policies.api.key=principal",
+					"zeroclaw.resilience.rate-limit.policies.api.requests-per-window=2" })
+	class SecurityMoved {
+
+		@LocalServerPort
+		private int port;
+
+		private Http http;
+
+		@BeforeEach
+		void connect() {
+			this.http = new Http(this.port);
+		}
+
+		@Autowired
+		@Qualifier("rateLimitFilterRegistration")
+		private FilterRegistrationBean<?> before;
+
+		@Autowired
+		@Qualifier("principalRateLimitFilterRegistration")
+		private FilterRegistrationBean<?> after;
+
+		@Autowired
+		@Qualifier("securityFilterChainRegistration")
+		private DelegatingFilterProxyRegistrationBean security;
+
+		@Test
+		void theFiltersFollowSecurity() {
+			assertThat(this.security.getOrder()).isEqualTo(-50);
+			assertThat(this.before.getOrder()).isEqualTo(-60);
+			assertThat(this.after.getOrder()).isEqualTo(-40);
+		}
+
+		@Test
+		void usersKeepTheirOwnBucketsAndFailedLoginsAreCountedByAddress() {
+			for (int i = 0; i < 2; i++) {
+				assertThat(this.http.get("/api/me", "Authorization", basic("alice", "pw")).statusCode())
+					.isEqualTo(200);
+			}
+			assertThat(this.http.get("/api/me", "Authorization", basic("alice", "pw")).statusCode()).isEqualTo(429);
+			assertThat(this.http.get("/api/me", "Authorization", basic("bob", "pw")).statusCode()).isEqualTo(200);
+			for (int i = 0; i < 2; i++) {
+				assertThat(login().statusCode()).isEqualTo(302);
+			}
+			assertThat(login().statusCode()).isEqualTo(429);
+		}
+
+		private HttpResponse<String> login() {
+			return this.http.send(this.http.request("/login")
+				.header("Content-Type", "application/x-www-form-urlencoded")
+				.POST(HttpRequest.BodyPublishers.ofString("username=alice&password=wrong")));
+		}
+
+	}
+
+}
