@@ -5,6 +5,7 @@ import java.lang.invoke.VarHandle;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.UndeclaredThrowableException;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Objects;
@@ -139,6 +140,9 @@ public final class CircuitBreaker {
 
 	private volatile CircuitBreakerListener[] listeners = NO_LISTENERS;
 
+	/** The transitions a listener caused on this thread while being told of another, to tell next. */
+	private final ThreadLocal<ArrayDeque<CircuitState[]>> notifying = new ThreadLocal<>();
+
 	/**
 	 * Creates a closed breaker on the system's nano clock that counts every exception as a failure.
 	 * @param name the breaker's name, used in exceptions, logs and metrics
@@ -213,7 +217,9 @@ public final class CircuitBreaker {
 	 * the breaker (plus failed probes) while open or half-open, zero after a forced transition; never negative
 	 */
 	public int consecutiveFailures() {
-		return current().failures;
+		// the epoch as it is, not current(): a read must not move an expired open breaker to half-open, which a
+		// listener reading this while told of the opening would hear before the opening had reached everyone
+		return this.epoch.failures;
 	}
 
 	/** @return how long until an open breaker lets a probe through; zero unless open, never negative */
@@ -642,7 +648,31 @@ public final class CircuitBreaker {
 		}
 	}
 
+	/**
+	 * Tells the listeners of a transition. One that a listener causes while it is being told of another (reading
+	 * {@link #state()} moves an expired open breaker to half-open) is told once the one in progress has reached every
+	 * listener, so that everyone on this thread hears the transitions in the order of their swaps.
+	 */
 	private void notifyTransition(CircuitState from, CircuitState to) {
+		ArrayDeque<CircuitState[]> queued = this.notifying.get();
+		if (queued != null) {
+			queued.add(new CircuitState[] { from, to });
+			return;
+		}
+		queued = new ArrayDeque<>();
+		this.notifying.set(queued);
+		try {
+			tellListeners(from, to);
+			for (CircuitState[] next = queued.poll(); next != null; next = queued.poll()) {
+				tellListeners(next[0], next[1]);
+			}
+		}
+		finally {
+			this.notifying.remove();
+		}
+	}
+
+	private void tellListeners(CircuitState from, CircuitState to) {
 		for (CircuitBreakerListener listener : this.listeners) {
 			try {
 				listener.onStateTransition(this, from, to);

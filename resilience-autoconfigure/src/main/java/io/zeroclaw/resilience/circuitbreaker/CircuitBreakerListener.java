@@ -11,7 +11,8 @@ import org.jspecify.annotations.Nullable;
  * <p>
  * Transitions are reported in the order their atomic swaps happened only as far as one thread is concerned; two
  * threads racing through transitions may report them to listeners in either order, so a listener that needs the
- * current state reads {@link CircuitBreaker#state()}.
+ * current state reads {@link CircuitBreaker#state()}. Read in a listener, {@code state()} may itself move an expired
+ * open breaker to half-open: that transition is reported once the one in progress has reached every listener.
  */
 public interface CircuitBreakerListener {
 
