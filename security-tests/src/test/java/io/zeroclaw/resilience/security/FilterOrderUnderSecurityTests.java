@@ -4,14 +4,12 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 
 import org.junit.jupiter.api.Nested;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.boot.web.servlet.DelegatingFilterProxyRegistrationBean;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.ApplicationContext;
@@ -34,17 +32,7 @@ class FilterOrderUnderSecurityTests {
 					"zeroclaw.resilience.rate-limit.policies.api.paths=/api/**",
 					"zeroclaw.resilience.rate-limit.policies.api.key=principal",
 					"zeroclaw.resilience.rate-limit.policies.api.requests-per-window=2" })
-	class SetAfterSecurity {
-
-		@LocalServerPort
-		private int port;
-
-		private Http http;
-
-		@BeforeEach
-		void connect() {
-			this.http = new Http(this.port);
-		}
+	class SetAfterSecurity extends OnTomcat {
 
 		@Autowired
 		private ApplicationContext context;
@@ -83,17 +71,7 @@ class FilterOrderUnderSecurityTests {
 					"zeroclaw.resilience.rate-limit.policies.api.paths=/api/**",
 					"zeroclaw.resilience.rate-limit.policies.api.key=principal",
 					"zeroclaw.resilience.rate-limit.policies.api.requests-per-window=2" })
-	class SecurityMoved {
-
-		@LocalServerPort
-		private int port;
-
-		private Http http;
-
-		@BeforeEach
-		void connect() {
-			this.http = new Http(this.port);
-		}
+	class SecurityMoved extends OnTomcat {
 
 		@Autowired
 		@Qualifier("rateLimitFilterRegistration")

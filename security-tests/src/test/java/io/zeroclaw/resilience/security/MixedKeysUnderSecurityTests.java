@@ -3,14 +3,12 @@ package io.zeroclaw.resilience.security;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 
 import static io.zeroclaw.resilience.security.Http.basic;
@@ -30,17 +28,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 				"zeroclaw.resilience.rate-limit.policies.api.paths=/api/**",
 				"zeroclaw.resilience.rate-limit.policies.api.key=principal",
 				"zeroclaw.resilience.rate-limit.policies.api.requests-per-window=2" })
-class MixedKeysUnderSecurityTests {
-
-	@LocalServerPort
-	private int port;
-
-	private Http http;
-
-	@BeforeEach
-	void connect() {
-		this.http = new Http(this.port);
-	}
+class MixedKeysUnderSecurityTests extends OnTomcat {
 
 	@Autowired
 	@Qualifier("rateLimitFilterRegistration")

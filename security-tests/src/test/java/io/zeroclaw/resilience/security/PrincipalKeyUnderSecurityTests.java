@@ -3,12 +3,10 @@ package io.zeroclaw.resilience.security;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
-import org.springframework.boot.test.web.server.LocalServerPort;
 
 import static io.zeroclaw.resilience.security.Http.basic;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -21,17 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 		properties = { "zeroclaw.resilience.rate-limit.enabled=true",
 				"zeroclaw.resilience.rate-limit.key=principal",
 				"zeroclaw.resilience.rate-limit.requests-per-window=2", "zeroclaw.resilience.rate-limit.burst=0" })
-class PrincipalKeyUnderSecurityTests {
-
-	@LocalServerPort
-	private int port;
-
-	private Http http;
-
-	@BeforeEach
-	void connect() {
-		this.http = new Http(this.port);
-	}
+class PrincipalKeyUnderSecurityTests extends OnTomcat {
 
 	private static void assertRefused(HttpResponse<String> response) {
 		assertThat(response.statusCode()).isEqualTo(429);
