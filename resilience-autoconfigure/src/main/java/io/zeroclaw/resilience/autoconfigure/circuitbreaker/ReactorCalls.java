@@ -6,6 +6,7 @@ import java.util.function.Supplier;
 
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreaker;
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreaker.Permission;
+import io.zeroclaw.resilience.circuitbreaker.CircuitState;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
 import org.reactivestreams.Subscriber;
@@ -14,6 +15,7 @@ import reactor.core.CoreSubscriber;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.util.context.Context;
+import reactor.util.context.ContextView;
 
 import org.springframework.core.ReactiveAdapter;
 
@@ -30,8 +32,8 @@ final class ReactorCalls {
 	}
 
 	static Flux<?> flux(CircuitBreaker breaker, Supplier<@Nullable Object> call) {
-		return Flux.defer(() -> {
-			if (HeldBreakers.runsUnder(breaker)) {
+		return Flux.deferContextual((context) -> {
+			if (HeldBreakers.runsUnder(breaker) || heldIn(context, breaker)) {
 				// subscribed to by a call of the same breaker in progress on this thread: part of that call
 				return Flux.from(Objects.requireNonNull((Flux<?>) call.get(), "The guarded method returned null"));
 			}
@@ -68,8 +70,8 @@ final class ReactorCalls {
 	}
 
 	static Mono<?> mono(CircuitBreaker breaker, Supplier<@Nullable Object> call) {
-		return Mono.defer(() -> {
-			if (HeldBreakers.runsUnder(breaker)) {
+		return Mono.deferContextual((context) -> {
+			if (HeldBreakers.runsUnder(breaker) || heldIn(context, breaker)) {
 				// subscribed to by a call of the same breaker in progress on this thread: part of that call
 				return Objects.requireNonNull((Mono<?>) call.get(), "The guarded method returned null");
 			}
@@ -160,6 +162,15 @@ final class ReactorCalls {
 	}
 
 	/**
+	 * Whether a call of the breaker subscribed to with this context is part of a call in progress whose permission the
+	 * context carries (see {@link SignalsOutside#currentContext()}): the same test as {@link HeldBreakers#runsUnder}.
+	 */
+	private static boolean heldIn(ContextView context, CircuitBreaker breaker) {
+		Object period = context.getOrDefault(breaker, null);
+		return period instanceof Long held && held == breaker.transitions() && breaker.state() != CircuitState.OPEN;
+	}
+
+	/**
 	 * The publisher, subscribed to as a call that holds a permission of the breaker: what it runs on the subscribing
 	 * thread (a deferred body, elements made when asked for) is part of the call, while the signals it sends go to
 	 * the caller's code without the permission.
@@ -199,7 +210,11 @@ final class ReactorCalls {
 
 		@Override
 		public Context currentContext() {
-			return (this.actual instanceof CoreSubscriber<?> core) ? core.currentContext() : Context.empty();
+			Context context = (this.actual instanceof CoreSubscriber<?> core) ? core.currentContext() : Context.empty();
+			// the call's permission, for code of the call that runs where the thread's mark cannot reach: the body of
+			// a Kotlin suspend function, which Spring's coroutine support runs on the caller's dispatcher, and which
+			// sees this context (kotlinx-coroutines-reactor hands it on to the publishers the body awaits)
+			return context.put(this.breaker, this.period);
 		}
 
 		@Override
