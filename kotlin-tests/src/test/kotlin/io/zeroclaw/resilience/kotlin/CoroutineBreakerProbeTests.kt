@@ -147,26 +147,22 @@ class CoroutineBreakerProbeTests {
 	/** A call back into the provider from a suspend body is part of the call, as it is from a synchronous one. */
 	@Test
 	fun `a half-open suspend call that calls back into its own provider closes the breaker`() {
-		breakers().withPropertyValues("zeroclaw.resilience.circuit-breaker.recovery-timeout=50ms")
-			.withBean("selfCalling", SelfCallingProvider::class.java).run { context ->
-				val provider = context.getBean(SelfCallingProvider::class.java)
-				val breaker = breaker(context, "selfCalling")
-				breaker.transitionToOpen()
-				await().atMost(Duration.ofSeconds(5)).until { breaker.state() == CircuitState.HALF_OPEN }
-				assertThat(runBlocking { provider.plan("x") }).isEqualTo("plan: tool x")
-				assertThat(breaker.state()).isEqualTo(CircuitState.CLOSED)
-			}
+		assertSelfCallClosesAHalfOpenBreaker { provider -> runBlocking { provider.plan("x") } }
 	}
 
 	@Test
 	fun `a half-open synchronous call that calls back into its own provider closes the breaker`() {
+		assertSelfCallClosesAHalfOpenBreaker { provider -> provider.planBlocking("x") }
+	}
+
+	private fun assertSelfCallClosesAHalfOpenBreaker(plan: (SelfCallingProvider) -> String) {
 		breakers().withPropertyValues("zeroclaw.resilience.circuit-breaker.recovery-timeout=50ms")
 			.withBean("selfCalling", SelfCallingProvider::class.java).run { context ->
 				val provider = context.getBean(SelfCallingProvider::class.java)
 				val breaker = breaker(context, "selfCalling")
 				breaker.transitionToOpen()
 				await().atMost(Duration.ofSeconds(5)).until { breaker.state() == CircuitState.HALF_OPEN }
-				assertThat(provider.planBlocking("x")).isEqualTo("plan: tool x")
+				assertThat(plan(provider)).isEqualTo("plan: tool x")
 				assertThat(breaker.state()).isEqualTo(CircuitState.CLOSED)
 			}
 	}

@@ -13,6 +13,7 @@ import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.web.servlet.DelegatingFilterProxyRegistrationBean;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.ApplicationContext;
+import org.springframework.test.context.ActiveProfiles;
 
 import static io.zeroclaw.resilience.security.Http.basic;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -20,18 +21,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** {@code filter-order} and {@code spring.security.filter.order} set by the user, with Spring Security. */
 class FilterOrderUnderSecurityTests {
 
-	private static final String MIXED = "zeroclaw.resilience.rate-limit.include-paths=";
-
 	@Nested
 	@SpringBootTest(classes = SecuredApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT,
-			properties = { "zeroclaw.resilience.rate-limit.enabled=true", MIXED,
-					"zeroclaw.resilience.rate-limit.burst=0", "zeroclaw.resilience.rate-limit.filter-order=-90",
-					"zeroclaw.resilience.rate-limit.policies.login.paths=/login",
-					"zeroclaw.resilience.rate-limit.policies.login.key=ip",
-					"zeroclaw.resilience.rate-limit.policies.login.requests-per-window=2",
-					"zeroclaw.resilience.rate-limit.policies.api.paths=/api/**",
-					"zeroclaw.resilience.rate-limit.policies.api.key=principal",
-					"zeroclaw.resilience.rate-limit.policies.api.requests-per-window=2" })
+			properties = "zeroclaw.resilience.rate-limit.filter-order=-90")
+	@ActiveProfiles("mixed")
 	class SetAfterSecurity extends OnTomcat {
 
 		@Autowired
@@ -63,14 +56,8 @@ class FilterOrderUnderSecurityTests {
 
 	@Nested
 	@SpringBootTest(classes = SecuredApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT,
-			properties = { "zeroclaw.resilience.rate-limit.enabled=true", MIXED,
-					"zeroclaw.resilience.rate-limit.burst=0", "spring.security.filter.order=-50",
-					"zeroclaw.resilience.rate-limit.policies.login.paths=/login",
-					"zeroclaw.resilience.rate-limit.policies.login.key=ip",
-					"zeroclaw.resilience.rate-limit.policies.login.requests-per-window=2",
-					"zeroclaw.resilience.rate-limit.policies.api.paths=/api/**",
-					"zeroclaw.resilience.rate-limit.policies.api.key=principal",
-					"zeroclaw.resilience.rate-limit.policies.api.requests-per-window=2" })
+			properties = "spring.security.filter.order=-50")
+	@ActiveProfiles("mixed")
 	class SecurityMoved extends OnTomcat {
 
 		@Autowired

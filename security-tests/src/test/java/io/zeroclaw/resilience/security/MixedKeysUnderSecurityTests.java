@@ -10,6 +10,7 @@ import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.test.context.ActiveProfiles;
 
 import static io.zeroclaw.resilience.security.Http.basic;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -18,16 +19,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * An {@code ip} policy on the login form beside a {@code principal} policy on the API: two filters, one on each side
  * of Spring Security, each request counted once.
  */
-@SpringBootTest(classes = SecuredApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT,
-		properties = { "zeroclaw.resilience.rate-limit.enabled=true",
-				"zeroclaw.resilience.rate-limit.include-paths=",
-				"zeroclaw.resilience.rate-limit.burst=0",
-				"zeroclaw.resilience.rate-limit.policies.login.paths=/login",
-				"zeroclaw.resilience.rate-limit.policies.login.key=ip",
-				"zeroclaw.resilience.rate-limit.policies.login.requests-per-window=2",
-				"zeroclaw.resilience.rate-limit.policies.api.paths=/api/**",
-				"zeroclaw.resilience.rate-limit.policies.api.key=principal",
-				"zeroclaw.resilience.rate-limit.policies.api.requests-per-window=2" })
+@SpringBootTest(classes = SecuredApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT)
+@ActiveProfiles("mixed")
 class MixedKeysUnderSecurityTests extends OnTomcat {
 
 	@Autowired

@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.webmvc.test.autoconfigure.AutoConfigureMockMvc;
+import org.springframework.test.context.ActiveProfiles;
 import org.springframework.test.web.servlet.MockMvc;
 
 import static org.springframework.security.test.web.servlet.request.SecurityMockMvcRequestPostProcessors.httpBasic;
@@ -14,15 +15,8 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
 
 /** A user's own MockMvc test of {@code key: principal} beside an {@code ip} policy, with Security applied. */
-@SpringBootTest(classes = SecuredApplication.class,
-		properties = { "zeroclaw.resilience.rate-limit.enabled=true", "zeroclaw.resilience.rate-limit.include-paths=",
-				"zeroclaw.resilience.rate-limit.burst=0",
-				"zeroclaw.resilience.rate-limit.policies.login.paths=/login",
-				"zeroclaw.resilience.rate-limit.policies.login.key=ip",
-				"zeroclaw.resilience.rate-limit.policies.login.requests-per-window=2",
-				"zeroclaw.resilience.rate-limit.policies.api.paths=/api/**",
-				"zeroclaw.resilience.rate-limit.policies.api.key=principal",
-				"zeroclaw.resilience.rate-limit.policies.api.requests-per-window=2" })
+@SpringBootTest(classes = SecuredApplication.class)
+@ActiveProfiles("mixed")
 @AutoConfigureMockMvc
 class MockMvcUnderSecurityTests {
 

@@ -1,5 +1,6 @@
 package io.zeroclaw.resilience.webflux;
 
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -18,6 +19,8 @@ import io.zeroclaw.resilience.webflux.FluxApplication.FlakyChatModel;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import org.springframework.beans.factory.annotation.Autowired;
@@ -147,15 +150,21 @@ class WebFluxOnNettyTests {
 		awaitHalfOpen();
 		this.model.setMode("hang");
 		int before = this.model.streams().get();
-		try (Socket socket = new Socket("localhost", this.port)) {
-			OutputStream out = socket.getOutputStream();
-			out.write("GET /stream HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n"
-				.getBytes(StandardCharsets.US_ASCII));
-			out.flush();
+		try (Socket socket = openStream()) {
 			await().atMost(Duration.ofSeconds(5)).until(() -> this.model.streams().get() > before);
 			assertRefused("/stream");
 			this.client.get().uri("/stream").exchange().expectHeader().valueEquals("Retry-After", "1");
 		}
+	}
+
+	/** Opens a raw event-stream request to {@code /stream}, so that a test can leave it as a client would. */
+	private Socket openStream() throws IOException {
+		Socket socket = new Socket("localhost", this.port);
+		OutputStream out = socket.getOutputStream();
+		out.write("GET /stream HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n"
+			.getBytes(StandardCharsets.US_ASCII));
+		out.flush();
+		return socket;
 	}
 
 	private void awaitHalfOpen() {
@@ -163,24 +172,16 @@ class WebFluxOnNettyTests {
 		await().atMost(Duration.ofSeconds(5)).until(() -> breaker().retryAfter().isZero());
 	}
 
-	@Test
-	void aBlockingChatModelCallOnBoundedElasticShouldOpenTheBreakerAndThenBeAnsweredA503Problem() {
+	/** A blocking {@code call} on bounded elastic, and {@code stream()}: two failures open it, then 503 problems. */
+	@ParameterizedTest
+	@ValueSource(strings = { "/chat", "/stream" })
+	void chatModelFailuresShouldOpenTheBreakerAndThenBeAnsweredA503Problem(String path) {
 		this.model.setMode("fail");
 		for (int i = 0; i < 2; i++) {
-			this.client.get().uri("/chat").exchange().expectStatus().isEqualTo(500);
+			this.client.get().uri(path).exchange().expectStatus().isEqualTo(500);
 		}
 		assertThat(breaker().state()).isEqualTo(CircuitState.OPEN);
-		assertRefused("/chat");
-	}
-
-	@Test
-	void aStreamingChatModelShouldOpenTheBreakerAndThenBeAnsweredA503Problem() {
-		this.model.setMode("fail");
-		for (int i = 0; i < 2; i++) {
-			this.client.get().uri("/stream").exchange().expectStatus().isEqualTo(500);
-		}
-		assertThat(breaker().state()).isEqualTo(CircuitState.OPEN);
-		assertRefused("/stream");
+		assertRefused(path);
 	}
 
 	@Test
@@ -196,11 +197,7 @@ class WebFluxOnNettyTests {
 		awaitHalfOpen();
 		this.model.setMode("hang");
 		int before = this.model.streams().get();
-		try (Socket socket = new Socket("localhost", this.port)) {
-			OutputStream out = socket.getOutputStream();
-			out.write("GET /stream HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n"
-				.getBytes(StandardCharsets.US_ASCII));
-			out.flush();
+		try (Socket socket = openStream()) {
 			await().atMost(Duration.ofSeconds(5)).until(() -> this.model.streams().get() > before);
 		}
 		await().atMost(Duration.ofSeconds(5)).until(() -> this.model.cancels().get() > 0);
@@ -214,11 +211,7 @@ class WebFluxOnNettyTests {
 		awaitHalfOpen();
 		this.model.setMode("one-then-hang");
 		int cancels = this.model.cancels().get();
-		try (Socket socket = new Socket("localhost", this.port)) {
-			OutputStream out = socket.getOutputStream();
-			out.write("GET /stream HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n"
-				.getBytes(StandardCharsets.US_ASCII));
-			out.flush();
+		try (Socket socket = openStream()) {
 			InputStream in = socket.getInputStream();
 			StringBuilder seen = new StringBuilder();
 			byte[] buffer = new byte[1024];
@@ -232,28 +225,17 @@ class WebFluxOnNettyTests {
 		await().atMost(Duration.ofSeconds(5)).until(() -> breaker().state() == CircuitState.CLOSED);
 	}
 
-	@Test
-	void aPrioritizedControllerMethodReturningAMonoShouldBeShedAsA503ProblemAndHoldNoSlotAfterwards() {
-		this.client.get().uri("/prioritized-mono").exchange().expectStatus().isOk();
+	/**
+	 * A controller method returning a {@code Mono}, a blocking method called from {@code Mono.fromCallable}, a service
+	 * returning a {@code Flux}: each holds no slot once it has returned, and is shed as a 503 problem.
+	 */
+	@ParameterizedTest
+	@ValueSource(strings = { "/prioritized-mono", "/prioritized-callable", "/prioritized-flux" })
+	void prioritizedWorkShouldHoldNoSlotAfterwardsAndBeShedAsA503Problem(String path) {
+		this.client.get().uri(path).exchange().expectStatus().isOk();
 		assertThat(this.backpressure.depth()).isZero();
 		fillTheQueue();
-		assertRefused("/prioritized-mono");
-	}
-
-	@Test
-	void aPrioritizedBlockingMethodCalledFromMonoFromCallableShouldBeShedAsA503Problem() {
-		this.client.get().uri("/prioritized-callable").exchange().expectStatus().isOk();
-		assertThat(this.backpressure.depth()).isZero();
-		fillTheQueue();
-		assertRefused("/prioritized-callable");
-	}
-
-	@Test
-	void aPrioritizedServiceReturningAFluxShouldBeShedAsA503Problem() {
-		this.client.get().uri("/prioritized-flux").exchange().expectStatus().isOk();
-		assertThat(this.backpressure.depth()).isZero();
-		fillTheQueue();
-		assertRefused("/prioritized-flux");
+		assertRefused(path);
 	}
 
 	private void fillTheQueue() {
