@@ -46,7 +46,8 @@ import org.springframework.util.ClassUtils;
  * {@link Future} whose task had not started. A task that has started holds its slot until it ends, cancelled or not.
  * The worker and the cancelling thread may race; {@link OnceAdmission} decides between them.</li>
  * <li>A synchronous call made while the thread runs admitted work (see {@link AdmittedWork}) is part of that work and is
- * not admitted again, unless it returns a {@link CompletionStage}, whose work may outlast the caller's.</li>
+ * not admitted again, unless it returns a {@link CompletionStage}, whose work may outlast the caller's. So is a Kotlin
+ * {@code suspend} function awaited by the body of one that holds its slot (see {@link SuspendedWork}).</li>
  * </ul>
  * A shed call throws {@link LoadShedException}, except a {@code @Scheduled} run's or an event listener's, which is
  * skipped (see {@link PrioritizedMethods.Plan#skippedWhenShed()}).
@@ -88,11 +89,12 @@ final class PrioritizedAdmissionInterceptor implements MethodInterceptor {
 	public @Nullable Object invoke(MethodInvocation invocation) throws Throwable {
 		Plan plan = plan(invocation);
 		if (plan.isNone() || (!plan.async() && !plan.suspending() && AdmittedWork.isHeld()
-				&& !CompletionStage.class.isAssignableFrom(invocation.getMethod().getReturnType()))) {
+				&& !CompletionStage.class.isAssignableFrom(invocation.getMethod().getReturnType()))
+				|| (plan.suspending() && SuspendedWork.isCalledFromHeldBody(invocation.getArguments()))) {
 			// Not prioritized, or a synchronous call inside work that already holds an admission: it is part of it.
 			// One that returns a CompletionStage, or a suspend function (whose body may resume elsewhere, as an
 			// event listener's does after the publisher has returned), may go on after that work has ended, so it is
-			// new work.
+			// new work; but not a suspend function that a held suspend function's body awaits.
 			return invocation.proceed();
 		}
 		Admission admission;
@@ -127,8 +129,10 @@ final class PrioritizedAdmissionInterceptor implements MethodInterceptor {
 		return plan;
 	}
 
-	private @Nullable Object proceed(MethodInvocation invocation, Plan plan, Admission admission) throws Throwable {
+	private @Nullable Object proceed(MethodInvocation invocation, Plan plan, Admission callAdmission)
+			throws Throwable {
 		boolean handedOver = false;
+		Admission admission = plan.suspending() ? SuspendedWork.markBody(invocation, callAdmission) : callAdmission;
 		boolean held = AdmittedWork.enter();
 		try {
 			Object result = invocation.proceed();

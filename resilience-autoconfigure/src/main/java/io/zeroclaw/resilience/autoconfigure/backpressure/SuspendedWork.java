@@ -3,8 +3,15 @@ package io.zeroclaw.resilience.autoconfigure.backpressure;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.zeroclaw.resilience.backpressure.Admission;
+import kotlin.coroutines.Continuation;
+import kotlin.coroutines.CoroutineContext;
+import kotlinx.coroutines.ThreadContextElement;
+import kotlinx.coroutines.ThreadContextElementKt;
+import org.aopalliance.intercept.MethodInvocation;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
+
+import org.springframework.aop.ProxyMethodInvocation;
 
 /**
  * Holds the admission of a Kotlin {@code suspend} function until its body has ended. Spring runs such a function
@@ -18,10 +25,60 @@ import reactor.core.publisher.Mono;
  * <p>
  * The body's end and the cancellation of its caller may come at the same instant from two threads, which an
  * admission's own {@code close()} does not allow for: a once-only guard decides between them.
+ * <p>
+ * The body is admitted work (see {@link AdmittedWork}) on whatever thread it resumes: Spring runs it in the calling
+ * coroutine's context, which the call hands it through the continuation it passes last, so the starter passes on a
+ * continuation whose context adds a thread-context element that sets the body's mark while the body, or a coroutine
+ * that inherits its context, runs on a thread. A synchronous {@code @Prioritized} call made there runs under the
+ * body's admission, as from a synchronous call's body, and so does a {@code suspend} one whose calling coroutine
+ * carries the element (it is awaited there: a child, or the body itself); a coroutine started in a scope of its own
+ * does not, and its calls are admitted on their own. The mark ends when the slot is given back, so a coroutine that
+ * inherited the context and goes on after the body has ended is admitted work no longer.
  */
 final class SuspendedWork {
 
+	/** Finds the mark in a coroutine context: the key of every element for {@link AdmittedWork#BODY} is the same. */
+	@SuppressWarnings("unchecked")
+	private static final CoroutineContext.Key<CoroutineContext.Element> BODY_KEY =
+			(CoroutineContext.Key<CoroutineContext.Element>) (CoroutineContext.Key<?>) ThreadContextElementKt
+				.asContextElement(AdmittedWork.BODY, new AtomicBoolean()).getKey();
+
 	private SuspendedWork() {
+	}
+
+	/**
+	 * @param arguments a {@code suspend} function's arguments, its caller's continuation last
+	 * @return whether the calling coroutine is (or is a child of) the body of a {@code suspend} function that still
+	 * holds its slot, and the current thread runs it
+	 */
+	static boolean isCalledFromHeldBody(@Nullable Object[] arguments) {
+		return arguments.length > 0 && arguments[arguments.length - 1] instanceof Continuation<?> caller
+				&& caller.getContext().get(BODY_KEY) != null && AdmittedWork.isBodyHeld();
+	}
+
+	/**
+	 * Has the call run its body as admitted work, by handing it a continuation whose context marks it.
+	 * @param admission the call's admission
+	 * @return the admission to hold for the call, which also ends the mark when closed; the call's own if its shape
+	 * allows no mark
+	 */
+	static Admission markBody(MethodInvocation invocation, Admission admission) {
+		@Nullable Object[] arguments = invocation.getArguments();
+		if (!(invocation instanceof ProxyMethodInvocation proxyInvocation) || arguments.length == 0
+				|| !(arguments[arguments.length - 1] instanceof Continuation<?> caller)) {
+			return admission;
+		}
+		AtomicBoolean body = new AtomicBoolean(true);
+		ThreadContextElement<AtomicBoolean> mark = ThreadContextElementKt.asContextElement(AdmittedWork.BODY, body);
+		// a copy: the proxy awaits the body with the caller's own continuation, from the array it was called with
+		@Nullable Object[] marked = arguments.clone();
+		marked[marked.length - 1] = new MarkedContinuation<>(caller, caller.getContext().plus(mark));
+		proxyInvocation.setArguments(marked);
+		// what still runs with the mark once the slot is back (a coroutine that inherited the context) is not held
+		return () -> {
+			body.set(false);
+			admission.close();
+		};
 	}
 
 	/**
@@ -50,6 +107,33 @@ final class SuspendedWork {
 			return body.doOnTerminate(release).doOnCancel(release);
 		}
 		return null;
+	}
+
+	/**
+	 * The caller's continuation as the body's context sees it: Spring reads only the context, to start the body in,
+	 * and the proxy resumes the caller through the caller's own continuation, never through this one.
+	 */
+	private static final class MarkedContinuation<T> implements Continuation<T> {
+
+		private final Continuation<T> caller;
+
+		private final CoroutineContext context;
+
+		MarkedContinuation(Continuation<T> caller, CoroutineContext context) {
+			this.caller = caller;
+			this.context = context;
+		}
+
+		@Override
+		public CoroutineContext getContext() {
+			return this.context;
+		}
+
+		@Override
+		public void resumeWith(Object result) {
+			this.caller.resumeWith(result);
+		}
+
 	}
 
 }
