@@ -97,12 +97,19 @@ public final class BackpressureAutoConfiguration {
 	}
 
 	private static Throwable firstOf(@Nullable Throwable first, Throwable next) {
-		if (first == null) {
+		if (next instanceof InterruptedException) {
+			// kept here: suppressed in another, the controller would not see it
+			Thread.currentThread().interrupt();
+		}
+		if (first == null || first == next) {
+			return (first != null) ? first : next;
+		}
+		if (first instanceof Exception && !(next instanceof Exception)) {
+			// an Error goes on to the caller, as a single listener's does
+			next.addSuppressed(first);
 			return next;
 		}
-		if (first != next) {
-			first.addSuppressed(next);
-		}
+		first.addSuppressed(next);
 		return first;
 	}
 

@@ -37,6 +37,7 @@ import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Role;
+import org.springframework.core.Ordered;
 import org.springframework.scheduling.annotation.Async;
 import org.springframework.scheduling.annotation.EnableAsync;
 import org.springframework.scheduling.concurrent.ExecutorConfigurationSupport;
@@ -245,6 +246,65 @@ class BackpressureAutoConfigurationTests {
 				assertThat(controller.depth()).isZero();
 				assertCountedOneAdmittedAndOneShed(context.getBean(MeterRegistry.class));
 			});
+	}
+
+	@Test
+	void interruptConsumedByALaterListenerShouldBeKeptWhenAnEarlierOneAlsoThrew() {
+		// two application listeners: the first is broken, the second (Kotlin, a blocking call) was interrupted; a
+		// single listener's interrupt is kept by the controller, so the combined one must not lose it either
+		this.runner.withPropertyValues("zeroclaw.resilience.backpressure.enabled=true")
+			.withBean("broken", BackpressureListener.class, () -> new OrderedListener(1, () -> {
+			throw new IllegalStateException("the application's listener is broken");
+		})).withBean("interrupted", BackpressureListener.class, () -> new OrderedListener(2, () -> {
+			throw sneaky(new InterruptedException("interrupted while recording the admission"));
+		})).run((context) -> {
+			BackpressureController controller = context.getBean(BackpressureController.class);
+			try {
+				controller.admit(Priority.LOW).close();
+				assertThat(Thread.currentThread().isInterrupted()).as("interrupt kept").isTrue();
+			}
+			finally {
+				Thread.interrupted();
+			}
+		});
+	}
+
+	@Test
+	void errorOfALaterListenerShouldReachTheCallerAsASingleListenersDoesWhenAnEarlierOneThrew() {
+		// a single listener's Error is not swallowed by the controller (the caller gets it, the slot given back)
+		this.runner.withPropertyValues("zeroclaw.resilience.backpressure.enabled=true")
+			.withBean("broken", BackpressureListener.class, () -> new OrderedListener(1, () -> {
+			throw new IllegalStateException("the application's listener is broken");
+		})).withBean("failing", BackpressureListener.class, () -> new OrderedListener(2, () -> {
+			throw new AssertionError("an assertion in the application's listener");
+		})).run((context) -> {
+			BackpressureController controller = context.getBean(BackpressureController.class);
+			assertThatExceptionOfType(AssertionError.class).isThrownBy(() -> controller.admit(Priority.LOW).close());
+			assertThat(controller.depth()).isZero();
+		});
+	}
+
+	@SuppressWarnings("unchecked")
+	private static <E extends Throwable> RuntimeException sneaky(Throwable thrown) throws E {
+		throw (E) thrown;
+	}
+
+	private record OrderedListener(int order, Runnable onAdmitted) implements BackpressureListener, Ordered {
+
+		@Override
+		public int getOrder() {
+			return this.order;
+		}
+
+		@Override
+		public void onAdmitted(Priority priority) {
+			this.onAdmitted.run();
+		}
+
+		@Override
+		public void onShed(Priority priority, int depth) {
+		}
+
 	}
 
 	private ApplicationContextRunner withMetersAndAQueueOfOne() {
