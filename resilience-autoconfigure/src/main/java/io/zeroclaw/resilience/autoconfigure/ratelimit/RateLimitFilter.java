@@ -559,12 +559,13 @@ public final class RateLimitFilter implements Filter {
 		if (route.keyType == KeyType.HEADER) {
 			return !StringUtils.hasLength(request.getHeader(route.keyHeader));
 		}
-		Principal principal = request.getUserPrincipal();
 		try {
+			Principal principal = request.getUserPrincipal();
 			return principal == null || !StringUtils.hasLength(principal.getName());
 		}
-		catch (RuntimeException ex) {
+		catch (Exception ex) {
 			// keyed (and failing) as any request: let through, counted as an error
+			keepInterrupt(ex);
 			return false;
 		}
 	}

@@ -1,5 +1,6 @@
 package io.zeroclaw.resilience.autoconfigure.ratelimit;
 
+import java.io.IOException;
 import java.security.Principal;
 import java.time.Duration;
 import java.util.List;
@@ -8,6 +9,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import io.zeroclaw.resilience.autoconfigure.ResilienceProperties.KeyType;
 import io.zeroclaw.resilience.ratelimit.LocalRateLimiter;
 import io.zeroclaw.resilience.ratelimit.RateLimitPolicy;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletRequestWrapper;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -139,6 +142,56 @@ class RateLimitFilterEdgeTests {
 		MockFilterChain chain = new MockFilterChain();
 		assertThatNoException().isThrownBy(() -> filter.doFilter(preflight, response, chain));
 		assertThat(chain.getRequest()).as("let through, as the same principal on a POST is").isNotNull();
+	}
+
+	@Test
+	void preflightOfAPrincipalWhoseNameThrowsACheckedExceptionShouldNotFailTheRequest() throws Exception {
+		// a Kotlin principal: its getName() throws what Java calls a checked exception; a POST of it is let through
+		RateLimitFilter filter = filter(KeyType.PRINCIPAL, null, null);
+		filter.setCorsConfigurationSources(() -> List.of((request) -> cors()));
+		MockHttpServletRequest preflight = preflight("10.6.5.1");
+		preflight.setUserPrincipal(new Principal() {
+
+			@Override
+			public String getName() {
+				throw sneaky(new IOException("the token introspection endpoint is unreachable"));
+			}
+
+		});
+		MockFilterChain chain = new MockFilterChain();
+		assertThatNoException().isThrownBy(() -> filter.doFilter(preflight, new MockHttpServletResponse(), chain));
+		assertThat(chain.getRequest()).as("let through, as the same principal on a POST is").isNotNull();
+	}
+
+	@Test
+	void preflightOfARequestWhosePrincipalCannotBeReadShouldNotFailTheRequest() throws Exception {
+		// a request wrapper whose getUserPrincipal() throws: a POST of it is let through, counted as an error
+		RateLimitFilter filter = filter(KeyType.PRINCIPAL, null, null);
+		filter.setCorsConfigurationSources(() -> List.of((request) -> cors()));
+		HttpServletRequest preflight = new HttpServletRequestWrapper(
+				preflight("10.6.6.1")) {
+
+			@Override
+			public Principal getUserPrincipal() {
+				throw new IllegalStateException("no security context for this thread");
+			}
+
+		};
+		MockFilterChain post = new MockFilterChain();
+		MockHttpServletRequest postRequest = request("POST", "/api/chat", "10.6.6.1");
+		assertThatNoException().isThrownBy(() -> filter.doFilter(new HttpServletRequestWrapper(
+				postRequest) {
+
+			@Override
+			public Principal getUserPrincipal() {
+				throw new IllegalStateException("no security context for this thread");
+			}
+
+		}, new MockHttpServletResponse(), post));
+		assertThat(post.getRequest()).as("the POST is let through").isNotNull();
+		MockFilterChain chain = new MockFilterChain();
+		assertThatNoException().isThrownBy(() -> filter.doFilter(preflight, new MockHttpServletResponse(), chain));
+		assertThat(chain.getRequest()).as("let through, as the same request as a POST is").isNotNull();
 	}
 
 	@Test
