@@ -91,6 +91,9 @@ public final class RateLimitFilter implements Filter {
 
 	private static final long ERROR_LOG_INTERVAL = TimeUnit.MINUTES.toNanos(1);
 
+	/** The starter's Redis limiter, by name: the filter runs without Spring Data Redis too. */
+	private static final String REDIS_LIMITER = "io.zeroclaw.resilience.ratelimit.redis.RedisRateLimiter";
+
 	private static final String PROPERTY_PREFIX = "zeroclaw.resilience.rate-limit.";
 
 	/** The network prefix by which IPv6 clients are keyed unless configured: one subscriber's or host's subnet. */
@@ -132,6 +135,8 @@ public final class RateLimitFilter implements Filter {
 	private final AtomicLong lastRejectionHandlerErrorLog = new AtomicLong(System.nanoTime() - ERROR_LOG_INTERVAL);
 
 	private final AtomicLong lastNamelessPrincipalLog = new AtomicLong(System.nanoTime() - ERROR_LOG_INTERVAL);
+
+	private final AtomicLong lastUnavailableLog = new AtomicLong(System.nanoTime() - ERROR_LOG_INTERVAL);
 
 	/**
 	 * @param policies the policies and their limiters
@@ -334,7 +339,7 @@ public final class RateLimitFilter implements Filter {
 		}
 		catch (RateLimitStoreUnavailableException ex) {
 			route.outcomes.error();
-			logger.debug("Rate-limit store unavailable for policy '{}'", route.name, ex);
+			logUnavailable(route, ex);
 			unavailable(route, ex, httpRequest, httpResponse);
 			return;
 		}
@@ -851,6 +856,20 @@ public final class RateLimitFilter implements Filter {
 	private void logRejectionHandlerError(Route route, Exception ex) {
 		warnAtMostOnceAMinute(this.lastRejectionHandlerErrorLog, "The RateLimitRejectionHandler failed on a refusal "
 				+ "of policy '{}'; sending the problem body instead (logged at most once a minute)", route, ex);
+	}
+
+	/**
+	 * The starter's Redis store reports its own outages, once a minute per policy; an application's own store may say
+	 * nothing, and every request of the policy is then refused: that is said here, as often.
+	 */
+	private void logUnavailable(Route route, RateLimitStoreUnavailableException ex) {
+		if (route.limiter.getClass().getName().equals(REDIS_LIMITER)) {
+			logger.debug("Rate-limit store unavailable for policy '{}'", route.name, ex);
+		}
+		else {
+			warnAtMostOnceAMinute(this.lastUnavailableLog, "The rate-limit store of policy '{}' is unavailable; "
+					+ "refusing its requests with 503 while it is (logged at most once a minute)", route, ex);
+		}
 	}
 
 	private void logError(Route route, Exception ex) {
