@@ -7,10 +7,13 @@ import io.zeroclaw.resilience.provider.Provider
 import java.time.Duration
 import java.util.concurrent.atomic.AtomicInteger
 import kotlinx.coroutines.CompletableDeferred
+import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.SupervisorJob
 import kotlinx.coroutines.TimeoutCancellationException
 import kotlinx.coroutines.awaitCancellation
 import kotlinx.coroutines.cancelAndJoin
+import kotlinx.coroutines.currentCoroutineContext
 import kotlinx.coroutines.flow.Flow
 import kotlinx.coroutines.flow.first
 import kotlinx.coroutines.flow.flow
@@ -155,6 +158,45 @@ class CoroutineBreakerProbeTests {
 		assertSelfCallClosesAHalfOpenBreaker { provider -> provider.planBlocking("x") }
 	}
 
+	/** The README: a call back from a suspend body is part of the call "as from a synchronous one", whatever it is. */
+	@Test
+	fun `a half-open suspend call that calls back into its own provider's blocking method closes the breaker`() {
+		assertSelfCallClosesAHalfOpenBreaker { provider -> runBlocking { provider.planWithBlockingTool("x") } }
+	}
+
+	/** The body's mark ends with the call: a blocking call the caller makes next is asked of the breaker. */
+	@Test
+	fun `a blocking call the caller makes after a suspend call has ended is counted, on an unconfined caller too`() {
+		breakers().withBean("selfCalling", SelfCallingProvider::class.java).run { context ->
+			val provider = context.getBean(SelfCallingProvider::class.java)
+			val breaker = breaker(context, "selfCalling")
+			runBlocking {
+				withContext(Dispatchers.Unconfined) {
+					assertThat(provider.planWithBlockingTool("x")).isEqualTo("plan: tool x")
+					assertThatIllegalStateException().isThrownBy { provider.failBlocking() }
+				}
+			}
+			assertThat(breaker.state()).`as`("opened by the one failure counted").isEqualTo(CircuitState.OPEN)
+		}
+	}
+
+	/** A coroutine that inherited the body's context and goes on after the call is not part of the call. */
+	@Test
+	fun `a blocking call from a coroutine the body left behind is counted once the call has ended`() {
+		breakers().withBean("selfCalling", SelfCallingProvider::class.java).run { context ->
+			val provider = context.getBean(SelfCallingProvider::class.java)
+			val breaker = breaker(context, "selfCalling")
+			val go = CompletableDeferred<Unit>()
+			val outcome = CompletableDeferred<Throwable?>()
+			runBlocking {
+				provider.leaveBehind(go, outcome)
+				go.complete(Unit)
+				assertThat(outcome.await()).isInstanceOf(IllegalStateException::class.java)
+			}
+			assertThat(breaker.state()).`as`("opened by the one failure counted").isEqualTo(CircuitState.OPEN)
+		}
+	}
+
 	private fun assertSelfCallClosesAHalfOpenBreaker(plan: (SelfCallingProvider) -> String) {
 		breakers().withPropertyValues("zeroclaw.resilience.circuit-breaker.recovery-timeout=50ms")
 			.withBean("selfCalling", SelfCallingProvider::class.java).run { context ->
@@ -248,10 +290,25 @@ class CoroutineBreakerProbeTests {
 			return "tool $query"
 		}
 
+		suspend fun planWithBlockingTool(query: String): String {
+			yield()
+			return "plan: " + context.getBean(SelfCallingProvider::class.java).toolBlocking(query)
+		}
+
 		fun planBlocking(query: String): String =
 			"plan: " + context.getBean(SelfCallingProvider::class.java).toolBlocking(query)
 
 		fun toolBlocking(query: String): String = "tool $query"
+
+		fun failBlocking(): String = throw IllegalStateException("upstream answered 500")
+
+		suspend fun leaveBehind(go: CompletableDeferred<Unit>, outcome: CompletableDeferred<Throwable?>) {
+			val self = context.getBean(SelfCallingProvider::class.java)
+			CoroutineScope(currentCoroutineContext() + SupervisorJob()).launch(Dispatchers.IO) {
+				go.await()
+				outcome.complete(runCatching { self.failBlocking() }.exceptionOrNull())
+			}
+		}
 
 	}
 

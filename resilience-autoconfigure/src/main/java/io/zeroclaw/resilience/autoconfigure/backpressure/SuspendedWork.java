@@ -2,11 +2,9 @@ package io.zeroclaw.resilience.autoconfigure.backpressure;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 
+import io.zeroclaw.resilience.autoconfigure.CoroutineMarks;
 import io.zeroclaw.resilience.backpressure.Admission;
-import kotlin.coroutines.Continuation;
 import kotlin.coroutines.CoroutineContext;
-import kotlinx.coroutines.ThreadContextElement;
-import kotlinx.coroutines.ThreadContextElementKt;
 import org.aopalliance.intercept.MethodInvocation;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
@@ -37,11 +35,8 @@ import org.springframework.aop.ProxyMethodInvocation;
  */
 final class SuspendedWork {
 
-	/** Finds the mark in a coroutine context: the key of every element for {@link AdmittedWork#BODY} is the same. */
-	@SuppressWarnings("unchecked")
-	private static final CoroutineContext.Key<CoroutineContext.Element> BODY_KEY =
-			(CoroutineContext.Key<CoroutineContext.Element>) (CoroutineContext.Key<?>) ThreadContextElementKt
-				.asContextElement(AdmittedWork.BODY, new AtomicBoolean()).getKey();
+	/** Finds the mark in a coroutine context. */
+	private static final CoroutineContext.Key<?> BODY_KEY = CoroutineMarks.keyOf(AdmittedWork.BODY);
 
 	private SuspendedWork() {
 	}
@@ -52,8 +47,7 @@ final class SuspendedWork {
 	 * holds its slot, and the current thread runs it
 	 */
 	static boolean isCalledFromHeldBody(@Nullable Object[] arguments) {
-		return arguments.length > 0 && arguments[arguments.length - 1] instanceof Continuation<?> caller
-				&& caller.getContext().get(BODY_KEY) != null && AdmittedWork.isBodyHeld();
+		return CoroutineMarks.carriesMark(arguments, BODY_KEY) && AdmittedWork.isBodyHeld();
 	}
 
 	/**
@@ -63,16 +57,11 @@ final class SuspendedWork {
 	 * allows no mark
 	 */
 	static Admission markBody(MethodInvocation invocation, Admission admission) {
-		@Nullable Object[] arguments = invocation.getArguments();
-		if (!(invocation instanceof ProxyMethodInvocation proxyInvocation) || arguments.length == 0
-				|| !(arguments[arguments.length - 1] instanceof Continuation<?> caller)) {
+		AtomicBoolean body = new AtomicBoolean(true);
+		@Nullable Object[] marked = CoroutineMarks.marked(invocation.getArguments(), AdmittedWork.BODY, body);
+		if (!(invocation instanceof ProxyMethodInvocation proxyInvocation) || marked == null) {
 			return admission;
 		}
-		AtomicBoolean body = new AtomicBoolean(true);
-		ThreadContextElement<AtomicBoolean> mark = ThreadContextElementKt.asContextElement(AdmittedWork.BODY, body);
-		// a copy: the proxy awaits the body with the caller's own continuation, from the array it was called with
-		@Nullable Object[] marked = arguments.clone();
-		marked[marked.length - 1] = new MarkedContinuation<>(caller, caller.getContext().plus(mark));
 		proxyInvocation.setArguments(marked);
 		// what still runs with the mark once the slot is back (a coroutine that inherited the context) is not held
 		return () -> {
@@ -107,33 +96,6 @@ final class SuspendedWork {
 			return body.doOnTerminate(release).doOnCancel(release);
 		}
 		return null;
-	}
-
-	/**
-	 * The caller's continuation as the body's context sees it: Spring reads only the context, to start the body in,
-	 * and the proxy resumes the caller through the caller's own continuation, never through this one.
-	 */
-	private static final class MarkedContinuation<T> implements Continuation<T> {
-
-		private final Continuation<T> caller;
-
-		private final CoroutineContext context;
-
-		MarkedContinuation(Continuation<T> caller, CoroutineContext context) {
-			this.caller = caller;
-			this.context = context;
-		}
-
-		@Override
-		public CoroutineContext getContext() {
-			return this.context;
-		}
-
-		@Override
-		public void resumeWith(Object result) {
-			this.caller.resumeWith(result);
-		}
-
 	}
 
 }

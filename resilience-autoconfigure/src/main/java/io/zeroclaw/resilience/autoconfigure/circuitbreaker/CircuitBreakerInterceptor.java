@@ -146,6 +146,8 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 					: executeStream(invocation, this.breaker.transitions());
 			case FLUX -> ReactorCalls.flux(this.breaker, () -> invokeAgain(invocation));
 			case MONO -> ReactorCalls.mono(this.breaker, () -> invokeAgain(invocation));
+			case SUSPEND_FLUX -> ReactorCalls.flux(this.breaker, () -> SuspendedCalls.invokeMarked(invocation));
+			case SUSPEND_MONO -> ReactorCalls.mono(this.breaker, () -> SuspendedCalls.invokeMarked(invocation));
 			case STAGE -> HeldBreakers.runsUnder(this.breaker) ? invocation.proceed()
 					: judgeStage(invocation, this.breaker.transitions());
 			case ADAPTED -> ReactorCalls.adapted(this.breaker, this.adapters.get(method),
@@ -259,8 +261,8 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 		}
 		if (COROUTINES_REACTOR_PRESENT && KotlinDetector.isSuspendingFunction(method)) {
 			// Spring runs it as a lazy Mono (a Flux for a Flow) of its body, which the proxy then awaits
-			return ReactorCalls.isMultiValue(new MethodParameter(method, -1).getParameterType()) ? Kind.FLUX
-					: Kind.MONO;
+			return ReactorCalls.isMultiValue(new MethodParameter(method, -1).getParameterType()) ? Kind.SUSPEND_FLUX
+					: Kind.SUSPEND_MONO;
 		}
 		Method implementation = AopUtils.getMostSpecificMethod(method, targetClass);
 		Class<?> returned = GenericTypeResolver.resolveReturnType(implementation, targetClass);
@@ -549,7 +551,7 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 	 * Calls the rest of the chain and the target again, for reactive types whose every subscription is one call. A
 	 * Spring AOP invocation is cloned for each subscription, so that the advice after this one runs every time.
 	 */
-	private static @Nullable Object invokeAgain(MethodInvocation invocation) {
+	static @Nullable Object invokeAgain(MethodInvocation invocation) {
 		try {
 			if (invocation instanceof ProxyMethodInvocation proxyInvocation) {
 				return proxyInvocation.invocableClone().proceed();
@@ -569,7 +571,7 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 
 	private enum Kind {
 
-		PASS, SYNC, DIMENSIONS, ASYNC, STAGE, STREAM, FLUX, MONO, ADAPTED
+		PASS, SYNC, DIMENSIONS, ASYNC, STAGE, STREAM, FLUX, MONO, SUSPEND_FLUX, SUSPEND_MONO, ADAPTED
 
 	}
 

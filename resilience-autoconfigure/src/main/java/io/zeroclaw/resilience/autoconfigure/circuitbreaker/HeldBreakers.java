@@ -1,5 +1,6 @@
 package io.zeroclaw.resilience.autoconfigure.circuitbreaker;
 
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreaker;
@@ -14,7 +15,8 @@ import org.jspecify.annotations.Nullable;
  */
 final class HeldBreakers {
 
-	private static final ThreadLocal<Frame> HELD = new ThreadLocal<>();
+	/** Package-private for a Kotlin {@code suspend} function's body, whose coroutine carries its own mark. */
+	static final ThreadLocal<Frame> HELD = new ThreadLocal<>();
 
 	private HeldBreakers() {
 	}
@@ -28,6 +30,10 @@ final class HeldBreakers {
 	 */
 	static boolean runsUnder(CircuitBreaker breaker) {
 		for (Frame frame = HELD.get(); frame != null; frame = frame.outer()) {
+			if (frame.live() != null && !frame.live().get()) {
+				// a coroutine that inherited the mark of a suspend function's body, going on after the call has ended
+				return false;
+			}
 			if (frame.breaker() == breaker) {
 				// the period the permission was given in is still the breaker's, and the breaker is not open
 				return frame.period() == breaker.transitions() && breaker.state() != CircuitState.OPEN;
@@ -68,9 +74,20 @@ final class HeldBreakers {
 	 * @return the mark, for {@code exit}
 	 */
 	static Frame enter(CircuitBreaker breaker, @Nullable Object owner, long period) {
-		Frame frame = new Frame(breaker, HELD.get(), owner, period);
+		Frame frame = new Frame(breaker, HELD.get(), owner, period, null);
 		HELD.set(frame);
 		return frame;
+	}
+
+	/**
+	 * The mark of the body of a Kotlin {@code suspend} function called now, as the innermost call on this thread (see
+	 * {@link #run}), for the body's coroutine to carry wherever it runs; it ends when the call does.
+	 * @return the mark, or {@code null} if no call runs on this thread
+	 */
+	static @Nullable Frame forBody() {
+		Frame call = HELD.get();
+		return (call != null) ? new Frame(call.breaker(), call.outer(), null, call.period(), new AtomicBoolean(true))
+				: null;
 	}
 
 	/**
@@ -131,10 +148,20 @@ final class HeldBreakers {
 	}
 
 	/**
-	 * A call's mark: its breaker, the mark of the call it runs inside of (if any), the call it belongs to, and the
-	 * breaker's period its permission was given in.
+	 * A call's mark: its breaker, the mark of the call it runs inside of (if any), the call it belongs to, the
+	 * breaker's period its permission was given in, and for a {@code suspend} function's body, whether the call is
+	 * still in progress ({@code null} for a mark the thread removes itself when the call ends).
 	 */
-	record Frame(CircuitBreaker breaker, @Nullable Frame outer, @Nullable Object owner, long period) {
+	record Frame(CircuitBreaker breaker, @Nullable Frame outer, @Nullable Object owner, long period,
+			@Nullable AtomicBoolean live) {
+
+		/** Ends a body's mark: code that still runs with it is not part of the call. */
+		void end() {
+			if (this.live != null) {
+				this.live.set(false);
+			}
+		}
+
 	}
 
 }
