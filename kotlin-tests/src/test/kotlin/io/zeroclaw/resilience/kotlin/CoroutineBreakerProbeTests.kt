@@ -123,7 +123,8 @@ class CoroutineBreakerProbeTests {
 
 	@Test
 	fun `an open breaker refuses a suspend call and a Flow with CircuitOpenException`() {
-		runner.run { context ->
+		// the default recovery timeout: with the class's 50 ms, a slow machine could see the breaker half-open already
+		breakers().withBean("probed", ProbedProvider::class.java).run { context ->
 			val provider = context.getBean(ProbedProvider::class.java)
 			breaker(context, "probed").transitionToOpen()
 			assertThatExceptionOfType(CircuitOpenException::class.java)
