@@ -163,7 +163,11 @@ public class ResilienceProperties implements InitializingBean, BeanClassLoaderAw
 		 */
 		private @Nullable Integer filterOrder;
 
-		/** Named policies for their own paths, tried in declaration order before the default policy. */
+		/**
+		 * Named policies for their own paths, tried in declaration order before the default policy. Each has paths,
+		 * methods (empty for every method), requests-per-window, window, burst, key and key-header; a field left unset
+		 * takes the value set above.
+		 */
 		private Map<String, Policy> policies = new LinkedHashMap<>();
 
 		/** Where buckets live: memory or redis. */
@@ -437,7 +441,10 @@ public class ResilienceProperties implements InitializingBean, BeanClassLoaderAw
 		/** Whether an open breaker reports the application's health as DOWN. */
 		private boolean healthDownWhenOpen = false;
 
-		/** Per-bean overrides, keyed by bean name. */
+		/**
+		 * Per-bean overrides, keyed by bean name: enabled, failure-threshold, recovery-timeout and
+		 * half-open-max-requests; a field left unset takes the value set above.
+		 */
 		private Map<String, Instance> instances = new LinkedHashMap<>();
 
 		public boolean isEnabled() {

@@ -2,10 +2,13 @@ package io.zeroclaw.resilience.autoconfigure;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Properties;
 
 import org.junit.jupiter.api.BeforeAll;
@@ -63,6 +66,38 @@ class ConfigurationMetadataTests {
 				assertThat(provider.get("name").asString()).isEqualTo("spring-bean-reference");
 				assertThat(provider.path("parameters").path("target").isMissingNode()).isTrue();
 			});
+	}
+
+	/**
+	 * The metadata cannot name the properties inside a map's entries (it has no wildcard names), so an IDE learns an
+	 * entry's fields only from the map's description, which must keep up with the entry's class.
+	 */
+	@Test
+	void mapDescriptionsShouldNameEveryFieldOfTheirEntries() {
+		assertThat(description("zeroclaw.resilience.rate-limit.policies"))
+			.contains(kebabCaseFields(ResilienceProperties.Policy.class));
+		assertThat(description("zeroclaw.resilience.circuit-breaker.instances"))
+			.contains(kebabCaseFields(ResilienceProperties.Instance.class));
+	}
+
+	private static String description(String name) {
+		return properties.stream()
+			.filter((property) -> property.get("name").asString().equals(name))
+			.findFirst()
+			.orElseThrow()
+			.get("description")
+			.asString();
+	}
+
+	private static String[] kebabCaseFields(Class<?> type) {
+		List<String> names = new ArrayList<>();
+		for (Field field : type.getDeclaredFields()) {
+			if (!Modifier.isStatic(field.getModifiers())) {
+				names.add(field.getName().replaceAll("([A-Z])", "-$1").toLowerCase(Locale.ROOT));
+			}
+		}
+		assertThat(names).as("fields of " + type.getSimpleName()).isNotEmpty();
+		return names.toArray(String[]::new);
 	}
 
 	@Test
