@@ -7,10 +7,14 @@ import java.lang.reflect.Modifier;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Properties;
 
+import io.zeroclaw.resilience.autoconfigure.ResilienceProperties.KeyType;
+import io.zeroclaw.resilience.autoconfigure.ResilienceProperties.OnFailure;
+import io.zeroclaw.resilience.autoconfigure.ResilienceProperties.Store;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
@@ -78,6 +82,39 @@ class ConfigurationMetadataTests {
 			.contains(kebabCaseFields(ResilienceProperties.Policy.class));
 		assertThat(description("zeroclaw.resilience.circuit-breaker.instances"))
 			.contains(kebabCaseFields(ResilienceProperties.Instance.class));
+	}
+
+	@Test
+	void everyEnumPropertyShouldOfferEachOfItsValuesSpelledAsTheReadmeSpellsThem() {
+		assertThat(hintedValues("zeroclaw.resilience.rate-limit.key")).containsExactly(lowerCase(KeyType.values()));
+		assertThat(hintedValues("zeroclaw.resilience.rate-limit.store")).containsExactly(lowerCase(Store.values()));
+		assertThat(hintedValues("zeroclaw.resilience.rate-limit.redis.on-failure"))
+			.containsExactly(lowerCase(OnFailure.values()));
+		assertThat(properties).filteredOn((property) -> property.get("type").asString().contains("$"))
+			.filteredOn((property) -> !property.get("type").asString().startsWith("java.util.Map"))
+			.extracting((property) -> property.get("name").asString())
+			.as("the enum-valued properties, each with its hint")
+			.containsExactlyInAnyOrder("zeroclaw.resilience.rate-limit.key", "zeroclaw.resilience.rate-limit.store",
+					"zeroclaw.resilience.rate-limit.redis.on-failure");
+	}
+
+	private static List<String> hintedValues(String name) {
+		List<String> values = new ArrayList<>();
+		hints.stream()
+			.filter((hint) -> hint.get("name").asString().equals(name))
+			.findFirst()
+			.orElseThrow()
+			.get("values")
+			.forEach((value) -> {
+				assertThat(value.path("description").asString()).as(name + " " + value).isNotBlank();
+				values.add(value.get("value").asString());
+			});
+		return values;
+	}
+
+	private static String[] lowerCase(Enum<?>[] constants) {
+		return Arrays.stream(constants).map((constant) -> constant.name().toLowerCase(Locale.ROOT))
+			.toArray(String[]::new);
 	}
 
 	private static String description(String name) {
