@@ -146,8 +146,10 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 					: executeStream(invocation, this.breaker.transitions());
 			case FLUX -> ReactorCalls.flux(this.breaker, () -> invokeAgain(invocation));
 			case MONO -> ReactorCalls.mono(this.breaker, () -> invokeAgain(invocation));
-			case SUSPEND_FLUX -> ReactorCalls.flux(this.breaker, () -> SuspendedCalls.invokeMarked(invocation));
-			case SUSPEND_MONO -> ReactorCalls.mono(this.breaker, () -> SuspendedCalls.invokeMarked(invocation));
+			case SUSPEND_FLUX -> ReactorCalls.flux(this.breaker, () -> invokeAgain(invocation),
+					() -> SuspendedCalls.invokeMarked(invocation));
+			case SUSPEND_MONO -> ReactorCalls.mono(this.breaker, () -> invokeAgain(invocation),
+					() -> SuspendedCalls.invokeMarked(invocation));
 			case STAGE -> HeldBreakers.runsUnder(this.breaker) ? invocation.proceed()
 					: judgeStage(invocation, this.breaker.transitions());
 			case ADAPTED -> ReactorCalls.adapted(this.breaker, this.adapters.get(method),

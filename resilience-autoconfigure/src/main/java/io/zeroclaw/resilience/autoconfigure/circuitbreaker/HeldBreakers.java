@@ -80,8 +80,9 @@ final class HeldBreakers {
 	}
 
 	/**
-	 * The mark of the body of a Kotlin {@code suspend} function called now, as the innermost call on this thread (see
-	 * {@link #run}), for the body's coroutine to carry wherever it runs; it ends when the call does.
+	 * The mark of the body of a Kotlin {@code suspend} function called now with a permission of its own, as the
+	 * innermost call on this thread (inside {@link #run}), for the body's coroutine to carry wherever it runs; it ends
+	 * when the call does.
 	 * @return the mark, or {@code null} if no call runs on this thread
 	 */
 	static @Nullable Frame forBody() {

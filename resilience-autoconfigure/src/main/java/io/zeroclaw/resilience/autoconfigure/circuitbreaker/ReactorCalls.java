@@ -32,17 +32,25 @@ final class ReactorCalls {
 	}
 
 	static Flux<?> flux(CircuitBreaker breaker, Supplier<@Nullable Object> call) {
+		return flux(breaker, call, call);
+	}
+
+	/**
+	 * @param joined makes the call when it is part of a call in progress
+	 * @param own makes the call when it holds a permission of its own, as the innermost call on this thread
+	 */
+	static Flux<?> flux(CircuitBreaker breaker, Supplier<@Nullable Object> joined, Supplier<@Nullable Object> own) {
 		return Flux.deferContextual((context) -> {
 			if (HeldBreakers.runsUnder(breaker) || heldIn(context, breaker)) {
 				// subscribed to by a call of the same breaker in progress on this thread: part of that call
-				return Flux.from(Objects.requireNonNull((Flux<?>) call.get(), "The guarded method returned null"));
+				return Flux.from(Objects.requireNonNull((Flux<?>) joined.get(), "The guarded method returned null"));
 			}
 			// read before the permission is asked for: see CircuitBreakerInterceptor.held
 			long period = breaker.transitions();
 			Permission permission = breaker.acquirePermission();
 			Flux<?> source;
 			try {
-				source = (Flux<?>) HeldBreakers.run(breaker, period, call);
+				source = (Flux<?>) HeldBreakers.run(breaker, period, own);
 			}
 			catch (Throwable ex) {
 				permission.onThrown(ex);
@@ -70,17 +78,25 @@ final class ReactorCalls {
 	}
 
 	static Mono<?> mono(CircuitBreaker breaker, Supplier<@Nullable Object> call) {
+		return mono(breaker, call, call);
+	}
+
+	/**
+	 * @param joined makes the call when it is part of a call in progress
+	 * @param own makes the call when it holds a permission of its own, as the innermost call on this thread
+	 */
+	static Mono<?> mono(CircuitBreaker breaker, Supplier<@Nullable Object> joined, Supplier<@Nullable Object> own) {
 		return Mono.deferContextual((context) -> {
 			if (HeldBreakers.runsUnder(breaker) || heldIn(context, breaker)) {
 				// subscribed to by a call of the same breaker in progress on this thread: part of that call
-				return Objects.requireNonNull((Mono<?>) call.get(), "The guarded method returned null");
+				return Objects.requireNonNull((Mono<?>) joined.get(), "The guarded method returned null");
 			}
 			// read before the permission is asked for: see CircuitBreakerInterceptor.held
 			long period = breaker.transitions();
 			Permission permission = breaker.acquirePermission();
 			Mono<?> source;
 			try {
-				source = (Mono<?>) HeldBreakers.run(breaker, period, call);
+				source = (Mono<?>) HeldBreakers.run(breaker, period, own);
 			}
 			catch (Throwable ex) {
 				permission.onThrown(ex);
@@ -166,8 +182,8 @@ final class ReactorCalls {
 	 * context carries (see {@link SignalsOutside#currentContext()}): the same test as {@link HeldBreakers#runsUnder}.
 	 */
 	private static boolean heldIn(ContextView context, CircuitBreaker breaker) {
-		Object period = context.getOrDefault(breaker, null);
-		return period instanceof Long held && held == breaker.transitions() && breaker.state() != CircuitState.OPEN;
+		return context.getOrDefault(breaker, null) instanceof SignalsOutside call && call.inProgress()
+				&& call.period == breaker.transitions() && breaker.state() != CircuitState.OPEN;
 	}
 
 	/**
@@ -202,6 +218,12 @@ final class ReactorCalls {
 
 		private volatile @Nullable Subscription upstream;
 
+		/**
+		 * Whether the call has ended (or its caller has cancelled it): a coroutine that inherited the context of a
+		 * {@code suspend} function's body and goes on after that is not part of the call.
+		 */
+		private volatile boolean ended;
+
 		SignalsOutside(Subscriber<? super Object> actual, CircuitBreaker breaker, long period) {
 			this.actual = actual;
 			this.breaker = breaker;
@@ -214,7 +236,11 @@ final class ReactorCalls {
 			// the call's permission, for code of the call that runs where the thread's mark cannot reach: the body of
 			// a Kotlin suspend function, which Spring's coroutine support runs on the caller's dispatcher, and which
 			// sees this context (kotlinx-coroutines-reactor hands it on to the publishers the body awaits)
-			return context.put(this.breaker, this.period);
+			return context.put(this.breaker, this);
+		}
+
+		boolean inProgress() {
+			return !this.ended;
 		}
 
 		@Override
@@ -230,11 +256,13 @@ final class ReactorCalls {
 
 		@Override
 		public void onError(Throwable error) {
+			this.ended = true;
 			HeldBreakers.outside(this, () -> this.actual.onError(error));
 		}
 
 		@Override
 		public void onComplete() {
+			this.ended = true;
 			HeldBreakers.outside(this, this.actual::onComplete);
 		}
 
@@ -245,6 +273,7 @@ final class ReactorCalls {
 
 		@Override
 		public void cancel() {
+			this.ended = true;
 			HeldBreakers.inside(this.breaker, this, this.period, this.upstream::cancel);
 		}
 

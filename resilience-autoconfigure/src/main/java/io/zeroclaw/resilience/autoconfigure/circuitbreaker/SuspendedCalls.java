@@ -15,7 +15,9 @@ import org.springframework.aop.ProxyMethodInvocation;
  * otherwise ask the breaker for a probe of its own. The body's coroutine carries a mark of its own (see
  * {@link CoroutineMarks}), which ends when the call's {@code Mono} or {@code Flux} ends or is cancelled, before the
  * caller hears of it; a coroutine that inherited the body's context and goes on after that is not part of the call.
- * Loaded only for {@code suspend} functions.
+ * Only a call that holds a permission of its own marks its body: a {@code suspend} call that is itself part of a
+ * call in progress (a call back) may go on after that call, and its body runs unmarked, so a blocking call back from
+ * there is asked of the breaker. Loaded only for {@code suspend} functions.
  */
 final class SuspendedCalls {
 

@@ -136,8 +136,6 @@ public final class RateLimitFilter implements Filter {
 
 	private final AtomicLong lastNamelessPrincipalLog = new AtomicLong(System.nanoTime() - ERROR_LOG_INTERVAL);
 
-	private final AtomicLong lastUnavailableLog = new AtomicLong(System.nanoTime() - ERROR_LOG_INTERVAL);
-
 	/**
 	 * @param policies the policies and their limiters
 	 * @param keyResolver the application's key resolver, or {@code null} to key by each policy's key type
@@ -862,12 +860,12 @@ public final class RateLimitFilter implements Filter {
 	 * The starter's Redis store reports its own outages, once a minute per policy; an application's own store may say
 	 * nothing, and every request of the policy is then refused: that is said here, as often.
 	 */
-	private void logUnavailable(Route route, RateLimitStoreUnavailableException ex) {
+	private static void logUnavailable(Route route, RateLimitStoreUnavailableException ex) {
 		if (route.limiter.getClass().getName().equals(REDIS_LIMITER)) {
 			logger.debug("Rate-limit store unavailable for policy '{}'", route.name, ex);
 		}
 		else {
-			warnAtMostOnceAMinute(this.lastUnavailableLog, "The rate-limit store of policy '{}' is unavailable; "
+			warnAtMostOnceAMinute(route.lastUnavailableLog, "The rate-limit store of policy '{}' is unavailable; "
 					+ "refusing its requests with 503 while it is (logged at most once a minute)", route, ex);
 		}
 	}
@@ -1009,6 +1007,9 @@ public final class RateLimitFilter implements Filter {
 
 		/** Whether this instance of the filter applies the policy; another one does otherwise. */
 		final boolean inScope;
+
+		/** When this policy's store was last said to be unavailable: each policy is named, whatever the others do. */
+		final AtomicLong lastUnavailableLog = new AtomicLong(System.nanoTime() - ERROR_LOG_INTERVAL);
 
 		Route(RateLimitPolicyRegistration registration, PolicyOutcomes outcomes, boolean inScope) {
 			this.inScope = inScope;
