@@ -1,6 +1,7 @@
 package io.zeroclaw.resilience.autoconfigure.circuitbreaker;
 
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.function.Supplier;
 
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreaker;
@@ -30,8 +31,9 @@ final class HeldBreakers {
 	 */
 	static boolean runsUnder(CircuitBreaker breaker) {
 		for (Frame frame = HELD.get(); frame != null; frame = frame.outer()) {
-			if (frame.live() != null && !frame.live().get()) {
-				// a coroutine that inherited the mark of a suspend function's body, going on after the call has ended
+			if (frame.hasEnded()) {
+				// the mark a suspend function's body carries (or one of the calls it was made in), read by code going
+				// on after that call has ended: a coroutine the body left behind, a body that outlived its caller
 				return false;
 			}
 			if (frame.breaker() == breaker) {
@@ -74,7 +76,7 @@ final class HeldBreakers {
 	 * @return the mark, for {@code exit}
 	 */
 	static Frame enter(CircuitBreaker breaker, @Nullable Object owner, long period) {
-		Frame frame = new Frame(breaker, HELD.get(), owner, period, null);
+		Frame frame = new Frame(breaker, HELD.get(), owner, period);
 		HELD.set(frame);
 		return frame;
 	}
@@ -87,8 +89,7 @@ final class HeldBreakers {
 	 */
 	static @Nullable Frame forBody() {
 		Frame call = HELD.get();
-		return (call != null) ? new Frame(call.breaker(), call.outer(), null, call.period(), new AtomicBoolean(true))
-				: null;
+		return (call != null) ? new Frame(call.breaker(), call.outer(), null, call.period()) : null;
 	}
 
 	/**
@@ -96,6 +97,13 @@ final class HeldBreakers {
 	 * @param frame what {@code enter} returned
 	 */
 	static void exit(Frame frame) {
+		// a suspend function's body made in this call may carry this mark among its outer ones, and outlive the call
+		frame.end();
+		restore(frame);
+	}
+
+	/** Puts back the mark the frame was entered on, leaving the frame itself as it is. */
+	private static void restore(Frame frame) {
 		if (frame.outer() != null) {
 			HELD.set(frame.outer());
 		}
@@ -117,7 +125,7 @@ final class HeldBreakers {
 			code.run();
 			return;
 		}
-		exit(current);
+		restore(current);
 		try {
 			code.run();
 		}
@@ -150,17 +158,65 @@ final class HeldBreakers {
 
 	/**
 	 * A call's mark: its breaker, the mark of the call it runs inside of (if any), the call it belongs to, the
-	 * breaker's period its permission was given in, and for a {@code suspend} function's body, whether the call is
-	 * still in progress ({@code null} for a mark the thread removes itself when the call ends).
+	 * breaker's period its permission was given in, and whether the call has ended. A thread removes a mark when the
+	 * call ends, but the body of a Kotlin {@code suspend} function carries one (and the marks it was made inside of)
+	 * to other threads, where it may be read after the call: ended, it no longer counts.
 	 */
-	record Frame(CircuitBreaker breaker, @Nullable Frame outer, @Nullable Object owner, long period,
-			@Nullable AtomicBoolean live) {
+	static final class Frame {
 
-		/** Ends a body's mark: code that still runs with it is not part of the call. */
-		void end() {
-			if (this.live != null) {
-				this.live.set(false);
+		private static final VarHandle ENDED;
+
+		static {
+			try {
+				ENDED = MethodHandles.lookup().findVarHandle(Frame.class, "ended", boolean.class);
 			}
+			catch (ReflectiveOperationException ex) {
+				throw new ExceptionInInitializerError(ex);
+			}
+		}
+
+		private final CircuitBreaker breaker;
+
+		private final @Nullable Frame outer;
+
+		private final @Nullable Object owner;
+
+		private final long period;
+
+		/** Written once, with release semantics, and read with acquire: a plain store and load on x86. */
+		@SuppressWarnings("unused")
+		private boolean ended;
+
+		Frame(CircuitBreaker breaker, @Nullable Frame outer, @Nullable Object owner, long period) {
+			this.breaker = breaker;
+			this.outer = outer;
+			this.owner = owner;
+			this.period = period;
+		}
+
+		CircuitBreaker breaker() {
+			return this.breaker;
+		}
+
+		@Nullable Frame outer() {
+			return this.outer;
+		}
+
+		@Nullable Object owner() {
+			return this.owner;
+		}
+
+		long period() {
+			return this.period;
+		}
+
+		/** Ends the mark: code that still runs with it is not part of the call. */
+		void end() {
+			ENDED.setRelease(this, true);
+		}
+
+		boolean hasEnded() {
+			return (boolean) ENDED.getAcquire(this);
 		}
 
 	}

@@ -182,7 +182,7 @@ final class ReactorCalls {
 	 * context carries (see {@link SignalsOutside#currentContext()}): the same test as {@link HeldBreakers#runsUnder}.
 	 */
 	private static boolean heldIn(ContextView context, CircuitBreaker breaker) {
-		return context.getOrDefault(breaker, null) instanceof SignalsOutside call && call.inProgress()
+		return context.getOrDefault(breaker, null) instanceof InProgress call && !call.ended
 				&& call.period == breaker.transitions() && breaker.state() != CircuitState.OPEN;
 	}
 
@@ -219,15 +219,17 @@ final class ReactorCalls {
 		private volatile @Nullable Subscription upstream;
 
 		/**
-		 * Whether the call has ended (or its caller has cancelled it): a coroutine that inherited the context of a
-		 * {@code suspend} function's body and goes on after that is not part of the call.
+		 * What the context says of the call: its period, and whether it has ended (or its caller has cancelled it),
+		 * after which a coroutine that inherited the context of a {@code suspend} function's body is not part of it.
+		 * Not the subscriber itself, which would keep the caller reachable from such a coroutine.
 		 */
-		private volatile boolean ended;
+		private final InProgress progress;
 
 		SignalsOutside(Subscriber<? super Object> actual, CircuitBreaker breaker, long period) {
 			this.actual = actual;
 			this.breaker = breaker;
 			this.period = period;
+			this.progress = new InProgress(period);
 		}
 
 		@Override
@@ -236,11 +238,7 @@ final class ReactorCalls {
 			// the call's permission, for code of the call that runs where the thread's mark cannot reach: the body of
 			// a Kotlin suspend function, which Spring's coroutine support runs on the caller's dispatcher, and which
 			// sees this context (kotlinx-coroutines-reactor hands it on to the publishers the body awaits)
-			return context.put(this.breaker, this);
-		}
-
-		boolean inProgress() {
-			return !this.ended;
+			return context.put(this.breaker, this.progress);
 		}
 
 		@Override
@@ -256,13 +254,13 @@ final class ReactorCalls {
 
 		@Override
 		public void onError(Throwable error) {
-			this.ended = true;
+			this.progress.ended = true;
 			HeldBreakers.outside(this, () -> this.actual.onError(error));
 		}
 
 		@Override
 		public void onComplete() {
-			this.ended = true;
+			this.progress.ended = true;
 			HeldBreakers.outside(this, this.actual::onComplete);
 		}
 
@@ -273,8 +271,21 @@ final class ReactorCalls {
 
 		@Override
 		public void cancel() {
-			this.ended = true;
+			this.progress.ended = true;
 			HeldBreakers.inside(this.breaker, this, this.period, this.upstream::cancel);
+		}
+
+	}
+
+	/** What a call's context says of it: nothing that keeps its caller or upstream reachable. */
+	private static final class InProgress {
+
+		final long period;
+
+		volatile boolean ended;
+
+		InProgress(long period) {
+			this.period = period;
 		}
 
 	}
