@@ -3,6 +3,9 @@ package io.zeroclaw.resilience.kotlin
 import io.zeroclaw.resilience.autoconfigure.ResilienceAutoConfiguration
 import io.zeroclaw.resilience.autoconfigure.backpressure.BackpressureAutoConfiguration
 import io.zeroclaw.resilience.autoconfigure.circuitbreaker.CircuitBreakerAutoConfiguration
+import io.zeroclaw.resilience.backpressure.Admission
+import io.zeroclaw.resilience.backpressure.BackpressureController
+import io.zeroclaw.resilience.backpressure.Priority
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreaker
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreakerListener
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreakerRegistry
@@ -24,6 +27,18 @@ internal fun backpressure(): ApplicationContextRunner = ApplicationContextRunner
 		BackpressureAutoConfiguration::class.java))
 	.withPropertyValues("zeroclaw.resilience.backpressure.enabled=true",
 		"zeroclaw.resilience.backpressure.max-queue-depth=10")
+
+/** Runs the action while HIGH work holds the given number of slots, and gives them back whatever it does. */
+internal fun <T> whileHeld(controller: BackpressureController, slots: Int, action: () -> T): T {
+	val held = ArrayList<Admission>()
+	try {
+		repeat(slots) { held.add(controller.admit(Priority.HIGH)) }
+		return action()
+	}
+	finally {
+		held.forEach(Admission::close)
+	}
+}
 
 internal fun breaker(context: ApplicationContext, name: String): CircuitBreaker =
 	context.getBean(CircuitBreakerRegistry::class.java).find(name).get()

@@ -7,13 +7,10 @@ import io.zeroclaw.resilience.provider.Provider
 import java.time.Duration
 import java.util.concurrent.atomic.AtomicInteger
 import kotlinx.coroutines.CompletableDeferred
-import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
-import kotlinx.coroutines.SupervisorJob
 import kotlinx.coroutines.TimeoutCancellationException
 import kotlinx.coroutines.awaitCancellation
 import kotlinx.coroutines.cancelAndJoin
-import kotlinx.coroutines.currentCoroutineContext
 import kotlinx.coroutines.flow.Flow
 import kotlinx.coroutines.flow.first
 import kotlinx.coroutines.flow.flow
@@ -181,23 +178,6 @@ class CoroutineBreakerProbeTests {
 		}
 	}
 
-	/** A coroutine that inherited the body's context and goes on after the call is not part of the call. */
-	@Test
-	fun `a blocking call from a coroutine the body left behind is counted once the call has ended`() {
-		breakers().withBean("selfCalling", SelfCallingProvider::class.java).run { context ->
-			val provider = context.getBean(SelfCallingProvider::class.java)
-			val breaker = breaker(context, "selfCalling")
-			val go = CompletableDeferred<Unit>()
-			val outcome = CompletableDeferred<Throwable?>()
-			runBlocking {
-				provider.leaveBehind(go, outcome)
-				go.complete(Unit)
-				assertThat(outcome.await()).isInstanceOf(IllegalStateException::class.java)
-			}
-			assertThat(breaker.state()).`as`("opened by the one failure counted").isEqualTo(CircuitState.OPEN)
-		}
-	}
-
 	private fun assertSelfCallClosesAHalfOpenBreaker(plan: (SelfCallingProvider) -> String) {
 		breakers().withPropertyValues("zeroclaw.resilience.circuit-breaker.recovery-timeout=50ms")
 			.withBean("selfCalling", SelfCallingProvider::class.java).run { context ->
@@ -302,14 +282,6 @@ class CoroutineBreakerProbeTests {
 		fun toolBlocking(query: String): String = "tool $query"
 
 		fun failBlocking(): String = throw IllegalStateException("upstream answered 500")
-
-		suspend fun leaveBehind(go: CompletableDeferred<Unit>, outcome: CompletableDeferred<Throwable?>) {
-			val self = context.getBean(SelfCallingProvider::class.java)
-			CoroutineScope(currentCoroutineContext() + SupervisorJob()).launch(Dispatchers.IO) {
-				go.await()
-				outcome.complete(runCatching { self.failBlocking() }.exceptionOrNull())
-			}
-		}
 
 	}
 

@@ -24,55 +24,52 @@ import org.springframework.stereotype.Component
 class CoroutineLeftBehindTests {
 
 	@Test
+	fun `a blocking call from a coroutine the body left behind is counted once the call has ended`() {
+		assertThat(leaveBehindAFailingCall(LeavingProvider::leaveBehindBlocking))
+			.`as`("the call, then the left-behind call's failure").containsExactly("success", "failure")
+	}
+
+	@Test
 	fun `a suspend call from a coroutine the body left behind is counted once the call has ended`() {
-		breakers().withBean("leaving", LeavingProvider::class.java).run { context ->
-			val provider = context.getBean(LeavingProvider::class.java)
-			val breaker = breaker(context, "leaving")
-			val outcomes = outcomesOf(context, "leaving")
-			val go = CompletableDeferred<Unit>()
-			val outcome = CompletableDeferred<Throwable?>()
-			runBlocking {
-				provider.leaveBehind(go, outcome)
-				go.complete(Unit)
-				assertThat(outcome.await()).isInstanceOf(IllegalStateException::class.java)
-			}
-			assertThat(outcomes).`as`("the call, then the left-behind call's failure").containsExactly("success",
-				"failure")
-			assertThat(breaker.state()).`as`("opened by the one failure counted").isEqualTo(CircuitState.OPEN)
-		}
+		assertThat(leaveBehindAFailingCall(LeavingProvider::leaveBehind))
+			.`as`("the call, then the left-behind call's failure").containsExactly("success", "failure")
 	}
 
 	@Test
 	fun `a blocking call from the body of a suspend call a left-behind coroutine made is counted`() {
-		breakers().withBean("leaving", LeavingProvider::class.java).run { context ->
-			val provider = context.getBean(LeavingProvider::class.java)
-			val breaker = breaker(context, "leaving")
-			val go = CompletableDeferred<Unit>()
-			val outcome = CompletableDeferred<Throwable?>()
-			runBlocking {
-				provider.leaveBehindBlockingInside(go, outcome)
-				go.complete(Unit)
-				assertThat(outcome.await()).isInstanceOf(IllegalStateException::class.java)
-			}
-			assertThat(breaker.state()).`as`("opened by the one failure counted").isEqualTo(CircuitState.OPEN)
-		}
+		leaveBehindAFailingCall(LeavingProvider::leaveBehindBlockingInside)
 	}
 
 	/** Joined while the call was live, the left-behind coroutine's suspend call goes on after the call has ended. */
 	@Test
 	fun `a blocking call from a suspend call that a left-behind coroutine began during the call is counted after it`() {
+		leaveBehindAFailingCall(LeavingProvider::leaveBehindStarted)
+	}
+
+	/**
+	 * Makes a call that leaves a coroutine behind, lets that coroutine make its failing call once the call has ended,
+	 * and checks that the failure opened the breaker (the failure threshold is 1).
+	 * @return the outcomes the breaker recorded
+	 */
+	private fun leaveBehindAFailingCall(
+		leave: suspend LeavingProvider.(CompletableDeferred<Unit>, CompletableDeferred<Throwable?>) -> Unit
+	): List<String> {
+		var recorded: List<String> = emptyList()
 		breakers().withBean("leaving", LeavingProvider::class.java).run { context ->
 			val provider = context.getBean(LeavingProvider::class.java)
-			val breaker = breaker(context, "leaving")
+			val outcomes = outcomesOf(context, "leaving")
 			val go = CompletableDeferred<Unit>()
 			val outcome = CompletableDeferred<Throwable?>()
 			runBlocking {
-				provider.leaveBehindStarted(go, outcome)
+				provider.leave(go, outcome)
 				go.complete(Unit)
 				assertThat(outcome.await()).isInstanceOf(IllegalStateException::class.java)
 			}
-			assertThat(breaker.state()).`as`("opened by the one failure counted").isEqualTo(CircuitState.OPEN)
+			assertThat(breaker(context, "leaving").state()).`as`("opened by the one failure counted")
+				.isEqualTo(CircuitState.OPEN)
+			recorded = outcomes.toList()
 		}
+		return recorded
 	}
 
 	@Component
@@ -111,6 +108,14 @@ class CoroutineLeftBehindTests {
 		}
 
 		fun failBlocking(): String = throw IllegalStateException("upstream answered 500")
+
+		suspend fun leaveBehindBlocking(go: CompletableDeferred<Unit>, outcome: CompletableDeferred<Throwable?>) {
+			val self = context.getBean(LeavingProvider::class.java)
+			CoroutineScope(currentCoroutineContext() + SupervisorJob()).launch(Dispatchers.IO) {
+				go.await()
+				outcome.complete(runCatching { self.failBlocking() }.exceptionOrNull())
+			}
+		}
 
 		suspend fun leaveBehind(go: CompletableDeferred<Unit>, outcome: CompletableDeferred<Throwable?>) {
 			val self = context.getBean(LeavingProvider::class.java)

@@ -1,6 +1,5 @@
 package io.zeroclaw.resilience.kotlin
 
-import io.zeroclaw.resilience.backpressure.Admission
 import io.zeroclaw.resilience.backpressure.BackpressureController
 import io.zeroclaw.resilience.backpressure.LoadShedException
 import io.zeroclaw.resilience.backpressure.Prioritized
@@ -36,7 +35,7 @@ class PrioritizedSuspendBodyTests {
 	@Test
 	fun `a synchronous call from the body after a dispatcher hop runs under the body's slot`() {
 		run { controller, outer ->
-			val depthInside = whileFull(controller) { runBlocking { outer.hopThenCallSynchronously() } }
+			val depthInside = whileHeld(controller, 6) { runBlocking { outer.hopThenCallSynchronously() } }
 			assertThat(depthInside).`as`("depth inside: the six held and the body's own").isEqualTo(7)
 		}
 	}
@@ -44,8 +43,8 @@ class PrioritizedSuspendBodyTests {
 	@Test
 	fun `a suspend call the body awaits runs under the body's slot, and so does one its child coroutine makes`() {
 		run { controller, outer ->
-			assertThat(whileFull(controller) { runBlocking { outer.hopThenCallSuspending() } }).isEqualTo(7)
-			assertThat(whileFull(controller) { runBlocking { outer.callFromChildren() } }).containsExactly(7, 7)
+			assertThat(whileHeld(controller, 6) { runBlocking { outer.hopThenCallSuspending() } }).isEqualTo(7)
+			assertThat(whileHeld(controller, 6) { runBlocking { outer.callFromChildren() } }).containsExactly(7, 7)
 		}
 	}
 
@@ -54,7 +53,7 @@ class PrioritizedSuspendBodyTests {
 	fun `a suspend call from a coroutine started in a scope of its own is admitted on its own`() {
 		run { controller, outer ->
 			assertThatExceptionOfType(LoadShedException::class.java)
-				.isThrownBy { whileFull(controller) { runBlocking { outer.callFromGlobalScope() } } }
+				.isThrownBy { whileHeld(controller, 6) { runBlocking { outer.callFromGlobalScope() } } }
 			assertThat(runBlocking { outer.callFromGlobalScope() }).`as`("admitted on its own: two slots").isEqualTo(2)
 		}
 	}
@@ -62,7 +61,7 @@ class PrioritizedSuspendBodyTests {
 	@Test
 	fun `a coroutine that inherited the body's context is admitted work no longer once the body has ended`() {
 		run { controller, outer ->
-			val late = whileFull(controller) {
+			val late = whileHeld(controller, 6) {
 				val late = runBlocking { outer.leaveBehind() }
 				late.go.complete(Unit)
 				runBlocking { late.outcome.await() }
@@ -80,7 +79,7 @@ class PrioritizedSuspendBodyTests {
 			run { controller, outer ->
 				runBlocking { outer.hopTo(dispatcher) }
 				assertThatExceptionOfType(LoadShedException::class.java).isThrownBy {
-					whileFull(controller) { runBlocking(dispatcher) { outer.inner.background() } }
+					whileHeld(controller, 6) { runBlocking(dispatcher) { outer.inner.background() } }
 				}
 			}
 		}
@@ -94,18 +93,6 @@ class PrioritizedSuspendBodyTests {
 			val controller = context.getBean(BackpressureController::class.java)
 			test(controller, context.getBean(Outer::class.java))
 			assertThat(controller.depth()).`as`("depth after the calls").isZero()
-		}
-	}
-
-	/** Runs the action while HIGH work holds six slots of ten, and gives them back whatever it does. */
-	private fun <T> whileFull(controller: BackpressureController, action: () -> T): T {
-		val held = ArrayList<Admission>()
-		try {
-			repeat(6) { held.add(controller.admit(Priority.HIGH)) }
-			return action()
-		}
-		finally {
-			held.forEach(Admission::close)
 		}
 	}
 

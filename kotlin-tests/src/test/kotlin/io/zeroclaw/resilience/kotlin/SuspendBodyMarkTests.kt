@@ -1,6 +1,5 @@
 package io.zeroclaw.resilience.kotlin
 
-import io.zeroclaw.resilience.backpressure.Admission
 import io.zeroclaw.resilience.backpressure.BackpressureController
 import io.zeroclaw.resilience.backpressure.Prioritized
 import io.zeroclaw.resilience.backpressure.Priority
@@ -52,14 +51,7 @@ class SuspendBodyMarkTests {
 		backpressure().withBean(Inner::class.java).withBean(Outer::class.java).run { context ->
 			val controller = context.getBean(BackpressureController::class.java)
 			val outer = context.getBean(Outer::class.java)
-			val held = ArrayList<Admission>()
-			try {
-				repeat(6) { held.add(controller.admit(Priority.HIGH)) }
-				assertThat(runBlocking { outer.ownScopeThenSynchronous() }).isEqualTo(7)
-			}
-			finally {
-				held.forEach(Admission::close)
-			}
+			assertThat(whileHeld(controller, 6) { runBlocking { outer.ownScopeThenSynchronous() } }).isEqualTo(7)
 		}
 	}
 
@@ -68,15 +60,9 @@ class SuspendBodyMarkTests {
 		backpressure().withBean(Inner::class.java).withBean(Outer::class.java).run { context ->
 			val controller = context.getBean(BackpressureController::class.java)
 			val outer = context.getBean(Outer::class.java)
-			val held = ArrayList<Admission>()
-			try {
-				repeat(6) { held.add(controller.admit(Priority.HIGH)) }
-				assertThat(runBlocking { withContext(Dispatchers.Unconfined) { outer.ownScopeThenSynchronous() } })
-					.isEqualTo(7)
-			}
-			finally {
-				held.forEach(Admission::close)
-			}
+			assertThat(whileHeld(controller, 6) {
+				runBlocking { withContext(Dispatchers.Unconfined) { outer.ownScopeThenSynchronous() } }
+			}).isEqualTo(7)
 		}
 	}
 

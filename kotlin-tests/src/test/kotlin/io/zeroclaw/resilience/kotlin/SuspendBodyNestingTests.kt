@@ -3,7 +3,6 @@ package io.zeroclaw.resilience.kotlin
 import io.zeroclaw.resilience.autoconfigure.ResilienceAutoConfiguration
 import io.zeroclaw.resilience.autoconfigure.backpressure.BackpressureAutoConfiguration
 import io.zeroclaw.resilience.autoconfigure.circuitbreaker.CircuitBreakerAutoConfiguration
-import io.zeroclaw.resilience.backpressure.Admission
 import io.zeroclaw.resilience.backpressure.BackpressureController
 import io.zeroclaw.resilience.backpressure.LoadShedException
 import io.zeroclaw.resilience.backpressure.Prioritized
@@ -37,7 +36,7 @@ class SuspendBodyNestingTests {
 			.run { context ->
 				val controller = context.getBean(BackpressureController::class.java)
 				val outer = context.getBean(Outer::class.java)
-				assertThat(whileFull(controller) { runBlocking { outer.chain() } }).containsExactly(7, 7, 7)
+				assertThat(whileHeld(controller, 6) { runBlocking { outer.chain() } }).containsExactly(7, 7, 7)
 				assertThat(controller.depth()).isZero()
 			}
 	}
@@ -49,7 +48,7 @@ class SuspendBodyNestingTests {
 				val controller = context.getBean(BackpressureController::class.java)
 				val outer = context.getBean(Outer::class.java)
 				assertThatExceptionOfType(LoadShedException::class.java).isThrownBy {
-					whileFull(controller) {
+					whileHeld(controller, 6) {
 						runBlocking { withContext(Dispatchers.Unconfined) {
 							outer.hop()
 							outer.inner.background()
@@ -76,21 +75,10 @@ class SuspendBodyNestingTests {
 				val breaker = breaker(context, "both")
 				breaker.transitionToOpen()
 				await().atMost(Duration.ofSeconds(5)).until { breaker.state() == CircuitState.HALF_OPEN }
-				assertThat(whileFull(controller) { runBlocking { provider.plan("x") } }).isEqualTo("plan: tool x 7")
+				assertThat(whileHeld(controller, 6) { runBlocking { provider.plan("x") } }).isEqualTo("plan: tool x 7")
 				assertThat(breaker.state()).isEqualTo(CircuitState.CLOSED)
 				assertThat(controller.depth()).isZero()
 			}
-	}
-
-	private fun <T> whileFull(controller: BackpressureController, action: () -> T): T {
-		val held = ArrayList<Admission>()
-		try {
-			repeat(6) { held.add(controller.admit(Priority.HIGH)) }
-			return action()
-		}
-		finally {
-			held.forEach(Admission::close)
-		}
 	}
 
 	@Component

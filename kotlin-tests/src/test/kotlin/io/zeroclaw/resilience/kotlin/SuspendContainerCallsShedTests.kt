@@ -1,6 +1,5 @@
 package io.zeroclaw.resilience.kotlin
 
-import io.zeroclaw.resilience.backpressure.Admission
 import io.zeroclaw.resilience.backpressure.BackpressureController
 import io.zeroclaw.resilience.backpressure.LoadShedException
 import io.zeroclaw.resilience.backpressure.Prioritized
@@ -195,18 +194,6 @@ class SuspendContainerCallsShedTests {
 			assertThat(context.startupFailure).rootCause()
 				.hasMessageContaining("Bean 'sweeper' has @Prioritized methods")
 				.hasMessageContaining("its @Scheduled suspend functions [sweep]")
-		}
-	}
-
-	/** Runs the action while HIGH work holds the given number of slots, and gives them back whatever it does. */
-	private fun <T> whileHeld(controller: BackpressureController, slots: Int, action: () -> T): T {
-		val held = ArrayList<Admission>()
-		try {
-			repeat(slots) { held.add(controller.admit(Priority.HIGH)) }
-			return action()
-		}
-		finally {
-			held.forEach(Admission::close)
 		}
 	}
 
