@@ -8,6 +8,7 @@ import io.zeroclaw.resilience.backpressure.LoadShedException
 import io.zeroclaw.resilience.backpressure.Prioritized
 import io.zeroclaw.resilience.backpressure.Priority
 import io.zeroclaw.resilience.circuitbreaker.CircuitState
+import io.zeroclaw.resilience.kotlin.PrioritizedSuspendBodyTests.Inner
 import io.zeroclaw.resilience.provider.Provider
 import java.time.Duration
 import kotlinx.coroutines.Dispatchers
@@ -98,20 +99,6 @@ class SuspendBodyNestingTests {
 
 		@Prioritized(Priority.BACKGROUND)
 		fun toolBlocking(query: String): String = "tool $query ${controller.depth()}"
-
-	}
-
-	@Service
-	class Inner(private val controller: BackpressureController) {
-
-		@Prioritized(Priority.BACKGROUND)
-		fun background(): Int = this.controller.depth()
-
-		@Prioritized(Priority.BACKGROUND)
-		suspend fun backgroundSuspending(): Int {
-			yield()
-			return this.controller.depth()
-		}
 
 	}
 
