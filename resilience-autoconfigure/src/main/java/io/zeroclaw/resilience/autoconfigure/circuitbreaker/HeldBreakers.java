@@ -58,7 +58,13 @@ final class HeldBreakers {
 	 * @return what it returned
 	 */
 	static <T extends @Nullable Object> T run(CircuitBreaker breaker, long period, Supplier<T> work) {
-		Frame frame = enter(breaker, null, period);
+		return run(breaker, null, period, work);
+	}
+
+	/** As {@link #run(CircuitBreaker, long, Supplier)}, for a publisher's call, whose mark ends when the call does. */
+	static <T extends @Nullable Object> T run(CircuitBreaker breaker, @Nullable Call owner, long period,
+			Supplier<T> work) {
+		Frame frame = enter(breaker, owner, period);
 		try {
 			return work.get();
 		}
@@ -75,7 +81,7 @@ final class HeldBreakers {
 	 * @param period the breaker's {@link CircuitBreaker#transitions()}, read before it gave the permission
 	 * @return the mark, for {@code exit}
 	 */
-	static Frame enter(CircuitBreaker breaker, @Nullable Object owner, long period) {
+	static Frame enter(CircuitBreaker breaker, @Nullable Call owner, long period) {
 		Frame frame = new Frame(breaker, HELD.get(), owner, period);
 		HELD.set(frame);
 		return frame;
@@ -97,8 +103,11 @@ final class HeldBreakers {
 	 * @param frame what {@code enter} returned
 	 */
 	static void exit(Frame frame) {
-		// a suspend function's body made in this call may carry this mark among its outer ones, and outlive the call
-		frame.end();
+		// a suspend function's body made in this call may carry this mark among its outer ones, and outlive the call;
+		// a publisher's call goes on after its code leaves the thread, and its marks end when it does
+		if (frame.owner() == null) {
+			frame.end();
+		}
 		restore(frame);
 	}
 
@@ -119,7 +128,7 @@ final class HeldBreakers {
 	 * @param owner the call
 	 * @param code the caller's code
 	 */
-	static void outside(Object owner, Runnable code) {
+	static void outside(Call owner, Runnable code) {
 		Frame current = HELD.get();
 		if (current == null || current.owner() != owner) {
 			code.run();
@@ -141,7 +150,7 @@ final class HeldBreakers {
 	 * @param period the breaker's {@link CircuitBreaker#transitions()}, read before it gave the call its permission
 	 * @param code the call's code
 	 */
-	static void inside(CircuitBreaker breaker, Object owner, long period, Runnable code) {
+	static void inside(CircuitBreaker breaker, Call owner, long period, Runnable code) {
 		Frame current = HELD.get();
 		if (current != null && current.owner() == owner) {
 			code.run();
@@ -154,6 +163,21 @@ final class HeldBreakers {
 		finally {
 			exit(frame);
 		}
+	}
+
+	/** A publisher's call, whose marks end when it does: nothing that keeps its caller or upstream reachable. */
+	static class Call {
+
+		private volatile boolean ended;
+
+		void end() {
+			this.ended = true;
+		}
+
+		boolean hasEnded() {
+			return this.ended;
+		}
+
 	}
 
 	/**
@@ -179,7 +203,7 @@ final class HeldBreakers {
 
 		private final @Nullable Frame outer;
 
-		private final @Nullable Object owner;
+		private final @Nullable Call owner;
 
 		private final long period;
 
@@ -187,7 +211,7 @@ final class HeldBreakers {
 		@SuppressWarnings("unused")
 		private boolean ended;
 
-		Frame(CircuitBreaker breaker, @Nullable Frame outer, @Nullable Object owner, long period) {
+		Frame(CircuitBreaker breaker, @Nullable Frame outer, @Nullable Call owner, long period) {
 			this.breaker = breaker;
 			this.outer = outer;
 			this.owner = owner;
@@ -202,7 +226,7 @@ final class HeldBreakers {
 			return this.outer;
 		}
 
-		@Nullable Object owner() {
+		@Nullable Call owner() {
 			return this.owner;
 		}
 
@@ -216,7 +240,7 @@ final class HeldBreakers {
 		}
 
 		boolean hasEnded() {
-			return (boolean) ENDED.getAcquire(this);
+			return (boolean) ENDED.getAcquire(this) || (this.owner != null && this.owner.hasEnded());
 		}
 
 	}

@@ -48,15 +48,18 @@ final class ReactorCalls {
 			// read before the permission is asked for: see CircuitBreakerInterceptor.held
 			long period = breaker.transitions();
 			Permission permission = breaker.acquirePermission();
+			InProgress progress = new InProgress(period);
 			Flux<?> source;
 			try {
-				source = (Flux<?>) HeldBreakers.run(breaker, period, own);
+				source = (Flux<?>) HeldBreakers.run(breaker, progress, period, own);
 			}
 			catch (Throwable ex) {
+				progress.end();
 				permission.onThrown(ex);
 				throw ex;
 			}
 			if (source == null) {
+				progress.end();
 				// A broken upstream client: counted, so that a half-open probe never waits for a signal that
 				// cannot come.
 				NullPointerException ex = new NullPointerException("The guarded method returned null, not a Flux");
@@ -73,7 +76,7 @@ final class ReactorCalls {
 					}
 				})
 				.doFinally((signal) -> permission.onIgnore());
-			return Flux.from(held(breaker, period, guarded));
+			return Flux.from(held(breaker, progress, guarded));
 		});
 	}
 
@@ -94,15 +97,18 @@ final class ReactorCalls {
 			// read before the permission is asked for: see CircuitBreakerInterceptor.held
 			long period = breaker.transitions();
 			Permission permission = breaker.acquirePermission();
+			InProgress progress = new InProgress(period);
 			Mono<?> source;
 			try {
-				source = (Mono<?>) HeldBreakers.run(breaker, period, own);
+				source = (Mono<?>) HeldBreakers.run(breaker, progress, period, own);
 			}
 			catch (Throwable ex) {
+				progress.end();
 				permission.onThrown(ex);
 				throw ex;
 			}
 			if (source == null) {
+				progress.end();
 				// A broken upstream client: counted, so that a half-open probe never waits for a signal that
 				// cannot come.
 				NullPointerException ex = new NullPointerException("The guarded method returned null, not a Mono");
@@ -112,7 +118,7 @@ final class ReactorCalls {
 			Mono<?> guarded = source.doOnSuccess((value) -> permission.onSuccess())
 				.doOnError((failure) -> failed(breaker, permission, failure))
 				.doFinally((signal) -> permission.onIgnore());
-			return Mono.fromDirect(held(breaker, period, guarded));
+			return Mono.fromDirect(held(breaker, progress, guarded));
 		});
 	}
 
@@ -182,7 +188,7 @@ final class ReactorCalls {
 	 * context carries (see {@link SignalsOutside#currentContext()}): the same test as {@link HeldBreakers#runsUnder}.
 	 */
 	private static boolean heldIn(ContextView context, CircuitBreaker breaker) {
-		return context.getOrDefault(breaker, null) instanceof InProgress call && !call.ended
+		return context.getOrDefault(breaker, null) instanceof InProgress call && !call.hasEnded()
 				&& call.period == breaker.transitions() && breaker.state() != CircuitState.OPEN;
 	}
 
@@ -191,10 +197,10 @@ final class ReactorCalls {
 	 * thread (a deferred body, elements made when asked for) is part of the call, while the signals it sends go to
 	 * the caller's code without the permission.
 	 */
-	private static Publisher<Object> held(CircuitBreaker breaker, long period, Publisher<?> publisher) {
+	private static Publisher<Object> held(CircuitBreaker breaker, InProgress progress, Publisher<?> publisher) {
 		return (subscriber) -> {
-			SignalsOutside call = new SignalsOutside(subscriber, breaker, period);
-			HeldBreakers.Frame frame = HeldBreakers.enter(breaker, call, period);
+			SignalsOutside call = new SignalsOutside(subscriber, breaker, progress);
+			HeldBreakers.Frame frame = HeldBreakers.enter(breaker, progress, progress.period);
 			try {
 				publisher.subscribe(call);
 			}
@@ -225,11 +231,11 @@ final class ReactorCalls {
 		 */
 		private final InProgress progress;
 
-		SignalsOutside(Subscriber<? super Object> actual, CircuitBreaker breaker, long period) {
+		SignalsOutside(Subscriber<? super Object> actual, CircuitBreaker breaker, InProgress progress) {
 			this.actual = actual;
 			this.breaker = breaker;
-			this.period = period;
-			this.progress = new InProgress(period);
+			this.period = progress.period;
+			this.progress = progress;
 		}
 
 		@Override
@@ -244,45 +250,43 @@ final class ReactorCalls {
 		@Override
 		public void onSubscribe(Subscription subscription) {
 			this.upstream = subscription;
-			HeldBreakers.outside(this, () -> this.actual.onSubscribe(this));
+			HeldBreakers.outside(this.progress, () -> this.actual.onSubscribe(this));
 		}
 
 		@Override
 		public void onNext(Object element) {
-			HeldBreakers.outside(this, () -> this.actual.onNext(element));
+			HeldBreakers.outside(this.progress, () -> this.actual.onNext(element));
 		}
 
 		@Override
 		public void onError(Throwable error) {
-			this.progress.ended = true;
-			HeldBreakers.outside(this, () -> this.actual.onError(error));
+			this.progress.end();
+			HeldBreakers.outside(this.progress, () -> this.actual.onError(error));
 		}
 
 		@Override
 		public void onComplete() {
-			this.progress.ended = true;
-			HeldBreakers.outside(this, this.actual::onComplete);
+			this.progress.end();
+			HeldBreakers.outside(this.progress, this.actual::onComplete);
 		}
 
 		@Override
 		public void request(long n) {
-			HeldBreakers.inside(this.breaker, this, this.period, () -> this.upstream.request(n));
+			HeldBreakers.inside(this.breaker, this.progress, this.period, () -> this.upstream.request(n));
 		}
 
 		@Override
 		public void cancel() {
-			this.progress.ended = true;
-			HeldBreakers.inside(this.breaker, this, this.period, this.upstream::cancel);
+			this.progress.end();
+			HeldBreakers.inside(this.breaker, this.progress, this.period, this.upstream::cancel);
 		}
 
 	}
 
 	/** What a call's context says of it: nothing that keeps its caller or upstream reachable. */
-	private static final class InProgress {
+	private static final class InProgress extends HeldBreakers.Call {
 
 		final long period;
-
-		volatile boolean ended;
 
 		InProgress(long period) {
 			this.period = period;
