@@ -115,7 +115,11 @@ final class ReactorCalls {
 				permission.onFailure(ex);
 				return Mono.error(ex);
 			}
-			Mono<?> guarded = source.doOnSuccess((value) -> permission.onSuccess())
+			Mono<?> guarded = source.doOnSuccess((value) -> {
+				// answered: a coroutine the body left behind is not part of the call while the caller handles it
+				progress.end();
+				permission.onSuccess();
+			})
 				.doOnError((failure) -> failed(breaker, permission, failure))
 				.doFinally((signal) -> permission.onIgnore());
 			return Mono.fromDirect(held(breaker, progress, guarded));
