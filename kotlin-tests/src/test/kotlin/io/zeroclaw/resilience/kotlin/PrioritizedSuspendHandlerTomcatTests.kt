@@ -3,6 +3,7 @@ package io.zeroclaw.resilience.kotlin
 import io.zeroclaw.resilience.backpressure.BackpressureController
 import io.zeroclaw.resilience.backpressure.Prioritized
 import io.zeroclaw.resilience.backpressure.Priority
+import io.zeroclaw.resilience.kotlin.PrioritizedSuspendBodyTests.Inner
 import java.net.URI
 import java.net.http.HttpClient
 import java.net.http.HttpRequest
@@ -21,7 +22,6 @@ import org.springframework.boot.autoconfigure.EnableAutoConfiguration
 import org.springframework.boot.test.context.SpringBootTest
 import org.springframework.boot.test.web.server.LocalServerPort
 import org.springframework.context.annotation.Import
-import org.springframework.stereotype.Service
 import org.springframework.web.bind.annotation.GetMapping
 import org.springframework.web.bind.annotation.RestController
 
@@ -73,25 +73,11 @@ class PrioritizedSuspendHandlerTomcatTests {
 
 	@SpringBootConfiguration
 	@EnableAutoConfiguration
-	@Import(Handler::class, Tools::class)
+	@Import(Handler::class, Inner::class)
 	class App
 
-	@Service
-	class Tools(private val controller: BackpressureController) {
-
-		@Prioritized(Priority.BACKGROUND)
-		fun background(): Int = this.controller.depth()
-
-		@Prioritized(Priority.BACKGROUND)
-		suspend fun backgroundSuspending(): Int {
-			yield()
-			return this.controller.depth()
-		}
-
-	}
-
 	@RestController
-	class Handler(private val tools: Tools) {
+	class Handler(private val tools: Inner) {
 
 		@Prioritized(Priority.CRITICAL)
 		@GetMapping("/plan")
