@@ -429,7 +429,7 @@ public class ResilienceProperties implements InitializingBean, BeanClassLoaderAw
 		@DurationUnit(ChronoUnit.SECONDS)
 		private Duration recoveryTimeout = Duration.ofSeconds(30);
 
-		/** Probes allowed at once while half-open; all must succeed to close the breaker. */
+		/** Probes allowed per half-open period; all must succeed to close the breaker. */
 		private int halfOpenMaxRequests = 1;
 
 		/**
