@@ -167,10 +167,10 @@ public class BackpressureDrainLifecycle
 				int queued = Math.min(left, this.queuedTasks.getAsInt());
 				logger.warn("Stopped waiting after {} with {} admitted task(s) still running and {} not started yet; "
 						+ "the task executor stops next: Spring's thread pool waits up to "
-						+ "spring.lifecycle.timeout-per-shutdown-phase for the tasks it runs, its "
-						+ "spring.task.execution.shutdown.* settings decide about the rest, and on virtual threads "
-						+ "nothing waits unless spring.task.execution.shutdown.await-termination is true", this.timeout,
-						left - queued, queued);
+						+ "spring.lifecycle.timeout-per-shutdown-phase for the tasks it runs, or, with "
+						+ "spring.task.execution.shutdown.await-termination=true, only up to its "
+						+ "await-termination-period; on virtual threads nothing waits unless await-termination is true",
+						this.timeout, left - queued, queued);
 			}
 		}
 		catch (InterruptedException ex) {
