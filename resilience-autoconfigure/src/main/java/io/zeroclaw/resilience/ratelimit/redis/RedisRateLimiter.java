@@ -78,8 +78,8 @@ import org.slf4j.LoggerFactory;
  * name another's digest. (The rate-limit filter digests header values itself, as they are often credentials.)
  * <p>
  * <b>Failures.</b> A decision waits at most the configured timeout (Lettuce's own command timeout is global and
- * usually far longer). When Redis fails, is slow, or has failed {@code failureThreshold} times in a row and is being
- * given a rest, the decision follows {@link OnFailure}: the in-memory fallback limiter, allow, or
+ * usually far longer). When Redis fails, is slow, or has failed {@code failureThreshold} times in a row (decisions
+ * that failed together count once) and is being given a rest, the decision follows {@link OnFailure}: the in-memory fallback limiter, allow, or
  * {@link RateLimitStoreUnavailableException}. Every such decision is reported to the error listener; failures are
  * logged at WARN at most once a minute. The rest is the project's own {@link CircuitBreaker}, one per limiter, with
  * one probe: after the rest one decision probes Redis again, and a success returns to it.
@@ -235,6 +235,13 @@ public final class RedisRateLimiter implements RateLimiter {
 
 	/** Stops asking Redis for a while after repeated failures, so that a dead Redis costs a decision no latency. */
 	private final CircuitBreaker redis;
+
+	/**
+	 * Failures counted by {@link #redis}. A failure counts only if none was counted since its decision was sent, so the
+	 * decisions of one burst that time out together count once, and only failures in a row of decisions sent one after
+	 * another's failure give Redis a rest: one slow moment must not send every decision to {@link OnFailure}.
+	 */
+	private final AtomicLong countedFailures = new AtomicLong();
 
 	/** Redis's latest refusals, answered here for a while; {@code null} for a policy that never refills. */
 	private final @Nullable RememberedRefusals refusals;
@@ -504,15 +511,16 @@ public final class RedisRateLimiter implements RateLimiter {
 		}
 		// read before the command is sent: a failure after this is newer than this decision
 		long health = this.health.get();
+		long counted = this.countedFailures.get();
 		RateLimitDecision decision;
 		try {
 			decision = decide(storedKey, permits);
 		}
 		catch (ExecutionException ex) {
-			return failed(permission, key, permits, (ex.getCause() != null) ? ex.getCause() : ex);
+			return failed(permission, counted, key, permits, (ex.getCause() != null) ? ex.getCause() : ex);
 		}
 		catch (TimeoutException | RuntimeException ex) {
-			return failed(permission, key, permits, ex);
+			return failed(permission, counted, key, permits, ex);
 		}
 		permission.onSuccess();
 		if ((health & LEVEL) != ANSWERING) {
@@ -672,7 +680,7 @@ public final class RedisRateLimiter implements RateLimiter {
 		return redisKey;
 	}
 
-	private RateLimitDecision failed(CircuitBreaker.Permission permission, String key, long permits,
+	private RateLimitDecision failed(CircuitBreaker.Permission permission, long counted, String key, long permits,
 			Throwable cause) {
 		// logged (and so marked as reported) before the failure shows: a return that sees it then says so
 		warn(cause);
@@ -680,7 +688,13 @@ public final class RedisRateLimiter implements RateLimiter {
 		long level = refusesWrites(cause) ? WRITES_REFUSED : FAILING;
 		this.health.accumulateAndGet(level,
 				(old, raised) -> ((old & ~LEVEL) + LEVEL + 1) | Math.max(old & LEVEL, raised));
-		permission.onFailure(cause);
+		if (this.countedFailures.compareAndSet(counted, counted + 1)) {
+			permission.onFailure(cause);
+		}
+		else {
+			// another decision's failure, seen while this one was on its way, stands for both
+			permission.onIgnore();
+		}
 		return onFailure(key, permits, cause);
 	}
 

@@ -13,6 +13,8 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -34,6 +36,7 @@ import io.zeroclaw.resilience.ratelimit.RateLimitStoreUnavailableException;
 import io.zeroclaw.resilience.ratelimit.RateLimiter;
 import io.zeroclaw.resilience.ratelimit.redis.RedisRateLimiter.RedisResting;
 import io.zeroclaw.resilience.ratelimit.redis.RedisRateLimiterConfig.OnFailure;
+import io.zeroclaw.resilience.testsupport.ConcurrentRun;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -957,6 +960,42 @@ class RedisRateLimiterTests {
 		int errorsBefore = errors.size();
 		assertThat(limiter.tryAcquire("client-1").remaining()).isLessThan(14);
 		assertThat(errors).hasSize(errorsBefore);
+	}
+
+	@Test
+	void decisionsThatTimeOutTogetherShouldCountAsOneFailureAndOnlyFailuresInARowShouldGiveRedisARest()
+			throws Exception {
+		AtomicLong clock = new AtomicLong();
+		List<Throwable> errors = new CopyOnWriteArrayList<>();
+		// long enough that the burst's decisions are all on their way before the first one times out
+		RedisRateLimiterConfig config = new RedisRateLimiterConfig(this.prefix, Duration.ofSeconds(1), OnFailure.ALLOW,
+				3, Duration.ofSeconds(5));
+		AtomicInteger scriptsSent = new AtomicInteger();
+		RedisRateLimiter limiter = new RedisRateLimiter(POLICY, recordingConnector(new CopyOnWriteArrayList<>(),
+				scriptsSent), config, null, errors::add, clock::get, null);
+		awaitAnswering(limiter);
+		scriptsSent.set(0);
+		pauseRedis(Duration.ofSeconds(30));
+		ExecutorService pool = Executors.newFixedThreadPool(10);
+		try {
+			ConcurrentRun.together(pool, 10, Duration.ofSeconds(10),
+					(thread) -> assertThat(limiter.tryAcquire("client-" + thread).allowed()).isTrue());
+		}
+		finally {
+			pool.shutdownNow();
+		}
+		assertThat(scriptsSent).hasValue(10);
+		assertThat(errors).hasSize(10).noneMatch(RedisResting.class::isInstance);
+		// one failure so far: the next two decisions, each sent after the one before failed, still ask Redis
+		limiter.tryAcquire("client-1");
+		limiter.tryAcquire("client-1");
+		assertThat(scriptsSent).hasValue(12);
+		assertThat(errors).hasSize(12).noneMatch(RedisResting.class::isInstance);
+		// three in a row: a rest
+		limiter.tryAcquire("client-1");
+		assertThat(scriptsSent).hasValue(12);
+		assertThat(errors).hasSize(13);
+		assertThat(errors.get(12)).isInstanceOf(RedisResting.class);
 	}
 
 	@Test
