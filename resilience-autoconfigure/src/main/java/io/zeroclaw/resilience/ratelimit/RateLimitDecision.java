@@ -21,6 +21,9 @@ public record RateLimitDecision(boolean allowed, long limit, long remaining, Dur
 	 * @throws NullPointerException when a duration is {@code null}
 	 */
 	public RateLimitDecision {
+		if (limit < 0) {
+			throw new IllegalArgumentException("limit must not be negative, was " + limit);
+		}
 		if (remaining < 0) {
 			throw new IllegalArgumentException("remaining must not be negative, was " + remaining);
 		}

@@ -17,6 +17,9 @@ class RateLimitDecisionTests {
 	@Test
 	void decisionShouldRefuseNegativeCountsAndDurations() {
 		assertThatIllegalArgumentException()
+			.isThrownBy(() -> new RateLimitDecision(true, -1, 0, Duration.ZERO, Duration.ZERO))
+			.withMessageContaining("limit");
+		assertThatIllegalArgumentException()
 			.isThrownBy(() -> new RateLimitDecision(true, 10, -3, Duration.ZERO, Duration.ZERO))
 			.withMessageContaining("remaining");
 		assertThatIllegalArgumentException()
