@@ -429,7 +429,10 @@ public class ResilienceProperties implements InitializingBean, BeanClassLoaderAw
 		@DurationUnit(ChronoUnit.SECONDS)
 		private Duration recoveryTimeout = Duration.ofSeconds(30);
 
-		/** Probes allowed per half-open period; all must succeed to close the breaker. */
+		/**
+		 * Probes allowed per half-open period (one that ends ignored, say cancelled, gives its place to another); all
+		 * must succeed to close the breaker.
+		 */
 		private int halfOpenMaxRequests = 1;
 
 		/**
@@ -566,7 +569,10 @@ public class ResilienceProperties implements InitializingBean, BeanClassLoaderAw
 		/** Fill ratios (depth / max-queue-depth) at which each priority starts being shed. */
 		private final ShedThresholds shedThresholds = new ShedThresholds();
 
-		/** How long closing the application waits for admitted work to finish. A bare number is seconds. */
+		/**
+		 * How long closing the application waits for admitted work to finish;
+		 * spring.lifecycle.timeout-per-shutdown-phase bounds the wait too, so raise both. A bare number is seconds.
+		 */
 		@DurationUnit(ChronoUnit.SECONDS)
 		private Duration gracefulShutdownTimeout = Duration.ofSeconds(30);
 

@@ -11,6 +11,13 @@ import java.lang.annotation.Target;
  * priority. On an {@code @Async} method the call is admitted in the caller's thread, before the task is queued, and
  * holds its slot until the task has finished. A {@link Priority} argument of the method, when present, wins over
  * {@link #value()}.
+ * <p>
+ * A shed call throws {@link LoadShedException}, except that of a {@code @Scheduled} method, an {@code @EventListener}
+ * method or an {@code ApplicationListener}'s delivery, which is skipped: it returns {@code null} (for a scheduled
+ * method, a primitive's zero) without running, also when the application calls it directly. A synchronous call made
+ * inside admitted work, on the thread running it, is part of that work and runs under its admission whatever its own
+ * priority; an {@code @Async} call, one returning a {@code CompletionStage} or a Kotlin {@code suspend} function is
+ * new work, admitted on its own. The project's README ("Load shedding") has the details.
  */
 @Documented
 @Retention(RetentionPolicy.RUNTIME)

@@ -78,10 +78,11 @@ import org.jspecify.annotations.Nullable;
  * newer period's probe slot. Among threads racing for the same transition exactly one compare-and-set succeeds, and
  * only that thread notifies the listeners.</li>
  * <li>A half-open epoch admits a probe by incrementing its slot count with compare-and-set while it is below
- * {@code halfOpenMaxRequests}, so no more probes than that are ever admitted in one half-open period, however many
- * threads try at once. A success keeps its slot (and is counted), an ignored outcome gives it back, a failure ends the
- * epoch. Hence, as long as every admitted call reports exactly one outcome, a half-open breaker always either closes,
- * reopens or has a free slot; and a probe that never reports only holds its slot until the period's deadline.
+ * {@code halfOpenMaxRequests}, so no more probes than that are ever out or succeeded at once in one half-open period,
+ * however many threads try at once. A success keeps its slot (and is counted), an ignored outcome gives it back, a
+ * failure ends the epoch. Hence, as long as every admitted call reports exactly one outcome, a half-open breaker
+ * always either closes, reopens or has a free slot; and a probe that never reports only holds its slot until the
+ * period's deadline.
  * {@link #execute}, {@link #executeAsync} and {@link #executeStream} report on every way out (return, exception,
  * interruption, cancellation of the returned future, exhaustion or closing of the returned stream); code that uses
  * {@link #acquirePermission()} directly must do the same, and {@link Permission#close()} makes that a

@@ -7,8 +7,8 @@ import java.time.Duration;
  *
  * @param failureThreshold consecutive failures that open a closed breaker; at least 1
  * @param recoveryTimeout how long an open breaker refuses calls before it lets a probe through; positive
- * @param halfOpenMaxRequests probes let through per half-open period, all of which must succeed to close the
- * breaker; at least 1
+ * @param halfOpenMaxRequests probes let through per half-open period (a probe that ends ignored, say cancelled, gives
+ * its place to another), all of which must succeed to close the breaker; at least 1
  */
 public record CircuitBreakerConfig(int failureThreshold, Duration recoveryTimeout, int halfOpenMaxRequests) {
 

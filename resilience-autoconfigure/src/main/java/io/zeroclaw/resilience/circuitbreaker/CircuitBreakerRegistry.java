@@ -32,6 +32,9 @@ public final class CircuitBreakerRegistry {
 	 * @param factory creates the breaker for a name; called at most once per name
 	 * @return the breaker of that name
 	 * @throws IllegalArgumentException when {@code factory} returns a breaker of another name
+	 * @throws RuntimeException the first failure of an observer told of the new breaker (a checked one wrapped in an
+	 * {@link IllegalStateException}), once every observer was told; the breaker is registered all the same, and the
+	 * next call returns it without telling the observers again
 	 */
 	public CircuitBreaker computeIfAbsent(String name, Function<String, CircuitBreaker> factory) {
 		CircuitBreaker existing = this.breakers.get(name);

@@ -671,6 +671,33 @@ class CircuitBreakerTests {
 	}
 
 	@Test
+	void listenerShouldBeToldOfAFailureBeforeTheBreakerCountsItAndOfALateOneThatChangesNothing() {
+		CircuitBreaker breaker = breaker(3, 1);
+		List<String> seen = new ArrayList<>();
+		breaker.addListener(new CircuitBreakerListener() {
+
+			@Override
+			public void onStateTransition(CircuitBreaker source, CircuitState from, CircuitState to) {
+				seen.add(to.name());
+			}
+
+			@Override
+			public void onFailure(CircuitBreaker source, Throwable failure) {
+				seen.add(source.state() + "/" + source.consecutiveFailures());
+			}
+
+		});
+		CircuitBreaker.Permission slow = breaker.acquirePermission();
+		failTimes(breaker, 3);
+		assertThat(seen).containsExactly("CLOSED/0", "CLOSED/1", "CLOSED/2", "OPEN");
+		breaker.transitionToClosed();
+		seen.clear();
+		slow.onFailure(new IllegalStateException("late timeout"));
+		assertThat(seen).containsExactly("CLOSED/0");
+		assertThat(breaker.consecutiveFailures()).isZero();
+	}
+
+	@Test
 	void reportingAPermissionTwiceShouldCountOnlyTheFirstOutcome() {
 		CircuitBreaker breaker = breaker(2, 1);
 		CircuitBreaker.Permission permission = breaker.acquirePermission();

@@ -79,10 +79,10 @@ import org.slf4j.LoggerFactory;
  * <p>
  * <b>Failures.</b> A decision waits at most the configured timeout (Lettuce's own command timeout is global and
  * usually far longer). When Redis fails, is slow, or has failed {@code failureThreshold} times in a row (decisions
- * that failed together count once) and is being given a rest, the decision follows {@link OnFailure}: the in-memory fallback limiter, allow, or
- * {@link RateLimitStoreUnavailableException}. Every such decision is reported to the error listener; failures are
- * logged at WARN at most once a minute. The rest is the project's own {@link CircuitBreaker}, one per limiter, with
- * one probe: after the rest one decision probes Redis again, and a success returns to it.
+ * that failed together count once) and is being given a rest, the decision follows {@link OnFailure}: the in-memory
+ * fallback limiter, allow, or {@link RateLimitStoreUnavailableException}. Every such decision is reported to the error
+ * listener; failures are logged at WARN at most once a minute. The rest is the project's own {@link CircuitBreaker},
+ * one per limiter, with one probe: after the rest one decision probes Redis again, and a success returns to it.
  */
 public final class RedisRateLimiter implements RateLimiter {
 
@@ -271,7 +271,10 @@ public final class RedisRateLimiter implements RateLimiter {
 	 * @param fallback the in-memory limiter of the same policy; required when {@code onFailure} is {@code LOCAL},
 	 * otherwise may be {@code null}
 	 * @param errorListener told of every decision Redis did not make, with the reason; may be {@code null}
-	 * @throws IllegalArgumentException when the policy's full bucket spans more than about 120 years
+	 * @throws IllegalArgumentException when the policy's full bucket spans more than about 120 years, when a policy
+	 * that never refills holds more tokens than that many microseconds, when the policy's name holds {@code :},
+	 * <code>{</code>, <code>}</code> or a lone surrogate (which would make its keys another policy's), or when
+	 * {@code onFailure} is {@code LOCAL} and {@code fallback} is {@code null}
 	 */
 	public RedisRateLimiter(RateLimitPolicy policy, LettuceConnector connector, RedisRateLimiterConfig config,
 			@Nullable RateLimiter fallback, @Nullable Consumer<Throwable> errorListener) {
