@@ -1,5 +1,6 @@
 package io.zeroclaw.resilience.autoconfigure.ratelimit;
 
+import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -60,11 +61,16 @@ public final class RateLimitMetrics implements SmartInitializingSingleton, Dispo
 			}
 			// A policy on a shared store keeps its keys there, not here: no gauge rather than a NaN one.
 			if (registration.trackedKeys().isPresent()) {
-				this.gauges.add(Gauge.builder(KEYS, registration, (tracked) -> tracked.trackedKeys().orElse(0))
+				// the registry answers with the gauge it already has: that one is another context's, and stays its own
+				Collection<Gauge> present = registry.find(KEYS).tag("policy", policy).gauges();
+				Gauge gauge = Gauge.builder(KEYS, registration, (tracked) -> tracked.trackedKeys().orElse(0))
 					.description("Keys a rate-limit policy tracks in memory")
 					.tag("policy", policy)
 					.strongReference(true)
-					.register(registry));
+					.register(registry);
+				if (!present.contains(gauge)) {
+					this.gauges.add(gauge);
+				}
 			}
 		}
 	}

@@ -1,0 +1,75 @@
+package io.zeroclaw.resilience.autoconfigure.ratelimit;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.zeroclaw.resilience.autoconfigure.ResilienceProperties.KeyType;
+import io.zeroclaw.resilience.ratelimit.LocalRateLimiter;
+import io.zeroclaw.resilience.ratelimit.RateLimitPolicy;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.beans.factory.support.StaticListableBeanFactory;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Two contexts sharing one MeterRegistry, each with its own policy of the same name (README, Operators' view: such a
+ * meter is "read from whichever context registered it first and removed when that context closes").
+ */
+class RateLimitMetricsSharedRegistryTests {
+
+	@Test
+	void closingTheContextThatDidNotRegisterTheKeysGaugeShouldLeaveTheFirstContextsGauge() throws Exception {
+		MeterRegistry registry = new SimpleMeterRegistry();
+		LocalRateLimiter firstLimiter = limiter();
+		RateLimitMetrics first = metrics(firstLimiter, registry);
+		RateLimitMetrics second = metrics(limiter(), registry);
+		first.afterSingletonsInstantiated();
+		second.afterSingletonsInstantiated();
+		firstLimiter.tryAcquire("203.0.113.1");
+		assertThat(registry.get(RateLimitMetrics.KEYS).tag("policy", "default").gauge().value()).isEqualTo(1.0);
+
+		second.destroy(); // the second context closes; the first, which registered the gauge, still runs
+
+		assertThat(registry.find(RateLimitMetrics.KEYS).tag("policy", "default").gauge())
+			.as("the keys gauge of the context still running").isNotNull();
+	}
+
+	@Test
+	void closingAnOlderContextShouldNotRemoveTheKeysGaugeOfAContextStartedAfterTheFirstClosed() throws Exception {
+		MeterRegistry registry = new SimpleMeterRegistry();
+		RateLimitMetrics first = metrics(limiter(), registry);
+		RateLimitMetrics second = metrics(limiter(), registry);
+		first.afterSingletonsInstantiated();
+		second.afterSingletonsInstantiated();
+		first.destroy(); // the registering context closes: its gauge goes, as documented
+		LocalRateLimiter thirdLimiter = limiter();
+		RateLimitMetrics third = metrics(thirdLimiter, registry);
+		third.afterSingletonsInstantiated(); // registers a gauge of its own, reading its own limiter
+		thirdLimiter.tryAcquire("203.0.113.2");
+
+		second.destroy();
+
+		assertThat(registry.find(RateLimitMetrics.KEYS).tag("policy", "default").gauge())
+			.as("the third context's own keys gauge, while it runs").isNotNull();
+	}
+
+	private static LocalRateLimiter limiter() {
+		return new LocalRateLimiter(policy(), 100);
+	}
+
+	private static RateLimitPolicy policy() {
+		return new RateLimitPolicy(RateLimitPolicies.DEFAULT_POLICY, 10, Duration.ofMinutes(1), 0);
+	}
+
+	private static RateLimitMetrics metrics(LocalRateLimiter limiter, MeterRegistry registry) {
+		RateLimitPolicies policies = new RateLimitPolicies(List.of(), new RateLimitPolicyRegistration(policy(),
+				List.of("/**"), KeyType.IP, null, limiter), List.of());
+		StaticListableBeanFactory beans = new StaticListableBeanFactory(Map.of("meterRegistry", registry));
+		return new RateLimitMetrics(policies, beans.getBeanProvider(MeterRegistry.class));
+	}
+
+}
