@@ -14,10 +14,12 @@ import java.lang.annotation.Target;
  * <p>
  * A shed call throws {@link LoadShedException}, except that of a {@code @Scheduled} method, an {@code @EventListener}
  * method or an {@code ApplicationListener}'s delivery, which is skipped: it returns {@code null} (for a scheduled
- * method, a primitive's zero) without running, also when the application calls it directly. A synchronous call made
+ * method, a primitive's zero) without running, also when the application calls it directly; but a listener returning
+ * a primitive and a scheduled method returning a reactive type are refused like any call. A synchronous call made
  * inside admitted work, on the thread running it, is part of that work and runs under its admission whatever its own
- * priority; an {@code @Async} call, one returning a {@code CompletionStage} or a Kotlin {@code suspend} function is
- * new work, admitted on its own. The project's README ("Load shedding") has the details.
+ * priority; an {@code @Async} call, one returning a {@code CompletionStage} or a Kotlin {@code suspend} function
+ * (unless the body of a {@code suspend} function holding its slot awaits it) is new work, admitted on its own. The
+ * project's README ("Load shedding") has the details, Kotlin's included.
  */
 @Documented
 @Retention(RetentionPolicy.RUNTIME)

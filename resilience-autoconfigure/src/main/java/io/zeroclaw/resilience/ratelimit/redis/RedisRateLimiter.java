@@ -30,6 +30,7 @@ import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreaker;
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreakerConfig;
 import io.zeroclaw.resilience.circuitbreaker.CircuitOpenException;
+import io.zeroclaw.resilience.circuitbreaker.CircuitState;
 import io.zeroclaw.resilience.ratelimit.KeyDigest;
 import io.zeroclaw.resilience.ratelimit.LocalRateLimiter;
 import io.zeroclaw.resilience.ratelimit.RateLimitDecision;
@@ -691,7 +692,13 @@ public final class RedisRateLimiter implements RateLimiter {
 		long level = refusesWrites(cause) ? WRITES_REFUSED : FAILING;
 		this.health.accumulateAndGet(level,
 				(old, raised) -> ((old & ~LEVEL) + LEVEL + 1) | Math.max(old & LEVEL, raised));
-		if (this.countedFailures.compareAndSet(counted, counted + 1)) {
+		if (permission.admittedIn() == CircuitState.HALF_OPEN) {
+			// a probe is alone in its period, and a late failure of the closed one may have moved the count since
+			// its decision was sent: its failure always counts
+			this.countedFailures.incrementAndGet();
+			permission.onFailure(cause);
+		}
+		else if (this.countedFailures.compareAndSet(counted, counted + 1)) {
 			permission.onFailure(cause);
 		}
 		else {

@@ -114,6 +114,8 @@ class ExecutorAfterDrainTests {
 					assertThat(Duration.ofNanos(System.nanoTime() - start)).isBetween(Duration.ofMillis(1900),
 							Duration.ofSeconds(10));
 					assertThat(worker.finished()).isEqualTo(0);
+					gate.countDown();
+					await().atMost(Duration.ofSeconds(5)).until(() -> worker.finished() == 1);
 					assertThat(worker.interrupted()).isEqualTo(0);
 				}
 				finally {

@@ -999,6 +999,86 @@ class RedisRateLimiterTests {
 	}
 
 	@Test
+	void hungRedisUnderSteadyConcurrentLoadShouldStillGetARestWithinAboutThreeTimeouts() throws Exception {
+		List<Throwable> errors = new CopyOnWriteArrayList<>();
+		RedisRateLimiterConfig config = new RedisRateLimiterConfig(this.prefix, Duration.ofMillis(200), OnFailure.ALLOW,
+				3, Duration.ofSeconds(30));
+		AtomicInteger scriptsSent = new AtomicInteger();
+		RedisRateLimiter limiter = new RedisRateLimiter(POLICY, recordingConnector(new CopyOnWriteArrayList<>(),
+				scriptsSent), config, null, errors::add, System::nanoTime, null);
+		awaitAnswering(limiter);
+		scriptsSent.set(0);
+		pauseRedis(Duration.ofSeconds(30));
+		ExecutorService pool = Executors.newFixedThreadPool(8);
+		try {
+			// each client asks again as soon as it has its answer, until Redis is resting
+			ConcurrentRun.together(pool, 8, Duration.ofSeconds(20), (thread) -> {
+				while (errors.isEmpty() || !(errors.get(errors.size() - 1) instanceof RedisResting)) {
+					limiter.tryAcquire("client-" + thread);
+				}
+			});
+		}
+		finally {
+			pool.shutdownNow();
+		}
+		// one round of eight sent together counts once: three rounds, and the stragglers of a fourth at most
+		assertThat(scriptsSent.get()).isBetween(3, 8 * 4);
+	}
+
+	@Test
+	void probeThatFailsShouldGiveRedisAnotherRestThoughALateFailureOfTheClosedPeriodMovedTheCount() throws Exception {
+		AtomicLong fake = new AtomicLong();
+		CountDownLatch firstHeld = new CountDownLatch(1);
+		CountDownLatch releaseFirst = new CountDownLatch(1);
+		// holds the thread "first" inside the breaker's recording of its failure, after the limiter has counted it
+		// and before the breaker opens
+		LongSupplier clock = () -> {
+			if (Thread.currentThread().getName().equals("first") && StackWalker.getInstance()
+				.walk((frames) -> frames.anyMatch((frame) -> frame.getMethodName().equals("recordFailure")))) {
+				firstHeld.countDown();
+				try {
+					releaseFirst.await();
+				}
+				catch (InterruptedException ex) {
+					Thread.currentThread().interrupt();
+				}
+			}
+			return fake.get();
+		};
+		List<Throwable> errors = new CopyOnWriteArrayList<>();
+		AtomicInteger scriptsSent = new AtomicInteger();
+		RedisRateLimiterConfig config = new RedisRateLimiterConfig(this.prefix, Duration.ofMillis(1500),
+				OnFailure.ALLOW, 1, Duration.ofSeconds(2));
+		RedisRateLimiter limiter = new RedisRateLimiter(POLICY, recordingConnector(new CopyOnWriteArrayList<>(),
+				scriptsSent), config, null, errors::add, clock, null);
+		awaitAnswering(limiter);
+		scriptsSent.set(0);
+		pauseRedis(Duration.ofSeconds(30));
+		Thread first = new Thread(() -> limiter.tryAcquire("client-a"), "first");
+		first.start();
+		assertThat(firstHeld.await(10, TimeUnit.SECONDS)).isTrue();
+		// admitted in the closed period, after the opening failure was counted; fails late
+		Thread late = new Thread(() -> limiter.tryAcquire("client-b"), "late");
+		late.start();
+		await().atMost(Duration.ofSeconds(10)).until(() -> scriptsSent.get() == 2);
+		releaseFirst.countDown();
+		first.join(10_000);
+		limiter.tryAcquire("client-c");
+		assertThat(errors.get(errors.size() - 1)).isInstanceOf(RedisResting.class);
+		// after the rest, one probe, sent while the late decision still waits for its answer
+		fake.addAndGet(Duration.ofSeconds(3).toNanos());
+		Thread probe = new Thread(() -> limiter.tryAcquire("client-p"), "probe");
+		probe.start();
+		await().atMost(Duration.ofSeconds(10)).until(() -> scriptsSent.get() == 3);
+		late.join(10_000);
+		probe.join(10_000);
+		int errorsBefore = errors.size();
+		limiter.tryAcquire("client-d");
+		assertThat(scriptsSent).as("a decision after the failed probe asked Redis").hasValue(3);
+		assertThat(errors.get(errorsBefore)).isInstanceOf(RedisResting.class);
+	}
+
+	@Test
 	void errorListenerShouldHearOfEveryDecisionRedisDidNotMake() {
 		List<Throwable> errors = new ArrayList<>();
 		// long enough for the first answer on a busy machine, short enough for two time-outs within the pause
