@@ -80,7 +80,7 @@ import org.slf4j.LoggerFactory;
  * <p>
  * <b>Failures.</b> A decision waits at most the configured timeout (Lettuce's own command timeout is global and
  * usually far longer). When Redis fails, is slow, or has failed {@code failureThreshold} times in a row (decisions
- * that failed together count once) and is being given a rest, the decision follows {@link OnFailure}: the in-memory
+ * that time out together count once) and is being given a rest, the decision follows {@link OnFailure}: the in-memory
  * fallback limiter, allow, or {@link RateLimitStoreUnavailableException}. Every such decision is reported to the error
  * listener; failures are logged at WARN at most once a minute. The rest is the project's own {@link CircuitBreaker},
  * one per limiter, with one probe: after the rest one decision probes Redis again, and a success returns to it.
@@ -238,11 +238,12 @@ public final class RedisRateLimiter implements RateLimiter {
 	private final CircuitBreaker redis;
 
 	/**
-	 * Failures counted by {@link #redis}. A failure counts only if none was counted since its decision was sent, so the
-	 * decisions of one burst that time out together count once, and only failures in a row of decisions sent one after
-	 * another's failure give Redis a rest: one slow moment must not send every decision to {@link OnFailure}.
+	 * Time-outs counted by {@link #redis}. A time-out counts only if none was counted since its decision was sent, so
+	 * the decisions of one burst that time out together count once, and only time-outs of decisions sent one after
+	 * another's give Redis a rest: one slow moment must not send every decision to {@link OnFailure}. Other failures
+	 * (error replies, lost connections) each count, as before.
 	 */
-	private final AtomicLong countedFailures = new AtomicLong();
+	private final AtomicLong countedTimeouts = new AtomicLong();
 
 	/** Redis's latest refusals, answered here for a while; {@code null} for a policy that never refills. */
 	private final @Nullable RememberedRefusals refusals;
@@ -515,7 +516,7 @@ public final class RedisRateLimiter implements RateLimiter {
 		}
 		// read before the command is sent: a failure after this is newer than this decision
 		long health = this.health.get();
-		long counted = this.countedFailures.get();
+		long counted = this.countedTimeouts.get();
 		RateLimitDecision decision;
 		try {
 			decision = decide(storedKey, permits);
@@ -525,6 +526,11 @@ public final class RedisRateLimiter implements RateLimiter {
 		}
 		catch (TimeoutException | RuntimeException ex) {
 			return failed(permission, counted, key, permits, ex);
+		}
+		catch (Error ex) {
+			// this JVM failed, not Redis: the permission (a probe's slot) is given back, not held for minutes
+			permission.onIgnore();
+			throw ex;
 		}
 		permission.onSuccess();
 		if ((health & LEVEL) != ANSWERING) {
@@ -692,17 +698,22 @@ public final class RedisRateLimiter implements RateLimiter {
 		long level = refusesWrites(cause) ? WRITES_REFUSED : FAILING;
 		this.health.accumulateAndGet(level,
 				(old, raised) -> ((old & ~LEVEL) + LEVEL + 1) | Math.max(old & LEVEL, raised));
-		if (permission.admittedIn() == CircuitState.HALF_OPEN) {
-			// a probe is alone in its period, and a late failure of the closed one may have moved the count since
-			// its decision was sent: its failure always counts
-			this.countedFailures.incrementAndGet();
+		if (!(cause instanceof TimeoutException)) {
+			// an error reply, a lost connection, a cancelled command: each tells of its own (and the breaker ignores
+			// what tells nothing of Redis), so none stands for, or hides, the time-outs of its round
 			permission.onFailure(cause);
 		}
-		else if (this.countedFailures.compareAndSet(counted, counted + 1)) {
+		else if (permission.admittedIn() == CircuitState.HALF_OPEN) {
+			// a probe is alone in its period, and a late time-out of the closed one may have moved the count since
+			// its decision was sent: its failure always counts
+			this.countedTimeouts.incrementAndGet();
+			permission.onFailure(cause);
+		}
+		else if (this.countedTimeouts.compareAndSet(counted, counted + 1)) {
 			permission.onFailure(cause);
 		}
 		else {
-			// another decision's failure, seen while this one was on its way, stands for both
+			// another decision's time-out, counted while this one was on its way, stands for both
 			permission.onIgnore();
 		}
 		return onFailure(key, permits, cause);

@@ -9,8 +9,8 @@ import java.util.Objects;
  * @param keyPrefix prefix of every key the limiter writes; may be empty, never {@code null}, without braces
  * @param timeout longest a decision waits for Redis; positive
  * @param onFailure what a decision is when Redis fails or is too slow
- * @param failureThreshold consecutive failures after which the limiter stops asking Redis (decisions that fail
- * together count once); at least 1
+ * @param failureThreshold consecutive failures after which the limiter stops asking Redis (decisions that time
+ * out together count once); at least 1
  * @param retryInterval how long it then stops asking before one decision probes Redis again; positive
  */
 public record RedisRateLimiterConfig(String keyPrefix, Duration timeout, OnFailure onFailure, int failureThreshold,

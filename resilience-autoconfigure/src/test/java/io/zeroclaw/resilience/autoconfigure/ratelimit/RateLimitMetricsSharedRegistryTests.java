@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.zeroclaw.resilience.autoconfigure.ResilienceProperties.KeyType;
 import io.zeroclaw.resilience.ratelimit.LocalRateLimiter;
@@ -55,6 +56,75 @@ class RateLimitMetricsSharedRegistryTests {
 
 		assertThat(registry.find(RateLimitMetrics.KEYS).tag("policy", "default").gauge())
 			.as("the third context's own keys gauge, while it runs").isNotNull();
+	}
+
+	@Test
+	void closingTheContextThatDidNotRegisterTheKeysGaugeShouldLeaveTheFirstContextsGaugeUnderARenamingFilter()
+			throws Exception {
+		MeterRegistry registry = new SimpleMeterRegistry();
+		// a common filter: every meter of the application under a prefix of its own
+		registry.config().meterFilter(new MeterFilter() {
+			@Override
+			public io.micrometer.core.instrument.Meter.Id map(io.micrometer.core.instrument.Meter.Id id) {
+				return id.withName("shop." + id.getName());
+			}
+		});
+		LocalRateLimiter firstLimiter = limiter();
+		RateLimitMetrics first = metrics(firstLimiter, registry);
+		RateLimitMetrics second = metrics(limiter(), registry);
+		first.afterSingletonsInstantiated();
+		second.afterSingletonsInstantiated();
+		firstLimiter.tryAcquire("203.0.113.1");
+		assertThat(registry.get("shop." + RateLimitMetrics.KEYS).tag("policy", "default").gauge().value())
+			.isEqualTo(1.0);
+
+		second.destroy(); // the second context closes; the first, which registered the gauge, still runs
+
+		assertThat(registry.find("shop." + RateLimitMetrics.KEYS).tag("policy", "default").gauge())
+			.as("the keys gauge of the context still running").isNotNull();
+	}
+
+	@Test
+	void contextsStartingTogetherShouldNotBothTakeTheKeysGaugeForTheirOwn() throws Exception {
+		java.util.concurrent.CountDownLatch creating = new java.util.concurrent.CountDownLatch(1);
+		java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+		MeterRegistry registry = new SimpleMeterRegistry() {
+			@Override
+			protected <T> io.micrometer.core.instrument.Gauge newGauge(io.micrometer.core.instrument.Meter.Id id,
+					T obj, java.util.function.ToDoubleFunction<T> valueFunction) {
+				if (id.getName().equals(RateLimitMetrics.KEYS) && Thread.currentThread().getName().equals("first")) {
+					creating.countDown();
+					try {
+						release.await();
+					}
+					catch (InterruptedException ex) {
+						Thread.currentThread().interrupt();
+					}
+				}
+				return super.newGauge(id, obj, valueFunction);
+			}
+		};
+		LocalRateLimiter firstLimiter = limiter();
+		RateLimitMetrics first = metrics(firstLimiter, registry);
+		RateLimitMetrics second = metrics(limiter(), registry);
+		Thread firstStart = new Thread(first::afterSingletonsInstantiated, "first");
+		firstStart.start();
+		assertThat(creating.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+		Thread secondStart = new Thread(second::afterSingletonsInstantiated, "second");
+		secondStart.start();
+		org.awaitility.Awaitility.await()
+			.atMost(Duration.ofSeconds(10))
+			.until(() -> secondStart.getState() == Thread.State.BLOCKED
+					|| secondStart.getState() == Thread.State.WAITING);
+		release.countDown();
+		firstStart.join(10_000);
+		secondStart.join(10_000);
+		firstLimiter.tryAcquire("203.0.113.1");
+
+		second.destroy(); // the second context closes; the first, which registered the gauge, still runs
+
+		assertThat(registry.find(RateLimitMetrics.KEYS).tag("policy", "default").gauge())
+			.as("the keys gauge of the context still running").isNotNull();
 	}
 
 	private static LocalRateLimiter limiter() {

@@ -11,12 +11,14 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
@@ -1079,6 +1081,102 @@ class RedisRateLimiterTests {
 	}
 
 	@Test
+	void probeThatThrowsAnErrorShouldNotKeepRedisRestingForFiveMinutes() {
+		AtomicLong clock = new AtomicLong();
+		List<Throwable> errors = new CopyOnWriteArrayList<>();
+		AtomicInteger scriptsSent = new AtomicInteger();
+		AtomicBoolean outOfMemory = new AtomicBoolean();
+		LettuceConnector connector = outOfMemoryWhen(outOfMemory,
+				recordingConnector(new CopyOnWriteArrayList<>(), scriptsSent));
+		RedisRateLimiterConfig config = new RedisRateLimiterConfig(this.prefix, TIMEOUT, OnFailure.DENY, 1,
+				Duration.ofSeconds(2));
+		RedisRateLimiter limiter = new RedisRateLimiter(POLICY, connector, config, null, errors::add, clock::get,
+				null);
+		awaitAnswering(limiter);
+		// one failure gives Redis its 2 s rest
+		pauseRedis(Duration.ofSeconds(2));
+		assertThatExceptionOfType(RateLimitStoreUnavailableException.class)
+			.isThrownBy(() -> limiter.tryAcquire("client-1"));
+		redis.command("CLIENT", "UNPAUSE");
+		clock.addAndGet(Duration.ofSeconds(3).toNanos());
+		// the probe runs out of memory while Lettuce builds its command: the request fails with the error
+		outOfMemory.set(true);
+		assertThatExceptionOfType(OutOfMemoryError.class).isThrownBy(() -> limiter.tryAcquire("client-2"));
+		outOfMemory.set(false);
+		// memory is back, Redis answers; another retry interval, and then four minutes, pass
+		clock.addAndGet(Duration.ofSeconds(3).toNanos());
+		clock.addAndGet(Duration.ofMinutes(4).toNanos());
+		int sent = scriptsSent.get();
+		int errorsBefore = errors.size();
+		RateLimitDecision decision = null;
+		Throwable thrown = null;
+		try {
+			decision = limiter.tryAcquire("client-3");
+		}
+		catch (RateLimitStoreUnavailableException ex) {
+			thrown = ex;
+		}
+		assertThat(thrown).as("a decision 4 min after the failed probe is refused as if Redis were resting: %s",
+				errors.subList(errorsBefore, errors.size())).isNull();
+		assertThat(decision.remaining()).isEqualTo(14);
+		assertThat(scriptsSent.get()).isEqualTo(sent + 1);
+	}
+
+	@Test
+	void cancelledDecisionThatWinsTheCountShouldNotHideATimeOutOfItsRound() throws Exception {
+		AtomicLong clock = new AtomicLong();
+		List<Throwable> errors = new CopyOnWriteArrayList<>();
+		AtomicInteger scriptsSent = new AtomicInteger();
+		LettuceConnector recording = recordingConnector(new CopyOnWriteArrayList<>(), scriptsSent);
+		// the decisions of client "c" are cancelled 100 ms after they are sent, as Lettuce cancels the commands of a
+		// connection its owner closes; the others wait for a hung Redis
+		LettuceConnector connector = new LettuceConnector(() -> {
+			RedisAsyncCommands<byte[], byte[]> commands;
+			try {
+				commands = (RedisAsyncCommands<byte[], byte[]>) recording.commands(TimeUnit.SECONDS.toNanos(10));
+			}
+			catch (Exception ex) {
+				throw new IllegalStateException(ex);
+			}
+			return (RedisAsyncCommands<byte[], byte[]>) Proxy.newProxyInstance(
+					RedisRateLimiterTests.class.getClassLoader(), new Class<?>[] { RedisAsyncCommands.class },
+					(proxy, method, args) -> {
+						Object result = invoke(commands, method, args);
+						if (method.getName().equals("evalsha")
+								&& new String(((byte[][]) args[2])[0], StandardCharsets.UTF_8).endsWith(":c}")) {
+							RedisFuture<?> future = (RedisFuture<?>) result;
+							CompletableFuture
+								.delayedExecutor(100, TimeUnit.MILLISECONDS)
+								.execute(() -> future.cancel(false));
+						}
+						return result;
+					});
+		});
+		RedisRateLimiterConfig config = new RedisRateLimiterConfig(this.prefix, Duration.ofMillis(400),
+				OnFailure.ALLOW, 1, Duration.ofSeconds(5));
+		RedisRateLimiter limiter = new RedisRateLimiter(POLICY, connector, config, null, errors::add, clock::get,
+				null);
+		awaitAnswering(limiter);
+		pauseRedis(Duration.ofSeconds(30));
+		// sent together: "a" times out (a failure of Redis), "c" is cancelled first (nothing about Redis)
+		ExecutorService pool = Executors.newFixedThreadPool(2);
+		try {
+			ConcurrentRun.together(pool, 2, Duration.ofSeconds(10),
+					(thread) -> limiter.tryAcquire((thread == 0) ? "a" : "c"));
+		}
+		finally {
+			pool.shutdownNow();
+		}
+		assertThat(errors).hasSize(2);
+		assertThat(errors).anyMatch(TimeoutException.class::isInstance);
+		// failure threshold 1: the time-out should have given Redis its rest
+		int sent = scriptsSent.get();
+		limiter.tryAcquire("b");
+		assertThat(scriptsSent).as("a decision after the round's time-out still waited for the hung Redis")
+			.hasValue(sent);
+	}
+
+	@Test
 	void errorListenerShouldHearOfEveryDecisionRedisDidNotMake() {
 		List<Throwable> errors = new ArrayList<>();
 		// long enough for the first answer on a busy machine, short enough for two time-outs within the pause
@@ -1154,6 +1252,28 @@ class RedisRateLimiterTests {
 		clients.add(client);
 		var commands = client.connect(ByteArrayCodec.INSTANCE).async();
 		return new LettuceConnector(() -> commands);
+	}
+
+	/** A connector whose {@code evalsha} throws {@link OutOfMemoryError} while {@code flag} is set. */
+	@SuppressWarnings("unchecked")
+	private static LettuceConnector outOfMemoryWhen(AtomicBoolean flag, LettuceConnector delegate) {
+		return new LettuceConnector(() -> {
+			Object commands;
+			try {
+				commands = delegate.commands(TimeUnit.SECONDS.toNanos(10));
+			}
+			catch (Exception ex) {
+				throw new IllegalStateException(ex);
+			}
+			return (RedisAsyncCommands<byte[], byte[]>) Proxy.newProxyInstance(
+					RedisRateLimiterTests.class.getClassLoader(), new Class<?>[] { RedisAsyncCommands.class },
+					(proxy, method, args) -> {
+						if (flag.get() && method.getName().equals("evalsha")) {
+							throw new OutOfMemoryError("Java heap space");
+						}
+						return invoke(commands, method, args);
+					});
+		});
 	}
 
 	/**
