@@ -1,10 +1,9 @@
 package io.zeroclaw.resilience.autoconfigure.backpressure;
 
-import java.util.Collection;
-
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.zeroclaw.resilience.autoconfigure.SharedGauges;
 import io.zeroclaw.resilience.backpressure.BackpressureController;
 import io.zeroclaw.resilience.backpressure.BackpressureListener;
 import io.zeroclaw.resilience.backpressure.Priority;
@@ -69,12 +68,9 @@ public class BackpressureMetrics implements BackpressureListener, SmartInitializ
 	@Override
 	public void afterSingletonsInstantiated() {
 		this.controller.ifAvailable((controller) -> {
-			Collection<Gauge> before = this.registry.find(DEPTH).gauges();
-			// the registry answers with the gauge it already has for this name: that one is another context's
-			Gauge gauge = Gauge.builder(DEPTH, controller, BackpressureController::depth)
-				.description("Admitted work that has not finished")
-				.register(this.registry);
-			this.depth = before.contains(gauge) ? null : gauge;
+			this.depth = SharedGauges.registerOwned(this.registry,
+					Gauge.builder(DEPTH, controller, BackpressureController::depth)
+						.description("Admitted work that has not finished"));
 		});
 	}
 

@@ -2,7 +2,6 @@ package io.zeroclaw.resilience.autoconfigure.circuitbreaker;
 
 import java.lang.ref.WeakReference;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.WeakHashMap;
@@ -13,6 +12,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.zeroclaw.resilience.autoconfigure.SharedGauges;
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreaker;
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreakerListener;
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreakerRegistry;
@@ -115,17 +115,13 @@ public class CircuitBreakerMetrics implements SmartInitializingSingleton, Dispos
 		List<Meter> gauges = new ArrayList<>();
 		try {
 			for (CircuitState state : CircuitState.values()) {
-				// meters are equal when their ids are: one of another context's under the same name and tags
-				Collection<Gauge> present = this.meters.find(STATE)
-					.tags("name", breaker.name(), "state", state.name())
-					.gauges();
-				Gauge gauge = Gauge.builder(STATE, breaker, (b) -> (b.state() == state) ? 1 : 0)
-					.description("1 when the circuit breaker is in this state, else 0")
-					.tag("name", breaker.name())
-					.tag("state", state.name())
-					.strongReference(true)
-					.register(this.meters);
-				if (!present.contains(gauge)) {
+				Gauge gauge = SharedGauges.registerOwned(this.meters,
+						Gauge.builder(STATE, breaker, (b) -> (b.state() == state) ? 1 : 0)
+							.description("1 when the circuit breaker is in this state, else 0")
+							.tag("name", breaker.name())
+							.tag("state", state.name())
+							.strongReference(true));
+				if (gauge != null) {
 					gauges.add(gauge);
 				}
 			}

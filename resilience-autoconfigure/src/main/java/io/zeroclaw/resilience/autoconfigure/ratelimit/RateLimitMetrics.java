@@ -1,6 +1,5 @@
 package io.zeroclaw.resilience.autoconfigure.ratelimit;
 
-import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -8,6 +7,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.zeroclaw.resilience.autoconfigure.SharedGauges;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.factory.DisposableBean;
@@ -61,14 +61,12 @@ public final class RateLimitMetrics implements SmartInitializingSingleton, Dispo
 			}
 			// A policy on a shared store keeps its keys there, not here: no gauge rather than a NaN one.
 			if (registration.trackedKeys().isPresent()) {
-				// the registry answers with the gauge it already has: that one is another context's, and stays its own
-				Collection<Gauge> present = registry.find(KEYS).tag("policy", policy).gauges();
-				Gauge gauge = Gauge.builder(KEYS, registration, (tracked) -> tracked.trackedKeys().orElse(0))
-					.description("Keys a rate-limit policy tracks in memory")
-					.tag("policy", policy)
-					.strongReference(true)
-					.register(registry);
-				if (!present.contains(gauge)) {
+				Gauge gauge = SharedGauges.registerOwned(registry,
+						Gauge.builder(KEYS, registration, (tracked) -> tracked.trackedKeys().orElse(0))
+							.description("Keys a rate-limit policy tracks in memory")
+							.tag("policy", policy)
+							.strongReference(true));
+				if (gauge != null) {
 					this.gauges.add(gauge);
 				}
 			}

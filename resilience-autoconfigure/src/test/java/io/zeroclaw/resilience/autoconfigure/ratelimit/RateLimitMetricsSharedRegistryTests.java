@@ -3,7 +3,12 @@ package io.zeroclaw.resilience.autoconfigure.ratelimit;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.ToDoubleFunction;
 
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -15,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.support.StaticListableBeanFactory;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Two contexts sharing one MeterRegistry, each with its own policy of the same name (README, Operators' view: such a
@@ -65,7 +71,7 @@ class RateLimitMetricsSharedRegistryTests {
 		// a common filter: every meter of the application under a prefix of its own
 		registry.config().meterFilter(new MeterFilter() {
 			@Override
-			public io.micrometer.core.instrument.Meter.Id map(io.micrometer.core.instrument.Meter.Id id) {
+			public Meter.Id map(Meter.Id id) {
 				return id.withName("shop." + id.getName());
 			}
 		});
@@ -86,12 +92,12 @@ class RateLimitMetricsSharedRegistryTests {
 
 	@Test
 	void contextsStartingTogetherShouldNotBothTakeTheKeysGaugeForTheirOwn() throws Exception {
-		java.util.concurrent.CountDownLatch creating = new java.util.concurrent.CountDownLatch(1);
-		java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+		CountDownLatch creating = new CountDownLatch(1);
+		CountDownLatch release = new CountDownLatch(1);
 		MeterRegistry registry = new SimpleMeterRegistry() {
 			@Override
-			protected <T> io.micrometer.core.instrument.Gauge newGauge(io.micrometer.core.instrument.Meter.Id id,
-					T obj, java.util.function.ToDoubleFunction<T> valueFunction) {
+			protected <T> Gauge newGauge(Meter.Id id,
+					T obj, ToDoubleFunction<T> valueFunction) {
 				if (id.getName().equals(RateLimitMetrics.KEYS) && Thread.currentThread().getName().equals("first")) {
 					creating.countDown();
 					try {
@@ -109,10 +115,10 @@ class RateLimitMetricsSharedRegistryTests {
 		RateLimitMetrics second = metrics(limiter(), registry);
 		Thread firstStart = new Thread(first::afterSingletonsInstantiated, "first");
 		firstStart.start();
-		assertThat(creating.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+		assertThat(creating.await(10, TimeUnit.SECONDS)).isTrue();
 		Thread secondStart = new Thread(second::afterSingletonsInstantiated, "second");
 		secondStart.start();
-		org.awaitility.Awaitility.await()
+		await()
 			.atMost(Duration.ofSeconds(10))
 			.until(() -> secondStart.getState() == Thread.State.BLOCKED
 					|| secondStart.getState() == Thread.State.WAITING);
