@@ -22,6 +22,7 @@ import java.util.function.LongSupplier;
 
 import io.lettuce.core.RedisBusyException;
 import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisLoadingException;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
@@ -238,10 +239,11 @@ public final class RedisRateLimiter implements RateLimiter {
 	private final CircuitBreaker redis;
 
 	/**
-	 * Time-outs counted by {@link #redis}. A time-out counts only if none was counted since its decision was sent, so
-	 * the decisions of one burst that time out together count once, and only time-outs of decisions sent one after
-	 * another's give Redis a rest: one slow moment must not send every decision to {@link OnFailure}. Other failures
-	 * (error replies, lost connections) each count, as before.
+	 * Time-outs (the store's own deadline, or Lettuce's command timeout when that is shorter) counted by
+	 * {@link #redis}. A time-out counts only if none was counted since its decision was sent, so the decisions of one
+	 * burst that time out together count once, and only time-outs of decisions sent one after another's give Redis a
+	 * rest: one slow moment must not send every decision to {@link OnFailure}. Other failures (error replies, lost
+	 * connections) each count, as before.
 	 */
 	private final AtomicLong countedTimeouts = new AtomicLong();
 
@@ -692,13 +694,7 @@ public final class RedisRateLimiter implements RateLimiter {
 
 	private RateLimitDecision failed(CircuitBreaker.Permission permission, long counted, String key, long permits,
 			Throwable cause) {
-		// logged (and so marked as reported) before the failure shows: a return that sees it then says so
-		warn(cause);
-		// a refused write outranks other failures until Redis allows again
-		long level = refusesWrites(cause) ? WRITES_REFUSED : FAILING;
-		this.health.accumulateAndGet(level,
-				(old, raised) -> ((old & ~LEVEL) + LEVEL + 1) | Math.max(old & LEVEL, raised));
-		if (!(cause instanceof TimeoutException)) {
+		if (!(cause instanceof TimeoutException || cause instanceof RedisCommandTimeoutException)) {
 			// an error reply, a lost connection, a cancelled command: each tells of its own (and the breaker ignores
 			// what tells nothing of Redis), so none stands for, or hides, the time-outs of its round
 			permission.onFailure(cause);
@@ -716,6 +712,12 @@ public final class RedisRateLimiter implements RateLimiter {
 			// another decision's time-out, counted while this one was on its way, stands for both
 			permission.onIgnore();
 		}
+		// logged (and so marked as reported) before the failure shows: a return that sees it then says so
+		warn(cause);
+		// a refused write outranks other failures until Redis allows again
+		long level = refusesWrites(cause) ? WRITES_REFUSED : FAILING;
+		this.health.accumulateAndGet(level,
+				(old, raised) -> ((old & ~LEVEL) + LEVEL + 1) | Math.max(old & LEVEL, raised));
 		return onFailure(key, permits, cause);
 	}
 
