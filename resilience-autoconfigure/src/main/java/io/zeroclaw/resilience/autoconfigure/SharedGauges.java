@@ -1,6 +1,8 @@
 package io.zeroclaw.resilience.autoconfigure;
 
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.WeakHashMap;
 import java.util.function.Consumer;
@@ -18,13 +20,16 @@ import org.jspecify.annotations.Nullable;
  */
 public final class SharedGauges {
 
-	/** Where the registry's meter-added listener puts the meter it created, on a thread inside a registration. */
-	private static final ThreadLocal<Meter @Nullable []> CREATED = new ThreadLocal<>();
+	/**
+	 * Where the registry's meter-added listener lists the meters created on a thread inside a registration: the gauge,
+	 * and any meter another listener registers while told of it.
+	 */
+	private static final ThreadLocal<@Nullable List<Meter>> CREATED = new ThreadLocal<>();
 
 	private static final Consumer<Meter> RECORD = (meter) -> {
-		Meter[] created = CREATED.get();
+		List<Meter> created = CREATED.get();
 		if (created != null) {
-			created[0] = meter;
+			created.add(meter);
 		}
 	};
 
@@ -48,14 +53,27 @@ public final class SharedGauges {
 		if (LISTENED.putIfAbsent(registry, Boolean.TRUE) == null) {
 			registry.config().onMeterAdded(RECORD);
 		}
-		Meter[] created = new Meter[1];
+		List<Meter> outer = CREATED.get();
+		List<Meter> created = new ArrayList<>(1);
 		CREATED.set(created);
 		try {
 			Gauge registered = gauge.register(registry);
-			return (created[0] == registered) ? registered : null;
+			for (Meter meter : created) {
+				if (meter == registered) {
+					return registered;
+				}
+			}
+			return null;
 		}
 		finally {
-			CREATED.remove();
+			// a registration made by a listener while told of another one's meter
+			if (outer != null) {
+				outer.addAll(created);
+				CREATED.set(outer);
+			}
+			else {
+				CREATED.remove();
+			}
 		}
 	}
 
