@@ -50,9 +50,12 @@ public final class SharedGauges {
 	 * {@code null} when the registry already held it, or a filter denied it
 	 */
 	public static @Nullable Gauge registerOwned(MeterRegistry registry, Gauge.Builder<?> gauge) {
-		if (LISTENED.putIfAbsent(registry, Boolean.TRUE) == null) {
-			registry.config().onMeterAdded(RECORD);
-		}
+		// one step under the map's lock: a registration made while another thread is adding the listener waits for it,
+		// rather than create its gauge unheard
+		LISTENED.computeIfAbsent(registry, (listened) -> {
+			listened.config().onMeterAdded(RECORD);
+			return Boolean.TRUE;
+		});
 		List<Meter> outer = CREATED.get();
 		List<Meter> created = new ArrayList<>(1);
 		CREATED.set(created);

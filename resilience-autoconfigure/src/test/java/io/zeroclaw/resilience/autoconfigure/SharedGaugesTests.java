@@ -1,5 +1,9 @@
 package io.zeroclaw.resilience.autoconfigure;
 
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.micrometer.core.instrument.Counter;
@@ -9,6 +13,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * A gauge is its registrant's own only when that registration created it, whatever other meter-added listeners of
@@ -53,6 +58,45 @@ class SharedGaugesTests {
 		Gauge owned = SharedGauges.registerOwned(this.registry, gauge(new AtomicInteger(1)));
 		assertThat(owned).isNotNull();
 		assertThat(inner[0]).isNotNull();
+	}
+
+	@Test
+	void registrationWhileAnotherThreadAddsTheListenerShouldWaitAndOwnTheGaugeItCreates() throws Exception {
+		CountDownLatch inConfig = new CountDownLatch(1);
+		CountDownLatch release = new CountDownLatch(1);
+		// holds the thread that won the registry's place in the starter's map while it adds the listener
+		MeterRegistry registry = new SimpleMeterRegistry() {
+
+			@Override
+			public Config config() {
+				if (Thread.currentThread().getName().equals("first") && inConfig.getCount() > 0) {
+					inConfig.countDown();
+					try {
+						release.await(10, TimeUnit.SECONDS);
+					}
+					catch (InterruptedException ex) {
+						Thread.currentThread().interrupt();
+					}
+				}
+				return super.config();
+			}
+
+		};
+		Thread first = new Thread(() -> SharedGauges.registerOwned(registry, Gauge.builder("other", () -> 1)), "first");
+		first.start();
+		assertThat(inConfig.await(10, TimeUnit.SECONDS)).isTrue();
+		CompletableFuture<Gauge> depth = new CompletableFuture<>();
+		Thread second = new Thread(() -> depth.complete(SharedGauges.registerOwned(registry,
+				gauge(new AtomicInteger(2)))), "second");
+		second.start();
+		// the second registration either waits for the listener or (without the lock) creates its gauge unheard
+		await().atMost(Duration.ofSeconds(10))
+			.until(() -> second.getState() == Thread.State.BLOCKED || second.getState() == Thread.State.TERMINATED);
+		release.countDown();
+		first.join(10_000);
+		assertThat(depth.get(10, TimeUnit.SECONDS)).as("the gauge the second registration created")
+			.isNotNull()
+			.isSameAs(registry.get("depth").gauge());
 	}
 
 	private static Gauge.Builder<AtomicInteger> gauge(AtomicInteger value) {
