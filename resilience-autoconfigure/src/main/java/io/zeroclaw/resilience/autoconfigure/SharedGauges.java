@@ -43,7 +43,10 @@ public final class SharedGauges {
 	 * Registers a gauge and tells whether this call created it. The registry's meter-added listener, which runs on the
 	 * thread that creates a meter, says so; so no search by name and tags is needed, which a {@code MeterFilter} that
 	 * renames meters would defeat and which would cost a pass over every meter, and of two contexts starting at once
-	 * only the one whose registration created the gauge takes it for its own.
+	 * only the one whose registration created the gauge takes it for its own. Not covered: a listener of the
+	 * application that, while told of the gauge, has a gauge of the same name and tags registered on the same
+	 * registry; Micrometer tells listeners before it stores the meter, so that inner registration creates a second
+	 * gauge, which the outer one then replaces, and both take theirs for their own.
 	 * @param registry the registry
 	 * @param gauge the gauge to register
 	 * @return the registered gauge when this call created it, to be removed by the caller's context when it closes;
