@@ -10,6 +10,7 @@ import java.util.function.ToDoubleFunction;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.zeroclaw.resilience.autoconfigure.ResilienceProperties.KeyType;
@@ -24,7 +25,8 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * Two contexts sharing one MeterRegistry, each with its own policy of the same name (README, Operators' view: such a
- * meter is "read from whichever context registered it first and removed when that context closes").
+ * meter is "read from whichever context registered it first and removed when that context closes"), also under a
+ * renaming or denying filter and on a composite registry (Boot's when several registries are present).
  */
 class RateLimitMetricsSharedRegistryTests {
 
@@ -131,6 +133,39 @@ class RateLimitMetricsSharedRegistryTests {
 
 		assertThat(registry.find(RateLimitMetrics.KEYS).tag("policy", "default").gauge())
 			.as("the keys gauge of the context still running").isNotNull();
+	}
+
+	@Test
+	void compositeRegistryShouldKeepTheFirstContextsGaugeInItsChildrenWhenTheSecondCloses() throws Exception {
+		SimpleMeterRegistry child = new SimpleMeterRegistry();
+		CompositeMeterRegistry registry = new CompositeMeterRegistry();
+		registry.add(child);
+		LocalRateLimiter firstLimiter = limiter();
+		RateLimitMetrics first = metrics(firstLimiter, registry);
+		RateLimitMetrics second = metrics(limiter(), registry);
+		first.afterSingletonsInstantiated();
+		second.afterSingletonsInstantiated();
+		firstLimiter.tryAcquire("203.0.113.1");
+		second.destroy();
+		assertThat(child.get(RateLimitMetrics.KEYS).tag("policy", "default").gauge().value()).isEqualTo(1.0);
+		assertThat(registry.get(RateLimitMetrics.KEYS).tag("policy", "default").gauge().value()).isEqualTo(1.0);
+		first.destroy();
+		assertThat(child.find(RateLimitMetrics.KEYS).gauge()).isNull();
+		assertThat(registry.find(RateLimitMetrics.KEYS).gauge()).isNull();
+	}
+
+	@Test
+	void deniedGaugeShouldBeNeitherRegisteredNorFailTheClose() throws Exception {
+		SimpleMeterRegistry registry = new SimpleMeterRegistry();
+		registry.config().meterFilter(MeterFilter.denyNameStartsWith(RateLimitMetrics.KEYS));
+		RateLimitMetrics first = metrics(limiter(), registry);
+		RateLimitMetrics second = metrics(limiter(), registry);
+		first.afterSingletonsInstantiated();
+		second.afterSingletonsInstantiated();
+		second.destroy();
+		first.destroy();
+		assertThat(registry.find(RateLimitMetrics.KEYS).gauge()).isNull();
+		assertThat(registry.find(RateLimitMetrics.REQUESTS).counters()).isNotEmpty();
 	}
 
 	private static LocalRateLimiter limiter() {

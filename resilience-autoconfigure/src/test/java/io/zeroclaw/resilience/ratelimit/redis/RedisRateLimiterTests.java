@@ -23,10 +23,16 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.AppenderBase;
+import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.cluster.SlotHash;
@@ -48,6 +54,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.slf4j.LoggerFactory;
 
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
@@ -1176,6 +1183,102 @@ class RedisRateLimiterTests {
 			.hasValue(sent);
 	}
 
+	/**
+	 * Spring Boot's Lettuce set-up: TimeoutOptions.enabled() with spring.data.redis.timeout as the command timeout,
+	 * here 200 ms, shorter than the limiter's own 1 s. A burst of decisions that time out together in one slow moment
+	 * should count once (README: "decisions that ... time out together ... count as one failure").
+	 */
+	@Test
+	void decisionsThatLettuceTimesOutTogetherShouldCountAsOneFailureAsTheLimitersOwnTimeOutsDo() throws Exception {
+		AtomicLong clock = new AtomicLong();
+		List<Throwable> errors = new CopyOnWriteArrayList<>();
+		RedisRateLimiterConfig config = new RedisRateLimiterConfig(this.prefix, Duration.ofSeconds(1), OnFailure.ALLOW,
+				3, Duration.ofSeconds(5));
+		AtomicInteger scriptsSent = new AtomicInteger();
+		RedisRateLimiter limiter = new RedisRateLimiter(POLICY,
+				recordingConnector(lettuceTimingOutAfter(Duration.ofMillis(200)), new CopyOnWriteArrayList<>(),
+						scriptsSent), config, null,
+				errors::add, clock::get, null);
+		awaitAnswering(limiter);
+		scriptsSent.set(0);
+		pauseRedis(Duration.ofSeconds(30));
+		ExecutorService pool = Executors.newFixedThreadPool(10);
+		try {
+			ConcurrentRun.together(pool, 10, Duration.ofSeconds(10),
+					(thread) -> assertThat(limiter.tryAcquire("client-" + thread).allowed()).isTrue());
+		}
+		finally {
+			pool.shutdownNow();
+		}
+		assertThat(scriptsSent).hasValue(10);
+		assertThat(errors).hasSize(10).noneMatch(RedisResting.class::isInstance);
+		assertThat(errors).as("the decisions timed out on Lettuce's command timeout")
+			.allMatch(RedisCommandTimeoutException.class::isInstance);
+		// one failure so far: the next decision, sent after the burst failed, still asks Redis
+		limiter.tryAcquire("client-1");
+		assertThat(scriptsSent).as("a burst that timed out together gave a healthy Redis its rest: %s",
+				errors.get(errors.size() - 1)).hasValue(11);
+	}
+
+	/**
+	 * A probe that times out while the WARN it logs runs out of memory (Logback does not catch an appender's Error):
+	 * reported after the WARN, the permission would stay unreported and the probe's slot taken until the five-minute
+	 * deadline.
+	 */
+	@Test
+	void probeWhoseWarnRunsOutOfMemoryShouldNotKeepRedisRestingForFiveMinutes() {
+		AtomicLong clock = new AtomicLong();
+		List<Throwable> errors = new CopyOnWriteArrayList<>();
+		AtomicInteger scriptsSent = new AtomicInteger();
+		RedisRateLimiterConfig config = new RedisRateLimiterConfig(this.prefix, Duration.ofMillis(50), OnFailure.DENY,
+				1, Duration.ofSeconds(2));
+		RedisRateLimiter limiter = new RedisRateLimiter(POLICY, recordingConnector(new CopyOnWriteArrayList<>(),
+				scriptsSent), config, null, errors::add, clock::get, null);
+		awaitAnswering(limiter);
+		AtomicBoolean outOfMemory = new AtomicBoolean();
+		Logger logger = (Logger) LoggerFactory.getLogger(RedisRateLimiter.class);
+		AppenderBase<ILoggingEvent> failing = new AppenderBase<>() {
+			@Override
+			protected void append(ILoggingEvent event) {
+				if (outOfMemory.getAndSet(false)) {
+					throw new OutOfMemoryError("Java heap space");
+				}
+			}
+		};
+		failing.start();
+		logger.addAppender(failing);
+		try {
+			// one failure gives Redis its 2 s rest (and its WARN, the next one allowed a minute later)
+			pauseRedis(Duration.ofSeconds(30));
+			assertThatExceptionOfType(RateLimitStoreUnavailableException.class)
+				.isThrownBy(() -> limiter.tryAcquire("client-1"));
+			clock.addAndGet(Duration.ofSeconds(61).toNanos());
+			// the probe times out, and its WARN runs out of memory
+			outOfMemory.set(true);
+			assertThatExceptionOfType(OutOfMemoryError.class).isThrownBy(() -> limiter.tryAcquire("client-2"));
+			redis.command("CLIENT", "UNPAUSE");
+			// memory is back, Redis answers; another retry interval, and then four minutes, pass
+			clock.addAndGet(Duration.ofSeconds(3).toNanos());
+			clock.addAndGet(Duration.ofMinutes(4).toNanos());
+			int sent = scriptsSent.get();
+			RateLimitDecision decision = null;
+			Throwable thrown = null;
+			try {
+				decision = limiter.tryAcquire("client-3");
+			}
+			catch (RateLimitStoreUnavailableException ex) {
+				thrown = ex;
+			}
+			assertThat(thrown).as("a decision 4 min after the probe is refused as if Redis were resting: %s",
+					(thrown != null) ? thrown.getCause() : null).isNull();
+			assertThat(decision.remaining()).isEqualTo(14);
+			assertThat(scriptsSent.get()).isEqualTo(sent + 1);
+		}
+		finally {
+			logger.detachAppender(failing);
+		}
+	}
+
 	@Test
 	void errorListenerShouldHearOfEveryDecisionRedisDidNotMake() {
 		List<Throwable> errors = new ArrayList<>();
@@ -1280,10 +1383,15 @@ class RedisRateLimiterTests {
 	 * A connector of its own, already connected, whose commands count the scripts sent (EVALSHA and EVAL) and record
 	 * how long the limiter waits for each reply: {@code Long.MAX_VALUE} for a wait without a bound.
 	 */
-	@SuppressWarnings("unchecked")
 	private static LettuceConnector recordingConnector(List<Long> waitsNanos, AtomicInteger scriptsSent) {
 		RedisClient client = RedisClient.create(redis.uri());
 		clients.add(client);
+		return recordingConnector(client, waitsNanos, scriptsSent);
+	}
+
+	@SuppressWarnings("unchecked")
+	private static LettuceConnector recordingConnector(RedisClient client, List<Long> waitsNanos,
+			AtomicInteger scriptsSent) {
 		RedisAsyncCommands<byte[], byte[]> commands = client.connect(ByteArrayCodec.INSTANCE).async();
 		RedisAsyncCommands<byte[], byte[]> recording = (RedisAsyncCommands<byte[], byte[]>) Proxy.newProxyInstance(
 				RedisRateLimiterTests.class.getClassLoader(), new Class<?>[] { RedisAsyncCommands.class },
@@ -1303,6 +1411,15 @@ class RedisRateLimiterTests {
 							});
 				});
 		return new LettuceConnector(() -> recording);
+	}
+
+	/** A client that times commands out itself, as Spring Boot sets Lettuce up ({@code spring.data.redis.timeout}). */
+	private static RedisClient lettuceTimingOutAfter(Duration timeout) {
+		RedisClient client = RedisClient.create(redis.uri());
+		client.setOptions(ClientOptions.builder().timeoutOptions(TimeoutOptions.enabled()).build());
+		client.setDefaultTimeout(timeout);
+		clients.add(client);
+		return client;
 	}
 
 	private static Object invoke(Object target, Method method, Object[] args) throws Throwable {
