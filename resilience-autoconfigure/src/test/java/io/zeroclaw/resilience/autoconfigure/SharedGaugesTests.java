@@ -1,5 +1,6 @@
 package io.zeroclaw.resilience.autoconfigure;
 
+import java.lang.ref.WeakReference;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -13,6 +14,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatNoException;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -97,6 +99,25 @@ class SharedGaugesTests {
 		assertThat(depth.get(10, TimeUnit.SECONDS)).as("the gauge the second registration created")
 			.isNotNull()
 			.isSameAs(registry.get("depth").gauge());
+	}
+
+	@Test
+	void meterRegisteredOutsideAnyRegistrationShouldBeRegisteredOnARegistryTheStarterListensTo() {
+		SharedGauges.registerOwned(this.registry, gauge(new AtomicInteger(1)));
+		assertThatNoException().isThrownBy(() -> Counter.builder("requests").register(this.registry));
+		assertThat(this.registry.find("requests").counter()).isNotNull();
+	}
+
+	@Test
+	void registrationShouldKeepNoMeterOfItsThreadOnceDone() {
+		SharedGauges.registerOwned(this.registry, gauge(new AtomicInteger(1)));
+		// a meter the thread creates later (a request's timer, say), then removed: nothing of the starter holds it
+		WeakReference<Counter> later = new WeakReference<>(Counter.builder("later").register(this.registry));
+		this.registry.remove(later.get());
+		await().atMost(Duration.ofSeconds(10)).until(() -> {
+			System.gc();
+			return later.get() == null;
+		});
 	}
 
 	private static Gauge.Builder<AtomicInteger> gauge(AtomicInteger value) {
