@@ -41,10 +41,7 @@ class RateLimitMetricsSharedRegistryTests {
 		firstLimiter.tryAcquire("203.0.113.1");
 		assertThat(registry.get(RateLimitMetrics.KEYS).tag("policy", "default").gauge().value()).isEqualTo(1.0);
 
-		second.destroy(); // the second context closes; the first, which registered the gauge, still runs
-
-		assertThat(registry.find(RateLimitMetrics.KEYS).tag("policy", "default").gauge())
-			.as("the keys gauge of the context still running").isNotNull();
+		closeTheSecondWhileTheFirstRuns(second, registry, RateLimitMetrics.KEYS);
 	}
 
 	@Test
@@ -86,10 +83,7 @@ class RateLimitMetricsSharedRegistryTests {
 		assertThat(registry.get("shop." + RateLimitMetrics.KEYS).tag("policy", "default").gauge().value())
 			.isEqualTo(1.0);
 
-		second.destroy(); // the second context closes; the first, which registered the gauge, still runs
-
-		assertThat(registry.find("shop." + RateLimitMetrics.KEYS).tag("policy", "default").gauge())
-			.as("the keys gauge of the context still running").isNotNull();
+		closeTheSecondWhileTheFirstRuns(second, registry, "shop." + RateLimitMetrics.KEYS);
 	}
 
 	@Test
@@ -129,10 +123,7 @@ class RateLimitMetricsSharedRegistryTests {
 		secondStart.join(10_000);
 		firstLimiter.tryAcquire("203.0.113.1");
 
-		second.destroy(); // the second context closes; the first, which registered the gauge, still runs
-
-		assertThat(registry.find(RateLimitMetrics.KEYS).tag("policy", "default").gauge())
-			.as("the keys gauge of the context still running").isNotNull();
+		closeTheSecondWhileTheFirstRuns(second, registry, RateLimitMetrics.KEYS);
 	}
 
 	@Test
@@ -166,6 +157,15 @@ class RateLimitMetricsSharedRegistryTests {
 		first.destroy();
 		assertThat(registry.find(RateLimitMetrics.KEYS).gauge()).isNull();
 		assertThat(registry.find(RateLimitMetrics.REQUESTS).counters()).isNotEmpty();
+	}
+
+	/** The second context closes; the first, which registered the gauge, still runs and keeps it. */
+	private static void closeTheSecondWhileTheFirstRuns(RateLimitMetrics second, MeterRegistry registry, String name)
+			throws Exception {
+		second.destroy();
+		assertThat(registry.find(name).tag("policy", "default").gauge())
+			.as("the keys gauge of the context still running")
+			.isNotNull();
 	}
 
 	private static LocalRateLimiter limiter() {

@@ -983,18 +983,7 @@ class RedisRateLimiterTests {
 		RedisRateLimiter limiter = new RedisRateLimiter(POLICY, recordingConnector(new CopyOnWriteArrayList<>(),
 				scriptsSent), config, null, errors::add, clock::get, null);
 		awaitAnswering(limiter);
-		scriptsSent.set(0);
-		pauseRedis(Duration.ofSeconds(30));
-		ExecutorService pool = Executors.newFixedThreadPool(10);
-		try {
-			ConcurrentRun.together(pool, 10, Duration.ofSeconds(10),
-					(thread) -> assertThat(limiter.tryAcquire("client-" + thread).allowed()).isTrue());
-		}
-		finally {
-			pool.shutdownNow();
-		}
-		assertThat(scriptsSent).hasValue(10);
-		assertThat(errors).hasSize(10).noneMatch(RedisResting.class::isInstance);
+		timeOutTogether(limiter, scriptsSent, errors);
 		// one failure so far: the next two decisions, each sent after the one before failed, still ask Redis
 		limiter.tryAcquire("client-1");
 		limiter.tryAcquire("client-1");
@@ -1200,18 +1189,7 @@ class RedisRateLimiterTests {
 						scriptsSent), config, null,
 				errors::add, clock::get, null);
 		awaitAnswering(limiter);
-		scriptsSent.set(0);
-		pauseRedis(Duration.ofSeconds(30));
-		ExecutorService pool = Executors.newFixedThreadPool(10);
-		try {
-			ConcurrentRun.together(pool, 10, Duration.ofSeconds(10),
-					(thread) -> assertThat(limiter.tryAcquire("client-" + thread).allowed()).isTrue());
-		}
-		finally {
-			pool.shutdownNow();
-		}
-		assertThat(scriptsSent).hasValue(10);
-		assertThat(errors).hasSize(10).noneMatch(RedisResting.class::isInstance);
+		timeOutTogether(limiter, scriptsSent, errors);
 		assertThat(errors).as("the decisions timed out on Lettuce's command timeout")
 			.allMatch(RedisCommandTimeoutException.class::isInstance);
 		// one failure so far: the next decision, sent after the burst failed, still asks Redis
@@ -1411,6 +1389,26 @@ class RedisRateLimiterTests {
 							});
 				});
 		return new LettuceConnector(() -> recording);
+	}
+
+	/**
+	 * Pauses Redis and sends ten decisions at once, each from its own thread: all time out, and all are allowed (the
+	 * limiters of these tests allow on failure); none was answered by a resting limiter.
+	 */
+	private static void timeOutTogether(RateLimiter limiter, AtomicInteger scriptsSent, List<Throwable> errors)
+			throws Exception {
+		scriptsSent.set(0);
+		pauseRedis(Duration.ofSeconds(30));
+		ExecutorService pool = Executors.newFixedThreadPool(10);
+		try {
+			ConcurrentRun.together(pool, 10, Duration.ofSeconds(10),
+					(thread) -> assertThat(limiter.tryAcquire("client-" + thread).allowed()).isTrue());
+		}
+		finally {
+			pool.shutdownNow();
+		}
+		assertThat(scriptsSent).hasValue(10);
+		assertThat(errors).hasSize(10).noneMatch(RedisResting.class::isInstance);
 	}
 
 	/** A client that times commands out itself, as Spring Boot sets Lettuce up ({@code spring.data.redis.timeout}). */
