@@ -4,7 +4,10 @@ import java.lang.reflect.Constructor;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -69,6 +72,9 @@ public class CircuitBreakerBeanPostProcessor
 
 	private static final Logger logger = LoggerFactory.getLogger(CircuitBreakerBeanPostProcessor.class);
 
+	/** How many upstream beans a warning of an {@code instances} key that names none of them lists. */
+	private static final int NAMES_SHOWN = 10;
+
 	/** The Spring AI model types guarded when Spring AI is on the classpath, beside {@link Provider}. */
 	static final String[] SPRING_AI_TYPES = { "org.springframework.ai.chat.model.ChatModel",
 			"org.springframework.ai.chat.model.StreamingChatModel", "org.springframework.ai.embedding.EmbeddingModel",
@@ -96,6 +102,9 @@ public class CircuitBreakerBeanPostProcessor
 	private final Set<String> upstreamBeans = ConcurrentHashMap.newKeySet();
 
 	private @Nullable BeanFactory beanFactory;
+
+	/** The {@code instances} keys by their relaxed form, made on first use. */
+	private volatile @Nullable InstanceKeys instanceKeys;
 
 	/** Where proxy classes are made: the application's class loader, which goes with the application. */
 	private @Nullable ClassLoader beanClassLoader = ClassUtils.getDefaultClassLoader();
@@ -366,8 +375,10 @@ public class CircuitBreakerBeanPostProcessor
 
 	private boolean isEnabled(String beanName) {
 		BeanFactory beanFactory = this.beanFactory;
-		Instance instance = PropertiesCircuitBreakerFactory.instance(this.properties.getObject().getCircuitBreaker(),
-				beanName, (name) -> beanFactory != null && beanFactory.containsBean(name));
+		InstanceKeys keys = InstanceKeys.of(this.properties.getObject().getCircuitBreaker().getInstances(),
+				this.instanceKeys);
+		this.instanceKeys = keys;
+		Instance instance = keys.find(beanName, (name) -> beanFactory != null && beanFactory.containsBean(name));
 		return instance == null || instance.getEnabled() == null || instance.getEnabled();
 	}
 
@@ -386,16 +397,46 @@ public class CircuitBreakerBeanPostProcessor
 					+ "or use the CircuitBreakerRegistry bean by hand",
 					this.upstreamTypes.stream().map(Class::getSimpleName).toList(), Provider.class.getName());
 		}
-		ResilienceProperties.CircuitBreaker properties = this.properties.getObject().getCircuitBreaker();
-		for (String name : properties.getInstances().keySet()) {
-			if (this.upstreamBeans.stream().noneMatch((bean) -> PropertiesCircuitBreakerFactory.names(name, bean))
-					&& unguarded.stream().noneMatch((bean) -> PropertiesCircuitBreakerFactory.names(name, bean))
-					&& !mayStillBeCreated(name)) {
-				logger.warn("zeroclaw.resilience.circuit-breaker.instances.{} names no bean a breaker guards, so its "
-						+ "settings are not used. Check the bean name; the Provider and Spring AI model beans are {}",
-						name, this.upstreamBeans.stream().sorted().toList());
+		warnOfInstancesNamingNoBean(unguarded);
+	}
+
+	/**
+	 * Warns of each {@code instances} key that names no bean a breaker guards, none created yet or to be created later.
+	 * The beans' relaxed names are gathered once, and each warning names at most {@value #NAMES_SHOWN} of the beans,
+	 * so that neither the work nor the log grows with keys times beans.
+	 */
+	private void warnOfInstancesNamingNoBean(List<String> unguarded) {
+		Set<String> guarded = new HashSet<>();
+		this.upstreamBeans.forEach((bean) -> guarded.add(InstanceKeys.relaxed(bean)));
+		unguarded.forEach((bean) -> guarded.add(InstanceKeys.relaxed(bean)));
+		Map<String, List<String>> definitions = null;
+		String beans = null;
+		for (String name : this.properties.getObject().getCircuitBreaker().getInstances().keySet()) {
+			String relaxed = InstanceKeys.relaxed(name);
+			if (guarded.contains(relaxed)) {
+				continue;
 			}
+			if (definitions == null) {
+				definitions = definitionsByRelaxedName();
+			}
+			if (definitions == null || mayStillBeCreated(definitions.getOrDefault(relaxed, List.of()))) {
+				continue;
+			}
+			if (beans == null) {
+				beans = shown(this.upstreamBeans.stream().sorted().toList());
+			}
+			logger.warn("zeroclaw.resilience.circuit-breaker.instances.{} names no bean a breaker guards, so its "
+					+ "settings are not used. Check the bean name; the Provider and Spring AI model beans are {}",
+					name, beans);
 		}
+	}
+
+	/** At most {@value #NAMES_SHOWN} names, and how many there are when that is more. */
+	private static String shown(List<String> names) {
+		if (names.size() <= NAMES_SHOWN) {
+			return names.toString();
+		}
+		return names.subList(0, NAMES_SHOWN).toString().replaceFirst("]$", ", ... (" + names.size() + " in all)]");
 	}
 
 	/**
@@ -449,17 +490,28 @@ public class CircuitBreakerBeanPostProcessor
 	}
 
 	/**
-	 * Whether a bean of this name, in any relaxed form, is defined but not created at start-up (lazy, prototype or
-	 * scoped): it may yet be an upstream bean. When the factory cannot tell, the answer is yes.
+	 * The names of the bean definitions by their relaxed form, or {@code null} when the factory cannot list them.
 	 */
-	private boolean mayStillBeCreated(String name) {
+	private @Nullable Map<String, List<String>> definitionsByRelaxedName() {
 		if (!(this.beanFactory instanceof ConfigurableListableBeanFactory factory)) {
-			return true;
+			return null;
 		}
+		Map<String, List<String>> definitions = new HashMap<>();
 		for (String bean : factory.getBeanDefinitionNames()) {
+			definitions.computeIfAbsent(InstanceKeys.relaxed(bean), (relaxed) -> new ArrayList<>(1)).add(bean);
+		}
+		return definitions;
+	}
+
+	/**
+	 * Whether one of these beans (a name's relaxed forms) is defined but not created at start-up (lazy, prototype or
+	 * scoped): it may yet be an upstream bean.
+	 */
+	private boolean mayStillBeCreated(List<String> beans) {
+		ConfigurableListableBeanFactory factory = (ConfigurableListableBeanFactory) this.beanFactory;
+		for (String bean : beans) {
 			// a factory bean (a scoped proxy is one) makes its object on first use, not at start-up
-			if (PropertiesCircuitBreakerFactory.names(name, bean)
-					&& (!factory.containsSingleton(bean) || factory.isFactoryBean(bean))) {
+			if (!factory.containsSingleton(bean) || factory.isFactoryBean(bean)) {
 				return true;
 			}
 		}

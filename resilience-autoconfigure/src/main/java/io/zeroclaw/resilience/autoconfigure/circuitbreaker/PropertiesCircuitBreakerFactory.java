@@ -31,6 +31,9 @@ public class PropertiesCircuitBreakerFactory implements CircuitBreakerFactory, B
 	/** Whether a name is a bean's, so that an {@code instances} key spelling one applies to that bean only. */
 	private Predicate<String> beanNames = (name) -> false;
 
+	/** The {@code instances} keys by their relaxed form, made on first use. */
+	private volatile @Nullable InstanceKeys keys;
+
 	/**
 	 * @param properties the circuit-breaker properties, already validated
 	 * @param classLoader loads the {@code ignore-exceptions} classes
@@ -53,7 +56,7 @@ public class PropertiesCircuitBreakerFactory implements CircuitBreakerFactory, B
 	 * @return the configuration of that bean's breaker: its instance overrides over the defaults
 	 */
 	public CircuitBreakerConfig config(String name) {
-		Instance instance = instance(this.properties, name, this.beanNames);
+		Instance instance = instance(name);
 		if (instance == null) {
 			return new CircuitBreakerConfig(this.properties.getFailureThreshold(),
 					this.properties.getRecoveryTimeout(), this.properties.getHalfOpenMaxRequests());
@@ -67,54 +70,20 @@ public class PropertiesCircuitBreakerFactory implements CircuitBreakerFactory, B
 	/**
 	 * Finds the overrides of a bean: under its exact name, or else under a name that differs only in case and dashes
 	 * (the forms relaxed binding and environment variables give, such as {@code demo-provider} for
-	 * {@code demoProvider}).
-	 * @param properties the circuit-breaker properties
-	 * @param beanName a bean name
-	 * @return the bean's overrides, or {@code null} when it has none
-	 */
-	static @Nullable Instance instance(ResilienceProperties.CircuitBreaker properties, String beanName) {
-		return instance(properties, beanName, (name) -> false);
-	}
-
-	/**
-	 * Finds the overrides of a bean as {@link #instance(ResilienceProperties.CircuitBreaker, String)} does, except
-	 * that a key spelling another bean's exact name is that bean's alone ({@code MistralChat} does not take the
+	 * {@code demoProvider}), unless that name is another bean's exact name ({@code MistralChat} does not take the
 	 * overrides of {@code mistralChat}).
-	 * @param properties the circuit-breaker properties
 	 * @param beanName a bean name
-	 * @param beanNames whether a name is a bean's
 	 * @return the bean's overrides, or {@code null} when it has none
 	 */
-	static @Nullable Instance instance(ResilienceProperties.CircuitBreaker properties, String beanName,
-			Predicate<String> beanNames) {
-		Instance exact = properties.getInstances().get(beanName);
-		if (exact != null) {
-			return exact;
-		}
-		for (java.util.Map.Entry<String, Instance> entry : properties.getInstances().entrySet()) {
-			if (names(entry.getKey(), beanName) && !beanNames.test(entry.getKey())) {
-				return entry.getValue();
-			}
-		}
-		return null;
+	private @Nullable Instance instance(String beanName) {
+		InstanceKeys keys = InstanceKeys.of(this.properties.getInstances(), this.keys);
+		this.keys = keys;
+		return keys.find(beanName, this.beanNames);
 	}
 
 	@Override
 	public void setBeanFactory(BeanFactory beanFactory) {
 		this.beanNames = beanFactory::containsBean;
-	}
-
-	/**
-	 * @param instanceName a key of {@code instances}
-	 * @param beanName a bean name
-	 * @return whether the key names the bean, in any of the relaxed forms {@link #instance} accepts
-	 */
-	static boolean names(String instanceName, String beanName) {
-		return relaxed(instanceName).equals(relaxed(beanName));
-	}
-
-	private static String relaxed(String name) {
-		return name.replace("-", "").replace("_", "").toLowerCase(java.util.Locale.ROOT);
 	}
 
 	private static Predicate<Throwable> ignorePredicate(List<String> classNames, @Nullable ClassLoader classLoader) {
