@@ -498,6 +498,13 @@ public class ResilienceProperties implements InitializingBean, BeanClassLoaderAw
 			this.healthDownWhenOpen = healthDownWhenOpen;
 		}
 
+		/**
+		 * The per-bean overrides. Breakers find a bean's entry through an index of these keys, made when they first
+		 * look and made again when this map is replaced: to change the overrides for beans created later, set a new
+		 * map with {@link #setInstances(Map)}, as Spring Boot's binding does. A key added to this very map in place of
+		 * another may go unseen.
+		 * @return the overrides, keyed by bean name
+		 */
 		public Map<String, Instance> getInstances() {
 			return this.instances;
 		}
