@@ -65,7 +65,7 @@ public final class ResilienceActuatorAutoConfiguration {
 	static class HealthConfiguration {
 
 		@Bean
-		@ConditionalOnMissingBean(name = "resilienceHealthIndicator")
+		@ConditionalOnMissingBean(name = { "resilienceHealthIndicator", "resilienceHealthContributor" })
 		ResilienceHealthIndicator resilienceHealthIndicator(ListableBeanFactory beanFactory,
 				ResilienceProperties properties) {
 			return new ResilienceHealthIndicator(beanFactory.getBeanProvider(CircuitBreakerRegistry.class).getObject(),

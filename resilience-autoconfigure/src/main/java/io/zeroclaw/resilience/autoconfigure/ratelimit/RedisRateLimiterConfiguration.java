@@ -199,10 +199,13 @@ class RedisRateLimiterConfiguration {
 
 	/**
 	 * Tunes the {@code ClientResources} Spring Boot builds for Lettuce; an application's own {@code ClientResources}
-	 * bean is left alone.
+	 * bean is left alone, and so is its Lettuce client when its own {@code RateLimiterFactory} replaces the Redis
+	 * store (the starter then uses no Redis). A member class's condition is evaluated before the enclosing class's
+	 * beans are registered, so it sees the application's factory only, never this configuration's own.
 	 */
 	@Configuration(proxyBeanMethods = false)
 	@ConditionalOnClass(ClientResourcesBuilderCustomizer.class)
+	@ConditionalOnMissingBean(RateLimiterFactory.class)
 	static class LettuceResourcesConfiguration {
 
 		/**
