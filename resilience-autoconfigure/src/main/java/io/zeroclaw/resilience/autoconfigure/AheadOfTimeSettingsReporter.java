@@ -4,9 +4,9 @@ import java.util.Locale;
 import java.util.function.BooleanSupplier;
 
 import io.zeroclaw.resilience.autoconfigure.ResilienceProperties.Store;
-import io.zeroclaw.resilience.autoconfigure.ratelimit.RateLimitPolicies;
-import io.zeroclaw.resilience.backpressure.BackpressureController;
-import io.zeroclaw.resilience.circuitbreaker.CircuitBreakerRegistry;
+import io.zeroclaw.resilience.autoconfigure.backpressure.BackpressureAutoConfiguration;
+import io.zeroclaw.resilience.autoconfigure.circuitbreaker.CircuitBreakerAutoConfiguration;
+import io.zeroclaw.resilience.autoconfigure.ratelimit.RateLimitAutoConfiguration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,7 +16,6 @@ import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.context.ApplicationContext;
 import org.springframework.context.ApplicationListener;
 import org.springframework.core.env.Environment;
-import org.springframework.util.ClassUtils;
 
 /**
  * Says at start-up, in an application processed ahead of time, when a protection's switch or the rate-limit store
@@ -31,7 +30,11 @@ class AheadOfTimeSettingsReporter implements ApplicationListener<ApplicationRead
 
 	private static final String PREFIX = "zeroclaw.resilience.";
 
-	private static final String LETTUCE_CONNECTOR = "io.zeroclaw.resilience.ratelimit.redis.LettuceConnector";
+	/** The Redis store's connector ({@code RedisRateLimiterConfiguration}), defined only for that store. */
+	private static final String REDIS_STORE_BEAN = "zeroclawRedisConnector";
+
+	/** The memory store's factory ({@code RateLimitAutoConfiguration}), defined only for that store. */
+	private static final String MEMORY_STORE_BEAN = "zeroclawMemoryRateLimiterFactory";
 
 	private final BooleanSupplier aheadOfTime;
 
@@ -51,15 +54,21 @@ class AheadOfTimeSettingsReporter implements ApplicationListener<ApplicationRead
 		ApplicationContext context = event.getApplicationContext();
 		Environment environment = context.getEnvironment();
 		Binder binder = Binder.get(environment);
-		boolean rateLimiting = has(context, RateLimitPolicies.class);
+		// Each protection by its auto-configuration, which an application never defines itself (its own registry or
+		// controller may be there, used by hand, with the protection off), and each store by the bean that only
+		// that store defines: neither needs a class looked up by name, which a native image would not find.
+		boolean rateLimiting = has(context, RateLimitAutoConfiguration.class);
 		report(binder, "rate-limit.enabled", "rate limiting is", rateLimiting);
-		report(binder, "circuit-breaker.enabled", "circuit breakers are", has(context, CircuitBreakerRegistry.class));
-		report(binder, "backpressure.enabled", "load shedding is", has(context, BackpressureController.class));
+		report(binder, "circuit-breaker.enabled", "circuit breakers are",
+				has(context, CircuitBreakerAutoConfiguration.class));
+		report(binder, "backpressure.enabled", "load shedding is", has(context, BackpressureAutoConfiguration.class));
 		if (rateLimiting && binder.bind(PREFIX + "rate-limit.enabled", Boolean.class).orElse(false)) {
 			Store store = binder.bind(PREFIX + "rate-limit.store", Store.class).orElse(Store.MEMORY);
-			// by name: without Lettuce on the class path the connector's class cannot load, and no store is on Redis
-			boolean onRedis = ClassUtils.isPresent(LETTUCE_CONNECTOR, context.getClassLoader())
-					&& has(context, ClassUtils.resolveClassName(LETTUCE_CONNECTOR, context.getClassLoader()));
+			boolean onRedis = context.containsBeanDefinition(REDIS_STORE_BEAN);
+			if (!onRedis && !context.containsBeanDefinition(MEMORY_STORE_BEAN)) {
+				// the application's own factory replaces both stores, whatever the store property says
+				return;
+			}
 			if ((store == Store.REDIS) != onRedis) {
 				logger.warn("Property '{}rate-limit.store' is {} now, but this application was processed ahead of "
 						+ "time with the {} store, which is the one that runs: rate limits are {}. Set the store "

@@ -274,9 +274,13 @@ public final class RateLimitAutoConfiguration {
 			matchIfMissing = true)
 	static class MemoryStoreConfiguration {
 
+		/**
+		 * Named apart from what an application would call its own factory ({@code rateLimiterFactory}): the
+		 * reporter of settings changed after processing ahead of time tells this store by the name.
+		 */
 		@Bean
 		@ConditionalOnMissingBean
-		RateLimiterFactory rateLimiterFactory() {
+		RateLimiterFactory zeroclawMemoryRateLimiterFactory() {
 			return LocalRateLimiter::new;
 		}
 
