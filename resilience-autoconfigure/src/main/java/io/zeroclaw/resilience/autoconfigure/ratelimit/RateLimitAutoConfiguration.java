@@ -445,10 +445,11 @@ public final class RateLimitAutoConfiguration {
 			}
 			catch (BindException ex) {
 				// the properties' own binding reports it, with the starter's failure analysis
-				return ConditionOutcome.noMatch(message.because("the rate-limit properties do not bind"));
+				return ConditionOutcome.noMatch(message.because("(the rate-limit properties do not bind)"));
 			}
-			return matches(rateLimit) ? ConditionOutcome.match(message.because("both kinds apply"))
-					: ConditionOutcome.noMatch(message.because("filter-order is set, or one kind of key applies"));
+			return matches(rateLimit)
+					? ConditionOutcome.match(message.because("(both kinds apply and filter-order is not set)"))
+					: ConditionOutcome.noMatch(message.because("(filter-order is set, or one kind of key applies)"));
 		}
 
 		private static boolean matches(RateLimit rateLimit) {
