@@ -693,7 +693,7 @@ public final class RateLimitFilter implements Filter {
 		String detail = (retryAfter >= RetryAfter.MAX_SECONDS)
 				? "The rate limit of policy '" + route.name + "' is exhausted for this client and does not refill."
 				: "The rate limit of policy '" + route.name + "' is exhausted for this client; retry after "
-						+ retryAfter + " seconds.";
+						+ retryAfter + ((retryAfter == 1) ? " second." : " seconds.");
 		refuse(route, HttpStatus.TOO_MANY_REQUESTS, detail, request, response);
 	}
 

@@ -213,6 +213,22 @@ class RateLimitFilterEdgeTests {
 		assertThat(Thread.currentThread().isInterrupted()).as("interrupt kept").isTrue();
 	}
 
+	@Test
+	void refusalOfAPolicyThatRefillsWithinASecondShouldSayOneSecondInTheSingular() throws Exception {
+		RateLimitPolicy policy = new RateLimitPolicy("api", 1, Duration.ofSeconds(1), 0);
+		RateLimitPolicyRegistration api = new RateLimitPolicyRegistration(policy, List.of("/**"), KeyType.IP, null,
+				new LocalRateLimiter(policy, 100, () -> 42L));
+		RateLimitFilter filter = new RateLimitFilter(new RateLimitPolicies(List.of(), api, List.of()), null, null,
+				true);
+		filter.doFilter(request("GET", "/api/chat", "10.0.9.1"), new MockHttpServletResponse(), new MockFilterChain());
+		MockHttpServletResponse refused = new MockHttpServletResponse();
+		filter.doFilter(request("GET", "/api/chat", "10.0.9.1"), refused, new MockFilterChain());
+		assertThat(refused.getStatus()).isEqualTo(429);
+		assertThat(refused.getHeader("Retry-After")).isEqualTo("1");
+		assertThat(refused.getContentAsString())
+			.contains("\"The rate limit of policy 'api' is exhausted for this client; retry after 1 second.\"");
+	}
+
 	private static RateLimitFilter filter(KeyType key, @Nullable RateLimitKeyResolver resolver,
 			@Nullable RateLimitRejectionHandler rejectionHandler) {
 		RateLimitPolicy policy = new RateLimitPolicy("api", 1, Duration.ofMinutes(1), 0);
