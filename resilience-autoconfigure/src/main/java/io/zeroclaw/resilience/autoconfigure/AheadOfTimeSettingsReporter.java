@@ -11,6 +11,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import org.springframework.aot.AotDetector;
+import org.springframework.beans.factory.BeanFactoryUtils;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.context.ApplicationContext;
@@ -64,8 +65,8 @@ class AheadOfTimeSettingsReporter implements ApplicationListener<ApplicationRead
 		report(binder, "backpressure.enabled", "load shedding is", has(context, BackpressureAutoConfiguration.class));
 		if (rateLimiting && binder.bind(PREFIX + "rate-limit.enabled", Boolean.class).orElse(false)) {
 			Store store = binder.bind(PREFIX + "rate-limit.store", Store.class).orElse(Store.MEMORY);
-			boolean onRedis = context.containsBeanDefinition(REDIS_STORE_BEAN);
-			if (!onRedis && !context.containsBeanDefinition(MEMORY_STORE_BEAN)) {
+			boolean onRedis = context.containsBean(REDIS_STORE_BEAN);
+			if (!onRedis && !context.containsBean(MEMORY_STORE_BEAN)) {
 				// the application's own factory replaces both stores, whatever the store property says
 				return;
 			}
@@ -88,8 +89,9 @@ class AheadOfTimeSettingsReporter implements ApplicationListener<ApplicationRead
 		}
 	}
 
+	/** In this context or an ancestor: a child context uses the protections its parent's auto-configuration made. */
 	private static boolean has(ApplicationContext context, Class<?> type) {
-		return context.getBeanNamesForType(type, false, false).length > 0;
+		return BeanFactoryUtils.beanNamesForTypeIncludingAncestors(context, type, false, false).length > 0;
 	}
 
 }

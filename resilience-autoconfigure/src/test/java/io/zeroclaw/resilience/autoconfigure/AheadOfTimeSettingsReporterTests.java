@@ -19,8 +19,9 @@ import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
-import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
+import org.springframework.boot.test.context.assertj.ApplicationContextAssertProvider;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.context.runner.ReactiveWebApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.ApplicationListener;
@@ -38,6 +39,13 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @ExtendWith(OutputCaptureExtension.class)
 class AheadOfTimeSettingsReporterTests {
+
+	private static final AutoConfigurations PROTECTIONS = AutoConfigurations.of(ResilienceAutoConfiguration.class,
+			RateLimitAutoConfiguration.class, CircuitBreakerAutoConfiguration.class,
+			BackpressureAutoConfiguration.class);
+
+	private static final String[] ALL_ON = { "zeroclaw.resilience.rate-limit.enabled=true",
+			"zeroclaw.resilience.circuit-breaker.enabled=true", "zeroclaw.resilience.backpressure.enabled=true" };
 
 	private final ApplicationContextRunner runner = new ApplicationContextRunner()
 		.withConfiguration(AutoConfigurations.of(ResilienceAutoConfiguration.class, RateLimitAutoConfiguration.class,
@@ -94,8 +102,7 @@ class AheadOfTimeSettingsReporterTests {
 	@Test
 	void settingsAsBuiltShouldBeQuiet(CapturedOutput output) {
 		this.runner
-			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
-					"zeroclaw.resilience.circuit-breaker.enabled=true", "zeroclaw.resilience.backpressure.enabled=true")
+			.withPropertyValues(ALL_ON)
 			.run((context) -> ready(context));
 		this.runner
 			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
@@ -137,9 +144,31 @@ class AheadOfTimeSettingsReporterTests {
 		assertThat(output).doesNotContain("processed ahead of time");
 	}
 
+	@Test
+	void reactiveApplicationAsBuiltShouldBeQuiet(CapturedOutput output) {
+		new ReactiveWebApplicationContextRunner().withConfiguration(PROTECTIONS)
+			.withPropertyValues(ALL_ON)
+			.run((context) -> ready(context));
+		assertThat(output).doesNotContain("processed ahead of time");
+	}
+
+	@Test
+	void childOfAnAutoConfiguredParentShouldBeQuietWithItsOwnAutoConfigurationOrWithout(CapturedOutput output) {
+		new ApplicationContextRunner().withConfiguration(PROTECTIONS).withPropertyValues(ALL_ON).run((parent) -> {
+			new ApplicationContextRunner().withParent(parent)
+				.withPropertyValues(ALL_ON)
+				.run((child) -> ready(child));
+			new ApplicationContextRunner().withParent(parent)
+				.withConfiguration(PROTECTIONS)
+				.withPropertyValues(ALL_ON)
+				.run((child) -> ready(child));
+		});
+		assertThat(output).doesNotContain("processed ahead of time");
+	}
+
 	/** Sets the run's properties over the build's, then tells the reporter the application is ready, as processed. */
-	private static void ready(AssertableApplicationContext context, String... runProperties) {
-		assertThat(context).hasNotFailed();
+	private static void ready(ConfigurableApplicationContext context, String... runProperties) {
+		assertThat((ApplicationContextAssertProvider<?>) context).hasNotFailed();
 		override(context, runProperties);
 		new AheadOfTimeSettingsReporter(() -> true).onApplicationEvent(
 				new ApplicationReadyEvent(new SpringApplication(), new String[0], context, Duration.ZERO));
