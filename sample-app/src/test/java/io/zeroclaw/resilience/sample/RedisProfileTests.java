@@ -21,15 +21,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The 'redis' profile switches the rate limits to the Redis store and reports Redis in the health; with no Redis
  * listening (a port nothing answers on) the app still starts and keeps limiting on its own.
- * <p>
- * The short timeout is for the test run's log: Lettuce arms a timer for each connection attempt that closes the
- * attempt's channel when it fires, even when the attempt was refused at once; when the next test class pauses this
- * context (Spring's test framework stops its lifecycle beans, the connection factory included) before the timer
- * fires, the timer meets a terminated event loop and Netty logs an ERROR. At 100 ms the timer fires before the next
- * test class starts.
  */
-@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT,
-		properties = { "spring.data.redis.port=1", "spring.data.redis.timeout=100ms" })
+@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT, properties = "spring.data.redis.port=1")
 @ActiveProfiles("redis")
 class RedisProfileTests {
 
