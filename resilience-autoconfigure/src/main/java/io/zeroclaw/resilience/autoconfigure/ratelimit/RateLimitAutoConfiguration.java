@@ -40,6 +40,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication.Type;
 import org.springframework.boot.autoconfigure.condition.NoneNestedConditions;
+import org.springframework.boot.autoconfigure.condition.SearchStrategy;
 import org.springframework.boot.autoconfigure.condition.SpringBootCondition;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.context.properties.bind.BindException;
@@ -55,7 +56,6 @@ import org.springframework.context.annotation.Import;
 import org.springframework.core.env.Environment;
 import org.springframework.core.type.AnnotatedTypeMetadata;
 import org.springframework.util.ClassUtils;
-import org.springframework.util.StringUtils;
 import org.springframework.web.cors.CorsConfigurationSource;
 import org.springframework.web.util.pattern.PathPattern;
 
@@ -106,8 +106,12 @@ public final class RateLimitAutoConfiguration {
 				|| ServletFilterConfiguration.isEnabledOwnFilter(beanFactory, PRINCIPAL_FILTER_REGISTRATION);
 	}
 
+	/**
+	 * The policies of this context: a child context that enables rate limiting itself limits its server's requests by
+	 * its own settings, not its parent's.
+	 */
 	@Bean
-	@ConditionalOnMissingBean
+	@ConditionalOnMissingBean(search = SearchStrategy.CURRENT)
 	RateLimitPolicies rateLimitPolicies(ResilienceProperties properties, RateLimiterFactory rateLimiterFactory,
 			Environment environment) {
 		RateLimit rateLimit = properties.getRateLimit();
@@ -214,9 +218,7 @@ public final class RateLimitAutoConfiguration {
 					byGroup.put(name, group.getAdditionalPath());
 				}
 			}));
-		boolean managementOnMainPort = !StringUtils.hasText(environment.getProperty("management.server.port"))
-				|| environment.getProperty("management.server.port", "")
-					.equals(environment.getProperty("server.port", "8080"));
+		boolean managementOnMainPort = managementOnMainPort(environment);
 		List<String> paths = new ArrayList<>();
 		for (String additionalPath : byGroup.values()) {
 			String path = additionalPath.strip();
@@ -234,6 +236,20 @@ public final class RateLimitAutoConfiguration {
 			}
 		}
 		return paths;
+	}
+
+	/**
+	 * Whether Actuator answers on the main server, by the rule of Spring Boot's {@code ManagementPortType} (which
+	 * needs Actuator on the class path): no management port, or the main server's (8080 when unset), but never two
+	 * random ports ({@code 0}), which are two servers; a negative one serves no management over HTTP at all.
+	 */
+	static boolean managementOnMainPort(Environment environment) {
+		Integer management = environment.getProperty("management.server.port", Integer.class);
+		if (management == null) {
+			return true;
+		}
+		Integer server = environment.getProperty("server.port", Integer.class);
+		return (server == null) ? management == 8080 : (management > 0 && management.equals(server));
 	}
 
 	/**
@@ -505,7 +521,7 @@ public final class RateLimitAutoConfiguration {
 	static class MetricsConfiguration {
 
 		@Bean
-		@ConditionalOnMissingBean
+		@ConditionalOnMissingBean(search = SearchStrategy.CURRENT)
 		RateLimitMetrics rateLimitMetrics(RateLimitPolicies policies, ObjectProvider<MeterRegistry> meterRegistry) {
 			return new RateLimitMetrics(policies, meterRegistry);
 		}
