@@ -31,6 +31,7 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisFuture;
+import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -1407,9 +1408,10 @@ class RedisRateLimiterTests {
 
 	/** A client that times commands out itself, as Spring Boot sets Lettuce up ({@code spring.data.redis.timeout}). */
 	private static RedisClient lettuceTimingOutAfter(Duration timeout) {
-		RedisClient client = RedisClient.create(redis.uri());
+		RedisURI uri = RedisURI.create(redis.uri());
+		uri.setTimeout(timeout);
+		RedisClient client = RedisClient.create(uri);
 		client.setOptions(ClientOptions.builder().timeoutOptions(TimeoutOptions.enabled()).build());
-		client.setDefaultTimeout(timeout);
 		clients.add(client);
 		return client;
 	}

@@ -15,6 +15,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.ScanArgs;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.zeroclaw.resilience.ratelimit.KeyDigest;
@@ -171,7 +172,7 @@ class RedisRememberedRefusalsTests {
 					: key.getBytes(StandardCharsets.UTF_8);
 			byte[] expected = concat((this.prefix + "{api:").getBytes(StandardCharsets.UTF_8), client,
 					new byte[] { '}' });
-			List<byte[]> keys = commands.keys((this.prefix + "*").getBytes(StandardCharsets.UTF_8));
+			List<byte[]> keys = commands.scan(ScanArgs.Builder.matches(this.prefix + "*").limit(10_000)).getKeys();
 			assertThat(keys).as(key).hasSize(1);
 			assertThat(keys.get(0)).as(key).isEqualTo(expected);
 			assertThat(limiter.rememberedKeys()).as(key).contains(new String(client, StandardCharsets.UTF_8));
