@@ -57,16 +57,21 @@ class AheadOfTimeSettingsReporter implements ApplicationListener<ApplicationRead
 		Binder binder = Binder.get(environment);
 		// Each protection by its auto-configuration, which an application never defines itself (its own registry or
 		// controller may be there, used by hand, with the protection off), and each store by the bean that only
-		// that store defines: neither needs a class looked up by name, which a native image would not find.
-		boolean rateLimiting = has(context, RateLimitAutoConfiguration.class);
+		// that store defines: neither needs a class looked up by name, which a native image would not find. A
+		// context that ran the starter's auto-configuration itself is judged by its own beans; one that did not (a
+		// plain child) by its parent's and their ancestors'.
+		boolean own = context.getParent() == null || has(context, ResilienceAutoConfiguration.class, false);
+		ApplicationContext judged = own ? context : context.getParent();
+		boolean rateLimiting = has(judged, RateLimitAutoConfiguration.class, !own);
 		report(binder, "rate-limit.enabled", "rate limiting is", rateLimiting);
 		report(binder, "circuit-breaker.enabled", "circuit breakers are",
-				has(context, CircuitBreakerAutoConfiguration.class));
-		report(binder, "backpressure.enabled", "load shedding is", has(context, BackpressureAutoConfiguration.class));
+				has(judged, CircuitBreakerAutoConfiguration.class, !own));
+		report(binder, "backpressure.enabled", "load shedding is",
+				has(judged, BackpressureAutoConfiguration.class, !own));
 		if (rateLimiting && binder.bind(PREFIX + "rate-limit.enabled", Boolean.class).orElse(false)) {
 			Store store = binder.bind(PREFIX + "rate-limit.store", Store.class).orElse(Store.MEMORY);
-			boolean onRedis = context.containsBean(REDIS_STORE_BEAN);
-			if (!onRedis && !context.containsBean(MEMORY_STORE_BEAN)) {
+			boolean onRedis = has(judged, REDIS_STORE_BEAN, !own);
+			if (!onRedis && !has(judged, MEMORY_STORE_BEAN, !own)) {
 				// the application's own factory replaces both stores, whatever the store property says
 				return;
 			}
@@ -89,9 +94,16 @@ class AheadOfTimeSettingsReporter implements ApplicationListener<ApplicationRead
 		}
 	}
 
-	/** In this context or an ancestor: a child context uses the protections its parent's auto-configuration made. */
-	private static boolean has(ApplicationContext context, Class<?> type) {
-		return BeanFactoryUtils.beanNamesForTypeIncludingAncestors(context, type, false, false).length > 0;
+	/** A bean of this type in the context, or in an ancestor too. */
+	private static boolean has(ApplicationContext context, Class<?> type, boolean ancestors) {
+		String[] names = ancestors ? BeanFactoryUtils.beanNamesForTypeIncludingAncestors(context, type, false, false)
+				: context.getBeanNamesForType(type, false, false);
+		return names.length > 0;
+	}
+
+	/** A bean of this name in the context, or in an ancestor too. */
+	private static boolean has(ApplicationContext context, String name, boolean ancestors) {
+		return ancestors ? context.containsBean(name) : context.containsBeanDefinition(name);
 	}
 
 }

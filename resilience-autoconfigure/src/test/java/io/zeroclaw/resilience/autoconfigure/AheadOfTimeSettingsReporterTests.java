@@ -166,6 +166,19 @@ class AheadOfTimeSettingsReporterTests {
 		assertThat(output).doesNotContain("processed ahead of time");
 	}
 
+	@Test
+	void childThatRanTheAutoConfigurationItselfShouldBeJudgedByItsOwn(CapturedOutput output) {
+		new ApplicationContextRunner().withConfiguration(PROTECTIONS).withPropertyValues(ALL_ON).run((parent) -> {
+			// built with rate limiting off in the child (a child sees its parent's properties unless it sets its own)
+			new ApplicationContextRunner().withParent(parent)
+				.withConfiguration(PROTECTIONS)
+				.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=false")
+				.run((child) -> ready(child, "zeroclaw.resilience.rate-limit.enabled=true"));
+		});
+		assertThat(output).contains("Property 'zeroclaw.resilience.rate-limit.enabled' is true now, but this "
+				+ "application was processed ahead of time with it false: rate limiting is not running.");
+	}
+
 	/** Sets the run's properties over the build's, then tells the reporter the application is ready, as processed. */
 	private static void ready(ConfigurableApplicationContext context, String... runProperties) {
 		assertThat((ApplicationContextAssertProvider<?>) context).hasNotFailed();

@@ -41,11 +41,12 @@ public final class ResilienceActuatorAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	@ConditionalOnAvailableEndpoint
-	ResilienceEndpoint resilienceEndpoint(ResilienceProperties properties, ObjectProvider<RateLimitPolicies> policies,
+	ResilienceEndpoint resilienceEndpoint(ResilienceProperties properties,
 			ObjectProvider<RateLimitKeyResolver> keyResolver, ObjectProvider<BackpressureController> backpressure,
 			ListableBeanFactory beanFactory) {
-		// the context's own registry first (an injected provider would find a parent's of another name ambiguous)
-		return new ResilienceEndpoint(properties, policies, keyResolver,
+		// the context's own policies and registry first (an injected provider would find a parent's of another name
+		// ambiguous)
+		return new ResilienceEndpoint(properties, beanFactory.getBeanProvider(RateLimitPolicies.class), keyResolver,
 				beanFactory.getBeanProvider(CircuitBreakerRegistry.class), backpressure,
 				() -> RateLimitAutoConfiguration.filtersRequests(beanFactory));
 	}

@@ -108,12 +108,14 @@ public final class RateLimitAutoConfiguration {
 
 	/**
 	 * The policies of this context: a child context that enables rate limiting itself limits its server's requests by
-	 * its own settings, not its parent's.
+	 * its own settings, not its parent's, its store included (the factory is the context's own first, as the
+	 * stores' factories back off for the context's own only).
 	 */
 	@Bean
 	@ConditionalOnMissingBean(search = SearchStrategy.CURRENT)
-	RateLimitPolicies rateLimitPolicies(ResilienceProperties properties, RateLimiterFactory rateLimiterFactory,
+	RateLimitPolicies rateLimitPolicies(ResilienceProperties properties, ListableBeanFactory beanFactory,
 			Environment environment) {
+		RateLimiterFactory rateLimiterFactory = beanFactory.getBeanProvider(RateLimiterFactory.class).getObject();
 		RateLimit rateLimit = properties.getRateLimit();
 		List<RateLimitPolicyRegistration> named = new ArrayList<>();
 		for (Map.Entry<String, Policy> entry : rateLimit.getPolicies().entrySet()) {
@@ -278,6 +280,14 @@ public final class RateLimitAutoConfiguration {
 		return trimmed;
 	}
 
+	/**
+	 * The context's own policies first, then an ancestor's: injected by type, a child's policies and its parent's of
+	 * another name would be two candidates.
+	 */
+	static RateLimitPolicies ownPolicies(ListableBeanFactory beanFactory) {
+		return beanFactory.getBeanProvider(RateLimitPolicies.class).getObject();
+	}
+
 	private static <T> T orDefault(@Nullable T value, T fallback) {
 		return (value != null) ? value : fallback;
 	}
@@ -295,7 +305,7 @@ public final class RateLimitAutoConfiguration {
 		 * reporter of settings changed after processing ahead of time tells this store by the name.
 		 */
 		@Bean
-		@ConditionalOnMissingBean
+		@ConditionalOnMissingBean(search = SearchStrategy.CURRENT)
 		RateLimiterFactory zeroclawMemoryRateLimiterFactory() {
 			return LocalRateLimiter::new;
 		}
@@ -310,10 +320,11 @@ public final class RateLimitAutoConfiguration {
 		@Bean
 		@ConditionalOnMissingBean(name = FILTER_REGISTRATION)
 		FilterRegistrationBean<RateLimitFilter> rateLimitFilterRegistration(ResilienceProperties properties,
-				RateLimitPolicies policies, ObjectProvider<RateLimitKeyResolver> keyResolver,
+				ObjectProvider<RateLimitKeyResolver> keyResolver,
 				ObjectProvider<RateLimitRejectionHandler> rejectionHandler,
 				ObjectProvider<CorsConfigurationSource> corsSources, Environment environment,
 				ConfigurableListableBeanFactory beanFactory, ApplicationContext context) {
+			RateLimitPolicies policies = ownPolicies(beanFactory);
 			RateLimit rateLimit = properties.getRateLimit();
 			FilterPlacement placement = FilterPlacement.of(rateLimit, policies, environment,
 					beanFactory.containsBeanDefinition(PRINCIPAL_FILTER_REGISTRATION));
@@ -328,10 +339,9 @@ public final class RateLimitAutoConfiguration {
 		}
 
 		@Bean
-		RewritingFilterCheck zeroclawRewritingFilterCheck(ListableBeanFactory beanFactory,
-				RateLimitPolicies policies) {
+		RewritingFilterCheck zeroclawRewritingFilterCheck(ListableBeanFactory beanFactory) {
 			return new RewritingFilterCheck(beanFactory,
-					policies.all().stream().anyMatch((policy) -> !policy.methods().isEmpty()));
+					ownPolicies(beanFactory).all().stream().anyMatch((policy) -> !policy.methods().isEmpty()));
 		}
 
 		private static FilterRegistrationBean<RateLimitFilter> registration(String name, int order,
@@ -375,10 +385,11 @@ public final class RateLimitAutoConfiguration {
 		@ConditionalOnMissingBean(name = PRINCIPAL_FILTER_REGISTRATION)
 		@Conditional(PrincipalBesideOtherKeysCondition.class)
 		FilterRegistrationBean<RateLimitFilter> principalRateLimitFilterRegistration(ResilienceProperties properties,
-				RateLimitPolicies policies, ObjectProvider<RateLimitKeyResolver> keyResolver,
+				ObjectProvider<RateLimitKeyResolver> keyResolver,
 				ObjectProvider<RateLimitRejectionHandler> rejectionHandler,
 				ObjectProvider<CorsConfigurationSource> corsSources, Environment environment,
 				ConfigurableListableBeanFactory beanFactory, ApplicationContext context) {
+			RateLimitPolicies policies = ownPolicies(beanFactory);
 			RateLimit rateLimit = properties.getRateLimit();
 			FilterPlacement placement = FilterPlacement.of(rateLimit, policies, environment, true);
 			FilterRegistrationBean<RateLimitFilter> registration = registration("zeroclawPrincipalRateLimitFilter",
@@ -522,8 +533,9 @@ public final class RateLimitAutoConfiguration {
 
 		@Bean
 		@ConditionalOnMissingBean(search = SearchStrategy.CURRENT)
-		RateLimitMetrics rateLimitMetrics(RateLimitPolicies policies, ObjectProvider<MeterRegistry> meterRegistry) {
-			return new RateLimitMetrics(policies, meterRegistry);
+		RateLimitMetrics rateLimitMetrics(ListableBeanFactory beanFactory,
+				ObjectProvider<MeterRegistry> meterRegistry) {
+			return new RateLimitMetrics(ownPolicies(beanFactory), meterRegistry);
 		}
 
 	}

@@ -1,0 +1,135 @@
+package io.zeroclaw.resilience.autoconfigure.ratelimit;
+
+import java.time.Duration;
+import java.util.List;
+
+import io.zeroclaw.resilience.autoconfigure.ResilienceAutoConfiguration;
+import io.zeroclaw.resilience.autoconfigure.ResilienceProperties.KeyType;
+import io.zeroclaw.resilience.autoconfigure.actuate.ResilienceActuatorAutoConfiguration;
+import io.zeroclaw.resilience.autoconfigure.actuate.ResilienceEndpoint;
+import io.zeroclaw.resilience.ratelimit.LocalRateLimiter;
+import io.zeroclaw.resilience.ratelimit.RateLimitPolicy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import org.springframework.boot.actuate.autoconfigure.web.server.ManagementPortType;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.mock.env.MockEnvironment;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A child context that enables rate limiting has policies of its own, made by its own store, beside its parent's:
+ * nothing of the starter finds the two ambiguous (bean names that differ included), and the child's endpoint shows the
+ * child's. Also: which port arrangement puts Actuator on the main server, by Spring Boot's own rule.
+ */
+class ChildContextRateLimitTests {
+
+	private static final AutoConfigurations RATE_LIMIT = AutoConfigurations.of(ResilienceAutoConfiguration.class,
+			RateLimitAutoConfiguration.class);
+
+	@Test
+	void childShouldStartUnderAParentWhoseOwnPoliciesHaveAnotherName() {
+		new ApplicationContextRunner().withConfiguration(RATE_LIMIT)
+			.withUserConfiguration(OwnPolicies.class)
+			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true")
+			.run((parent) -> {
+				assertThat(parent).hasNotFailed();
+				new WebApplicationContextRunner().withParent(parent)
+					.withConfiguration(RATE_LIMIT)
+					.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
+							"zeroclaw.resilience.rate-limit.requests-per-window=1")
+					.run((child) -> assertThat(child).hasNotFailed());
+			});
+	}
+
+	@Test
+	void childWithItsOwnPoliciesOfAnotherNameShouldStartUnderAnAutoConfiguredParent() {
+		new ApplicationContextRunner().withConfiguration(RATE_LIMIT)
+			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true")
+			.run((parent) -> {
+				assertThat(parent).hasNotFailed();
+				new WebApplicationContextRunner().withParent(parent)
+					.withConfiguration(RATE_LIMIT)
+					.withUserConfiguration(OwnPolicies.class)
+					.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true")
+					.run((child) -> assertThat(child).hasNotFailed());
+			});
+	}
+
+	@Test
+	void childOnTheRedisStoreShouldNotKeepItsBucketsInMemoryUnderAParentOnTheMemoryStore() {
+		new ApplicationContextRunner().withConfiguration(RATE_LIMIT)
+			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true")
+			.run((parent) -> {
+				assertThat(parent).hasNotFailed();
+				new ApplicationContextRunner().withParent(parent)
+					.withConfiguration(AutoConfigurations.of(DataRedisAutoConfiguration.class,
+							ResilienceAutoConfiguration.class, RateLimitAutoConfiguration.class))
+					.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
+							"zeroclaw.resilience.rate-limit.store=redis", "spring.data.redis.port=1")
+					.run((child) -> {
+						assertThat(child).hasNotFailed();
+						RateLimitPolicies own = child.getBean("rateLimitPolicies", RateLimitPolicies.class);
+						assertThat(own).isNotSameAs(parent.getBean(RateLimitPolicies.class));
+						assertThat(own.defaultPolicy().limiter()).isNotInstanceOf(LocalRateLimiter.class);
+					});
+			});
+	}
+
+	@Test
+	void childsOwnEndpointShouldListTheChildsPoliciesUnderAParentWhoseOwnPoliciesHaveAnotherName() {
+		new ApplicationContextRunner().withConfiguration(RATE_LIMIT)
+			.withUserConfiguration(OwnPolicies.class)
+			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true")
+			.run((parent) -> {
+				assertThat(parent).hasNotFailed();
+				new ApplicationContextRunner().withParent(parent)
+					.withConfiguration(AutoConfigurations.of(ResilienceAutoConfiguration.class,
+							RateLimitAutoConfiguration.class, ResilienceActuatorAutoConfiguration.class))
+					.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
+							"zeroclaw.resilience.rate-limit.requests-per-window=1",
+							"management.endpoints.web.exposure.include=resilience")
+					.run((child) -> {
+						assertThat(child).hasNotFailed();
+						assertThat(child.getBean(ResilienceEndpoint.class).resilience().rateLimit().policies()
+							.get("default").requestsPerWindow()).isEqualTo(1);
+					});
+			});
+	}
+
+	@ParameterizedTest(name = "server.port={0}, management.server.port={1}")
+	@CsvSource(nullValues = "unset", value = { "unset, unset", "unset, 8080", "unset, 0", "unset, -1", "8080, 8080",
+			"0, 0", "0, 8080", "9000, 9000", "-1, -1", "'', ''", "'', 8080", "8080, ''", "'${PORT:8080}', 8080",
+			"'${PORT:8080}', '${PORT:8080}'", "' 9000 ', 9000", "9000, ' 9000'" })
+	void managementOnMainPortShouldFollowSpringBootsRule(String server, String management) {
+		MockEnvironment environment = new MockEnvironment();
+		if (server != null) {
+			environment.setProperty("server.port", server);
+		}
+		if (management != null) {
+			environment.setProperty("management.server.port", management);
+		}
+		assertThat(RateLimitAutoConfiguration.managementOnMainPort(environment))
+			.isEqualTo(ManagementPortType.get(environment) == ManagementPortType.SAME);
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class OwnPolicies {
+
+		@Bean
+		RateLimitPolicies myPolicies() {
+			RateLimitPolicy quota = new RateLimitPolicy(RateLimitPolicies.DEFAULT_POLICY, 5, Duration.ofMinutes(1), 0);
+			return new RateLimitPolicies(List.of(), new RateLimitPolicyRegistration(quota, List.of("/**"), KeyType.IP,
+					null, new LocalRateLimiter(quota, 1000)), List.of());
+		}
+
+	}
+
+}
