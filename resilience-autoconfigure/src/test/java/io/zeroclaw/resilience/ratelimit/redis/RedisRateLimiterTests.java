@@ -98,8 +98,8 @@ class RedisRateLimiterTests {
 
 	/**
 	 * Resumes the clients a test paused, then shuts the test's clients down. Each limiter has a client of its own,
-	 * with Lettuce's own resources (threads, a timer): kept until the class ended, they outnumbered what Netty tolerates
-	 * and it logged an ERROR.
+	 * with Lettuce's own resources (threads, a timer): kept until the class ended, they outnumbered what Netty
+	 * tolerates and it logged an ERROR.
 	 */
 	@AfterEach
 	void resumeAndShutDownClients() {
