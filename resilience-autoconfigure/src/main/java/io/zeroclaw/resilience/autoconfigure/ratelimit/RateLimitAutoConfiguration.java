@@ -40,7 +40,6 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication.Type;
 import org.springframework.boot.autoconfigure.condition.NoneNestedConditions;
-import org.springframework.boot.autoconfigure.condition.SearchStrategy;
 import org.springframework.boot.autoconfigure.condition.SpringBootCondition;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.context.properties.bind.BindException;
@@ -107,15 +106,13 @@ public final class RateLimitAutoConfiguration {
 	}
 
 	/**
-	 * The policies of this context: a child context that enables rate limiting itself limits its server's requests by
-	 * its own settings, not its parent's, its store included (the factory is the context's own first, as the
-	 * stores' factories back off for the context's own only).
+	 * The policies, one set per hierarchy: a child context under a parent that has them uses the parent's (and its
+	 * store), whatever its own settings say, as it inherits the parent's environment anyway.
 	 */
 	@Bean
-	@ConditionalOnMissingBean(search = SearchStrategy.CURRENT)
-	RateLimitPolicies rateLimitPolicies(ResilienceProperties properties, ListableBeanFactory beanFactory,
+	@ConditionalOnMissingBean
+	RateLimitPolicies rateLimitPolicies(ResilienceProperties properties, RateLimiterFactory rateLimiterFactory,
 			Environment environment) {
-		RateLimiterFactory rateLimiterFactory = beanFactory.getBeanProvider(RateLimiterFactory.class).getObject();
 		RateLimit rateLimit = properties.getRateLimit();
 		List<RateLimitPolicyRegistration> named = new ArrayList<>();
 		for (Map.Entry<String, Policy> entry : rateLimit.getPolicies().entrySet()) {
@@ -305,7 +302,7 @@ public final class RateLimitAutoConfiguration {
 		 * reporter of settings changed after processing ahead of time tells this store by the name.
 		 */
 		@Bean
-		@ConditionalOnMissingBean(search = SearchStrategy.CURRENT)
+		@ConditionalOnMissingBean
 		RateLimiterFactory zeroclawMemoryRateLimiterFactory() {
 			return LocalRateLimiter::new;
 		}
@@ -532,7 +529,7 @@ public final class RateLimitAutoConfiguration {
 	static class MetricsConfiguration {
 
 		@Bean
-		@ConditionalOnMissingBean(search = SearchStrategy.CURRENT)
+		@ConditionalOnMissingBean
 		RateLimitMetrics rateLimitMetrics(ListableBeanFactory beanFactory,
 				ObjectProvider<MeterRegistry> meterRegistry) {
 			return new RateLimitMetrics(ownPolicies(beanFactory), meterRegistry);

@@ -27,7 +27,6 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
-import org.springframework.boot.autoconfigure.condition.SearchStrategy;
 import org.springframework.boot.data.redis.autoconfigure.ClientResourcesBuilderCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.SmartLifecycle;
@@ -56,7 +55,7 @@ class RedisRateLimiterConfiguration {
 	 * hold the connection factory's destruction (made before it, destroyed after it) for its whole handshake.
 	 */
 	@Bean(destroyMethod = "stop")
-	@ConditionalOnMissingBean(value = RateLimiterFactory.class, search = SearchStrategy.CURRENT)
+	@ConditionalOnMissingBean(RateLimiterFactory.class)
 	LettuceConnector zeroclawRedisConnector(ObjectProvider<RedisConnectionFactory> connectionFactories) {
 		RedisConnectionFactory connectionFactory = connectionFactories.getIfAvailable();
 		if (connectionFactory == null) {
@@ -121,7 +120,7 @@ class RedisRateLimiterConfiguration {
 	}
 
 	@Bean
-	@ConditionalOnMissingBean(value = RateLimiterFactory.class, search = SearchStrategy.CURRENT)
+	@ConditionalOnMissingBean(RateLimiterFactory.class)
 	RateLimiterFactory redisRateLimiterFactory(LettuceConnector connector, ResilienceProperties properties,
 			ObjectProvider<RedisRateLimitErrorListenerFactory> errorListeners) {
 		ResilienceProperties.Redis redis = properties.getRateLimit().getRedis();

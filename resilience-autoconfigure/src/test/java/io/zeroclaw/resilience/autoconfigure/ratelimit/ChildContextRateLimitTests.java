@@ -25,9 +25,9 @@ import org.springframework.mock.env.MockEnvironment;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * A child context that enables rate limiting has policies of its own, made by its own store, beside its parent's:
- * nothing of the starter finds the two ambiguous (bean names that differ included), and the child's endpoint shows the
- * child's. Also: which port arrangement puts Actuator on the main server, by Spring Boot's own rule.
+ * Rate limiting in a child context: the policies are one set per hierarchy, so a child under a rate-limiting parent
+ * uses the parent's (and its store), and nothing of the starter finds a child's and its parent's policies ambiguous
+ * when their bean names differ. Also: which port arrangement puts Actuator on the main server, by Spring Boot's rule.
  */
 class ChildContextRateLimitTests {
 
@@ -64,27 +64,28 @@ class ChildContextRateLimitTests {
 	}
 
 	@Test
-	void childOnTheRedisStoreShouldNotKeepItsBucketsInMemoryUnderAParentOnTheMemoryStore() {
+	void childUnderARateLimitingParentShouldUseTheParentsPoliciesAndStoreWhateverItsOwnSettingsSay() {
 		new ApplicationContextRunner().withConfiguration(RATE_LIMIT)
 			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true")
 			.run((parent) -> {
 				assertThat(parent).hasNotFailed();
-				new ApplicationContextRunner().withParent(parent)
+				new WebApplicationContextRunner().withParent(parent)
 					.withConfiguration(AutoConfigurations.of(DataRedisAutoConfiguration.class,
 							ResilienceAutoConfiguration.class, RateLimitAutoConfiguration.class))
 					.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
+							"zeroclaw.resilience.rate-limit.requests-per-window=1",
 							"zeroclaw.resilience.rate-limit.store=redis", "spring.data.redis.port=1")
 					.run((child) -> {
 						assertThat(child).hasNotFailed();
-						RateLimitPolicies own = child.getBean("rateLimitPolicies", RateLimitPolicies.class);
-						assertThat(own).isNotSameAs(parent.getBean(RateLimitPolicies.class));
-						assertThat(own.defaultPolicy().limiter()).isNotInstanceOf(LocalRateLimiter.class);
+						assertThat(RateLimitAutoConfiguration.ownPolicies(child.getBeanFactory()))
+							.isSameAs(parent.getBean(RateLimitPolicies.class));
+						assertThat(child).doesNotHaveBean("zeroclawRedisConnector");
 					});
 			});
 	}
 
 	@Test
-	void childsOwnEndpointShouldListTheChildsPoliciesUnderAParentWhoseOwnPoliciesHaveAnotherName() {
+	void childsOwnEndpointShouldListThePoliciesItsFilterUsesUnderAParentWhoseOwnPoliciesHaveAnotherName() {
 		new ApplicationContextRunner().withConfiguration(RATE_LIMIT)
 			.withUserConfiguration(OwnPolicies.class)
 			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true")
@@ -98,8 +99,9 @@ class ChildContextRateLimitTests {
 							"management.endpoints.web.exposure.include=resilience")
 					.run((child) -> {
 						assertThat(child).hasNotFailed();
+						// the policies the child's filter uses: the parent's own, not a second set of the child's
 						assertThat(child.getBean(ResilienceEndpoint.class).resilience().rateLimit().policies()
-							.get("default").requestsPerWindow()).isEqualTo(1);
+							.get("default").requestsPerWindow()).isEqualTo(5);
 					});
 			});
 	}
