@@ -13,7 +13,6 @@ import io.zeroclaw.resilience.ratelimit.LocalRateLimiter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import org.springframework.aot.test.generate.TestGenerationContext;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
@@ -22,16 +21,11 @@ import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfigurat
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
-import org.springframework.boot.test.util.TestPropertyValues;
-import org.springframework.context.ApplicationContextInitializer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.context.aot.ApplicationContextAotGenerator;
 import org.springframework.context.support.GenericApplicationContext;
 import org.springframework.core.env.MapPropertySource;
 import org.springframework.core.test.tools.CompileWithForkedClassLoader;
-import org.springframework.core.test.tools.TestCompiler;
-import org.springframework.javapoet.ClassName;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -96,25 +90,8 @@ class AheadOfTimeSettingsReporterAotProcessingTests {
 				new ApplicationReadyEvent(new SpringApplication(), new String[0], context, Duration.ZERO));
 	}
 
-	@SuppressWarnings("unchecked")
 	private static void startProcessed(ApplicationContextRunner runner, Consumer<GenericApplicationContext> then) {
-		runner.prepare((context) -> {
-			GenericApplicationContext source = (GenericApplicationContext) context.getSourceApplicationContext();
-			TestGenerationContext generationContext = new TestGenerationContext();
-			ClassName initializerName = new ApplicationContextAotGenerator().processAheadOfTime(source,
-					generationContext);
-			generationContext.writeGeneratedContent();
-			TestCompiler.forSystem().with(generationContext).compile((compiled) -> {
-				try (GenericApplicationContext processed = new GenericApplicationContext()) {
-					processed.setClassLoader(AheadOfTimeSettingsReporterAotProcessingTests.class.getClassLoader());
-					TestPropertyValues.of(BUILD).applyTo(processed);
-					compiled.getInstance(ApplicationContextInitializer.class, initializerName.toString())
-						.initialize(processed);
-					processed.refresh();
-					then.accept(processed);
-				}
-			});
-		});
+		ResilienceAotProcessingTests.startProcessed(runner, BUILD, then);
 	}
 
 	@Configuration(proxyBeanMethods = false)

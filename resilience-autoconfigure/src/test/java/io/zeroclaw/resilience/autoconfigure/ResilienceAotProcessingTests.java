@@ -166,13 +166,18 @@ class ResilienceAotProcessingTests {
 		});
 	}
 
+	private static void startProcessed(ApplicationContextRunner runner,
+			Consumer<GenericApplicationContext> assertions) {
+		startProcessed(runner, PROPERTIES, assertions);
+	}
+
 	/**
 	 * Processes the runner's context ahead of time, compiles what was generated, and starts the processed context from
-	 * it, failing if CGLIB defines any class while it starts: what a native image refuses. Then hands it to
-	 * {@code assertions}.
+	 * it with {@code properties} (those of the build: a processed context evaluates no condition again), failing if
+	 * CGLIB defines any class while it starts: what a native image refuses. Then hands it to {@code assertions}.
 	 */
 	@SuppressWarnings("unchecked")
-	private static void startProcessed(ApplicationContextRunner runner,
+	static void startProcessed(ApplicationContextRunner runner, String[] properties,
 			Consumer<GenericApplicationContext> assertions) {
 		runner.prepare((context) -> {
 			GenericApplicationContext source = (GenericApplicationContext) context.getSourceApplicationContext();
@@ -185,7 +190,7 @@ class ResilienceAotProcessingTests {
 				try (GenericApplicationContext processed = new GenericApplicationContext()) {
 					// one class loader at build and at run time, as in an application (the compiler's is a child)
 					processed.setClassLoader(ResilienceAotProcessingTests.class.getClassLoader());
-					TestPropertyValues.of(PROPERTIES).applyTo(processed);
+					TestPropertyValues.of(properties).applyTo(processed);
 					compiled.getInstance(ApplicationContextInitializer.class, initializerName.toString())
 						.initialize(processed);
 					whileRecordingDefinedClasses((name, bytes) -> definedAtRunTime.add(name), processed::refresh);
