@@ -81,9 +81,12 @@ class RedisRateLimiterConfiguration {
 	 * Stops the connector from opening connections once the application shuts down or pauses (Spring's test framework
 	 * pausing a cached context), in a phase after the web server has stopped taking requests and before the connection
 	 * factory stops (phase 0): an attempt still in progress would otherwise hold the factory's stop until its handshake
-	 * timed out. Started again, the connector is prepared again, as at start-up.
+	 * timed out. Started again, the connector is prepared again, as at start-up. Only where this context defines the
+	 * connector (the same condition, declared before any factory of this class): a child context under a parent that
+	 * has the store would otherwise stop the parent's connector when it closes.
 	 */
 	@Bean
+	@ConditionalOnMissingBean(RateLimiterFactory.class)
 	SmartLifecycle zeroclawRedisConnectorLifecycle(ObjectProvider<LettuceConnector> connector) {
 		return new SmartLifecycle() {
 

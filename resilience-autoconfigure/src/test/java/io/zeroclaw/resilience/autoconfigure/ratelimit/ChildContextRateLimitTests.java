@@ -2,6 +2,7 @@ package io.zeroclaw.resilience.autoconfigure.ratelimit;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 import io.zeroclaw.resilience.autoconfigure.ResilienceAutoConfiguration;
 import io.zeroclaw.resilience.autoconfigure.ResilienceProperties.KeyType;
@@ -9,6 +10,7 @@ import io.zeroclaw.resilience.autoconfigure.actuate.ResilienceActuatorAutoConfig
 import io.zeroclaw.resilience.autoconfigure.actuate.ResilienceEndpoint;
 import io.zeroclaw.resilience.ratelimit.LocalRateLimiter;
 import io.zeroclaw.resilience.ratelimit.RateLimitPolicy;
+import io.zeroclaw.resilience.ratelimit.redis.LettuceConnector;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -33,6 +35,9 @@ class ChildContextRateLimitTests {
 
 	private static final AutoConfigurations RATE_LIMIT = AutoConfigurations.of(ResilienceAutoConfiguration.class,
 			RateLimitAutoConfiguration.class);
+
+	private static final AutoConfigurations REDIS_RATE_LIMIT = AutoConfigurations.of(
+			DataRedisAutoConfiguration.class, ResilienceAutoConfiguration.class, RateLimitAutoConfiguration.class);
 
 	@Test
 	void childShouldStartUnderAParentWhoseOwnPoliciesHaveAnotherName() {
@@ -106,6 +111,33 @@ class ChildContextRateLimitTests {
 			});
 	}
 
+	@Test
+	void closingAChildShouldNotStopTheParentsRedisConnectorWithAFactoryOfItsOwnOrWithout() {
+		new ApplicationContextRunner().withConfiguration(REDIS_RATE_LIMIT)
+			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
+					"zeroclaw.resilience.rate-limit.store=redis", "spring.data.redis.port=1")
+			.run((parent) -> {
+				assertThat(parent).hasNotFailed();
+				LettuceConnector parentsConnector = parent.getBean(LettuceConnector.class);
+				new ApplicationContextRunner().withParent(parent)
+					.withConfiguration(REDIS_RATE_LIMIT)
+					.withUserConfiguration(OwnFactory.class)
+					.run((child) -> {
+						assertThat(child).hasNotFailed();
+						assertThat(child.containsLocalBean("zeroclawRedisConnector")).isFalse();
+					});
+				new ApplicationContextRunner().withParent(parent)
+					.withConfiguration(REDIS_RATE_LIMIT)
+					.run((child) -> assertThat(child).hasNotFailed());
+				// the parent runs on; its connector must still open connections (Spring's shared connection reset)
+				CompletableFuture<?> attempt = parentsConnector.connectInBackground();
+				assertThat(attempt).satisfiesAnyOf((future) -> assertThat(future).isNotDone(),
+						(future) -> assertThat(future).failsWithin(Duration.ZERO)
+							.withThrowableThat()
+							.withMessageNotContaining("shutting down"));
+			});
+	}
+
 	@ParameterizedTest(name = "server.port={0}, management.server.port={1}")
 	@CsvSource(nullValues = "unset", value = { "unset, unset", "unset, 8080", "unset, 0", "unset, -1", "8080, 8080",
 			"0, 0", "0, 8080", "9000, 9000", "-1, -1", "'', ''", "'', 8080", "8080, ''", "'${PORT:8080}', 8080",
@@ -130,6 +162,16 @@ class ChildContextRateLimitTests {
 			RateLimitPolicy quota = new RateLimitPolicy(RateLimitPolicies.DEFAULT_POLICY, 5, Duration.ofMinutes(1), 0);
 			return new RateLimitPolicies(List.of(), new RateLimitPolicyRegistration(quota, List.of("/**"), KeyType.IP,
 					null, new LocalRateLimiter(quota, 1000)), List.of());
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class OwnFactory {
+
+		@Bean
+		RateLimiterFactory rateLimiterFactory() {
+			return LocalRateLimiter::new;
 		}
 
 	}
