@@ -40,6 +40,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication.Type;
 import org.springframework.boot.autoconfigure.condition.NoneNestedConditions;
+import org.springframework.boot.autoconfigure.condition.SearchStrategy;
 import org.springframework.boot.autoconfigure.condition.SpringBootCondition;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.context.properties.bind.BindException;
@@ -314,8 +315,12 @@ public final class RateLimitAutoConfiguration {
 	@ConditionalOnClass({ Filter.class, PathPattern.class })
 	static class ServletFilterConfiguration {
 
+		/**
+		 * Backs off for a registration of this context only: a server registers its own context's filters, so a
+		 * child's server under a parent that serves requests too would otherwise have none.
+		 */
 		@Bean
-		@ConditionalOnMissingBean(name = FILTER_REGISTRATION)
+		@ConditionalOnMissingBean(name = FILTER_REGISTRATION, search = SearchStrategy.CURRENT)
 		FilterRegistrationBean<RateLimitFilter> rateLimitFilterRegistration(ResilienceProperties properties,
 				ObjectProvider<RateLimitKeyResolver> keyResolver,
 				ObjectProvider<RateLimitRejectionHandler> rejectionHandler,
@@ -379,7 +384,7 @@ public final class RateLimitAutoConfiguration {
 		 * other policies could count the request.
 		 */
 		@Bean
-		@ConditionalOnMissingBean(name = PRINCIPAL_FILTER_REGISTRATION)
+		@ConditionalOnMissingBean(name = PRINCIPAL_FILTER_REGISTRATION, search = SearchStrategy.CURRENT)
 		@Conditional(PrincipalBesideOtherKeysCondition.class)
 		FilterRegistrationBean<RateLimitFilter> principalRateLimitFilterRegistration(ResilienceProperties properties,
 				ObjectProvider<RateLimitKeyResolver> keyResolver,

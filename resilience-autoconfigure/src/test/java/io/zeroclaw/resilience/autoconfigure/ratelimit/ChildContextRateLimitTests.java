@@ -20,6 +20,8 @@ import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.boot.web.servlet.ServletContextInitializerBeans;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.mock.env.MockEnvironment;
@@ -135,6 +137,27 @@ class ChildContextRateLimitTests {
 						(future) -> assertThat(future).failsWithin(Duration.ZERO)
 							.withThrowableThat()
 							.withMessageNotContaining("shutting down"));
+			});
+	}
+
+	@Test
+	void childServerUnderAServletParentShouldRegisterTheRateLimitFilter() {
+		new WebApplicationContextRunner().withConfiguration(RATE_LIMIT)
+			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true")
+			.run((parent) -> {
+				assertThat(parent).hasNotFailed();
+				new WebApplicationContextRunner().withParent(parent)
+					.withConfiguration(RATE_LIMIT)
+					.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true")
+					.run((child) -> {
+						assertThat(child).hasNotFailed();
+						// what the child's web server registers: its own context's initializers only
+						assertThat(new ServletContextInitializerBeans(child.getBeanFactory()))
+							.anySatisfy((initializer) -> assertThat(initializer)
+								.isInstanceOfSatisfying(FilterRegistrationBean.class,
+										(registration) -> assertThat(registration.getFilter())
+											.isInstanceOf(RateLimitFilter.class)));
+					});
 			});
 	}
 
