@@ -1,8 +1,12 @@
 package io.zeroclaw.resilience.autoconfigure.ratelimit;
 
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Predicate;
+import java.util.stream.IntStream;
 
 import org.jspecify.annotations.Nullable;
 
@@ -34,6 +38,13 @@ import org.springframework.web.util.pattern.PathPattern;
  * gives it, and a path that does not parse is reported as the parser reports it: with an
  * {@link IllegalArgumentException}. Within one rule the order of its patterns does not matter (any match will do),
  * so its literal and prefix patterns are tried first.
+ * <p>
+ * A plain URI is compared only with the rules that can match it. A pattern whose leading segments are literal
+ * ({@code /api/v1/{id}}, {@code /webhook}, {@code /actuator/**}) can match only a path that begins with those
+ * segments, so the rules are indexed once in a tree of literal segments, each rule under the leading segments of
+ * each of its patterns, and a URI walks the tree along its own segments and tries only the rules met on the way, in
+ * their order. Choosing among hundreds of policies then costs what choosing among the few that share the request's
+ * leading segments does.
  * <p>
  * {@code PathRouterTests} checks the equivalence by comparing the router with the parser over every combination of
  * a list of patterns, request URIs and context paths chosen to probe the edges (encodings, path parameters, empty
@@ -79,6 +90,8 @@ final class PathRouter<T> {
 
 	private final @Nullable Object[] targets;
 
+	private final LiteralSegmentIndex index;
+
 	private final PathParser parser;
 
 	PathRouter(List<Rule<T>> rules, PathParser parser) {
@@ -88,6 +101,7 @@ final class PathRouter<T> {
 			this.rules[i] = new CompiledRule(rules.get(i).patterns(), rules.get(i).methods());
 			this.targets[i] = rules.get(i).target();
 		}
+		this.index = new LiteralSegmentIndex(this.rules);
 		this.parser = parser;
 	}
 
@@ -113,7 +127,7 @@ final class PathRouter<T> {
 			return ruleIndex(this.parser.pathWithinApplication(requestUri, contextPath), method);
 		}
 		PathContainer path = null;
-		for (int i = 0; i < this.rules.length; i++) {
+		for (int i : this.index.candidates(requestUri, start)) {
 			CompiledRule rule = this.rules[i];
 			if (!rule.appliesTo(method)) {
 				continue;
@@ -229,6 +243,33 @@ final class PathRouter<T> {
 		return (prefix.isEmpty() || isLiteralText(prefix)) ? prefix : null;
 	}
 
+	/**
+	 * The leading segments of a pattern that stand for themselves, each followed by a {@code /} or the pattern's end:
+	 * a path the pattern matches begins with exactly those segments. Stops at the first empty segment or one with any
+	 * other character, so that it is empty for a pattern whose first segment is a wildcard or a variable.
+	 */
+	static List<String> literalSegments(PathPattern pattern) {
+		String text = pattern.getPatternString();
+		List<String> segments = new ArrayList<>();
+		if (text.isEmpty() || text.charAt(0) != '/') {
+			return segments;
+		}
+		int start = 0;
+		while (start < text.length()) {
+			int end = text.indexOf('/', start + 1);
+			if (end < 0) {
+				end = text.length();
+			}
+			String segment = text.substring(start + 1, end);
+			if (segment.isEmpty() || !segment.chars().allMatch((c) -> standsForItself((char) c))) {
+				break;
+			}
+			segments.add(segment);
+			start = end;
+		}
+		return segments;
+	}
+
 	private static boolean isLiteralText(String text) {
 		if (text.isEmpty() || text.charAt(0) != '/' || text.contains("//")) {
 			return false;
@@ -249,6 +290,133 @@ final class PathRouter<T> {
 	private static boolean standsForItself(char c) {
 		return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
 				|| "/-._~!$&'()+,=:@".indexOf(c) >= 0;
+	}
+
+	/**
+	 * The rules a plain URI may match, by its leading segments: a tree whose nodes are literal segments, each rule
+	 * under the node each of its patterns' leading literal segments reach (the root for a pattern that has none), and
+	 * at each node, precomputed, the rules under it and under its ancestors, in their order. The edges live in one
+	 * open-addressed table looked up with the URI's own characters, so that routing allocates nothing.
+	 */
+	private static final class LiteralSegmentIndex {
+
+		private final int[] parents;
+
+		private final @Nullable String[] segments;
+
+		private final int[] children;
+
+		private final int mask;
+
+		private final int shift;
+
+		private final int[][] candidates;
+
+		LiteralSegmentIndex(CompiledRule[] rules) {
+			List<Map<String, Integer>> tree = new ArrayList<>();
+			List<List<Integer>> own = new ArrayList<>();
+			List<Integer> parentOf = new ArrayList<>();
+			tree.add(new LinkedHashMap<>());
+			own.add(new ArrayList<>());
+			parentOf.add(-1);
+			int edges = 0;
+			for (int i = 0; i < rules.length; i++) {
+				for (PathPattern pattern : rules[i].all) {
+					int node = 0;
+					for (String segment : literalSegments(pattern)) {
+						Integer child = tree.get(node).get(segment);
+						if (child == null) {
+							child = tree.size();
+							tree.get(node).put(segment, child);
+							tree.add(new LinkedHashMap<>());
+							own.add(new ArrayList<>());
+							parentOf.add(node);
+							edges++;
+						}
+						node = child;
+					}
+					own.get(node).add(i);
+				}
+			}
+			this.candidates = new int[tree.size()][];
+			for (int node = 0; node < tree.size(); node++) {
+				// a parent is always made before its children
+				int parent = parentOf.get(node);
+				int[] inherited = (parent < 0) ? new int[0] : this.candidates[parent];
+				// a node with no rules of its own shares its parent's array
+				this.candidates[node] = own.get(node).isEmpty() ? inherited : IntStream.concat(Arrays.stream(inherited),
+						own.get(node).stream().mapToInt(Integer::intValue)).sorted().distinct().toArray();
+			}
+			int capacity = Integer.highestOneBit(Math.max(1, edges) * 2 + 1) << 1;
+			this.parents = new int[capacity];
+			this.segments = new String[capacity];
+			this.children = new int[capacity];
+			this.mask = capacity - 1;
+			this.shift = 32 - Integer.numberOfTrailingZeros(capacity);
+			for (int node = 0; node < tree.size(); node++) {
+				for (Map.Entry<String, Integer> edge : tree.get(node).entrySet()) {
+					int slot = slot(node, edge.getKey().hashCode());
+					while (this.segments[slot] != null) {
+						slot = (slot + 1) & this.mask;
+					}
+					this.parents[slot] = node;
+					this.segments[slot] = edge.getKey();
+					this.children[slot] = edge.getValue();
+				}
+			}
+		}
+
+		/**
+		 * The first slot to probe for an edge: the segment's hash mixed with its parent, times 2^32 divided by the
+		 * golden ratio, top bits, which spreads the near-consecutive hashes of names such as {@code t1}, {@code t2}
+		 * over the table, where a mask would put them in one run that a lookup of a missing name walks through.
+		 */
+		private int slot(int parent, int hash) {
+			return ((hash ^ (parent * 0x85EBCA6B)) * 0x9E3779B9) >>> this.shift;
+		}
+
+		/**
+		 * @param requestUri a plain request URI
+		 * @param start where its path within the application starts
+		 * @return the indexes of the rules it may match, ascending
+		 */
+		int[] candidates(String requestUri, int start) {
+			int length = requestUri.length();
+			int node = 0;
+			int position = start;
+			while (position < length && requestUri.charAt(position) == '/') {
+				int end = requestUri.indexOf('/', position + 1);
+				if (end < 0) {
+					end = length;
+				}
+				int child = child(node, requestUri, position + 1, end);
+				if (child < 0) {
+					break;
+				}
+				node = child;
+				position = end;
+			}
+			return this.candidates[node];
+		}
+
+		private int child(int parent, String requestUri, int start, int end) {
+			int hash = 0;
+			for (int i = start; i < end; i++) {
+				hash = 31 * hash + requestUri.charAt(i);
+			}
+			int segmentLength = end - start;
+			for (int slot = slot(parent, hash);; slot = (slot + 1) & this.mask) {
+				String segment = this.segments[slot];
+				if (segment == null) {
+					return -1;
+				}
+				if (this.parents[slot] == parent && segment.length() == segmentLength
+						&& requestUri.startsWith(segment, start)) {
+					return this.children[slot];
+				}
+			}
+		}
+
 	}
 
 	/**

@@ -2,7 +2,9 @@ package io.zeroclaw.resilience.autoconfigure.ratelimit;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
+import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
@@ -115,13 +117,117 @@ class PathRouterTests {
 	void plainRequestUriShouldBeParsedOnlyOnceAndOnlyWhenAWildcardRuleMustBeTried() {
 		CountingParser parser = new CountingParser();
 		PathRouter<String> router = router(parser, rule("exact", "/items/exact"), rule("items", "/items/*"),
-				rule("docs", "/docs/**"), rule("default", "/hello"));
+				rule("tenant", "/{tenant}/orders/*"), rule("docs", "/*/docs/**"), rule("default", "/hello"));
 		assertThat(router.route("/items/exact", "", "GET")).isEqualTo("exact");
 		assertThat(parser.calls).hasValue(0);
 		assertThat(router.route("/hello", "", "GET")).isEqualTo("default");
 		assertThat(parser.calls).as("parsed once for the two wildcard rules before the literal one").hasValue(1);
-		assertThat(router.route("/docs/a", "", "GET")).isEqualTo("docs");
+		assertThat(router.route("/items/a", "", "GET")).isEqualTo("items");
 		assertThat(parser.calls).hasValue(2);
+		assertThat(router.route("/v1/docs/a", "", "GET")).isEqualTo("docs");
+		assertThat(parser.calls).hasValue(3);
+	}
+
+	@Test
+	void plainRequestUriShouldTryOnlyTheRulesItsLeadingSegmentsCanMatch() {
+		List<String> tried = new ArrayList<>();
+		List<PathRouter.Rule<String>> rules = new ArrayList<>();
+		for (int i = 0; i < 500; i++) {
+			String name = "tenant" + i;
+			rules.add(rule(name, (method) -> tried.add(name), "/api/" + name + "/{id}", "/api/" + name + "/*/x"));
+		}
+		rules.add(3, rule("versioned", (method) -> tried.add("versioned"), "/{version}/tenants/{id}"));
+		rules.add(5, rule("api", (method) -> tried.add("api"), "/api/*/orders"));
+		rules.add(rule("shared", (method) -> tried.add("shared"), "/api/tenant7", "/api/tenant9"));
+		rules.add(rule("default", (method) -> tried.add("default"), "/**"));
+		PathRouter<String> router = new PathRouter<>(rules, new CountingParser());
+		assertThat(router.route("/api/tenant9", "", "GET")).isEqualTo("shared");
+		assertThat(tried).containsExactly("versioned", "api", "tenant9", "shared");
+		tried.clear();
+		assertThat(router.route("/app/api/tenant7/1", "/app", "GET")).isEqualTo("tenant7");
+		assertThat(tried).containsExactly("versioned", "api", "tenant7");
+		tried.clear();
+		assertThat(router.route("/api/tenant7/orders", "", "GET")).isEqualTo("api");
+		assertThat(tried).containsExactly("versioned", "api");
+		tried.clear();
+		assertThat(router.route("/v2/tenants/1", "", "GET")).isEqualTo("versioned");
+		assertThat(tried).containsExactly("versioned");
+		tried.clear();
+		assertThat(router.route("/api/tenant500/1", "", "GET")).isEqualTo("default");
+		assertThat(tried).containsExactly("versioned", "api", "default");
+		tried.clear();
+		assertThat(router.route("/api//tenant7/1", "", "GET")).isEqualTo("default");
+		assertThat(tried).containsExactly("versioned", "api", "default");
+		tried.clear();
+		assertThat(router.route("/api/tenant7", "", "GET")).as("a rule under each of its patterns' segments")
+			.isEqualTo("shared");
+		assertThat(tried).containsExactly("versioned", "api", "tenant7", "shared");
+		tried.clear();
+		assertThat(router.route("/api/tenant7%2F1", "", "GET")).as("a parsed path tries every rule")
+			.isEqualTo("default");
+		assertThat(tried).hasSize(504);
+	}
+
+	@Test
+	void manyRulesShouldRouteEveryPathToTheFirstRuleTheParsedPathMatchesInAnyOrder() {
+		List<String> patterns = new ArrayList<>(PATTERNS);
+		List<String> mismatches = new ArrayList<>();
+		Random random = new Random(42);
+		for (int round = 0; round < 6; round++) {
+			if (round == 1) {
+				Collections.reverse(patterns);
+			}
+			else if (round > 1) {
+				Collections.shuffle(patterns, random);
+			}
+			List<PathRouter.Rule<String>> rules = new ArrayList<>();
+			List<List<PathPattern>> parsedRules = new ArrayList<>();
+			for (int i = 0; i < patterns.size(); i += 1 + (round % 3)) {
+				List<PathPattern> parsed = patterns.subList(i, Math.min(patterns.size(), i + 1 + (round % 3)))
+					.stream()
+					.map(PathPatternParser.defaultInstance::parse)
+					.toList();
+				rules.add(new PathRouter.Rule<>(parsed, "rule" + rules.size()));
+				parsedRules.add(parsed);
+			}
+			PathRouter<String> router = new PathRouter<>(rules, PathRouter.PathParser.REQUEST_PATH);
+			for (String contextPath : CONTEXT_PATHS) {
+				for (String path : PATHS) {
+					for (String requestUri : requestUris(contextPath, path)) {
+						String expected = outcome(() -> {
+							for (int i = 0; i < parsedRules.size(); i++) {
+								for (PathPattern pattern : parsedRules.get(i)) {
+									if (matches(pattern, requestUri, contextPath)) {
+										return "rule" + i;
+									}
+								}
+							}
+							return null;
+						});
+						String actual = outcome(() -> router.route(requestUri, contextPath, "GET"));
+						if (!expected.equals(actual)) {
+							mismatches.add("rules " + parsedRules + ", URI '" + requestUri + "', context path '"
+									+ contextPath + "': expected " + expected + ", got " + actual);
+						}
+					}
+				}
+			}
+		}
+		assertThat(mismatches).isEmpty();
+	}
+
+	@Test
+	void onlyLeadingSegmentsThatStandForThemselvesShouldIndexAPattern() {
+		assertThat(literalSegments("/webhook")).containsExactly("webhook");
+		assertThat(literalSegments("/api/v1/{id}")).containsExactly("api", "v1");
+		assertThat(literalSegments("/actuator/**")).containsExactly("actuator");
+		assertThat(literalSegments("/a:b@c/d/")).containsExactly("a:b@c", "d");
+		assertThat(literalSegments("/a//b")).containsExactly("a");
+		assertThat(literalSegments("/a/b*/c")).containsExactly("a");
+		assertThat(literalSegments("/a/web%68ook")).containsExactly("a");
+		assertThat(List.of("/", "/**", "//a", "/{tenant}/a", "/a*/b", "/a?c", "/web%68ook", "/a;b", "/ä/x", "/a b",
+				"webhook", "a/b", "", "/{*rest}", "/**/b"))
+			.allMatch((pattern) -> literalSegments(pattern).isEmpty());
 	}
 
 	@Test
@@ -183,6 +289,10 @@ class PathRouterTests {
 		assertThat(List.of("/a/*", "/**", "/a/{id}", "/a?c", "/web%68ook", "/a;b", "/a//b", "webhook", "", "/ä",
 				"/a b"))
 			.noneMatch((pattern) -> PathRouter.isLiteral(PathPatternParser.defaultInstance.parse(pattern)));
+	}
+
+	private static List<String> literalSegments(String pattern) {
+		return PathRouter.literalSegments(PathPatternParser.defaultInstance.parse(pattern));
 	}
 
 	private static String prefixOf(String pattern) {
