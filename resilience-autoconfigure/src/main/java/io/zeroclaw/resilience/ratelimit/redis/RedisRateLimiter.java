@@ -61,7 +61,7 @@ import org.slf4j.LoggerFactory;
  * until the bucket is full, signed to tell an allowance from a refusal), from which the client derives the tokens left
  * and the retry time. Its SHA-1 is computed here; {@link #prepare} loads it at start-up, and when Redis answers
  * {@code NOSCRIPT} all the same (restart, {@code SCRIPT FLUSH}, fail-over) the same decision is sent once with
- * {@code EVAL}, which also caches the script again. Arguments are pre-encoded per policy, so a one-permit decision
+ * {@code EVAL}, beside a {@code SCRIPT LOAD} that caches the script again (one at a time, not waited for). Arguments are pre-encoded per policy, so a one-permit decision
  * allocates only its key. The time is Redis's own ({@code TIME}, microseconds), so instances with skewed clocks agree
  * and the JVM's clock plays no part in a decision Redis makes. A refusal is remembered by the instance for a while
  * (until one permit would be allowed, a second at most; see {@link RememberedRefusals}), so that a client hammering a
@@ -259,6 +259,9 @@ public final class RedisRateLimiter implements RateLimiter {
 	/** Whether a failure was logged that no "Redis answers again" has followed yet. */
 	private final AtomicBoolean outageReported = new AtomicBoolean();
 
+	/** Whether a {@code SCRIPT LOAD} sent after a {@code NOSCRIPT} is still on its way: one at a time is enough. */
+	private final AtomicBoolean reloading = new AtomicBoolean();
+
 	/**
 	 * How Redis fares, in the low bits: {@link #ANSWERING}, {@link #FAILING} since a decision it did not make, or
 	 * {@link #WRITES_REFUSED} since it refused a write; see {@link #isAnswering()}. The bits above count failures, so
@@ -404,7 +407,17 @@ public final class RedisRateLimiter implements RateLimiter {
 		return connector.connectInBackground()
 			.thenCompose((commands) -> commands.scriptLoad(SCRIPT_BYTES)
 				.toCompletableFuture()
-				.thenCompose((sha) -> warnIfOneNodeOfACluster(commands)))
+				.handle((sha, failure) -> (failure != null) ? unwrap(failure) : null)
+				.thenCompose((failure) -> {
+					if (failure != null && !isRefusedForGood(failure)) {
+						// tried again later, the check with it
+						return CompletableFuture.failedFuture(failure);
+					}
+					// a load refused for good (an ACL without script|load) must not skip the check
+					CompletableFuture<Void> checked = warnIfOneNodeOfACluster(commands);
+					return (failure != null) ? checked.thenCompose((ignored) -> CompletableFuture.failedFuture(failure))
+							: checked;
+				}))
 			.whenComplete((loaded, failure) -> {
 				if (failure == null) {
 					return;
@@ -424,10 +437,13 @@ public final class RedisRateLimiter implements RateLimiter {
 
 	/** Whether Redis answered with an error it will give again, unlike a busy or loading server's. */
 	private static boolean isRefusedForGood(Throwable failure) {
-		Throwable cause = (failure instanceof CompletionException && failure.getCause() != null) ? failure.getCause()
-				: failure;
+		Throwable cause = unwrap(failure);
 		return cause instanceof RedisCommandExecutionException && !(cause instanceof RedisBusyException)
 				&& !(cause instanceof RedisLoadingException);
+	}
+
+	private static Throwable unwrap(Throwable failure) {
+		return (failure instanceof CompletionException && failure.getCause() != null) ? failure.getCause() : failure;
 	}
 
 	/**
@@ -583,7 +599,10 @@ public final class RedisRateLimiter implements RateLimiter {
 			if (!(ex.getCause() instanceof RedisNoScriptException)) {
 				throw ex;
 			}
-			// Redis has lost (or never had) the script: EVAL decides and caches it again, still one round trip.
+			// Redis has lost (or never had) the script: EVAL decides, still one round trip, and a load caches the
+			// script again beside it, without being waited for: an ACL may grant script|load but not eval, and
+			// Redis 7.4 and newer may evict a script that only EVAL cached, never one SCRIPT LOAD did
+			reload(commands);
 			sent = refusalClock();
 			reply = await(commands.eval(SCRIPT_BYTES, ScriptOutputType.INTEGER, keys, args), deadline);
 		}
@@ -593,6 +612,18 @@ public final class RedisRateLimiter implements RateLimiter {
 					sent + (untilFull + this.interval - this.tolerance) * 1000, sent);
 		}
 		return toDecision(reply, permits);
+	}
+
+	private void reload(RedisClusterAsyncCommands<byte[], byte[]> commands) {
+		if (this.reloading.compareAndSet(false, true)) {
+			commands.scriptLoad(SCRIPT_BYTES).whenComplete((sha, failure) -> {
+				this.reloading.set(false);
+				if (failure != null) {
+					logger.debug("Could not load the rate-limit script into Redis again; decisions send it with EVAL",
+							failure);
+				}
+			});
+		}
 	}
 
 	/**

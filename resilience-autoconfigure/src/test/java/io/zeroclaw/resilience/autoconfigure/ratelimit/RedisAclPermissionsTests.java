@@ -26,6 +26,7 @@ import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.context.WebApplicationContext;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.post;
 
 /**
@@ -80,6 +81,25 @@ class RedisAclPermissionsTests {
 			assertThat(status(mvc)).isEqualTo(200);
 			assertThat(status(mvc)).isEqualTo(429);
 		});
+	}
+
+	@Test
+	void userWithoutEvalShouldBeDecidedInRedisAgainOnceRedisHasLostTheScript() {
+		assertThat(redis.command("ACL", "SETUSER", this.user, "on", ">pw", "~" + this.prefix + "*", "+evalsha",
+				"+script|load", "+time", "+get", "+psetex")).isEqualTo("+OK");
+		runner().withPropertyValues("zeroclaw.resilience.rate-limit.policies.webhook.requests-per-window=3")
+			.run((context) -> {
+				MockMvc mvc = mockMvc(context);
+				assertThat(status(mvc)).isEqualTo(200);
+				// a restart without persistence, a fail-over to a replica that never had it: EVAL is refused
+				assertThat(redis.command("SCRIPT", "FLUSH")).isEqualTo("+OK");
+				assertThat(status(mvc)).as("EVAL after NOSCRIPT, refused: on-failure").isEqualTo(503);
+				// each refused decision spends no token; once the script is loaded again, Redis decides
+				await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(status(mvc)).isEqualTo(200));
+				assertThat(status(mvc)).isEqualTo(200);
+				assertThat(status(mvc)).as("decided in Redis: the first request's token is spent there")
+					.isEqualTo(429);
+			});
 	}
 
 	private void decide(CapturedOutput output) {

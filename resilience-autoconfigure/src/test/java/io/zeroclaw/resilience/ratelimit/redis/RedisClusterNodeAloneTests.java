@@ -3,6 +3,7 @@ package io.zeroclaw.resilience.ratelimit.redis;
 import java.util.concurrent.TimeUnit;
 
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
 import io.lettuce.core.codec.ByteArrayCodec;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -40,6 +41,33 @@ class RedisClusterNodeAloneTests {
 		RedisRateLimiter.prepare(connector).get(20, TimeUnit.SECONDS);
 		assertThat(output).contains("is a node of a Redis Cluster, but the connection is not a cluster connection")
 			.contains("spring.data.redis.cluster.nodes");
+	}
+
+	@Test
+	void userAllowedInfoButNotTheScriptsLoadShouldStillBeWarned(CapturedOutput output) {
+		assertThat(node.command("ACL", "SETUSER", "no-load", "on", ">pw", "~*", "+@all", "-script|load"))
+			.isEqualTo("+OK");
+		try {
+			this.client = RedisClient.create(RedisURI.builder()
+				.withHost("127.0.0.1")
+				.withPort(node.port())
+				.withAuthentication("no-load", "pw")
+				.build());
+			LettuceConnector connector = new LettuceConnector(
+					() -> this.client.connect(ByteArrayCodec.INSTANCE).async());
+			try {
+				assertThat(RedisRateLimiter.prepare(connector)).as("the load is refused")
+					.failsWithin(20, TimeUnit.SECONDS);
+				assertThat(output).contains("is a node of a Redis Cluster, but the connection is not a cluster "
+						+ "connection");
+			}
+			finally {
+				connector.stop();
+			}
+		}
+		finally {
+			node.command("ACL", "DELUSER", "no-load");
+		}
 	}
 
 }
