@@ -45,7 +45,10 @@ def main(path):
         scores[(klass, method)] = metric["score"]
         error = metric.get("scoreError")
         error = "" if error in (None, "NaN") or error != error else "± %.3f" % error
-        print("| %s.%s | %s | %d | %.3f | %s | %s |" % (klass, method, run["mode"], run["threads"], metric["score"],
+        params = run.get("params") or {}
+        # a benchmark with parameters runs once per value: name each row by them
+        shown = method + ("" if not params else " (%s)" % ", ".join("%s=%s" % kv for kv in sorted(params.items())))
+        print("| %s.%s | %s | %d | %.3f | %s | %s |" % (klass, shown, run["mode"], run["threads"], metric["score"],
                                                          error, metric["scoreUnit"]))
     print()
     print("| goal | measured | target | met |")
