@@ -43,8 +43,8 @@ import org.springframework.web.util.pattern.PathPattern;
  * ({@code /api/v1/{id}}, {@code /webhook}, {@code /actuator/**}) can match only a path that begins with those
  * segments, so the rules are indexed once in a tree of literal segments, each rule under the leading segments of
  * each of its patterns, and a URI walks the tree along its own segments and tries only the rules met on the way, in
- * their order. Choosing among hundreds of policies then costs what choosing among the few that share the request's
- * leading segments does.
+ * their order; a parsed path walks it by its segments' values as patterns compare them. Choosing among hundreds of
+ * policies then costs what choosing among the few that share the request's leading segments does.
  * <p>
  * {@code PathRouterTests} checks the equivalence by comparing the router with the parser over every combination of
  * a list of patterns, request URIs and context paths chosen to probe the edges (encodings, path parameters, empty
@@ -154,7 +154,7 @@ final class PathRouter<T> {
 	 * @return the rule's index
 	 */
 	int ruleIndex(PathContainer path, String method) {
-		for (int i = 0; i < this.rules.length; i++) {
+		for (int i : this.index.candidates(path)) {
 			if (this.rules[i].appliesTo(method) && matchesAny(this.rules[i].all, path)) {
 				return i;
 			}
@@ -293,7 +293,7 @@ final class PathRouter<T> {
 	}
 
 	/**
-	 * The rules a plain URI may match, by its leading segments: a tree whose nodes are literal segments, each rule
+	 * The rules a path may match, by its leading segments: a tree whose nodes are literal segments, each rule
 	 * under the node each of its patterns' leading literal segments reach (the root for a pattern that has none), and
 	 * at each node, precomputed, the rules under it and under its ancestors, in their order. The edges live in one
 	 * open-addressed table looked up with the URI's own characters, so that routing allocates nothing.
@@ -395,6 +395,29 @@ final class PathRouter<T> {
 				}
 				node = child;
 				position = end;
+			}
+			return this.candidates[node];
+		}
+
+		/**
+		 * @param path a parsed path
+		 * @return the indexes of the rules it may match, ascending: walked by each segment's value as a pattern's
+		 * literal segment compares it (decoded, without its {@code ;} parameters, when the path was parsed so)
+		 */
+		int[] candidates(PathContainer path) {
+			List<PathContainer.Element> elements = path.elements();
+			int node = 0;
+			for (int i = 0; i + 1 < elements.size(); i += 2) {
+				if (!(elements.get(i) instanceof PathContainer.Separator)
+						|| !(elements.get(i + 1) instanceof PathContainer.PathSegment segment)
+						|| segment.valueToMatch().isEmpty()) {
+					break;
+				}
+				int child = child(node, segment.valueToMatch(), 0, segment.valueToMatch().length());
+				if (child < 0) {
+					break;
+				}
+				node = child;
 			}
 			return this.candidates[node];
 		}
