@@ -542,6 +542,12 @@ public final class RedisRateLimiter implements RateLimiter {
 		catch (ExecutionException ex) {
 			return failed(permission, counted, key, permits, (ex.getCause() != null) ? ex.getCause() : ex);
 		}
+		catch (EvalRefused ex) {
+			// the user may not send the script itself (an ACL without eval), which tells nothing of Redis's health,
+			// and the load sent beside it lets the next decisions through: no rest for Redis because of it
+			permission.onIgnore();
+			return reportFailure(key, permits, ex.getCause());
+		}
 		catch (TimeoutException | RuntimeException ex) {
 			return failed(permission, counted, key, permits, ex);
 		}
@@ -604,7 +610,15 @@ public final class RedisRateLimiter implements RateLimiter {
 			// Redis 7.4 and newer may evict a script that only EVAL cached, never one SCRIPT LOAD did
 			reload(commands);
 			sent = refusalClock();
-			reply = await(commands.eval(SCRIPT_BYTES, ScriptOutputType.INTEGER, keys, args), deadline);
+			try {
+				reply = await(commands.eval(SCRIPT_BYTES, ScriptOutputType.INTEGER, keys, args), deadline);
+			}
+			catch (ExecutionException refused) {
+				if (isNoPermission(refused.getCause())) {
+					throw new EvalRefused(refused.getCause());
+				}
+				throw refused;
+			}
 		}
 		if (reply <= 0 && this.refusals != null) {
 			long untilFull = -1 - reply;
@@ -743,6 +757,11 @@ public final class RedisRateLimiter implements RateLimiter {
 			// another decision's time-out, counted while this one was on its way, stands for both
 			permission.onIgnore();
 		}
+		return reportFailure(key, permits, cause);
+	}
+
+	/** Logs a failed decision (at most once a minute), raises the health level, and decides by {@link OnFailure}. */
+	private RateLimitDecision reportFailure(String key, long permits, Throwable cause) {
 		// logged (and so marked as reported) before the failure shows: a return that sees it then says so
 		warn(cause);
 		// a refused write outranks other failures until Redis allows again
@@ -829,6 +848,21 @@ public final class RedisRateLimiter implements RateLimiter {
 		catch (NoSuchAlgorithmException ex) {
 			throw new IllegalStateException(algorithm + " is a required JDK algorithm", ex);
 		}
+	}
+
+	/** Whether Redis refused a command to the user (an ACL), as opposed to failing to run it. */
+	private static boolean isNoPermission(@Nullable Throwable cause) {
+		return cause instanceof RedisCommandExecutionException && cause.getMessage() != null
+				&& cause.getMessage().startsWith("NOPERM");
+	}
+
+	/** The {@code EVAL} sent after a {@code NOSCRIPT} refused to the user; the cause is Redis's refusal. */
+	private static final class EvalRefused extends RuntimeException {
+
+		EvalRefused(Throwable cause) {
+			super(cause.getMessage(), cause, false, false);
+		}
+
 	}
 
 	/** The reason given to the error listener for a decision not sent while Redis is given a rest. */
