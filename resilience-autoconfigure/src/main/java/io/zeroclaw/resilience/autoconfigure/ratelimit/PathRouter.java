@@ -5,8 +5,9 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SortedSet;
+import java.util.TreeSet;
 import java.util.function.Predicate;
-import java.util.stream.IntStream;
 
 import org.jspecify.annotations.Nullable;
 
@@ -127,7 +128,8 @@ final class PathRouter<T> {
 			return ruleIndex(this.parser.pathWithinApplication(requestUri, contextPath), method);
 		}
 		PathContainer path = null;
-		for (int i : this.index.candidates(requestUri, start)) {
+		int node = this.index.node(requestUri, start);
+		for (int i = this.index.next(node, -1); i >= 0; i = this.index.next(node, i)) {
 			CompiledRule rule = this.rules[i];
 			if (!rule.appliesTo(method)) {
 				continue;
@@ -154,12 +156,18 @@ final class PathRouter<T> {
 	 * @return the rule's index
 	 */
 	int ruleIndex(PathContainer path, String method) {
-		for (int i : this.index.candidates(path)) {
+		int node = this.index.node(path);
+		for (int i = this.index.next(node, -1); i >= 0; i = this.index.next(node, i)) {
 			if (this.rules[i].appliesTo(method) && matchesAny(this.rules[i].all, path)) {
 				return i;
 			}
 		}
 		return -1;
+	}
+
+	/** @return how many entries the routing index holds, for tests: at most one per pattern */
+	int indexSize() {
+		return this.index.size();
 	}
 
 	/**
@@ -293,31 +301,37 @@ final class PathRouter<T> {
 	}
 
 	/**
-	 * The rules a path may match, by its leading segments: a tree whose nodes are literal segments, each rule
-	 * under the node each of its patterns' leading literal segments reach (the root for a pattern that has none), and
-	 * at each node, precomputed, the rules under it and under its ancestors, in their order. The edges live in one
-	 * open-addressed table looked up with the URI's own characters, so that routing allocates nothing.
+	 * The rules a path may match, by its leading segments: a tree whose nodes are literal segments, each rule under the
+	 * node each of its patterns' leading literal segments reach (the root for a pattern that has none). A path walks
+	 * the tree as far as its segments go, and may match the rules under the node it stops at and under that node's
+	 * ancestors, which are taken in their order by a merge that allocates nothing. Each node holds only its own rules,
+	 * so the index grows with the patterns, whatever their shape. The edges live in one open-addressed table looked up
+	 * with the path's own characters.
 	 */
 	private static final class LiteralSegmentIndex {
 
-		private final int[] parents;
+		private final int[] edgeParents;
 
-		private final @Nullable String[] segments;
+		private final @Nullable String[] edgeSegments;
 
-		private final int[] children;
+		private final int[] edgeChildren;
 
 		private final int mask;
 
 		private final int shift;
 
-		private final int[][] candidates;
+		/** Each node's parent; {@code -1} for the root, node 0. */
+		private final int[] parents;
+
+		/** Each node's own rules, ascending. */
+		private final int[][] rules;
 
 		LiteralSegmentIndex(CompiledRule[] rules) {
 			List<Map<String, Integer>> tree = new ArrayList<>();
-			List<List<Integer>> own = new ArrayList<>();
+			List<SortedSet<Integer>> own = new ArrayList<>();
 			List<Integer> parentOf = new ArrayList<>();
 			tree.add(new LinkedHashMap<>());
-			own.add(new ArrayList<>());
+			own.add(new TreeSet<>());
 			parentOf.add(-1);
 			int edges = 0;
 			for (int i = 0; i < rules.length; i++) {
@@ -329,7 +343,7 @@ final class PathRouter<T> {
 							child = tree.size();
 							tree.get(node).put(segment, child);
 							tree.add(new LinkedHashMap<>());
-							own.add(new ArrayList<>());
+							own.add(new TreeSet<>());
 							parentOf.add(node);
 							edges++;
 						}
@@ -338,30 +352,24 @@ final class PathRouter<T> {
 					own.get(node).add(i);
 				}
 			}
-			this.candidates = new int[tree.size()][];
-			for (int node = 0; node < tree.size(); node++) {
-				// a parent is always made before its children
-				int parent = parentOf.get(node);
-				int[] inherited = (parent < 0) ? new int[0] : this.candidates[parent];
-				// a node with no rules of its own shares its parent's array
-				this.candidates[node] = own.get(node).isEmpty() ? inherited : IntStream.concat(Arrays.stream(inherited),
-						own.get(node).stream().mapToInt(Integer::intValue)).sorted().distinct().toArray();
-			}
+			this.parents = parentOf.stream().mapToInt(Integer::intValue).toArray();
+			this.rules = own.stream().map((set) -> set.stream().mapToInt(Integer::intValue).toArray())
+				.toArray(int[][]::new);
 			int capacity = Integer.highestOneBit(Math.max(1, edges) * 2 + 1) << 1;
-			this.parents = new int[capacity];
-			this.segments = new String[capacity];
-			this.children = new int[capacity];
+			this.edgeParents = new int[capacity];
+			this.edgeSegments = new String[capacity];
+			this.edgeChildren = new int[capacity];
 			this.mask = capacity - 1;
 			this.shift = 32 - Integer.numberOfTrailingZeros(capacity);
 			for (int node = 0; node < tree.size(); node++) {
 				for (Map.Entry<String, Integer> edge : tree.get(node).entrySet()) {
 					int slot = slot(node, edge.getKey().hashCode());
-					while (this.segments[slot] != null) {
+					while (this.edgeSegments[slot] != null) {
 						slot = (slot + 1) & this.mask;
 					}
-					this.parents[slot] = node;
-					this.segments[slot] = edge.getKey();
-					this.children[slot] = edge.getValue();
+					this.edgeParents[slot] = node;
+					this.edgeSegments[slot] = edge.getKey();
+					this.edgeChildren[slot] = edge.getValue();
 				}
 			}
 		}
@@ -378,9 +386,9 @@ final class PathRouter<T> {
 		/**
 		 * @param requestUri a plain request URI
 		 * @param start where its path within the application starts
-		 * @return the indexes of the rules it may match, ascending
+		 * @return the node its leading segments reach
 		 */
-		int[] candidates(String requestUri, int start) {
+		int node(String requestUri, int start) {
 			int length = requestUri.length();
 			int node = 0;
 			int position = start;
@@ -396,15 +404,15 @@ final class PathRouter<T> {
 				node = child;
 				position = end;
 			}
-			return this.candidates[node];
+			return node;
 		}
 
 		/**
 		 * @param path a parsed path
-		 * @return the indexes of the rules it may match, ascending: walked by each segment's value as a pattern's
-		 * literal segment compares it (decoded, without its {@code ;} parameters, when the path was parsed so)
+		 * @return the node its leading segments reach, walked by each segment's value as a pattern's literal segment
+		 * compares it (decoded, without its {@code ;} parameters, when the path was parsed so)
 		 */
-		int[] candidates(PathContainer path) {
+		int node(PathContainer path) {
 			List<PathContainer.Element> elements = path.elements();
 			int node = 0;
 			for (int i = 0; i + 1 < elements.size(); i += 2) {
@@ -419,25 +427,47 @@ final class PathRouter<T> {
 				}
 				node = child;
 			}
-			return this.candidates[node];
+			return node;
 		}
 
-		private int child(int parent, String requestUri, int start, int end) {
+		private int child(int parent, String text, int start, int end) {
 			int hash = 0;
 			for (int i = start; i < end; i++) {
-				hash = 31 * hash + requestUri.charAt(i);
+				hash = 31 * hash + text.charAt(i);
 			}
 			int segmentLength = end - start;
 			for (int slot = slot(parent, hash);; slot = (slot + 1) & this.mask) {
-				String segment = this.segments[slot];
+				String segment = this.edgeSegments[slot];
 				if (segment == null) {
 					return -1;
 				}
-				if (this.parents[slot] == parent && segment.length() == segmentLength
-						&& requestUri.startsWith(segment, start)) {
-					return this.children[slot];
+				if (this.edgeParents[slot] == parent && segment.length() == segmentLength
+						&& text.startsWith(segment, start)) {
+					return this.edgeChildren[slot];
 				}
 			}
+		}
+
+		int size() {
+			return Arrays.stream(this.rules).mapToInt((own) -> own.length).sum();
+		}
+
+		/**
+		 * @param node the node a path reached
+		 * @param after a rule's index, or {@code -1}
+		 * @return the lowest index above {@code after} of a rule under the node or an ancestor, or {@code -1}
+		 */
+		int next(int node, int after) {
+			int next = Integer.MAX_VALUE;
+			for (int at = node; at >= 0; at = this.parents[at]) {
+				int[] own = this.rules[at];
+				int found = Arrays.binarySearch(own, after + 1);
+				int position = (found >= 0) ? found : -found - 1;
+				if (position < own.length && own[position] < next) {
+					next = own[position];
+				}
+			}
+			return (next == Integer.MAX_VALUE) ? -1 : next;
 		}
 
 	}

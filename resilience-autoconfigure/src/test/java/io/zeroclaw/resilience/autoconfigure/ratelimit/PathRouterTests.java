@@ -175,6 +175,26 @@ class PathRouterTests {
 	}
 
 	@Test
+	void indexShouldHoldEachRuleOnceForEachOfItsPatternsWhateverTheirShape() {
+		List<PathRouter.Rule<String>> rules = new ArrayList<>();
+		for (int i = 0; i < 2000; i++) {
+			// a wildcard-led pattern at the root beside literal ones, and one under a wildcard after a literal
+			rules.add(rule("t" + i, "/{version}/t" + i + "/**", "/t" + i + "/orders", "/t" + i + "/items/**",
+					"/api/{tenant}/t" + i));
+			rules.add(rule("api" + i, "/api/u" + i + "/{id}"));
+		}
+		PathRouter<String> router = new PathRouter<>(rules, PathRouter.PathParser.REQUEST_PATH);
+		// tN at the root, under /tN, /tN/items and /api; apiN under /api/uN: one entry per pattern, where copying
+		// each node's ancestors' rules into it would hold the 2 000 root rules at each of 6 000 nodes
+		assertThat(router.indexSize()).isEqualTo(2000 * 4 + 2000);
+		assertThat(router.route("/t1999/items/1", "", "GET")).isEqualTo("t1999");
+		assertThat(router.route("/v1/t7/x", "", "GET")).isEqualTo("t7");
+		assertThat(router.route("/api/acme/t5", "", "GET")).isEqualTo("t5");
+		assertThat(router.route("/api/u5/1", "", "GET")).isEqualTo("api5");
+		assertThat(router.route("/api/t5/1", "", "GET")).as("/{version}/t5/**, at the root").isEqualTo("t5");
+	}
+
+	@Test
 	void manyRulesShouldRouteEveryPathToTheFirstRuleTheParsedPathMatchesInAnyOrder() {
 		List<String> patterns = new ArrayList<>(PATTERNS);
 		List<String> mismatches = new ArrayList<>();

@@ -1,0 +1,132 @@
+package io.zeroclaw.resilience.autoconfigure.ratelimit;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.function.Predicate;
+
+import org.junit.jupiter.api.Test;
+
+import org.springframework.http.server.PathContainer;
+import org.springframework.http.server.RequestPath;
+import org.springframework.web.util.pattern.PathPattern;
+import org.springframework.web.util.pattern.PathPatternParser;
+import org.springframework.web.util.pattern.PatternParseException;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Random rules (patterns built as the filter builds them, some for one method, some excluding) and random paths: the
+ * router chooses the rule that matching every pattern in order against the parsed path chooses.
+ */
+class PathRouterRandomDifferentialTests {
+
+	private static final String[] PATTERN_SEGMENTS = { "a", "b", "A", "api", "v1", ".", "..", "a.b", "a:b", "x@y",
+			"-", "~", "", "*", "**", "{id}", "{*rest}", "a*", "?", "a?", "{x:[a-z]+}", "%61", "a;b", "ä", "a b",
+			"api.json", "{id}.json", "v1-{id}" };
+
+	private static final String[] PATH_SEGMENTS = { "a", "b", "A", "api", "v1", ".", "..", "a.b", "a:b", "x@y", "-",
+			"~", "", "%61", "%2F", "a;x=1", ";", "ä", "%C3%A4", "api.json", "aa", "x", "v1-7", "7.json", "*" };
+
+	private static final String[] CONTEXT_PATHS = { null, "", "/app", "/a" };
+
+	@Test
+	void randomRulesShouldRouteRandomPathsAsTheParsedPathMatchesThem() {
+		Random random = new Random(20261201);
+		List<String> mismatches = new ArrayList<>();
+		for (int round = 0; round < 3000 && mismatches.size() < 20; round++) {
+			int ruleCount = 1 + random.nextInt(12);
+			List<PathRouter.Rule<String>> rules = new ArrayList<>();
+			List<List<PathPattern>> parsedRules = new ArrayList<>();
+			List<Predicate<String>> methods = new ArrayList<>();
+			while (rules.size() < ruleCount) {
+				List<PathPattern> patterns = new ArrayList<>();
+				int patternCount = 1 + random.nextInt(3);
+				while (patterns.size() < patternCount) {
+					String text = randomPattern(random);
+					try {
+						patterns.add(PathPatternParser.defaultInstance
+							.parse(PathPatternParser.defaultInstance.initFullPathPattern(text)));
+					}
+					catch (PatternParseException ex) {
+						// not a pattern the filter would start with
+					}
+				}
+				Predicate<String> method = random.nextInt(4) == 0 ? "GET"::equals : null;
+				rules.add(new PathRouter.Rule<>(patterns, (random.nextInt(6) == 0) ? null : "rule" + rules.size(),
+						method));
+				parsedRules.add(patterns);
+				methods.add(method);
+			}
+			PathRouter<String> router = new PathRouter<>(rules, PathRouter.PathParser.REQUEST_PATH);
+			for (int p = 0; p < 60; p++) {
+				String contextPath = CONTEXT_PATHS[random.nextInt(CONTEXT_PATHS.length)];
+				String path = randomPath(random);
+				String requestUri = ((contextPath != null) ? contextPath : "") + path;
+				String httpMethod = random.nextBoolean() ? "GET" : "POST";
+				String expected = outcome(() -> {
+					PathContainer parsed = RequestPath.parse(requestUri, contextPath).pathWithinApplication();
+					for (int i = 0; i < parsedRules.size(); i++) {
+						if (methods.get(i) != null && !methods.get(i).test(httpMethod)) {
+							continue;
+						}
+						for (PathPattern pattern : parsedRules.get(i)) {
+							if (pattern.matches(parsed)) {
+								return "index" + i;
+							}
+						}
+					}
+					return "index-1";
+				});
+				String actual = outcome(() -> "index" + router.ruleIndex(requestUri, contextPath, httpMethod));
+				if (!expected.equals(actual)) {
+					mismatches.add("rules " + parsedRules + " methods " + methods + ", URI '" + requestUri
+							+ "', context path '" + contextPath + "', " + httpMethod + ": expected " + expected
+							+ ", got " + actual);
+				}
+			}
+		}
+		assertThat(mismatches).isEmpty();
+	}
+
+	private static String randomPattern(Random random) {
+		StringBuilder text = new StringBuilder();
+		int segments = random.nextInt(5);
+		for (int i = 0; i < segments; i++) {
+			text.append('/').append(PATTERN_SEGMENTS[random.nextInt(PATTERN_SEGMENTS.length)]);
+		}
+		if (segments == 0 || random.nextInt(6) == 0) {
+			text.append('/');
+		}
+		return text.toString();
+	}
+
+	private static String randomPath(Random random) {
+		StringBuilder text = new StringBuilder();
+		int segments = random.nextInt(6);
+		for (int i = 0; i < segments; i++) {
+			text.append('/').append(PATH_SEGMENTS[random.nextInt(PATH_SEGMENTS.length)]);
+		}
+		if (random.nextInt(5) == 0) {
+			text.append('/');
+		}
+		return text.toString();
+	}
+
+	private static String outcome(Routing routing) {
+		try {
+			return routing.route();
+		}
+		catch (RuntimeException ex) {
+			return ex.getClass().getSimpleName();
+		}
+	}
+
+	@FunctionalInterface
+	private interface Routing {
+
+		String route();
+
+	}
+
+}
