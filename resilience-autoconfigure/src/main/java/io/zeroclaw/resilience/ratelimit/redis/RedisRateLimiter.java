@@ -61,8 +61,9 @@ import org.slf4j.LoggerFactory;
  * until the bucket is full, signed to tell an allowance from a refusal), from which the client derives the tokens left
  * and the retry time. Its SHA-1 is computed here; {@link #prepare} loads it at start-up, and when Redis answers
  * {@code NOSCRIPT} all the same (restart, {@code SCRIPT FLUSH}, fail-over) the same decision is sent once with
- * {@code EVAL}, beside a {@code SCRIPT LOAD} that caches the script again (one at a time, not waited for). Arguments are pre-encoded per policy, so a one-permit decision
- * allocates only its key. The time is Redis's own ({@code TIME}, microseconds), so instances with skewed clocks agree
+ * {@code EVAL}, beside a {@code SCRIPT LOAD} that caches the script again (one at a time, not waited for).
+ * Arguments are pre-encoded per policy, so a one-permit decision allocates only its key. The time is Redis's own
+ * ({@code TIME}, microseconds), so instances with skewed clocks agree
  * and the JVM's clock plays no part in a decision Redis makes. A refusal is remembered by the instance for a while
  * (until one permit would be allowed, a second at most; see {@link RememberedRefusals}), so that a client hammering a
  * spent bucket is refused without a round trip, for as long as Redis would refuse it too. A key expires ({@code PX})
@@ -659,8 +660,12 @@ public final class RedisRateLimiter implements RateLimiter {
 			return uninterruptibly((nanos) -> future.get(nanos, TimeUnit.NANOSECONDS), deadline);
 		}
 		catch (TimeoutException ex) {
-			// A command still queued (Redis unreachable, Lettuce reconnecting) is then never sent.
-			future.cancel(false);
+			if (this.connector.isReconnecting()) {
+				// A command still queued (Redis unreachable, Lettuce reconnecting) is then never sent. One already
+				// written is left to complete, its late answer unread: cancelled, Lettuce's observation of it (Spring
+				// Boot's lettuce.active timer) may never end, and each such one stays counted as active for good.
+				future.cancel(false);
+			}
 			throw ex;
 		}
 	}
