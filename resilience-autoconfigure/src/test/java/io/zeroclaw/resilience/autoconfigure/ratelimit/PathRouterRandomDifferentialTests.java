@@ -16,8 +16,9 @@ import org.springframework.web.util.pattern.PatternParseException;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Random rules (patterns built as the filter builds them, some for one method, some excluding) and random paths: the
- * router chooses the rule that matching every pattern in order against the parsed path chooses.
+ * Random rules (patterns built as the filter builds them, some for one method, some excluding, some with no pattern)
+ * and random paths: request URIs, paths parsed as the filter parses a served path (no decoding, parameters kept) and
+ * decoded paths; the router chooses the rule that matching every pattern in order against the parsed path chooses.
  */
 class PathRouterRandomDifferentialTests {
 
@@ -30,6 +31,27 @@ class PathRouterRandomDifferentialTests {
 
 	private static final String[] CONTEXT_PATHS = { null, "", "/app", "/a" };
 
+	/** For parsed paths: segments that hold an encoded or a decoded separator, or parameters. */
+	private static final String[] SEPARATOR_PATTERN_SEGMENTS = { "a", "b", "api", "v1", ".", "..", "a.b", "a:b", "-",
+			"~", "", "*", "**", "{id}", "{*rest}", "a*", "?", "{x:.+}", "%2F", "a%2Fb", "a;b", "a;x=1", "%61", "a b",
+			"ä", "{x:[a-z/]+}" };
+
+	private static final String[] SEPARATOR_PATH_SEGMENTS = { "a", "b", "api", "v1", ".", "..", "a.b", "a:b", "-",
+			"~", "", "%61", "%2F", "%2f", "a%2Fb", "a%2fb", "api%2Fv1", "a;x=1", ";", ";a", "a;b", "ä", "%C3%A4", "a b",
+			"a%20b", "*", "%2F%2F", "a%252Fb", "\\", "a\\b" };
+
+	private static final PathContainer.Options SERVED_PATH = PathContainer.Options.create('/', false);
+
+	@Test
+	void randomRulesShouldRouteRandomServedPathsAsMatchingEveryPatternInOrderDoes() {
+		assertThat(mismatches(SERVED_PATH)).isEmpty();
+	}
+
+	@Test
+	void randomRulesShouldRouteRandomDecodedPathsAsMatchingEveryPatternInOrderDoes() {
+		assertThat(mismatches(PathContainer.Options.HTTP_PATH)).isEmpty();
+	}
+
 	@Test
 	void randomRulesShouldRouteRandomPathsAsTheParsedPathMatchesThem() {
 		Random random = new Random(20261201);
@@ -41,9 +63,10 @@ class PathRouterRandomDifferentialTests {
 			List<Predicate<String>> methods = new ArrayList<>();
 			while (rules.size() < ruleCount) {
 				List<PathPattern> patterns = new ArrayList<>();
-				int patternCount = 1 + random.nextInt(3);
+				// a rule may have no pattern: the default policy with no include-paths
+				int patternCount = random.nextInt(4);
 				while (patterns.size() < patternCount) {
-					String text = randomPattern(random);
+					String text = randomPattern(random, PATTERN_SEGMENTS);
 					try {
 						patterns.add(PathPatternParser.defaultInstance
 							.parse(PathPatternParser.defaultInstance.initFullPathPattern(text)));
@@ -61,7 +84,7 @@ class PathRouterRandomDifferentialTests {
 			PathRouter<String> router = new PathRouter<>(rules, PathRouter.PathParser.REQUEST_PATH);
 			for (int p = 0; p < 60; p++) {
 				String contextPath = CONTEXT_PATHS[random.nextInt(CONTEXT_PATHS.length)];
-				String path = randomPath(random);
+				String path = randomPath(random, PATH_SEGMENTS);
 				String requestUri = ((contextPath != null) ? contextPath : "") + path;
 				String httpMethod = random.nextBoolean() ? "GET" : "POST";
 				String expected = outcome(() -> {
@@ -89,11 +112,70 @@ class PathRouterRandomDifferentialTests {
 		assertThat(mismatches).isEmpty();
 	}
 
-	private static String randomPattern(Random random) {
+	private static List<String> mismatches(PathContainer.Options options) {
+		Random random = new Random(19600);
+		List<String> mismatches = new ArrayList<>();
+		for (int round = 0; round < 4000 && mismatches.size() < 20; round++) {
+			int ruleCount = 1 + random.nextInt(10);
+			List<PathRouter.Rule<String>> rules = new ArrayList<>();
+			List<List<PathPattern>> parsedRules = new ArrayList<>();
+			List<Predicate<String>> methods = new ArrayList<>();
+			while (rules.size() < ruleCount) {
+				List<PathPattern> patterns = new ArrayList<>();
+				int patternCount = random.nextInt(4);
+				while (patterns.size() < patternCount) {
+					try {
+						String text = randomPattern(random, SEPARATOR_PATTERN_SEGMENTS);
+						patterns.add(PathPatternParser.defaultInstance
+							.parse(PathPatternParser.defaultInstance.initFullPathPattern(text)));
+					}
+					catch (PatternParseException ex) {
+						// not a pattern the filter would start with
+					}
+				}
+				Predicate<String> method = (random.nextInt(4) == 0) ? "GET"::equals : null;
+				rules.add(new PathRouter.Rule<>(patterns, "rule" + rules.size(), method));
+				parsedRules.add(patterns);
+				methods.add(method);
+			}
+			PathRouter<String> router = new PathRouter<>(rules, PathRouter.PathParser.REQUEST_PATH);
+			for (int p = 0; p < 80; p++) {
+				String text = randomPath(random, SEPARATOR_PATH_SEGMENTS);
+				PathContainer path;
+				try {
+					path = PathContainer.parsePath(text, options);
+				}
+				catch (IllegalArgumentException ex) {
+					continue;
+				}
+				String httpMethod = random.nextBoolean() ? "GET" : "POST";
+				int expected = -1;
+				search: for (int i = 0; i < parsedRules.size(); i++) {
+					if (methods.get(i) != null && !methods.get(i).test(httpMethod)) {
+						continue;
+					}
+					for (PathPattern pattern : parsedRules.get(i)) {
+						if (pattern.matches(path)) {
+							expected = i;
+							break search;
+						}
+					}
+				}
+				int actual = router.ruleIndex(path, httpMethod);
+				if (expected != actual) {
+					mismatches.add("rules " + parsedRules + ", path '" + text + "', " + httpMethod + ": expected "
+							+ expected + ", got " + actual);
+				}
+			}
+		}
+		return mismatches;
+	}
+
+	private static String randomPattern(Random random, String[] segmentsToChoose) {
 		StringBuilder text = new StringBuilder();
 		int segments = random.nextInt(5);
 		for (int i = 0; i < segments; i++) {
-			text.append('/').append(PATTERN_SEGMENTS[random.nextInt(PATTERN_SEGMENTS.length)]);
+			text.append('/').append(segmentsToChoose[random.nextInt(segmentsToChoose.length)]);
 		}
 		if (segments == 0 || random.nextInt(6) == 0) {
 			text.append('/');
@@ -101,11 +183,11 @@ class PathRouterRandomDifferentialTests {
 		return text.toString();
 	}
 
-	private static String randomPath(Random random) {
+	private static String randomPath(Random random, String[] segmentsToChoose) {
 		StringBuilder text = new StringBuilder();
 		int segments = random.nextInt(6);
 		for (int i = 0; i < segments; i++) {
-			text.append('/').append(PATH_SEGMENTS[random.nextInt(PATH_SEGMENTS.length)]);
+			text.append('/').append(segmentsToChoose[random.nextInt(segmentsToChoose.length)]);
 		}
 		if (random.nextInt(5) == 0) {
 			text.append('/');
