@@ -660,12 +660,10 @@ public final class RedisRateLimiter implements RateLimiter {
 			return uninterruptibly((nanos) -> future.get(nanos, TimeUnit.NANOSECONDS), deadline);
 		}
 		catch (TimeoutException ex) {
-			if (this.connector.isReconnecting()) {
-				// A command still queued (Redis unreachable, Lettuce reconnecting) is then never sent. One already
-				// written is left to complete, its late answer unread: cancelled, Lettuce's observation of it (Spring
-				// Boot's lettuce.active timer) may never end, and each such one stays counted as active for good.
-				future.cancel(false);
-			}
+			// A command still queued (Redis unreachable, Lettuce reconnecting) is then never sent, and one already
+			// written, which Lettuce would send again after a reconnection, is not either: on-failure has decided.
+			// (Lettuce 6.8 may then count the command in Boot's lettuce.active for good; see the README.)
+			future.cancel(false);
 			throw ex;
 		}
 	}
