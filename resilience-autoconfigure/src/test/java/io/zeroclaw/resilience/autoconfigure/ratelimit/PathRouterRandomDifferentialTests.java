@@ -57,53 +57,18 @@ class PathRouterRandomDifferentialTests {
 		Random random = new Random(20261201);
 		List<String> mismatches = new ArrayList<>();
 		for (int round = 0; round < 3000 && mismatches.size() < 20; round++) {
-			int ruleCount = 1 + random.nextInt(12);
-			List<PathRouter.Rule<String>> rules = new ArrayList<>();
-			List<List<PathPattern>> parsedRules = new ArrayList<>();
-			List<Predicate<String>> methods = new ArrayList<>();
-			while (rules.size() < ruleCount) {
-				List<PathPattern> patterns = new ArrayList<>();
-				// a rule may have no pattern: the default policy with no include-paths
-				int patternCount = random.nextInt(4);
-				while (patterns.size() < patternCount) {
-					String text = randomPattern(random, PATTERN_SEGMENTS);
-					try {
-						patterns.add(PathPatternParser.defaultInstance
-							.parse(PathPatternParser.defaultInstance.initFullPathPattern(text)));
-					}
-					catch (PatternParseException ex) {
-						// not a pattern the filter would start with
-					}
-				}
-				Predicate<String> method = random.nextInt(4) == 0 ? "GET"::equals : null;
-				rules.add(new PathRouter.Rule<>(patterns, (random.nextInt(6) == 0) ? null : "rule" + rules.size(),
-						method));
-				parsedRules.add(patterns);
-				methods.add(method);
-			}
-			PathRouter<String> router = new PathRouter<>(rules, PathRouter.PathParser.REQUEST_PATH);
+			RandomRules rules = new RandomRules(random, 1 + random.nextInt(12), PATTERN_SEGMENTS);
+			PathRouter<String> router = rules.router();
 			for (int p = 0; p < 60; p++) {
 				String contextPath = CONTEXT_PATHS[random.nextInt(CONTEXT_PATHS.length)];
 				String path = randomPath(random, PATH_SEGMENTS);
 				String requestUri = ((contextPath != null) ? contextPath : "") + path;
 				String httpMethod = random.nextBoolean() ? "GET" : "POST";
-				String expected = outcome(() -> {
-					PathContainer parsed = RequestPath.parse(requestUri, contextPath).pathWithinApplication();
-					for (int i = 0; i < parsedRules.size(); i++) {
-						if (methods.get(i) != null && !methods.get(i).test(httpMethod)) {
-							continue;
-						}
-						for (PathPattern pattern : parsedRules.get(i)) {
-							if (pattern.matches(parsed)) {
-								return "index" + i;
-							}
-						}
-					}
-					return "index-1";
-				});
+				String expected = outcome(() -> "index" + rules.firstMatch(
+						RequestPath.parse(requestUri, contextPath).pathWithinApplication(), httpMethod));
 				String actual = outcome(() -> "index" + router.ruleIndex(requestUri, contextPath, httpMethod));
 				if (!expected.equals(actual)) {
-					mismatches.add("rules " + parsedRules + " methods " + methods + ", URI '" + requestUri
+					mismatches.add(rules + ", URI '" + requestUri
 							+ "', context path '" + contextPath + "', " + httpMethod + ": expected " + expected
 							+ ", got " + actual);
 				}
@@ -116,29 +81,8 @@ class PathRouterRandomDifferentialTests {
 		Random random = new Random(19600);
 		List<String> mismatches = new ArrayList<>();
 		for (int round = 0; round < 4000 && mismatches.size() < 20; round++) {
-			int ruleCount = 1 + random.nextInt(10);
-			List<PathRouter.Rule<String>> rules = new ArrayList<>();
-			List<List<PathPattern>> parsedRules = new ArrayList<>();
-			List<Predicate<String>> methods = new ArrayList<>();
-			while (rules.size() < ruleCount) {
-				List<PathPattern> patterns = new ArrayList<>();
-				int patternCount = random.nextInt(4);
-				while (patterns.size() < patternCount) {
-					try {
-						String text = randomPattern(random, SEPARATOR_PATTERN_SEGMENTS);
-						patterns.add(PathPatternParser.defaultInstance
-							.parse(PathPatternParser.defaultInstance.initFullPathPattern(text)));
-					}
-					catch (PatternParseException ex) {
-						// not a pattern the filter would start with
-					}
-				}
-				Predicate<String> method = (random.nextInt(4) == 0) ? "GET"::equals : null;
-				rules.add(new PathRouter.Rule<>(patterns, "rule" + rules.size(), method));
-				parsedRules.add(patterns);
-				methods.add(method);
-			}
-			PathRouter<String> router = new PathRouter<>(rules, PathRouter.PathParser.REQUEST_PATH);
+			RandomRules rules = new RandomRules(random, 1 + random.nextInt(10), SEPARATOR_PATTERN_SEGMENTS);
+			PathRouter<String> router = rules.router();
 			for (int p = 0; p < 80; p++) {
 				String text = randomPath(random, SEPARATOR_PATH_SEGMENTS);
 				PathContainer path;
@@ -149,26 +93,68 @@ class PathRouterRandomDifferentialTests {
 					continue;
 				}
 				String httpMethod = random.nextBoolean() ? "GET" : "POST";
-				int expected = -1;
-				search: for (int i = 0; i < parsedRules.size(); i++) {
-					if (methods.get(i) != null && !methods.get(i).test(httpMethod)) {
-						continue;
-					}
-					for (PathPattern pattern : parsedRules.get(i)) {
-						if (pattern.matches(path)) {
-							expected = i;
-							break search;
-						}
-					}
-				}
+				int expected = rules.firstMatch(path, httpMethod);
 				int actual = router.ruleIndex(path, httpMethod);
 				if (expected != actual) {
-					mismatches.add("rules " + parsedRules + ", path '" + text + "', " + httpMethod + ": expected "
+					mismatches.add(rules + ", path '" + text + "', " + httpMethod + ": expected "
 							+ expected + ", got " + actual);
 				}
 			}
 		}
 		return mismatches;
+	}
+
+	/**
+	 * Random rules: up to three patterns each (none for some: the default policy with no include-paths), built as the
+	 * filter builds them; one in four for GET only; one in six excluding (no target).
+	 */
+	private static final class RandomRules {
+
+		private final List<PathRouter.Rule<String>> rules = new ArrayList<>();
+
+		RandomRules(Random random, int count, String[] segmentsToChoose) {
+			while (this.rules.size() < count) {
+				List<PathPattern> patterns = new ArrayList<>();
+				int patternCount = random.nextInt(4);
+				while (patterns.size() < patternCount) {
+					try {
+						String text = randomPattern(random, segmentsToChoose);
+						patterns.add(PathPatternParser.defaultInstance
+							.parse(PathPatternParser.defaultInstance.initFullPathPattern(text)));
+					}
+					catch (PatternParseException ex) {
+						// not a pattern the filter would start with
+					}
+				}
+				Predicate<String> methods = (random.nextInt(4) == 0) ? "GET"::equals : null;
+				String target = (random.nextInt(6) == 0) ? null : "rule" + this.rules.size();
+				this.rules.add(new PathRouter.Rule<>(patterns, target, methods));
+			}
+		}
+
+		PathRouter<String> router() {
+			return new PathRouter<>(this.rules, PathRouter.PathParser.REQUEST_PATH);
+		}
+
+		/** The index of the first rule for the method with a pattern that matches the path, or {@code -1}. */
+		int firstMatch(PathContainer path, String method) {
+			for (int i = 0; i < this.rules.size(); i++) {
+				PathRouter.Rule<String> rule = this.rules.get(i);
+				if ((rule.methods() == null || rule.methods().test(method))
+						&& rule.patterns().stream().anyMatch((pattern) -> pattern.matches(path))) {
+					return i;
+				}
+			}
+			return -1;
+		}
+
+		@Override
+		public String toString() {
+			return "rules " + this.rules.stream()
+				.map((rule) -> rule.patterns() + ((rule.methods() != null) ? " GET" : ""))
+				.toList();
+		}
+
 	}
 
 	private static String randomPattern(Random random, String[] segmentsToChoose) {
