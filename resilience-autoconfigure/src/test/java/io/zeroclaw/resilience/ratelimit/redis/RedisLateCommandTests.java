@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeoutException;
 
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.codec.ByteArrayCodec;
@@ -38,11 +39,13 @@ class RedisLateCommandTests {
 					errors::add);
 			assertThat(connector.connectInBackground()).succeedsWithin(Duration.ofSeconds(30));
 			assertThat(limiter.tryAcquire("warm-up").allowed()).isTrue();
+			// a cold JVM on a busy machine may miss the timeout once: only the stale decision counts below
+			errors.clear();
 			// Redis holds every write unanswered, and the connection then drops (a network failure), Redis and its
 			// script cache untouched
 			assertThat(redis.command("CLIENT", "PAUSE", "10000", "WRITE")).isEqualTo("+OK");
 			assertThat(limiter.tryAcquire("stale").allowed()).as("decided by on-failure").isTrue();
-			assertThat(errors).hasSize(1);
+			assertThat(errors).singleElement().isInstanceOf(TimeoutException.class);
 			assertThat(redis.command("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes")).isNotEqualTo(":0");
 			assertThat(redis.command("CLIENT", "UNPAUSE")).isEqualTo("+OK");
 			// commands held over a reconnection go out before new ones: once a new decision is in, so would they be
