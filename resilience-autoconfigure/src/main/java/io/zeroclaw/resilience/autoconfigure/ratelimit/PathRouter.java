@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SortedSet;
 import java.util.TreeSet;
+import java.util.stream.IntStream;
 import java.util.function.Predicate;
 
 import org.jspecify.annotations.Nullable;
@@ -305,10 +306,12 @@ final class PathRouter<T> {
 	 * node each of its patterns' leading literal segments reach (the root for a pattern that has none). A path walks
 	 * the tree as far as its segments go, and may match the rules under the node it stops at and under that node's
 	 * ancestors, which are taken in their order by a merge that allocates nothing. Each node holds only its own rules,
-	 * so the index grows with the patterns, whatever their shape. The edges live in one open-addressed table looked up
-	 * with the path's own characters.
+	 * so the index grows with the patterns, whatever their shape; where they are few, it also holds them merged with
+	 * its ancestors', once. The edges live in one open-addressed table looked up with the path's own characters.
 	 */
 	private static final class LiteralSegmentIndex {
+
+		private static final int CHAIN_LIMIT = 16;
 
 		private final int[] edgeParents;
 
@@ -325,6 +328,16 @@ final class PathRouter<T> {
 
 		/** Each node's own rules, ascending. */
 		private final int[][] rules;
+
+		/**
+		 * Each node's rules and its ancestors', ascending, when they are few (at most {@link #CHAIN_LIMIT}), as in
+		 * the usual configuration of a handful of policies: a request then searches one short array; {@code null}
+		 * where they are more, and the node's and its ancestors' own rules are merged instead.
+		 */
+		private final int[] @Nullable [] chains;
+
+		/** Whether a node has children, so that a path's walk stops at a leaf without hashing its next segment. */
+		private final boolean[] branches;
 
 		LiteralSegmentIndex(CompiledRule[] rules) {
 			List<Map<String, Integer>> tree = new ArrayList<>();
@@ -355,6 +368,23 @@ final class PathRouter<T> {
 			this.parents = parentOf.stream().mapToInt(Integer::intValue).toArray();
 			this.rules = own.stream().map((set) -> set.stream().mapToInt(Integer::intValue).toArray())
 				.toArray(int[][]::new);
+			this.chains = new int[tree.size()][];
+			this.branches = new boolean[tree.size()];
+			for (int node = 0; node < tree.size(); node++) {
+				// a parent is always made before its children
+				int parent = this.parents[node];
+				int[] inherited = (parent < 0) ? new int[0] : this.chains[parent];
+				this.branches[node] = !tree.get(node).isEmpty();
+				if (inherited != null && this.rules[node].length == 0) {
+					this.chains[node] = inherited;
+				}
+				else if (inherited != null && inherited.length + this.rules[node].length <= CHAIN_LIMIT) {
+					this.chains[node] = IntStream.concat(Arrays.stream(inherited), Arrays.stream(this.rules[node]))
+						.sorted()
+						.distinct()
+						.toArray();
+				}
+			}
 			int capacity = Integer.highestOneBit(Math.max(1, edges) * 2 + 1) << 1;
 			this.edgeParents = new int[capacity];
 			this.edgeSegments = new String[capacity];
@@ -392,7 +422,7 @@ final class PathRouter<T> {
 			int length = requestUri.length();
 			int node = 0;
 			int position = start;
-			while (position < length && requestUri.charAt(position) == '/') {
+			while (this.branches[node] && position < length && requestUri.charAt(position) == '/') {
 				int end = requestUri.indexOf('/', position + 1);
 				if (end < 0) {
 					end = length;
@@ -415,7 +445,7 @@ final class PathRouter<T> {
 		int node(PathContainer path) {
 			List<PathContainer.Element> elements = path.elements();
 			int node = 0;
-			for (int i = 0; i + 1 < elements.size(); i += 2) {
+			for (int i = 0; this.branches[node] && i + 1 < elements.size(); i += 2) {
 				if (!(elements.get(i) instanceof PathContainer.Separator)
 						|| !(elements.get(i + 1) instanceof PathContainer.PathSegment segment)
 						|| segment.valueToMatch().isEmpty()) {
@@ -458,6 +488,12 @@ final class PathRouter<T> {
 		 * @return the lowest index above {@code after} of a rule under the node or an ancestor, or {@code -1}
 		 */
 		int next(int node, int after) {
+			int[] chain = this.chains[node];
+			if (chain != null) {
+				int found = Arrays.binarySearch(chain, after + 1);
+				int position = (found >= 0) ? found : -found - 1;
+				return (position < chain.length) ? chain[position] : -1;
+			}
 			int next = Integer.MAX_VALUE;
 			for (int at = node; at >= 0; at = this.parents[at]) {
 				int[] own = this.rules[at];
