@@ -640,12 +640,13 @@ public final class BackpressureController {
 		}
 	}
 
+	/** A timeout in nanoseconds; one past what a long holds as about 146 years, or as none when negative. */
 	private static long toNanos(Duration duration) {
 		try {
 			return duration.toNanos();
 		}
 		catch (ArithmeticException ex) {
-			return Long.MAX_VALUE / 2;
+			return duration.isNegative() ? 0 : Long.MAX_VALUE / 2;
 		}
 	}
 

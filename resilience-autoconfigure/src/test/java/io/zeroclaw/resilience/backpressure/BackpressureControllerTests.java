@@ -2,6 +2,7 @@ package io.zeroclaw.resilience.backpressure;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -414,6 +415,25 @@ class BackpressureControllerTests {
 		assertThat(drained.isDone()).isFalse();
 		admission.close();
 		assertThat(drained.get(10, TimeUnit.SECONDS)).isTrue();
+	}
+
+	@ParameterizedTest
+	@CsvSource({ "-9223372036854775808, SECONDS", "-9223372036854775808, MILLIS", "-1, SECONDS" })
+	@Timeout(10)
+	void awaitDrainedWithANegativeTimeoutShouldOnlyCheckHoweverLongTheTimeout(long amount,
+			ChronoUnit unit) throws Exception {
+		BackpressureController controller = controller(10);
+		Admission admission = controller.admit(Priority.NORMAL);
+		FutureTask<Boolean> drained = new FutureTask<>(() -> controller.awaitDrained(Duration.of(amount, unit)));
+		Thread waiter = new Thread(drained, "drain-waiter");
+		waiter.start();
+		try {
+			assertThat(drained.get(5, TimeUnit.SECONDS)).isFalse();
+		}
+		finally {
+			admission.close();
+			waiter.join();
+		}
 	}
 
 	@Test
