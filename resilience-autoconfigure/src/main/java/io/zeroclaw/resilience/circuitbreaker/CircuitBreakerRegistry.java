@@ -60,10 +60,12 @@ public final class CircuitBreakerRegistry {
 	/**
 	 * Tells every observer of a new breaker, each whatever the others throw: the breaker is registered, and one that
 	 * an observer missed would never be told of again. The first failure is then thrown to the breaker's creator.
+	 * The observers are those registered when the breaker was created: one that adds or removes an observer while it
+	 * is told (a one-shot observer removing itself) changes the list for later breakers, not the loop under way.
 	 */
 	private void tellObservers(CircuitBreaker created) {
 		Throwable failure = null;
-		for (Consumer<CircuitBreaker> observer : this.observers) {
+		for (Consumer<CircuitBreaker> observer : List.copyOf(this.observers)) {
 			failure = tell(observer, created, failure);
 		}
 		throwIfFailed(failure);

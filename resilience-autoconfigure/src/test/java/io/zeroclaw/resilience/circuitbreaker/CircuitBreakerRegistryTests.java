@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 import org.junit.jupiter.api.Test;
 
@@ -64,6 +65,42 @@ class CircuitBreakerRegistryTests {
 		this.registry.computeIfAbsent("vision", this::create);
 		this.registry.computeIfAbsent("llm", this::create);
 		assertThat(heard).containsExactly("llm", "search", "vision");
+	}
+
+	@Test
+	void observerRemovingItselfWhenToldShouldLeaveTheOthersToBeTold() {
+		List<String> heard = new ArrayList<>();
+		this.registry.onEachBreaker(new Consumer<>() {
+			@Override
+			public void accept(CircuitBreaker breaker) {
+				if (breaker.name().equals("llm")) {
+					CircuitBreakerRegistryTests.this.registry.removeObserver(this); // the one breaker it waited for
+				}
+			}
+		});
+		this.registry.onEachBreaker((breaker) -> heard.add("second " + breaker.name()));
+		this.registry.onEachBreaker((breaker) -> heard.add("third " + breaker.name()));
+		this.registry.computeIfAbsent("search", this::create);
+		this.registry.computeIfAbsent("llm", this::create);
+		this.registry.computeIfAbsent("vision", this::create);
+		assertThat(heard).containsExactly("second search", "third search", "second llm", "third llm", "second vision",
+				"third vision");
+	}
+
+	@Test
+	void observerAddingAnotherWhenToldShouldHaveItToldOfThatBreakerOnce() {
+		List<String> heard = new ArrayList<>();
+		this.registry.onEachBreaker(new Consumer<>() {
+			@Override
+			public void accept(CircuitBreaker breaker) {
+				CircuitBreakerRegistryTests.this.registry.removeObserver(this);
+				CircuitBreakerRegistryTests.this.registry.onEachBreaker((each) -> heard.add("late " + each.name()));
+			}
+		});
+		this.registry.onEachBreaker((breaker) -> heard.add("early " + breaker.name()));
+		this.registry.computeIfAbsent("llm", this::create);
+		this.registry.computeIfAbsent("search", this::create);
+		assertThat(heard).containsExactly("late llm", "early llm", "early search", "late search");
 	}
 
 }
