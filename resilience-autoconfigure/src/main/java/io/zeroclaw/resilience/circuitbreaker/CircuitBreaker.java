@@ -259,6 +259,7 @@ public final class CircuitBreaker {
 	 * @throws CircuitOpenException when the breaker does not permit the call; {@code call} was not invoked
 	 */
 	public <T extends @Nullable Object> T execute(Supplier<T> call) {
+		Objects.requireNonNull(call, "call must not be null"); // the caller's mistake, not a failure of the upstream
 		Epoch admitted = this.epoch;
 		if (admitted.state == CircuitState.CLOSED) {
 			// The common path, kept free of allocation, clock reads and compare-and-set.
@@ -297,13 +298,16 @@ public final class CircuitBreaker {
 	/**
 	 * Starts {@code call} if the breaker permits it and records how the stage it returns completes. Completing the
 	 * returned future before the upstream does (cancelling it, {@code orTimeout}, {@code completeExceptionally}) gives
-	 * the call's permission back (as an ignored outcome) and tries to cancel the upstream stage.
+	 * the call's permission back (as an ignored outcome) and tries to cancel the upstream stage. A call that returns
+	 * {@code null} instead of a stage counts as a failed call, as an exception it throws does (a broken client of the
+	 * upstream), and the future completes with a {@link NullPointerException}.
 	 * @param <T> the result type
 	 * @param call starts the call to the upstream and returns its stage
 	 * @return a future completed as the upstream stage is; completed exceptionally with {@link CircuitOpenException}
 	 * when the breaker does not permit the call, in which case {@code call} was not invoked
 	 */
 	public <T extends @Nullable Object> CompletableFuture<T> executeAsync(Supplier<? extends CompletionStage<T>> call) {
+		Objects.requireNonNull(call, "call must not be null");
 		Permission permission;
 		try {
 			permission = acquirePermission();
@@ -364,7 +368,8 @@ public final class CircuitBreaker {
 	 * it early, or an exception thrown by the consumer's own code, is a success once the upstream has sent an element
 	 * (it answered; the consumer stopped reading), and gives the permission back as an ignored outcome before that.
 	 * The returned stream must be closed or consumed to the end, as any stream holding a resource: until then a
-	 * half-open breaker counts it as a running probe.
+	 * half-open breaker counts it as a running probe. A call that returns {@code null} instead of a stream counts as a
+	 * failed call, as an exception it throws does, and is thrown as a {@link NullPointerException}.
 	 * @param <T> the element type
 	 * @param call opens the upstream stream
 	 * @return a sequential stream with the upstream's elements; closing it closes the upstream stream
@@ -386,6 +391,7 @@ public final class CircuitBreaker {
 	 */
 	public <T extends @Nullable Object> Stream<T> executeStream(Supplier<? extends Stream<T>> call,
 			@Nullable Predicate<? super T> last) {
+		Objects.requireNonNull(call, "call must not be null");
 		Permission permission = acquirePermission();
 		Stream<T> source;
 		try {

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
+import static org.assertj.core.api.Assertions.assertThatNullPointerException;
 
 /**
  * The breaker's edges where a caller's or a listener's code misbehaves: a probe whose stage cannot be watched, an
@@ -69,6 +70,35 @@ class CircuitBreakerCallbackEdgeTests {
 		// the only probe slot must be free again: the next call is the probe, and its success closes the breaker
 		assertThat(breaker.execute(() -> "ok")).isEqualTo("ok");
 		assertThat(breaker.state()).isEqualTo(CircuitState.CLOSED);
+	}
+
+	/** No call at all is the caller's mistake: refused before a permission is taken, nothing counted. */
+	@Test
+	void missingCallShouldBeRefusedWithoutCountingAFailureOrTakingAProbe() {
+		CircuitBreaker closed = breaker(1, 1);
+		assertThatNullPointerException().isThrownBy(() -> closed.execute(null)).withMessageContaining("call");
+		assertThatNullPointerException().isThrownBy(() -> closed.executeAsync(null)).withMessageContaining("call");
+		assertThatNullPointerException().isThrownBy(() -> closed.executeStream(null)).withMessageContaining("call");
+		assertThat(closed.state()).isEqualTo(CircuitState.CLOSED);
+		assertThat(closed.consecutiveFailures()).isZero();
+		CircuitBreaker halfOpen = halfOpenBreaker();
+		assertThatNullPointerException().isThrownBy(() -> halfOpen.execute(null));
+		assertThatNullPointerException().isThrownBy(() -> halfOpen.executeAsync(null));
+		assertThatNullPointerException().isThrownBy(() -> halfOpen.executeStream(null, null));
+		// the only probe slot is still free: the next call is the probe, and its success closes the breaker
+		assertThat(halfOpen.execute(() -> "ok")).isEqualTo("ok");
+		assertThat(halfOpen.state()).isEqualTo(CircuitState.CLOSED);
+	}
+
+	/** A call that answers no stage or stream is a broken client of the upstream: a failure, as the glue counts it. */
+	@Test
+	void callReturningNullInsteadOfAStageOrAStreamShouldCountAsAFailure() {
+		CircuitBreaker async = breaker(1, 1);
+		assertThat(async.executeAsync(() -> (CompletionStage<String>) null)).isCompletedExceptionally();
+		assertThat(async.state()).isEqualTo(CircuitState.OPEN);
+		CircuitBreaker stream = breaker(1, 1);
+		assertThatNullPointerException().isThrownBy(() -> stream.executeStream(() -> (Stream<String>) null));
+		assertThat(stream.state()).isEqualTo(CircuitState.OPEN);
 	}
 
 	/** A predicate that throws ignores nothing: the failure counts. */
