@@ -329,9 +329,7 @@ public final class LocalRateLimiter implements RateLimiter {
 		this.refills = policy.requestsPerWindow() > 0;
 		this.interval = this.refills ? emissionInterval(policy) : 1;
 		if (this.refills && policy.capacity() > MAX_SPAN / this.interval) {
-			throw new IllegalArgumentException("Policy '" + policy.name() + "' takes more than "
-					+ TimeUnit.NANOSECONDS.toDays(MAX_SPAN) / 365 + " years to refill, too long for the in-memory "
-					+ "store; a quota that is not meant to refill takes requestsPerWindow = 0");
+			throw refillsTooSlowly(policy, this.interval);
 		}
 		this.capacity = Math.min(policy.capacity(), MAX_SPAN / this.interval);
 		this.tolerance = this.capacity * this.interval;
@@ -370,6 +368,19 @@ public final class LocalRateLimiter implements RateLimiter {
 	static int stripesFor(int processors) {
 		int wanted = Math.max(2, Math.min(64, 2 * processors));
 		return Integer.highestOneBit(wanted - 1) << 1;
+	}
+
+	private static IllegalArgumentException refillsTooSlowly(RateLimitPolicy policy, long interval) {
+		String years = TimeUnit.NANOSECONDS.toDays(MAX_SPAN) / 365 + " years";
+		if (interval == 1 && policy.window().compareTo(Duration.ofNanos(policy.requestsPerWindow())) < 0) {
+			// rounded up to the finest interval the store keeps: the policy's own refill may be short
+			return new IllegalArgumentException("Policy '" + policy.name() + "' refills more than one token a "
+					+ "nanosecond, the in-memory store's finest rate, at which its bucket of " + policy.capacity()
+					+ " tokens would take more than " + years + " to refill; lower requestsPerWindow and burst");
+		}
+		return new IllegalArgumentException("Policy '" + policy.name() + "' takes more than " + years
+				+ " to refill, too long for the in-memory store; a quota that is not meant to refill takes "
+				+ "requestsPerWindow = 0");
 	}
 
 	private static long emissionInterval(RateLimitPolicy policy) {

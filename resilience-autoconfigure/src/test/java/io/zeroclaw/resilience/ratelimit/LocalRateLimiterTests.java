@@ -352,6 +352,17 @@ class LocalRateLimiterTests {
 	}
 
 	@Test
+	void policyRefillingFasterThanOneTokenANanosecondShouldBeRefusedForItsRateNotForItsSlowness() {
+		RateLimitPolicy unlimited = new RateLimitPolicy("unlimited", Long.MAX_VALUE, Duration.ofSeconds(1), 0);
+		assertThatIllegalArgumentException().isThrownBy(() -> new LocalRateLimiter(unlimited, 100, () -> 0))
+			.withMessageContaining("Policy 'unlimited' refills more than one token a nanosecond")
+			.withMessageContaining("lower requestsPerWindow and burst")
+			.withMessageNotContaining("requestsPerWindow = 0");
+		RateLimitPolicy billionASecond = new RateLimitPolicy("fast", 4_000_000_000L, Duration.ofSeconds(1), 0);
+		assertThat(new LocalRateLimiter(billionASecond, 100, () -> 0).tryAcquire("k").allowed()).isTrue();
+	}
+
+	@Test
 	void refusalShouldTellTheTimeLeftUntilTheBucketIsFullAsTimePasses() {
 		LocalRateLimiter limiter = limiter(5, Duration.ofMinutes(1), 0, 100);
 		exhaust(limiter, "client");
