@@ -25,8 +25,10 @@ import io.zeroclaw.resilience.ratelimit.RateLimitDecision;
 import io.zeroclaw.resilience.ratelimit.RateLimitPolicy;
 import io.zeroclaw.resilience.ratelimit.RateLimitStoreUnavailableException;
 import io.zeroclaw.resilience.ratelimit.RateLimiter;
+import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
+import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
@@ -74,7 +76,8 @@ import org.springframework.web.util.pattern.PatternParseException;
  * reach the instance of the filter that applies its policy. A forward of a request whose limit is decided passes (the
  * client asked for the first path; what the application forwards it to is its own business), while a forward made
  * before the filter (a URL-rewriting filter ordered ahead of it, or Spring Security ahead of the instance for
- * principal keys) is limited by the path it forwards to.
+ * principal keys) is limited by the path it forwards to. A forward to an error page passes too: it answers a request
+ * that was limited already, or refused before it reached the filter (a 401 or 403 of Spring Security's).
  */
 public final class RateLimitFilter implements Filter {
 
@@ -296,7 +299,7 @@ public final class RateLimitFilter implements Filter {
 			chain.doFilter(request, response);
 			return;
 		}
-		if (request.getAttribute(DECIDED) != null) {
+		if (request.getAttribute(DECIDED) != null || isErrorPageForward(request)) {
 			chain.doFilter(request, response);
 			return;
 		}
@@ -363,6 +366,16 @@ public final class RateLimitFilter implements Filter {
 			route.outcomes.rejected();
 			tooManyRequests(route, decision, httpRequest, httpResponse);
 		}
+	}
+
+	/**
+	 * Whether the request is a forward to an error page: Jetty dispatches a forward made during an error dispatch (a
+	 * JSP error view) as a forward, and Spring Boot's {@code ErrorPageFilter} (war deployments) serves every error
+	 * page by a forward. The request it answers was limited already, or refused before reaching this filter.
+	 */
+	private static boolean isErrorPageForward(ServletRequest request) {
+		return request.getDispatcherType() == DispatcherType.FORWARD
+				&& request.getAttribute(RequestDispatcher.ERROR_STATUS_CODE) != null;
 	}
 
 	/**
