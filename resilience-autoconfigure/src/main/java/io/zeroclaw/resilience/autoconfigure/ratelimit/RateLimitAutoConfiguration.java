@@ -67,6 +67,7 @@ import org.springframework.web.util.pattern.PathPattern;
 @AutoConfiguration(after = ResilienceAutoConfiguration.class,
 		afterName = "org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration")
 @ConditionalOnBooleanProperty("zeroclaw.resilience.rate-limit.enabled")
+@ConditionalOnClass(name = RateLimitAutoConfiguration.PATH_PATTERN_PARSER)
 @EnableConfigurationProperties(ResilienceProperties.class)
 // Store configurations are registered in this order and each backs off when a factory exists: a configuration for
 // another store (such as Redis, on store=redis) goes before MemoryStoreConfiguration, the fallback, in this list.
@@ -74,6 +75,9 @@ import org.springframework.web.util.pattern.PathPattern;
 		RateLimitAutoConfiguration.ServletFilterConfiguration.class,
 		RateLimitAutoConfiguration.MetricsConfiguration.class })
 public final class RateLimitAutoConfiguration {
+
+	/** Spring Web's path pattern parser: policies match paths with it, so without Spring Web nothing is limited. */
+	static final String PATH_PATTERN_PARSER = "org.springframework.web.util.pattern.PathPatternParser";
 
 	private static final String PREFIX = "zeroclaw.resilience.rate-limit.";
 

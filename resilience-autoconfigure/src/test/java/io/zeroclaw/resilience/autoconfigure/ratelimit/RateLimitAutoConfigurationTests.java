@@ -17,6 +17,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import org.springframework.beans.factory.NoUniqueBeanDefinitionException;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.context.runner.ReactiveWebApplicationContextRunner;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
@@ -233,6 +234,29 @@ class RateLimitAutoConfigurationTests {
 			.run((context) -> assertThat(context).hasSingleBean(RateLimitPolicies.class)
 				.doesNotHaveBean(FilterRegistrationBean.class));
 		assertThat(output).contains("WARN").contains(NOT_SERVLET_WARNING);
+	}
+
+	@Test
+	void runWithoutSpringWebShouldBackOffAndSaySoRatherThanFailToStart(CapturedOutput output) {
+		new ApplicationContextRunner().withClassLoader(new FilteredClassLoader("org.springframework.web."))
+			.withConfiguration(
+					AutoConfigurations.of(ResilienceAutoConfiguration.class, RateLimitAutoConfiguration.class))
+			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true")
+			.run((context) -> assertThat(context).hasNotFailed()
+				.doesNotHaveBean(RateLimitPolicies.class)
+				.doesNotHaveBean(RateLimiterFactory.class));
+		assertThat(output).contains("WARN")
+			.contains("zeroclaw.resilience.rate-limit.enabled is true, but Spring Web is not on the classpath")
+			.doesNotContain(NOT_SERVLET_WARNING);
+	}
+
+	@Test
+	void runWithoutSpringWebAndRateLimitingOffShouldSayNothing(CapturedOutput output) {
+		new ApplicationContextRunner().withClassLoader(new FilteredClassLoader("org.springframework.web."))
+			.withConfiguration(
+					AutoConfigurations.of(ResilienceAutoConfiguration.class, RateLimitAutoConfiguration.class))
+			.run((context) -> assertThat(context).hasNotFailed());
+		assertThat(output).doesNotContain("Spring Web is not on the classpath");
 	}
 
 	@Test
