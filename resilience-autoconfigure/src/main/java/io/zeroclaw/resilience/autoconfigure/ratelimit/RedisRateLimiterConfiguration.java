@@ -24,6 +24,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
@@ -35,6 +36,7 @@ import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+import org.springframework.util.ClassUtils;
 
 /**
  * The Redis store of rate limits, when {@code zeroclaw.resilience.rate-limit.store=redis}: a {@link RateLimiterFactory}
@@ -49,6 +51,10 @@ class RedisRateLimiterConfiguration {
 
 	private static final Logger logger = LoggerFactory.getLogger(RedisRateLimiterConfiguration.class);
 
+	/** Spring Boot's Redis auto-configuration, in its own module (spring-boot-data-redis) since Spring Boot 4. */
+	static final String DATA_REDIS_AUTO_CONFIGURATION =
+			"org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration";
+
 	/**
 	 * The store's connector; stopped when destroyed too, for a start-up that fails after it began connecting: the
 	 * lifecycle below never started then, so it is never stopped, and an attempt on a Redis that does not answer would
@@ -56,9 +62,19 @@ class RedisRateLimiterConfiguration {
 	 */
 	@Bean(destroyMethod = "stop")
 	@ConditionalOnMissingBean(RateLimiterFactory.class)
-	LettuceConnector zeroclawRedisConnector(ObjectProvider<RedisConnectionFactory> connectionFactories) {
+	LettuceConnector zeroclawRedisConnector(ObjectProvider<RedisConnectionFactory> connectionFactories,
+			ConfigurableListableBeanFactory beanFactory) {
 		RedisConnectionFactory connectionFactory = connectionFactories.getIfAvailable();
 		if (connectionFactory == null) {
+			if (!ClassUtils.isPresent(DATA_REDIS_AUTO_CONFIGURATION, beanFactory.getBeanClassLoader())) {
+				throw new InvalidResiliencePropertyException("zeroclaw.resilience.rate-limit.store", "redis",
+						"the Redis store uses the application's RedisConnectionFactory, and there is none: Spring Data "
+								+ "Redis is on the classpath, but not Spring Boot's Redis auto-configuration, which "
+								+ "Spring Boot 4 keeps in its own module, spring-boot-data-redis.",
+						"depend on org.springframework.boot:spring-boot-starter-data-redis (rather than on "
+								+ "spring-data-redis alone), define a LettuceConnectionFactory bean, or set it to "
+								+ "'memory'.");
+			}
 			throw new InvalidResiliencePropertyException("zeroclaw.resilience.rate-limit.store", "redis",
 					"the Redis store uses the application's RedisConnectionFactory, and there is none: Spring Boot's "
 							+ "Redis auto-configuration is excluded, or backed off.",

@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 
 import org.springframework.aot.hint.RuntimeHints;
 import org.springframework.aot.hint.RuntimeHintsRegistrar;
+import org.springframework.aot.hint.TypeReference;
 import org.springframework.aot.hint.predicate.RuntimeHintsPredicates;
 import org.springframework.beans.factory.aot.AotServices;
 
@@ -23,6 +24,14 @@ class RateLimitRuntimeHintsTests {
 		assertThat(RuntimeHintsPredicates.reflection()
 			.onMethodInvocation(RateLimitAutoConfiguration.HealthGroupPath.class, "setAdditionalPath"))
 			.accepts(hints);
+	}
+
+	@Test
+	void bootsRedisAutoConfigurationShouldBeFoundByNameInANativeImage() {
+		RuntimeHints hints = new RuntimeHints();
+		new RateLimitRuntimeHints().registerHints(hints, getClass().getClassLoader());
+		assertThat(RuntimeHintsPredicates.reflection().onType(TypeReference.of(
+				RedisRateLimiterConfiguration.DATA_REDIS_AUTO_CONFIGURATION))).accepts(hints);
 	}
 
 }

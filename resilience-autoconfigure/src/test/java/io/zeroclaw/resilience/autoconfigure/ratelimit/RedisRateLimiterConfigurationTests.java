@@ -27,6 +27,7 @@ import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.data.redis.autoconfigure.ClientResourcesBuilderCustomizer;
 import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
 import org.springframework.boot.diagnostics.FailureAnalysis;
+import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
@@ -85,6 +86,24 @@ class RedisRateLimiterConfigurationTests {
 				assertThat(analysis.getDescription()).contains("zeroclaw.resilience.rate-limit.store")
 					.contains("there is none");
 				assertThat(analysis.getAction()).contains("spring.data.redis").contains("'memory'");
+			});
+	}
+
+	@Test
+	void redisStoreWithSpringDataRedisButNotBootsRedisModuleShouldNameTheStarter() {
+		// an application moved from Spring Boot 3 that depends on spring-data-redis and lettuce-core by themselves
+		new ApplicationContextRunner().withClassLoader(new FilteredClassLoader("org.springframework.boot.data.redis."))
+			.withConfiguration(
+					AutoConfigurations.of(ResilienceAutoConfiguration.class, RateLimitAutoConfiguration.class))
+			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
+					"zeroclaw.resilience.rate-limit.store=redis")
+			.run((context) -> {
+				assertThat(context).hasFailed();
+				FailureAnalysis analysis = FailureAnalysisSupport.analyze(context.getStartupFailure());
+				assertThat(analysis.getDescription()).contains("zeroclaw.resilience.rate-limit.store")
+					.contains("spring-boot-data-redis")
+					.doesNotContain("excluded");
+				assertThat(analysis.getAction()).contains("spring-boot-starter-data-redis").contains("'memory'");
 			});
 	}
 
