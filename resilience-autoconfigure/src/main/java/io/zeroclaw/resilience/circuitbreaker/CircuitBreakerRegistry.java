@@ -46,7 +46,8 @@ public final class CircuitBreakerRegistry {
 			if (existing != null) {
 				return existing;
 			}
-			CircuitBreaker created = Objects.requireNonNull(factory.apply(name), "factory returned null");
+			CircuitBreaker created = Objects.requireNonNull(factory.apply(name),
+					() -> "factory returned null for the name '" + name + "'");
 			if (!created.name().equals(name)) {
 				throw new IllegalArgumentException(
 						"factory created a breaker named '" + created.name() + "' for the name '" + name + "'");

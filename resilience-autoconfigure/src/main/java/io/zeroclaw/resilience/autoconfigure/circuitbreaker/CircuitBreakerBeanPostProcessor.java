@@ -169,8 +169,7 @@ public class CircuitBreakerBeanPostProcessor
 		if (isWrapped(bean) || !isEnabled(name)) {
 			return bean;
 		}
-		CircuitBreakerFactory breakers = this.factory.getObject();
-		CircuitBreaker breaker = this.registry.getObject().computeIfAbsent(name, breakers::create);
+		CircuitBreaker breaker = breaker(name);
 		Class<?> beanClass = bean.getClass();
 		CircuitBreakerInterceptor interceptor = new CircuitBreakerInterceptor(breaker, applicableTypes(beanClass));
 		if (bean instanceof Advised advised && !advised.isFrozen()) {
@@ -439,6 +438,19 @@ public class CircuitBreakerBeanPostProcessor
 		return names.subList(0, NAMES_SHOWN).toString().replaceFirst("]$", ", ... (" + names.size() + " in all)]");
 	}
 
+	/** The bean's breaker, made the first time by the factory, which may be the application's own. */
+	private CircuitBreaker breaker(String name) {
+		CircuitBreakerFactory breakers = this.factory.getObject();
+		return this.registry.getObject().computeIfAbsent(name, (key) -> {
+			CircuitBreaker created = breakers.create(key);
+			if (created == null) {
+				throw new IllegalStateException("The CircuitBreakerFactory " + breakers.getClass().getName()
+						+ " made no breaker for the bean '" + key + "': it returned null");
+			}
+			return created;
+		});
+	}
+
 	/**
 	 * Creates the breaker of every upstream bean that is defined but does not exist yet (a lazy or prototype bean), as
 	 * wrapping it will: a bean's breaker is named after it and created once, whenever the bean is.
@@ -455,7 +467,7 @@ public class CircuitBreakerBeanPostProcessor
 				if (ScopedProxyUtils.isScopedTarget(bean)) {
 					String scoped = ScopedProxyUtils.getOriginalBeanName(bean);
 					if (isGuardedOnTargets(scoped) && isEnabled(scoped)) {
-						this.registry.getObject().computeIfAbsent(scoped, this.factory.getObject()::create);
+						breaker(scoped);
 					}
 					continue;
 				}
@@ -465,7 +477,7 @@ public class CircuitBreakerBeanPostProcessor
 					found++;
 				}
 				if (!exists && isEnabled(bean)) {
-					this.registry.getObject().computeIfAbsent(bean, this.factory.getObject()::create);
+					breaker(bean);
 				}
 			}
 		}

@@ -5,6 +5,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.WeakHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreaker;
@@ -27,6 +29,10 @@ public class CircuitBreakerStateChangePublisher
 
 	private static final Logger logger = LoggerFactory.getLogger(CircuitBreaker.class);
 
+	private static final long NEVER_LOGGED = Long.MIN_VALUE;
+
+	private static final long LOG_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
+
 	private final CircuitBreakerRegistry breakers;
 
 	private final ApplicationEventPublisher publisher;
@@ -40,6 +46,8 @@ public class CircuitBreakerStateChangePublisher
 			new WeakHashMap<>();
 
 	private final Consumer<CircuitBreaker> listenTo = this::listenTo;
+
+	private final AtomicLong lastListenerFailureLog = new AtomicLong(NEVER_LOGGED);
 
 	/**
 	 * @param breakers the breakers to listen to
@@ -101,7 +109,21 @@ public class CircuitBreakerStateChangePublisher
 		if (logsFor(breaker)) {
 			log(breaker, from, to);
 		}
-		this.publisher.publishEvent(new CircuitBreakerStateChangedEvent(breaker, from, to));
+		try {
+			this.publisher.publishEvent(new CircuitBreakerStateChangedEvent(breaker, from, to));
+		}
+		catch (RuntimeException | Error ex) {
+			// The breaker drops what its listeners throw, so that no call is disturbed: said here, or the failure
+			// of an application's listener (and the listeners after it, which Spring then skips) would go unseen.
+			long now = System.nanoTime();
+			long last = this.lastListenerFailureLog.get();
+			if ((last == NEVER_LOGGED || now - last >= LOG_INTERVAL_NANOS)
+					&& this.lastListenerFailureLog.compareAndSet(last, now)) {
+				logger.warn("A listener of CircuitBreakerStateChangedEvent failed on breaker '{}' ({} -> {}); the "
+						+ "listeners after it were not told (logged at most once a minute)", breaker.name(), from, to,
+						ex);
+			}
+		}
 	}
 
 	private static void log(CircuitBreaker breaker, CircuitState from, CircuitState to) {

@@ -6,7 +6,9 @@ import io.zeroclaw.resilience.circuitbreaker.CircuitState;
 import org.springframework.context.ApplicationEvent;
 
 /**
- * Published when a breaker moves from one state to another. The source is the {@link CircuitBreaker}.
+ * Published when a breaker moves from one state to another. The source is the {@link CircuitBreaker}. A listener
+ * that throws is logged at WARN (at most once a minute) and never fails the call that changed the state; as for any
+ * Spring event published without an error handler, the listeners after it are not told of that change.
  */
 public class CircuitBreakerStateChangedEvent extends ApplicationEvent {
 

@@ -20,6 +20,7 @@ import io.zeroclaw.resilience.autoconfigure.ResilienceProperties.Policy;
 import io.zeroclaw.resilience.autoconfigure.ResilienceProperties.RateLimit;
 import io.zeroclaw.resilience.ratelimit.LocalRateLimiter;
 import io.zeroclaw.resilience.ratelimit.RateLimitPolicy;
+import io.zeroclaw.resilience.ratelimit.RateLimiter;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import org.jspecify.annotations.Nullable;
@@ -110,6 +111,16 @@ public final class RateLimitAutoConfiguration {
 				|| ServletFilterConfiguration.isEnabledOwnFilter(beanFactory, PRINCIPAL_FILTER_REGISTRATION);
 	}
 
+	/** A policy's limiter, from a factory that may be the application's own. */
+	private static RateLimiter limiter(RateLimiterFactory factory, RateLimitPolicy quota, int maxKeys) {
+		RateLimiter limiter = factory.create(quota, maxKeys);
+		if (limiter == null) {
+			throw new IllegalStateException("The RateLimiterFactory " + factory.getClass().getName()
+					+ " made no limiter for the policy '" + quota.name() + "': it returned null");
+		}
+		return limiter;
+	}
+
 	/**
 	 * The policies, one set per hierarchy: a child context under a parent that has them uses the parent's (and its
 	 * store), whatever its own settings say, as it inherits the parent's environment anyway.
@@ -135,7 +146,7 @@ public final class RateLimitAutoConfiguration {
 			named.add(new RateLimitPolicyRegistration(quota, policy.getPaths(),
 					orDefault(policy.getKey(), rateLimit.getKey()),
 					orDefault(policy.getKeyHeader(), rateLimit.getKeyHeader()),
-					rateLimiterFactory.create(quota, rateLimit.getMaxKeys()), policy.getMethods()));
+					limiter(rateLimiterFactory, quota, rateLimit.getMaxKeys()), policy.getMethods()));
 		}
 		List<String> excludePaths = excludePaths(rateLimit.getExcludePaths(), environment);
 		UnreachablePolicies.find(named, excludePaths).forEach((name, takenBy) -> warnUnreachable(name, takenBy,
@@ -144,7 +155,7 @@ public final class RateLimitAutoConfiguration {
 				rateLimit.getRequestsPerWindow(), rateLimit.getWindow(), rateLimit.getBurst());
 		RateLimitPolicyRegistration defaultPolicy = new RateLimitPolicyRegistration(defaultQuota,
 				rateLimit.getIncludePaths(), rateLimit.getKey(), rateLimit.getKeyHeader(),
-				rateLimiterFactory.create(defaultQuota, rateLimit.getMaxKeys()));
+				limiter(rateLimiterFactory, defaultQuota, rateLimit.getMaxKeys()));
 		return new RateLimitPolicies(named, defaultPolicy, excludePaths);
 	}
 

@@ -336,7 +336,7 @@ public final class RateLimitFilter implements Filter {
 		try {
 			String key = key(route, httpRequest);
 			// the resolver's own constant, by identity: no value a client sends can be it
-			decision = (key != RateLimitKeyResolver.UNLIMITED) ? route.limiter.tryAcquire(key) : null;
+			decision = (key != RateLimitKeyResolver.UNLIMITED) ? decide(route, key) : null;
 		}
 		catch (RateLimitStoreUnavailableException ex) {
 			route.outcomes.error();
@@ -366,6 +366,15 @@ public final class RateLimitFilter implements Filter {
 			route.outcomes.rejected();
 			tooManyRequests(route, decision, httpRequest, httpResponse);
 		}
+	}
+
+	/** The limiter's decision; one that answers none (an application's, breaking its contract) failed to decide. */
+	private static RateLimitDecision decide(Route route, String key) {
+		RateLimitDecision decision = route.limiter.tryAcquire(key);
+		if (decision == null) {
+			throw new IllegalStateException(route.limiter.getClass().getName() + " answered no decision");
+		}
+		return decision;
 	}
 
 	/**

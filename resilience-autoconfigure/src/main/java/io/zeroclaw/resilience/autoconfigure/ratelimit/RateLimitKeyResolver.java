@@ -6,7 +6,9 @@ import org.jspecify.annotations.Nullable;
 /**
  * Attributes a rate-limited request to a client, in place of the configured {@code key} type. Define one bean of this
  * type to key every policy your own way, for example by tenant. The resolver runs in the rate-limit filter, on every
- * limited request, so it should be cheap and must be thread-safe.
+ * limited request, so it should be cheap and must be thread-safe. An exception it throws (a checked one too) lets the
+ * request through unlimited, counted as an error of the policy and logged at WARN at most once a minute; an
+ * {@link Error} is not caught, and fails the request.
  */
 @FunctionalInterface
 public interface RateLimitKeyResolver {

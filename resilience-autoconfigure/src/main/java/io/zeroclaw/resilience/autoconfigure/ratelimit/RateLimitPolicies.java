@@ -28,7 +28,8 @@ public final class RateLimitPolicies {
 
 	/**
 	 * @param named the named policies, in the order they are tried
-	 * @param defaultPolicy the policy of included paths no named policy claims
+	 * @param defaultPolicy the policy of included paths no named policy claims ({@value #DEFAULT_POLICY} when made
+	 * from properties)
 	 * @param excludePaths path patterns never limited, whatever policy claims them
 	 */
 	public RateLimitPolicies(List<RateLimitPolicyRegistration> named, RateLimitPolicyRegistration defaultPolicy,
@@ -77,7 +78,8 @@ public final class RateLimitPolicies {
 
 	/**
 	 * @param name a policy name
-	 * @return the policy of that name, if any; {@code default} is always found, even when it has no paths
+	 * @return the policy of that name, if any; the default policy is always found by its name ({@code default} when
+	 * made from properties), even when it has no paths
 	 */
 	public Optional<RateLimitPolicyRegistration> find(String name) {
 		if (this.defaultPolicy.name().equals(name)) {

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.OptionalInt;
+import java.util.regex.Pattern;
 
 import io.zeroclaw.resilience.autoconfigure.ResilienceProperties.KeyType;
 import io.zeroclaw.resilience.ratelimit.LocalRateLimiter;
@@ -25,6 +26,9 @@ import org.jspecify.annotations.Nullable;
  */
 public record RateLimitPolicyRegistration(RateLimitPolicy policy, List<String> paths, KeyType key,
 		@Nullable String keyHeader, RateLimiter limiter, List<String> methods) {
+
+	/** An HTTP method's name: a token of RFC 9110's characters. */
+	private static final Pattern METHOD_TOKEN = Pattern.compile("[!#$%&'*+\\-.^_`|~0-9A-Z]+");
 
 	/**
 	 * Checks the arguments, copies the paths and normalizes the methods. Written out rather than compact so that
@@ -61,6 +65,11 @@ public record RateLimitPolicyRegistration(RateLimitPolicy policy, List<String> p
 				throw new IllegalArgumentException("methods must not hold a null or blank entry, was " + methods);
 			}
 			String name = method.strip().toUpperCase(Locale.ROOT);
+			if (!METHOD_TOKEN.matcher(name).matches()) {
+				// "GET, POST" as one entry would make a policy that applies to no request
+				throw new IllegalArgumentException("methods must hold one HTTP method per entry (a token such as GET), "
+						+ "was '" + method + "' in " + methods);
+			}
 			if (!normalized.contains(name)) {
 				normalized.add(name);
 			}

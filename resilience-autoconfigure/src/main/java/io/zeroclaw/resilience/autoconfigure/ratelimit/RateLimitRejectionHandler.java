@@ -18,6 +18,7 @@ import org.springframework.http.ProblemDetail;
  * refusal to the error page with {@code sendError} (which takes effect once the handler returns). If it throws an
  * exception before the response is committed, the filter drops what it wrote and set, puts back the headers the
  * response had before it, and sends its own problem body instead, so that a refusal does not become a server error.
+ * An {@link Error} (a failed assertion, a stack overflow) is not caught: it fails the request, as it would elsewhere.
  * The handler runs on refused requests only, in the filter, before any controller or exception handler.
  */
 @FunctionalInterface

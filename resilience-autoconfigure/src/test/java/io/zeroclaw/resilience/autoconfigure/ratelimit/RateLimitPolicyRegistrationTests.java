@@ -50,6 +50,16 @@ class RateLimitPolicyRegistrationTests {
 			.withMessageContaining("null");
 	}
 
+	@Test
+	void entryHoldingSeveralMethodsShouldBeRefusedAsThePropertyRefusesIt() {
+		// one entry "GET, POST" would make a policy that applies to no request
+		assertThatIllegalArgumentException().isThrownBy(() -> registration(List.of("GET, POST")))
+			.withMessageContaining("one HTTP method per entry")
+			.withMessageContaining("'GET, POST'");
+		assertThatIllegalArgumentException().isThrownBy(() -> registration(List.of("GET POST")));
+		assertThat(registration(List.of("PROPFIND", "m-search")).methods()).containsExactly("PROPFIND", "M-SEARCH");
+	}
+
 	private static RateLimitPolicyRegistration registration(List<String> methods) {
 		return new RateLimitPolicyRegistration(POLICY, List.of("/items/**"), KeyType.IP, null,
 				new LocalRateLimiter(POLICY, 10), methods);
