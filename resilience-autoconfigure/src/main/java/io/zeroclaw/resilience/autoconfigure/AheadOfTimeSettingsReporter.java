@@ -63,7 +63,10 @@ class AheadOfTimeSettingsReporter implements ApplicationListener<ApplicationRead
 		boolean own = context.getParent() == null || has(context, ResilienceAutoConfiguration.class, false);
 		ApplicationContext judged = own ? context : context.getParent();
 		boolean rateLimiting = has(judged, RateLimitAutoConfiguration.class, !own);
-		report(binder, "rate-limit.enabled", "rate limiting is", rateLimiting);
+		// built with rate limiting on and without Spring Web: it backed off then, and says so itself at start-up
+		if (!has(judged, "rateLimitWithoutSpringWebWarning", !own)) {
+			report(binder, "rate-limit.enabled", "rate limiting is", rateLimiting);
+		}
 		report(binder, "circuit-breaker.enabled", "circuit breakers are",
 				has(judged, CircuitBreakerAutoConfiguration.class, !own));
 		report(binder, "backpressure.enabled", "load shedding is",
