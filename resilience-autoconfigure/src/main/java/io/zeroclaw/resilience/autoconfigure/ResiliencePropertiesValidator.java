@@ -497,7 +497,7 @@ final class ResiliencePropertiesValidator {
 				throw new InvalidResiliencePropertyException(prefix + "redis.key-prefix", keyPrefix,
 						"without a prefix the buckets' keys share the database's namespace with every other "
 								+ "application's keys (an unset variable behind ${...:} leaves it empty).",
-						"set a prefix of this application's own, for example ${spring.application.name}:rl:, or "
+						"set a prefix of this application's own, for example ${spring.application.name:my-service}:rl:, or "
 								+ "remove the property for the default zeroclaw:rl:.");
 			}
 			if (keyPrefix.indexOf('{') >= 0 || keyPrefix.indexOf('}') >= 0) {
@@ -639,8 +639,9 @@ final class ResiliencePropertiesValidator {
 						"a provider's calls fail with unchecked exceptions, so ignoring " + type.getSimpleName()
 								+ " ignores every failure and no breaker could ever open.",
 						"list only the exceptions that are not the upstream's fault, for example "
-								+ "java.lang.IllegalArgumentException; to switch breakers off, set "
-								+ PREFIX + "circuit-breaker.enabled=false, or instances.<bean>.enabled=false for one.");
+								+ "java.lang.IllegalArgumentException; to switch breakers off, remove it and set "
+								+ PREFIX + "circuit-breaker.enabled=false, or instances.<bean>.enabled=false for one "
+								+ "bean.");
 			}
 		}
 	}

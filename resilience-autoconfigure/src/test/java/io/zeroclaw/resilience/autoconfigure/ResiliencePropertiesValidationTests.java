@@ -239,7 +239,23 @@ class ResiliencePropertiesValidationTests {
 				failsNaming("zeroclaw.resilience.rate-limit.redis.key-prefix", "").accept(context);
 				FailureAnalysis analysis = FailureAnalysisSupport.analyze(context.getStartupFailure());
 				assertThat(analysis.getDescription()).contains("namespace");
+				assertThat(analysis.getAction()).contains("${spring.application.name:my-service}:rl:");
 			});
+		// the example, copied into an application that sets no spring.application.name
+		this.contextRunner
+			.withPropertyValues("zeroclaw.resilience.rate-limit.enabled=true",
+					"zeroclaw.resilience.rate-limit.store=redis",
+					"zeroclaw.resilience.rate-limit.redis.key-prefix=${spring.application.name:my-service}:rl:")
+			.run((context) -> assertThat(context).hasNotFailed());
+	}
+
+	@Test
+	void ignoringEveryFailureShouldAdviseRemovingTheEntryBeforeSwitchingBreakersOff() {
+		this.contextRunner
+			.withPropertyValues("zeroclaw.resilience.circuit-breaker.enabled=true",
+					"zeroclaw.resilience.circuit-breaker.ignore-exceptions=java.lang.RuntimeException")
+			.run((context) -> assertThat(FailureAnalysisSupport.analyze(context.getStartupFailure()).getAction())
+				.contains("remove it and set zeroclaw.resilience.circuit-breaker.enabled=false"));
 	}
 
 	@Test

@@ -390,7 +390,9 @@ public class CircuitBreakerBeanPostProcessor
 					+ "dependency of a BeanPostProcessor, say), or registered as a finished instance, which no "
 					+ "post-processor sees (as a test's @MockitoBean is)", bean);
 		}
-		if (this.upstreamBeans.isEmpty() && unguarded.isEmpty() && notCreatedYet == 0) {
+		if (this.upstreamBeans.isEmpty() && unguarded.isEmpty() && notCreatedYet == 0
+				&& this.registry.getObject().breakers().isEmpty()) {
+			// none made by hand either (the advice below): a breaker the application made at start-up guards its call
 			logger.warn("zeroclaw.resilience.circuit-breaker.enabled is true, but no bean is a {}, so no circuit "
 					+ "breaker guards anything. Have the upstream client implement {} (or use Spring AI's models), "
 					+ "or use the CircuitBreakerRegistry bean by hand",

@@ -58,13 +58,17 @@ final class RewritingFilterCheck implements SmartInitializingSingleton {
 					&& registration.getOrder() >= first) {
 				String rewrites = rewrites(registration.getFilter());
 				if (rewrites != null) {
+					// a filter of the last order (a plain @Bean) has no order the rate-limit filter could follow
+					String orLater = (registration.getOrder() < Integer.MAX_VALUE)
+							? ", or the rate-limit filter after it (zeroclaw.resilience.rate-limit.filter-order above "
+									+ registration.getOrder() + ")"
+							: "";
 					logger.warn("Filter '{}' ({}) is not ordered before the rate-limit filter (its order {}, the "
 							+ "rate-limit filter's {}): requests are limited before {}, so a client can change a "
 							+ "request to fall under another policy, or under none. Order it below {} (a "
-							+ "FilterRegistrationBean with setOrder), or the rate-limit filter after it "
-							+ "(zeroclaw.resilience.rate-limit.filter-order).", registration.getFilterName(),
+							+ "FilterRegistrationBean with setOrder){}.", registration.getFilterName(),
 							registration.getFilter().getClass().getName(), registration.getOrder(), first, rewrites,
-							first);
+							first, orLater);
 				}
 			}
 		}

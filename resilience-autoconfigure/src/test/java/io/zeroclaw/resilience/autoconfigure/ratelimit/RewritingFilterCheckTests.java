@@ -36,8 +36,28 @@ class RewritingFilterCheckTests {
 				assertThat(context).hasNotFailed();
 				assertThat(output).contains("Filter 'slashes' (" + UrlHandlerFilter.class.getName() + ") " + WARNING)
 					.contains("strips a trailing slash")
-					.contains("Order it below -110");
+					.contains("Order it below -110")
+					// no order puts the rate-limit filter after a filter of the last order
+					.doesNotContain("filter-order");
 			});
+	}
+
+	@Test
+	void trailingSlashHandlerOfAnOrderOfItsOwnShouldBeToldWhichFilterOrderFollowsIt(CapturedOutput output) {
+		this.runner.withBean("slashes", FilterRegistrationBean.class, () -> {
+			FilterRegistrationBean<UrlHandlerFilter> registration = new FilterRegistrationBean<>(trailingSlashHandler());
+			registration.setOrder(5);
+			return registration;
+		}).run((context) -> assertThat(output).contains(WARNING).contains("filter-order above 5)"));
+		// and following that advice silences it
+		this.runner.withPropertyValues("zeroclaw.resilience.rate-limit.filter-order=6")
+			.withBean("slashes2", FilterRegistrationBean.class, () -> {
+				FilterRegistrationBean<UrlHandlerFilter> registration = new FilterRegistrationBean<>(
+						trailingSlashHandler());
+				registration.setOrder(5);
+				return registration;
+			})
+			.run((context) -> assertThat(output.toString().split(WARNING, -1)).hasSize(2));
 	}
 
 	@Test
