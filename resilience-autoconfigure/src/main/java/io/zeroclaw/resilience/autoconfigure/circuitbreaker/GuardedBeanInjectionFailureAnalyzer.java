@@ -12,12 +12,14 @@ import io.zeroclaw.resilience.provider.Provider;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.factory.BeanFactory;
+import org.springframework.beans.factory.BeanFactoryUtils;
 import org.springframework.beans.factory.BeanNotOfRequiredTypeException;
 import org.springframework.beans.factory.NoSuchBeanDefinitionException;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.diagnostics.AbstractFailureAnalyzer;
 import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.core.Ordered;
+import org.springframework.core.SimpleAliasRegistry;
 
 /**
  * Explains why a bean that the breaker's post-processor proxied by its interfaces cannot be injected by its class. A
@@ -76,9 +78,21 @@ class GuardedBeanInjectionFailureAnalyzer extends AbstractFailureAnalyzer<BeanNo
 				cause.getBeanName(), required.getName(), ProxyShapes.whyInterfaceProxy(beanClass)[0],
 				interfaces.stream().map(Class::getName).collect(Collectors.joining(", ")));
 		String action = String.format("Inject the bean by one of those interfaces, for example %s, or leave it "
-				+ "without a breaker: zeroclaw.resilience.circuit-breaker.instances.%s.enabled=false",
-				example, cause.getBeanName());
+				+ "without a breaker: zeroclaw.resilience.circuit-breaker.instances%s.enabled=false",
+				example, instanceKey(cause.getBeanName()));
 		return new FailureAnalysis(description, action, cause);
+	}
+
+	/**
+	 * The bean's entry under {@code instances}, as a user can copy it: by the bean's own name (an alias names no
+	 * instance), in brackets when the name holds what a property name cannot (the dots of a class name).
+	 */
+	private String instanceKey(String beanName) {
+		String name = BeanFactoryUtils.transformedBeanName(beanName);
+		if (this.beanFactory instanceof SimpleAliasRegistry aliases) {
+			name = aliases.canonicalName(name);
+		}
+		return name.matches("[A-Za-z0-9_-]+") ? "." + name : "[" + name + "]";
 	}
 
 	/** The bean's class if the breaker proxied it by its interfaces; the name may be an alias, or a parent's bean. */
