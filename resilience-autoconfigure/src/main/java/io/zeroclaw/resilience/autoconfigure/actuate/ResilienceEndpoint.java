@@ -23,12 +23,15 @@ import io.zeroclaw.resilience.ratelimit.LocalRateLimiter;
 import io.zeroclaw.resilience.ratelimit.RateLimiter;
 import io.zeroclaw.resilience.ratelimit.redis.RedisRateLimiter;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.endpoint.OperationResponseBody;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 import org.springframework.boot.actuate.endpoint.annotation.Selector;
+import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
 
 /**
  * The {@code resilience} endpoint: what each protection is doing now. {@code GET /actuator/resilience} shows the
@@ -39,6 +42,11 @@ import org.springframework.boot.actuate.endpoint.annotation.Selector;
 public class ResilienceEndpoint {
 
 	/** By name: the class needs Lettuce, which an application on the memory store may not have. It is final. */
+	private static final Logger logger = LoggerFactory.getLogger(ResilienceEndpointWebExtension.class);
+
+	/** The most characters of a value a client sent that an answer quotes back. */
+	private static final int MAX_QUOTED = 64;
+
 	private static final String REDIS_LIMITER = "io.zeroclaw.resilience.ratelimit.redis.RedisRateLimiter";
 
 	private final ResilienceProperties properties;
@@ -94,6 +102,49 @@ public class ResilienceEndpoint {
 	@ReadOperation
 	public @Nullable BreakerDescriptor breaker(@Selector String breakerName) {
 		return findBreaker(breakerName).map(BreakerDescriptor::of).orElse(null);
+	}
+
+	/**
+	 * Forces a breaker into a state, where the endpoint is reached without its web extension (over JMX); over HTTP the
+	 * web extension's operation answers, with problem bodies.
+	 * @param breakerName the breaker
+	 * @param state {@code OPEN} or {@code CLOSED}, in any case
+	 * @return the breaker as it is now
+	 * @throws IllegalArgumentException naming the breaker or the state, when there is no such breaker or state
+	 */
+	@WriteOperation
+	public BreakerDescriptor forceState(@Selector String breakerName, String state) {
+		CircuitBreaker breaker = findBreaker(breakerName).orElseThrow(() -> new IllegalArgumentException(
+				"There is no circuit breaker named '" + shortened(breakerName) + "'."));
+		if (!force(breaker, state)) {
+			throw new IllegalArgumentException("The state must be OPEN or CLOSED, not '" + shortened(state) + "'.");
+		}
+		return BreakerDescriptor.of(breaker);
+	}
+
+	/**
+	 * Forces the breaker {@code OPEN} or {@code CLOSED} (in any case), logged; any other state changes nothing.
+	 * @return whether the state was one of the two
+	 */
+	static boolean force(CircuitBreaker breaker, String state) {
+		String target = state.trim().toUpperCase(Locale.ROOT);
+		if (!target.equals("OPEN") && !target.equals("CLOSED")) {
+			return false;
+		}
+		// said before the transition, so that the breaker's own log line that follows reads as its effect
+		logger.info("Circuit breaker '{}' is being forced {} through the resilience endpoint", breaker.name(), target);
+		if (target.equals("OPEN")) {
+			breaker.transitionToOpen();
+		}
+		else {
+			breaker.transitionToClosed();
+		}
+		return true;
+	}
+
+	/** A value to quote in an answer, cut short: a client must not get back whatever it sent. */
+	static String shortened(String value) {
+		return (value.length() <= MAX_QUOTED) ? value : value.substring(0, MAX_QUOTED) + "...";
 	}
 
 	Optional<CircuitBreaker> findBreaker(String name) {

@@ -3,14 +3,11 @@ package io.zeroclaw.resilience.autoconfigure.actuate;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 
 import io.zeroclaw.resilience.autoconfigure.actuate.ResilienceEndpoint.BreakerDescriptor;
 import io.zeroclaw.resilience.circuitbreaker.CircuitBreaker;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 import org.springframework.boot.actuate.endpoint.annotation.Selector;
@@ -31,17 +28,12 @@ import org.springframework.web.context.request.ServletRequestAttributes;
 @EndpointWebExtension(endpoint = ResilienceEndpoint.class)
 public class ResilienceEndpointWebExtension {
 
-	private static final Logger logger = LoggerFactory.getLogger(ResilienceEndpointWebExtension.class);
-
 	private static final boolean SERVLET_REQUESTS = ClassUtils.isPresent("jakarta.servlet.http.HttpServletRequest",
 			ResilienceEndpointWebExtension.class.getClassLoader())
 			&& ClassUtils.isPresent("org.springframework.web.context.request.ServletRequestAttributes",
 					ResilienceEndpointWebExtension.class.getClassLoader());
 
 	private static final MimeType PROBLEM_JSON = MimeType.valueOf("application/problem+json");
-
-	/** Most characters of a client's value quoted back in an answer. */
-	private static final int MAX_QUOTED = 64;
 
 	private final ResilienceEndpoint delegate;
 
@@ -75,32 +67,16 @@ public class ResilienceEndpointWebExtension {
 			return problem(WebEndpointResponse.STATUS_BAD_REQUEST, "Bad Request",
 					"The body must name the state, as in {\"state\":\"OPEN\"} or {\"state\":\"CLOSED\"}.");
 		}
-		String target = state.trim().toUpperCase(Locale.ROOT);
-		switch (target) {
-			case "OPEN", "CLOSED" -> {
-				// said before the transition, so that the breaker's own log line that follows reads as its effect
-				logger.info("Circuit breaker '{}' is being forced {} through the resilience endpoint", breakerName,
-						target);
-				if (target.equals("OPEN")) {
-					breaker.transitionToOpen();
-				}
-				else {
-					breaker.transitionToClosed();
-				}
-			}
-			default -> {
-				return problem(WebEndpointResponse.STATUS_BAD_REQUEST, "Bad Request",
-						"The state must be OPEN or CLOSED, not '" + shortened(state) + "'. OPEN opens the breaker as "
-								+ "failures do, so it half-opens after its recovery-timeout: no state holds a breaker "
-								+ "open.");
-			}
+		if (!ResilienceEndpoint.force(breaker, state)) {
+			return problem(WebEndpointResponse.STATUS_BAD_REQUEST, "Bad Request",
+					"The state must be OPEN or CLOSED, not '" + shortened(state) + "'. OPEN opens the breaker as "
+							+ "failures do, so it half-opens after its recovery-timeout: no state holds a breaker open.");
 		}
 		return new WebEndpointResponse<>(BreakerDescriptor.of(breaker), WebEndpointResponse.STATUS_OK);
 	}
 
-	/** A value to quote in an answer, cut short: a client must not get back whatever it sent. */
 	private static String shortened(String value) {
-		return (value.length() <= MAX_QUOTED) ? value : value.substring(0, MAX_QUOTED) + "...";
+		return ResilienceEndpoint.shortened(value);
 	}
 
 	private static WebEndpointResponse<Object> unknownBreaker(String breakerName) {
