@@ -70,7 +70,8 @@ public class ResilienceEndpointWebExtension {
 		if (!ResilienceEndpoint.force(breaker, state)) {
 			return problem(WebEndpointResponse.STATUS_BAD_REQUEST, "Bad Request",
 					"The state must be OPEN or CLOSED, not '" + shortened(state) + "'. OPEN opens the breaker as "
-							+ "failures do, so it half-opens after its recovery-timeout: no state holds a breaker open.");
+							+ "failures do, so it half-opens after its recovery-timeout: no state holds a breaker "
+							+ "open.");
 		}
 		return new WebEndpointResponse<>(BreakerDescriptor.of(breaker), WebEndpointResponse.STATUS_OK);
 	}
