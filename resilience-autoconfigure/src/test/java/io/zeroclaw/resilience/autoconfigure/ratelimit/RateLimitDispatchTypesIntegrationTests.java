@@ -16,7 +16,10 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -190,6 +193,12 @@ class RateLimitDispatchTypesIntegrationTests {
 	@RestController
 	static class Handlers {
 
+		private final ScheduledExecutorService beats = Executors.newSingleThreadScheduledExecutor((task) -> {
+			Thread thread = new Thread(task, "handler-beats");
+			thread.setDaemon(true);
+			return thread;
+		});
+
 		private final ExecutorService pool = Executors.newCachedThreadPool((task) -> {
 			Thread thread = new Thread(task, "handler-pool");
 			thread.setDaemon(true);
@@ -273,6 +282,7 @@ class RateLimitDispatchTypesIntegrationTests {
 			return new WebAsyncTask<>(100L, () -> {
 				long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
 				while (System.nanoTime() < end) {
+					// an upstream that does not answer within the time-out, and does not stop when interrupted
 					LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
 				}
 				return "late";
@@ -358,18 +368,25 @@ class RateLimitDispatchTypesIntegrationTests {
 		@Prioritized(Priority.LOW)
 		public SseEmitter pSseForever() {
 			SseEmitter emitter = new SseEmitter(-1L);
-			this.pool.execute(() -> {
+			// a beat every 20 ms until the client goes (a send then fails) or 2 000 beats were sent
+			AtomicInteger sent = new AtomicInteger();
+			ScheduledFuture<?>[] beating = new ScheduledFuture<?>[1];
+			beating[0] = this.beats.scheduleAtFixedRate(() -> {
 				try {
-					for (int i = 0; i < 2000; i++) {
-						emitter.send("beat " + i);
-						Thread.sleep(20);
+					int beat = sent.getAndIncrement();
+					if (beat < 2000) {
+						emitter.send("beat " + beat);
 					}
-					emitter.complete();
+					else {
+						emitter.complete();
+						beating[0].cancel(false);
+					}
 				}
 				catch (Exception ex) {
 					emitter.completeWithError(ex);
+					beating[0].cancel(false);
 				}
-			});
+			}, 0, 20, TimeUnit.MILLISECONDS);
 			return emitter;
 		}
 
