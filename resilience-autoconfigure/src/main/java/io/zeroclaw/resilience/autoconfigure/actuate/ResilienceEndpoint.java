@@ -41,12 +41,13 @@ import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
 @Endpoint(id = "resilience")
 public class ResilienceEndpoint {
 
-	/** By name: the class needs Lettuce, which an application on the memory store may not have. It is final. */
+	/** The web extension's category, where forcing a breaker was always logged, over HTTP and now over JMX too. */
 	private static final Logger logger = LoggerFactory.getLogger(ResilienceEndpointWebExtension.class);
 
 	/** The most characters of a value a client sent that an answer quotes back. */
 	private static final int MAX_QUOTED = 64;
 
+	/** By name: the class needs Lettuce, which an application on the memory store may not have. It is final. */
 	private static final String REDIS_LIMITER = "io.zeroclaw.resilience.ratelimit.redis.RedisRateLimiter";
 
 	private final ResilienceProperties properties;
