@@ -62,6 +62,11 @@ class AheadOfTimeSettingsReporter implements ApplicationListener<ApplicationRead
 		// plain child) by its parent's and their ancestors'.
 		boolean own = context.getParent() == null || has(context, ResilienceAutoConfiguration.class, false);
 		ApplicationContext judged = own ? context : context.getParent();
+		if (!has(judged, ResilienceAutoConfiguration.class, !own)) {
+			// none of the starter's auto-configuration ran (a test slice, which imports only the starter's web
+			// auto-configuration): the build decided nothing about the protections, so no switch reads otherwise
+			return;
+		}
 		boolean rateLimiting = has(judged, RateLimitAutoConfiguration.class, !own);
 		// built with rate limiting on and without Spring Web: it backed off then, and says so itself at start-up
 		if (!has(judged, "rateLimitWithoutSpringWebWarning", !own)) {

@@ -31,12 +31,15 @@ import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
 import org.springframework.util.ReflectionUtils;
 
 /**
- * Warns at start-up (and, for a bean created later, a lazy one, at its first asynchronous call) of an {@code @Async @Prioritized} method whose executor drops the tasks it cannot take without
- * saying so ({@link ThreadPoolExecutor.DiscardPolicy}, {@link ThreadPoolExecutor.DiscardOldestPolicy}). Such a task
- * gives its slot back when it ends, or when the executor refuses it with an exception; a task dropped in silence does
- * neither, so its slot stays taken until the application stops, and the queue fills with work that will never run
- * until everything but {@code CRITICAL} is shed. Nothing in the dropped task can be reached to give the slot back, so
- * the remedy is the executor's policy.
+ * Warns at start-up (and, for a bean created later, a lazy one, at its first asynchronous call) of an
+ * {@code @Async @Prioritized} method whose executor drops the tasks it cannot take without saying so
+ * ({@link ThreadPoolExecutor.DiscardPolicy}, {@link ThreadPoolExecutor.DiscardOldestPolicy}). Such a task gives its
+ * slot back when it ends, or when the executor refuses it with an exception; a task dropped in silence does neither,
+ * so its slot stays taken until the application stops, and the queue fills with work that will never run until
+ * everything but {@code CRITICAL} is shed. Nothing in the dropped task can be reached to give the slot back, so the
+ * remedy is the executor's policy: one that throws. {@link ThreadPoolExecutor.CallerRunsPolicy} is no remedy, as it
+ * drops in silence too once the executor is shut down (which a pool with {@code strictEarlyShutdown} is while the web
+ * server still finishes its requests).
  * <p>
  * The executor is the one Spring's {@code @Async} support picks for the method (its qualifier, an
  * {@code AsyncConfigurer}'s, the default), asked of the proxy's own async interceptor, and looked through Spring's
@@ -92,8 +95,8 @@ final class DiscardingExecutorCheck implements SmartInitializingSingleton {
 						+ "without an exception ({}): a task it drops never runs and keeps its backpressure slot "
 						+ "until the application stops, so the queue fills with work that will never run and "
 						+ "sheds everything but CRITICAL. Give it a rejection policy that throws (AbortPolicy, the "
-						+ "default) or runs the task in the caller (CallerRunsPolicy), and room for "
-						+ "max-queue-depth tasks.", targetClass.getSimpleName(), method.getName(),
+						+ "default; not CallerRunsPolicy, which drops tasks the same way once the executor is shut "
+						+ "down), and room for max-queue-depth tasks.", targetClass.getSimpleName(), method.getName(),
 						pool.getRejectedExecutionHandler().getClass().getName().replace('$', '.'));
 			}
 		}, (method) -> PrioritizedMethods.find(method, targetClass) != null && isAsync(method, targetClass));

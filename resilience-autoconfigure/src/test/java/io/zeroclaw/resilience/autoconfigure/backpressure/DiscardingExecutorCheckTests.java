@@ -51,7 +51,8 @@ class DiscardingExecutorCheckTests {
 				assertThat(output).contains("The executor of @Async @Prioritized method AgentWorker.")
 					.contains(WARNING)
 					.contains("ThreadPoolExecutor.DiscardOldestPolicy")
-					.contains("AbortPolicy");
+					.contains("(AbortPolicy, the default; not CallerRunsPolicy, which drops tasks the same way once "
+							+ "the executor is shut down)");
 			});
 	}
 
