@@ -300,7 +300,9 @@ public final class CircuitBreaker {
 	 * returned future before the upstream does (cancelling it, {@code orTimeout}, {@code completeExceptionally}) gives
 	 * the call's permission back (as an ignored outcome) and tries to cancel the upstream stage. A call that returns
 	 * {@code null} instead of a stage counts as a failed call, as an exception it throws does (a broken client of the
-	 * upstream), and the future completes with a {@link NullPointerException}.
+	 * upstream), and the future completes with a {@link NullPointerException}. A call that throws
+	 * {@link InterruptedException} is not counted; its future fails with it, and the calling thread's interrupt, which
+	 * the thrower cleared, is set again.
 	 * @param <T> the result type
 	 * @param call starts the call to the upstream and returns its stage
 	 * @return a future completed as the upstream stage is; completed exceptionally with {@link CircuitOpenException}
@@ -322,6 +324,10 @@ public final class CircuitBreaker {
 		catch (Throwable ex) {
 			if (permission.complete()) {
 				recordThrown(permission.epoch, ex, Thread.currentThread().isInterrupted());
+			}
+			if (ex instanceof InterruptedException) {
+				// handed to the caller in a future, not thrown: the interrupt its thrower cleared is kept for it
+				Thread.currentThread().interrupt();
 			}
 			return CompletableFuture.failedFuture(ex);
 		}

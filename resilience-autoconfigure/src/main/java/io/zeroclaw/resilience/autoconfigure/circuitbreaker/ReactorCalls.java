@@ -56,6 +56,7 @@ final class ReactorCalls {
 			catch (Throwable ex) {
 				progress.end();
 				permission.onThrown(ex);
+				keepInterrupt(ex);
 				throw ex;
 			}
 			if (source == null) {
@@ -105,6 +106,7 @@ final class ReactorCalls {
 			catch (Throwable ex) {
 				progress.end();
 				permission.onThrown(ex);
+				keepInterrupt(ex);
 				throw ex;
 			}
 			if (source == null) {
@@ -124,6 +126,16 @@ final class ReactorCalls {
 				.doFinally((signal) -> permission.onIgnore());
 			return Mono.fromDirect(held(breaker, progress, guarded));
 		});
+	}
+
+	/**
+	 * Sets again the interrupt that a call thrown out as {@code InterruptedException} cleared: Reactor hands it to the
+	 * subscriber as an error signal, not thrown, and the caller's thread would otherwise not know it was interrupted.
+	 */
+	private static void keepInterrupt(Throwable thrown) {
+		if (thrown instanceof InterruptedException) {
+			Thread.currentThread().interrupt();
+		}
 	}
 
 	/**

@@ -98,7 +98,8 @@ class DiscardingExecutorCheckTests {
 				QualifiedWorker worker = context.getBean(QualifiedWorker.class);
 				worker.run();
 				worker.run();
-				assertThat(output).contains("The executor of @Async @Prioritized method QualifiedWorker.run " + WARNING);
+				assertThat(output)
+					.contains("The executor of @Async @Prioritized method QualifiedWorker.run " + WARNING);
 				assertThat(output.toString().split(WARNING, -1)).as("warned once").hasSize(2);
 			});
 	}
