@@ -177,8 +177,43 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 		return this.breaker.execute(() -> held(invocation, period));
 	}
 
+	/**
+	 * A call answering the breaker's own future. What the method throws before it returns its stage (a blocking
+	 * client wrapped in a completed future, an argument check) is counted and then thrown as the method threw it, not
+	 * handed over in a failed future: a caller's {@code catch}, and advice around this one (Spring's
+	 * {@code @Retryable} retries only what a method returning a {@code Future} throws), see the call as before.
+	 */
 	private Object executeAsync(MethodInvocation invocation, long period) {
-		return this.breaker.executeAsync(() -> (CompletionStage<?>) held(invocation, period));
+		ThrownByCall thrown = new ThrownByCall();
+		CompletableFuture<?> result = this.breaker.executeAsync(() -> {
+			try {
+				return (CompletionStage<?>) held(invocation, period);
+			}
+			catch (Throwable ex) {
+				thrown.exception = ex;
+				thrown.interrupted = Thread.currentThread().isInterrupted();
+				throw ex;
+			}
+		});
+		Throwable exception = thrown.exception;
+		if (exception == null) {
+			return result;
+		}
+		if (exception instanceof InterruptedException && !thrown.interrupted) {
+			// the breaker sets again the interrupt that the exception's thrower cleared, for callers of its future;
+			// thrown, the exception tells the caller itself, with the thread as the method left it
+			Thread.interrupted();
+		}
+		throw CircuitBreakerInterceptor.<RuntimeException>sneaky(exception);
+	}
+
+	/** What the method of {@link #executeAsync} threw, and whether its thread was interrupted then. */
+	private static final class ThrownByCall {
+
+		@Nullable Throwable exception;
+
+		boolean interrupted;
+
 	}
 
 	/**
@@ -464,10 +499,10 @@ final class CircuitBreakerInterceptor implements MethodInterceptor {
 	}
 
 	/**
-	 * Whether the method is (or implements) a method of a JDK or Spring type, such as a lifecycle callback. The abstract
-	 * method of the JDK's interfaces for a piece of work ({@code Function.apply}, {@code Supplier.get},
-	 * {@code Callable.call}, {@code Runnable.run}, ...) is not: through it a bean is asked to do its work, which may well
-	 * be a call to the upstream.
+	 * Whether the method is (or implements) a method of a JDK or Spring type, such as a lifecycle callback. The
+	 * abstract method of the JDK's interfaces for a piece of work ({@code Function.apply}, {@code Supplier.get},
+	 * {@code Callable.call}, {@code Runnable.run}, ...) is not: through it a bean is asked to do its work, which may
+	 * well be a call to the upstream.
 	 */
 	private static boolean isInfrastructureMethod(Method method, Class<?> targetClass) {
 		if (isInfrastructureMethodOf(method.getDeclaringClass(), method)) {
