@@ -27,9 +27,9 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import org.springframework.beans.factory.InitializingBean;
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionMessage;
@@ -522,7 +522,7 @@ public final class RateLimitAutoConfiguration {
 	static class NoServletFilterConfiguration {
 
 		@Bean
-		InitializingBean rateLimitFilterNotRegisteredWarning() {
+		SmartInitializingSingleton rateLimitFilterNotRegisteredWarning() {
 			return () -> LoggerFactory.getLogger(RateLimitAutoConfiguration.class)
 				.warn("zeroclaw.resilience.rate-limit.enabled is true, but this is not a servlet web application: "
 						+ "the rate-limit filter is a servlet filter, so no request is limited. Limit requests "
