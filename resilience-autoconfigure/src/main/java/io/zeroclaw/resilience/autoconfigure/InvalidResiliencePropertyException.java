@@ -4,6 +4,8 @@ import java.time.Duration;
 
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.boot.origin.Origin;
+
 /**
  * Thrown at start-up when a {@code zeroclaw.resilience.*} property of an enabled feature has a value the feature
  * cannot work with. {@link InvalidResiliencePropertyFailureAnalyzer} turns it into a start-up report that names the
@@ -19,6 +21,8 @@ public class InvalidResiliencePropertyException extends RuntimeException {
 
 	private final String action;
 
+	private final @Nullable Origin origin;
+
 	/**
 	 * @param property the full property name, such as {@code zeroclaw.resilience.rate-limit.window}
 	 * @param value the offending value as bound (possibly {@code null})
@@ -32,6 +36,25 @@ public class InvalidResiliencePropertyException extends RuntimeException {
 		this.value = format(value);
 		this.reason = reason;
 		this.action = action;
+		this.origin = null;
+	}
+
+	private InvalidResiliencePropertyException(InvalidResiliencePropertyException failure, Origin origin) {
+		super(failure.getMessage() + " (" + origin + ")");
+		this.property = failure.property;
+		this.value = failure.value;
+		this.reason = failure.reason;
+		this.action = failure.action;
+		this.origin = origin;
+		setStackTrace(failure.getStackTrace());
+	}
+
+	/**
+	 * @param origin where the value was written, such as the environment variable that overrides a file's value
+	 * @return this failure, saying where the value comes from
+	 */
+	InvalidResiliencePropertyException withOrigin(@Nullable Origin origin) {
+		return (origin != null && this.origin == null) ? new InvalidResiliencePropertyException(this, origin) : this;
 	}
 
 	/**
@@ -80,6 +103,13 @@ public class InvalidResiliencePropertyException extends RuntimeException {
 
 	public String getAction() {
 		return this.action;
+	}
+
+	/**
+	 * @return where the value was written, when the environment tracks it
+	 */
+	public @Nullable Origin getOrigin() {
+		return this.origin;
 	}
 
 }

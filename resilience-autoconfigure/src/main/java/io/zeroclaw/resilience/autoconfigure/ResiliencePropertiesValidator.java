@@ -31,10 +31,12 @@ import org.slf4j.LoggerFactory;
 
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.ConfigurationProperty;
 import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
 import org.springframework.boot.context.properties.source.ConfigurationPropertySource;
 import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
 import org.springframework.boot.context.properties.source.IterableConfigurationPropertySource;
+import org.springframework.boot.origin.Origin;
 import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.core.env.Environment;
 import org.springframework.core.env.SystemEnvironmentPropertySource;
@@ -206,10 +208,40 @@ final class ResiliencePropertiesValidator {
 	}
 
 	static void validate(ResilienceProperties properties, ClassLoader classLoader, @Nullable Environment environment) {
-		if (environment != null) {
-			validateSwitches(properties, environment);
+		if (environment == null) {
+			validate(properties, classLoader);
+			return;
 		}
-		validate(properties, classLoader);
+		try {
+			validateSwitches(properties, environment);
+			validate(properties, classLoader);
+		}
+		catch (InvalidResiliencePropertyException ex) {
+			throw ex.withOrigin(originOf(ex.getProperty(), environment));
+		}
+	}
+
+	/**
+	 * Where the value of a property was written: the first source that has it, as the binder reads them, so that a
+	 * report names the environment variable or argument that overrides a file's valid value.
+	 * @param property a property name as a report gives it
+	 * @param environment the environment the properties were bound from
+	 * @return the value's origin, or {@code null} when no source tracks it or the name is no single property's (an
+	 * inherited value, a map key no property name can hold)
+	 */
+	private static @Nullable Origin originOf(String property, Environment environment) {
+		ConfigurationPropertyName name = ConfigurationPropertyName.isValid(property)
+				? ConfigurationPropertyName.of(property) : ConfigurationPropertyName.adapt(property, '.');
+		if (name.isEmpty()) {
+			return null;
+		}
+		for (ConfigurationPropertySource source : ConfigurationPropertySources.get(environment)) {
+			ConfigurationProperty value = source.getConfigurationProperty(name);
+			if (value != null) {
+				return value.getOrigin();
+			}
+		}
+		return null;
 	}
 
 	static void validate(ResilienceProperties properties, ClassLoader classLoader) {
