@@ -103,7 +103,10 @@ public final class RateLimitFilter implements Filter {
 	static final int DEFAULT_IPV6_PREFIX_LENGTH = 64;
 
 	/** The largest integer of an RFC 8941 structured field: 15 digits. */
-	private static final BigInteger MAX_QUOTA = BigInteger.valueOf(999_999_999_999_999L);
+	private static final long MAX_SF_INTEGER = 999_999_999_999_999L;
+
+	/** The same, for the quota, which is worked out in big integers. */
+	private static final BigInteger MAX_QUOTA = BigInteger.valueOf(MAX_SF_INTEGER);
 
 	/**
 	 * The request attribute that marks a request whose limit has been decided, by whichever instance of the filter
@@ -703,7 +706,8 @@ public final class RateLimitFilter implements Filter {
 	private static void writeHeaders(Route route, RateLimitDecision decision, HttpServletResponse response) {
 		response.setHeader("RateLimit-Policy", route.policyHeader);
 		response.setHeader("RateLimit",
-				route.limitHeaderPrefix + decision.remaining() + ";t=" + RetryAfter.ceilSeconds(decision.resetAfter()));
+				route.limitHeaderPrefix + Math.min(decision.remaining(), MAX_SF_INTEGER) + ";t="
+						+ RetryAfter.ceilSeconds(decision.resetAfter()));
 	}
 
 	private void tooManyRequests(Route route, RateLimitDecision decision, HttpServletRequest request,

@@ -27,6 +27,9 @@ import org.jspecify.annotations.Nullable;
 public record RateLimitPolicyRegistration(RateLimitPolicy policy, List<String> paths, KeyType key,
 		@Nullable String keyHeader, RateLimiter limiter, List<String> methods) {
 
+	/** What a structured-field string (RFC 9651) holds: the policy's name in the rate-limit headers. */
+	private static final Pattern PRINTABLE_ASCII = Pattern.compile("[\\x20-\\x7E]+");
+
 	/** An HTTP method's name: a token of RFC 9110's characters. */
 	private static final Pattern METHOD_TOKEN = Pattern.compile("[!#$%&'*+\\-.^_`|~0-9A-Z]+");
 
@@ -39,12 +42,21 @@ public record RateLimitPolicyRegistration(RateLimitPolicy policy, List<String> p
 	 * @param keyHeader the header carrying the client key; required when {@code key} is {@link KeyType#HEADER}
 	 * @param limiter the policy's one limiter
 	 * @param methods the HTTP methods the policy applies to, in any case; empty or {@code null} for every method
+	 * @throws IllegalArgumentException when the policy's name holds a character other than printable ASCII (a
+	 * structured-field string of the rate-limit headers holds no other), or a method is not one HTTP method's name
 	 */
 	public RateLimitPolicyRegistration(RateLimitPolicy policy, List<String> paths, KeyType key,
 			@Nullable String keyHeader, RateLimiter limiter, @Nullable List<String> methods) {
 		Objects.requireNonNull(policy, "policy must not be null");
 		Objects.requireNonNull(key, "key must not be null");
 		Objects.requireNonNull(limiter, "limiter must not be null");
+		if (!PRINTABLE_ASCII.matcher(policy.name()).matches()) {
+			// the properties are checked at start-up; a policy of the application's own is checked here, where it is
+			// made: on the wire a server would send a raw byte or drop the headers of every answer of the policy
+			throw new IllegalArgumentException("The policy's name is sent in the RateLimit and RateLimit-Policy "
+					+ "headers, which hold printable ASCII only; rename the policy with letters, digits and "
+					+ "punctuation, was '" + policy.name() + "'");
+		}
 		List<String> copiedPaths = List.copyOf(paths);
 		if (key == KeyType.HEADER && (keyHeader == null || keyHeader.isBlank())) {
 			throw new IllegalArgumentException("keyHeader must not be blank when key is HEADER");
