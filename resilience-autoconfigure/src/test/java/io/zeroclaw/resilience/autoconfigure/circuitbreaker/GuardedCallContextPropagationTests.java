@@ -111,8 +111,8 @@ class GuardedCallContextPropagationTests {
 				List<String> seen = new CopyOnWriteArrayList<>();
 				USER.set("carol");
 				try {
-					// as the README advises: without contextCapture() they are cleared there (the guarded publisher is a
-					// boundary where Reactor restores thread-locals from the subscriber's Context)
+					// as the README advises: without contextCapture() they are cleared there (the guarded publisher is
+					// a boundary where Reactor restores thread-locals from the subscriber's Context)
 					model.stream(new Prompt("sync"))
 						.doOnNext((response) -> seen.add(String.valueOf(USER.get())))
 						.contextCapture()
